@@ -1,0 +1,85 @@
+/**
+ * The analyzer interface (Zeek file analyzers): a cheap head filter, then per-message state fed decoded
+ * media chunks and tokens, closed by `end()`. Streams spread over many messages use the per-flow form.
+ */
+import type { Category, FindingDetail } from './finding.ts';
+import type { FlowInfo, Micros } from './flow.ts';
+import type { MediaInfo } from './media.ts';
+import type { MessageHead } from './message.ts';
+import type { Token } from './token.ts';
+
+/** `'done'` = stop feeding me this message (Zeek's `return false`). */
+export type Verdict = undefined | 'done';
+
+/** What an analyzer reports; the pipeline adds ids, device, destination, timestamps and redaction. */
+export interface ReportInput {
+  category: Category;
+  subtype: string;
+  /** 0..1, default 0.9. */
+  confidence?: number;
+  /** Token path or part origin. */
+  path?: string;
+  /** The personal data as seen (masked by the pipeline for output). */
+  excerpt: string;
+  detail?: FindingDetail;
+  /** An evidence blob opened with `ctx.openEvidence`. */
+  evidenceId?: string;
+  /** More updates follow (a per-stream finding): not final until `handle.finish()` or flow close. */
+  streaming?: boolean;
+}
+
+/** A reported finding that its analyzer may still update (per-stream findings). */
+export interface FindingHandle {
+  readonly id: string;
+  /** Merge new detail / confidence / excerpt; re-emitted with the same id and a new lastTs. */
+  update(patch: Partial<Pick<ReportInput, 'confidence' | 'excerpt' | 'detail' | 'evidenceId'>>): void;
+  /** Mark final (also done for every open handle at flow close). */
+  finish(): void;
+}
+
+/** A bounded evidence blob being written (a voice clip as WAV, a photo). */
+export interface EvidenceWriter {
+  readonly id: string;
+  /** Append bytes; past the evidence cap they are dropped and the blob is marked truncated. */
+  write(bytes: Uint8Array): void;
+  /** No more bytes. */
+  end(): void;
+}
+
+export interface AnalyzerContext {
+  readonly flow: FlowInfo;
+  /** The current message head (for per-flow state: the latest message). */
+  readonly head: MessageHead;
+  /** Timestamp of the event being processed. */
+  now(): Micros;
+  report(finding: ReportInput): FindingHandle;
+  openEvidence(mime: string): EvidenceWriter;
+}
+
+export interface AnalyzerState {
+  /** Bytes of one decoded part (body, multipart part, base64 value), in order. */
+  media?(info: MediaInfo, chunk: Uint8Array): Verdict;
+  /** The end of one part's bytes. */
+  mediaEnd?(info: MediaInfo): Verdict;
+  token?(t: Token): Verdict;
+  gap?(length: number): Verdict;
+  /** Decide; one finding per stream, not per frame. */
+  end(): void;
+}
+
+/** Per-flow state for streams spread over many messages (a voice stream over hundreds of WebSocket frames). */
+export interface FlowAnalyzerState {
+  /** State for one more message of this flow, or undefined to skip it. */
+  message(head: MessageHead, ctx: AnalyzerContext): AnalyzerState | undefined;
+  close(): void;
+}
+
+export interface Analyzer {
+  /** The category it reports, = its file name in analyzers/. */
+  readonly name: string;
+  /** Head only, no body: should this message be fed to `open`? */
+  wants(head: MessageHead, flow: FlowInfo): boolean;
+  open?(ctx: AnalyzerContext): AnalyzerState;
+  /** Per-flow form, called once per flow at the first message `wants` accepts. */
+  openFlow?(flow: FlowInfo, ctx: AnalyzerContext): FlowAnalyzerState;
+}

@@ -1,0 +1,78 @@
+/**
+ * Findings: what an analyzer concluded about personal data leaving (or reaching) a device.
+ * The shape is pinned by docs/ARCHITECTURE.md § Contracts.
+ */
+import type { FlowId, Micros, MsgId } from './flow.ts';
+import type { Direction } from './message.ts';
+
+/** Categories are analyzer names. */
+export type Category =
+  | 'voice'
+  | 'face'
+  | 'location'
+  | 'contacts'
+  | 'identifiers'
+  | 'child-profile'
+  | 'tls'
+  | 'opaque-upload';
+export const CATEGORIES: readonly Category[] = [
+  'voice',
+  'face',
+  'location',
+  'contacts',
+  'identifiers',
+  'child-profile',
+  'tls',
+  'opaque-upload',
+];
+
+/** Where a finding's data went. */
+export interface Destination {
+  /** Host name when known, else the server IP. */
+  host: string;
+  /** Registrable domain (eTLD+1) of `host`, or the IP. */
+  etld1: string;
+  /** Who runs it, from the destinations catalogue, when known. */
+  operator?: string;
+  /** Not first party for this device (config `firstParty`). */
+  thirdParty: boolean;
+}
+
+/** Extra measured facts about a finding (sample rate, duration, bytes, face count, …): flat and printable. */
+export type FindingDetail = Record<string, string | number | boolean>;
+
+export interface FindingEvidence {
+  /** The excerpt with personal data masked: safe for logs, CLI output, JSON and JUnit. */
+  excerpt: string;
+  /** The excerpt unmasked: kept in the store, printed only with `--reveal`. */
+  value?: string;
+  /** The stored evidence blob (a voice clip, a photo), when one was kept. */
+  evidenceId?: string;
+  /** The blob stopped at the evidence cap. */
+  truncated?: boolean;
+}
+
+export interface Finding {
+  /** Stable across updates of a per-stream finding. */
+  id: string;
+  flowId: FlowId;
+  msgId?: MsgId;
+  deviceId: string;
+  category: Category;
+  /** Kebab-case, listed in analyzers/README.md (`opus`, `raw-pcm`, `wifi-scan`, `phone-number`). */
+  subtype: string;
+  /** 0..1 */
+  confidence: number;
+  firstTs: Micros;
+  lastTs: Micros;
+  direction: Direction;
+  destination: Destination;
+  /** The data travelled inside TLS (intercepted or decrypted by us), not in clear text. */
+  encrypted: boolean;
+  evidence: FindingEvidence;
+  /** Token path or part origin the finding was made on. */
+  path?: string;
+  detail?: FindingDetail;
+  /** False while a per-stream finding may still be updated; true once finalised. */
+  final: boolean;
+}

@@ -1,0 +1,53 @@
+/**
+ * The head of one message (an HTTP request or response, a WebSocket message, an MQTT PUBLISH, a DNS
+ * packet, a raw TCP/UDP payload run). Bodies follow as `message.chunk` events.
+ */
+import type { MsgId } from './flow.ts';
+
+/** `upload` is device→cloud, `download` cloud→device. */
+export type Direction = 'upload' | 'download';
+
+/** The protocol unit a message is. */
+export type MessageProtocol = 'http' | 'websocket' | 'mqtt' | 'dns' | 'raw';
+
+/** Header name/value pairs in wire order, names as sent (compare case-insensitively, see {@link header}). */
+export type Headers = ReadonlyArray<readonly [name: string, value: string]>;
+
+/** WebSocket frame metadata for a `websocket` message. */
+export interface WebSocketMeta {
+  /** 1 text, 2 binary (control frames are not messages). */
+  opcode: number;
+  compressed: boolean;
+}
+
+/** MQTT PUBLISH metadata for an `mqtt` message. */
+export interface MqttMeta {
+  packet: 'publish' | 'connect' | 'subscribe';
+  topic?: string;
+  qos?: 0 | 1 | 2;
+  clientId?: string;
+}
+
+export interface MessageHead {
+  msgId: MsgId;
+  direction: Direction;
+  protocol: MessageProtocol;
+  /** HTTP request method. */
+  method?: string;
+  /** HTTP request target as sent (origin-form path+query, or absolute-form). */
+  url?: string;
+  /** HTTP response status. */
+  status?: number;
+  headers: Headers;
+  /** For a response: the msgId of the request it answers. */
+  requestId?: MsgId;
+  ws?: WebSocketMeta;
+  mqtt?: MqttMeta;
+}
+
+/** First value of a header, case-insensitive. */
+export function header(head: { headers: Headers }, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [n, v] of head.headers) if (n.toLowerCase() === lower) return v;
+  return undefined;
+}

@@ -1,0 +1,32 @@
+/**
+ * Tokens: what the tokenizers (JSON, urlencoded forms, query strings, headers, text, and later protobuf,
+ * CBOR, MessagePack) make of a body, so analyzers match keys and values without re-parsing anything.
+ */
+
+/** Which tokenizer produced a token. */
+export type TokenSource = 'json' | 'form' | 'query' | 'header' | 'multipart-field' | 'text' | 'binary';
+
+/** The type of the value in the source syntax. Numbers keep their source text (an IMEI must not lose digits). */
+export type TokenKind = 'string' | 'number' | 'boolean' | 'null';
+
+export interface Token {
+  source: TokenSource;
+  /**
+   * Where the value sits: JSON `$.data.list[2].phone`, form and query `$.name`, header `$.user-agent`,
+   * text `$`. Nested parts (a base64 value holding JSON) prefix the outer path: `$.payload>$.lat`.
+   */
+  path: string;
+  /** The last key on the path (`phone`), or '' for array elements and text. */
+  key: string;
+  kind: TokenKind;
+  /** The value as text: a string's unescaped content, a number's literal, `true`, `false`, `null`. */
+  value: string;
+  /**
+   * Long strings arrive in pieces of at most MAX_TOKEN_BYTES: `offset` is the piece's start (in UTF-16 units)
+   * within the whole string and `more` is true on every piece but the last. Short values: offset 0, more false.
+   */
+  offset: number;
+  more: boolean;
+  /** 0 for the message body, n for a part decoded n levels deep (base64 inside JSON inside a multipart part). */
+  depth: number;
+}

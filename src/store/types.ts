@@ -1,0 +1,101 @@
+/**
+ * The store's public face: what the CLI, reports, policy gate and dashboard read, and the record types
+ * they get. The implementation (better-sqlite3, WAL, migrations) is in db.ts / writer.ts / queries.ts.
+ */
+import type { Category, Finding } from '../model/finding.ts';
+import type { FlowId, Micros, TlsState, Transport } from '../model/flow.ts';
+import type { Violation } from '../model/violation.ts';
+import type { FlowRecord, MessageRecord, PipelineOutput } from '../pipeline/output.ts';
+
+/** One imported capture file, identified by the sha256 of its bytes. */
+export interface CaptureRecord {
+  /** sha256 hex of the file. */
+  id: string;
+  /** Path as given when imported (informational). */
+  path: string;
+  format: 'pcap' | 'pcapng' | 'har';
+  bytes: number;
+  importedAt: Micros;
+  firstTs?: Micros;
+  lastTs?: Micros;
+  /** Parts of the capture that were not understood: `{reason: count}`. */
+  skipped?: Record<string, number>;
+}
+
+export interface DeviceRecord {
+  id: string;
+  /** From config `devices`, when named. */
+  name?: string;
+  mac?: string;
+  ip?: string;
+  firstTs: Micros;
+  lastTs: Micros;
+}
+
+export interface DestinationRecord {
+  deviceId: string;
+  host: string;
+  etld1: string;
+  operator?: string;
+  thirdParty: boolean;
+  flows: number;
+  bytesUp: number;
+  bytesDown: number;
+  firstTs: Micros;
+  lastTs: Micros;
+}
+
+export interface FindingQuery {
+  category?: Category;
+  subtype?: string;
+  deviceId?: string;
+  flowId?: FlowId;
+  captureId?: string;
+  host?: string;
+  sinceTs?: Micros;
+  /** Default 1000. */
+  limit?: number;
+  offset?: number;
+}
+
+export interface FlowQuery {
+  deviceId?: string;
+  captureId?: string;
+  transport?: Transport;
+  tls?: TlsState;
+  limit?: number;
+  offset?: number;
+}
+
+export interface StoredEvidence {
+  id: string;
+  mime: string;
+  bytes: Uint8Array;
+  truncated: boolean;
+}
+
+/** Batches pipeline output into transactions; `flush()` commits what is pending. */
+export interface StoreWriter extends PipelineOutput {
+  capture(rec: CaptureRecord): void;
+  flush(): void;
+  /** Flush and stop the timer; the writer cannot be used afterwards. */
+  close(): void;
+}
+
+export interface Store {
+  readonly path: string;
+  /** The single writer of this store (created on first call). */
+  writer(): StoreWriter;
+  hasCapture(sha256: string): boolean;
+  listCaptures(): CaptureRecord[];
+  listDevices(): DeviceRecord[];
+  listDestinations(deviceId?: string): DestinationRecord[];
+  listFlows(q?: FlowQuery): FlowRecord[];
+  listMessages(flowId: FlowId): MessageRecord[];
+  /** Findings with `evidence.value` (unredacted): redact before printing. */
+  listFindings(q?: FindingQuery): Finding[];
+  countFindings(q?: FindingQuery): number;
+  listViolations(q?: { flowId?: FlowId; limit?: number }): Violation[];
+  readEvidence(id: string): StoredEvidence | undefined;
+  close(): void;
+}
