@@ -2,7 +2,17 @@
  * Flow events: the only contract between sources (proxy/, src/capture/) and the sans-io core.
  * Every event carries `ts` (microseconds since the epoch; capture time on replay, wall clock live).
  */
-import type { FlowError, FlowId, FlowInfo, FlowStats, Micros, MsgId, ServerEndpoint, TlsState, Transport } from './flow.ts';
+import type {
+  FlowError,
+  FlowId,
+  FlowInfo,
+  FlowStats,
+  Micros,
+  MsgId,
+  ServerEndpoint,
+  TlsState,
+  Transport,
+} from './flow.ts';
 import type { MessageHead } from './message.ts';
 
 /** What a source learned about an open flow later (an Upgrade to WebSocket, a host from DNS, TLS decrypted). */

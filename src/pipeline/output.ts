@@ -2,7 +2,7 @@
  * What leaves the pipeline (mitmproxy's commands): records for the store, findings, violations and evidence.
  * A sink implements `PipelineOutput`; the store writer, the CLI summary and tests are sinks.
  */
-import type { Finding } from '../model/finding.ts';
+import type { Destination, Finding } from '../model/finding.ts';
 import type { FlowError, FlowId, FlowInfo, Micros, MsgId } from '../model/flow.ts';
 import type { Direction, MessageProtocol } from '../model/message.ts';
 import type { Violation } from '../model/violation.ts';
@@ -16,6 +16,8 @@ export interface FlowRecord extends FlowInfo {
   bytesMissing: number;
   closed: boolean;
   error?: FlowError;
+  /** Where the flow goes: host or IP, eTLD+1, operator, first or third party for this device. */
+  destination: Destination;
 }
 
 /** One message, emitted at `message.end` (or at flow close for a message never ended). */

@@ -82,6 +82,31 @@ export interface StoreWriter extends PipelineOutput {
   close(): void;
 }
 
+/** What `purge` removes: captured personal data (evidence blobs, unredacted values), by age, device or capture. */
+export interface PurgeOptions {
+  /** Purge data captured before this time. */
+  beforeTs?: Micros;
+  deviceId?: string;
+  captureId?: string;
+  /** Also delete the findings, flows and messages themselves, not only the personal data in them. */
+  everything?: boolean;
+}
+
+export interface PurgeResult {
+  evidence: number;
+  findings: number;
+  flows: number;
+}
+
+/** A tester's labelled session ("voice feature on", "app pairing"), grouping the flows seen while it ran. */
+export interface ExperimentRecord {
+  id: number;
+  name: string;
+  startTs: Micros;
+  endTs?: Micros;
+  notes?: string;
+}
+
 export interface Store {
   readonly path: string;
   /** The single writer of this store (created on first call). */
@@ -97,5 +122,10 @@ export interface Store {
   countFindings(q?: FindingQuery): number;
   listViolations(q?: { flowId?: FlowId; limit?: number }): Violation[];
   readEvidence(id: string): StoredEvidence | undefined;
+  startExperiment(name: string, startTs: Micros, notes?: string): ExperimentRecord;
+  endExperiment(id: number, endTs: Micros): void;
+  listExperiments(): ExperimentRecord[];
+  /** Deletes captured personal data in one transaction and returns what it removed. */
+  purge(opts: PurgeOptions): PurgeResult;
   close(): void;
 }
