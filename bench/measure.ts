@@ -1,0 +1,31 @@
+/** Small timing helpers shared by the benches: best-of-N throughput and peak RSS. */
+
+/** Runs `fn` `rounds` times (after one warm-up) and returns the best MB/s for `bytes` processed per round. */
+export function mbPerSec(bytes: number, fn: () => void, rounds = 5): number {
+  fn();
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < rounds; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    const ns = Number(process.hrtime.bigint() - t0);
+    best = Math.min(best, ns);
+  }
+  return round(bytes / (1024 * 1024) / (best / 1e9));
+}
+
+/** Peak resident set size of this process so far, in MiB. */
+export function peakRssMiB(): number {
+  return round(process.resourceUsage().maxRSS / 1024);
+}
+
+export function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** A plain read of the same bytes: touches every 8th byte so the reference is not optimised away. */
+export function plainRead(chunks: Uint8Array[]): number {
+  let sum = 0;
+  for (const c of chunks) for (let i = 0; i < c.length; i += 8) sum += c[i]!;
+  return sum;
+}

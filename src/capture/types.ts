@@ -1,0 +1,73 @@
+/**
+ * Contracts inside src/capture/: packet readers → link/IP decoding → TCP reassembly / UDP → per-connection
+ * protocol handlers (HTTP/1 now; WebSocket, MQTT, TLS, DNS later) → FlowEvents. Sans-io: nothing here reads
+ * files; replay.ts feeds bytes in.
+ */
+import type { FlowEvent } from '../model/events.ts';
+import type { Micros } from '../model/flow.ts';
+
+/** One captured frame as a reader yields it. `data` may be a view into the reader's buffer: copy to keep. */
+export interface RawPacket {
+  ts: Micros;
+  /** pcap LINKTYPE_* of the interface the packet came from. */
+  linkType: number;
+  /** Bytes captured (may be less than origLen when the snap length cut it). */
+  data: Uint8Array;
+  origLen: number;
+  interfaceId: number;
+}
+
+/** What a capture reader tells its consumer, besides packets. */
+export interface ReaderEvents {
+  packet(p: RawPacket): void;
+  /** Something not understood or damaged: counted in the replay summary's `skipped`. */
+  skipped(reason: string, count?: number): void;
+  /** A pcapng Decryption Secrets Block (e.g. a TLS key log), kept for the TLS decoder. */
+  secrets?(type: number, data: Uint8Array): void;
+}
+
+/** A sans-io capture reader: bytes of the file in, events out. */
+export interface CaptureReader {
+  write(chunk: Uint8Array): void;
+  /** End of file; a partial record becomes `skipped('truncated-record')`. */
+  end(): void;
+}
+
+export interface Endpoint {
+  ip: string;
+  port: number;
+  mac?: string;
+}
+
+/** `up` = client→server (device→cloud), `down` = server→client. */
+export type StreamDir = 'up' | 'down';
+
+/** One TCP connection as the reassembler sees it. */
+export interface TcpConn {
+  /** Sequential per replay: 1, 2, 3 … */
+  id: number;
+  client: Endpoint;
+  server: Endpoint;
+  /** No SYN seen: the client/server roles were guessed (lower or well-known port = server). */
+  midStream: boolean;
+}
+
+export type TcpCloseReason = 'fin' | 'rst' | 'idle' | 'evicted' | 'end-of-capture';
+
+/** What the reassembler emits per connection, in order. */
+export interface TcpStreamEvents {
+  open(conn: TcpConn, ts: Micros): void;
+  data(conn: TcpConn, dir: StreamDir, bytes: Uint8Array, ts: Micros): void;
+  /** `length` bytes of this direction are missing (lost, or evicted out-of-order data). */
+  gap(conn: TcpConn, dir: StreamDir, length: number, ts: Micros): void;
+  close(conn: TcpConn, ts: Micros, reason: TcpCloseReason): void;
+}
+
+/** A per-connection application protocol handler (HTTP/1, and later TLS, MQTT, WebSocket …). */
+export interface StreamHandler {
+  data(dir: StreamDir, bytes: Uint8Array, ts: Micros): void;
+  gap(dir: StreamDir, length: number, ts: Micros): void;
+  close(ts: Micros, reason: TcpCloseReason): void;
+}
+
+export type EmitEvent = (ev: FlowEvent) => void;
