@@ -1,0 +1,136 @@
+/**
+ * Opening a toyscope database: creates the file with mode 0600 (it holds children's voices), sets the pragmas,
+ * refuses a schema newer than this code, upgrades an older one (migrations.ts) and wires the single writer,
+ * the queries and retention into one `Store`. No SQL of its own beyond pragmas and experiments.
+ */
+import { closeSync, openSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { Micros } from '../model/flow.ts';
+import { DEFAULT_LIMITS } from '../pipeline/limits.ts';
+import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
+import { experimentFromRow, StoreQueries } from './queries.ts';
+import { purge } from './retention.ts';
+import type { ExperimentRecord, PurgeOptions, PurgeResult, Store, StoreWriter } from './types.ts';
+import { SqliteStoreWriter } from './writer.ts';
+
+/** How a store is opened and how its writer batches. */
+export interface StoreOptions {
+  /** Open for reading only: no writer, no migration (an older schema is an error). */
+  readonly?: boolean;
+  /** Rows per committed transaction (default 1000). */
+  batchRows?: number;
+  /** Longest time a written row waits for its commit, in ms (default 200). */
+  batchMs?: number;
+  /** Bytes kept per evidence blob (default MAX_EVIDENCE_BYTES, 8 MiB); past it the blob is `truncated`. */
+  evidenceCapBytes?: number;
+}
+
+/** Waits this long on a lock held by another connection before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Creates `file` with mode 0600 unless it exists; SQLite gives its -wal and -shm files the same mode. */
+function createPrivate(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
+
+/** Opens (creating and upgrading as needed) the database at `file`. */
+export function openStore(file: string, opts: StoreOptions = {}): Store {
+  if (!opts.readonly && file !== ':memory:') createPrivate(file);
+  const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  try {
+    // Checked before any pragma that writes, so a newer database is left exactly as it was.
+    const version = schemaVersion(db);
+    if (version > SCHEMA_VERSION) throw new Error(`database schema ${version} is newer than this toyscope`);
+    if (opts.readonly && version < SCHEMA_VERSION) {
+      throw new Error(`database schema ${version} is older than this toyscope: open it read-write once to upgrade`);
+    }
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('foreign_keys = ON');
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a commit is written to the WAL (write(2), in the OS page cache) before it returns, and
+      // only checkpoints fsync. A killed process (SIGKILL, crash) therefore loses nothing committed and never
+      // corrupts the file; only a power loss or kernel crash can roll back the last commits, never corrupt.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('secure_delete = ON'); // purged evidence and values are zeroed, not left in free pages
+      migrate(db);
+    }
+    return new SqliteStore(file, db, opts);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+class SqliteStore implements Store {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #opts: StoreOptions;
+  readonly #q: StoreQueries;
+  #writer: SqliteStoreWriter | undefined;
+
+  constructor(path: string, db: Database.Database, opts: StoreOptions) {
+    this.path = path;
+    this.#db = db;
+    this.#opts = opts;
+    this.#q = new StoreQueries(db);
+  }
+
+  writer(): StoreWriter {
+    if (this.#opts.readonly) throw new Error(`store ${this.path} is open read-only`);
+    this.#writer ??= new SqliteStoreWriter(this.#db, {
+      batchRows: this.#opts.batchRows ?? 1000,
+      batchMs: this.#opts.batchMs ?? 200,
+      evidenceCapBytes: this.#opts.evidenceCapBytes ?? DEFAULT_LIMITS.MAX_EVIDENCE_BYTES,
+    });
+    return this.#writer;
+  }
+
+  /** Commits what the writer holds first, so a capture just written counts. */
+  hasCapture(sha256: string): boolean {
+    this.#writer?.flush();
+    return this.#q.hasCapture(sha256);
+  }
+
+  listCaptures = () => this.#q.listCaptures();
+  listDevices = () => this.#q.listDevices();
+  listDestinations: Store['listDestinations'] = (deviceId) => this.#q.listDestinations(deviceId);
+  listFlows: Store['listFlows'] = (q) => this.#q.listFlows(q);
+  listMessages: Store['listMessages'] = (flowId) => this.#q.listMessages(flowId);
+  listFindings: Store['listFindings'] = (q) => this.#q.listFindings(q);
+  countFindings: Store['countFindings'] = (q) => this.#q.countFindings(q);
+  listViolations: Store['listViolations'] = (q) => this.#q.listViolations(q);
+  readEvidence: Store['readEvidence'] = (id) => this.#q.readEvidence(id);
+  listExperiments = () => this.#q.listExperiments();
+
+  startExperiment(name: string, startTs: Micros, notes?: string): ExperimentRecord {
+    const row = this.#db
+      .prepare('INSERT INTO experiments (name, start_ts, notes) VALUES (?, ?, ?) RETURNING *')
+      .get(name, startTs, notes ?? null) as Record<string, unknown>;
+    return experimentFromRow(row);
+  }
+
+  endExperiment(id: number, endTs: Micros): void {
+    this.#db.prepare('UPDATE experiments SET end_ts = ? WHERE id = ?').run(endTs, id);
+  }
+
+  /** Commits what the writer holds first, so the purge covers it. */
+  purge(opts: PurgeOptions): PurgeResult {
+    this.#writer?.flush();
+    return purge(this.#db, opts);
+  }
+
+  close(): void {
+    if (!this.#db.open) return;
+    try {
+      this.#writer?.close();
+      if (!this.#opts.readonly) this.#db.pragma('optimize'); // refreshes planner statistics where they drifted
+    } finally {
+      this.#db.close();
+    }
+  }
+}

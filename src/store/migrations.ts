@@ -1,0 +1,37 @@
+/**
+ * Schema versions as an ordered list of migrations, versioned by `PRAGMA user_version`: migration i brings a
+ * database from version i to i + 1, each in its own transaction. Opening the database, pragmas and the newer-schema
+ * refusal are in db.ts; the SQL of each version is in migrations/.
+ */
+import type { Database } from 'better-sqlite3';
+import { initial } from './migrations/001-initial.ts';
+import { evidenceDestinations } from './migrations/002-evidence-destinations.ts';
+
+/** One step of the schema, run inside a transaction. */
+export type Migration = (db: Database) => void;
+
+/** In order: index 0 makes version 1. */
+export const MIGRATIONS: readonly Migration[] = [initial, evidenceDestinations];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Reads `PRAGMA user_version`. */
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Upgrades `db` to `target` (default: the current version), one transaction per step, so a crash leaves it at
+ * a whole version. Throws on a database newer than this code.
+ */
+export function migrate(db: Database, target = SCHEMA_VERSION): void {
+  const from = schemaVersion(db);
+  if (from > SCHEMA_VERSION) throw new Error(`database schema ${from} is newer than this toyscope`);
+  for (let v = from; v < target; v++) {
+    db.transaction(() => {
+      MIGRATIONS[v]!(db);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

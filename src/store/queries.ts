@@ -1,0 +1,281 @@
+/**
+ * Reading the store: the list and count methods of `Store`, rows rebuilt into the model's records, newest first,
+ * `limit` 1000 by default. Findings come back with `evidence.excerpt` redacted (as stored) and `evidence.value`
+ * the full value (absent once purged). No writes here (writer.ts, retention.ts).
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { Category, Finding } from '../model/finding.ts';
+import type { FlowSource, TlsState, Transport } from '../model/flow.ts';
+import type { Direction, MessageProtocol } from '../model/message.ts';
+import type { Violation } from '../model/violation.ts';
+import type { FlowRecord, MessageRecord } from '../pipeline/output.ts';
+import type {
+  CaptureRecord,
+  DestinationRecord,
+  DeviceRecord,
+  ExperimentRecord,
+  FindingQuery,
+  FlowQuery,
+  StoredEvidence,
+} from './types.ts';
+
+/** Rows returned when a query names no limit. */
+export const DEFAULT_LIMIT = 1000;
+
+type Row = Record<string, unknown>;
+type Where = { sql: string; params: unknown[] };
+
+/** Copies the defined properties only: records carry no `undefined` keys for absent values. */
+function defined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined || o[k] === null) delete o[k];
+  return o;
+}
+const str = (v: unknown): string | undefined => (v === null ? undefined : (v as string));
+const num = (v: unknown): number | undefined => (v === null ? undefined : (v as number));
+
+function findingWhere(q: FindingQuery): Where {
+  const c: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, ...p: unknown[]) => {
+    c.push(sql);
+    params.push(...p);
+  };
+  if (q.category !== undefined) add('f.category = ?', q.category);
+  if (q.subtype !== undefined) add('f.subtype = ?', q.subtype);
+  if (q.deviceId !== undefined) add('f.device_id = ?', q.deviceId);
+  if (q.flowId !== undefined) add('f.flow_id = ?', q.flowId);
+  if (q.captureId !== undefined) add('f.flow_id IN (SELECT id FROM flows WHERE capture_id = ?)', q.captureId);
+  if (q.host !== undefined) add('(f.destination_host = ? OR f.destination_etld1 = ?)', q.host, q.host);
+  if (q.sinceTs !== undefined) add('f.last_ts >= ?', q.sinceTs);
+  return { sql: c.length ? `WHERE ${c.join(' AND ')}` : '', params };
+}
+
+function flowWhere(q: FlowQuery): Where {
+  const c: string[] = [];
+  const params: unknown[] = [];
+  for (const [col, v] of [
+    ['device_id', q.deviceId],
+    ['capture_id', q.captureId],
+    ['transport', q.transport],
+    ['tls', q.tls],
+  ] as const) {
+    if (v === undefined) continue;
+    c.push(`${col} = ?`);
+    params.push(v);
+  }
+  return { sql: c.length ? `WHERE ${c.join(' AND ')}` : '', params };
+}
+
+export function findingFromRow(r: Row): Finding {
+  return defined<Finding>({
+    id: r.id as string,
+    flowId: r.flow_id as string,
+    msgId: num(r.msg_id),
+    deviceId: r.device_id as string,
+    category: r.category as Category,
+    subtype: r.subtype as string,
+    confidence: r.confidence as number,
+    firstTs: r.first_ts as number,
+    lastTs: r.last_ts as number,
+    direction: r.direction as Direction,
+    destination: defined({
+      host: r.destination_host as string,
+      etld1: r.destination_etld1 as string,
+      operator: str(r.destination_operator),
+      thirdParty: r.destination_third_party === 1,
+    }),
+    encrypted: r.encrypted === 1,
+    evidence: defined({
+      excerpt: r.excerpt as string,
+      value: str(r.value),
+      evidenceId: str(r.evidence_id),
+      truncated: r.truncated === 1 ? true : undefined,
+    }),
+    path: str(r.path),
+    detail: r.detail === null ? undefined : JSON.parse(r.detail as string),
+    final: r.final === 1,
+  });
+}
+
+export function flowFromRow(r: Row): FlowRecord {
+  return defined<FlowRecord>({
+    id: r.id as string,
+    deviceId: r.device_id as string,
+    device: defined({ ip: r.client_ip as string, port: r.client_port as number, mac: str(r.client_mac) }),
+    server: defined({ ip: r.server_ip as string, port: r.server_port as number, host: str(r.server_host) }),
+    transport: r.transport as Transport,
+    tls: r.tls as TlsState,
+    source: r.source as FlowSource,
+    captureId: str(r.capture_id),
+    firstTs: r.first_ts as number,
+    lastTs: r.last_ts as number,
+    bytesUp: r.bytes_up as number,
+    bytesDown: r.bytes_down as number,
+    bytesMissing: r.bytes_missing as number,
+    closed: r.closed === 1,
+    error: r.error_code === null ? undefined : { code: r.error_code as string, message: r.error_message as string },
+    destination: defined({
+      host: r.destination_host as string,
+      etld1: r.destination_etld1 as string,
+      operator: str(r.destination_operator),
+      thirdParty: r.destination_third_party === 1,
+    }),
+  });
+}
+
+function messageFromRow(r: Row): MessageRecord {
+  return defined<MessageRecord>({
+    flowId: r.flow_id as string,
+    msgId: r.msg_id as number,
+    direction: r.direction as Direction,
+    protocol: r.protocol as MessageProtocol,
+    method: str(r.method),
+    url: str(r.url),
+    status: num(r.status),
+    contentType: str(r.content_type),
+    mime: str(r.mime),
+    bodyBytes: r.body_bytes as number,
+    gapBytes: r.gap_bytes as number,
+    firstTs: r.first_ts as number,
+    lastTs: r.last_ts as number,
+    topic: str(r.topic),
+  });
+}
+
+/** The read side of a store, over its connection; statements are prepared once per distinct SQL text. */
+export class StoreQueries {
+  readonly #db: Database;
+  readonly #cache = new Map<string, Statement>();
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  #all(sql: string, params: unknown[] = []): Row[] {
+    return this.#stmt(sql).all(params) as Row[];
+  }
+
+  #stmt(sql: string): Statement {
+    let st = this.#cache.get(sql);
+    if (!st) {
+      st = this.#db.prepare(sql);
+      this.#cache.set(sql, st);
+    }
+    return st;
+  }
+
+  hasCapture(sha256: string): boolean {
+    return this.#stmt('SELECT 1 FROM captures WHERE id = ?').get(sha256) !== undefined;
+  }
+
+  listCaptures(): CaptureRecord[] {
+    return this.#all('SELECT * FROM captures ORDER BY imported_at DESC').map((r) =>
+      defined<CaptureRecord>({
+        id: r.id as string,
+        path: r.path as string,
+        format: r.format as CaptureRecord['format'],
+        bytes: r.bytes as number,
+        importedAt: r.imported_at as number,
+        firstTs: num(r.first_ts),
+        lastTs: num(r.last_ts),
+        skipped: r.skipped === null ? undefined : JSON.parse(r.skipped as string),
+      }),
+    );
+  }
+
+  listDevices(): DeviceRecord[] {
+    return this.#all('SELECT * FROM devices ORDER BY last_ts DESC').map((r) =>
+      defined<DeviceRecord>({
+        id: r.id as string,
+        name: str(r.name),
+        mac: str(r.mac),
+        ip: str(r.ip),
+        firstTs: r.first_ts as number,
+        lastTs: r.last_ts as number,
+      }),
+    );
+  }
+
+  listDestinations(deviceId?: string): DestinationRecord[] {
+    const where = deviceId === undefined ? '' : 'WHERE device_id = ?';
+    return this.#all(
+      `SELECT * FROM destinations ${where} ORDER BY last_ts DESC`,
+      deviceId === undefined ? [] : [deviceId],
+    ).map((r) =>
+      defined<DestinationRecord>({
+        deviceId: r.device_id as string,
+        host: r.host as string,
+        etld1: r.etld1 as string,
+        operator: str(r.operator),
+        thirdParty: r.third_party === 1,
+        flows: r.flows as number,
+        bytesUp: r.bytes_up as number,
+        bytesDown: r.bytes_down as number,
+        firstTs: r.first_ts as number,
+        lastTs: r.last_ts as number,
+      }),
+    );
+  }
+
+  listFlows(q: FlowQuery = {}): FlowRecord[] {
+    const w = flowWhere(q);
+    const sql = `SELECT * FROM flows ${w.sql} ORDER BY first_ts DESC, rowid DESC LIMIT ? OFFSET ?`;
+    return this.#all(sql, [...w.params, q.limit ?? DEFAULT_LIMIT, q.offset ?? 0]).map(flowFromRow);
+  }
+
+  listMessages(flowId: string): MessageRecord[] {
+    return this.#all('SELECT * FROM messages WHERE flow_id = ? ORDER BY msg_id', [flowId]).map(messageFromRow);
+  }
+
+  listFindings(q: FindingQuery = {}): Finding[] {
+    const w = findingWhere(q);
+    const sql = `SELECT f.* FROM findings f ${w.sql} ORDER BY f.first_ts DESC, f.rowid DESC LIMIT ? OFFSET ?`;
+    return this.#all(sql, [...w.params, q.limit ?? DEFAULT_LIMIT, q.offset ?? 0]).map(findingFromRow);
+  }
+
+  /** Counts every match (`limit` and `offset` do not apply). */
+  countFindings(q: FindingQuery = {}): number {
+    const w = findingWhere(q);
+    return (this.#stmt(`SELECT count(*) AS n FROM findings f ${w.sql}`).get(w.params) as { n: number }).n;
+  }
+
+  listViolations(q: { flowId?: string; limit?: number } = {}): Violation[] {
+    const where = q.flowId === undefined ? '' : 'WHERE flow_id = ?';
+    const params = q.flowId === undefined ? [] : [q.flowId];
+    const sql = `SELECT * FROM violations ${where} ORDER BY ts DESC, rowid DESC LIMIT ?`;
+    return this.#all(sql, [...params, q.limit ?? DEFAULT_LIMIT]).map((r) =>
+      defined<Violation>({
+        ts: r.ts as number,
+        flowId: str(r.flow_id),
+        msgId: num(r.msg_id),
+        decoder: r.decoder as string,
+        code: r.code as string,
+        message: str(r.message),
+        offset: num(r.offset),
+      }),
+    );
+  }
+
+  readEvidence(id: string): StoredEvidence | undefined {
+    const head = this.#stmt('SELECT mime, truncated FROM evidence WHERE id = ?').get(id) as Row | undefined;
+    if (!head) return undefined;
+    const rows = this.#all('SELECT data FROM evidence_chunks WHERE evidence_id = ? ORDER BY seq', [id]);
+    const all = Buffer.concat(rows.map((r) => r.data as Buffer));
+    const bytes = new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
+    return { id, mime: head.mime as string, bytes, truncated: head.truncated === 1 };
+  }
+
+  listExperiments(): ExperimentRecord[] {
+    return this.#all('SELECT * FROM experiments ORDER BY start_ts DESC, id DESC').map(experimentFromRow);
+  }
+}
+
+export function experimentFromRow(r: Row): ExperimentRecord {
+  return defined<ExperimentRecord>({
+    id: r.id as number,
+    name: r.name as string,
+    startTs: r.start_ts as number,
+    endTs: num(r.end_ts),
+    notes: str(r.notes),
+  });
+}

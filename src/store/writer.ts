@@ -1,0 +1,332 @@
+/**
+ * The one writer of a store: queues pipeline output as statement + parameters (snapshotted at the call, so a
+ * caller may mutate or reuse its objects and buffers) and commits them in batched transactions: every `batchRows`
+ * rows, after `batchMs` (an unref'd timer), past MAX_PENDING_BYTES of evidence, and on flush/close. Findings and
+ * flows are upserts by id; devices are upserted from flow records; destinations follow flows by triggers
+ * (see migrations/002). Evidence is cut to the cap and stored in rows of at most EVIDENCE_ROW_BYTES.
+ * It does not read records back (queries.ts) nor delete them (retention.ts).
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { Finding } from '../model/finding.ts';
+import type { Violation } from '../model/violation.ts';
+import type { EvidenceChunk, FlowRecord, MessageRecord } from '../pipeline/output.ts';
+import type { CaptureRecord, StoreWriter } from './types.ts';
+
+/** Bytes of one evidence_chunks row: a blob is never one giant row. */
+export const EVIDENCE_ROW_BYTES = 256 * 1024;
+/** Evidence bytes queued before a commit is forced, whatever the row count. */
+export const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+
+/** How the writer batches and bounds what it keeps. */
+export interface WriterOptions {
+  batchRows: number;
+  batchMs: number;
+  evidenceCapBytes: number;
+}
+
+type Param = string | number | Buffer | null;
+type Op = readonly [Statement, Param[]];
+type Statements = { [K in keyof typeof SQL]: Statement };
+
+/** Where an evidence blob stands: bytes kept so far, next row seq, cut at the cap. */
+interface EvidenceState {
+  bytes: number;
+  seq: number;
+  truncated: boolean;
+}
+
+const SQL = {
+  capture: `INSERT INTO captures (id, path, format, bytes, imported_at, first_ts, last_ts, skipped)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  device: `INSERT INTO devices (id, mac, ip, first_ts, last_ts) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET mac = coalesce(excluded.mac, mac), ip = excluded.ip,
+      first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts)`,
+  flow: `INSERT INTO flows (id, capture_id, device_id, client_ip, client_port, client_mac, server_ip, server_port,
+      server_host, transport, tls, source, first_ts, last_ts, bytes_up, bytes_down, bytes_missing, closed,
+      error_code, error_message, destination_host, destination_etld1, destination_operator, destination_third_party)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET capture_id = excluded.capture_id, device_id = excluded.device_id,
+      client_ip = excluded.client_ip, client_port = excluded.client_port, client_mac = excluded.client_mac,
+      server_ip = excluded.server_ip, server_port = excluded.server_port, server_host = excluded.server_host,
+      transport = excluded.transport, tls = excluded.tls, source = excluded.source,
+      first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts),
+      bytes_up = excluded.bytes_up, bytes_down = excluded.bytes_down, bytes_missing = excluded.bytes_missing,
+      closed = excluded.closed, error_code = excluded.error_code, error_message = excluded.error_message,
+      destination_host = excluded.destination_host, destination_etld1 = excluded.destination_etld1,
+      destination_operator = excluded.destination_operator,
+      destination_third_party = excluded.destination_third_party`,
+  message: `INSERT INTO messages (flow_id, msg_id, direction, protocol, method, url, status, content_type, mime,
+      body_bytes, gap_bytes, first_ts, last_ts, topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (flow_id, msg_id) DO UPDATE SET direction = excluded.direction, protocol = excluded.protocol,
+      method = excluded.method, url = excluded.url, status = excluded.status, content_type = excluded.content_type,
+      mime = excluded.mime, body_bytes = excluded.body_bytes, gap_bytes = excluded.gap_bytes,
+      last_ts = excluded.last_ts, topic = excluded.topic`,
+  finding: `INSERT INTO findings (id, flow_id, msg_id, device_id, category, subtype, confidence, first_ts, last_ts,
+      direction, destination_host, destination_etld1, destination_operator, destination_third_party, encrypted,
+      excerpt, value, evidence_id, truncated, path, detail, final)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET msg_id = excluded.msg_id, subtype = excluded.subtype,
+      confidence = excluded.confidence, last_ts = excluded.last_ts, direction = excluded.direction,
+      destination_host = excluded.destination_host, destination_etld1 = excluded.destination_etld1,
+      destination_operator = excluded.destination_operator,
+      destination_third_party = excluded.destination_third_party, encrypted = excluded.encrypted,
+      excerpt = excluded.excerpt, value = excluded.value, evidence_id = excluded.evidence_id,
+      truncated = excluded.truncated, path = excluded.path, detail = excluded.detail, final = excluded.final`,
+  violation: `INSERT INTO violations (ts, flow_id, msg_id, decoder, code, message, offset)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  evidence: `INSERT INTO evidence (id, mime, flow_id, msg_id, total_bytes, truncated, complete)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET total_bytes = excluded.total_bytes, truncated = excluded.truncated,
+      complete = excluded.complete`,
+  chunk: 'INSERT INTO evidence_chunks (evidence_id, seq, data) VALUES (?, ?, ?)',
+  evidenceState: `SELECT total_bytes AS bytes, truncated,
+      (SELECT coalesce(max(seq) + 1, 0) FROM evidence_chunks WHERE evidence_id = evidence.id) AS seq
+    FROM evidence WHERE id = ?`,
+} as const;
+
+/** Errors that concern one row (a constraint, a type), as opposed to the database (busy, full, I/O). */
+function isRowError(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG)/.test(code);
+}
+
+const opt = (v: string | number | undefined): string | number | null => v ?? null;
+const bit = (v: boolean | undefined): number => (v ? 1 : 0);
+
+export class SqliteStoreWriter implements StoreWriter {
+  readonly #opts: WriterOptions;
+  readonly #st: Statements;
+  readonly #commit: (ops: Op[]) => unknown;
+  #queue: Op[] = [];
+  #pendingBytes = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #evidence = new Map<string, EvidenceState>();
+  /** Blobs finished (and forgotten by #evidence) whose rows may still be queued. */
+  #finishedPending = new Set<string>();
+  /** An error from a timer-driven commit, thrown at the next call. */
+  #error: unknown;
+  #closed = false;
+
+  constructor(db: Database, opts: WriterOptions) {
+    this.#opts = opts;
+    this.#st = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Statements;
+    const tx = db.transaction((ops: Op[]) => {
+      const rejected: unknown[] = [];
+      for (const [st, params] of ops) {
+        try {
+          st.run(params);
+        } catch (e) {
+          if (!isRowError(e)) throw e;
+          rejected.push(e);
+        }
+      }
+      return rejected;
+    });
+    this.#commit = (ops) => tx.immediate(ops);
+  }
+
+  capture(rec: CaptureRecord): void {
+    this.#push(this.#st.capture, [
+      rec.id,
+      rec.path,
+      rec.format,
+      rec.bytes,
+      rec.importedAt,
+      opt(rec.firstTs),
+      opt(rec.lastTs),
+      rec.skipped ? JSON.stringify(rec.skipped) : null,
+    ]);
+  }
+
+  flow(r: FlowRecord): void {
+    this.#push(this.#st.device, [r.deviceId, opt(r.device.mac), r.device.ip, r.firstTs, r.lastTs]);
+    const d = r.destination;
+    this.#push(this.#st.flow, [
+      r.id,
+      opt(r.captureId),
+      r.deviceId,
+      r.device.ip,
+      r.device.port,
+      opt(r.device.mac),
+      r.server.ip,
+      r.server.port,
+      opt(r.server.host),
+      r.transport,
+      r.tls,
+      r.source,
+      r.firstTs,
+      r.lastTs,
+      r.bytesUp,
+      r.bytesDown,
+      r.bytesMissing,
+      bit(r.closed),
+      opt(r.error?.code),
+      opt(r.error?.message),
+      d.host,
+      d.etld1,
+      opt(d.operator),
+      bit(d.thirdParty),
+    ]);
+  }
+
+  message(m: MessageRecord): void {
+    this.#push(this.#st.message, [
+      m.flowId,
+      m.msgId,
+      m.direction,
+      m.protocol,
+      opt(m.method),
+      opt(m.url),
+      opt(m.status),
+      opt(m.contentType),
+      opt(m.mime),
+      m.bodyBytes,
+      m.gapBytes,
+      m.firstTs,
+      m.lastTs,
+      opt(m.topic),
+    ]);
+  }
+
+  finding(f: Finding): void {
+    const d = f.destination;
+    this.#push(this.#st.finding, [
+      f.id,
+      f.flowId,
+      opt(f.msgId),
+      f.deviceId,
+      f.category,
+      f.subtype,
+      f.confidence,
+      f.firstTs,
+      f.lastTs,
+      f.direction,
+      d.host,
+      d.etld1,
+      opt(d.operator),
+      bit(d.thirdParty),
+      bit(f.encrypted),
+      f.evidence.excerpt,
+      opt(f.evidence.value),
+      opt(f.evidence.evidenceId),
+      bit(f.evidence.truncated),
+      opt(f.path),
+      f.detail ? JSON.stringify(f.detail) : null,
+      bit(f.final),
+    ]);
+  }
+
+  violation(v: Violation): void {
+    this.#push(this.#st.violation, [
+      v.ts,
+      opt(v.flowId),
+      opt(v.msgId),
+      v.decoder,
+      v.code,
+      opt(v.message),
+      opt(v.offset),
+    ]);
+  }
+
+  evidence(e: EvidenceChunk): void {
+    const state = this.#evidenceState(e.evidenceId);
+    const keep = e.data.subarray(0, Math.max(0, this.#opts.evidenceCapBytes - state.bytes));
+    state.truncated ||= e.truncated || keep.length < e.data.length;
+    state.bytes += keep.length;
+    this.#push(this.#st.evidence, [
+      e.evidenceId,
+      e.mime,
+      e.flowId,
+      opt(e.msgId),
+      state.bytes,
+      bit(state.truncated),
+      bit(e.final),
+    ]);
+    for (let at = 0; at < keep.length; at += EVIDENCE_ROW_BYTES) {
+      const row = Buffer.from(keep.subarray(at, at + EVIDENCE_ROW_BYTES)); // a copy: the caller may reuse its buffer
+      this.#pendingBytes += row.length;
+      this.#push(this.#st.chunk, [e.evidenceId, state.seq++, row]);
+    }
+    if (e.final) {
+      this.#evidence.delete(e.evidenceId);
+      this.#finishedPending.add(e.evidenceId);
+    }
+  }
+
+  flush(): void {
+    this.#check();
+    this.#flush();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    try {
+      this.flush();
+    } finally {
+      this.#closed = true;
+      clearTimeout(this.#timer);
+    }
+  }
+
+  #evidenceState(id: string): EvidenceState {
+    let state = this.#evidence.get(id);
+    if (!state) {
+      if (this.#finishedPending.has(id)) this.#flush(); // its queued rows must be visible to the lookup
+      const row = this.#st.evidenceState.get(id) as EvidenceState | undefined;
+      state = row
+        ? { bytes: row.bytes, seq: row.seq, truncated: Boolean(row.truncated) }
+        : { bytes: 0, seq: 0, truncated: false };
+      this.#evidence.set(id, state);
+    }
+    return state;
+  }
+
+  #push(st: Statement, params: Param[]): void {
+    this.#check();
+    this.#queue.push([st, params]);
+    if (this.#queue.length >= this.#opts.batchRows || this.#pendingBytes >= MAX_PENDING_BYTES) this.#flush();
+    else this.#timer ??= setTimeout(() => this.#onTimer(), this.#opts.batchMs).unref();
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined;
+    try {
+      this.#flush();
+    } catch (e) {
+      this.#error = e;
+    }
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#queue.length === 0) return;
+    const ops = this.#queue;
+    const bytes = this.#pendingBytes;
+    this.#queue = [];
+    this.#pendingBytes = 0;
+    let rejected: unknown[];
+    try {
+      rejected = this.#commit(ops) as unknown[];
+    } catch (e) {
+      this.#queue = ops.concat(this.#queue); // busy, full, I/O: nothing was committed, keep it for the next try
+      this.#pendingBytes += bytes;
+      throw e;
+    }
+    this.#finishedPending.clear();
+    if (rejected.length > 0) {
+      throw new Error(`store writer: ${rejected.length} row(s) rejected, the first: ${String(rejected[0])}`, {
+        cause: rejected[0],
+      });
+    }
+  }
+
+  #check(): void {
+    if (this.#closed) throw new Error('store writer is closed');
+    if (this.#error !== undefined) {
+      const e = this.#error;
+      this.#error = undefined;
+      throw e;
+    }
+  }
+}
