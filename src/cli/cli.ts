@@ -1,0 +1,135 @@
+/**
+ * The CLI without the process: takes argv, I/O and a store opener, resolves the global options, dispatches to a
+ * command and turns typed errors into one line and an exit code. main.ts binds it to the real process; tests
+ * call `runCli` directly. No command logic here.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { type Config, loadConfig } from '../config.ts';
+import { dataDirPaths, ensureDataDir } from '../data-dir.ts';
+import type { Store } from '../store/types.ts';
+import type { CliIo, Globals } from './command.ts';
+import { COMMANDS } from './commands/index.ts';
+import { describeError, EXIT, UsageError } from './errors.ts';
+
+/** Options every command accepts, before or after the command name. */
+const GLOBAL_OPTIONS = ['--data-dir', '--config', '--db'] as const;
+type GlobalFlags = Partial<Record<(typeof GLOBAL_OPTIONS)[number], string>>;
+
+export interface CliDeps {
+  /** Opens the store at a path (creating it); main.ts passes src/store/db.ts `openStore`. */
+  openStore(file: string): Promise<Store>;
+}
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** Runs one command line; never throws. Returns the exit code. */
+export async function runCli(argv: string[], io: CliIo, deps: CliDeps): Promise<number> {
+  try {
+    return await dispatch(argv, io, deps);
+  } catch (err) {
+    const { lines, code } = describeError(err, Boolean(io.env.TOYSCOPE_DEBUG));
+    io.err(`${lines.join('\n')}\n`);
+    return code;
+  }
+}
+
+async function dispatch(argv: string[], io: CliIo, deps: CliDeps): Promise<number> {
+  const { flags, rest } = extractGlobals(argv);
+  const [first, ...args] = rest;
+  if (first === '--help' || first === '-h' || (first === 'help' && args.length === 0)) {
+    io.out(`${topUsage()}\n`);
+    return EXIT.ok;
+  }
+  if (first === '--version' || first === '-V') {
+    io.out(`toyscope ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  if (first === undefined) throw new UsageError('missing command');
+  if (first.startsWith('-')) throw new UsageError(`unknown option '${first}'`);
+  if (first === 'help') return dispatch([args[0]!, '--help'], io, deps);
+  const cmd = COMMANDS.find((c) => c.name === first);
+  if (!cmd) throw new UsageError(`unknown command '${first}'${suggest(first)}`);
+  return cmd.run(args, makeGlobals(flags, io, deps));
+}
+
+/** Pulls `--data-dir DIR`, `--config FILE`, `--db FILE` (or `--x=v`) out of argv wherever they are, up to `--`. */
+function extractGlobals(argv: string[]): { flags: GlobalFlags; rest: string[] } {
+  const flags: GlobalFlags = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const opt = GLOBAL_OPTIONS.find((o) => o === name);
+    if (!opt) {
+      rest.push(a);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '' || (inline === undefined && value.startsWith('--'))) {
+      throw new UsageError(`option '${opt}' needs a value`);
+    }
+    flags[opt] = value;
+  }
+  return { flags, rest };
+}
+
+function makeGlobals(flags: GlobalFlags, io: CliIo, deps: CliDeps): Globals {
+  const paths = dataDirPaths(flags['--data-dir']);
+  const configFile = flags['--config'] ?? (existsSync(paths.config) ? paths.config : undefined);
+  const dbFile = flags['--db'] ?? paths.db;
+  let config: Config | undefined;
+  return {
+    dataDir: paths.dir,
+    dbFile,
+    configFile,
+    io,
+    config: () => {
+      config ??= loadConfig(configFile);
+      return config;
+    },
+    openStore: async (file) => {
+      if (file === paths.db) ensureDataDir(paths.dir);
+      return deps.openStore(file);
+    },
+  };
+}
+
+function suggest(name: string): string {
+  const hit = COMMANDS.find((c) => c.name.startsWith(name.slice(0, 3)));
+  return hit ? ` (did you mean '${hit.name}'?)` : '';
+}
+
+/** `toyscope --help`. */
+export function topUsage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
+  return `toyscope ${VERSION}: find what personal data smart toys and home devices send to the cloud.
+
+Usage: toyscope [global options] <command> [options]
+
+Commands:
+${list}
+
+Global options (before or after the command):
+  --data-dir DIR   where toyscope keeps its database, CA and settings (default ./toyscope-data,
+                   created with mode 0700)
+  --config FILE    configuration file (default DATA_DIR/toyscope.yaml if it exists)
+  --db FILE        database file (default DATA_DIR/toyscope.db)
+  -h, --help       show this help; 'toyscope <command> --help' for one command
+  -V, --version    print the version
+
+Examples:
+  toyscope findings --device teddy
+  toyscope policy check --policy examples/policy.yaml --junit policy.xml
+  toyscope purge --older-than 30d
+
+Exit codes: 0 success, 1 policy violations, 2 bad arguments, configuration or input,
+3 internal error (run with TOYSCOPE_DEBUG=1 for the stack).
+Docs: docs/cli.md (commands, JSON output), docs/policy.md (policy files).`;
+}

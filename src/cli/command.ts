@@ -1,0 +1,95 @@
+/**
+ * What every CLI command is and gets: the `Command` shape main.ts dispatches to, the globals resolved from
+ * `--data-dir/--config/--db`, the I/O it writes to (injectable for tests), and one argument parser over
+ * node:util parseArgs that turns its errors into short UsageErrors. No command logic here.
+ */
+import { parseArgs } from 'node:util';
+import type { Config } from '../config.ts';
+import type { Store } from '../store/types.ts';
+import { UsageError } from './errors.ts';
+
+/** Where a command reads and writes; the real process or a test double. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** stdin and stdout are a terminal (confirmation prompts allowed). */
+  interactive: boolean;
+  /** Reads one answer line from the user (only called when `interactive`). */
+  ask(question: string): Promise<string>;
+  env: Record<string, string | undefined>;
+}
+
+/** Resolved global options, shared by every command. */
+export interface Globals {
+  dataDir: string;
+  dbFile: string;
+  /** `--config`, else DATA_DIR/toyscope.yaml when it exists, else undefined (defaults). */
+  configFile: string | undefined;
+  io: CliIo;
+  /** The configuration, loaded and validated once on first call (throws ConfigError). */
+  config(): Config;
+  /** Opens (creating if needed) the store at `file`. */
+  openStore(file: string): Promise<Store>;
+}
+
+export interface Command {
+  name: string;
+  /** One line for `toyscope --help`. */
+  summary: string;
+  /** The whole `toyscope <name> --help` text. */
+  usage: string;
+  /** Returns the exit code; throws UsageError/ConfigError/InputError for the top-level handler. */
+  run(argv: string[], globals: Globals): Promise<number>;
+}
+
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  help: boolean;
+}
+
+/** parseArgs with `-h/--help` added and its errors rewritten as one-line UsageErrors naming `command`. */
+export function parseCommandArgs(command: string, argv: string[], options: OptionSpec, maxPositionals = 0): Parsed {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (err) {
+    throw new UsageError(parseArgsMessage(err), command);
+  }
+  const values = parsed.values as Parsed['values'];
+  if (values.help) return { values, positionals: parsed.positionals, help: true };
+  const extra = parsed.positionals[maxPositionals];
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`, command);
+  return { values, positionals: parsed.positionals, help: false };
+}
+
+/** node's parseArgs messages are long and suggest `--`; say the same thing in a few words. */
+function parseArgsMessage(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const name = /'(-[^' ]+)/.exec(e.message ?? '')?.[1] ?? '';
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${name}'`;
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return /argument missing/.test(e.message ?? '')
+      ? `option '${name}' needs a value`
+      : `option '${name}' takes no value`;
+  }
+  return (e.message ?? String(err)).split('\n')[0]!;
+}
+
+/** A string option's value, or undefined. */
+export function str(p: Parsed, key: string): string | undefined {
+  const v = p.values[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A boolean option's value. */
+export function flag(p: Parsed, key: string): boolean {
+  return p.values[key] === true;
+}

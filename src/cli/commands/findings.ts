@@ -1,0 +1,130 @@
+/**
+ * `toyscope findings`: lists stored findings as a table (or the --json document), excerpts redacted unless
+ * --reveal. Reads only; an absent or empty database gets a line saying how to collect findings.
+ */
+import { deviceName } from '../../config.ts';
+import { CATEGORIES, type Category, type Finding } from '../../model/finding.ts';
+import { buildJsonDocument, skippedOf } from '../../report/json.ts';
+import type { FindingQuery } from '../../store/types.ts';
+import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { cell, formatTime, table } from '../format.ts';
+import { openExistingStore, resolveDeviceId } from '../store-access.ts';
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 100_000;
+
+const HOW_TO_GET_FINDINGS =
+  "No findings yet. Replay a capture with 'toyscope replay capture.pcapng', or put a device behind " +
+  "'toyscope proxy', then run 'toyscope findings' again.";
+
+export const findings: Command = {
+  name: 'findings',
+  summary: 'list what personal data devices sent, and where',
+  usage: `Usage: toyscope findings [options]
+
+Lists the findings stored in the database: when, which device, what kind of personal data
+(category/subtype), where it went (third parties marked "3p") and a redacted excerpt.
+
+Options:
+  --category C   only this category: ${CATEGORIES.join(', ')}
+  --device D     only this device (name from toyscope.yaml, MAC or IP)
+  --host H       only data sent to this host
+  --limit N      show at most N findings, newest first (default ${DEFAULT_LIMIT})
+  --json         print the JSON document (docs/cli.md) instead of a table
+  --reveal       print the captured values unmasked (do not use in CI logs)
+  -h, --help     show this help
+Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help').
+
+Examples:
+  toyscope findings
+  toyscope findings --device teddy --category voice
+  toyscope findings --host api.toycloud.example --json > findings.json
+
+Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
+
+  async run(argv, g) {
+    const p = parseCommandArgs('findings', argv, {
+      category: { type: 'string' },
+      device: { type: 'string' },
+      host: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      reveal: { type: 'boolean' },
+    });
+    if (p.help) {
+      g.io.out(`${this.usage}\n`);
+      return 0;
+    }
+    const category = str(p, 'category');
+    if (category !== undefined && !CATEGORIES.includes(category as Category)) {
+      throw new UsageError(`unknown category '${category}' (expected one of ${CATEGORIES.join(', ')})`, 'findings');
+    }
+    const limit = parseLimit(str(p, 'limit'));
+    g.config(); // a bad toyscope.yaml is reported before anything is read
+    const store = await openExistingStore(g);
+    if (!store) {
+      g.io.out(`${HOW_TO_GET_FINDINGS}\n(no database at ${g.dbFile})\n`);
+      return 0;
+    }
+    try {
+      const q: FindingQuery = { limit };
+      if (category) q.category = category as Category;
+      const device = str(p, 'device');
+      if (device) q.deviceId = resolveDeviceId(g, store, device);
+      const host = str(p, 'host');
+      if (host) q.host = host.toLowerCase();
+      const list = store.listFindings(q);
+      if (flag(p, 'json')) {
+        const flowIds = new Set(list.map((f) => f.flowId));
+        const captures = store.listCaptures();
+        const doc = buildJsonDocument(
+          {
+            captures,
+            devices: store.listDevices(),
+            flows: store.listFlows({ limit: MAX_LIMIT }).filter((f) => flowIds.has(f.id)),
+            findings: list,
+            violations: [],
+            skipped: skippedOf(captures),
+          },
+          { reveal: flag(p, 'reveal') },
+        );
+        g.io.out(`${JSON.stringify(doc, null, 2)}\n`);
+        return 0;
+      }
+      if (list.length === 0) {
+        const total = store.countFindings();
+        g.io.out(total === 0 ? `${HOW_TO_GET_FINDINGS}\n` : `No findings match (${total} stored in all).\n`);
+        return 0;
+      }
+      g.io.out(`${renderTable(list, g, flag(p, 'reveal'))}\n`);
+      const total = store.countFindings({ ...q, limit: undefined });
+      if (total > list.length) g.io.out(`(${list.length} of ${total} shown; use --limit to see more)\n`);
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+};
+
+function parseLimit(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_LIMIT;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > MAX_LIMIT) {
+    throw new UsageError(`--limit: expected a whole number from 1 to ${MAX_LIMIT}, got '${v}'`, 'findings');
+  }
+  return n;
+}
+
+/** The findings table: time, device, category/subtype, destination (3p marked), excerpt. */
+export function renderTable(list: Finding[], g: Globals, reveal: boolean): string {
+  const config = g.config();
+  const rows = list.map((f) => [
+    formatTime(f.firstTs),
+    cell(deviceName(config, f.deviceId), 24),
+    cell(`${f.category}/${f.subtype}`, 32),
+    cell(`${f.destination.host}${f.destination.thirdParty ? ' (3p)' : ''}`, 48),
+    cell(reveal && f.evidence.value !== undefined ? f.evidence.value : f.evidence.excerpt),
+  ]);
+  return table(['TIME (UTC)', 'DEVICE', 'WHAT', 'SENT TO', 'EXCERPT'], rows);
+}

@@ -1,0 +1,136 @@
+/**
+ * `toyscope purge`: deletes captured personal data (evidence blobs, unmasked values) from the database, by age,
+ * device or capture, optionally the findings and flows too. Asks on a terminal unless --yes; refuses without
+ * --yes when nobody can answer. The deletion itself is Store.purge (one transaction).
+ */
+import { deviceName } from '../../config.ts';
+import type { Micros } from '../../model/flow.ts';
+import type { PurgeOptions } from '../../store/types.ts';
+import { type Command, flag, parseCommandArgs, str } from '../command.ts';
+import { EXIT, InputError, UsageError } from '../errors.ts';
+import { formatTime } from '../format.ts';
+import { openExistingStore, resolveDeviceId } from '../store-access.ts';
+
+const UNIT_MS: Record<string, number> = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+export const purge: Command = {
+  name: 'purge',
+  summary: 'delete captured personal data (evidence, unmasked values)',
+  usage: `Usage: toyscope purge [options]
+
+Deletes captured personal data from the database: evidence blobs (voice clips, photos) and the
+unmasked values behind findings. Findings, flows and destinations stay, so reports still show
+what was sent and where, unless --everything. Without a filter it purges all devices, all time.
+On a terminal it asks before deleting; elsewhere it needs --yes.
+
+Options:
+  --before DATE       only data captured before DATE (2024-05-01 or 2024-05-01T12:00:00Z)
+  --older-than AGE    only data older than AGE: 12h, 30d, 2w (default: retention.days in toyscope.yaml)
+  --device D          only this device (name from toyscope.yaml, MAC or IP)
+  --capture SHA       only data from this capture (its sha256, or a unique prefix)
+  --everything        also delete the findings, flows and messages themselves
+  --yes               do not ask for confirmation (needed when not on a terminal)
+  -h, --help          show this help
+Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help').
+
+Examples:
+  toyscope purge --older-than 30d
+  toyscope purge --device teddy --everything --yes
+  toyscope purge --capture 3fa9c2 --yes
+
+Exit codes: 0 purged (or nothing to purge, or declined), 2 bad arguments, configuration or database.`,
+
+  async run(argv, g) {
+    const p = parseCommandArgs('purge', argv, {
+      before: { type: 'string' },
+      'older-than': { type: 'string' },
+      device: { type: 'string' },
+      capture: { type: 'string' },
+      everything: { type: 'boolean' },
+      yes: { type: 'boolean' },
+    });
+    if (p.help) {
+      g.io.out(`${this.usage}\n`);
+      return EXIT.ok;
+    }
+    const before = str(p, 'before');
+    const olderThan = str(p, 'older-than');
+    if (before && olderThan) throw new UsageError('use --before or --older-than, not both', 'purge');
+    const config = g.config();
+    const now = Date.now();
+    const opts: PurgeOptions = {};
+    if (before) opts.beforeTs = parseDate(before);
+    else if (olderThan) opts.beforeTs = (now - parseAge(olderThan)) * 1000;
+    else if (config.retention.days) opts.beforeTs = (now - config.retention.days * UNIT_MS.d!) * 1000;
+    if (flag(p, 'everything')) opts.everything = true;
+    const store = await openExistingStore(g);
+    if (!store) {
+      g.io.out(`Nothing to purge: no database at ${g.dbFile}.\n`);
+      return EXIT.ok;
+    }
+    try {
+      const device = str(p, 'device');
+      if (device) opts.deviceId = resolveDeviceId(g, store, device);
+      const capture = str(p, 'capture');
+      if (capture)
+        opts.captureId = resolveCapture(
+          capture,
+          store.listCaptures().map((c) => c.id),
+        );
+      const what = describe(opts, (id) => deviceName(config, id));
+      if (!flag(p, 'yes')) {
+        if (!g.io.interactive) {
+          throw new UsageError(`refusing to purge ${what} without --yes (not a terminal, nobody to ask)`, 'purge');
+        }
+        const answer = await g.io.ask(`Purge ${what}? This cannot be undone. [y/N] `);
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          g.io.out('Nothing purged.\n');
+          return EXIT.ok;
+        }
+      }
+      const r = store.purge(opts);
+      g.io.out(`Purged ${r.evidence} evidence blob(s), ${r.findings} finding(s), ${r.flows} flow(s).\n`);
+      return EXIT.ok;
+    } finally {
+      store.close();
+    }
+  },
+};
+
+/** `2024-05-01` (UTC midnight) or any ISO 8601 date-time → microseconds. */
+export function parseDate(s: string): Micros {
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(s)
+    ? Date.parse(`${s}T00:00:00Z`)
+    : /^\d{4}-\d{2}-\d{2}T/.test(s)
+      ? Date.parse(s)
+      : Number.NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`--before: expected a date like 2024-05-01, got '${s}'`, 'purge');
+  return ms * 1000;
+}
+
+/** `30d`, `12h`, `2w` → milliseconds. */
+export function parseAge(s: string): number {
+  const m = /^(\d{1,6})([hdw])$/.exec(s);
+  if (!m) throw new UsageError(`--older-than: expected an age like 30d, 12h or 2w, got '${s}'`, 'purge');
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
+
+function resolveCapture(arg: string, ids: string[]): string {
+  const prefix = arg.toLowerCase();
+  if (!/^[0-9a-f]{4,64}$/.test(prefix)) {
+    throw new UsageError(`--capture: expected a sha256 (or at least 4 hex digits of one), got '${arg}'`, 'purge');
+  }
+  const hits = ids.filter((id) => id.startsWith(prefix));
+  if (hits.length === 1) return hits[0]!;
+  if (hits.length === 0)
+    throw new InputError(`no capture ${arg} in the database ('toyscope findings --json' lists them)`);
+  throw new UsageError(`--capture ${arg} matches ${hits.length} captures; give more digits`, 'purge');
+}
+
+function describe(o: PurgeOptions, name: (id: string) => string): string {
+  const parts = [o.everything ? 'all findings, flows and personal data' : 'captured personal data'];
+  parts.push(o.deviceId ? `of device ${name(o.deviceId)}` : 'of all devices');
+  if (o.captureId) parts.push(`from capture ${o.captureId.slice(0, 12)}`);
+  parts.push(o.beforeTs !== undefined ? `captured before ${formatTime(o.beforeTs)} UTC` : 'of all time');
+  return parts.join(' ');
+}

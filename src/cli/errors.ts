@@ -1,0 +1,55 @@
+/**
+ * The typed errors the CLI turns into one line and exit code 2 (never a stack trace), and the exit codes.
+ * Anything else reaching the top level is a bug: one line, exit 3, the stack only with TOYSCOPE_DEBUG=1.
+ * Not a logger and not a place for output formatting beyond one line.
+ */
+
+/** Exit codes shared by every command (docs/cli.md § Exit codes). */
+export const EXIT = Object.freeze({ ok: 0, violations: 1, usage: 2, internal: 3 });
+
+/** A wrong command line: unknown command or flag, missing argument, bad value. Printed with a `--help` hint. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  /** The command whose help to suggest (`findings`, `policy check`), or undefined for the top level. */
+  readonly command: string | undefined;
+  constructor(message: string, command?: string) {
+    super(message);
+    this.command = command;
+  }
+}
+
+/** A configuration or policy file that cannot be read or does not validate; the message names file and key path. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Input that cannot be used: a missing database, an unreadable file, a refused confirmation. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+/** Control characters and line breaks made visible, so one message stays one line on any terminal. */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\n' ? ' ' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
+/** What the top-level handler prints for an error, and the exit code. */
+export function describeError(err: unknown, debug: boolean): { lines: string[]; code: number } {
+  if (err instanceof UsageError) {
+    const help = err.command ? `toyscope ${err.command} --help` : 'toyscope --help';
+    return { lines: [`toyscope: ${oneLine(err.message)}`, `Try '${help}'.`], code: EXIT.usage };
+  }
+  if (err instanceof ConfigError || err instanceof InputError) {
+    return { lines: [`toyscope: ${oneLine(err.message)}`], code: EXIT.usage };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (debug && err instanceof Error && err.stack) {
+    return { lines: [`toyscope: internal error: ${oneLine(message)}`, err.stack], code: EXIT.internal };
+  }
+  return {
+    lines: [`toyscope: internal error: ${oneLine(message)} (run with TOYSCOPE_DEBUG=1 for the stack)`],
+    code: EXIT.internal,
+  };
+}

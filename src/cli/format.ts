@@ -1,0 +1,29 @@
+/**
+ * Terminal output helpers: times, and plain-text tables whose cells are made printable first (host names and
+ * excerpts are attacker-controlled and could carry terminal escapes). No colours, no I/O.
+ */
+import type { Micros } from '../model/flow.ts';
+import { oneLine } from './errors.ts';
+
+/** `2024-05-01 12:00:00` (UTC) from microseconds since the epoch. */
+export function formatTime(ts: Micros): string {
+  const d = new Date(Math.floor(ts / 1000));
+  return Number.isNaN(d.getTime()) ? String(ts) : d.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** Printable on one line and at most `max` characters (an ellipsis marks the cut). */
+export function cell(value: string, max = 60): string {
+  const chars = [...oneLine(value)];
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** Left-aligned columns separated by two spaces; the last column is not padded. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - [...c].length)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}

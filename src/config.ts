@@ -1,0 +1,238 @@
+/**
+ * `toyscope.yaml`: the typed, validated configuration (devices, first-party hosts, policy path, evidence,
+ * retention, limit overrides), plus the two questions the pipeline asks of it: a device's name and whether a
+ * host is first party for a device. Validation is by hand so every error names the file and the key path.
+ * It does not read the policy file (policy.ts) nor create the data directory (data-dir.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError } from './cli/errors.ts';
+import { DEFAULT_LIMITS, type Limits, resolveLimits } from './pipeline/limits.ts';
+
+/** A device under test, named for display; matched to flows by MAC or IP. */
+export interface DeviceConfig {
+  name: string;
+  /** Lower-case colon-separated MAC. */
+  mac?: string;
+  ip?: string;
+}
+
+/** Hosts that count as first party: `*.example.com` (sub-domains), `example.com` (exact), `*` (any). */
+export interface FirstPartyConfig {
+  global: string[];
+  /** Keyed by device name, MAC or IP. */
+  devices: Record<string, string[]>;
+}
+
+export interface Config {
+  /** The file it was read from; undefined for the defaults. */
+  file?: string;
+  devices: DeviceConfig[];
+  firstParty: FirstPartyConfig;
+  /** Policy file, resolved against the config file's folder. */
+  policy?: string;
+  evidence: {
+    /** Bytes of one evidence blob (overrides MAX_EVIDENCE_BYTES). */
+    maxBytes: number;
+    /** Keep evidence blobs at all. */
+    keep: boolean;
+  };
+  retention: {
+    /** Days captured personal data is kept; undefined = until purged by hand. */
+    days?: number;
+  };
+  /** Partial overrides of src/pipeline/limits.ts. */
+  limits: Partial<Limits>;
+}
+
+export const defaultConfig: Readonly<Config> = Object.freeze({
+  devices: [],
+  firstParty: { global: [], devices: {} },
+  evidence: { maxBytes: DEFAULT_LIMITS.MAX_EVIDENCE_BYTES, keep: true },
+  retention: {},
+  limits: {},
+});
+
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const IPV6 = /^[0-9a-f:]+$/i;
+const HOST = /^(\*|(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?)$/i;
+
+/** Reads and validates a config file; without a file, the defaults. Throws ConfigError naming file and key. */
+export function loadConfig(file?: string): Config {
+  if (file === undefined) return structuredClone(defaultConfig) as Config;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return parseConfig(text, file);
+}
+
+/** Validates config text; `file` names the source in errors and anchors the relative policy path. */
+export function parseConfig(text: string, file: string): Config {
+  const label = basename(file);
+  return validate(parseYaml(text, label) ?? {}, new Checker(label), resolve(file));
+}
+
+/** YAML (or JSON) text to plain data; a syntax error is a ConfigError with the line. */
+export function parseYaml(text: string, label: string): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
+  const e = doc.errors[0];
+  if (e) {
+    const { line } = lineCounter.linePos(e.pos[0]);
+    throw new ConfigError(`${label}: line ${line}: not valid YAML: ${e.message.split('\n')[0]}`);
+  }
+  return doc.toJS();
+}
+
+/** Collects the key path and throws ConfigError in the `file: a.b[1].c: message` form. */
+class Checker {
+  constructor(readonly label: string) {}
+  fail(path: string, message: string): never {
+    throw new ConfigError(`${this.label}: ${path ? `${path}: ` : ''}${message}`);
+  }
+  object(v: unknown, path: string, keys: readonly string[]): Record<string, unknown> {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, 'expected a mapping');
+    const rec = v as Record<string, unknown>;
+    for (const k of Object.keys(rec)) {
+      if (!keys.includes(k)) this.fail(join(path, k), `unknown key (expected one of: ${keys.join(', ')})`);
+    }
+    return rec;
+  }
+  array(v: unknown, path: string): unknown[] {
+    if (!Array.isArray(v)) this.fail(path, 'expected a list');
+    return v;
+  }
+  string(v: unknown, path: string): string {
+    if (typeof v !== 'string' || v === '') this.fail(path, 'expected a non-empty string');
+    return v;
+  }
+  count(v: unknown, path: string): number {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) this.fail(path, 'expected a positive integer');
+    return v;
+  }
+  boolean(v: unknown, path: string): boolean {
+    if (typeof v !== 'boolean') this.fail(path, 'expected true or false');
+    return v;
+  }
+  hosts(v: unknown, path: string): string[] {
+    return this.array(v, path).map((h, i) => {
+      const s = this.string(h, `${path}[${i}]`);
+      if (!HOST.test(s)) this.fail(`${path}[${i}]`, `expected a host like example.com or *.example.com, got '${s}'`);
+      return s.toLowerCase().replace(/\.$/, '');
+    });
+  }
+}
+
+const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
+
+function validate(raw: unknown, c: Checker, file: string): Config {
+  const top = c.object(raw, '', ['devices', 'firstParty', 'policy', 'evidence', 'retention', 'limits']);
+  const config = structuredClone(defaultConfig) as Config;
+  config.file = file;
+  if (top.devices !== undefined) config.devices = c.array(top.devices, 'devices').map((d, i) => device(d, c, i));
+  const names = new Set<string>();
+  config.devices.forEach((d, i) => {
+    if (names.has(d.name)) c.fail(`devices[${i}].name`, `duplicate device name '${d.name}'`);
+    names.add(d.name);
+  });
+  if (top.firstParty !== undefined) config.firstParty = firstParty(top.firstParty, c, config.devices);
+  if (top.policy !== undefined) config.policy = resolve(dirname(file), c.string(top.policy, 'policy'));
+  if (top.evidence !== undefined) {
+    const e = c.object(top.evidence, 'evidence', ['maxBytes', 'keep']);
+    if (e.maxBytes !== undefined) config.evidence.maxBytes = c.count(e.maxBytes, 'evidence.maxBytes');
+    if (e.keep !== undefined) config.evidence.keep = c.boolean(e.keep, 'evidence.keep');
+  }
+  if (top.retention !== undefined) {
+    const r = c.object(top.retention, 'retention', ['days']);
+    if (r.days !== undefined) config.retention.days = c.count(r.days, 'retention.days');
+  }
+  if (top.limits !== undefined) {
+    const known = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
+    const l = c.object(top.limits, 'limits', known);
+    for (const k of known) if (l[k] !== undefined) config.limits[k] = c.count(l[k], `limits.${k}`);
+  }
+  const cap = config.limits.MAX_EVIDENCE_BYTES;
+  if (
+    cap !== undefined &&
+    cap !== config.evidence.maxBytes &&
+    config.evidence.maxBytes !== defaultConfig.evidence.maxBytes
+  ) {
+    c.fail('limits.MAX_EVIDENCE_BYTES', 'disagrees with evidence.maxBytes (set only one)');
+  }
+  if (cap !== undefined) config.evidence.maxBytes = cap;
+  return config;
+}
+
+function device(raw: unknown, c: Checker, i: number): DeviceConfig {
+  const path = `devices[${i}]`;
+  const d = c.object(raw, path, ['name', 'mac', 'ip']);
+  const out: DeviceConfig = { name: c.string(d.name, `${path}.name`) };
+  if (d.mac !== undefined) {
+    const mac = typeof d.mac === 'string' ? d.mac.trim().replace(/-/g, ':') : '';
+    if (!MAC.test(mac)) c.fail(`${path}.mac`, 'expected a MAC address like aa:bb:cc:dd:ee:ff');
+    out.mac = mac.toLowerCase();
+  }
+  if (d.ip !== undefined) {
+    const ip = typeof d.ip === 'string' ? d.ip.trim() : '';
+    if (!IPV4.test(ip) && !(ip.includes(':') && IPV6.test(ip))) {
+      c.fail(`${path}.ip`, 'expected an IP address like 192.168.4.20');
+    }
+    out.ip = ip.toLowerCase();
+  }
+  return out;
+}
+
+function firstParty(raw: unknown, c: Checker, devices: DeviceConfig[]): FirstPartyConfig {
+  const fp = c.object(raw, 'firstParty', ['global', 'devices']);
+  const out: FirstPartyConfig = { global: [], devices: {} };
+  if (fp.global !== undefined) out.global = c.hosts(fp.global, 'firstParty.global');
+  if (fp.devices !== undefined) {
+    const byDevice = c.object(fp.devices, 'firstParty.devices', Object.keys(fp.devices as object));
+    for (const [key, hosts] of Object.entries(byDevice)) {
+      const path = `firstParty.devices.${key}`;
+      const known = devices.some((d) => d.name === key) || MAC.test(key) || IPV4.test(key) || key.includes(':');
+      if (!known) c.fail(path, `no device named '${key}' in devices (use a device name, MAC or IP)`);
+      out.devices[MAC.test(key) ? key.toLowerCase() : key] = c.hosts(hosts, path);
+    }
+  }
+  return out;
+}
+
+/** The device configured for a device id (MAC or IP), if any. */
+export function findDevice(config: Config, deviceId: string): DeviceConfig | undefined {
+  const id = deviceId.toLowerCase();
+  return config.devices.find((d) => d.mac === id || d.ip === id || d.name === deviceId);
+}
+
+/** The configured name of a device, else its id (MAC or IP). */
+export function deviceName(config: Config, deviceId: string): string {
+  return findDevice(config, deviceId)?.name ?? deviceId;
+}
+
+/** Whether `host` matches a glob: `*` any, `*.example.com` any sub-domain (not the apex), else exact. */
+export function matchHost(glob: string, host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  const g = glob.toLowerCase().replace(/\.$/, '');
+  if (g === '*') return true;
+  if (g.startsWith('*.')) return h.endsWith(g.slice(1)) && h.length > g.length - 1;
+  return h === g;
+}
+
+/** Whether `host` is first party for the device: config `firstParty.global` or its entry in `firstParty.devices`. */
+export function isFirstParty(config: Config, deviceId: string, host: string): boolean {
+  const globs = [...config.firstParty.global];
+  const d = findDevice(config, deviceId);
+  const keys = new Set([deviceId.toLowerCase(), d?.name, d?.mac, d?.ip]);
+  for (const [key, hosts] of Object.entries(config.firstParty.devices)) if (keys.has(key)) globs.push(...hosts);
+  return globs.some((g) => matchHost(g, host));
+}
+
+/** The limits a run uses: defaults, then `limits`, with the evidence cap from `evidence.maxBytes`. */
+export function configLimits(config: Config): Limits {
+  return resolveLimits({ ...config.limits, MAX_EVIDENCE_BYTES: config.evidence.maxBytes });
+}

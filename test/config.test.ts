@@ -1,0 +1,141 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/cli/errors.ts';
+import {
+  configLimits,
+  defaultConfig,
+  deviceName,
+  isFirstParty,
+  loadConfig,
+  matchHost,
+  parseConfig,
+} from '../src/config.ts';
+import { DEFAULT_LIMITS } from '../src/pipeline/limits.ts';
+
+const parse = (text: string) => parseConfig(text, '/lab/toyscope.yaml');
+const errorOf = (text: string): string => {
+  try {
+    parse(text);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('no error');
+};
+
+const FULL = `
+devices:
+  - name: teddy
+    mac: AA:BB:CC:DD:EE:01
+  - name: robot
+    ip: 192.168.4.20
+firstParty:
+  global: ['*.toycloud.example']
+  devices:
+    teddy: [voice.teddy.example]
+    192.168.4.20: [robot.example]
+policy: policies/teddy.yaml
+evidence: { maxBytes: 1048576, keep: false }
+retention: { days: 30 }
+limits: { MAX_JSON_DEPTH: 32 }
+`;
+
+describe('loadConfig', () => {
+  it('gives the defaults without a file', () => {
+    expect(loadConfig()).toEqual(defaultConfig);
+  });
+
+  it('reads every section, normalises MACs and resolves the policy path', () => {
+    const c = parse(FULL);
+    expect(c.devices[0]).toEqual({ name: 'teddy', mac: 'aa:bb:cc:dd:ee:01' });
+    expect(c.policy).toBe('/lab/policies/teddy.yaml');
+    expect(c.evidence).toEqual({ maxBytes: 1048576, keep: false });
+    expect(c.retention.days).toBe(30);
+    expect(configLimits(c).MAX_JSON_DEPTH).toBe(32);
+    expect(configLimits(c).MAX_EVIDENCE_BYTES).toBe(1048576);
+    expect(configLimits(c).SNIFF_BYTES).toBe(DEFAULT_LIMITS.SNIFF_BYTES);
+  });
+
+  it('reads a file and names it in errors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-config-'));
+    const file = join(dir, 'toyscope.yaml');
+    writeFileSync(file, 'devices:\n  - name: a\n  - name: b\n    mac: zz\n');
+    expect(() => loadConfig(file)).toThrow(
+      'toyscope.yaml: devices[1].mac: expected a MAC address like aa:bb:cc:dd:ee:ff',
+    );
+    expect(() => loadConfig(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml: cannot read: ENOENT/);
+  });
+
+  it.each([
+    ['colour: red', 'toyscope.yaml: colour: unknown key'],
+    ['devices: {}', 'toyscope.yaml: devices: expected a list'],
+    ['devices: [{name: a, serial: 1}]', 'toyscope.yaml: devices[0].serial: unknown key'],
+    ['devices: [{mac: aa:bb:cc:dd:ee:ff}]', 'toyscope.yaml: devices[0].name: expected a non-empty string'],
+    ['devices: [{name: a, ip: 300.1.1.1}]', 'toyscope.yaml: devices[0].ip: expected an IP address'],
+    ['devices: [{name: a}, {name: a}]', "toyscope.yaml: devices[1].name: duplicate device name 'a'"],
+    ['firstParty: {global: [a b]}', 'toyscope.yaml: firstParty.global[0]: expected a host'],
+    ['firstParty: {global: ["api.*.com"]}', 'toyscope.yaml: firstParty.global[0]: expected a host'],
+    ['firstParty: {devices: {ghost: [a.com]}}', "toyscope.yaml: firstParty.devices.ghost: no device named 'ghost'"],
+    ['evidence: {maxBytes: "big"}', 'toyscope.yaml: evidence.maxBytes: expected a positive integer'],
+    ['evidence: {keep: yes please}', 'toyscope.yaml: evidence.keep: expected true or false'],
+    ['retention: {days: -1}', 'toyscope.yaml: retention.days: expected a positive integer'],
+    ['limits: {MAX_FOO: 1}', 'toyscope.yaml: limits.MAX_FOO: unknown key'],
+    ['limits: {MAX_JSON_DEPTH: 1.5}', 'toyscope.yaml: limits.MAX_JSON_DEPTH: expected a positive integer'],
+    ['policy: 3', 'toyscope.yaml: policy: expected a non-empty string'],
+    ['[1, 2]', 'toyscope.yaml: expected a mapping'],
+    ['devices: [\n  - a', 'toyscope.yaml: line'],
+  ])('rejects %j', (text, message) => {
+    expect(errorOf(text)).toContain(message);
+  });
+
+  it('refuses evidence.maxBytes and limits.MAX_EVIDENCE_BYTES that disagree', () => {
+    expect(errorOf('evidence: {maxBytes: 10}\nlimits: {MAX_EVIDENCE_BYTES: 20}')).toContain('disagrees');
+    expect(parse('limits: {MAX_EVIDENCE_BYTES: 20}').evidence.maxBytes).toBe(20);
+  });
+
+  it('treats an empty file as the defaults', () => {
+    expect(parse('').devices).toEqual([]);
+  });
+});
+
+describe('matchHost', () => {
+  it.each([
+    ['example.com', 'example.com', true],
+    ['example.com', 'EXAMPLE.com.', true],
+    ['example.com', 'api.example.com', false],
+    ['*.example.com', 'api.example.com', true],
+    ['*.example.com', 'a.b.example.com', true],
+    ['*.example.com', 'example.com', false],
+    ['*.example.com', 'badexample.com', false],
+    ['*', 'anything.net', true],
+  ])('%s vs %s → %s', (glob, host, want) => {
+    expect(matchHost(glob, host)).toBe(want);
+  });
+});
+
+describe('deviceName and isFirstParty', () => {
+  const c = parse(FULL);
+  it('names configured devices by MAC or IP, else returns the id', () => {
+    expect(deviceName(c, 'aa:bb:cc:dd:ee:01')).toBe('teddy');
+    expect(deviceName(c, 'AA:BB:CC:DD:EE:01')).toBe('teddy');
+    expect(deviceName(c, '192.168.4.20')).toBe('robot');
+    expect(deviceName(c, '10.0.0.9')).toBe('10.0.0.9');
+  });
+  it('combines global and per-device first-party hosts', () => {
+    expect(isFirstParty(c, 'aa:bb:cc:dd:ee:01', 'eu.toycloud.example')).toBe(true);
+    expect(isFirstParty(c, 'aa:bb:cc:dd:ee:01', 'voice.teddy.example')).toBe(true);
+    expect(isFirstParty(c, '192.168.4.20', 'voice.teddy.example')).toBe(false);
+    expect(isFirstParty(c, '192.168.4.20', 'robot.example')).toBe(true);
+    expect(isFirstParty(c, 'aa:bb:cc:dd:ee:01', 'tracker.ads.example')).toBe(false);
+  });
+});
+
+describe('examples/toyscope.yaml', () => {
+  it('is valid and names its policy', () => {
+    const c = loadConfig(join(import.meta.dirname, '../examples/toyscope.yaml'));
+    expect(c.devices.map((d) => d.name)).toEqual(['teddy', 'robot']);
+    expect(c.policy).toBe(join(import.meta.dirname, '../examples/policy.yaml'));
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { type Config, defaultConfig } from '../../src/config.ts';
+import { evaluatePolicy } from '../../src/policy.ts';
+import { buildJsonDocument, skippedOf } from '../../src/report/json.ts';
+import { makeCapture, makeFinding, makeFlow } from '../helpers/fake-store.ts';
+
+describe('buildJsonDocument', () => {
+  const finding = makeFinding();
+  const capture = makeCapture({ skipped: { 'ipv6-fragment': 3, 'unknown-link': 1 } });
+  const violations = evaluatePolicy(
+    { version: 1, rules: [{ id: 'no-voice', category: 'voice', allow: 'none' }] },
+    [finding],
+    { config: defaultConfig as Config },
+  ).violations;
+  const input = {
+    captures: [capture],
+    devices: [{ id: finding.deviceId, name: 'teddy', firstTs: 1, lastTs: 2 }],
+    flows: [makeFlow()],
+    findings: [finding],
+    violations,
+    skipped: skippedOf([capture]),
+  };
+
+  it('has exactly the documented top-level keys and flow fields', () => {
+    const doc = buildJsonDocument(input, { reveal: false });
+    expect(Object.keys(doc)).toEqual(['captures', 'devices', 'flows', 'findings', 'violations', 'skipped']);
+    expect(Object.keys(doc.flows[0]!)).toEqual([
+      'id',
+      'deviceId',
+      'client',
+      'server',
+      'host',
+      'transport',
+      'tls',
+      'bytesUp',
+      'bytesDown',
+      'firstTs',
+      'lastTs',
+    ]);
+    expect(doc.flows[0]).toMatchObject({
+      client: { ip: '127.0.0.2', port: 40000, mac: '02:00:00:00:00:01' },
+      server: { ip: '127.0.0.1', port: 443 },
+      host: 'api.toycloud.example',
+      transport: 'http',
+      tls: 'intercepted',
+    });
+    expect(doc.violations).toEqual([
+      {
+        rule: 'no-voice',
+        reason: 'voice/raw-pcm must not leave the device; sent to api.toycloud.example',
+        findingId: 'f-1',
+        deviceId: finding.deviceId,
+        category: 'voice',
+        subtype: 'raw-pcm',
+        host: 'api.toycloud.example',
+      },
+    ]);
+    expect(doc.skipped).toEqual([
+      { file: 'teddy.pcapng', reason: 'ipv6-fragment', count: 3 },
+      { file: 'teddy.pcapng', reason: 'unknown-link', count: 1 },
+    ]);
+  });
+
+  it('drops evidence.value unless reveal, and keeps every other finding field', () => {
+    const hidden = buildJsonDocument(input, { reveal: false });
+    expect(hidden.findings[0]!.evidence).toEqual({ excerpt: 'RI••••VE', evidenceId: 'ev-1' });
+    expect(JSON.stringify(hidden)).not.toContain('RIFF1234WAVE');
+    const { evidence: _e, ...rest } = finding;
+    expect(hidden.findings[0]).toMatchObject(rest);
+    expect(hidden.findings[0]!.direction).toBe('upload');
+    const shown = buildJsonDocument(input, { reveal: true });
+    expect(shown.findings[0]!.evidence.value).toBe('RIFF1234WAVE');
+    expect(finding.evidence.value).toBe('RIFF1234WAVE'); // the input is not mutated
+  });
+
+  it('names the host by IP when the flow has no host name', () => {
+    const flow = makeFlow({ server: { ip: '203.0.113.9', port: 1883 } });
+    flow.destination.host = '203.0.113.9';
+    const doc = buildJsonDocument({ ...input, flows: [flow] }, { reveal: false });
+    expect(doc.flows[0]!.host).toBe('203.0.113.9');
+  });
+});
