@@ -1,0 +1,84 @@
+/**
+ * Classic pcap reader (libpcap format): both byte orders, microsecond (a1b2c3d4) and nanosecond (a1b23c4d)
+ * magic. Sans-io and streaming: fed file chunks of any size, it emits RawPacket with `ts` in microseconds,
+ * `data` a view into the fed bytes (never overwritten). It does not decode link layers (see link.ts) and does
+ * not read pcapng (see pcapng.ts).
+ */
+
+import { Framer, u32 } from './framer.ts';
+import type { CaptureReader, ReaderEvents } from './types.ts';
+
+/** A record claiming more captured bytes than this is taken as corruption (pcap has no resync marker). */
+export const MAX_PCAP_RECORD_BYTES = 16 * 1024 * 1024;
+
+const FILE_HEADER_BYTES = 24;
+const RECORD_HEADER_BYTES = 16;
+
+/** Byte order and time unit of a pcap file, from its magic; undefined when the magic is not classic pcap. */
+export function pcapMagic(b: Uint8Array): { le: boolean; nanos: boolean } | undefined {
+  if (b.length < 4) return undefined;
+  const le = u32(b, 0, true);
+  if (le === 0xa1b2c3d4) return { le: true, nanos: false };
+  if (le === 0xa1b23c4d) return { le: true, nanos: true };
+  const be = u32(b, 0, false);
+  if (be === 0xa1b2c3d4) return { le: false, nanos: false };
+  if (be === 0xa1b23c4d) return { le: false, nanos: true };
+  return undefined;
+}
+
+export class PcapReader implements CaptureReader {
+  readonly #ev: ReaderEvents;
+  readonly #framer: Framer;
+  #le = true;
+  #nanos = false;
+  #linkType = -1;
+  #headerSeen = false;
+
+  constructor(events: ReaderEvents) {
+    this.#ev = events;
+    this.#framer = new Framer({
+      headerBytes: RECORD_HEADER_BYTES,
+      size: (b, o) => this.#size(b, o),
+      record: (b, o) => this.#record(b, o),
+      corrupt: () => this.#ev.skipped('corrupt-record'),
+    });
+  }
+
+  write(chunk: Uint8Array): void {
+    this.#framer.write(chunk);
+  }
+
+  end(): void {
+    if (!this.#headerSeen) this.#ev.skipped('truncated-file-header');
+    else if (this.#framer.pending > 0) this.#ev.skipped('truncated-record');
+    this.#framer.stop();
+  }
+
+  #size(b: Uint8Array, o: number): number {
+    if (!this.#headerSeen) return pcapMagic(b.subarray(o, o + 4)) ? FILE_HEADER_BYTES : -1;
+    const incl = u32(b, o + 8, this.#le);
+    return incl > MAX_PCAP_RECORD_BYTES ? -1 : RECORD_HEADER_BYTES + incl;
+  }
+
+  #record(b: Uint8Array, o: number): void {
+    const le = this.#le;
+    if (!this.#headerSeen) {
+      const m = pcapMagic(b.subarray(o, o + 4))!;
+      this.#le = m.le;
+      this.#nanos = m.nanos;
+      this.#linkType = u32(b, o + 20, m.le) & 0xffff;
+      this.#headerSeen = true;
+      return;
+    }
+    const sec = u32(b, o, le);
+    const frac = u32(b, o + 4, le);
+    const incl = u32(b, o + 8, le);
+    this.#ev.packet({
+      ts: sec * 1_000_000 + (this.#nanos ? Math.floor(frac / 1000) : frac),
+      linkType: this.#linkType,
+      data: b.subarray(o + RECORD_HEADER_BYTES, o + RECORD_HEADER_BYTES + incl),
+      origLen: u32(b, o + 12, le),
+      interfaceId: 0,
+    });
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * TCP reassembly: per connection and direction, segments in → ordered stream bytes out (TcpStreamEvents).
+ * Finds the client from SYN / SYN-ACK (else guesses it mid-stream: the lower or well-known port serves), queues
+ * out-of-order segments and releases them in sequence order, trims retransmissions and overlaps (the first copy
+ * wins), follows sequence wrap-around, closes on both FINs, RST, idle time (capture clock) or end of capture.
+ * Bounded: out-of-order bytes per direction and in total (least recently used connection flushed with gaps),
+ * connections at once. In-order bytes are emitted as views of the captured packets (readers never overwrite
+ * them); only queued out-of-order bytes are copied. It does not look at payloads (handlers do) and does not check
+ * TCP checksums.
+ */
+import type { Micros } from '../model/flow.ts';
+import type { Endpoint, StreamDir, TcpCloseReason, TcpConn, TcpStreamEvents } from './types.ts';
+import { flowKey } from './udp.ts';
+
+/** Out-of-order bytes queued per direction; past it the stream skips to the next queued segment with a gap. */
+export const MAX_OOO_BYTES_PER_DIR = 1024 * 1024;
+/** Out-of-order bytes queued across all connections; past it the least recently used queue is flushed. */
+export const MAX_OOO_BYTES_TOTAL = 128 * 1024 * 1024;
+/** Capture time without a segment after which an open connection closes as `idle` (Zeek's default). */
+export const TCP_IDLE_TIMEOUT_US = 300_000_000;
+/** Capture time a closed connection is remembered, so that its trailing ACKs do not open a new one. */
+export const TCP_CLOSED_LINGER_US = 30_000_000;
+/** Connections tracked at once; past it the oldest is closed as `evicted`. */
+export const MAX_TCP_CONNECTIONS = 250_000;
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_ACK = 0x10;
+
+/** One decoded TCP segment, as packet-decoder.ts makes it. `data` may be a view: the reassembler copies what it queues. */
+export interface TcpSegment {
+  ts: Micros;
+  src: Endpoint;
+  dst: Endpoint;
+  seq: number;
+  ack: number;
+  /** TCP flag byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10 …). */
+  flags: number;
+  window: number;
+  /** Captured payload. */
+  data: Uint8Array;
+  /** Payload length the packet declared (≥ data.length when the snap length cut it). */
+  len: number;
+}
+
+export interface TcpReassemblerOptions {
+  maxOooPerDir?: number;
+  maxOooTotal?: number;
+  idleTimeoutUs?: number;
+  maxConnections?: number;
+  /** Id source shared with UDP so that flow ids stay unique in one replay; default 1, 2, 3 … */
+  nextId?: () => number;
+  /** Payload the reassembler could not place (data after a connection closed), for the replay's `skipped`. */
+  skipped?: (reason: string) => void;
+}
+
+interface Queued {
+  seq: number;
+  data: Uint8Array;
+  len: number;
+}
+
+/** One direction of a connection. */
+interface Half {
+  /** Next expected sequence number, or -1 before the first segment of this direction. */
+  next: number;
+  queue: Queued[];
+  queued: number;
+  /** Sequence number of the FIN, or -1. */
+  fin: number;
+  done: boolean;
+}
+
+interface Conn {
+  key: string;
+  info: TcpConn;
+  up: Half;
+  down: Half;
+  lastTs: Micros;
+  closed: boolean;
+  /** Sequence number of the client's SYN, or -1 when none was seen. */
+  synSeq: number;
+}
+
+/** Signed distance a − b in sequence space (wrap-around safe within ±2^31). */
+const seqDiff = (a: number, b: number): number => (a - b) | 0;
+
+export class TcpReassembler {
+  readonly #conns = new Map<string, Conn>();
+  /** Connections holding out-of-order data, least recently used first. */
+  readonly #queued = new Map<string, Conn>();
+  readonly #ev: TcpStreamEvents;
+  readonly #maxDir: number;
+  readonly #maxTotal: number;
+  readonly #idle: number;
+  readonly #maxConns: number;
+  readonly #nextId: () => number;
+  readonly #skipped: ((reason: string) => void) | undefined;
+  #total = 0;
+  #lastSweep = 0;
+
+  constructor(events: TcpStreamEvents, opts: TcpReassemblerOptions = {}) {
+    this.#ev = events;
+    this.#maxDir = opts.maxOooPerDir ?? MAX_OOO_BYTES_PER_DIR;
+    this.#maxTotal = opts.maxOooTotal ?? MAX_OOO_BYTES_TOTAL;
+    this.#idle = opts.idleTimeoutUs ?? TCP_IDLE_TIMEOUT_US;
+    this.#maxConns = opts.maxConnections ?? MAX_TCP_CONNECTIONS;
+    let n = 0;
+    this.#nextId = opts.nextId ?? (() => ++n);
+    this.#skipped = opts.skipped;
+  }
+
+  /** Out-of-order bytes queued right now, across connections. */
+  get queuedBytes(): number {
+    return this.#total;
+  }
+
+  /** Connections tracked (open, or closed and lingering). */
+  get size(): number {
+    return this.#conns.size;
+  }
+
+  segment(seg: TcpSegment): void {
+    const ts = seg.ts;
+    if (ts - this.#lastSweep > Math.min(this.#idle, TCP_CLOSED_LINGER_US) / 4) this.expire(ts);
+    const key = flowKey(seg.src, seg.dst);
+    const syn = (seg.flags & TCP_SYN) !== 0;
+    const synOnly = syn && (seg.flags & TCP_ACK) === 0;
+    let c = this.#conns.get(key);
+    if (c?.closed) {
+      c.lastTs = ts;
+      if (!synOnly) {
+        if (seg.len > 0) this.#skipped?.('tcp-data-after-close');
+        return;
+      }
+      this.#conns.delete(key);
+      c = undefined;
+    } else if (c && synOnly && c.synSeq !== seg.seq) {
+      // A new SYN on an open 4-tuple (its FIN/RST was not captured): the old connection ends here.
+      this.#close(c, ts, 'evicted');
+      this.#conns.delete(key);
+      c = undefined;
+    }
+    if (!c) {
+      // An unknown connection opens on a SYN or on payload; a bare ACK/FIN (the tail of one closed long ago) does not.
+      if (!syn && seg.len === 0) return;
+      if ((seg.flags & TCP_RST) !== 0) {
+        this.#skipped?.('tcp-data-after-close');
+        return;
+      }
+      c = this.#open(seg, key);
+    }
+    c.lastTs = ts;
+    const up = seg.src.port === c.info.client.port && seg.src.ip === c.info.client.ip;
+    const dir: StreamDir = up ? 'up' : 'down';
+    const h = up ? c.up : c.down;
+    let seq = seg.seq;
+    if (syn) {
+      seq = (seq + 1) >>> 0;
+      if (h.next < 0) h.next = seq;
+      if (!up && c.up.next < 0 && (seg.flags & TCP_ACK) !== 0) c.up.next = seg.ack;
+    }
+    if (h.next < 0) h.next = seq;
+    if (seg.len > 0) this.#data(c, dir, h, seq, seg.data, seg.len, ts);
+    if ((seg.flags & TCP_RST) !== 0) {
+      this.#close(c, ts, 'rst');
+      return;
+    }
+    if ((seg.flags & TCP_FIN) !== 0 && h.fin < 0) h.fin = (seq + seg.len) >>> 0;
+    this.#checkFin(c, h, ts);
+  }
+
+  /** Closes idle connections and forgets closed ones at capture time `ts`. */
+  expire(ts: Micros): void {
+    this.#lastSweep = ts;
+    for (const c of this.#conns.values()) {
+      if (c.closed) {
+        if (ts - c.lastTs > TCP_CLOSED_LINGER_US) this.#conns.delete(c.key);
+      } else if (ts - c.lastTs > this.#idle) {
+        this.#close(c, ts, 'idle');
+        this.#conns.delete(c.key);
+      }
+    }
+  }
+
+  /** End of capture: every open connection flushes its queues (with gaps) and closes. */
+  end(ts: Micros): void {
+    for (const c of this.#conns.values()) if (!c.closed) this.#close(c, ts, 'end-of-capture');
+    this.#conns.clear();
+  }
+
+  #open(seg: TcpSegment, key: string): Conn {
+    if (this.#conns.size >= this.#maxConns) this.#evictOldest(seg.ts);
+    const synAck = (seg.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
+    const syn = (seg.flags & TCP_SYN) !== 0;
+    const serverIsDst = syn ? !synAck : guessServerIsDst(seg.src, seg.dst);
+    const info: TcpConn = {
+      id: this.#nextId(),
+      client: serverIsDst ? seg.src : seg.dst,
+      server: serverIsDst ? seg.dst : seg.src,
+      midStream: !syn,
+    };
+    const synSeq = syn && !synAck ? seg.seq : -1;
+    const c: Conn = { key, info, up: half(), down: half(), lastTs: seg.ts, closed: false, synSeq };
+    this.#conns.set(key, c);
+    this.#ev.open(info, seg.ts);
+    return c;
+  }
+
+  /** Forgets closed connections; if still full, closes the least recently active 1% (at least one). */
+  #evictOldest(ts: Micros): void {
+    const open: Conn[] = [];
+    for (const c of this.#conns.values()) {
+      if (c.closed) this.#conns.delete(c.key);
+      else open.push(c);
+    }
+    if (this.#conns.size < this.#maxConns) return;
+    open.sort((a, b) => a.lastTs - b.lastTs);
+    for (const c of open.slice(0, Math.max(1, Math.floor(this.#maxConns / 100)))) {
+      this.#close(c, ts, 'evicted');
+      this.#conns.delete(c.key);
+    }
+  }
+
+  #data(c: Conn, dir: StreamDir, h: Half, seq: number, data: Uint8Array, len: number, ts: Micros): void {
+    if (h.done) return;
+    const rel = seqDiff(seq, h.next);
+    if (rel > 0) {
+      this.#enqueue(c, dir, h, { seq, data: data.slice(), len }, ts);
+      return;
+    }
+    this.#deliver(c, dir, h, -rel, data, len, ts);
+    this.#drain(c, dir, h, ts);
+  }
+
+  /** Emits `len` bytes starting at h.next after trimming `trim` already delivered ones. */
+  #deliver(c: Conn, dir: StreamDir, h: Half, trim: number, data: Uint8Array, len: number, ts: Micros): void {
+    if (trim >= len) return;
+    const bytes = trim > 0 ? data.subarray(Math.min(trim, data.length)) : data;
+    const n = len - trim;
+    if (bytes.length > 0) this.#ev.data(c.info, dir, bytes, ts);
+    if (n > bytes.length) this.#ev.gap(c.info, dir, n - bytes.length, ts);
+    h.next = (h.next + n) >>> 0;
+  }
+
+  #drain(c: Conn, dir: StreamDir, h: Half, ts: Micros): void {
+    while (h.queue.length > 0) {
+      const q = h.queue[0]!;
+      const rel = seqDiff(q.seq, h.next);
+      if (rel > 0) break;
+      h.queue.shift();
+      h.queued -= q.data.length;
+      this.#total -= q.data.length;
+      this.#deliver(c, dir, h, -rel, q.data, q.len, ts);
+    }
+    if (c.up.queued === 0 && c.down.queued === 0) this.#queued.delete(c.key);
+  }
+
+  #enqueue(c: Conn, dir: StreamDir, h: Half, q: Queued, ts: Micros): void {
+    let i = h.queue.length;
+    while (i > 0 && seqDiff(h.queue[i - 1]!.seq, q.seq) > 0) i--;
+    h.queue.splice(i, 0, q);
+    h.queued += q.data.length;
+    this.#total += q.data.length;
+    this.#queued.delete(c.key);
+    this.#queued.set(c.key, c);
+    while (h.queued > this.#maxDir) this.#skipAhead(c, dir, h, ts);
+    while (this.#total > this.#maxTotal) {
+      const lru = this.#queued.values().next().value!;
+      this.#flush(lru, ts);
+      this.#checkFin(lru, lru.up, ts);
+      this.#checkFin(lru, lru.down, ts);
+    }
+  }
+
+  /** Gives up on the hole before the first queued segment: a gap, then what the queue releases. */
+  #skipAhead(c: Conn, dir: StreamDir, h: Half, ts: Micros): void {
+    const first = h.queue[0];
+    if (!first) return;
+    const hole = seqDiff(first.seq, h.next);
+    if (hole > 0) {
+      this.#ev.gap(c.info, dir, hole, ts);
+      h.next = first.seq;
+    }
+    this.#drain(c, dir, h, ts);
+  }
+
+  /** Releases every queued byte of both directions, holes as gaps. */
+  #flush(c: Conn, ts: Micros): void {
+    while (c.up.queue.length > 0) this.#skipAhead(c, 'up', c.up, ts);
+    while (c.down.queue.length > 0) this.#skipAhead(c, 'down', c.down, ts);
+  }
+
+  #checkFin(c: Conn, h: Half, ts: Micros): void {
+    if (h.fin >= 0 && h.next === h.fin) h.done = true;
+    if (c.up.done && c.down.done && !c.closed) this.#close(c, ts, 'fin');
+  }
+
+  #close(c: Conn, ts: Micros, reason: TcpCloseReason): void {
+    this.#flush(c, ts);
+    c.closed = true;
+    this.#ev.close(c.info, ts, reason);
+  }
+}
+
+function half(): Half {
+  return { next: -1, queue: [], queued: 0, fin: -1, done: false };
+}
+
+/** Mid-stream: the well-known (< 1024) port serves, else the lower port, else the destination. */
+function guessServerIsDst(src: Endpoint, dst: Endpoint): boolean {
+  const srcWell = src.port < 1024;
+  const dstWell = dst.port < 1024;
+  if (srcWell !== dstWell) return dstWell;
+  return dst.port <= src.port;
+}

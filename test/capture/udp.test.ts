@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { Endpoint } from '../../src/capture/types.ts';
+import { type UdpDatagram, type UdpFlowEvents, UdpFlows } from '../../src/capture/udp.ts';
+
+const dev: Endpoint = { ip: '192.168.4.20', port: 40000, mac: '02:00:00:00:00:01' };
+const dns: Endpoint = { ip: '192.168.4.1', port: 53 };
+const dg = (src: Endpoint, dst: Endpoint, n: number, ts: number): UdpDatagram => ({
+  ts,
+  src,
+  dst,
+  data: new Uint8Array(n).fill(n),
+});
+
+function recorder() {
+  const log: string[] = [];
+  const ev: UdpFlowEvents = {
+    open: (f) => log.push(`open ${f.id} ${f.client.ip}:${f.client.port}>${f.server.port}`),
+    datagram: (f, dir, b) => log.push(`dgram ${f.id} ${dir} ${b.length}`),
+    close: (f, _ts, reason) =>
+      log.push(`close ${f.id} ${reason} up=${f.bytesUp}/${f.datagramsUp} down=${f.bytesDown}/${f.datagramsDown}`),
+  };
+  return { log, ev };
+}
+
+describe('UdpFlows', () => {
+  it('groups both directions of a 5-tuple, counts bytes and keeps the first datagram', () => {
+    const { log, ev } = recorder();
+    const flows = new UdpFlows(ev);
+    flows.datagram(dg(dev, dns, 30, 0));
+    flows.datagram(dg(dns, dev, 90, 1));
+    flows.datagram(dg(dev, dns, 31, 2));
+    flows.datagram(dg({ ...dev, port: 40001 }, dns, 5, 3));
+    flows.end(10);
+    expect(log).toEqual([
+      'open 1 192.168.4.20:40000>53',
+      'dgram 1 up 30',
+      'dgram 1 down 90',
+      'dgram 1 up 31',
+      'open 2 192.168.4.20:40001>53',
+      'dgram 2 up 5',
+      'close 1 end-of-capture up=61/2 down=90/1',
+      'close 2 end-of-capture up=5/1 down=0/0',
+    ]);
+  });
+
+  it('keeps a copy of the first datagram', () => {
+    let first: Uint8Array | undefined;
+    const flows = new UdpFlows({ open: (f) => (first = f.first), datagram: () => {}, close: () => {} });
+    const d = dg(dev, dns, 12, 0);
+    flows.datagram(d);
+    d.data.fill(0);
+    expect(first).toEqual(new Uint8Array(12).fill(12));
+  });
+
+  it('takes a reply from a well-known port as the server side', () => {
+    const { log, ev } = recorder();
+    new UdpFlows(ev).datagram(dg(dns, dev, 10, 0));
+    expect(log).toEqual(['open 1 192.168.4.20:40000>53', 'dgram 1 down 10']);
+  });
+
+  it('closes idle flows by capture time and evicts past the bound', () => {
+    const { log, ev } = recorder();
+    let id = 100;
+    const flows = new UdpFlows(ev, { idleTimeoutUs: 1000, maxFlows: 1, nextId: () => id++ });
+    flows.datagram(dg(dev, dns, 1, 0));
+    flows.datagram(dg(dev, dns, 1, 5000));
+    flows.datagram(dg({ ...dev, port: 1 }, { ...dns, port: 123 }, 1, 5001));
+    expect(log.filter((l) => !l.startsWith('dgram'))).toEqual([
+      'open 100 192.168.4.20:40000>53',
+      'close 100 idle up=1/1 down=0/0',
+      'open 101 192.168.4.20:40000>53',
+      'close 101 evicted up=1/1 down=0/0',
+      'open 102 192.168.4.20:1>123',
+    ]);
+  });
+});
