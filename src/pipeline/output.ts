@@ -100,10 +100,20 @@ export class CollectingOutput implements PipelineOutput {
 /** Fan one output out to several sinks. */
 export function teeOutput(...sinks: PipelineOutput[]): PipelineOutput {
   return {
-    flow: (r) => sinks.forEach((s) => s.flow(r)),
-    message: (r) => sinks.forEach((s) => s.message(r)),
-    finding: (f) => sinks.forEach((s) => s.finding(f)),
-    violation: (v) => sinks.forEach((s) => s.violation(v)),
-    evidence: (e) => sinks.forEach((s) => s.evidence(e)),
+    flow: (r) => {
+      for (const s of sinks) s.flow(r);
+    },
+    message: (r) => {
+      for (const s of sinks) s.message(r);
+    },
+    finding: (f) => {
+      for (const s of sinks) s.finding(f);
+    },
+    violation: (v) => {
+      for (const s of sinks) s.violation(v);
+    },
+    evidence: (e) => {
+      for (const s of sinks) s.evidence(e);
+    },
   };
 }

@@ -1,0 +1,130 @@
+/**
+ * Capture bytes in, FlowEvents out: reader (pcap/pcapng) → packet decoder (link, IP) → TCP reassembly and UDP
+ * flows → one ConnectionRouter per TCP connection. Sans-io: replay-file.ts reads the file and feeds `write`.
+ * Everything not understood is counted in `skipped` by reason; nothing is silently dropped.
+ */
+import type { FlowEvent } from '../model/events.ts';
+import type { FlowId, Micros } from '../model/flow.ts';
+import type { Violation } from '../model/violation.ts';
+import { AutoReader } from './detect-format.ts';
+import { PacketDecoder } from './packet-decoder.ts';
+import { ConnectionRouter } from './stream-router.ts';
+import { TcpReassembler } from './tcp-reassembly.ts';
+import type { TcpConn } from './types.ts';
+import { type UdpFlow, UdpFlows } from './udp.ts';
+
+export interface CaptureReplayOptions {
+  /** sha256 of the capture: flows are `<first 12 hex>:<n>` so ids stay unique across captures in one store. */
+  captureId: string;
+  emit: (ev: FlowEvent) => void;
+  violation: (v: Violation) => void;
+}
+
+export class CaptureReplay {
+  readonly #opts: CaptureReplayOptions;
+  readonly #reader: AutoReader;
+  readonly #packets: PacketDecoder;
+  readonly #tcp: TcpReassembler;
+  readonly #udp: UdpFlows;
+  readonly #conns = new Map<number, ConnectionRouter>();
+  readonly skipped = new Map<string, number>();
+  /** pcapng Decryption Secrets Blocks (TLS key logs), kept for the TLS decoder. */
+  readonly secrets: Array<{ type: number; data: Uint8Array }> = [];
+  packets = 0;
+  firstTs: Micros | undefined;
+  lastTs: Micros = 0;
+
+  constructor(opts: CaptureReplayOptions) {
+    this.#opts = opts;
+    let n = 0;
+    const nextId = () => ++n;
+    const skip = (reason: string, count = 1) => this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + count);
+    this.#tcp = new TcpReassembler(
+      {
+        open: (conn, ts) => this.#conns.set(conn.id, this.#router(conn, ts)),
+        data: (conn, dir, bytes, ts) => this.#conns.get(conn.id)?.data(dir, bytes, ts),
+        gap: (conn, dir, length, ts) => this.#conns.get(conn.id)?.gap(dir, length, ts),
+        close: (conn, ts, reason) => {
+          this.#conns.get(conn.id)?.close(ts, reason);
+          this.#conns.delete(conn.id);
+        },
+      },
+      { nextId, skipped: skip },
+    );
+    this.#udp = new UdpFlows(
+      {
+        open: (flow, ts) => this.#udpOpen(flow, ts),
+        datagram: () => {},
+        close: (flow, ts) => {
+          const stats = { bytesUp: flow.bytesUp, bytesDown: flow.bytesDown };
+          opts.emit({ ts, type: 'flow.close', flowId: this.#flowId(flow.id), stats });
+        },
+      },
+      { nextId },
+    );
+    this.#packets = new PacketDecoder({
+      tcp: (seg) => this.#tcp.segment(seg),
+      udp: (d) => this.#udp.datagram(d),
+      skipped: (reason) => skip(reason),
+    });
+    this.#reader = new AutoReader({
+      packet: (p) => {
+        this.packets++;
+        this.firstTs ??= p.ts;
+        if (p.ts > this.lastTs) this.lastTs = p.ts;
+        this.#packets.packet(p);
+      },
+      skipped: skip,
+      secrets: (type, data) => this.secrets.push({ type, data: data.slice() }),
+    });
+  }
+
+  /** Bytes of the capture file, in order, any chunk size. Throws UnknownCaptureFormatError on a foreign file. */
+  write(chunk: Uint8Array): void {
+    this.#reader.write(chunk);
+  }
+
+  /** End of file: partial records are counted, and every connection and UDP flow still open is closed. */
+  end(): void {
+    this.#reader.end();
+    this.#packets.end();
+    this.#tcp.end(this.lastTs);
+    this.#udp.end(this.lastTs);
+  }
+
+  #flowId(n: number): FlowId {
+    return `${this.#opts.captureId.slice(0, 12)}:${n}`;
+  }
+
+  #router(conn: TcpConn, ts: Micros): ConnectionRouter {
+    const flowId = this.#flowId(conn.id);
+    return new ConnectionRouter({
+      flowId,
+      conn,
+      openTs: ts,
+      captureId: this.#opts.captureId,
+      emit: this.#opts.emit,
+      report: ({ msgId, ...v }, at) =>
+        this.#opts.violation({ ...v, ts: at, flowId, ...(msgId === undefined ? {} : { msgId }) }),
+    });
+  }
+
+  #udpOpen(flow: UdpFlow, ts: Micros): void {
+    const { client, server } = flow;
+    const device = { ip: client.ip, port: client.port, ...(client.mac ? { mac: client.mac } : {}) };
+    this.#opts.emit({
+      ts,
+      type: 'flow.open',
+      flow: {
+        id: this.#flowId(flow.id),
+        deviceId: device.mac ?? device.ip,
+        device,
+        server: { ip: server.ip, port: server.port },
+        transport: 'udp',
+        tls: 'none',
+        source: 'capture',
+        captureId: this.#opts.captureId,
+      },
+    });
+  }
+}

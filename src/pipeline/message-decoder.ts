@@ -1,0 +1,70 @@
+/**
+ * Decodes one message once for all its analyzers: header and query-string tokens at the head, then the body
+ * through the content-encoding filter (bounded inflate) into the body part (sniff, tokenize, nested parts).
+ */
+import { createContentDecoder } from '../decode/content-encoding.ts';
+import type { ByteSink, Filter } from '../decode/filter.ts';
+import { headerTokens, queryTokens } from '../decode/form-tokens.ts';
+import { header, type MessageHead } from '../model/message.ts';
+import type { ViolationSink } from '../model/violation.ts';
+import type { AnalyzerFanout } from './fanout.ts';
+import type { Limits } from './limits.ts';
+import { PartDecoder } from './part.ts';
+
+export class MessageDecoder {
+  readonly #body: PartDecoder;
+  readonly #filter: Filter | undefined;
+  readonly #report: ViolationSink;
+  #filterBroken = false;
+
+  constructor(head: MessageHead, limits: Limits, report: ViolationSink, fanout: AnalyzerFanout) {
+    this.#report = report;
+    let partId = 0;
+    const env = { limits, report, fanout, nextPartId: () => partId++ };
+    if (fanout.wantsTokens) {
+      const opts = { limits, report, depth: 0, pathPrefix: '' };
+      const sink = (t: Parameters<AnalyzerFanout['token']>[0]) => fanout.token(t);
+      if (head.protocol === 'http') headerTokens(head.headers, sink, opts);
+      if (head.url?.includes('?')) queryTokens(head.url, sink, opts);
+    }
+    const declared = declaredType(head);
+    this.#body = new PartDecoder(env, { origin: 'body', depth: 0, pathPrefix: '', ...(declared ? { declared } : {}) });
+    const encoding = head.protocol === 'http' ? header(head, 'content-encoding')?.trim().toLowerCase() : undefined;
+    if (encoding && encoding !== 'identity') this.#filter = createContentDecoder(encoding, limits, report);
+  }
+
+  write(chunk: Uint8Array): void {
+    if (this.#filter) {
+      if (!this.#filterBroken) this.#filter.write(chunk, this.#bodySink);
+    } else this.#body.write(chunk);
+  }
+
+  /** A compressed stream cannot resume after lost bytes; a plain body goes on (media survives, tokenizers stop). */
+  gap(length: number): void {
+    if (this.#filter && !this.#filterBroken) {
+      this.#filterBroken = true;
+      this.#report({ decoder: 'content-encoding', code: 'gap-in-encoded-body', message: `${length} bytes lost` });
+      this.#filter.end(this.#bodySink);
+      return;
+    }
+    if (!this.#filter) this.#body.gap();
+  }
+
+  end(): void {
+    if (this.#filter) {
+      if (!this.#filterBroken) this.#filter.end(this.#bodySink);
+    } else this.#body.end();
+  }
+
+  readonly #bodySink: ByteSink = {
+    write: (c) => this.#body.write(c),
+    end: () => this.#body.end(),
+  };
+}
+
+/** The Content-Type to route by: the header for HTTP, text for WebSocket text frames, nothing otherwise. */
+function declaredType(head: MessageHead): string | undefined {
+  if (head.protocol === 'http') return header(head, 'content-type');
+  if (head.protocol === 'websocket' && head.ws?.opcode === 1) return 'text/plain; charset=utf-8';
+  return undefined;
+}

@@ -1,0 +1,225 @@
+/**
+ * One part of a message: the body, a multipart part, or a base64 value decoded. It sniffs the first
+ * SNIFF_BYTES once, picks a route (JSON, form, text or multipart tokenizing; media bytes for everything that is
+ * not a multipart container) and feeds the analyzers. String tokens that look like base64 become nested parts,
+ * up to MAX_BASE64_NESTING deep. Decode once, analyze many: no analyzer re-parses a body.
+ */
+import { Base64Decoder, looksLikeBase64 } from '../decode/base64.ts';
+import type { ByteSink, Tokenizer } from '../decode/filter.ts';
+import { FormTokenizer } from '../decode/form-tokens.ts';
+import { JsonTokenizer } from '../decode/json-tokens.ts';
+import { mediaFamily, sniff } from '../decode/magic.ts';
+import { boundaryOf, MultipartParser } from '../decode/multipart.ts';
+import { charsetOf } from '../decode/text.ts';
+import type { MediaInfo } from '../model/media.ts';
+import type { Token, TokenSource } from '../model/token.ts';
+import type { ViolationSink } from '../model/violation.ts';
+import type { AnalyzerFanout } from './fanout.ts';
+import type { Limits } from './limits.ts';
+import { TextPieces } from './text-pieces.ts';
+
+export interface PartEnv {
+  limits: Limits;
+  report: ViolationSink;
+  fanout: AnalyzerFanout;
+  nextPartId: () => number;
+}
+
+export interface PartOptions {
+  /** Content-Type the protocol declared for this part. */
+  declared?: string;
+  origin: string;
+  depth: number;
+  /** Prefix of token paths inside this part (`$.audio>` for a base64 value at `$.audio`). */
+  pathPrefix: string;
+  filename?: string;
+  /** A multipart form field (no filename): its text becomes one token named after the field. */
+  fieldName?: string;
+}
+
+/** Magic at or above this strength overrules the declared Content-Type (a gzip body declared as JSON). */
+const TRUSTED_MAGIC = 50;
+
+export class PartDecoder implements ByteSink {
+  readonly #env: PartEnv;
+  readonly #opts: PartOptions;
+  #sniffBuf: Uint8Array[] | undefined = [];
+  #sniffLen = 0;
+  #info: MediaInfo | undefined;
+  #tokenizer: Tokenizer | undefined;
+  #multipart: MultipartParser | undefined;
+  #nested: { decoder: Base64Decoder; part: ByteSink } | undefined;
+
+  constructor(env: PartEnv, opts: PartOptions) {
+    this.#env = env;
+    this.#opts = opts;
+  }
+
+  write(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.#sniffBuf) {
+      this.#sniffBuf.push(chunk);
+      this.#sniffLen += chunk.length;
+      if (this.#sniffLen >= this.#env.limits.SNIFF_BYTES) this.#route();
+      return;
+    }
+    this.#feed(chunk);
+  }
+
+  end(): void {
+    if (this.#sniffBuf) this.#route();
+    this.#tokenizer?.end();
+    this.#multipart?.end();
+    if (this.#info) this.#env.fanout.mediaEnd(this.#info);
+  }
+
+  /** Bytes were lost: tokenizers cannot resume mid-syntax, so they stop; media keeps flowing. */
+  gap(): void {
+    if (this.#sniffBuf) this.#route();
+    if (this.#tokenizer || this.#multipart) {
+      this.#env.report({ decoder: 'pipeline', code: 'gap-in-structured-body', message: `part ${this.#opts.origin}` });
+      this.#tokenizer = undefined;
+      this.#multipart = undefined;
+    }
+  }
+
+  #route(): void {
+    const buffered = Buffer.concat(this.#sniffBuf ?? [], this.#sniffLen);
+    this.#sniffBuf = undefined;
+    const { declared, depth } = this.#opts;
+    const declaredMime = declared?.split(';')[0]?.trim().toLowerCase() || undefined;
+    const boundary = declaredMime?.startsWith('multipart/') ? boundaryOf(declared ?? '') : undefined;
+    if (boundary && depth < this.#env.limits.MAX_BASE64_NESTING) {
+      this.#multipart = this.#startMultipart(boundary);
+    } else {
+      const magic = sniff(buffered, this.#env.limits.SNIFF_BYTES);
+      const useMagic = magic && (magic.strength >= TRUSTED_MAGIC || isVague(declaredMime));
+      const mime = useMagic ? magic.mime : (declaredMime ?? 'application/octet-stream');
+      this.#info = {
+        partId: this.#env.nextPartId(),
+        mime,
+        family: useMagic ? magic.family : mediaFamily(mime),
+        sniffed: Boolean(useMagic),
+        depth,
+        origin: this.#opts.origin,
+        ...(declared === undefined ? {} : { declared }),
+        ...(this.#opts.filename === undefined ? {} : { filename: this.#opts.filename }),
+      };
+      if (this.#env.fanout.wantsTokens) this.#tokenizer = this.#tokenizerFor(mime);
+    }
+    if (buffered.length > 0) this.#feed(buffered);
+  }
+
+  #feed(chunk: Uint8Array): void {
+    if (this.#multipart) {
+      this.#multipart.write(chunk);
+      return;
+    }
+    if (this.#info) this.#env.fanout.media(this.#info, chunk);
+    this.#tokenizer?.write(chunk);
+  }
+
+  #tokenizerFor(mime: string): Tokenizer | undefined {
+    const { limits, report } = this.#env;
+    const { depth, pathPrefix, fieldName, declared } = this.#opts;
+    const sink = (t: Token) => this.#token(t);
+    if (mime === 'application/json' || mime.endsWith('+json') || mime === 'application/x-ndjson') {
+      return new JsonTokenizer(sink, { limits, report, depth, pathPrefix });
+    }
+    if (mime === 'application/x-www-form-urlencoded') {
+      return new FormTokenizer(sink, { limits, report, depth, pathPrefix, charset: charsetOf(declared ?? '') });
+    }
+    const isText =
+      mime.startsWith('text/') || mime.endsWith('xml') || (fieldName !== undefined && !this.#opts.filename);
+    if (!isText) return undefined;
+    const source: TokenSource = fieldName === undefined ? 'text' : 'multipart-field';
+    const path = fieldName === undefined ? `${pathPrefix}$` : `${pathPrefix}$.${fieldName}`;
+    return new TextPieces(sink, {
+      source,
+      path,
+      key: fieldName ?? '',
+      depth,
+      charset: charsetOf(declared ?? ''),
+      limits,
+      report,
+    });
+  }
+
+  #startMultipart(boundary: string): MultipartParser {
+    let child: PartDecoder | undefined;
+    const { depth } = this.#opts;
+    return new MultipartParser(
+      boundary,
+      {
+        partStart: (_headers, info) => {
+          const name = info.name ?? '';
+          child = new PartDecoder(this.#env, {
+            origin: `multipart:${name}`,
+            depth: depth + 1,
+            pathPrefix: info.filename === undefined ? '' : `$.${name}>`,
+            ...(info.contentType === undefined ? {} : { declared: info.contentType }),
+            ...(info.filename === undefined ? { fieldName: name } : { filename: info.filename }),
+          });
+        },
+        partData: (chunk) => child?.write(chunk),
+        partEnd: () => {
+          child?.end();
+          child = undefined;
+        },
+      },
+      this.#env.limits,
+      this.#env.report,
+    );
+  }
+
+  /** Every token goes to the analyzers; long-enough base64-looking strings are also decoded as nested parts. */
+  #token(t: Token): void {
+    this.#env.fanout.token(t);
+    if (t.kind !== 'string') return;
+    if (t.offset === 0) this.#maybeStartBase64(t);
+    const nested = this.#nested;
+    if (!nested) return;
+    const sink = nested.part;
+    nested.decoder.write(t.value, sink);
+    if (!t.more) {
+      nested.decoder.end(sink);
+      this.#nested = undefined;
+    }
+  }
+
+  #maybeStartBase64(t: Token): void {
+    const { limits } = this.#env;
+    if (t.depth + 1 > limits.MAX_BASE64_NESTING) return;
+    if (!t.more && t.value.length < limits.MIN_BASE64_CHARS) return;
+    const probe = { minChars: limits.MIN_BASE64_CHARS, ...(t.more ? {} : { length: t.value.length }) };
+    if (!looksLikeBase64(t.value, probe)) return;
+    const decoder = new Base64Decoder(this.#env.report);
+    // The nested part is created lazily so a `data:<mime>;base64,` prefix can set its declared type.
+    const env = this.#env;
+    let part: PartDecoder | undefined;
+    const lazy: ByteSink = {
+      write: (bytes) => {
+        part ??= new PartDecoder(env, nestedOptions(t, decoder.mime));
+        part.write(bytes);
+      },
+      end: () => {
+        part?.end();
+      },
+    };
+    this.#nested = { decoder, part: lazy };
+  }
+}
+
+/** Declared types that say nothing a sniffed type should yield to (JSON sent as text/plain is common). */
+function isVague(declaredMime: string | undefined): boolean {
+  return !declaredMime || declaredMime === 'application/octet-stream' || declaredMime === 'text/plain';
+}
+
+function nestedOptions(t: Token, mime: string | undefined): PartOptions {
+  return {
+    origin: t.path,
+    depth: t.depth + 1,
+    pathPrefix: `${t.path}>`,
+    ...(mime === undefined ? {} : { declared: mime }),
+  };
+}

@@ -1,0 +1,380 @@
+/**
+ * The sans-io core: takes FlowEvents from any source (live proxy, capture replay, HAR import), decodes each
+ * message once and fans it out to the analyzers that want it; findings, violations, evidence and records for
+ * the store leave through PipelineOutput. Synchronous, no I/O, and it never throws on bad input: events that
+ * make no sense (a chunk for an unknown flow) and analyzer bugs become violations.
+ */
+import type {
+  Analyzer,
+  AnalyzerContext,
+  AnalyzerState,
+  FindingHandle,
+  FlowAnalyzerState,
+  ReportInput,
+} from '../model/analyzer.ts';
+import type { FlowEvent, FlowUpdate } from '../model/events.ts';
+import type { Destination } from '../model/finding.ts';
+import type { FlowError, FlowId, FlowInfo, FlowStats, Micros, MsgId } from '../model/flow.ts';
+import { header, type MessageHead } from '../model/message.ts';
+import type { ViolationInput } from '../model/violation.ts';
+import { type DestinationResolver, destinationResolver } from './destination.ts';
+import { CappedEvidence } from './evidence.ts';
+import { type ActiveAnalyzer, AnalyzerFanout } from './fanout.ts';
+import { OpenFinding } from './findings.ts';
+import { type Limits, resolveLimits } from './limits.ts';
+import { MessageDecoder } from './message-decoder.ts';
+import type { FlowRecord, MessageRecord, PipelineOutput } from './output.ts';
+
+export interface PipelineOptions {
+  analyzers: readonly Analyzer[];
+  output: PipelineOutput;
+  limits?: Partial<Limits>;
+  /** How a flow's destination is described (first/third party, operator); default: no first-party list. */
+  destination?: DestinationResolver;
+}
+
+interface MessageState {
+  head: MessageHead;
+  record: MessageRecord;
+  fanout: AnalyzerFanout | undefined;
+  decoder: MessageDecoder | undefined;
+  findings: number;
+}
+
+interface FlowState {
+  info: FlowInfo;
+  record: FlowRecord;
+  messages: Map<MsgId, MessageState>;
+  /** Per-flow analyzer states by analyzer name; null when `openFlow` threw. */
+  flowStates: Map<string, FlowAnalyzerState | null>;
+  lastHead: MessageHead | undefined;
+  findingSeq: number;
+  evidenceSeq: number;
+  openFindings: OpenFinding[];
+  evidence: Map<string, CappedEvidence>;
+}
+
+/** A handle for findings past MAX_FINDINGS_PER_MESSAGE: accepted and dropped. */
+const DROPPED: FindingHandle = { id: '', update() {}, finish() {} };
+
+export class Pipeline {
+  readonly limits: Limits;
+  readonly #analyzers: readonly Analyzer[];
+  readonly #out: PipelineOutput;
+  readonly #destination: DestinationResolver;
+  readonly #flows = new Map<FlowId, FlowState>();
+  #now: Micros = 0;
+
+  constructor(opts: PipelineOptions) {
+    this.#analyzers = opts.analyzers;
+    this.#out = opts.output;
+    this.limits = resolveLimits(opts.limits);
+    this.#destination = opts.destination ?? destinationResolver();
+  }
+
+  /** Flows opened and not yet closed. */
+  get openFlows(): number {
+    return this.#flows.size;
+  }
+
+  push(ev: FlowEvent): void {
+    this.#now = ev.ts;
+    switch (ev.type) {
+      case 'flow.open':
+        this.#open(ev.flow);
+        return;
+      case 'flow.update':
+        this.#withFlow(ev.flowId, (fs) => this.#update(fs, ev.update));
+        return;
+      case 'message.head':
+        this.#withFlow(ev.flowId, (fs) => this.#head(fs, ev.msg));
+        return;
+      case 'message.chunk':
+        this.#withMessage(ev.flowId, ev.msgId, (fs, ms) => this.#chunk(fs, ms, ev.data));
+        return;
+      case 'message.gap':
+        this.#withMessage(ev.flowId, ev.msgId, (fs, ms) => this.#gap(fs, ms, ev.length));
+        return;
+      case 'message.end':
+        this.#withMessage(ev.flowId, ev.msgId, (fs, ms) => this.#endMessage(fs, ms));
+        return;
+      case 'flow.close':
+        this.#withFlow(ev.flowId, (fs) => this.#close(fs, ev.stats, ev.error));
+        return;
+    }
+  }
+
+  /** Closes every flow still open (end of a capture, proxy shutdown), as at `flow.close` with the bytes seen. */
+  finish(ts: Micros = this.#now): void {
+    this.#now = ts;
+    for (const fs of [...this.#flows.values()]) {
+      const { bytesUp, bytesDown, bytesMissing } = fs.record;
+      this.#close(
+        fs,
+        { bytesUp, bytesDown, bytesMissing },
+        { code: 'not-closed', message: 'flow still open at the end' },
+      );
+    }
+  }
+
+  #open(flow: FlowInfo): void {
+    if (this.#flows.has(flow.id)) {
+      this.#violation(
+        { decoder: 'pipeline', code: 'duplicate-flow', message: `flow ${flow.id} opened twice` },
+        flow.id,
+      );
+      return;
+    }
+    const info: FlowInfo = { ...flow, device: { ...flow.device }, server: { ...flow.server } };
+    const record: FlowRecord = {
+      ...info,
+      firstTs: this.#now,
+      lastTs: this.#now,
+      bytesUp: 0,
+      bytesDown: 0,
+      bytesMissing: 0,
+      closed: false,
+      destination: this.#destination(info),
+    };
+    this.#flows.set(flow.id, {
+      info,
+      record,
+      messages: new Map(),
+      flowStates: new Map(),
+      lastHead: undefined,
+      findingSeq: 0,
+      evidenceSeq: 0,
+      openFindings: [],
+      evidence: new Map(),
+    });
+    this.#out.flow({ ...record });
+  }
+
+  /** Updates are applied in place, so analyzers holding `ctx.flow` see the host learned later. */
+  #update(fs: FlowState, update: FlowUpdate): void {
+    if (update.transport) fs.info.transport = update.transport;
+    if (update.tls) fs.info.tls = update.tls;
+    if (update.server) fs.info.server = { ...fs.info.server, ...update.server };
+    Object.assign(fs.record, { transport: fs.info.transport, tls: fs.info.tls, server: fs.info.server });
+    fs.record.destination = this.#destination(fs.info);
+    fs.record.lastTs = this.#now;
+    this.#out.flow({ ...fs.record });
+  }
+
+  #head(fs: FlowState, head: MessageHead): void {
+    if (fs.messages.has(head.msgId)) {
+      this.#violation({ decoder: 'pipeline', code: 'duplicate-message' }, fs.info.id, head.msgId);
+      return;
+    }
+    fs.lastHead = head;
+    const record: MessageRecord = {
+      flowId: fs.info.id,
+      msgId: head.msgId,
+      direction: head.direction,
+      protocol: head.protocol,
+      bodyBytes: 0,
+      gapBytes: 0,
+      firstTs: this.#now,
+      lastTs: this.#now,
+      ...pick(head, ['method', 'url', 'status']),
+      ...(header(head, 'content-type') === undefined ? {} : { contentType: header(head, 'content-type') }),
+      ...(head.mqtt?.topic === undefined ? {} : { topic: head.mqtt.topic }),
+    };
+    const ms: MessageState = { head, record, fanout: undefined, decoder: undefined, findings: 0 };
+    fs.messages.set(head.msgId, ms);
+    const active = this.#startAnalyzers(fs, ms);
+    if (active.length === 0) return;
+    const onError = (name: string, err: unknown) => this.#analyzerError(fs, head.msgId, name, err);
+    ms.fanout = new AnalyzerFanout(active, onError);
+    const report = (v: ViolationInput) => this.#violation(v, fs.info.id, head.msgId);
+    ms.decoder = new MessageDecoder(head, this.limits, report, ms.fanout);
+  }
+
+  #startAnalyzers(fs: FlowState, ms: MessageState): ActiveAnalyzer[] {
+    const ctx = this.#context(fs, ms);
+    const active: ActiveAnalyzer[] = [];
+    for (const a of this.#analyzers) {
+      try {
+        if (!a.wants(ms.head, fs.info)) continue;
+        const state = a.openFlow ? this.#flowState(fs, a)?.message(ms.head, ctx) : a.open?.(ctx);
+        if (state) active.push({ name: a.name, state: state as AnalyzerState, done: false });
+      } catch (err) {
+        this.#analyzerError(fs, ms.head.msgId, a.name, err);
+      }
+    }
+    return active;
+  }
+
+  #flowState(fs: FlowState, a: Analyzer): FlowAnalyzerState | undefined {
+    let st = fs.flowStates.get(a.name);
+    if (st === undefined) {
+      const flowCtx: AnalyzerContext = {
+        flow: fs.info,
+        get head() {
+          return fs.lastHead as MessageHead;
+        },
+        now: () => this.#now,
+        report: (input) => this.#report(fs, fs.lastHead as MessageHead, undefined, input),
+        openEvidence: (mime) => this.#openEvidence(fs, fs.lastHead?.msgId, mime),
+      };
+      try {
+        st = a.openFlow?.(fs.info, flowCtx) ?? null;
+      } catch (err) {
+        st = null;
+        this.#analyzerError(fs, fs.lastHead?.msgId, a.name, err);
+      }
+      fs.flowStates.set(a.name, st);
+    }
+    return st ?? undefined;
+  }
+
+  #context(fs: FlowState, ms: MessageState): AnalyzerContext {
+    return {
+      flow: fs.info,
+      head: ms.head,
+      now: () => this.#now,
+      report: (input) => this.#report(fs, ms.head, ms, input),
+      openEvidence: (mime) => this.#openEvidence(fs, ms.head.msgId, mime),
+    };
+  }
+
+  #report(fs: FlowState, head: MessageHead, ms: MessageState | undefined, input: ReportInput): FindingHandle {
+    if (ms && ++ms.findings > this.limits.MAX_FINDINGS_PER_MESSAGE) {
+      if (ms.findings === this.limits.MAX_FINDINGS_PER_MESSAGE + 1) {
+        this.#violation({ decoder: 'pipeline', code: 'too-many-findings' }, fs.info.id, head.msgId);
+      }
+      return DROPPED;
+    }
+    const id = `${fs.info.id}/f${fs.findingSeq++}`;
+    const handle = new OpenFinding(id, input, head, {
+      flow: () => fs.info,
+      destination: () => fs.record.destination as Destination,
+      now: () => this.#now,
+      evidenceTruncated: (evId) => fs.evidence.get(evId)?.truncated ?? false,
+      emit: (f) => this.#out.finding(f),
+    });
+    if (!handle.final) fs.openFindings.push(handle);
+    return handle;
+  }
+
+  #openEvidence(fs: FlowState, msgId: MsgId | undefined, mime: string): CappedEvidence {
+    const id = `${fs.info.id}/e${fs.evidenceSeq++}`;
+    const meta = { flowId: fs.info.id, mime, ...(msgId === undefined ? {} : { msgId }) };
+    const ev = new CappedEvidence(id, meta, this.limits.MAX_EVIDENCE_BYTES, (c) => this.#out.evidence(c));
+    fs.evidence.set(id, ev);
+    return ev;
+  }
+
+  #chunk(fs: FlowState, ms: MessageState, data: Uint8Array): void {
+    ms.record.bodyBytes += data.length;
+    ms.record.lastTs = this.#now;
+    fs.record.lastTs = this.#now;
+    if (ms.head.direction === 'upload') fs.record.bytesUp += data.length;
+    else fs.record.bytesDown += data.length;
+    if (!ms.decoder || !ms.fanout?.live) return;
+    try {
+      ms.decoder.write(data);
+    } catch (err) {
+      this.#decoderError(fs, ms, err);
+    }
+  }
+
+  #gap(fs: FlowState, ms: MessageState, length: number): void {
+    ms.record.gapBytes += length;
+    fs.record.bytesMissing += length;
+    if (!ms.decoder || !ms.fanout) return;
+    try {
+      ms.decoder.gap(length);
+      ms.fanout.gap(length);
+    } catch (err) {
+      this.#decoderError(fs, ms, err);
+    }
+  }
+
+  #endMessage(fs: FlowState, ms: MessageState): void {
+    fs.messages.delete(ms.head.msgId);
+    ms.record.lastTs = this.#now;
+    try {
+      ms.decoder?.end();
+    } catch (err) {
+      this.#decoderError(fs, ms, err);
+    }
+    ms.fanout?.end();
+    this.#out.message(ms.record);
+  }
+
+  #close(fs: FlowState, stats: FlowStats, error: FlowError | undefined): void {
+    for (const ms of [...fs.messages.values()]) this.#endMessage(fs, ms);
+    for (const [name, st] of fs.flowStates) {
+      try {
+        st?.close();
+      } catch (err) {
+        this.#analyzerError(fs, undefined, name, err);
+      }
+    }
+    for (const f of fs.openFindings) f.finish();
+    for (const ev of fs.evidence.values()) ev.end();
+    this.#flows.delete(fs.info.id);
+    const r = fs.record;
+    r.bytesUp = Math.max(r.bytesUp, stats.bytesUp);
+    r.bytesDown = Math.max(r.bytesDown, stats.bytesDown);
+    r.bytesMissing = Math.max(r.bytesMissing, stats.bytesMissing ?? 0);
+    r.lastTs = this.#now;
+    r.closed = true;
+    if (error) r.error = error;
+    this.#out.flow({ ...r });
+  }
+
+  #withFlow(flowId: FlowId, fn: (fs: FlowState) => void): void {
+    const fs = this.#flows.get(flowId);
+    if (fs) fn(fs);
+    else
+      this.#violation(
+        {
+          decoder: 'pipeline',
+          code: 'unknown-flow',
+          message: `event for flow ${flowId} before flow.open or after flow.close`,
+        },
+        flowId,
+      );
+  }
+
+  #withMessage(flowId: FlowId, msgId: MsgId, fn: (fs: FlowState, ms: MessageState) => void): void {
+    this.#withFlow(flowId, (fs) => {
+      const ms = fs.messages.get(msgId);
+      if (ms) fn(fs, ms);
+      else
+        this.#violation(
+          { decoder: 'pipeline', code: 'unknown-message', message: `message ${msgId} has no head` },
+          flowId,
+          msgId,
+        );
+    });
+  }
+
+  #violation(v: ViolationInput, flowId?: FlowId, msgId?: MsgId): void {
+    this.#out.violation({
+      ...v,
+      ts: this.#now,
+      ...(flowId === undefined ? {} : { flowId }),
+      ...(msgId === undefined ? {} : { msgId }),
+    });
+  }
+
+  #analyzerError(fs: FlowState, msgId: MsgId | undefined, name: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.#violation({ decoder: `analyzer:${name}`, code: 'analyzer-error', message }, fs.info.id, msgId);
+  }
+
+  #decoderError(fs: FlowState, ms: MessageState, err: unknown): void {
+    ms.decoder = undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    this.#violation({ decoder: 'pipeline', code: 'decoder-error', message }, fs.info.id, ms.head.msgId);
+  }
+}
+
+function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
+  return out;
+}
