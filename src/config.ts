@@ -225,11 +225,24 @@ export function matchHost(glob: string, host: string): boolean {
 
 /** Whether `host` is first party for the device: config `firstParty.global` or its entry in `firstParty.devices`. */
 export function isFirstParty(config: Config, deviceId: string, host: string): boolean {
+  return firstPartyGlobs(config, deviceId).some((g) => matchHost(g, host));
+}
+
+/**
+ * Whether a host counts as a third party in stored findings: only when first-party hosts are configured for the
+ * device. With none configured nothing is claimed (the policy gate decides from the policy's own list).
+ */
+export function isThirdParty(config: Config, deviceId: string, host: string): boolean {
+  const globs = firstPartyGlobs(config, deviceId);
+  return globs.length > 0 && !globs.some((g) => matchHost(g, host));
+}
+
+function firstPartyGlobs(config: Config, deviceId: string): string[] {
   const globs = [...config.firstParty.global];
   const d = findDevice(config, deviceId);
   const keys = new Set([deviceId.toLowerCase(), d?.name, d?.mac, d?.ip]);
   for (const [key, hosts] of Object.entries(config.firstParty.devices)) if (keys.has(key)) globs.push(...hosts);
-  return globs.some((g) => matchHost(g, host));
+  return globs;
 }
 
 /** The limits a run uses: defaults, then `limits`, with the evidence cap from `evidence.maxBytes`. */

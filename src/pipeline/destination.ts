@@ -40,13 +40,10 @@ export function etld1Of(host: string): string {
   return labels.slice(-take).join('.');
 }
 
-/**
- * A resolver from a first-party test: `isFirstParty(deviceId, host)`; without one every destination counts as
- * first party (nothing is claimed about third parties that the configuration did not define).
- */
-export function destinationResolver(isFirstParty?: (deviceId: string, host: string) => boolean): DestinationResolver {
+/** A resolver from a third-party test `isThirdParty(deviceId, host)`; without one nothing is called third party. */
+export function destinationResolver(isThirdParty?: (deviceId: string, host: string) => boolean): DestinationResolver {
   return (flow) => {
     const host = flow.server.host ?? flow.server.ip;
-    return { host, etld1: etld1Of(host), thirdParty: isFirstParty ? !isFirstParty(flow.deviceId, host) : false };
+    return { host, etld1: etld1Of(host), thirdParty: isThirdParty ? isThirdParty(flow.deviceId, host) : false };
   };
 }

@@ -4,5 +4,6 @@ import { config } from './config.ts';
 import { findings } from './findings.ts';
 import { policy } from './policy.ts';
 import { purge } from './purge.ts';
+import { replay } from './replay.ts';
 
-export const COMMANDS: readonly Command[] = [findings, policy, purge, config];
+export const COMMANDS: readonly Command[] = [replay, findings, policy, purge, config];

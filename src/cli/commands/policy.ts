@@ -94,7 +94,7 @@ export function checkStoredPolicy(pol: Policy, all: Finding[], g: Globals): Juni
   }));
 }
 
-function writeJunit(file: string, xml: string): void {
+export function writeJunit(file: string, xml: string): void {
   try {
     writeFileSync(file, xml);
   } catch (err) {

@@ -1,0 +1,252 @@
+/**
+ * `toyscope replay <capture…>`: analyzes pcap/pcapng captures through the same pipeline a live proxy uses,
+ * stores flows and findings, prints a summary (or the --json document), and with --policy acts as a CI gate.
+ * A capture already in the database (same sha256) is not analyzed or stored twice unless --force.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { analyzers } from '../../../analyzers/index.ts';
+import { replayFile } from '../../capture/replay-file.ts';
+import { configLimits, deviceName, isThirdParty } from '../../config.ts';
+import type { Finding } from '../../model/finding.ts';
+import { displayLabel } from '../../model/flow.ts';
+import { destinationResolver } from '../../pipeline/destination.ts';
+import type { FlowRecord } from '../../pipeline/output.ts';
+import { Pipeline } from '../../pipeline/pipeline.ts';
+import { loadPolicy, type PolicyViolation } from '../../policy.ts';
+import { buildJsonDocument, skippedOf } from '../../report/json.ts';
+import { buildJunit } from '../../report/junit.ts';
+import type { CaptureRecord, Store } from '../../store/types.ts';
+import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
+import { EXIT, InputError, UsageError } from '../errors.ts';
+import { cell, table } from '../format.ts';
+import { ProgressBar } from '../progress.ts';
+import { readAllFindings } from '../store-access.ts';
+import { checkStoredPolicy, writeJunit } from './policy.ts';
+
+const USAGE = `Usage: toyscope replay <capture…> [options]
+
+Replays recorded traffic (pcap or pcapng, e.g. from 'tcpdump -i wlan0 -w toy.pcap') through the
+analyzers, stores flows and findings in the database, and prints what each device sent where.
+Damaged or truncated captures are analyzed as far as they go; what could not be read is
+counted under "skipped". A capture already in the database is not analyzed twice (--force).
+
+Options:
+  --policy FILE  check the findings of these captures against a policy (docs/policy.md): exit 1 on violations
+  --junit FILE   with --policy, also write JUnit XML (one test case per rule and device)
+  --json         print the JSON document (docs/cli.md) instead of the summary
+  --reveal       unmasked values in the output (do not use in CI logs)
+  --strict       exit 1 if any part of a capture had to be skipped
+  --force        analyze again a capture that is already in the database (replaces its results)
+  -h, --help     show this help
+Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help').
+
+Examples:
+  toyscope replay fixtures/curl-multipart/capture.pcap
+  toyscope replay teddy-*.pcapng --policy teddy-policy.yaml --junit reports/privacy.xml
+  toyscope --db ci.db replay capture.pcapng --json > findings.json
+
+Exit codes: 0 done (no policy violation), 1 policy violations (or skipped parts with --strict),
+2 bad arguments, unreadable capture, bad policy or configuration.`;
+
+const PCAP_MAGICS = new Set(['a1b2c3d4', 'd4c3b2a1', 'a1b23c4d', '4d3cb2a1', '0a0d0d0a']);
+
+export const replay: Command = {
+  name: 'replay',
+  summary: 'analyze pcap/pcapng captures (CI gate with --policy)',
+  usage: USAGE,
+
+  async run(argv, g) {
+    const p = parseCommandArgs(
+      'replay',
+      argv,
+      {
+        policy: { type: 'string' },
+        junit: { type: 'string' },
+        json: { type: 'boolean' },
+        reveal: { type: 'boolean' },
+        strict: { type: 'boolean' },
+        force: { type: 'boolean' },
+      },
+      Number.POSITIVE_INFINITY,
+    );
+    if (p.help) {
+      g.io.out(`${USAGE}\n`);
+      return EXIT.ok;
+    }
+    if (p.positionals.length === 0) throw new UsageError('missing capture file (pcap or pcapng)', 'replay');
+    if (str(p, 'junit') && !str(p, 'policy')) throw new UsageError('--junit needs --policy FILE', 'replay');
+    for (const file of p.positionals) checkCaptureFile(file);
+    const config = g.config();
+    const policyFile = str(p, 'policy');
+    const pol = policyFile ? loadPolicy(policyFile) : undefined;
+
+    const store = await g.openStore(g.dbFile);
+    try {
+      const captures = await replayAll(p.positionals, store, g, flag(p, 'force'));
+      const ids = new Set(captures.map((c) => c.id));
+      const flows = captures.flatMap((c) => store.listFlows({ captureId: c.id, limit: 1_000_000 }));
+      const findings = captures.flatMap((c) => readAllFindings(store, { captureId: c.id }));
+      const stored = store.listCaptures().filter((c) => ids.has(c.id));
+      const suites = pol ? checkStoredPolicy(pol, findings, g) : [];
+      const violations: PolicyViolation[] = suites.flatMap((s) => s.result.violations);
+      const reveal = flag(p, 'reveal');
+      const junit = str(p, 'junit');
+      if (junit) writeJunit(junit, buildJunit(suites, { reveal }));
+      const skipped = skippedOf(stored);
+      if (flag(p, 'json')) {
+        const deviceIds = new Set(flows.map((f) => f.deviceId));
+        const devices = store.listDevices().filter((d) => deviceIds.has(d.id));
+        const doc = buildJsonDocument({ captures: stored, devices, flows, findings, violations, skipped }, { reveal });
+        g.io.out(`${JSON.stringify(doc, null, 2)}\n`);
+      } else {
+        g.io.out(summary({ captures: stored, flows, findings, violations, policyFile, g, reveal, config }));
+      }
+      if (violations.length > 0) return EXIT.violations;
+      if (flag(p, 'strict') && skipped.length > 0) return EXIT.violations;
+      return EXIT.ok;
+    } finally {
+      store.close();
+    }
+  },
+};
+
+/** A missing, unreadable or non-capture file is bad input (exit 2) before anything is analyzed. */
+function checkCaptureFile(file: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`);
+  }
+  const head = Buffer.alloc(4);
+  const n = readSync(fd, head, 0, 4, 0);
+  closeSync(fd);
+  const magic = head.subarray(0, n).toString('hex');
+  if (n === 4 && !PCAP_MAGICS.has(magic)) {
+    throw new InputError(`${file} is not a pcap or pcapng capture (starts with 0x${magic})`);
+  }
+}
+
+async function replayAll(files: string[], store: Store, g: Globals, force: boolean): Promise<CaptureRecord[]> {
+  const config = g.config();
+  const writer = store.writer();
+  const pipeline = new Pipeline({
+    analyzers,
+    output: writer,
+    limits: configLimits(config),
+    destination: destinationResolver((deviceId, host) => isThirdParty(config, deviceId, host)),
+  });
+  const bar = new ProgressBar();
+  const out: CaptureRecord[] = [];
+  try {
+    for (const file of files) {
+      bar.reset();
+      const result = await replayFile(file, {
+        pipeline,
+        violation: (v) => writer.violation(v),
+        onProgress: (pr) =>
+          bar.update(`${pr.phase === 'hash' ? 'hashing' : 'replaying'} ${cell(file, 32)}`, pr.bytesRead, pr.bytesTotal),
+        shouldReplay: (sha) => {
+          if (!store.hasCapture(sha)) return true;
+          if (!force) return false;
+          store.purge({ captureId: sha, everything: true });
+          return true;
+        },
+      });
+      if (result.replayed) writer.capture(result.capture);
+      else
+        g.io.err(
+          `${file}: already in the database (sha256 ${result.capture.id.slice(0, 12)}); showing stored results (--force re-analyzes)\n`,
+        );
+      out.push(result.capture);
+      writer.flush();
+    }
+  } finally {
+    bar.done();
+  }
+  return out;
+}
+
+interface SummaryInput {
+  captures: CaptureRecord[];
+  flows: FlowRecord[];
+  findings: Finding[];
+  violations: PolicyViolation[];
+  policyFile: string | undefined;
+  g: Globals;
+  reveal: boolean;
+  config: ReturnType<Globals['config']>;
+}
+
+/** Captures, flows by transport/TLS label, destinations, findings by device and category, skipped, policy. */
+function summary(s: SummaryInput): string {
+  const lines: string[] = [];
+  for (const c of s.captures) {
+    lines.push(`${cell(c.path, 60)}  ${c.format}  ${size(c.bytes)}  sha256 ${c.id.slice(0, 12)}`);
+  }
+  const labels = countBy(s.flows, (f) => displayLabel(f.transport, f.tls));
+  lines.push(
+    '',
+    `Flows: ${s.flows.length}${labels.length ? `  (${labels.map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
+  );
+  const dests = new Map<string, { flows: number; up: number; down: number; thirdParty: boolean }>();
+  for (const f of s.flows) {
+    const key = f.destination.host;
+    const d = dests.get(key) ?? { flows: 0, up: 0, down: 0, thirdParty: f.destination.thirdParty };
+    d.flows++;
+    d.up += f.bytesUp;
+    d.down += f.bytesDown;
+    dests.set(key, d);
+  }
+  if (dests.size > 0) {
+    const rows = [...dests]
+      .sort((a, b) => b[1].up - a[1].up)
+      .map(([host, d]) => [cell(host, 48), String(d.flows), kib(d.up), kib(d.down), d.thirdParty ? 'third party' : '']);
+    lines.push('', 'Destinations:', indent(table(['HOST', 'FLOWS', 'UP KiB', 'DOWN KiB', ''], rows)));
+  }
+  if (s.findings.length === 0) lines.push('', 'Findings: none');
+  else {
+    lines.push('', `Findings: ${s.findings.length}`);
+    const byDevice = new Map<string, Finding[]>();
+    for (const f of s.findings) byDevice.set(f.deviceId, [...(byDevice.get(f.deviceId) ?? []), f]);
+    for (const [id, list] of byDevice) {
+      const cats = countBy(list, (f) => `${f.category}/${f.subtype}`);
+      lines.push(`  ${cell(deviceName(s.config, id), 32)}: ${cats.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    }
+    lines.push("  (details: 'toyscope findings')");
+  }
+  const skipped = skippedOf(s.captures);
+  if (skipped.length > 0) {
+    const total = skipped.reduce((n, e) => n + e.count, 0);
+    lines.push('', `Skipped: ${total}  (${skipped.map((e) => `${e.reason} ${e.count}`).join(', ')})`);
+  }
+  if (s.policyFile) {
+    const n = s.violations.length;
+    lines.push(
+      '',
+      n === 0 ? `Policy ${s.policyFile}: passed.` : `Policy ${s.policyFile}: ${n} violation${n === 1 ? '' : 's'}:`,
+    );
+    for (const v of s.violations.slice(0, 50)) {
+      const ev = v.finding.evidence;
+      const excerpt = s.reveal && ev.value !== undefined ? ev.value : ev.excerpt;
+      lines.push(`  ${cell(v.reason, 100)}  [${cell(excerpt, 40)}]`);
+    }
+    if (n > 50) lines.push(`  … and ${n - 50} more ('toyscope policy check' lists them all)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function countBy<T>(items: T[], key: (t: T) => string): Array<[string, number]> {
+  const m = new Map<string, number>();
+  for (const it of items) m.set(key(it), (m.get(key(it)) ?? 0) + 1);
+  return [...m].sort((a, b) => b[1] - a[1]);
+}
+
+const size = (n: number) => (n < 1024 * 1024 ? `${kib(n)} KiB` : `${(n / (1024 * 1024)).toFixed(1)} MiB`);
+const kib = (n: number) => (n / 1024).toFixed(1);
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');

@@ -1,0 +1,80 @@
+/** `toyscope replay` as a lab tester runs it: a child process over recorded fixtures, with its exit codes. */
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '../../bin/toyscope.js');
+const FIXTURES = join(import.meta.dirname, '../../fixtures');
+
+async function toyscope(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 60_000 });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+}
+
+describe('toyscope replay', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-replay-'));
+  const multipart = join(FIXTURES, 'curl-multipart/capture.pcap');
+
+  it('replays a capture into the --json document with both flow values and the host', async () => {
+    const r = await toyscope('--data-dir', dataDir, 'replay', multipart, '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(Object.keys(doc)).toEqual(['captures', 'devices', 'flows', 'findings', 'violations', 'skipped']);
+    expect(doc.captures[0]).toMatchObject({ format: 'pcap', path: multipart });
+    expect(doc.flows).toHaveLength(1);
+    expect(doc.flows[0]).toMatchObject({ transport: 'http', tls: 'none', host: 'ai.xiaoyu-toys.com' });
+    expect(doc.flows[0].bytesUp).toBeGreaterThan(8000);
+  });
+
+  it('does not store the same capture twice', async () => {
+    const r = await toyscope('--data-dir', dataDir, 'replay', multipart);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/already in the database/);
+    expect(r.out).toMatch(/Flows: 1/);
+  });
+
+  it('analyzes a truncated capture as far as it goes, and --strict makes the skipped part fail', async () => {
+    const cut = join(dataDir, 'cut.pcap');
+    const bytes = readFileSync(join(FIXTURES, 'curl-keepalive/capture.pcap'));
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 30));
+    const lax = await toyscope('--data-dir', dataDir, 'replay', cut);
+    expect(lax.code).toBe(0);
+    expect(lax.out).toMatch(/Skipped: 1 {2}\(truncated-record 1\)/);
+    const strict = await toyscope('--data-dir', dataDir, 'replay', '--strict', '--force', cut);
+    expect(strict.code).toBe(1);
+  });
+
+  it('rejects a missing or foreign file with one line and exit 2', async () => {
+    const missing = await toyscope('--data-dir', dataDir, 'replay', join(dataDir, 'nope.pcap'));
+    expect(missing.code).toBe(2);
+    expect(missing.err.trim().split('\n')[0]).toMatch(/^toyscope: cannot read .*nope\.pcap: no such file$/);
+    const foreign = join(dataDir, 'notes.txt');
+    copyFileSync(join(import.meta.dirname, '../../package.json'), foreign);
+    const r = await toyscope('--data-dir', dataDir, 'replay', foreign);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/is not a pcap or pcapng capture/);
+    expect(r.err).not.toMatch(/at .*\.ts:/);
+  });
+
+  it('passes a policy gate and writes JUnit with one test case per rule', async () => {
+    const policy = join(dataDir, 'policy.yaml');
+    writeFileSync(
+      policy,
+      'version: 1\nfirstParty: ["*.xiaoyu-toys.com"]\nrules:\n  - {id: voice-1p, category: voice, allow: first-party}\n',
+    );
+    const junit = join(dataDir, 'out.xml');
+    const r = await toyscope('--data-dir', dataDir, 'replay', multipart, '--policy', policy, '--junit', junit);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/passed/);
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testcase[^>]*voice-1p/);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * Replays a fixture capture through CaptureReplay and a Pipeline in memory (no store), for replay and eval
+ * tests, and matches results against a fixture's expected.json (DESIGN.md fixture contract, suricata-verify
+ * style partial matches on dotted paths).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { CaptureReplay } from '../../src/capture/replay.ts';
+import type { Analyzer } from '../../src/model/analyzer.ts';
+import { CollectingOutput } from '../../src/pipeline/output.ts';
+import { Pipeline } from '../../src/pipeline/pipeline.ts';
+
+export interface ReplayResult {
+  out: CollectingOutput;
+  skipped: Map<string, number>;
+}
+
+export function replayCapture(file: string, analyzers: readonly Analyzer[], chunkSize = 64 * 1024): ReplayResult {
+  const bytes = readFileSync(file);
+  const out = new CollectingOutput();
+  const pipeline = new Pipeline({ analyzers, output: out });
+  const captureId = createHash('sha256').update(bytes).digest('hex');
+  const replay = new CaptureReplay({ captureId, emit: (ev) => pipeline.push(ev), violation: (v) => out.violation(v) });
+  for (let i = 0; i < bytes.length; i += chunkSize) replay.write(bytes.subarray(i, i + chunkSize));
+  replay.end();
+  pipeline.finish(replay.lastTs);
+  return { out, skipped: replay.skipped };
+}
+
+export interface ExpectEntry {
+  count: number;
+  match: Record<string, unknown>;
+}
+
+export interface Expected {
+  exhaustive: boolean;
+  flows: ExpectEntry[];
+  findings: ExpectEntry[];
+}
+
+/** The value at a dotted path (`destination.host`, `detail.sampleRate`); flows also answer `host`. */
+export function valueAt(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const key of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+export function matches(obj: unknown, match: Record<string, unknown>): boolean {
+  return Object.entries(match).every(([path, want]) => valueAt(obj, path) === want);
+}
+
+/** Problems of `items` against `entries`: wrong counts, and (exhaustive) items that match no entry. */
+export function checkExpected(items: unknown[], entries: ExpectEntry[], exhaustive: boolean, what: string): string[] {
+  const problems: string[] = [];
+  for (const e of entries) {
+    const n = items.filter((it) => matches(it, e.match)).length;
+    if (n !== e.count) problems.push(`${what} ${JSON.stringify(e.match)}: expected ${e.count}, got ${n}`);
+  }
+  if (exhaustive) {
+    for (const it of items) {
+      if (!entries.some((e) => matches(it, e.match)))
+        problems.push(`unexpected ${what}: ${JSON.stringify(it).slice(0, 300)}`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,37 @@
+/**
+ * One test per fixtures/<case>/: the capture replays through the real pipeline with the registered analyzers,
+ * and its flows and findings satisfy expected.json (partial matches; exhaustive cases allow no extra finding).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzers } from '../../analyzers/index.ts';
+import { checkExpected, type Expected, replayCapture } from '../helpers/replay.ts';
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures');
+const cases = readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'expected.json')));
+
+function captureOf(dir: string): string {
+  const name = readdirSync(dir).find((f) => /^capture\.(pcap|pcapng)$/.test(f));
+  if (!name) throw new Error(`${dir}: no capture.pcap or capture.pcapng`);
+  return join(dir, name);
+}
+
+describe('fixture replay', () => {
+  it('has fixtures', () => expect(cases.length).toBeGreaterThan(5));
+
+  for (const name of cases) {
+    it(name, () => {
+      const dir = join(FIXTURES, name);
+      const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Expected;
+      const { out } = replayCapture(captureOf(dir), analyzers);
+      const flows = [...out.flows.values()].map((f) => ({ ...f, host: f.server.host ?? f.server.ip }));
+      const problems = [
+        ...checkExpected(flows, expected.flows, false, 'flow'),
+        ...checkExpected(out.findings, expected.findings, expected.exhaustive, 'finding'),
+      ];
+      expect(problems).toEqual([]);
+      expect(flows.every((f) => f.closed)).toBe(true);
+    });
+  }
+});
