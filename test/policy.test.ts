@@ -4,7 +4,7 @@ import { ConfigError } from '../src/cli/errors.ts';
 import { type Config, defaultConfig, parseConfig } from '../src/config.ts';
 import type { Finding } from '../src/model/finding.ts';
 import { evaluatePolicy, loadPolicy, type Policy, parsePolicy } from '../src/policy.ts';
-import { makeFinding } from './helpers/fake-store.ts';
+import { finding as makeFinding } from './helpers/records.ts';
 
 const config = defaultConfig as Config;
 const to = (host: string, over: Partial<Finding> = {}): Finding =>

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
-import { makeCapture, makeFinding, makeFlow } from '../helpers/fake-store.ts';
+import { captureRecord as makeCapture, finding as makeFinding, flowRecord as makeFlow } from '../helpers/records.ts';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../bin/toyscope.js');

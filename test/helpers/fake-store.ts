@@ -1,5 +1,5 @@
 /**
- * An in-memory `Store` for CLI and report tests that need no SQLite, plus record factories with valid defaults.
+ * An in-memory `Store` for CLI and report tests that need no SQLite (record factories: records.ts).
  * It implements only the reads those tests use (findings, devices, captures, flows) and records purge calls;
  * the real store is src/store/db.ts.
  */
@@ -14,54 +14,6 @@ import type {
   Store,
   StoreWriter,
 } from '../../src/store/types.ts';
-
-export const T0 = 1_700_000_000_000_000;
-export const MAC = '02:00:00:00:00:01';
-
-export function makeFinding(over: Partial<Finding> = {}): Finding {
-  return {
-    id: 'f-1',
-    flowId: 'flow-1',
-    msgId: 0,
-    deviceId: MAC,
-    category: 'voice',
-    subtype: 'raw-pcm',
-    confidence: 0.9,
-    firstTs: T0,
-    lastTs: T0 + 100,
-    direction: 'upload',
-    destination: { host: 'api.toycloud.example', etld1: 'toycloud.example', operator: 'ToyCo', thirdParty: false },
-    encrypted: true,
-    evidence: { excerpt: 'RI••••VE', value: 'RIFF1234WAVE', evidenceId: 'ev-1' },
-    final: true,
-    ...over,
-  };
-}
-
-export function makeFlow(over: Partial<FlowRecord> = {}): FlowRecord {
-  return {
-    id: 'flow-1',
-    deviceId: MAC,
-    device: { ip: '127.0.0.2', port: 40000, mac: MAC },
-    server: { ip: '127.0.0.1', port: 443, host: 'api.toycloud.example' },
-    transport: 'http',
-    tls: 'intercepted',
-    source: 'capture',
-    captureId: 'a'.repeat(64),
-    firstTs: T0,
-    lastTs: T0 + 1000,
-    bytesUp: 100,
-    bytesDown: 10,
-    bytesMissing: 0,
-    closed: true,
-    destination: { host: 'api.toycloud.example', etld1: 'toycloud.example', operator: 'ToyCo', thirdParty: false },
-    ...over,
-  };
-}
-
-export function makeCapture(over: Partial<CaptureRecord> = {}): CaptureRecord {
-  return { id: 'a'.repeat(64), path: 'teddy.pcapng', format: 'pcapng', bytes: 1234, importedAt: T0, ...over };
-}
 
 const unsupported = (what: string): never => {
   throw new Error(`FakeStore.${what} is not faked`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Config, defaultConfig } from '../../src/config.ts';
 import { evaluatePolicy } from '../../src/policy.ts';
 import { buildJsonDocument, skippedOf } from '../../src/report/json.ts';
-import { makeCapture, makeFinding, makeFlow } from '../helpers/fake-store.ts';
+import { captureRecord as makeCapture, finding as makeFinding, flowRecord as makeFlow } from '../helpers/records.ts';
 
 describe('buildJsonDocument', () => {
   const finding = makeFinding();
@@ -48,7 +48,7 @@ describe('buildJsonDocument', () => {
       {
         rule: 'no-voice',
         reason: 'voice/raw-pcm must not leave the device; sent to api.toycloud.example',
-        findingId: 'f-1',
+        findingId: 'finding-1',
         deviceId: finding.deviceId,
         category: 'voice',
         subtype: 'raw-pcm',
@@ -64,13 +64,13 @@ describe('buildJsonDocument', () => {
   it('drops evidence.value unless reveal, and keeps every other finding field', () => {
     const hidden = buildJsonDocument(input, { reveal: false });
     expect(hidden.findings[0]!.evidence).toEqual({ excerpt: 'RI••••VE', evidenceId: 'ev-1' });
-    expect(JSON.stringify(hidden)).not.toContain('RIFF1234WAVE');
+    expect(JSON.stringify(hidden)).not.toContain('RIFF....WAVE');
     const { evidence: _e, ...rest } = finding;
     expect(hidden.findings[0]).toMatchObject(rest);
     expect(hidden.findings[0]!.direction).toBe('upload');
     const shown = buildJsonDocument(input, { reveal: true });
-    expect(shown.findings[0]!.evidence.value).toBe('RIFF1234WAVE');
-    expect(finding.evidence.value).toBe('RIFF1234WAVE'); // the input is not mutated
+    expect(shown.findings[0]!.evidence.value).toBe('RIFF....WAVE');
+    expect(finding.evidence.value).toBe('RIFF....WAVE'); // the input is not mutated
   });
 
   it('names the host by IP when the flow has no host name', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Config, defaultConfig } from '../../src/config.ts';
 import { evaluatePolicy, type Policy } from '../../src/policy.ts';
 import { attr, buildJunit, text, xmlSafe } from '../../src/report/junit.ts';
-import { makeFinding } from '../helpers/fake-store.ts';
+import { finding as makeFinding } from '../helpers/records.ts';
 
 const config = defaultConfig as Config;
 

@@ -1,12 +1,17 @@
-/** Record factories for the store tests, the kill test's child and the store bench: valid defaults, overridable. */
+/** Record factories for tests and benches (store, CLI, policy, reports): valid defaults, overridable. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Finding } from '../../../src/model/finding.ts';
-import type { EvidenceChunk, FlowRecord, MessageRecord } from '../../../src/pipeline/output.ts';
+import type { Finding } from '../../src/model/finding.ts';
+import type { EvidenceChunk, FlowRecord, MessageRecord } from '../../src/pipeline/output.ts';
+import type { CaptureRecord } from '../../src/store/types.ts';
 
 export const T0 = 1_700_000_000_000_000;
 export const MAC = '02:00:00:00:00:01';
+
+export function captureRecord(over: Partial<CaptureRecord> = {}): CaptureRecord {
+  return { id: 'a'.repeat(64), path: 'teddy.pcapng', format: 'pcapng', bytes: 1234, importedAt: T0, ...over };
+}
 
 export function flowRecord(over: Partial<FlowRecord> = {}): FlowRecord {
   return {
