@@ -1,0 +1,723 @@
+/**
+ * Streaming JSON tokenizer: bytes in, one (path, key, value) token per scalar out, chunk by chunk, without ever
+ * building the document. A byte-level state machine with named states (llhttp style); several top-level values
+ * in one stream (NDJSON, concatenated frames) are accepted. Strings longer than MAX_TOKEN_BYTES leave in pieces
+ * cut at content-determined places, so the token list is the same whatever the chunk boundaries.
+ * It is not a validator beyond the grammar (duplicate keys pass), not a number parser (numbers keep their
+ * literal text), and it emits nothing for containers themselves (`{}` and `[]` give no token).
+ */
+import { Buffer } from 'node:buffer';
+import type { Token, TokenKind } from '../model/token.ts';
+import type { ViolationSink } from '../model/violation.ts';
+import type { Limits } from '../pipeline/limits.ts';
+import type { Tokenizer, TokenSink } from './filter.ts';
+
+/** Options shared by the tokenizers of this folder. */
+export interface TokenizerOptions {
+  limits: Limits;
+  report: ViolationSink;
+  /** `Token.depth` of every token: the nesting level of the part being tokenized (0 = message body). */
+  depth?: number;
+  /** Prepended verbatim to every path, e.g. `$.payload>` for a part decoded from the value at `$.payload`. */
+  pathPrefix?: string;
+}
+
+/**
+ * Strings shorter than this are cut from a latin1 string of the whole chunk: V8 copies such short substrings
+ * (it makes pinning slices only from 13 chars up), and `String#slice` is far cheaper than a native call each.
+ */
+const SHORT = 13;
+
+/** Node's long-standing slicers behind `Buffer#toString`, called directly to skip the encoding lookup. */
+export type SliceBuffer = Buffer & {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+};
+
+/** Slots of the path cache (a power of two), members per container cached, longest path cached (bound memory). */
+const PATH_CACHE_SLOTS = 4096;
+const PATH_CACHE_WIDTH = 64;
+const PATH_CACHE_MAX_CHARS = 256;
+
+/**
+ * Paths already made, in slots hashed from (slot of the container's own path, member index), shared by every
+ * tokenizer: the next object of the same shape (the next NDJSON line, array element or MQTT message) reuses them
+ * instead of building each path again. A slot is used only if its parent path and key match, so a collision or
+ * another tokenizer's entry costs time, never correctness.
+ */
+const cacheParent: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
+/** The key, or the index of an array element. */
+const cacheKey: Array<string | number> = new Array<string | number>(PATH_CACHE_SLOTS).fill(-1);
+const cachePath: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
+
+// Named states of the machine.
+const TOP = 0; // between top-level values: whitespace, a value, or the end
+const VALUE = 1; // a value must follow (after ':' or after ',' in an array)
+const ARRAY_FIRST = 2; // after '[': a value or ']'
+const OBJECT_FIRST = 3; // after '{': a key or '}'
+const KEY = 4; // after ',' in an object: a key
+const COLON = 5; // after a key: ':'
+const AFTER = 6; // after a value in a container: ',' or the closing bracket
+const STRING = 7; // inside a key or value string
+const ESCAPE = 8; // after '\' in a string
+const UNICODE = 9; // reading the 4 hex digits of \uXXXX
+const NUMBER = 10; // inside a number
+const LITERAL = 11; // inside true / false / null
+const STOPPED = 12; // after a violation or end()
+const STATE_NAMES = [
+  'top',
+  'value',
+  'array-first',
+  'object-first',
+  'key',
+  'colon',
+  'after-value',
+  'string',
+  'escape',
+  'unicode',
+  'number',
+  'literal',
+  'stopped',
+];
+
+// Number sub-states (terminal ones may end the number).
+const N_START = 0; // before the first byte ('-' or a digit, checked by the caller)
+const N_MINUS = 1;
+const N_ZERO = 2; // terminal
+const N_INT = 3; // terminal
+const N_DOT = 4;
+const N_FRAC = 5; // terminal
+const N_EXP = 6;
+const N_EXP_SIGN = 7;
+const N_EXP_DIGITS = 8; // terminal
+const N_BAD = 9;
+const N_TERMINAL = [false, false, true, true, false, true, false, false, true];
+/** Byte class in a number: 0 ends it, 1 '0', 2 '1'-'9', 3 '.', 4 'e'/'E', 5 '+'/'-'. */
+const NUM_CLASS = new Uint8Array(256);
+NUM_CLASS[0x30] = 1;
+for (let c = 0x31; c <= 0x39; c++) NUM_CLASS[c] = 2;
+NUM_CLASS[0x2e] = 3;
+NUM_CLASS[0x65] = 4;
+NUM_CLASS[0x45] = 4;
+NUM_CLASS[0x2b] = 5;
+NUM_CLASS[0x2d] = 5;
+/** NUM_NEXT[state * 6 + class]: the next number sub-state. */
+// biome-ignore format: a transition table reads best as a grid
+const NUM_NEXT = new Uint8Array([
+  //          end    '0'     1-9    '.'    e/E    sign
+  /* START */ N_BAD, N_ZERO, N_INT, N_BAD, N_BAD, N_MINUS,
+  /* MINUS */ N_BAD, N_ZERO, N_INT, N_BAD, N_BAD, N_BAD,
+  /* ZERO  */ N_BAD, N_BAD, N_BAD, N_DOT, N_EXP, N_BAD,
+  /* INT   */ N_BAD, N_INT, N_INT, N_DOT, N_EXP, N_BAD,
+  /* DOT   */ N_BAD, N_FRAC, N_FRAC, N_BAD, N_BAD, N_BAD,
+  /* FRAC  */ N_BAD, N_FRAC, N_FRAC, N_BAD, N_EXP, N_BAD,
+  /* EXP   */ N_BAD, N_EXP_DIGITS, N_EXP_DIGITS, N_BAD, N_BAD, N_EXP_SIGN,
+  /* ESIGN */ N_BAD, N_EXP_DIGITS, N_EXP_DIGITS, N_BAD, N_BAD, N_BAD,
+  /* EDIG  */ N_BAD, N_EXP_DIGITS, N_EXP_DIGITS, N_BAD, N_BAD, N_BAD,
+]);
+
+/** The character each simple escape stands for (0 = not a simple escape). */
+const ESCAPES = new Uint16Array(128);
+ESCAPES[0x22] = 0x22;
+ESCAPES[0x5c] = 0x5c;
+ESCAPES[0x2f] = 0x2f;
+ESCAPES[0x62] = 0x08;
+ESCAPES[0x66] = 0x0c;
+ESCAPES[0x6e] = 0x0a;
+ESCAPES[0x72] = 0x0d;
+ESCAPES[0x74] = 0x09;
+
+/** Bytes a string run reads one by one before switching to words (short strings never pay for words). */
+const SWAR_AFTER = 16;
+
+/** A chunk's bytes from `pad` on, as 32-bit words (`pad` aligns the view). */
+interface Words {
+  view: Int32Array;
+  pad: number;
+}
+
+function wordsOf(buf: Uint8Array): Words {
+  const pad = (4 - (buf.byteOffset & 3)) & 3;
+  return { view: new Int32Array(buf.buffer, buf.byteOffset + pad, (buf.length - pad) >> 2), pad };
+}
+
+/**
+ * From an aligned `i`, past the whole words of plain ASCII (no `"`, `\\`, control or non-ASCII byte: the SWAR
+ * has-zero-byte tests are exact as booleans, so a word skipped holds none). Returns `i` itself when unaligned.
+ */
+function skipPlainWords(words: Words, i: number, end: number): number {
+  const { view, pad } = words;
+  let k = (i - pad) >> 2;
+  if (pad + (k << 2) !== i) return i;
+  const last = (end - pad) >> 2;
+  while (k < last) {
+    const x = view[k]!;
+    const q = x ^ 0x22222222;
+    const b = x ^ 0x5c5c5c5c;
+    if (((((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b) | ((x - 0x20202020) & ~x) | x) & 0x80808080) !== 0) break;
+    k++;
+  }
+  return pad + (k << 2);
+}
+
+/** The first word boundary after `i`. */
+const nextWord = (words: Words, i: number): number => words.pad + ((((i - words.pad) >> 2) + 1) << 2);
+
+/** A UTF-8 byte order mark, skipped at the start of the stream (some device clouds send one). */
+const BOM = [0xef, 0xbb, 0xbf];
+
+const isWhitespace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/** The value of an ASCII hex digit, or -1. */
+export function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x57 : -1;
+}
+
+/** ASCII bytes allowed in a dotted path segment; other keys are quoted (`$["a.b"]`). */
+const PLAIN_KEY = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-$@') PLAIN_KEY[ch.charCodeAt(0)] = 1;
+
+/** The path segment for an object key: `.name` when plain, `["a.b"]` (JSON-quoted) otherwise. */
+export function keySegment(key: string): string {
+  if (key.length === 0) return '[""]';
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 0x80 ? PLAIN_KEY[c] === 0 : c < 0xa0) return `[${JSON.stringify(key)}]`;
+  }
+  return '.' + key;
+}
+
+const isHighSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
+const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+
+/**
+ * Length of the next piece of a streamed string holding more than `max` UTF-16 units: `max`, or `max - 1`
+ * so as not to split a surrogate pair. Depends only on the content, never on the chunk boundaries.
+ */
+export function pieceLength(text: string, max: number): number {
+  return max > 1 && isHighSurrogate(text.charCodeAt(max - 1)) && isLowSurrogate(text.charCodeAt(max)) ? max - 1 : max;
+}
+
+/** A key cut to `max` UTF-16 units (one fewer rather than split a surrogate pair). */
+export function cutKey(key: string, max: number): string {
+  if (key.length <= max) return key;
+  return key.slice(0, max > 0 && isHighSurrogate(key.charCodeAt(max - 1)) ? max - 1 : max);
+}
+
+/**
+ * A string streamed in content-determined pieces of at most `max` UTF-16 units (Token `offset`/`more`): text is
+ * pushed as it is decoded, a piece leaves as soon as more than `max` units wait, the rest at `finish`.
+ */
+export class StringPieces {
+  readonly #max: number;
+  readonly #emit: (value: string, offset: number, more: boolean) => void;
+  #text = '';
+  #offset = 0;
+
+  constructor(max: number, emit: (value: string, offset: number, more: boolean) => void) {
+    this.#max = Math.max(1, max);
+    this.#emit = emit;
+  }
+
+  /** Nothing of the current string has been pushed yet. */
+  get empty(): boolean {
+    return this.#offset === 0 && this.#text === '';
+  }
+
+  push(text: string): void {
+    this.#text += text;
+    const max = this.#max;
+    while (this.#text.length > max) {
+      const n = pieceLength(this.#text, max);
+      this.#emit(this.#text.slice(0, n), this.#offset, true);
+      this.#offset += n;
+      this.#text = this.#text.slice(n);
+    }
+  }
+
+  /**
+   * Pushes ASCII bytes, cutting whole pieces straight from the bytes (one copy each, no concatenation to flatten).
+   * ASCII holds no surrogate, so every cut here is exactly at `max`.
+   */
+  pushAscii(buf: SliceBuffer, start: number, end: number): void {
+    const max = this.#max;
+    let text = this.#text;
+    while (text.length + (end - start) > max) {
+      const need = max - text.length;
+      this.#emit(text + buf.latin1Slice(start, start + need), this.#offset, true);
+      this.#offset += max;
+      start += need;
+      text = '';
+    }
+    this.#text = start < end ? text + buf.latin1Slice(start, end) : text;
+  }
+
+  /** Emits the last piece (the whole string when it was short) and resets for the next string. */
+  finish(): void {
+    const text = this.#text;
+    const offset = this.#offset;
+    this.#text = '';
+    this.#offset = 0;
+    this.#emit(text, offset, false);
+  }
+}
+
+export class JsonTokenizer implements Tokenizer {
+  readonly #sink: TokenSink;
+  readonly #report: ViolationSink;
+  readonly #maxDepth: number;
+  /** MAX_TOKEN_BYTES: the longest number literal, and the longest string emitted in one token. */
+  readonly #maxToken: number;
+  readonly #maxKey: number;
+  readonly #depth: number;
+  readonly #root: string;
+
+  #state = TOP;
+  /** Bytes of input before the current chunk (for violation offsets). */
+  #consumed = 0;
+  /** Bytes of a byte order mark seen at the start. */
+  #bomSeen = 0;
+
+  // Open containers, innermost last.
+  #level = 0;
+  readonly #isArray: Uint8Array;
+  readonly #framePath: string[] = [];
+  /** Element index of each open array, member index of each open object. */
+  readonly #frameIndex: Int32Array;
+  /** Last key of each open object. */
+  readonly #frameKey: string[] = [];
+  /** Cache slot of each open container's path, and of the value being read. */
+  readonly #frameSlot: Int32Array;
+  #slot = 0;
+
+  /** Path and key of the value being read. */
+  #path = '';
+  #key = '';
+
+  // String being read.
+  #isKey = false;
+  /** The key being read, cut at MAX_KEY_BYTES. */
+  #keyText = '';
+  /** The value string being read. */
+  readonly #pieces: StringPieces;
+  /** An incomplete UTF-8 sequence left at a chunk end, with the length it needs. */
+  readonly #carry = Buffer.alloc(4) as SliceBuffer;
+  #carryLen = 0;
+  #carryNeed = 0;
+  /** Second result of `#scan`. */
+  #scanHigh = 0;
+  #hexCount = 0;
+  #hexValue = 0;
+
+  // Number or literal being read.
+  #numState = N_START;
+  /** Input offset where the number started (where a too-long one is reported, whatever the chunking). */
+  #numStart = 0;
+  /** Number text seen in earlier chunks. */
+  #numText = '';
+  #literal = '';
+  #literalPos = 0;
+
+  constructor(sink: TokenSink, opts: TokenizerOptions) {
+    this.#sink = sink;
+    this.#report = opts.report;
+    this.#maxDepth = opts.limits.MAX_JSON_DEPTH;
+    this.#maxToken = opts.limits.MAX_TOKEN_BYTES;
+    this.#pieces = new StringPieces(opts.limits.MAX_TOKEN_BYTES, (v, o, m) => this.#emit('string', v, o, m));
+    this.#maxKey = opts.limits.MAX_KEY_BYTES;
+    this.#depth = opts.depth ?? 0;
+    this.#root = (opts.pathPrefix ?? '') + '$';
+    this.#isArray = new Uint8Array(this.#maxDepth + 1);
+    this.#frameIndex = new Int32Array(this.#maxDepth + 1);
+    this.#frameSlot = new Int32Array(this.#maxDepth + 1);
+  }
+
+  write(chunk: Uint8Array): void {
+    if (this.#state === STOPPED || chunk.length === 0) return;
+    const buf = (
+      Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length)
+    ) as SliceBuffer;
+    const end = buf.length;
+    /** The chunk's 4-byte-aligned part as words, made on first use, for long string runs. */
+    let words: Words | undefined;
+    /** The chunk as latin1 text, made on first use, for short ASCII strings and numbers. */
+    let latin1: string | undefined;
+    const ascii = (from: number, to: number): string => {
+      if (to - from >= SHORT) return buf.latin1Slice(from, to);
+      if (latin1 === undefined) latin1 = buf.latin1Slice(0, end);
+      return latin1.slice(from, to);
+    };
+    let state = this.#state;
+    let i = 0;
+    while (i < end) {
+      switch (state) {
+        case TOP:
+        case VALUE:
+        case ARRAY_FIRST: {
+          const c = buf[i]!;
+          if (isWhitespace(c)) {
+            i++;
+            break;
+          }
+          if (state === ARRAY_FIRST && c === 0x5d) {
+            i++;
+            state = this.#close();
+            break;
+          }
+          if (state === TOP && this.#consumed + i === this.#bomSeen && this.#bomSeen < BOM.length) {
+            if (c === BOM[this.#bomSeen]) {
+              i++; // a UTF-8 byte order mark opening the stream
+              this.#bomSeen++;
+              break;
+            }
+            if (this.#bomSeen > 0) {
+              state = this.#fail('unexpected-byte', i, state);
+              break;
+            }
+          }
+          this.#beginValue();
+          i++;
+          if (c === 0x22) {
+            this.#isKey = false;
+            state = STRING;
+          } else if (c === 0x7b || c === 0x5b) {
+            state = this.#open(c === 0x5b, i - 1);
+          } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+            i--;
+            this.#numState = N_START;
+            this.#numStart = this.#consumed + i;
+            state = NUMBER;
+          } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
+            this.#literal = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null';
+            this.#literalPos = 1;
+            state = LITERAL;
+          } else {
+            state = this.#fail('unexpected-byte', i - 1, state);
+          }
+          break;
+        }
+        case OBJECT_FIRST:
+        case KEY: {
+          const c = buf[i++]!;
+          if (isWhitespace(c)) break;
+          if (c === 0x22) {
+            this.#isKey = true;
+            state = STRING;
+          } else if (c === 0x7d && state === OBJECT_FIRST) {
+            state = this.#close();
+          } else {
+            state = this.#fail('unexpected-byte', i - 1, state);
+          }
+          break;
+        }
+        case COLON: {
+          const c = buf[i++]!;
+          if (c === 0x3a) state = VALUE;
+          else if (!isWhitespace(c)) state = this.#fail('unexpected-byte', i - 1, state);
+          break;
+        }
+        case AFTER: {
+          const c = buf[i++]!;
+          if (isWhitespace(c)) break;
+          const inArray = this.#isArray[this.#level] === 1;
+          if (c === 0x2c) {
+            this.#frameIndex[this.#level]!++;
+            state = inArray ? VALUE : KEY;
+          } else if (c === (inArray ? 0x5d : 0x7d)) {
+            state = this.#close();
+          } else {
+            state = this.#fail('unexpected-byte', i - 1, state);
+          }
+          break;
+        }
+        case STRING: {
+          if (this.#carryLen > 0) {
+            i = this.#completeCarry(buf, i, end);
+            if (i === end) break;
+          }
+          const start = i;
+          const first = Math.min(end, i + SWAR_AFTER);
+          let high = 0;
+          while (i < first) {
+            const b = buf[i]!;
+            if (b === 0x22 || b === 0x5c || b < 0x20) break;
+            high |= b;
+            i++;
+          }
+          if (i === first && i < end) {
+            if (words === undefined) words = wordsOf(buf);
+            i = this.#scan(buf, words, i, end);
+            high |= this.#scanHigh;
+          }
+          const c = i < end ? buf[i]! : 0;
+          if (c === 0x22 && high < 0x80 && !this.#isKey && i - start <= this.#maxToken && this.#pieces.empty) {
+            // The usual case: a whole short ASCII value in this chunk, no escapes.
+            this.#emit('string', ascii(start, i), 0, false);
+            i++;
+            state = this.#level === 0 ? TOP : AFTER;
+            break;
+          }
+          if (i > start) {
+            if (high >= 0x80) this.#append(buf.utf8Slice(start, i === end ? this.#stashTail(buf, start, end) : i));
+            else if (!this.#isKey && i - start >= SHORT) this.#pieces.pushAscii(buf, start, i);
+            else if (c !== 0x22 || !this.#isKey || this.#keyText !== '' || !this.#knownKey(buf, start, i))
+              this.#append(ascii(start, i));
+          }
+          if (i === end) break;
+          i++;
+          if (c === 0x22) state = this.#endString();
+          else if (c === 0x5c) state = ESCAPE;
+          else state = this.#fail('unexpected-byte', i - 1, state);
+          break;
+        }
+        case ESCAPE: {
+          const c = buf[i++]!;
+          if (c === 0x75) {
+            this.#hexCount = 0;
+            this.#hexValue = 0;
+            state = UNICODE;
+          } else if (c < 0x80 && ESCAPES[c] !== 0) {
+            this.#append(String.fromCharCode(ESCAPES[c]!));
+            state = STRING;
+          } else {
+            state = this.#fail('unexpected-byte', i - 1, state);
+          }
+          break;
+        }
+        case UNICODE: {
+          const h = hexValue(buf[i++]!);
+          if (h < 0) {
+            state = this.#fail('unexpected-byte', i - 1, state);
+            break;
+          }
+          this.#hexValue = (this.#hexValue << 4) | h;
+          if (++this.#hexCount === 4) {
+            this.#append(String.fromCharCode(this.#hexValue));
+            state = STRING;
+          }
+          break;
+        }
+        case NUMBER: {
+          const start = i;
+          const stop = start + this.#maxToken - this.#numText.length; // one past the last byte allowed
+          let ns = this.#numState;
+          while (i < end) {
+            const cls = NUM_CLASS[buf[i]!]!;
+            if (cls === 0) break;
+            ns = NUM_NEXT[ns * 6 + cls]!;
+            if (ns === N_BAD || i === stop) break;
+            i++;
+          }
+          this.#numState = ns;
+          if (ns === N_BAD) {
+            state = this.#fail('unexpected-byte', i, state);
+          } else if (i === stop && i < end && NUM_CLASS[buf[i]!] !== 0) {
+            state = this.#fail('number-too-long', this.#numStart - this.#consumed, state);
+          } else if (i === end) {
+            this.#numText += ascii(start, i);
+          } else if (!N_TERMINAL[ns]) {
+            state = this.#fail('unexpected-byte', i, state);
+          } else {
+            this.#emit('number', this.#numText === '' ? ascii(start, i) : this.#numText + ascii(start, i), 0, false);
+            this.#numText = '';
+            state = this.#level === 0 ? TOP : AFTER;
+          }
+          break;
+        }
+        case LITERAL: {
+          const lit = this.#literal;
+          while (i < end && this.#literalPos < lit.length) {
+            if (buf[i] !== lit.charCodeAt(this.#literalPos)) break;
+            i++;
+            this.#literalPos++;
+          }
+          if (this.#literalPos === lit.length) {
+            this.#emit(lit === 'null' ? 'null' : 'boolean', lit, 0, false);
+            state = this.#level === 0 ? TOP : AFTER;
+          } else if (i < end) {
+            state = this.#fail('unexpected-byte', i, state);
+          }
+          break;
+        }
+        default:
+          i = end;
+      }
+    }
+    if (this.#state !== STOPPED) this.#state = state;
+    this.#consumed += end;
+  }
+
+  end(): void {
+    const state = this.#state;
+    if (state === STOPPED) return;
+    if (state === NUMBER && N_TERMINAL[this.#numState] && this.#level === 0) {
+      this.#emit('number', this.#numText, 0, false);
+      this.#numText = '';
+    } else if (state !== TOP) {
+      this.#report({
+        decoder: 'json',
+        code: 'truncated',
+        message: `input ended in state ${STATE_NAMES[state]}`,
+        offset: this.#consumed,
+      });
+    }
+    this.#state = STOPPED;
+  }
+
+  /** Sets path and key of a value starting in the current container. */
+  #beginValue(): void {
+    const level = this.#level;
+    if (level === 0) {
+      this.#path = this.#root;
+      this.#key = '';
+      this.#slot = 0;
+      return;
+    }
+    const parent = this.#framePath[level]!;
+    const index = this.#frameIndex[level]!;
+    const inArray = this.#isArray[level] === 1;
+    const key = inArray ? '' : this.#frameKey[level]!;
+    this.#key = key;
+    if (index >= PATH_CACHE_WIDTH) {
+      this.#path = inArray ? `${parent}[${index}]` : parent + keySegment(key);
+      return;
+    }
+    const slot = this.#slotOf(level, index);
+    this.#slot = slot;
+    const member = inArray ? index : key;
+    if (cacheParent[slot] === parent && cacheKey[slot] === member) {
+      this.#path = cachePath[slot]!;
+      return;
+    }
+    const path = inArray ? `${parent}[${index}]` : parent + keySegment(key);
+    this.#path = path;
+    if (path.length > PATH_CACHE_MAX_CHARS) return;
+    cacheParent[slot] = parent;
+    cacheKey[slot] = member;
+    cachePath[slot] = path;
+  }
+
+  /**
+   * Index of the first `"`, `\\` or control byte of buf[i, end), or end, for a long run: whole aligned words of
+   * plain ASCII are skipped four bytes at a time, the rest is read byte by byte. The OR of the bytes read goes to
+   * `#scanHigh`.
+   */
+  #scan(buf: Uint8Array, words: Words, i: number, end: number): number {
+    let high = 0;
+    while (i < end) {
+      i = skipPlainWords(words, i, end);
+      const stop = Math.min(end, nextWord(words, i));
+      while (i < stop) {
+        const c = buf[i]!;
+        if (c === 0x22 || c === 0x5c || c < 0x20) {
+          this.#scanHigh = high;
+          return i;
+        }
+        high |= c;
+        i++;
+      }
+    }
+    this.#scanHigh = high;
+    return i;
+  }
+
+  #slotOf(level: number, index: number): number {
+    return (Math.imul(this.#frameSlot[level]! + 1, 0x9e3779b1) + index) & (PATH_CACHE_SLOTS - 1);
+  }
+
+  /**
+   * A whole ASCII key equal to the one cached for this member: takes the cached string (no new string, and the
+   * path lookup then compares by reference). The usual case for the next object of the same shape.
+   */
+  #knownKey(buf: Uint8Array, start: number, stop: number): boolean {
+    const known = cacheKey[this.#slotOf(this.#level, this.#frameIndex[this.#level]!)];
+    if (typeof known !== 'string' || known.length !== stop - start) return false;
+    for (let j = 0; j < known.length; j++) if (known.charCodeAt(j) !== buf[start + j]) return false;
+    this.#keyText = known;
+    return true;
+  }
+
+  #open(isArray: boolean, at: number): number {
+    if (this.#level >= this.#maxDepth) return this.#fail('too-deep', at, VALUE);
+    const level = ++this.#level;
+    this.#isArray[level] = isArray ? 1 : 0;
+    this.#framePath[level] = this.#path;
+    this.#frameIndex[level] = 0;
+    this.#frameSlot[level] = this.#slot;
+    return isArray ? ARRAY_FIRST : OBJECT_FIRST;
+  }
+
+  #close(): number {
+    this.#level--;
+    return this.#level === 0 ? TOP : AFTER;
+  }
+
+  /** Adds decoded text to the key or value string being read. */
+  #append(text: string): void {
+    if (this.#isKey) this.#keyText = cutKey(this.#keyText + text, this.#maxKey);
+    else this.#pieces.push(text);
+  }
+
+  #endString(): number {
+    if (this.#isKey) {
+      this.#frameKey[this.#level] = this.#keyText;
+      this.#keyText = '';
+      return COLON;
+    }
+    this.#pieces.finish();
+    return this.#level === 0 ? TOP : AFTER;
+  }
+
+  /** Keeps an incomplete UTF-8 sequence at the end of a run for the next chunk; returns where decoding stops. */
+  #stashTail(buf: Uint8Array, start: number, end: number): number {
+    for (let p = end - 1; p >= start && p >= end - 3; p--) {
+      const c = buf[p]!;
+      if ((c & 0xc0) === 0x80) continue;
+      const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+      if (end - p >= need) return end;
+      this.#carry.set(buf.subarray(p, end));
+      this.#carryLen = end - p;
+      this.#carryNeed = need;
+      return p;
+    }
+    return end;
+  }
+
+  /** Completes the carried UTF-8 sequence with continuation bytes; decodes it once complete or broken. */
+  #completeCarry(buf: Uint8Array, i: number, end: number): number {
+    while (this.#carryLen < this.#carryNeed && i < end && (buf[i]! & 0xc0) === 0x80)
+      this.#carry[this.#carryLen++] = buf[i++]!;
+    if (this.#carryLen < this.#carryNeed && i === end) return i;
+    this.#append(this.#carry.utf8Slice(0, this.#carryLen));
+    this.#carryLen = 0;
+    return i;
+  }
+
+  #emit(kind: TokenKind, value: string, offset: number, more: boolean): void {
+    const t: Token = {
+      source: 'json',
+      path: this.#path,
+      key: this.#key,
+      kind,
+      value,
+      offset,
+      more,
+      depth: this.#depth,
+    };
+    this.#sink(t);
+  }
+
+  #fail(code: 'unexpected-byte' | 'too-deep' | 'number-too-long', at: number, state: number): number {
+    const message =
+      code === 'too-deep'
+        ? `nesting deeper than ${this.#maxDepth}`
+        : code === 'number-too-long'
+          ? `number literal longer than ${this.#maxToken}`
+          : `unexpected byte in state ${STATE_NAMES[state]}`;
+    this.#report({ decoder: 'json', code, message, offset: this.#consumed + at });
+    this.#state = STOPPED;
+    return STOPPED;
+  }
+}
