@@ -99,6 +99,9 @@ function sameBytes(cache: Uint8Array, d: Uint8Array, aAt: number, bAt: number): 
   return true;
 }
 
+/** The all-zero MAC of the loopback interface (and of a few broken drivers) names no device. */
+const NO_MAC = '00:00:00:00:00:00';
+
 function endpoint(ip: string, port: number, mac: string | undefined): Endpoint {
-  return mac === undefined ? { ip, port } : { ip, port, mac };
+  return mac === undefined || mac === NO_MAC ? { ip, port } : { ip, port, mac };
 }
