@@ -1,0 +1,122 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { voice } from '../../analyzers/voice.ts';
+import { captureOf } from '../../eval/score.ts';
+import type { CollectingOutput } from '../../src/pipeline/output.ts';
+import { FlowScript, play } from '../helpers/playbook.ts';
+import { replayCapture } from '../helpers/replay.ts';
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures');
+
+function evidenceBytes(out: CollectingOutput, id: string | undefined): Buffer {
+  return Buffer.concat(out.evidenceChunks.filter((c) => c.evidenceId === id).map((c) => c.data));
+}
+
+/** PCM samples of the 16 kHz speech clip in the voice-raw-pcm fixture, taken from its WAV evidence. */
+function speechPcm(): Buffer {
+  const { out } = replayCapture(captureOf(join(FIXTURES, 'voice-raw-pcm')), [voice]);
+  const f = out.findings.find((x) => x.detail?.sampleRate === 16000)!;
+  return evidenceBytes(out, f.evidence.evidenceId).subarray(44);
+}
+
+describe('voice evidence plays', () => {
+  it('wraps raw PCM in a WAV header whose format and duration match the finding', () => {
+    const { out } = replayCapture(captureOf(join(FIXTURES, 'voice-raw-pcm')), [voice]);
+    expect(out.findings).toHaveLength(2);
+    for (const f of out.findings) {
+      const wav = evidenceBytes(out, f.evidence.evidenceId);
+      expect(wav.toString('latin1', 0, 4)).toBe('RIFF');
+      expect(wav.toString('latin1', 8, 16)).toBe('WAVEfmt ');
+      expect(wav.readUInt16LE(20)).toBe(1); // PCM
+      expect(wav.readUInt16LE(22)).toBe(1);
+      const rate = wav.readUInt32LE(24);
+      expect(rate).toBe(f.detail?.sampleRate);
+      expect(wav.readUInt16LE(34)).toBe(16);
+      expect(wav.toString('latin1', 36, 40)).toBe('data');
+      expect(wav.readUInt32LE(40)).toBe(0xffffffff); // streaming sizes: "until the end of the file"
+      const durationMs = ((wav.length - 44) / (2 * rate)) * 1000;
+      expect(Math.abs(durationMs - Number(f.detail?.durationMs))).toBeLessThan(2);
+      expect(durationMs).toBeGreaterThan(2000);
+    }
+  });
+
+  it('keeps a WAV container as sent, with its header duration', () => {
+    const { out } = replayCapture(captureOf(join(FIXTURES, 'voice-http-containers')), [voice]);
+    const f = out.findings.find((x) => x.subtype === 'wav')!;
+    const wav = evidenceBytes(out, f.evidence.evidenceId);
+    const dataBytes = wav.readUInt32LE(40);
+    expect(wav.toString('latin1', 36, 40)).toBe('data');
+    expect(Math.round((dataBytes / wav.readUInt32LE(28)) * 1000)).toBe(f.detail?.durationMs);
+    const ogg = out.findings.find((x) => x.subtype === 'opus')!;
+    expect(evidenceBytes(out, ogg.evidence.evidenceId).toString('latin1', 0, 4)).toBe('OggS');
+    expect(Number(ogg.detail?.durationMs)).toBeGreaterThan(2500);
+  });
+
+  it('marks evidence truncated past the evidence cap', () => {
+    const pcm = speechPcm();
+    const s = new FlowScript().message({ msgId: 0, headers: [['content-type', 'application/octet-stream']] }, pcm);
+    const out = play([voice], s.close().events, { MAX_EVIDENCE_BYTES: 10_000 });
+    expect(out.findings).toHaveLength(1);
+    expect(out.findings[0]!.evidence.truncated).toBe(true);
+  });
+});
+
+describe('voice streams', () => {
+  it('reports raw Opus packets announced by a hello frame as one streaming finding, updated as packets come', () => {
+    const s = new FlowScript({ transport: 'websocket' });
+    const ws = (opcode: number) => ({ protocol: 'websocket' as const, ws: { opcode, compressed: false } });
+    s.message(
+      { msgId: 0, ...ws(1) },
+      '{"type":"hello","version":1,"audio_params":{"format":"opus","sample_rate":16000,"channels":1,"frame_duration":60}}',
+    );
+    const packet = new Uint8Array(80).fill(0x33);
+    packet[0] = 11 << 3; // SILK wideband, 60 ms, one frame
+    for (let i = 1; i <= 20; i++) s.message({ msgId: i, ...ws(2) }, packet);
+    const out = play([voice], s.close().events);
+    expect(out.findings).toHaveLength(1);
+    const f = out.findings[0]!;
+    expect(f).toMatchObject({
+      subtype: 'opus',
+      final: true,
+      detail: { sampleRate: 16000, durationMs: 1200, streaming: true },
+    });
+    const updates = out.findingUpdates.filter((u) => u.id === f.id);
+    expect(updates.length).toBeGreaterThan(10);
+    expect(updates[0]!.final).toBe(false);
+  });
+
+  it('joins base64 PCM spread over many JSON frames into one raw-pcm stream with the session rate', () => {
+    const pcm = speechPcm();
+    const s = new FlowScript({ transport: 'websocket' });
+    let id = 0;
+    for (let o = 0; o < pcm.length; o += 1280) {
+      const audio = pcm.subarray(o, o + 1280).toString('base64');
+      const frame = { data: { status: o === 0 ? 0 : 1, format: 'audio/L16;rate=16000', encoding: 'raw', audio } };
+      s.message({ msgId: id++, protocol: 'websocket', ws: { opcode: 1, compressed: false } }, JSON.stringify(frame));
+    }
+    const out = play([voice], s.close().events);
+    expect(out.findings).toHaveLength(1);
+    expect(out.findings[0]).toMatchObject({
+      subtype: 'raw-pcm',
+      detail: { sampleRate: 16000, sampleRateFrom: 'session', streaming: true },
+    });
+    expect(out.findings[0]!.detail?.bytes).toBe(pcm.length);
+    expect(Math.abs(Number(out.findings[0]!.detail?.durationMs) - pcm.length / 32)).toBeLessThan(2);
+  });
+
+  it('does not report downloads (a TTS reply)', () => {
+    const pcm = speechPcm();
+    const s = new FlowScript().message({ msgId: 0, direction: 'download', status: 200 }, pcm);
+    expect(play([voice], s.close().events).findings).toEqual([]);
+  });
+
+  it('gives the same finding whatever the chunking', () => {
+    const pcm = speechPcm();
+    const chunks = [];
+    for (let o = 0; o < pcm.length; o += 333) chunks.push(pcm.subarray(o, o + 333));
+    const whole = play([voice], new FlowScript().message({ msgId: 0 }, pcm).close().events).findings;
+    const split = play([voice], new FlowScript().message({ msgId: 0 }, ...chunks).close().events).findings;
+    expect(split.map((f) => f.detail)).toEqual(whole.map((f) => f.detail));
+    expect(whole).toHaveLength(1);
+  });
+});
