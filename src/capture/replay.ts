@@ -7,6 +7,7 @@ import type { FlowEvent } from '../model/events.ts';
 import type { FlowId, Micros } from '../model/flow.ts';
 import type { Violation } from '../model/violation.ts';
 import { AutoReader } from './detect-format.ts';
+import { DnsFlows, isDnsPort } from './dns-flows.ts';
 import { PacketDecoder } from './packet-decoder.ts';
 import { ConnectionRouter } from './stream-router.ts';
 import { TcpReassembler } from './tcp-reassembly.ts';
@@ -26,6 +27,9 @@ export class CaptureReplay {
   readonly #packets: PacketDecoder;
   readonly #tcp: TcpReassembler;
   readonly #udp: UdpFlows;
+  readonly #dns: DnsFlows;
+  /** opts.emit, with DnsFlows watching which hosts and IPs each device contacted. */
+  readonly #emit: (ev: FlowEvent) => void;
   readonly #conns = new Map<number, ConnectionRouter>();
   readonly skipped = new Map<string, number>();
   /** pcapng Decryption Secrets Blocks (TLS key logs), kept for the TLS decoder. */
@@ -39,6 +43,12 @@ export class CaptureReplay {
     let n = 0;
     const nextId = () => ++n;
     const skip = (reason: string, count = 1) => this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + count);
+    const { captureId, emit, violation } = opts;
+    this.#dns = new DnsFlows({ captureId, emit, violation, nextId, flowId: (id) => this.#flowId(id) });
+    this.#emit = (ev) => {
+      this.#dns.observe(ev);
+      emit(ev);
+    };
     this.#tcp = new TcpReassembler(
       {
         open: (conn, ts) => this.#conns.set(conn.id, this.#router(conn, ts)),
@@ -54,10 +64,10 @@ export class CaptureReplay {
     this.#udp = new UdpFlows(
       {
         open: (flow, ts) => this.#udpOpen(flow, ts),
-        datagram: () => {},
+        datagram: (flow, dir, bytes, ts) => this.#dns.datagram(flow, dir, bytes, ts),
         close: (flow, ts) => {
           const stats = { bytesUp: flow.bytesUp, bytesDown: flow.bytesDown };
-          opts.emit({ ts, type: 'flow.close', flowId: this.#flowId(flow.id), stats });
+          this.#emit({ ts, type: 'flow.close', flowId: this.#flowId(flow.id), stats });
         },
       },
       { nextId },
@@ -90,6 +100,7 @@ export class CaptureReplay {
     this.#packets.end();
     this.#tcp.end(this.lastTs);
     this.#udp.end(this.lastTs);
+    this.#dns.end(this.lastTs);
   }
 
   #flowId(n: number): FlowId {
@@ -103,7 +114,8 @@ export class CaptureReplay {
       conn,
       openTs: ts,
       captureId: this.#opts.captureId,
-      emit: this.#opts.emit,
+      emit: this.#emit,
+      dns: this.#dns,
       report: ({ msgId, ...v }, at) =>
         this.#opts.violation({ ...v, ts: at, flowId, ...(msgId === undefined ? {} : { msgId }) }),
     });
@@ -112,15 +124,15 @@ export class CaptureReplay {
   #udpOpen(flow: UdpFlow, ts: Micros): void {
     const { client, server } = flow;
     const device = { ip: client.ip, port: client.port, ...(client.mac ? { mac: client.mac } : {}) };
-    this.#opts.emit({
+    this.#emit({
       ts,
       type: 'flow.open',
       flow: {
         id: this.#flowId(flow.id),
         deviceId: device.mac ?? device.ip,
         device,
-        server: { ip: server.ip, port: server.port },
-        transport: 'udp',
+        server: this.#dns.server(server),
+        transport: isDnsPort(server.port) || isDnsPort(client.port) ? 'dns' : 'udp',
         tls: 'none',
         source: 'capture',
         captureId: this.#opts.captureId,

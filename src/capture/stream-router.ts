@@ -4,11 +4,26 @@
  * analyzers as one message per direction, so a toy streaming PCM over plain TCP is still seen). The flow is
  * opened once the transport is known, with the bytes held until then replayed into the chosen handler.
  */
-import { deviceIdOf, type FlowId, type FlowInfo, type Micros, type TlsState, type Transport } from '../model/flow.ts';
+
+import { mqttConnectPrefix } from '../decode/mqtt.ts';
+import {
+  deviceIdOf,
+  type FlowId,
+  type FlowInfo,
+  type Micros,
+  type ServerEndpoint,
+  type TlsState,
+  type Transport,
+} from '../model/flow.ts';
 import type { ViolationInput } from '../model/violation.ts';
-import { Http1Handler, OpaqueStream } from './http1.ts';
+import { DEFAULT_LIMITS } from '../pipeline/limits.ts';
+import { type DnsFlows, isDnsPort } from './dns-flows.ts';
+import { Http1Handler } from './http1.ts';
 import { startLinePrefix } from './http1-head.ts';
+import { MqttStream, msgIdCounter } from './mqtt-stream.ts';
+import { TlsStream } from './tls-stream.ts';
 import type { EmitEvent, StreamDir, StreamHandler, TcpCloseReason, TcpConn } from './types.ts';
+import { websocketUpgrade } from './websocket-stream.ts';
 
 /** First upload bytes held while the request line is still ambiguous (a method name is at most 20 bytes). */
 const MAX_UNDECIDED_BYTES = 24;
@@ -20,6 +35,8 @@ export interface ConnectionEnv {
   captureId?: string;
   emit: EmitEvent;
   report: (v: ViolationInput & { msgId?: number }, ts: Micros) => void;
+  /** DNS of this replay: hosts for bare IPs at flow.open, and the handler for TCP port 53. */
+  dns?: DnsFlows;
 }
 
 type Held = { dir: StreamDir; bytes: Uint8Array; ts: Micros };
@@ -69,13 +86,18 @@ export class ConnectionRouter implements StreamHandler {
   /** Picks the handler once the first bytes tell (or `force`d by a gap or close), then replays what was held. */
   #decide(force: boolean): void {
     const first = this.#held[0];
-    let kind: 'http' | 'tls' | 'raw' | undefined;
-    if (first === undefined) kind = force ? 'raw' : undefined;
+    let kind: 'http' | 'tls' | 'mqtt' | 'dns' | 'raw' | undefined;
+    if (this.#env.dns && isDnsPort(this.#env.conn.server.port)) kind = 'dns';
+    else if (first === undefined) kind = force ? 'raw' : undefined;
     else if (first.dir === 'down') kind = 'raw';
     else {
       const up = Buffer.concat(this.#held.filter((h) => h.dir === 'up').map((h) => h.bytes));
       if (up[0] === 0x16 && (up.length < 2 || up[1] === 0x03)) kind = 'tls';
-      else {
+      else if (up[0] === 0x10) {
+        const mqtt = mqttConnectPrefix(up.subarray(0, MAX_UNDECIDED_BYTES));
+        if (mqtt === 'ok') kind = 'mqtt';
+        else if (mqtt === 'bad' || force || this.#heldUp >= MAX_UNDECIDED_BYTES) kind = 'raw';
+      } else {
         const line = startLinePrefix('request', up.subarray(0, MAX_UNDECIDED_BYTES));
         if (line === 'ok') kind = 'http';
         else if (line === 'bad' || force || this.#heldUp >= MAX_UNDECIDED_BYTES) kind = 'raw';
@@ -88,9 +110,9 @@ export class ConnectionRouter implements StreamHandler {
     for (const h of held) this.#handler.data(h.dir, h.bytes, h.ts);
   }
 
-  #start(kind: 'http' | 'tls' | 'raw'): StreamHandler {
+  #start(kind: 'http' | 'tls' | 'mqtt' | 'dns' | 'raw'): StreamHandler {
     const env = this.#env;
-    const transport: Transport = kind === 'http' ? 'http' : 'tcp';
+    const transport: Transport = kind === 'http' || kind === 'mqtt' || kind === 'dns' ? kind : 'tcp';
     const tls: TlsState = kind === 'tls' ? 'opaque' : 'none';
     env.emit({ ts: env.openTs, type: 'flow.open', flow: flowInfo(env, transport, tls) });
     if (kind === 'http') {
@@ -100,26 +122,34 @@ export class ConnectionRouter implements StreamHandler {
         report: env.report,
         server: { ip: env.conn.server.ip, port: env.conn.server.port },
         midStream: env.conn.midStream,
+        onUpgrade: (ctx) => websocketUpgrade(ctx, env, DEFAULT_LIMITS),
       });
     }
-    if (kind === 'tls') return new OpaqueStream();
+    if (kind === 'tls') return new TlsStream({ ...env, server: serverOf(env) });
+    if (kind === 'dns' && env.dns) return env.dns.tcpStream(env.flowId, env.conn);
+    if (kind === 'mqtt') return new MqttStream({ ...env, nextMsgId: msgIdCounter() });
     return new RawStream(env.flowId, env.emit);
   }
 }
 
 function flowInfo(env: ConnectionEnv, transport: Transport, tls: TlsState): FlowInfo {
-  const { client, server } = env.conn;
+  const { client } = env.conn;
   const device = { ip: client.ip, port: client.port, ...(client.mac ? { mac: client.mac } : {}) };
   return {
     id: env.flowId,
     deviceId: deviceIdOf(device),
     device,
-    server: { ip: server.ip, port: server.port },
+    server: serverOf(env),
     transport,
     tls,
     source: 'capture',
     ...(env.captureId ? { captureId: env.captureId } : {}),
   };
+}
+
+/** The server endpoint, with the host a DNS answer in this replay gave for its IP. */
+function serverOf(env: ConnectionEnv): ServerEndpoint {
+  return env.dns?.server(env.conn.server) ?? { ip: env.conn.server.ip, port: env.conn.server.port };
 }
 
 function closeError(reason: TcpCloseReason): { code: string; message: string } | undefined {

@@ -156,6 +156,7 @@ export class Pipeline {
     if (update.tls) fs.info.tls = update.tls;
     if (update.server) fs.info.server = { ...fs.info.server, ...update.server };
     Object.assign(fs.record, { transport: fs.info.transport, tls: fs.info.tls, server: fs.info.server });
+    if (update.tlsInfo) fs.record.tlsInfo = update.tlsInfo;
     fs.record.destination = this.#destination(fs.info);
     fs.record.lastTs = this.#now;
     this.#out.flow({ ...fs.record });

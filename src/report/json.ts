@@ -3,6 +3,7 @@
  * violations and skipped capture parts, with excerpts redacted and no `evidence.value` unless `reveal`.
  * It builds a plain object with a fixed key order; it does not read the store or print.
  */
+import type { TlsInfo } from '../model/events.ts';
 import type { Finding } from '../model/finding.ts';
 import type { DeviceEndpoint, TlsState, Transport } from '../model/flow.ts';
 import type { FlowRecord } from '../pipeline/output.ts';
@@ -34,6 +35,8 @@ export interface JsonFlow {
   host: string;
   transport: Transport;
   tls: TlsState;
+  /** TLS handshake metadata seen on the wire (SNI, JA3/JA4, versions, certificate names, alerts). */
+  tlsInfo?: TlsInfo;
   bytesUp: number;
   bytesDown: number;
   firstTs: number;
@@ -97,6 +100,7 @@ function jsonFlow(f: FlowRecord): JsonFlow {
     host: f.server.host ?? f.destination.host,
     transport: f.transport,
     tls: f.tls,
+    ...(f.tlsInfo ? { tlsInfo: f.tlsInfo } : {}),
     bytesUp: f.bytesUp,
     bytesDown: f.bytesDown,
     firstTs: f.firstTs,

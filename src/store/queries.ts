@@ -120,6 +120,7 @@ export function flowFromRow(r: Row): FlowRecord {
       operator: str(r.destination_operator),
       thirdParty: r.destination_third_party === 1,
     }),
+    tlsInfo: r.tls_info == null ? undefined : JSON.parse(r.tls_info as string),
   });
 }
 

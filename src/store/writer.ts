@@ -43,8 +43,9 @@ const SQL = {
       first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts)`,
   flow: `INSERT INTO flows (id, capture_id, device_id, client_ip, client_port, client_mac, server_ip, server_port,
       server_host, transport, tls, source, first_ts, last_ts, bytes_up, bytes_down, bytes_missing, closed,
-      error_code, error_message, destination_host, destination_etld1, destination_operator, destination_third_party)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      error_code, error_message, destination_host, destination_etld1, destination_operator, destination_third_party,
+      tls_info)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET capture_id = excluded.capture_id, device_id = excluded.device_id,
       client_ip = excluded.client_ip, client_port = excluded.client_port, client_mac = excluded.client_mac,
       server_ip = excluded.server_ip, server_port = excluded.server_port, server_host = excluded.server_host,
@@ -54,7 +55,7 @@ const SQL = {
       closed = excluded.closed, error_code = excluded.error_code, error_message = excluded.error_message,
       destination_host = excluded.destination_host, destination_etld1 = excluded.destination_etld1,
       destination_operator = excluded.destination_operator,
-      destination_third_party = excluded.destination_third_party`,
+      destination_third_party = excluded.destination_third_party, tls_info = coalesce(excluded.tls_info, tls_info)`,
   message: `INSERT INTO messages (flow_id, msg_id, direction, protocol, method, url, status, content_type, mime,
       body_bytes, gap_bytes, first_ts, last_ts, topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (flow_id, msg_id) DO UPDATE SET direction = excluded.direction, protocol = excluded.protocol,
@@ -166,6 +167,7 @@ export class SqliteStoreWriter implements StoreWriter {
       d.etld1,
       opt(d.operator),
       bit(d.thirdParty),
+      opt(r.tlsInfo && JSON.stringify(r.tlsInfo)),
     ]);
   }
 

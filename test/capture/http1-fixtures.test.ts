@@ -89,7 +89,7 @@ function replay(file: string): Seen[] {
 
 /** Fixtures whose tshark view lists HTTP requests (TLS, DNS, MQTT cases keep other views). */
 function isHttpView(file: string): boolean {
-  return existsSync(file) && 'requests' in JSON.parse(readFileSync(file, 'utf8'));
+  return existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')).requests?.length ?? 0) > 0;
 }
 
 const cases = readdirSync(FIXTURES, { withFileTypes: true })

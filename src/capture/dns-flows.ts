@@ -1,0 +1,238 @@
+/**
+ * DNS in a capture replay. Each DNS query or response on a flow to/from port 53 (UDP datagrams, or TCP through
+ * `tcpStream`) becomes one body-less pipeline message: protocol `dns`, `upload` for what the device sent, `url`
+ * `dns:<name>?type=<TYPE>` (the first question), and the questions, rcode and answers as `question`/`rcode`/
+ * `answer` pseudo-headers; a response's `requestId` is its query's msgId. Answers fill a bounded LRU map from IP
+ * to the name the device asked for (the question, not the CNAME target), so a later flow to a bare IP gets
+ * `server.host` at flow.open (`server()`). At end of capture every name a device looked up (A, AAAA, SVCB,
+ * HTTPS) and then never contacted (no flow of that device to one of its IPs or with that host) becomes a
+ * zero-byte flow, transport `dns`, `server.host` = the name, port 0, ip = its first answer or `0.0.0.0`, so the
+ * store lists it among the device's destinations. It decodes no DNS itself (src/decode/dns.ts does).
+ */
+import { DNS_RCODES, type DnsMessage, type DnsResult, DnsTcpFramer, parseDns, typeName } from '../decode/dns.ts';
+import type { FlowEvent } from '../model/events.ts';
+import { type DeviceEndpoint, deviceIdOf, type FlowId, type Micros, type ServerEndpoint } from '../model/flow.ts';
+import type { Headers } from '../model/message.ts';
+import type { Violation } from '../model/violation.ts';
+import type { Endpoint, StreamDir, StreamHandler, TcpConn } from './types.ts';
+import type { UdpFlow } from './udp.ts';
+
+export const DNS_PORT = 53;
+/** IP → name entries kept (least recently used dropped first). */
+export const MAX_DNS_NAMES = 4096;
+/** Looked-up names tracked for the "never contacted" destinations, per replay. */
+export const MAX_DNS_LOOKUPS = 4096;
+/** UDP DNS flows with per-flow state (pending query ids) at once. */
+const MAX_DNS_FLOWS = 1024;
+/** Queries awaiting their response, per flow. */
+const MAX_PENDING_QUERIES = 256;
+/** Question types that name a destination (not PTR, TXT …). */
+const DESTINATION_TYPES = new Set([1, 28, 64, 65]);
+
+export const isDnsPort = (port: number): boolean => port === DNS_PORT;
+
+export interface DnsFlowsOptions {
+  captureId: string;
+  emit: (ev: FlowEvent) => void;
+  violation: (v: Violation) => void;
+  /** The replay's flow id source (shared with TCP and UDP) and its id format. */
+  nextId: () => number;
+  flowId: (n: number) => FlowId;
+}
+
+interface Lookup {
+  device: DeviceEndpoint;
+  name: string;
+  ips: Set<string>;
+  ts: Micros;
+}
+
+export class DnsFlows {
+  readonly #opts: DnsFlowsOptions;
+  /** IP → name, in least-recently-used order. */
+  readonly #names = new Map<string, string>();
+  readonly #lookups = new Map<string, Lookup>();
+  readonly #udp = new Map<FlowId, DnsMessages>();
+  /** Open flows' device ids, and what devices contacted: `device ip` and `device host` keys. */
+  readonly #flowDevice = new Map<FlowId, string>();
+  readonly #contacted = new Set<string>();
+
+  constructor(opts: DnsFlowsOptions) {
+    this.#opts = opts;
+  }
+
+  /** The server side of a new flow, with the host a DNS answer gave for its IP. */
+  server(ep: Endpoint): ServerEndpoint {
+    const host = this.#names.get(ep.ip);
+    return host === undefined ? { ip: ep.ip, port: ep.port } : { ip: ep.ip, port: ep.port, host };
+  }
+
+  /** A UDP datagram; only flows with port 53 on either side are read. */
+  datagram(flow: UdpFlow, dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
+    if (!isDnsPort(flow.server.port) && !isDnsPort(flow.client.port)) return;
+    const flowId = this.#opts.flowId(flow.id);
+    let m = this.#udp.get(flowId);
+    if (!m) {
+      if (this.#udp.size >= MAX_DNS_FLOWS) this.#udp.delete(this.#udp.keys().next().value as FlowId);
+      m = new DnsMessages(flowId, endpoint(flow.client), this);
+      this.#udp.set(flowId, m);
+    }
+    m.message(dir, parseDns(bytes), ts);
+  }
+
+  /** The handler for a TCP connection to port 53 (flow already opened with transport `dns`). */
+  tcpStream(flowId: FlowId, conn: TcpConn): StreamHandler {
+    const m = new DnsMessages(flowId, endpoint(conn.client), this);
+    const framers = new Map<StreamDir, DnsTcpFramer>();
+    let now: Micros = 0;
+    const framer = (dir: StreamDir) => {
+      const f = framers.get(dir) ?? new DnsTcpFramer((r) => m.message(dir, r, now));
+      framers.set(dir, f);
+      return f;
+    };
+    return {
+      data: (dir, bytes, ts) => {
+        now = ts;
+        framer(dir).write(bytes);
+      },
+      gap: (dir, _length, ts) => {
+        framers.set(dir, new DnsTcpFramer(() => {}));
+        this.violation({ decoder: 'dns', code: 'gap', message: `${dir}: bytes lost, rest not read` }, flowId, ts);
+      },
+      close: () => {},
+    };
+  }
+
+  /** Every event the replay emits passes here: which IPs and hosts each device really contacted. */
+  observe(ev: FlowEvent): void {
+    if (ev.type === 'flow.open') {
+      const f = ev.flow;
+      this.#flowDevice.set(f.id, f.deviceId);
+      if (f.transport === 'dns') return;
+      this.#contacted.add(`${f.deviceId} ${f.server.ip}`);
+      if (f.server.host) this.#contacted.add(`${f.deviceId} ${f.server.host}`);
+    } else if (ev.type === 'flow.update' && ev.update.server?.host) {
+      const device = this.#flowDevice.get(ev.flowId);
+      if (device !== undefined) this.#contacted.add(`${device} ${ev.update.server.host}`);
+    } else if (ev.type === 'flow.close') {
+      this.#flowDevice.delete(ev.flowId);
+      this.#udp.delete(ev.flowId);
+    }
+  }
+
+  /** End of capture: a zero-byte `dns` flow per name looked up and never contacted. */
+  end(ts: Micros): void {
+    for (const l of this.#lookups.values()) {
+      const deviceId = deviceIdOf(l.device);
+      if (this.#contacted.has(`${deviceId} ${l.name}`)) continue;
+      if ([...l.ips].some((ip) => this.#contacted.has(`${deviceId} ${ip}`))) continue;
+      const id = this.#opts.flowId(this.#opts.nextId());
+      const server = { ip: l.ips.values().next().value ?? '0.0.0.0', port: 0, host: l.name };
+      const { captureId, emit } = this.#opts;
+      const flow = {
+        id,
+        deviceId,
+        device: l.device,
+        server,
+        transport: 'dns',
+        tls: 'none',
+        source: 'capture',
+      } as const;
+      emit({ ts: l.ts, type: 'flow.open', flow: { ...flow, captureId } });
+      emit({ ts: Math.max(l.ts, ts), type: 'flow.close', flowId: id, stats: { bytesUp: 0, bytesDown: 0 } });
+    }
+    this.#lookups.clear();
+  }
+
+  /** What a DNS message taught: names looked up by the device, and IP → name from the answers. */
+  learn(device: DeviceEndpoint, msg: DnsMessage, ts: Micros): void {
+    const asked = msg.questions[0]?.name;
+    for (const q of msg.questions) {
+      if (!DESTINATION_TYPES.has(q.type) || q.name === '') continue;
+      this.#lookup(device, q.name, ts);
+    }
+    if (!msg.response) return;
+    for (const a of msg.answers) {
+      for (const ip of a.ips ?? []) {
+        const name = asked || a.name;
+        this.#names.delete(ip);
+        this.#names.set(ip, name);
+        if (this.#names.size > MAX_DNS_NAMES) this.#names.delete(this.#names.keys().next().value as string);
+        this.#lookup(device, name, ts)?.ips.add(ip);
+      }
+    }
+  }
+
+  violation(v: Omit<Violation, 'ts' | 'flowId'>, flowId: FlowId, ts: Micros): void {
+    this.#opts.violation({ ...v, ts, flowId });
+  }
+
+  emit(ev: FlowEvent): void {
+    this.#opts.emit(ev);
+  }
+
+  #lookup(device: DeviceEndpoint, name: string, ts: Micros): Lookup | undefined {
+    const key = `${deviceIdOf(device)} ${name}`;
+    let l = this.#lookups.get(key);
+    if (!l && this.#lookups.size < MAX_DNS_LOOKUPS) {
+      l = { device, name, ips: new Set(), ts };
+      this.#lookups.set(key, l);
+    }
+    return l;
+  }
+}
+
+/** One DNS flow's messages: numbering, query ↔ response pairing, the pipeline events. */
+class DnsMessages {
+  readonly #flowId: FlowId;
+  readonly #device: DeviceEndpoint;
+  readonly #dns: DnsFlows;
+  readonly #pending = new Map<number, number>();
+  #next = 0;
+
+  constructor(flowId: FlowId, device: DeviceEndpoint, dns: DnsFlows) {
+    this.#flowId = flowId;
+    this.#device = device;
+    this.#dns = dns;
+  }
+
+  message(dir: StreamDir, r: DnsResult, ts: Micros): void {
+    if ('error' in r) {
+      this.#dns.violation(r.error, this.#flowId, ts);
+      return;
+    }
+    const msg = r.message;
+    this.#dns.learn(this.#device, msg, ts);
+    const msgId = this.#next++;
+    let requestId: number | undefined;
+    if (!msg.response) {
+      if (this.#pending.size >= MAX_PENDING_QUERIES) this.#pending.delete(this.#pending.keys().next().value as number);
+      this.#pending.set(msg.id, msgId);
+    } else {
+      requestId = this.#pending.get(msg.id);
+      this.#pending.delete(msg.id);
+    }
+    const q = msg.questions[0];
+    const head = {
+      msgId,
+      direction: dir === 'up' ? 'upload' : 'download',
+      protocol: 'dns',
+      url: q ? `dns:${q.name}?type=${typeName(q.type)}` : 'dns:',
+      headers: dnsHeaders(msg),
+      ...(requestId === undefined ? {} : { requestId }),
+    } as const;
+    this.#dns.emit({ ts, type: 'message.head', flowId: this.#flowId, msg: head });
+    this.#dns.emit({ ts, type: 'message.end', flowId: this.#flowId, msgId });
+  }
+}
+
+function dnsHeaders(msg: DnsMessage): Headers {
+  const h: Array<[string, string]> = [['dns-id', String(msg.id)]];
+  for (const q of msg.questions) h.push(['question', `${q.name} ${typeName(q.type)}`]);
+  if (msg.response) h.push(['rcode', DNS_RCODES[msg.rcode] ?? String(msg.rcode)]);
+  for (const a of msg.answers)
+    h.push(['answer', `${a.name} ${typeName(a.type)} ${a.ttl}${a.data ? ` ${a.data}` : ''}`]);
+  return h;
+}
+
+const endpoint = (e: Endpoint): DeviceEndpoint => ({ ip: e.ip, port: e.port, ...(e.mac ? { mac: e.mac } : {}) });

@@ -1,0 +1,125 @@
+/**
+ * The TLS record layer of the first flights, one instance per connection, fed each direction's bytes in any
+ * chunking: clear-text handshake messages reassembled across records, alerts, ChangeCipherSpec, and the size of
+ * encrypted records. It decrypts nothing and parses no handshake body (tls-hello.ts, x509-names.ts do); each side
+ * stops at its first encrypted record, at a gap, at bad bytes (a violation) or after MAX_TLS_SCAN_BYTES.
+ */
+import type { ViolationInput } from '../model/violation.ts';
+import { ChunkList } from './chunk-list.ts';
+
+/** Bytes of one direction read before the record reader gives up on that side. */
+export const MAX_TLS_SCAN_BYTES = 64 * 1024;
+/** Largest handshake message kept (a Certificate chain); a larger one stops that side. */
+export const MAX_TLS_HANDSHAKE_BYTES = 48 * 1024;
+/** RFC 8446 §5.2: a record's payload is at most 2^14 + 256 bytes (+ 2048 for TLS 1.2 ciphertext). */
+const MAX_RECORD_BYTES = (1 << 14) + 2048;
+
+export type TlsSide = 'client' | 'server';
+
+export const CONTENT_CHANGE_CIPHER_SPEC = 20;
+export const CONTENT_ALERT = 21;
+export const CONTENT_HANDSHAKE = 22;
+export const CONTENT_APPLICATION_DATA = 23;
+
+/** What the record reader found, in wire order per side. */
+export interface TlsRecordEvents {
+  handshake(side: TlsSide, type: number, body: Uint8Array): void;
+  alert(side: TlsSide, level: number, description: number): void;
+  /** A record this reader cannot read (after ChangeCipherSpec, or application data): its type and length. */
+  encrypted(side: TlsSide, contentType: number, length: number): void;
+  violation(v: ViolationInput): void;
+}
+
+interface Side {
+  buf: ChunkList;
+  hs: ChunkList;
+  /** Bytes of this side taken in so far. */
+  seen: number;
+  /** ChangeCipherSpec seen: later records are ciphertext. */
+  cipher: boolean;
+  stopped: boolean;
+}
+
+const newSide = (): Side => ({ buf: new ChunkList(), hs: new ChunkList(), seen: 0, cipher: false, stopped: false });
+
+export class TlsRecordReader {
+  readonly #ev: TlsRecordEvents;
+  readonly #sides: Record<TlsSide, Side> = { client: newSide(), server: newSide() };
+
+  constructor(events: TlsRecordEvents) {
+    this.#ev = events;
+  }
+
+  /** Bytes of one direction. Kept by copy, so `chunk` may be a view the caller reuses. */
+  write(side: TlsSide, chunk: Uint8Array): void {
+    const s = this.#sides[side];
+    if (s.stopped || chunk.length === 0) return;
+    const take = Math.min(chunk.length, MAX_TLS_SCAN_BYTES - s.seen);
+    s.seen += take;
+    s.buf.push(chunk.slice(0, take));
+    this.#records(side, s);
+    if (!s.stopped && s.seen >= MAX_TLS_SCAN_BYTES) this.stop(side);
+  }
+
+  /** Stop reading a side (a gap in the capture, or nothing more to learn); its buffers are dropped. */
+  stop(side: TlsSide): void {
+    const s = this.#sides[side];
+    s.stopped = true;
+    s.buf = new ChunkList();
+    s.hs = new ChunkList();
+  }
+
+  /** Both sides stopped: nothing this reader would report any more. */
+  get done(): boolean {
+    return this.#sides.client.stopped && this.#sides.server.stopped;
+  }
+
+  #records(side: TlsSide, s: Side): void {
+    while (!s.stopped && s.buf.length >= 5) {
+      const h = s.buf.peek(5);
+      const type = h[0] as number;
+      const length = ((h[3] as number) << 8) | (h[4] as number);
+      if (type < CONTENT_CHANGE_CIPHER_SPEC || type > 24 || h[1] !== 3 || length > MAX_RECORD_BYTES) {
+        this.#fail(side, 'bad-record-header', `record type ${type}, version ${h[1]}.${h[2]}, length ${length}`);
+        return;
+      }
+      if (s.buf.length < 5 + length) return;
+      s.buf.skip(5);
+      const body = s.buf.consume(length);
+      if (s.cipher || type === CONTENT_APPLICATION_DATA || type === 24) {
+        this.#ev.encrypted(side, type, length);
+        this.stop(side);
+      } else if (type === CONTENT_CHANGE_CIPHER_SPEC) s.cipher = true;
+      else if (type === CONTENT_ALERT) this.#alerts(side, body);
+      else this.#handshake(side, s, body);
+    }
+  }
+
+  #alerts(side: TlsSide, body: Uint8Array): void {
+    if (body.length % 2 !== 0 || body.length === 0) {
+      this.#fail(side, 'bad-alert', `alert record of ${body.length} bytes`);
+      return;
+    }
+    for (let i = 0; i < body.length; i += 2) this.#ev.alert(side, body[i] as number, body[i + 1] as number);
+  }
+
+  #handshake(side: TlsSide, s: Side, body: Uint8Array): void {
+    s.hs.push(body);
+    while (!s.stopped && s.hs.length >= 4) {
+      const h = s.hs.peek(4);
+      const length = ((h[1] as number) << 16) | ((h[2] as number) << 8) | (h[3] as number);
+      if (length > MAX_TLS_HANDSHAKE_BYTES) {
+        this.#fail(side, 'handshake-too-large', `handshake message type ${h[0]} of ${length} bytes`);
+        return;
+      }
+      if (s.hs.length < 4 + length) return;
+      s.hs.skip(4);
+      this.#ev.handshake(side, h[0] as number, s.hs.consume(length));
+    }
+  }
+
+  #fail(side: TlsSide, code: string, message: string): void {
+    this.#ev.violation({ decoder: 'tls', code, message: `${side}: ${message}`, offset: this.#sides[side].seen });
+    this.stop(side);
+  }
+}
