@@ -1,15 +1,21 @@
 /**
- * One part of a message: the body, a multipart part, or a base64 value decoded. It sniffs the first
- * SNIFF_BYTES once, picks a route (JSON, form, text or multipart tokenizing; media bytes for everything that is
- * not a multipart container) and feeds the analyzers. String tokens that look like base64 become nested parts,
+ * One part of a message: the body, a multipart part, a base64 value decoded, or a byte field of a binary body.
+ * It sniffs the first SNIFF_BYTES once, picks a route (JSON, form, text, protobuf/gRPC, CBOR, MessagePack or
+ * multipart tokenizing, the binary ones also recognised by shape; media bytes for everything that is not a
+ * multipart container) and feeds the analyzers. String tokens that look like base64 become nested parts,
  * up to MAX_BASE64_NESTING deep. Decode once, analyze many: no analyzer re-parses a body.
  */
 import { Base64Decoder, looksLikeBase64 } from '../decode/base64.ts';
+import { guessBinaryEncoding } from '../decode/binary-guess.ts';
+import type { BinaryTokenizerOptions, BytesHook } from '../decode/binary-tokens.ts';
+import { CborTokenizer } from '../decode/cbor-tokens.ts';
 import type { ByteSink, Tokenizer } from '../decode/filter.ts';
 import { FormTokenizer } from '../decode/form-tokens.ts';
 import { JsonTokenizer } from '../decode/json-tokens.ts';
 import { mediaFamily, sniff } from '../decode/magic.ts';
+import { MsgpackTokenizer } from '../decode/msgpack-tokens.ts';
 import { boundaryOf, MultipartParser } from '../decode/multipart.ts';
+import { GrpcTokenizer, ProtobufTokenizer } from '../decode/protobuf-tokens.ts';
 import { charsetOf } from '../decode/text.ts';
 import type { MediaInfo } from '../model/media.ts';
 import type { Token, TokenSource } from '../model/token.ts';
@@ -40,6 +46,22 @@ export interface PartOptions {
 /** Magic at or above this strength overrules the declared Content-Type (a gzip body declared as JSON). */
 const TRUSTED_MAGIC = 50;
 
+type BinaryTokenizerClass = new (sink: (t: Token) => void, opts: BinaryTokenizerOptions) => Tokenizer;
+/** Schema-less binary encodings by declared (or guessed) type. */
+const BINARY_TOKENIZERS = new Map<string, BinaryTokenizerClass>([
+  ['application/x-protobuf', ProtobufTokenizer],
+  ['application/protobuf', ProtobufTokenizer],
+  ['application/vnd.google.protobuf', ProtobufTokenizer],
+  ['application/grpc', GrpcTokenizer],
+  ['application/grpc+proto', GrpcTokenizer],
+  ['application/cbor', CborTokenizer],
+  ['application/msgpack', MsgpackTokenizer],
+  ['application/x-msgpack', MsgpackTokenizer],
+  ['application/vnd.msgpack', MsgpackTokenizer],
+]);
+/** The type given to a body recognised by shape. */
+const GUESSED_MIME = { protobuf: 'application/x-protobuf', cbor: 'application/cbor', msgpack: 'application/msgpack' };
+
 export class PartDecoder implements ByteSink {
   readonly #env: PartEnv;
   readonly #opts: PartOptions;
@@ -60,14 +82,14 @@ export class PartDecoder implements ByteSink {
     if (this.#sniffBuf) {
       this.#sniffBuf.push(chunk);
       this.#sniffLen += chunk.length;
-      if (this.#sniffLen >= this.#env.limits.SNIFF_BYTES) this.#route();
+      if (this.#sniffLen >= this.#env.limits.SNIFF_BYTES) this.#route(false);
       return;
     }
     this.#feed(chunk);
   }
 
   end(): void {
-    if (this.#sniffBuf) this.#route();
+    if (this.#sniffBuf) this.#route(true);
     this.#tokenizer?.end();
     this.#multipart?.end();
     if (this.#info) this.#env.fanout.mediaEnd(this.#info);
@@ -75,7 +97,7 @@ export class PartDecoder implements ByteSink {
 
   /** Bytes were lost: tokenizers cannot resume mid-syntax, so they stop; media keeps flowing. */
   gap(): void {
-    if (this.#sniffBuf) this.#route();
+    if (this.#sniffBuf) this.#route(false);
     if (this.#tokenizer || this.#multipart) {
       this.#env.report({ decoder: 'pipeline', code: 'gap-in-structured-body', message: `part ${this.#opts.origin}` });
       this.#tokenizer = undefined;
@@ -83,7 +105,8 @@ export class PartDecoder implements ByteSink {
     }
   }
 
-  #route(): void {
+  /** `whole`: the buffered bytes are the whole part (it ended before SNIFF_BYTES). */
+  #route(whole: boolean): void {
     const buffered = Buffer.concat(this.#sniffBuf ?? [], this.#sniffLen);
     this.#sniffBuf = undefined;
     const { declared, depth } = this.#opts;
@@ -94,12 +117,14 @@ export class PartDecoder implements ByteSink {
     } else {
       const magic = sniff(buffered, this.#env.limits.SNIFF_BYTES);
       const useMagic = magic && (magic.strength >= TRUSTED_MAGIC || isVague(declaredMime));
-      const mime = useMagic ? magic.mime : (declaredMime ?? 'application/octet-stream');
+      // No magic and a vague declared type: a protobuf/CBOR/MessagePack body may still be recognised by shape.
+      const shape = !magic && isVague(declaredMime) ? guessBinaryEncoding(buffered, whole) : undefined;
+      const mime = useMagic ? magic.mime : shape ? GUESSED_MIME[shape] : (declaredMime ?? 'application/octet-stream');
       this.#info = {
         partId: this.#env.nextPartId(),
         mime,
         family: useMagic ? magic.family : mediaFamily(mime),
-        sniffed: Boolean(useMagic),
+        sniffed: Boolean(useMagic || shape),
         depth,
         origin: this.#opts.origin,
         ...(declared === undefined ? {} : { declared }),
@@ -126,6 +151,11 @@ export class PartDecoder implements ByteSink {
     if (mime === 'application/json' || mime.endsWith('+json') || mime === 'application/x-ndjson') {
       return new JsonTokenizer(sink, { limits, report, depth, pathPrefix });
     }
+    const binary = BINARY_TOKENIZERS.get(mime);
+    if (binary) {
+      const minBytes = limits.MIN_BASE64_CHARS;
+      return new binary(sink, { limits, report, depth, pathPrefix, minBytes, ...this.#bytesParts() });
+    }
     if (mime === 'application/x-www-form-urlencoded') {
       return new FormTokenizer(sink, { limits, report, depth, pathPrefix, charset: charsetOf(declared ?? '') });
     }
@@ -143,6 +173,26 @@ export class PartDecoder implements ByteSink {
       limits,
       report,
     });
+  }
+
+  /**
+   * Byte fields of a binary body (audio inside protobuf, an image in a CBOR map) become nested parts at the
+   * field's path, sniffed and tokenized like any part, up to MAX_BASE64_NESTING deep.
+   */
+  #bytesParts(): { onBytes?: BytesHook } {
+    const env = this.#env;
+    const depth = this.#opts.depth + 1;
+    if (depth > env.limits.MAX_BASE64_NESTING) return {};
+    let part: PartDecoder | undefined;
+    const onBytes: BytesHook = (path, chunk, final) => {
+      part ??= new PartDecoder(env, { origin: path, depth, pathPrefix: `${path}>` });
+      part.write(chunk);
+      if (final) {
+        part.end();
+        part = undefined;
+      }
+    };
+    return { onBytes };
   }
 
   #startMultipart(boundary: string): MultipartParser {

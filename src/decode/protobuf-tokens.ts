@@ -1,0 +1,472 @@
+/**
+ * Schema-less protobuf tokenizer: a wire-type walk, streaming, that turns each field into (path, key, value)
+ * tokens. Paths use field numbers, `$.1.3` (key `3`); a field repeated right after itself gets an occurrence
+ * index from its second time on (`$.1.3`, `$.1.3[1]`, `$.1.3[2]`; a repeat that is not contiguous reuses the
+ * plain path). Values, without a schema to say which reading is meant:
+ * - varint: the unsigned value as a number literal (an sint32/sint64 field's zigzag value is NOT undone, a
+ *   negative int32/int64 reads as a 20-digit number: there is no telling them apart without the schema);
+ * - fixed64 / fixed32: the unsigned integer, then, when the bits read as a plausible double / float
+ *   (`plausibleFloat`), that float as a second token on the same path (coordinates are usually doubles);
+ * - length-delimited: its first min(length, MAX_TOKEN_BYTES) bytes are peeked at and the field is read as
+ *   text when they are UTF-8 without control characters, else as a nested message when they walk as one
+ *   (whole field valid when it fits in the peek, a valid prefix otherwise; nesting up to MAX_JSON_DEPTH), else
+ *   as bytes: no token, the bytes go to the `onBytes` hook (media inside a payload) when given;
+ * - groups (wire types 3/4) are nested messages.
+ * `GrpcTokenizer` strips gRPC's 5-byte message prefix and tokenizes each message. It is not a schema-aware
+ * decoder and emits nothing for messages themselves; packed repeated scalars read as bytes or text.
+ */
+import type { ViolationSink } from '../model/violation.ts';
+import {
+  asBuffer,
+  BinaryInput,
+  type BinaryTokenizerOptions,
+  decodeText,
+  float32At,
+  float64At,
+  floatText,
+  looksLikeText,
+  plausibleFloat,
+  TextStream,
+  uint64Text,
+} from './binary-tokens.ts';
+import type { Tokenizer, TokenSink } from './filter.ts';
+
+const FIELD = 0;
+const COLLECT = 1;
+const STREAM_TEXT = 2;
+const STREAM_BYTES = 3;
+
+/** Field keys as strings, made once for the usual small field numbers. */
+const KEYS = Array.from({ length: 256 }, (_, i) => String(i));
+const keyOf = (n: number): string => (n < 256 ? KEYS[n]! : String(n));
+
+/** Largest length-delimited field accepted (protobuf's own 2 GiB bound). */
+const MAX_FIELD_LENGTH = 0x7fffffff;
+
+// Result of the last readVarint (module state: the tokenizers are synchronous).
+let vLo = 0;
+let vHi = 0;
+/** Bytes a varint may still need when a read returns INCOMPLETE. */
+const INCOMPLETE = -1;
+const MALFORMED = -2;
+
+/**
+ * Reads a varint of at most `maxBytes` bytes at `p`: returns the position after it (value in vLo/vHi),
+ * INCOMPLETE when `end` cuts it, MALFORMED when it is longer than `maxBytes`.
+ */
+export function readVarint(b: Uint8Array, p: number, end: number, maxBytes: number): number {
+  let lo = 0;
+  let hi = 0;
+  for (let k = 0; k < maxBytes; k++) {
+    if (p >= end) return INCOMPLETE;
+    const c = b[p++]!;
+    const v = c & 0x7f;
+    if (k < 4) lo |= v << (7 * k);
+    else if (k === 4) {
+      lo |= v << 28;
+      hi = v >>> 4;
+    } else hi |= v << (7 * k - 32);
+    if (c < 0x80) {
+      vLo = lo >>> 0;
+      vHi = hi >>> 0;
+      return p;
+    }
+  }
+  return MALFORMED;
+}
+
+/** What `walkFields` accepts beyond the wire format (stricter for guessing a whole body). */
+export interface WalkRules {
+  /** Highest field number accepted. */
+  maxField: number;
+  /**
+   * Levels below which every complete length-delimited field must itself read as text or as a message (0 = no
+   * check). A guess believes no opaque bytes but the last, cut field.
+   */
+  strictLevels: number;
+  /** Field numbers must not decrease within a message (encoders write fields in number order). */
+  ordered: boolean;
+}
+
+const WIRE_RULES: WalkRules = { maxField: 0x1fffffff, strictLevels: 0, ordered: false };
+
+/**
+ * Walks `b[s, e)` as protobuf fields without emitting anything: the number of complete fields, or -1 when the
+ * bytes are not a message. `complete` = the bytes are the whole message (they must end on a field boundary with
+ * groups closed); otherwise they are a prefix and the last field may be cut.
+ */
+export function walkFields(b: Uint8Array, s: number, e: number, complete: boolean, rules = WIRE_RULES): number {
+  let i = s;
+  let fields = 0;
+  let last = 0;
+  const groups: number[] = [];
+  const cut = complete ? -1 : fields;
+  while (i < e) {
+    let p = readVarint(b, i, e, 5);
+    if (p === MALFORMED) return -1;
+    if (p === INCOMPLETE) return complete ? -1 : fields;
+    const field = (vLo >>> 3) + vHi * 0x20000000;
+    const wt = vLo & 7;
+    if (field === 0 || field > rules.maxField || (rules.ordered && field < last)) return -1;
+    last = field;
+    switch (wt) {
+      case 0:
+        p = readVarint(b, p, e, 10);
+        if (p === MALFORMED) return -1;
+        if (p === INCOMPLETE) return complete ? -1 : fields;
+        break;
+      case 1:
+      case 5:
+        p += wt === 1 ? 8 : 4;
+        if (p > e) return complete ? -1 : fields;
+        break;
+      case 2: {
+        p = readVarint(b, p, e, 10);
+        if (p === MALFORMED || vHi !== 0 || vLo > MAX_FIELD_LENGTH) return -1;
+        if (p === INCOMPLETE) return complete ? -1 : fields;
+        const len = vLo;
+        if (p + len > e) return complete ? -1 : fields;
+        if (rules.strictLevels > 0 && len > 0 && !looksLikeText(b, p, p + len, false)) {
+          const inner = { ...rules, strictLevels: rules.strictLevels - 1 };
+          if (walkFields(b, p, p + len, true, inner) < 1) return -1;
+        }
+        p += len;
+        break;
+      }
+      case 3:
+        if (groups.length >= 64) return -1;
+        groups.push(field);
+        break;
+      case 4:
+        if (groups.pop() !== field) return -1;
+        break;
+      default:
+        return -1;
+    }
+    i = p;
+    fields++;
+  }
+  return complete && groups.length > 0 ? cut : fields;
+}
+
+export class ProtobufTokenizer extends BinaryInput {
+  protected readonly decoderName = 'protobuf';
+  readonly #maxDepth: number;
+  readonly #minBytes: number;
+  #state = FIELD;
+
+  // Open messages (level 0 = the body). A group frame keeps its parent's end and closes on its end-group tag.
+  #level = 0;
+  readonly #frameEnd: Float64Array;
+  readonly #frameGroup: Int32Array;
+  readonly #framePath: string[];
+  readonly #lastField: Int32Array;
+  readonly #repeat: Int32Array;
+
+  // The length-delimited field being read.
+  #path = '';
+  #key = '';
+  #fieldStart = 0;
+  #fieldLen = 0;
+  #collect = new Uint8Array(0);
+  #have = 0;
+  #remaining = 0;
+  #bytesHook = false;
+  /** Set after a field's bytes were replayed as a nested message: `step` must return at once. */
+  #replayed = false;
+  readonly #text: TextStream;
+
+  constructor(sink: TokenSink, opts: BinaryTokenizerOptions) {
+    super(sink, opts);
+    this.#maxDepth = opts.limits.MAX_JSON_DEPTH;
+    this.#minBytes = opts.minBytes ?? 1;
+    this.#frameEnd = new Float64Array(this.#maxDepth + 1);
+    this.#frameGroup = new Int32Array(this.#maxDepth + 1);
+    this.#lastField = new Int32Array(this.#maxDepth + 1);
+    this.#repeat = new Int32Array(this.#maxDepth + 1);
+    this.#framePath = [this.root];
+    this.#frameEnd[0] = Number.POSITIVE_INFINITY;
+    this.#text = new TextStream(this.maxToken, (v, o, m) => this.emit(this.#path, this.#key, 'string', v, o, m));
+  }
+
+  protected finish(): string | undefined {
+    if (this.#state !== FIELD) return 'a length-delimited field is incomplete';
+    for (let l = this.#level; l > 0; l--) {
+      if (this.#frameEnd[l] !== this.total || this.#frameGroup[l] !== 0) return 'a message is incomplete';
+    }
+    return undefined;
+  }
+
+  protected step(buf: Uint8Array, i: number, end: number): number {
+    while (i < end && !this.stopped) {
+      switch (this.#state) {
+        case FIELD: {
+          const r = this.#field(buf, i, end);
+          if (r < 0) {
+            if (r === INCOMPLETE) this.need = true;
+            return i;
+          }
+          if (this.#replayed) {
+            this.#replayed = false;
+            return r;
+          }
+          i = r;
+          break;
+        }
+        case COLLECT: {
+          const n = Math.min(end - i, this.#collect.length - this.#have);
+          this.#collect.set(buf.subarray(i, i + n), this.#have);
+          this.#have += n;
+          i += n;
+          if (this.#have === this.#collect.length) {
+            this.#state = FIELD;
+            this.#decide(this.#collect, 0, this.#have);
+            if (this.#replayed) {
+              this.#replayed = false;
+              return i;
+            }
+          }
+          break;
+        }
+        default: {
+          const n = Math.min(end - i, this.#remaining);
+          const piece = buf.subarray(i, i + n);
+          this.#remaining -= n;
+          i += n;
+          const last = this.#remaining === 0;
+          if (this.#state === STREAM_TEXT) {
+            this.#text.push(piece);
+            if (last) this.#text.finish();
+          } else if (this.#bytesHook) this.opts.onBytes?.(this.#path, piece, last);
+          if (last) this.#state = FIELD;
+        }
+      }
+    }
+    return i;
+  }
+
+  /** Reads one field at `i`: returns the position after what it consumed, or INCOMPLETE / MALFORMED. */
+  #field(b: Uint8Array, i: number, end: number): number {
+    const base = this.base;
+    while (this.#level > 0 && this.#frameEnd[this.#level] === base + i) {
+      if (this.#frameGroup[this.#level] !== 0) return this.#malformed('unterminated-group', base + i);
+      this.#level--;
+    }
+    let p = readVarint(b, i, end, 5);
+    if (p === INCOMPLETE) return INCOMPLETE;
+    if (p === MALFORMED) return this.#malformed('bad-tag', base + i);
+    const field = (vLo >>> 3) + vHi * 0x20000000;
+    const wt = vLo & 7;
+    if (field === 0) return this.#malformed('bad-field-number', base + i);
+    const level = this.#level;
+    const limit = this.#frameEnd[level]!;
+    if (wt === 4) {
+      if (level === 0 || this.#frameGroup[level] !== field) return this.#malformed('bad-end-group', base + i);
+      this.#level--;
+      return p;
+    }
+    if (wt !== 0 && wt !== 1 && wt !== 2 && wt !== 5 && wt !== 3) return this.#malformed('bad-wire-type', base + i);
+    // The field's path: an occurrence index from the second contiguous repeat on.
+    const lastField = this.#lastField[level]!;
+    const lastRepeat = this.#repeat[level]!;
+    const repeat = lastField === field ? lastRepeat + 1 : 0;
+    this.#lastField[level] = field;
+    this.#repeat[level] = repeat;
+    const key = keyOf(field);
+    const path = repeat === 0 ? `${this.#framePath[level]}.${key}` : `${this.#framePath[level]}.${key}[${repeat}]`;
+    switch (wt) {
+      case 0: {
+        p = readVarint(b, p, end, 10);
+        if (p === INCOMPLETE) return this.#retry(level, lastField, lastRepeat);
+        if (p === MALFORMED) return this.#malformed('bad-varint', base + i);
+        if (base + p > limit) return this.#malformed('field-overruns-message', base + i);
+        this.emit(path, key, 'number', vHi === 0 ? String(vLo) : uint64Text(vHi, vLo));
+        return p;
+      }
+      case 1:
+      case 5: {
+        const size = wt === 1 ? 8 : 4;
+        if (p + size > end) return this.#retry(level, lastField, lastRepeat);
+        if (base + p + size > limit) return this.#malformed('field-overruns-message', base + i);
+        const buf = asBuffer(b);
+        if (size === 8) {
+          this.emit(path, key, 'number', uint64Text(buf.readUInt32LE(p + 4), buf.readUInt32LE(p)));
+          const d = float64At(b, p, true);
+          if (plausibleFloat(d)) this.emit(path, key, 'number', String(d));
+        } else {
+          this.emit(path, key, 'number', String(buf.readUInt32LE(p)));
+          const f = float32At(b, p, true);
+          if (plausibleFloat(f)) this.emit(path, key, 'number', floatText(f));
+        }
+        return p + size;
+      }
+      case 3: {
+        if (level >= this.#maxDepth) return this.#malformed('too-deep', base + i);
+        this.#push(limit, field, path);
+        return p;
+      }
+      default: {
+        const q = readVarint(b, p, end, 10);
+        if (q === INCOMPLETE) return this.#retry(level, lastField, lastRepeat);
+        if (q === MALFORMED || vHi !== 0 || vLo > MAX_FIELD_LENGTH) return this.#malformed('bad-length', base + i);
+        const len = vLo;
+        if (base + q + len > limit) return this.#malformed('length-overruns-message', base + i);
+        this.#path = path;
+        this.#key = key;
+        if (len === 0) {
+          this.emit(path, key, 'string', '');
+          return q;
+        }
+        this.#fieldStart = base + q;
+        this.#fieldLen = len;
+        const peek = Math.min(len, this.maxToken);
+        if (q + peek <= end) {
+          // The peek is in this view: decide without copying.
+          this.#decide(b, q, q + peek);
+          return q + peek;
+        }
+        this.#collect = new Uint8Array(peek);
+        this.#have = 0;
+        this.#state = COLLECT;
+        return q;
+      }
+    }
+  }
+
+  /** Reads the peeked head `b[s, e)` of the current length-delimited field as text, message or bytes. */
+  #decide(b: Uint8Array, s: number, e: number): void {
+    const whole = e - s === this.#fieldLen;
+    const rest = this.#fieldLen - (e - s);
+    if (looksLikeText(b, s, e, !whole)) {
+      if (whole && e - s <= this.maxToken) {
+        this.emit(this.#path, this.#key, 'string', decodeText(b, s, e));
+        return;
+      }
+      this.#text.push(b.subarray(s, e));
+      if (whole) this.#text.finish();
+      else this.#stream(STREAM_TEXT, rest);
+      return;
+    }
+    if (this.#level < this.#maxDepth && walkFields(b, s, e, whole) > 0) {
+      this.#push(this.#fieldStart + this.#fieldLen, 0, this.#path);
+      this.replay(b.subarray(s, e), this.#fieldStart);
+      this.#replayed = true;
+      return;
+    }
+    this.#bytesHook = this.opts.onBytes !== undefined && this.#fieldLen >= this.#minBytes;
+    if (this.#bytesHook) this.opts.onBytes?.(this.#path, b.subarray(s, e), whole);
+    if (!whole) this.#stream(STREAM_BYTES, rest);
+  }
+
+  /** A field cut by the end of the view: forget its occurrence, it is read again with more bytes. */
+  #retry(level: number, lastField: number, lastRepeat: number): number {
+    this.#lastField[level] = lastField;
+    this.#repeat[level] = lastRepeat;
+    return INCOMPLETE;
+  }
+
+  #stream(state: number, remaining: number): void {
+    this.#state = state;
+    this.#remaining = remaining;
+  }
+
+  #push(end: number, group: number, path: string): void {
+    const level = ++this.#level;
+    this.#frameEnd[level] = end;
+    this.#frameGroup[level] = group;
+    this.#framePath[level] = path;
+    this.#lastField[level] = 0;
+    this.#repeat[level] = 0;
+  }
+
+  #malformed(code: string, offset: number): number {
+    this.fail(code, offset, `protobuf ${code.replaceAll('-', ' ')}`);
+    return MALFORMED;
+  }
+}
+
+/** Bytes of gRPC's message prefix: a compressed flag and a 4-byte big-endian length. */
+const GRPC_PREFIX = 5;
+
+/**
+ * gRPC framing (`application/grpc`): each length-prefixed message is tokenized by its own ProtobufTokenizer on
+ * the same paths. Compressed messages (flag 1, `grpc-encoding`) are reported and skipped: no inflate here.
+ */
+export class GrpcTokenizer implements Tokenizer {
+  readonly #sink: TokenSink;
+  readonly #opts: BinaryTokenizerOptions;
+  readonly #report: ViolationSink;
+  readonly #prefix = new Uint8Array(GRPC_PREFIX);
+  #prefixLen = 0;
+  #remaining = 0;
+  #inner: ProtobufTokenizer | undefined;
+  #offset = 0;
+  #stopped = false;
+
+  constructor(sink: TokenSink, opts: BinaryTokenizerOptions) {
+    this.#sink = sink;
+    this.#opts = opts;
+    this.#report = opts.report;
+  }
+
+  write(chunk: Uint8Array): void {
+    let i = 0;
+    while (i < chunk.length && !this.#stopped) {
+      if (this.#prefixLen < GRPC_PREFIX) {
+        const n = Math.min(chunk.length - i, GRPC_PREFIX - this.#prefixLen);
+        this.#prefix.set(chunk.subarray(i, i + n), this.#prefixLen);
+        this.#prefixLen += n;
+        i += n;
+        if (this.#prefixLen === GRPC_PREFIX) this.#start();
+        continue;
+      }
+      const n = Math.min(chunk.length - i, this.#remaining);
+      this.#inner?.write(chunk.subarray(i, i + n));
+      this.#remaining -= n;
+      i += n;
+      if (this.#remaining === 0) this.#done();
+    }
+    this.#offset += chunk.length;
+  }
+
+  end(): void {
+    if (this.#stopped) return;
+    if (this.#prefixLen > 0) {
+      this.#report({
+        decoder: 'grpc',
+        code: 'truncated',
+        message: 'input ended inside a gRPC message',
+        offset: this.#offset,
+      });
+    }
+    this.#stopped = true;
+  }
+
+  #start(): void {
+    const flag = this.#prefix[0]!;
+    const len =
+      ((this.#prefix[1]! << 24) | (this.#prefix[2]! << 16) | (this.#prefix[3]! << 8) | this.#prefix[4]!) >>> 0;
+    if (flag > 1 || len > this.#opts.limits.MAX_INFLATE_BYTES) {
+      this.#report({
+        decoder: 'grpc',
+        code: 'bad-message-prefix',
+        message: `flag ${flag}, length ${len}`,
+        offset: this.#offset,
+      });
+      this.#stopped = true;
+      return;
+    }
+    if (flag === 1) {
+      this.#report({ decoder: 'grpc', code: 'compressed-message', message: 'compressed gRPC message skipped' });
+    }
+    this.#inner = flag === 0 ? new ProtobufTokenizer(this.#sink, this.#opts) : undefined;
+    this.#remaining = len;
+    if (len === 0) this.#done();
+  }
+
+  #done(): void {
+    this.#inner?.end();
+    this.#inner = undefined;
+    this.#prefixLen = 0;
+  }
+}
