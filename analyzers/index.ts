@@ -4,5 +4,15 @@
  * identifiers, child profile, tls, opaque uploads) fill this list.
  */
 import type { Analyzer } from '../src/model/analyzer.ts';
+import { childProfile } from './child-profile.ts';
+import { contacts } from './contacts.ts';
+import { identifiers } from './identifiers.ts';
+import { location } from './location.ts';
+import { opaqueUpload } from './opaque-upload.ts';
+import { transportSecurity } from './tls.ts';
+import { voice } from './voice.ts';
 
-export const analyzers: readonly Analyzer[] = [];
+/** The analyzers that find personal data; `tls` re-runs them, muted, on plaintext flows. */
+const personal: readonly Analyzer[] = [voice, location, contacts, identifiers, childProfile];
+
+export const analyzers: readonly Analyzer[] = [...personal, transportSecurity(personal), opaqueUpload];

@@ -1,49 +1,43 @@
 /**
- * Where a flow goes, as findings report it: host (or IP), registrable domain, operator, first or third party.
- * The default resolver here knows no catalogue and no public-suffix list beyond a short built-in table; the
- * destinations issue replaces `etld1Of` with a maintained public-suffix library and adds operators.
+ * Where a flow goes, as findings report it: host (or IP), registrable domain (eTLD+1 from the public-suffix
+ * list, via tldts), operator (from the destinations catalogue, analyzers/data/services.yaml), first or third
+ * party (the caller's per-device test, from config `firstParty`). Unknown hosts keep their eTLD+1, no operator.
  */
+import { getDomain } from 'tldts';
+import { operatorOf as catalogueOperator } from '../../analyzers/lib/services.ts';
 import type { Destination } from '../model/finding.ts';
 import type { FlowInfo } from '../model/flow.ts';
 
 export type DestinationResolver = (flow: FlowInfo) => Destination;
 
-/** Second-level public suffixes common in toy traffic; enough until the public-suffix list lands. */
-const TWO_LABEL_SUFFIXES = new Set([
-  'com.cn',
-  'net.cn',
-  'org.cn',
-  'gov.cn',
-  'edu.cn',
-  'com.hk',
-  'com.tw',
-  'co.uk',
-  'org.uk',
-  'co.jp',
-  'co.kr',
-  'com.au',
-  'com.br',
-  'co.in',
-  'amazonaws.com',
-]);
-
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-/** Registrable domain of a host name; an IP address or a single label is returned unchanged. */
+/**
+ * Registrable domain of a host name (ICANN suffixes: `a.b.com.cn` → `b.com.cn`); an IP address, a single
+ * label or a name under no known suffix is returned unchanged.
+ */
 export function etld1Of(host: string): string {
   const h = host.toLowerCase().replace(/\.$/, '');
   if (IPV4.test(h) || h.includes(':')) return h;
-  const labels = h.split('.');
-  if (labels.length <= 2) return h;
-  const lastTwo = labels.slice(-2).join('.');
-  const take = TWO_LABEL_SUFFIXES.has(lastTwo) ? 3 : 2;
-  return labels.slice(-take).join('.');
+  return getDomain(h, { allowPrivateDomains: false }) ?? h;
 }
 
-/** A resolver from a third-party test `isThirdParty(deviceId, host)`; without one nothing is called third party. */
-export function destinationResolver(isThirdParty?: (deviceId: string, host: string) => boolean): DestinationResolver {
+/**
+ * A resolver from a third-party test `isThirdParty(deviceId, host)` (without one nothing is called third party)
+ * and an operator lookup (default: the shipped catalogue).
+ */
+export function destinationResolver(
+  isThirdParty?: (deviceId: string, host: string) => boolean,
+  operatorOf: (host: string) => string | undefined = catalogueOperator,
+): DestinationResolver {
   return (flow) => {
     const host = flow.server.host ?? flow.server.ip;
-    return { host, etld1: etld1Of(host), thirdParty: isThirdParty ? isThirdParty(flow.deviceId, host) : false };
+    const operator = flow.server.host === undefined ? undefined : operatorOf(host);
+    return {
+      host,
+      etld1: etld1Of(host),
+      ...(operator === undefined ? {} : { operator }),
+      thirdParty: isThirdParty ? isThirdParty(flow.deviceId, host) : false,
+    };
   };
 }

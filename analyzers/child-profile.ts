@@ -1,0 +1,116 @@
+/**
+ * child-profile: a child's name, birthday, age, gender, school, class and photo, by key name (English and
+ * Chinese keys: 昵称, 生日, 年龄, 性别, 学校, 班级, 头像 …) with value checks (a date, an age under 18, a known
+ * gender word). Generic keys (`name`, `class`, `grade`) count only under a path that names a child (`child`,
+ * `kid`, `baby`, `student`, 宝宝, 孩子 …). A photo is an image part (multipart file or base64 value) or an image
+ * URL under a photo key. Not the face detector: it does not look inside images.
+ */
+import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
+import type { MediaInfo } from '../src/model/media.ts';
+import type { Token } from '../src/model/token.ts';
+import { classify, K, K2, lastKeyOf } from './lib/keys.ts';
+import { Reporter } from './lib/reporter.ts';
+import { dateYear } from './lib/values.ts';
+
+const CHILD_PATH = /child|kid|baby|student|pupil|宝宝|孩子|儿童|学生|小朋友/i;
+const CJK_KEY = /[\u4e00-\u9fff]/;
+const GENDERS = new Set(['male', 'female', 'm', 'f', 'boy', 'girl', '男', '女', '男孩', '女孩', '0', '1', '2']);
+const AGE = /^(\d{1,2})(?:\s*(?:岁|years?|yrs?|y))?$/i;
+const IMAGE_URL = /^(https?:\/\/|\/)\S+\.(jpe?g|png|webp|gif|heic|bmp)(\?\S*)?$/i;
+/** Ages a child has: older values are an adult's (or not an age). */
+const MAX_CHILD_AGE = 17;
+
+export const childProfile: Analyzer = {
+  name: 'child-profile',
+  wants: (head) => head.direction === 'upload',
+  open: (ctx) => new ChildProfileState(ctx),
+};
+
+class ChildProfileState implements AnalyzerState {
+  readonly #out: Reporter;
+  readonly #ctx: AnalyzerContext;
+  readonly #photos = new Map<number, { info: MediaInfo; bytes: number }>();
+
+  constructor(ctx: AnalyzerContext) {
+    this.#ctx = ctx;
+    this.#out = new Reporter(ctx, 'child-profile');
+  }
+
+  token(t: Token): Verdict {
+    if (t.offset !== 0 || t.more || t.source === 'header') return undefined;
+    if (t.kind !== 'string' && t.kind !== 'number') return undefined;
+    const { a, b } = classify(t.key);
+    if (a === 0 && b === 0) return undefined;
+    const v = t.value.trim();
+    if (v === '' || v.length > 120) return undefined;
+    const child = CHILD_PATH.test(t.path);
+    const cjk = CJK_KEY.test(t.key);
+    if ((a & K.CHILD_NAME || (b & K2.NAME && child)) && isName(v)) {
+      return this.#found(t, 'name', v, child || cjk ? 0.9 : 0.75);
+    }
+    if (a & K.BIRTHDAY) {
+      const year = dateYear(v);
+      if (year !== undefined) {
+        const young = new Date(this.#ctx.now() / 1000).getUTCFullYear() - year <= MAX_CHILD_AGE;
+        return this.#found(t, 'birthday', v, young ? 0.9 : 0.7, { year });
+      }
+    }
+    if (a & K.AGE) {
+      const m = AGE.exec(v);
+      const age = m ? Number(m[1]) : Number.NaN;
+      if (age >= 0 && age <= MAX_CHILD_AGE) return this.#found(t, 'age', v, child || cjk ? 0.9 : 0.8, { age });
+    }
+    if (a & K.GENDER && GENDERS.has(v.toLowerCase())) return this.#found(t, 'gender', v, child ? 0.9 : 0.8);
+    if (a & K.SCHOOL && isName(v)) return this.#found(t, 'school', v, 0.85);
+    if (b & K2.CLASS && (child || cjk || /班|年级|grade|class/i.test(v)) && isName(v)) {
+      return this.#found(t, 'class', v, 0.75);
+    }
+    if (b & K2.PHOTO && t.kind === 'string' && IMAGE_URL.test(v)) {
+      return this.#found(t, 'photo', v, 0.7, { url: true });
+    }
+    return undefined;
+  }
+
+  media(info: MediaInfo, chunk: Uint8Array): Verdict {
+    if (info.family !== 'image') return undefined;
+    let p = this.#photos.get(info.partId);
+    if (!p) {
+      if (!isPhotoOrigin(info.origin)) return undefined;
+      p = { info, bytes: 0 };
+      this.#photos.set(info.partId, p);
+    }
+    p.bytes += chunk.length;
+    return undefined;
+  }
+
+  mediaEnd(info: MediaInfo): Verdict {
+    const p = this.#photos.get(info.partId);
+    if (!p) return undefined;
+    this.#photos.delete(info.partId);
+    const excerpt = info.filename ?? info.origin;
+    return this.#out.report({
+      subtype: 'photo',
+      confidence: 0.9,
+      excerpt,
+      path: info.origin,
+      detail: { mime: info.mime, bytes: p.bytes, origin: info.origin },
+    });
+  }
+
+  #found(t: Token, subtype: string, v: string, confidence: number, extra: Record<string, number | boolean> = {}) {
+    return this.#out.report({ subtype, confidence, excerpt: v, path: t.path, detail: { key: t.key, ...extra } });
+  }
+
+  end(): void {}
+}
+
+/** Text that can be a name (not a number, a URL or an id-looking token). */
+function isName(v: string): boolean {
+  return v.length <= 60 && !/^[\d\s.:/-]+$/.test(v) && !/^https?:/i.test(v) && !/^[0-9a-f-]{16,}$/i.test(v);
+}
+
+/** `multipart:avatar` or a base64 value at `$.child.photo`. */
+function isPhotoOrigin(origin: string): boolean {
+  const key = origin.startsWith('multipart:') ? origin.slice('multipart:'.length) : lastKeyOf(origin);
+  return (classify(key).b & K2.PHOTO) !== 0;
+}

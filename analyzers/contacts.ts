@@ -1,0 +1,181 @@
+/**
+ * contacts: phone numbers (validated with libphonenumber-js: a bare 11-digit Chinese number counts only as a
+ * MOBILE number and only with context: a phone key, or a phone/relation word just before it in text; `+`/E.164
+ * numbers in text are validated without context), e-mail addresses, vCards, contact lists (arrays of objects
+ * with a name and a number) and family relations (妈妈, dad, 奶奶 …) next to a number. Not identifiers (IMSI,
+ * ICCID) and not the child's own profile (child-profile).
+ */
+import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
+import type { Token } from '../src/model/token.ts';
+import { arrayOf, classify, K, parentOf } from './lib/keys.ts';
+import { PHONE_CONTEXT, PHONE_IN_TEXT, type Phone, RELATION_WORDS, validatePhone } from './lib/phone.ts';
+import { Reporter } from './lib/reporter.ts';
+import { TextWindow } from './lib/text-window.ts';
+
+/** Objects tracked per message for contact lists and relations; past it new objects are ignored. */
+const MAX_TRACKED_OBJECTS = 1024;
+/** Entries an array needs to be called a contact list. */
+const MIN_LIST_ENTRIES = 2;
+/** Digits a string needs before it is searched for phone numbers (the shortest E.164 numbers have 7). */
+const MIN_PHONE_DIGITS = 7;
+/** Characters before a number searched for a context word. */
+const CONTEXT_CHARS = 24;
+const EMAIL =
+  /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})*\.([A-Za-z]{2,24})\b/g;
+const NOT_TLDS = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'js', 'css', 'json', 'mp3', 'wav', 'local']);
+const VCARD_FN = /BEGIN:VCARD[\s\S]*?\bFN[^:\r\n]*:([^\r\n]{1,80})/g;
+
+export const contacts: Analyzer = {
+  name: 'contacts',
+  wants: (head) => head.direction === 'upload',
+  open: (ctx) => new ContactsState(ctx),
+};
+
+interface Entry {
+  name?: string;
+  relation?: string;
+  phone?: Phone;
+  phonePath?: string;
+}
+
+class ContactsState implements AnalyzerState {
+  readonly #out: Reporter;
+  readonly #window = new TextWindow();
+  readonly #objects = new Map<string, Entry>();
+  #vcards = 0;
+  #vcardFirst: { excerpt: string; path: string } | undefined;
+
+  constructor(ctx: AnalyzerContext) {
+    this.#out = new Reporter(ctx, 'contacts');
+  }
+
+  token(t: Token): Verdict {
+    if (t.kind !== 'string' && t.kind !== 'number') return undefined;
+    const whole = t.offset === 0 && !t.more;
+    const c = classify(t.key);
+    if (whole) {
+      const relationKey = c.a === 0 && t.key !== '' && RELATION_WORDS.test(t.key);
+      if (c.a & K.PHONE || relationKey) {
+        const phone = validatePhone(t.value);
+        if (phone) {
+          const e = this.#entry(t);
+          if (e) {
+            e.phone = phone;
+            e.phonePath = t.path;
+            if (relationKey) e.relation = t.key;
+          }
+          return this.#phone(t, phone, 0.9);
+        }
+      }
+      if (t.kind === 'string' && c.a & (K.PERSON_NAME | K.RELATION) && t.value.length <= 80) {
+        const e = this.#entry(t);
+        if (e) {
+          if (c.a & K.PERSON_NAME) e.name ??= t.value;
+          const rel = RELATION_WORDS.exec(t.value);
+          if (rel) e.relation = rel[0];
+        }
+      }
+    }
+    if (t.kind !== 'string') return undefined;
+    return this.#scanText(t, c.a);
+  }
+
+  #scanText(t: Token, keyFlags: number): Verdict {
+    const text = this.#window.text(t);
+    if (text.includes('@')) {
+      for (const m of text.matchAll(EMAIL)) {
+        if (NOT_TLDS.has((m[1] as string).toLowerCase())) continue;
+        const confidence = keyFlags & K.EMAIL ? 0.95 : 0.85;
+        const v = this.#out.report({ subtype: 'email', confidence, excerpt: m[0], path: t.path });
+        if (v) return v;
+      }
+    }
+    if (text.includes('BEGIN:VCARD')) this.#vcard(t, text);
+    if (keyFlags & K.PHONE && t.offset === 0 && !t.more) return undefined;
+    if (!hasDigits(text, MIN_PHONE_DIGITS)) return undefined;
+    let prevEnd = 0;
+    for (const m of text.matchAll(PHONE_IN_TEXT)) {
+      const raw = m[0];
+      const at = m.index ?? 0;
+      // Context belongs to the nearest number: the window stops at the previous one.
+      const before = text.slice(Math.max(prevEnd, at - CONTEXT_CHARS), at);
+      prevEnd = at + raw.length;
+      const plus = raw.startsWith('+') || raw.startsWith('00');
+      const relation = RELATION_WORDS.exec(before);
+      if (!plus && !relation && !PHONE_CONTEXT.test(before)) continue;
+      const phone = validatePhone(raw, !plus);
+      if (!phone) continue;
+      const v = this.#phone(t, phone, plus ? 0.85 : 0.8);
+      if (v) return v;
+      if (relation) {
+        const r = this.#relation(relation[0], phone, t.path);
+        if (r) return r;
+      }
+    }
+    return undefined;
+  }
+
+  #phone(t: Token, phone: Phone, confidence: number): Verdict {
+    const detail = { e164: phone.e164, country: phone.country, type: phone.type, source: t.source };
+    return this.#out.report({ subtype: 'phone-number', confidence, excerpt: phone.e164, path: t.path, detail });
+  }
+
+  #relation(relation: string, phone: Phone, path: string): Verdict {
+    const excerpt = `${relation} ${phone.e164}`;
+    return this.#out.report({ subtype: 'family-relation', confidence: 0.85, excerpt, path, detail: { relation } });
+  }
+
+  #vcard(t: Token, text: string): void {
+    const begins = text.split('BEGIN:VCARD').length - 1;
+    // Pieces overlap by the window's tail: count only cards that start in this piece's own text.
+    const fresh = t.offset > 0 ? t.value.split('BEGIN:VCARD').length - 1 : begins;
+    this.#vcards += fresh;
+    if (!this.#vcardFirst) {
+      const fn = VCARD_FN.exec(text);
+      VCARD_FN.lastIndex = 0;
+      this.#vcardFirst = { excerpt: fn ? (fn[1] as string).trim() : 'BEGIN:VCARD', path: t.path };
+    }
+  }
+
+  #entry(t: Token): Entry | undefined {
+    const key = `${t.source}|${parentOf(t.path)}`;
+    let e = this.#objects.get(key);
+    if (!e && this.#objects.size < MAX_TRACKED_OBJECTS) {
+      e = {};
+      this.#objects.set(key, e);
+    }
+    return e;
+  }
+
+  end(): void {
+    const lists = new Map<string, { n: number; first: string }>();
+    for (const [key, e] of this.#objects) {
+      if (!e.phone) continue;
+      if (e.relation) this.#relation(e.relation, e.phone, e.phonePath ?? '');
+      if (e.name === undefined) continue;
+      const arr = arrayOf(key.slice(key.indexOf('|') + 1));
+      if (arr === undefined) continue;
+      const l = lists.get(arr) ?? { n: 0, first: `${e.name} ${e.phone.e164}` };
+      l.n++;
+      lists.set(arr, l);
+    }
+    for (const [path, l] of lists) {
+      if (l.n < MIN_LIST_ENTRIES) continue;
+      this.#out.report({ subtype: 'contact-list', confidence: 0.9, excerpt: l.first, path, detail: { entries: l.n } });
+    }
+    if (this.#vcardFirst && this.#vcards > 0) {
+      const { excerpt, path } = this.#vcardFirst;
+      this.#out.report({ subtype: 'vcard', confidence: 0.95, excerpt, path, detail: { cards: this.#vcards } });
+    }
+  }
+}
+
+/** At least `n` ASCII digits in `s`: a cheap test before the phone regex. */
+function hasDigits(s: string, n: number): boolean {
+  let k = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57 && ++k >= n) return true;
+  }
+  return false;
+}

@@ -1,0 +1,184 @@
+/**
+ * identifiers: device and account identifiers leaving a device: IMEI (Luhn), IMSI, ICCID, MAC addresses,
+ * serial numbers by key name (not vendor device ids: a pseudonym its own cloud assigns), advertising ids, Wi-Fi credentials sent during provisioning, and
+ * account tokens / passwords sent in clear text (flow `tls: 'none'`). Not location: BSSIDs of scanned access
+ * points belong to location's `wifi-scan`. Matches on key names first; bare values only where a checksum or a
+ * strong shape (Luhn + prefix, `eyJ…` JWT, `WIFI:S:…;P:…;`) makes a guess safe.
+ */
+import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
+import type { Token } from '../src/model/token.ts';
+import { arrayOf, classify, K, K2, lastKeyOf, parentOf } from './lib/keys.ts';
+import { luhnValid } from './lib/luhn.ts';
+import { Reporter } from './lib/reporter.ts';
+import { TextWindow } from './lib/text-window.ts';
+import { macOf } from './lib/values.ts';
+
+/** Objects tracked per message for SSID + password pairing. */
+const MAX_TRACKED_OBJECTS = 256;
+const IMEI_TACS = /^(01|35|86|99|30|33|44|45|49|52|53|54|91)/;
+const ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9\-_:.]{4,63}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g;
+const WIFI_QR = /WIFI:(?:[^;]*;)*?S:([^;]{1,64});(?:[^;]*;)*?P:([^;]{1,128});/g;
+const TEXT_ID = /\b(imei|iccid|imsi)\s*[:=]\s*"?(\d{14,20})/gi;
+
+export const identifiers: Analyzer = {
+  name: 'identifiers',
+  wants: (head) => head.direction === 'upload',
+  open: (ctx) => new IdentifierState(ctx),
+};
+
+interface Creds {
+  ssid?: string;
+  password?: string;
+  path?: string;
+}
+
+class IdentifierState implements AnalyzerState {
+  readonly #ctx: AnalyzerContext;
+  readonly #out: Reporter;
+  readonly #window = new TextWindow();
+  readonly #creds = new Map<string, Creds>();
+
+  constructor(ctx: AnalyzerContext) {
+    this.#ctx = ctx;
+    this.#out = new Reporter(ctx, 'identifiers');
+  }
+
+  token(t: Token): Verdict {
+    if (t.kind === 'boolean' || t.kind === 'null') return undefined;
+    const c = classify(t.key);
+    const whole = t.offset === 0 && !t.more;
+    if (whole && (c.a !== 0 || c.b !== 0)) {
+      const v = this.#keyed(t, c.a, c.b);
+      if (v) return v;
+    }
+    if (t.kind !== 'string') return undefined;
+    if (whole && c.a === 0 && this.#bare(t) === 'done') return 'done';
+    return this.#scanText(t);
+  }
+
+  #keyed(t: Token, a: number, b: number): Verdict {
+    const v = t.value.trim();
+    const digits = /^\d+$/.test(v);
+    if (a & K.IMEI && digits && (v.length === 15 || v.length === 14)) {
+      const checked = v.length === 15 && luhnValid(v);
+      return this.#id(t, 'imei', v, checked ? 0.95 : 0.6, { luhn: checked, digits: v.length });
+    }
+    if (a & K.IMSI && digits && (v.length === 15 || v.length === 14) && /^[2-7]\d\d/.test(v)) {
+      return this.#id(t, 'imsi', v, 0.9, { mcc: v.slice(0, 3) });
+    }
+    if (a & K.ICCID && /^89\d{16,18}[0-9a-f]?$/i.test(v)) {
+      const checked = digits && luhnValid(v);
+      return this.#id(t, 'iccid', v, checked ? 0.95 : 0.8, { luhn: checked, digits: v.length });
+    }
+    if (a & K.MAC && !this.#inWifiList(t)) {
+      const mac = macOf(v, true);
+      if (mac) return this.#id(t, 'mac-address', mac, 0.9, { key: t.key });
+    }
+    if (a & K.AD_ID && (UUID.test(v) || /^[0-9a-f]{16,64}$/i.test(v)) && !/^[0-]+$/.test(v)) {
+      return this.#id(t, 'advertising-id', v, 0.9, { key: t.key });
+    }
+    if (a & K.SERIAL && ID_SHAPE.test(v) && /\d/.test(v)) return this.#id(t, 'serial-number', v, 0.85, { key: t.key });
+    if (a & (K.SSID | K.PASSWORD) && v.length > 0) this.#cred(t, a, v);
+    if ((a & K.TOKEN || b & K2.AUTH_HEADER) && this.#plaintext()) {
+      const bare = v.replace(/^(Bearer|Basic|Token|Digest)\s+/i, '');
+      if (bare.length >= 16 && !/\s/.test(bare)) {
+        return this.#id(t, 'account-token', bare, 0.85, { key: t.key, tls: this.#ctx.flow.tls });
+      }
+    }
+    return undefined;
+  }
+
+  /** Values with no telling key: only shapes a checksum or a prefix makes safe. */
+  #bare(t: Token): Verdict {
+    const v = t.value;
+    if (v.length === 15 && /^\d{15}$/.test(v) && IMEI_TACS.test(v) && luhnValid(v)) {
+      return this.#id(t, 'imei', v, 0.7, { luhn: true, keyed: false });
+    }
+    if ((v.length === 19 || v.length === 20) && /^89\d+$/.test(v) && luhnValid(v)) {
+      return this.#id(t, 'iccid', v, 0.8, { luhn: true, keyed: false });
+    }
+    if (v.length === 17 && !(classify(t.key).a & (K.BSSID | K.WIFI_LIST)) && !this.#inWifiList(t)) {
+      const mac = macOf(v);
+      if (mac) return this.#id(t, 'mac-address', mac, 0.75, { keyed: false });
+    }
+    return undefined;
+  }
+
+  /** Free text (and pieces of long strings): JWTs, Wi-Fi QR provisioning strings, `IMEI: …` lines. */
+  #scanText(t: Token): Verdict {
+    const text = this.#window.text(t);
+    if (this.#plaintext() && text.includes('eyJ')) {
+      for (const m of text.matchAll(JWT)) if (this.#id(t, 'account-token', m[0], 0.9, { jwt: true })) return 'done';
+    }
+    if (text.includes('WIFI:')) {
+      for (const m of text.matchAll(WIFI_QR)) {
+        const ex = `ssid=${m[1]} password=${m[2]}`;
+        if (this.#id(t, 'wifi-credentials', ex, 0.95, { format: 'wifi-qr' })) return 'done';
+      }
+    }
+    if (t.source === 'text' || t.source === 'multipart-field' || t.value.length > 64) {
+      for (const m of text.matchAll(TEXT_ID)) {
+        const kind = (m[1] as string).toLowerCase();
+        const v = m[2] as string;
+        if (kind === 'imei' && v.length === 15 && luhnValid(v) && this.#id(t, 'imei', v, 0.9, { luhn: true })) {
+          return 'done';
+        }
+        if (kind === 'iccid' && v.startsWith('89') && this.#id(t, 'iccid', v, 0.85, { luhn: luhnValid(v) })) {
+          return 'done';
+        }
+        if (kind === 'imsi' && v.length === 15 && this.#id(t, 'imsi', v, 0.85, { mcc: v.slice(0, 3) })) return 'done';
+      }
+    }
+    return undefined;
+  }
+
+  #cred(t: Token, a: number, v: string): void {
+    const parent = `${t.source}|${parentOf(t.path)}`;
+    let c = this.#creds.get(parent);
+    if (!c) {
+      if (this.#creds.size >= MAX_TRACKED_OBJECTS) return;
+      c = {};
+      this.#creds.set(parent, c);
+    }
+    if (a & K.SSID) c.ssid = v;
+    else {
+      c.password = v;
+      c.path = t.path;
+    }
+  }
+
+  end(): void {
+    for (const c of this.#creds.values()) {
+      if (c.password === undefined) continue;
+      const path = c.path ?? '';
+      if (c.ssid !== undefined) {
+        const excerpt = `ssid=${c.ssid} password=${c.password}`;
+        this.#out.report({ subtype: 'wifi-credentials', confidence: 0.95, excerpt, path, detail: { ssid: c.ssid } });
+      } else if (this.#plaintext()) {
+        this.#out.report({ subtype: 'password', confidence: 0.8, excerpt: c.password, path, detail: { tls: 'none' } });
+      }
+    }
+  }
+
+  #id(
+    t: Token,
+    subtype: string,
+    excerpt: string,
+    confidence: number,
+    detail: Record<string, string | number | boolean>,
+  ) {
+    return this.#out.report({ subtype, confidence, excerpt, path: t.path, detail: { ...detail, source: t.source } });
+  }
+
+  #plaintext(): boolean {
+    return this.#ctx.flow.tls === 'none';
+  }
+
+  /** A MAC inside a list of scanned access points (`wifiAccessPoints[2].macAddress`) is location, not the device. */
+  #inWifiList(t: Token): boolean {
+    const arr = arrayOf(parentOf(t.path));
+    return arr !== undefined && (classify(lastKeyOf(arr)).a & K.WIFI_LIST) !== 0;
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * location: where a device (a child) is. Latitude/longitude pairs by key name within one object (range-checked,
+ * at least MIN_DECIMALS decimals), `"location":"116.48,39.99"` strings and `[lon, lat]` arrays under location
+ * keys, NMEA sentences with valid checksums, geohashes by key, Wi-Fi scan lists (`macs=mac,rssi,ssid|…`,
+ * `wifiAccessPoints[]`) and cell towers (`bts=`/`nearbts=`, `cellTowers[]` with MCC/MNC/LAC/CID): a toy that
+ * never sends a coordinate still sends its location this way. Not IP geolocation, not a device's own MAC.
+ */
+import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
+import type { Token } from '../src/model/token.ts';
+import { arrayOf, classify, K, lastKeyOf, parentOf } from './lib/keys.ts';
+import { Reporter } from './lib/reporter.ts';
+import { TextWindow } from './lib/text-window.ts';
+import { decimalOf, MAC_WITH_SIGNAL, macOf } from './lib/values.ts';
+
+/** Decimals a coordinate needs: 3 decimals ≈ 110 m; fewer is a region, or not a coordinate at all. */
+const MIN_DECIMALS = 3;
+/** Objects tracked per message (pairing, access points, cell towers); past it new objects are ignored. */
+const MAX_TRACKED_OBJECTS = 1024;
+/** Distinct BSSIDs a message must carry to be a Wi-Fi scan (geolocation services need at least two). */
+const MIN_ACCESS_POINTS = 2;
+const MAX_COUNTED = 256;
+const GEOHASH = /^[0-9bcdefghjkmnpqrstuvwxyz]{5,12}$/;
+const COORD_STRING = /^\s*([-+]?\d{1,3}\.\d+)\s*[,;| ]\s*([-+]?\d{1,3}\.\d+)\s*$/;
+const NMEA = /\$(?:G[PNLAB]|BD)(GGA|RMC|GLL|GNS),([^*\r\n$]{10,90})\*([0-9A-Fa-f]{2})/g;
+const BTS = /(?<!\d)([2-7]\d\d),(\d{1,3}),(\d{1,6}),(\d{1,10})(?:,(-?\d{1,3}))?/g;
+
+export const location: Analyzer = {
+  name: 'location',
+  wants: (head) => head.direction === 'upload',
+  open: (ctx) => new LocationState(ctx),
+};
+
+interface Obj {
+  lat?: { x: number; decimals: number; path: string };
+  lon?: { x: number; decimals: number; path: string };
+  /** `[lon, lat]` array elements under a location key. */
+  first?: { x: number; decimals: number };
+  second?: { x: number; decimals: number };
+  bssid?: string;
+  /** The BSSID came under a key that only names access points (`bssid`, not the generic `mac`). */
+  namedBssid?: boolean;
+  signal?: boolean;
+  mcc?: string;
+  mnc?: string;
+  lac?: string;
+  cid?: string;
+  done?: boolean;
+}
+
+class LocationState implements AnalyzerState {
+  readonly #out: Reporter;
+  readonly #window = new TextWindow();
+  readonly #objects = new Map<string, Obj>();
+  readonly #bssids = new Set<string>();
+  #bssidPath = '';
+  #towers = 0;
+  #towerExcerpt = '';
+  #towerPath = '';
+  #nmea = 0;
+  #nmeaFirst: { sentence: string; path: string } | undefined;
+
+  constructor(ctx: AnalyzerContext) {
+    this.#out = new Reporter(ctx, 'location');
+  }
+
+  token(t: Token): Verdict {
+    if (t.kind === 'boolean' || t.kind === 'null') return undefined;
+    const whole = t.offset === 0 && !t.more;
+    const a = classify(t.key).a;
+    if (whole && a !== 0) {
+      const v = this.#keyed(t, a);
+      if (v) return v;
+    } else if (whole && t.key === '' && t.kind === 'number') {
+      this.#arrayElement(t);
+    }
+    if (t.kind === 'string' && t.value.includes('$G')) return this.#scanNmea(t);
+    return undefined;
+  }
+
+  #keyed(t: Token, a: number): Verdict {
+    const v = t.value;
+    if (a & (K.LAT | K.LON)) {
+      const d = decimalOf(v);
+      const limit = a & K.LAT ? 90 : 180;
+      if (d && d.decimals >= MIN_DECIMALS && Math.abs(d.x) <= limit) {
+        const o = this.#obj(t);
+        if (o) {
+          if (a & K.LAT) o.lat = { ...d, path: t.path };
+          else o.lon = { ...d, path: t.path };
+          return this.#pair(o, t);
+        }
+      }
+      return undefined;
+    }
+    if (a & K.COORDS && t.kind === 'string') {
+      const m = COORD_STRING.exec(v);
+      if (m) return this.#coordString(t, m[1] as string, m[2] as string);
+    }
+    if (a & K.GEOHASH && GEOHASH.test(v)) {
+      const confidence = v.length >= 6 ? 0.9 : 0.75;
+      return this.#out.report({
+        subtype: 'geohash',
+        confidence,
+        excerpt: v,
+        path: t.path,
+        detail: { chars: v.length },
+      });
+    }
+    if (a & K.WIFI_LIST && t.kind === 'string') this.#wifiString(t);
+    if (a & K.CELL_LIST && t.kind === 'string') this.#btsString(t);
+    if (a & K.BSSID) {
+      const mac = macOf(v, true);
+      const o = mac ? this.#obj(t) : undefined;
+      if (o && mac) {
+        o.bssid = mac;
+        o.namedBssid = (a & K.MAC) === 0;
+        this.#apObject(t, o);
+      }
+    }
+    if (a & K.SIGNAL && /^-?\d{1,3}$/.test(v.trim())) {
+      const o = this.#obj(t);
+      if (o) {
+        o.signal = true;
+        this.#apObject(t, o);
+      }
+    }
+    if (a & (K.MCC | K.MNC | K.LAC | K.CID) && /^\d{1,10}$/.test(v.trim())) this.#cellField(t, a, v.trim());
+    return undefined;
+  }
+
+  #pair(o: Obj, t: Token): Verdict {
+    const { lat, lon } = o;
+    if (!lat || !lon || o.done) return undefined;
+    o.done = true;
+    if (lat.x === 0 && lon.x === 0) return undefined;
+    const decimals = Math.min(lat.decimals, lon.decimals);
+    return this.#out.report({
+      subtype: 'coordinates',
+      confidence: decimals >= 4 ? 0.9 : 0.75,
+      excerpt: `${lat.x},${lon.x}`,
+      path: parentOf(t.path),
+      detail: { lat: lat.x, lon: lon.x, decimals, source: t.source },
+    });
+  }
+
+  #coordString(t: Token, s1: string, s2: string): Verdict {
+    const a = decimalOf(s1);
+    const b = decimalOf(s2);
+    if (!a || !b || Math.min(a.decimals, b.decimals) < MIN_DECIMALS) return undefined;
+    if (Math.abs(a.x) > 180 || Math.abs(b.x) > 180 || (Math.abs(a.x) > 90 && Math.abs(b.x) > 90)) return undefined;
+    if (a.x === 0 && b.x === 0) return undefined;
+    const decimals = Math.min(a.decimals, b.decimals);
+    return this.#out.report({
+      subtype: 'coordinates',
+      confidence: decimals >= 4 ? 0.85 : 0.7,
+      excerpt: `${s1},${s2}`,
+      path: t.path,
+      detail: { first: a.x, second: b.x, decimals, source: t.source },
+    });
+  }
+
+  /** `"location": [116.481488, 39.990464]`: two numbers in an array under a location key. */
+  #arrayElement(t: Token): void {
+    const arr = parentOf(t.path);
+    if (!(classify(lastKeyOf(arr)).a & K.COORDS)) return;
+    const d = decimalOf(t.value);
+    if (!d) return;
+    const o = this.#objAt(`${t.source}|${arr}`);
+    if (!o) return;
+    if (t.path.endsWith('[0]')) o.first = d;
+    else if (t.path.endsWith('[1]') && o.first && !o.done) {
+      o.done = true;
+      this.#coordString({ ...t, path: arr }, String(o.first.x), t.value);
+    }
+  }
+
+  #wifiString(t: Token): void {
+    for (const m of t.value.matchAll(MAC_WITH_SIGNAL)) {
+      const mac = macOf(m[1] as string);
+      if (mac) this.#addBssid(mac, t.path);
+    }
+  }
+
+  #btsString(t: Token): void {
+    for (const m of t.value.matchAll(BTS)) {
+      if (this.#towers === 0) {
+        this.#towerExcerpt = m[0];
+        this.#towerPath = t.path;
+      }
+      this.#towers++;
+    }
+  }
+
+  /** An access point object in an array: counted once it has a BSSID and either a signal or a Wi-Fi list key. */
+  #apObject(t: Token, o: Obj): void {
+    if (!o.bssid) return;
+    const arr = arrayOf(parentOf(t.path));
+    if (arr === undefined) return;
+    if (o.signal || o.namedBssid || classify(lastKeyOf(arr)).a & K.WIFI_LIST) {
+      this.#addBssid(o.bssid, arr);
+    }
+  }
+
+  #addBssid(mac: string, path: string): void {
+    if (this.#bssids.size >= MAX_COUNTED) return;
+    if (this.#bssids.size === 0) this.#bssidPath = path;
+    this.#bssids.add(mac);
+  }
+
+  #cellField(t: Token, a: number, v: string): void {
+    const o = this.#obj(t);
+    if (!o) return;
+    if (a & K.MCC) o.mcc = v;
+    if (a & K.MNC) o.mnc = v;
+    if (a & K.LAC) o.lac = v;
+    if (a & K.CID) o.cid = v;
+    if (o.done || !o.mcc || !o.cid || o.lac === undefined || o.mnc === undefined) return;
+    const mcc = Number(o.mcc);
+    if (mcc < 200 || mcc > 799 || Number(o.cid) === 0) return;
+    o.done = true;
+    if (this.#towers === 0) {
+      this.#towerExcerpt = `${o.mcc},${o.mnc},${o.lac},${o.cid}`;
+      this.#towerPath = parentOf(t.path);
+    }
+    this.#towers++;
+  }
+
+  #scanNmea(t: Token): Verdict {
+    const text = this.#window.text(t);
+    for (const m of text.matchAll(NMEA)) {
+      if (!nmeaChecksumOk(m[0]) || !hasPosition(m[1] as string, m[2] as string)) continue;
+      this.#nmea++;
+      this.#nmeaFirst ??= { sentence: m[0], path: t.path };
+    }
+    return undefined;
+  }
+
+  #obj(t: Token): Obj | undefined {
+    return this.#objAt(`${t.source}|${parentOf(t.path)}`);
+  }
+
+  #objAt(key: string): Obj | undefined {
+    let o = this.#objects.get(key);
+    if (!o && this.#objects.size < MAX_TRACKED_OBJECTS) {
+      o = {};
+      this.#objects.set(key, o);
+    }
+    return o;
+  }
+
+  end(): void {
+    if (this.#bssids.size >= MIN_ACCESS_POINTS) {
+      const n = this.#bssids.size;
+      const excerpt = [...this.#bssids].slice(0, 3).join('|');
+      this.#out.report({
+        subtype: 'wifi-scan',
+        confidence: n >= 3 ? 0.95 : 0.85,
+        excerpt,
+        path: this.#bssidPath,
+        detail: { accessPoints: n },
+      });
+    }
+    if (this.#towers > 0) {
+      this.#out.report({
+        subtype: 'cell-tower',
+        confidence: 0.85,
+        excerpt: this.#towerExcerpt,
+        path: this.#towerPath,
+        detail: { towers: this.#towers },
+      });
+    }
+    if (this.#nmeaFirst) {
+      const { sentence, path } = this.#nmeaFirst;
+      this.#out.report({
+        subtype: 'nmea',
+        confidence: 0.95,
+        excerpt: sentence,
+        path,
+        detail: { sentences: this.#nmea },
+      });
+    }
+  }
+}
+
+/** XOR of the characters between `$` and `*` equals the two hex digits after `*`. */
+export function nmeaChecksumOk(sentence: string): boolean {
+  const star = sentence.lastIndexOf('*');
+  let x = 0;
+  for (let i = 1; i < star; i++) x ^= sentence.charCodeAt(i);
+  return x === Number.parseInt(sentence.slice(star + 1, star + 3), 16);
+}
+
+/** The sentence carries a latitude field (`ddmm.mmmm`) with a hemisphere: not an empty fix. */
+function hasPosition(type: string, body: string): boolean {
+  const f = body.split(',');
+  const at = type === 'RMC' ? 2 : type === 'GLL' ? 0 : 1;
+  return /^\d{4}\.\d+$/.test(f[at] ?? '') && /^[NS]$/.test(f[at + 1] ?? '');
+}

@@ -1,0 +1,105 @@
+/**
+ * The privacy analyzers on pure JSON text, tokenizer included: upload messages of 256 KiB fed in 64 KiB chunks
+ * through a real Pipeline. Corpora: `telemetry` (events full of personal data: analyzers hit their per-message
+ * budget) and `clean` (the same shape with nothing to find: every token runs every check to the end, the worst
+ * case). Sets: `tokenizer` (one analyzer that only counts tokens: the floor), `mine` (location, contacts,
+ * identifiers, child-profile, tls, opaque-upload), `all` (the registry). Reference: a plain read of the bytes.
+ */
+
+import { childProfile } from '../analyzers/child-profile.ts';
+import { contacts } from '../analyzers/contacts.ts';
+import { identifiers } from '../analyzers/identifiers.ts';
+import { analyzers } from '../analyzers/index.ts';
+import { location } from '../analyzers/location.ts';
+import { opaqueUpload } from '../analyzers/opaque-upload.ts';
+import { transportSecurity } from '../analyzers/tls.ts';
+import type { Analyzer } from '../src/model/analyzer.ts';
+import type { FlowEvent } from '../src/model/events.ts';
+import type { PipelineOutput } from '../src/pipeline/output.ts';
+import { Pipeline } from '../src/pipeline/pipeline.ts';
+import { telemetryJson } from './corpus.ts';
+import { mbPerSec, plainRead, round } from './measure.ts';
+import type { Bench } from './run.ts';
+
+const MESSAGE = 256 * 1024;
+const MESSAGES = 24;
+const CHUNK = 64 * 1024;
+
+const sink: PipelineOutput = { flow() {}, message() {}, finding() {}, violation() {}, evidence() {} };
+
+const counter: Analyzer = {
+  name: 'token-counter',
+  wants: (head) => head.direction === 'upload',
+  open: () => ({ token: () => undefined, end() {} }),
+};
+
+const personal = [location, contacts, identifiers, childProfile];
+const SETS: Record<string, readonly Analyzer[]> = {
+  tokenizer: [counter],
+  mine: [...personal, transportSecurity(personal), opaqueUpload],
+  all: analyzers,
+};
+
+/** The telemetry corpus with every value that names a person or a place replaced by a counter. */
+function clean(body: Uint8Array): Uint8Array {
+  const text = new TextDecoder().decode(body).replace(/"(imei|mac|bssid|nickname|birthday|ssid)":"[^"]*"/g, '"$1":"x"');
+  return new TextEncoder().encode(text.replace(/"(lat|lon|age)":[\d.]+/g, '"$1":1'));
+}
+
+function events(bodies: Uint8Array[]): FlowEvent[] {
+  const flow = {
+    id: 'b:1',
+    deviceId: '127.0.0.2',
+    device: { ip: '127.0.0.2', port: 40000 },
+    server: { ip: '127.0.0.1', port: 443, host: 'api.xiaoyu-toys.com' },
+    transport: 'http',
+    tls: 'intercepted',
+    source: 'capture',
+  } as const;
+  const evs: FlowEvent[] = [{ ts: 1, type: 'flow.open', flow }];
+  bodies.forEach((body, msgId) => {
+    const headers = [['Content-Type', 'application/json']] as const;
+    evs.push({
+      ts: 2,
+      type: 'message.head',
+      flowId: 'b:1',
+      msg: { msgId, direction: 'upload', protocol: 'http', headers },
+    });
+    for (let i = 0; i < body.length; i += CHUNK) {
+      evs.push({ ts: 3, type: 'message.chunk', flowId: 'b:1', msgId, data: body.subarray(i, i + CHUNK) });
+    }
+    evs.push({ ts: 4, type: 'message.end', flowId: 'b:1', msgId });
+  });
+  evs.push({ ts: 5, type: 'flow.close', flowId: 'b:1', stats: { bytesUp: 0, bytesDown: 0 } });
+  return evs;
+}
+
+const bench: Bench = async (emit) => {
+  const telemetry = Array.from({ length: MESSAGES }, (_, i) => telemetryJson(i + 1, MESSAGE));
+  const corpora = { telemetry, clean: telemetry.map(clean) };
+  for (const [corpus, bodies] of Object.entries(corpora)) {
+    const bytes = bodies.reduce((n, b) => n + b.length, 0);
+    const evs = events(bodies);
+    const reference = mbPerSec(bytes, () => plainRead(bodies));
+    for (const [set, list] of Object.entries(SETS)) {
+      const mb = mbPerSec(
+        bytes,
+        () => {
+          const p = new Pipeline({ analyzers: list, output: sink });
+          for (const ev of evs) p.push(ev);
+        },
+        3,
+      );
+      emit({
+        bench: 'analyzers',
+        corpus,
+        set,
+        mb_per_s: mb,
+        reference_mb_per_s: reference,
+        ratio: round(mb / reference, 4),
+      });
+    }
+  }
+};
+
+export default bench;

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { contacts } from '../../analyzers/contacts.ts';
+import { json, run, summary } from './run.ts';
+
+const A = [contacts];
+
+describe('contacts', () => {
+  it('validates phone numbers under phone keys', () => {
+    const f = json(A, { phone: '13812345678', mobile: 13912345678, tel: '12345678901', sos: '+1 415 555 2671' });
+    expect(summary(f)).toEqual([
+      'phone-number=+14155552671',
+      'phone-number=+8613812345678',
+      'phone-number=+8613912345678',
+    ]);
+    expect(f.find((x) => x.evidence.value === '+8613812345678')?.detail).toMatchObject({
+      type: 'MOBILE',
+      country: 'CN',
+    });
+  });
+
+  it('takes bare numbers in text only with context, E.164 without', () => {
+    const text = '请拨打妈妈电话 13812345678, order 13912345678, intl +44 7911 123456';
+    const f = run(A, { contentType: 'text/plain; charset=utf-8', body: text });
+    expect(summary(f)).toEqual([
+      'family-relation=妈妈 +8613812345678',
+      'phone-number=+447911123456',
+      'phone-number=+8613812345678',
+    ]);
+  });
+
+  it('finds e-mail addresses but not image names', () => {
+    const f = json(A, { email: 'mia.parent@example.com', note: 'icon@2x.png, contact li@qq.com' });
+    expect(summary(f)).toEqual(['email=li@qq.com', 'email=mia.parent@example.com']);
+  });
+
+  it('finds contact lists and family relations next to numbers', () => {
+    const f = json(A, {
+      contacts: [
+        { name: '妈妈', phone: '13812345678' },
+        { name: 'Grandpa Li', phone: '13912345679' },
+        { name: 'Coach', phone: '13712345670' },
+      ],
+    });
+    const s = summary(f);
+    expect(s).toContain('contact-list=妈妈 +8613812345678');
+    expect(s).toContain('family-relation=妈妈 +8613812345678');
+    expect(s).toContain('family-relation=Grandpa +8613912345679');
+    expect(s.filter((x) => x.startsWith('phone-number'))).toHaveLength(3);
+    expect(f.find((x) => x.subtype === 'contact-list')?.detail).toEqual({ entries: 3 });
+    expect(summary(json(A, { mom: '13812345678' }))).toEqual([
+      'family-relation=mom +8613812345678',
+      'phone-number=+8613812345678',
+    ]);
+  });
+
+  it('counts vCards', () => {
+    const card = (n: string, t: string) =>
+      `BEGIN:VCARD\r\nVERSION:3.0\r\nFN:${n}\r\nTEL;TYPE=CELL:${t}\r\nEND:VCARD\r\n`;
+    const f = run(A, { contentType: 'text/vcard', body: card('Mia Li', '13812345678') + card('Bo', '13912345678') });
+    expect(summary(f)).toEqual(['phone-number=+8613812345678', 'phone-number=+8613912345678', 'vcard=Mia Li']);
+    expect(f.find((x) => x.subtype === 'vcard')?.detail).toEqual({ cards: 2 });
+  });
+
+  it('does not fire on order ids, timestamps and versions', () => {
+    const f = json(A, {
+      orderId: '13812345678',
+      ts: 1700000000000,
+      battery: 13,
+      fw: '13.8.12345678',
+      msg: 'order 13812345678 shipped',
+      number: 42,
+    });
+    expect(f).toEqual([]);
+  });
+});

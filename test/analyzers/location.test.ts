@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { location, nmeaChecksumOk } from '../../analyzers/location.ts';
+import { everySplit } from '../helpers/splits.ts';
+import { json, run, summary } from './run.ts';
+
+const A = [location];
+
+describe('location', () => {
+  it('pairs lat/lon spellings within one object, JSON numbers or strings', () => {
+    const f = json(A, { gps: { latitude: 39.990464, longitude: '116.481488' }, other: { lat: 31.2304 } });
+    expect(summary(f)).toEqual(['coordinates=39.990464,116.481488']);
+    expect(f[0]?.detail).toMatchObject({ decimals: 6, source: 'json' });
+  });
+
+  it('pairs across query strings and forms', () => {
+    expect(summary(run(A, { url: '/report?lng=116.481&lat=39.990&battery=88' }))).toEqual([
+      'coordinates=39.99,116.481',
+    ]);
+    const form = run(A, { contentType: 'application/x-www-form-urlencoded', body: 'gps_lat=22.5431&gps_lng=114.0579' });
+    expect(summary(form)).toEqual(['coordinates=22.5431,114.0579']);
+  });
+
+  it('needs precision, range and a pair', () => {
+    const f = json(A, {
+      a: { lat: 39.9, lng: 116.4 },
+      b: { lat: 139.99046, lng: 116.48148 },
+      c: { lat: 39.99046 },
+      d: { lng: 116.48148 },
+      e: { lat: 0.0, lng: 0.0 },
+    });
+    expect(f).toEqual([]);
+  });
+
+  it('reads "lng,lat" strings and [lon, lat] arrays under location keys', () => {
+    expect(summary(run(A, { url: '/v3/geocode/regeo?location=116.481488,39.990464&key=abc' }))).toEqual([
+      'coordinates=116.481488,39.990464',
+    ]);
+    expect(summary(json(A, { geo: { coordinates: [116.4815, 39.9905] } }))).toEqual(['coordinates=116.4815,39.9905']);
+  });
+
+  it('finds Wi-Fi scan lists in AMap query strings and JSON arrays', () => {
+    const macs = 'macs=e8:94:f6:00:00:01,-41,TP-LINK|e8:94:f6:00:00:02,-60,CMCC|e8:94:f6:00:00:03,-70,';
+    const f = run(A, { url: `/position?accesstype=1&imei=352315052834187&${macs}&mmac=e8:94:f6:00:00:01,-41,TP-LINK` });
+    expect(summary(f)).toEqual(['wifi-scan=e8:94:f6:00:00:01|e8:94:f6:00:00:02|e8:94:f6:00:00:03']);
+    expect(f[0]?.detail).toEqual({ accessPoints: 3 });
+    const g = json(A, {
+      considerIp: false,
+      wifiAccessPoints: [
+        { macAddress: '3c:37:86:5d:75:d4', signalStrength: -35 },
+        { macAddress: '30:86:2d:c4:29:d0', signalStrength: -35 },
+      ],
+    });
+    expect(g.map((x) => [x.subtype, x.detail?.accessPoints])).toEqual([['wifi-scan', 2]]);
+  });
+
+  it('one access point is not a scan', () => {
+    expect(json(A, { wifi: [{ ssid: 'HomeNet', bssid: 'a4:2b:b0:11:22:33', rssi: -48 }] })).toEqual([]);
+  });
+
+  it('finds cell towers in bts/nearbts and cellTowers[]', () => {
+    const f = run(A, { url: '/position?bts=460,0,4566,6758,-70&nearbts=460,0,4566,6759,-80|460,0,4566,6760,-90' });
+    expect(f.map((x) => [x.subtype, x.evidence.value, x.detail?.towers])).toEqual([
+      ['cell-tower', '460,0,4566,6758,-70', 3],
+    ]);
+    const g = json(A, {
+      cellTowers: [{ mobileCountryCode: 460, mobileNetworkCode: 0, locationAreaCode: 4566, cellId: 6758 }],
+    });
+    expect(summary(g)).toEqual(['cell-tower=460,0,4566,6758']);
+  });
+
+  it('finds NMEA sentences with a valid checksum only', () => {
+    const good = '$GPGGA,092750.000,5321.6802,N,00630.3372,W,1,8,1.03,61.7,M,55.2,M,,*76';
+    expect(nmeaChecksumOk(good)).toBe(true);
+    const f = run(A, {
+      contentType: 'text/plain',
+      body: `${good}\r\n$GPGGA,092750.000,5321.6802,N,00630.3372,W,1,8,1.03,61.7,M,55.2,M,,*77\r\n`,
+    });
+    expect(f.map((x) => [x.subtype, x.detail?.sentences])).toEqual([['nmea', 1]]);
+  });
+
+  it('finds geohashes by key', () => {
+    expect(summary(json(A, { geohash: 'wx4g0bm6c', hash: 'wx4g0bm6c' }))).toEqual(['geohash=wx4g0bm6c']);
+  });
+
+  it('does not fire on telemetry that looks like coordinates', () => {
+    const f = json(A, {
+      battery: 81.235,
+      temp: 36.615,
+      fw: '116.481.488',
+      ts: 1700000000.123,
+      lat: 'N/A',
+      level: 39.990464,
+      volume: 116.481488,
+    });
+    expect(f).toEqual([]);
+  });
+
+  it('gives the same findings whatever the chunking', () => {
+    const body = new TextEncoder().encode(
+      JSON.stringify({
+        loc: { lat: 22.54313, lon: 114.05786 },
+        macs: 'e8:94:f6:00:00:01,-41,a|e8:94:f6:00:00:02,-60,b',
+      }),
+    );
+    const want = summary(run(A, { contentType: 'application/json', body }));
+    expect(want).toHaveLength(2);
+    for (const chunks of everySplit(body)) {
+      expect(summary(run(A, { contentType: 'application/json', body: chunks }))).toEqual(want);
+    }
+  });
+});

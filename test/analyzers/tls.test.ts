@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { contacts } from '../../analyzers/contacts.ts';
+import { location } from '../../analyzers/location.ts';
+import { transportSecurity } from '../../analyzers/tls.ts';
+import type { FlowInfo } from '../../src/model/flow.ts';
+import { FlowScript, play } from '../helpers/playbook.ts';
+import { json } from './run.ts';
+
+const tls = transportSecurity([location, contacts]);
+
+describe('tls', () => {
+  it('reports personal data in plaintext once per flow, listing what was seen', () => {
+    const s = new FlowScript({ tls: 'none' });
+    const ct = [['Content-Type', 'application/json']] as const;
+    s.message({ msgId: 0, headers: ct }, JSON.stringify({ lat: 39.99046, lng: 116.48148 }));
+    s.message({ msgId: 1, headers: ct }, JSON.stringify({ phone: '13812345678' }));
+    s.message({ msgId: 2, headers: ct }, JSON.stringify({ lat: 31.23041, lng: 121.47374 }));
+    const out = play([tls], s.close().events);
+    const f = [...out.findingsById.values()];
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({
+      category: 'tls',
+      subtype: 'plaintext-personal-data',
+      encrypted: false,
+      final: true,
+      detail: { found: 'location/coordinates,contacts/phone-number', transport: 'http' },
+    });
+  });
+
+  it('is silent on encrypted flows and on plaintext without personal data', () => {
+    expect(json([tls], { lat: 39.99046, lng: 116.48148 })).toEqual([]);
+    expect(json([tls], { battery: 80 }, { flow: { tls: 'none' } })).toEqual([]);
+  });
+
+  it('flags TLS 1.0/1.1 and RSA key exchange from tlsInfo', () => {
+    const flow = { tls: 'intercepted', tlsInfo: { serverVersion: 'TLSv1.1', cipher: '0x002f' } } as Partial<FlowInfo>;
+    const f = json([tls], { x: 1 }, { flow });
+    expect(f.map((x) => [x.subtype, x.evidence.value])).toEqual([
+      ['weak-tls-version', 'TLSv1.1'],
+      ['no-forward-secrecy', '0x002f'],
+    ]);
+    const good = { tls: 'intercepted', tlsInfo: { serverVersion: 'TLSv1.3', cipher: '0x1301' } } as Partial<FlowInfo>;
+    expect(json([tls], { x: 1 }, { flow: good })).toEqual([]);
+  });
+});
