@@ -9,10 +9,8 @@ import { contacts } from './contacts.ts';
 import { identifiers } from './identifiers.ts';
 import { location } from './location.ts';
 import { opaqueUpload } from './opaque-upload.ts';
-import { transportSecurity } from './tls.ts';
+import { tls } from './tls.ts';
 import { voice } from './voice.ts';
 
-/** The analyzers that find personal data; `tls` re-runs them, muted, on plaintext flows. */
-const personal: readonly Analyzer[] = [voice, location, contacts, identifiers, childProfile];
-
-export const analyzers: readonly Analyzer[] = [...personal, transportSecurity(personal), opaqueUpload];
+/** `tls` watches the findings of the others on its flows, so it comes after them. */
+export const analyzers: readonly Analyzer[] = [voice, location, contacts, identifiers, childProfile, tls, opaqueUpload];

@@ -12,7 +12,7 @@ import { identifiers } from '../analyzers/identifiers.ts';
 import { analyzers } from '../analyzers/index.ts';
 import { location } from '../analyzers/location.ts';
 import { opaqueUpload } from '../analyzers/opaque-upload.ts';
-import { transportSecurity } from '../analyzers/tls.ts';
+import { tls } from '../analyzers/tls.ts';
 import type { Analyzer } from '../src/model/analyzer.ts';
 import type { FlowEvent } from '../src/model/events.ts';
 import type { PipelineOutput } from '../src/pipeline/output.ts';
@@ -33,10 +33,9 @@ const counter: Analyzer = {
   open: () => ({ token: () => undefined, end() {} }),
 };
 
-const personal = [location, contacts, identifiers, childProfile];
 const SETS: Record<string, readonly Analyzer[]> = {
   tokenizer: [counter],
-  mine: [...personal, transportSecurity(personal), opaqueUpload],
+  mine: [location, contacts, identifiers, childProfile, tls, opaqueUpload],
   all: analyzers,
 };
 

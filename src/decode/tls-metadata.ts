@@ -9,7 +9,7 @@
  * server's encrypted flight: the client Finished is larger, so that record can only be an alert ending the
  * handshake, shown as an alert named `encrypted`.
  */
-import type { TlsAlert, TlsInfo } from '../model/events.ts';
+import type { TlsAlert, TlsInfo } from '../model/tls.ts';
 import type { ViolationSink } from '../model/violation.ts';
 import { hex4, ja3String, ja4, md5Hex, parseClientHello, parseServerHello, versionName } from './tls-hello.ts';
 import { TlsRecordReader, type TlsSide } from './tls-records.ts';

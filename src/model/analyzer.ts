@@ -2,7 +2,7 @@
  * The analyzer interface (Zeek file analyzers): a cheap head filter, then per-message state fed decoded
  * media chunks and tokens, closed by `end()`. Streams spread over many messages use the per-flow form.
  */
-import type { Category, FindingDetail } from './finding.ts';
+import type { Category, Finding, FindingDetail } from './finding.ts';
 import type { FlowInfo, Micros } from './flow.ts';
 import type { MediaInfo } from './media.ts';
 import type { MessageHead } from './message.ts';
@@ -71,6 +71,8 @@ export interface AnalyzerState {
 export interface FlowAnalyzerState {
   /** State for one more message of this flow, or undefined to skip it. */
   message(head: MessageHead, ctx: AnalyzerContext): AnalyzerState | undefined;
+  /** Every finding other analyzers report on this flow, new or updated (the tls analyzer watches them). */
+  finding?(f: Finding): void;
   close(): void;
 }
 

@@ -2,6 +2,7 @@
  * Flow values shared by every source (live proxy, pcap/pcapng replay, HAR import) and the core.
  * Types and tiny constructors only, no logic. The values are pinned by docs/ARCHITECTURE.md § Contracts.
  */
+import type { TlsInfo } from './tls.ts';
 
 /** Microseconds since the Unix epoch: capture time on replay, wall clock live. */
 export type Micros = number;
@@ -61,6 +62,8 @@ export interface FlowInfo {
   source: FlowSource;
   /** The capture (sha256) a replayed flow came from. */
   captureId?: string;
+  /** TLS handshake metadata, once a source has read it (flow.update). */
+  tlsInfo?: TlsInfo;
 }
 
 /** Byte counts a source reports at `flow.close`. Bytes are application payload (after TLS, before framing removal). */

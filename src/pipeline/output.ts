@@ -2,7 +2,6 @@
  * What leaves the pipeline (mitmproxy's commands): records for the store, findings, violations and evidence.
  * A sink implements `PipelineOutput`; the store writer, the CLI summary and tests are sinks.
  */
-import type { TlsInfo } from '../model/events.ts';
 import type { Destination, Finding } from '../model/finding.ts';
 import type { FlowError, FlowId, FlowInfo, Micros, MsgId } from '../model/flow.ts';
 import type { Direction, MessageProtocol } from '../model/message.ts';
@@ -19,8 +18,6 @@ export interface FlowRecord extends FlowInfo {
   error?: FlowError;
   /** Where the flow goes: host or IP, eTLD+1, operator, first or third party for this device. */
   destination: Destination;
-  /** TLS handshake metadata (SNI, ALPN, JA3/JA4, versions, cipher, certificate names, alerts), when seen. */
-  tlsInfo?: TlsInfo;
 }
 
 /** One message, emitted at `message.end` (or at flow close for a message never ended). */

@@ -13,7 +13,7 @@ import type {
   ReportInput,
 } from '../model/analyzer.ts';
 import type { FlowEvent, FlowUpdate } from '../model/events.ts';
-import type { Destination } from '../model/finding.ts';
+import type { Destination, Finding } from '../model/finding.ts';
 import type { FlowError, FlowId, FlowInfo, FlowStats, Micros, MsgId } from '../model/flow.ts';
 import { header, type MessageHead } from '../model/message.ts';
 import type { ViolationInput } from '../model/violation.ts';
@@ -155,8 +155,9 @@ export class Pipeline {
     if (update.transport) fs.info.transport = update.transport;
     if (update.tls) fs.info.tls = update.tls;
     if (update.server) fs.info.server = { ...fs.info.server, ...update.server };
-    Object.assign(fs.record, { transport: fs.info.transport, tls: fs.info.tls, server: fs.info.server });
-    if (update.tlsInfo) fs.record.tlsInfo = update.tlsInfo;
+    const { transport, tls, server, tlsInfo } = fs.info;
+    Object.assign(fs.record, { transport, tls, server, ...(tlsInfo ? { tlsInfo } : {}) });
+    if (update.tlsInfo) fs.info.tlsInfo = update.tlsInfo;
     fs.record.destination = this.#destination(fs.info);
     fs.record.lastTs = this.#now;
     this.#out.flow({ ...fs.record });
@@ -252,10 +253,25 @@ export class Pipeline {
       destination: () => fs.record.destination as Destination,
       now: () => this.#now,
       evidenceTruncated: (evId) => fs.evidence.get(evId)?.truncated ?? false,
-      emit: (f) => this.#out.finding(f),
+      emit: (f) => {
+        this.#out.finding(f);
+        this.#tellFlowStates(fs, f);
+      },
     });
     if (!handle.final) fs.openFindings.push(handle);
     return handle;
+  }
+
+  /** Per-flow analyzer states that watch findings (the tls analyzer) see every other analyzer's findings. */
+  #tellFlowStates(fs: FlowState, f: Finding): void {
+    for (const [name, st] of fs.flowStates) {
+      if (!st?.finding || name === f.category) continue;
+      try {
+        st.finding(f);
+      } catch (err) {
+        this.#analyzerError(fs, f.msgId, name, err);
+      }
+    }
   }
 
   #openEvidence(fs: FlowState, msgId: MsgId | undefined, mime: string): CappedEvidence {

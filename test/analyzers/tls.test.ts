@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { contacts } from '../../analyzers/contacts.ts';
 import { location } from '../../analyzers/location.ts';
-import { transportSecurity } from '../../analyzers/tls.ts';
+import { tls } from '../../analyzers/tls.ts';
 import type { FlowInfo } from '../../src/model/flow.ts';
 import { FlowScript, play } from '../helpers/playbook.ts';
 import { json } from './run.ts';
-
-const tls = transportSecurity([location, contacts]);
 
 describe('tls', () => {
   it('reports personal data in plaintext once per flow, listing what was seen', () => {
@@ -15,8 +13,8 @@ describe('tls', () => {
     s.message({ msgId: 0, headers: ct }, JSON.stringify({ lat: 39.99046, lng: 116.48148 }));
     s.message({ msgId: 1, headers: ct }, JSON.stringify({ phone: '13812345678' }));
     s.message({ msgId: 2, headers: ct }, JSON.stringify({ lat: 31.23041, lng: 121.47374 }));
-    const out = play([tls], s.close().events);
-    const f = [...out.findingsById.values()];
+    const out = play([location, contacts, tls], s.close().events);
+    const f = [...out.findingsById.values()].filter((x) => x.category === 'tls');
     expect(f).toHaveLength(1);
     expect(f[0]).toMatchObject({
       category: 'tls',
@@ -28,7 +26,7 @@ describe('tls', () => {
   });
 
   it('is silent on encrypted flows and on plaintext without personal data', () => {
-    expect(json([tls], { lat: 39.99046, lng: 116.48148 })).toEqual([]);
+    expect(json([location, tls], { lat: 39.99046, lng: 116.48148 }).filter((x) => x.category === 'tls')).toEqual([]);
     expect(json([tls], { battery: 80 }, { flow: { tls: 'none' } })).toEqual([]);
   });
 

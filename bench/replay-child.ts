@@ -1,0 +1,124 @@
+/**
+ * One replay for bench/replay.bench.ts, in its own process so that its peak RSS is the replay's own:
+ * `node --import tsx bench/replay-child.ts FILE store|pipeline`. Wired as src/cli/commands/replay.ts wires it
+ * (replayFile + Pipeline with the registry's analyzers, default config limits and destinations), plus the bench
+ * analyzers so every decoder runs; `store` writes into a fresh SQLite file through openStore().writer(),
+ * `pipeline` into an output that drops everything. Prints one JSON object on stdout; not a bench by itself.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyzers as registry } from '../analyzers/index.ts';
+import { replayFile } from '../src/capture/replay-file.ts';
+import { configLimits, defaultConfig, isThirdParty } from '../src/config.ts';
+import { destinationResolver } from '../src/pipeline/destination.ts';
+import type { PipelineOutput } from '../src/pipeline/output.ts';
+import { Pipeline } from '../src/pipeline/pipeline.ts';
+import { openStore } from '../src/store/db.ts';
+import { benchAnalyzers } from './analyzers.ts';
+
+/** What the child reports. */
+export interface ChildResult {
+  mode: 'store' | 'pipeline';
+  bytes: number;
+  packets: number;
+  /** Whole replayFile call (sha256 pass + replay) plus the final flush and close. */
+  seconds: number;
+  hashSeconds: number;
+  findings: number;
+  flows: number;
+  messages: number;
+  violations: number;
+  tokens: number;
+  registryAnalyzers: number;
+  /** RSS once everything is loaded, before the replay starts, and the process's peak. */
+  startRssMiB: number;
+  maxRssMiB: number;
+}
+
+const [file, mode = 'store'] = process.argv.slice(2);
+if (!file || (mode !== 'store' && mode !== 'pipeline')) {
+  process.stderr.write('usage: replay-child.ts FILE store|pipeline\n');
+  process.exit(2);
+}
+
+let findings = 0;
+let messages = 0;
+let violations = 0;
+const flows = new Set<string>();
+const counting: PipelineOutput = {
+  flow: (r) => void flows.add(r.id),
+  message: () => void messages++,
+  finding: () => void findings++,
+  violation: () => void violations++,
+  evidence() {},
+};
+const dir = mkdtempSync(join(tmpdir(), 'toyscope-bench-replay-'));
+const store = mode === 'store' ? openStore(join(dir, 'toyscope.db')) : undefined;
+const writer = store?.writer();
+/** Counts, then hands the record to the store writer when there is one. */
+function tee(w: PipelineOutput): PipelineOutput {
+  return {
+    flow(r) {
+      counting.flow(r);
+      w.flow(r);
+    },
+    message(r) {
+      counting.message(r);
+      w.message(r);
+    },
+    finding(f) {
+      counting.finding(f);
+      w.finding(f);
+    },
+    violation(v) {
+      counting.violation(v);
+      w.violation(v);
+    },
+    evidence: (e) => w.evidence(e),
+  };
+}
+const output = writer ? tee(writer) : counting;
+const config = defaultConfig;
+const bench = benchAnalyzers();
+const pipeline = new Pipeline({
+  analyzers: [...registry, ...bench.analyzers],
+  output,
+  limits: configLimits(config),
+  destination: destinationResolver((deviceId, host) => isThirdParty(config, deviceId, host)),
+});
+
+const startRssMiB = process.memoryUsage.rss() / 2 ** 20;
+const t0 = process.hrtime.bigint();
+let hashEnd = t0;
+const result = await replayFile(file, {
+  pipeline,
+  violation: (v) => output.violation(v),
+  onProgress: (p) => {
+    if (p.phase === 'hash') hashEnd = process.hrtime.bigint();
+  },
+});
+if (writer) {
+  writer.capture(result.capture);
+  writer.flush();
+}
+store?.close();
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+rmSync(dir, { recursive: true, force: true });
+
+const out: ChildResult = {
+  mode,
+  bytes: result.capture.bytes,
+  packets: result.packets,
+  seconds,
+  hashSeconds: Number(hashEnd - t0) / 1e9,
+  findings,
+  flows: flows.size,
+  messages,
+  violations,
+  tokens: bench.consumed.tokens,
+  registryAnalyzers: registry.length,
+  startRssMiB,
+  maxRssMiB: process.resourceUsage().maxRSS / 1024,
+};
+process.stdout.write(`${JSON.stringify(out)}\n`);
