@@ -1,6 +1,6 @@
 /**
  * One replay for bench/replay.bench.ts, in its own process so that its peak RSS is the replay's own:
- * `node --import tsx bench/replay-child.ts FILE store|pipeline`. Wired as src/cli/commands/replay.ts wires it
+ * `node --import tsx bench/replay-child.ts FILE store|pipeline`. Wired as src/cli/commands/replay.ts wires it (src/analysis.ts)
  * (replayFile + Pipeline with the registry's analyzers, default config limits and destinations), plus the bench
  * analyzers so every decoder runs; `store` writes into a fresh SQLite file through openStore().writer(),
  * `pipeline` into an output that drops everything. Prints one JSON object on stdout; not a bench by itself.
@@ -8,12 +8,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzers as registry } from '../analyzers/index.ts';
+import { analyzers } from '../analyzers/index.ts';
+import { analysisPipeline } from '../src/analysis.ts';
 import { replayFile } from '../src/capture/replay-file.ts';
-import { configLimits, defaultConfig, isThirdParty } from '../src/config.ts';
-import { destinationResolver } from '../src/pipeline/destination.ts';
+import { defaultConfig } from '../src/config.ts';
 import type { PipelineOutput } from '../src/pipeline/output.ts';
-import { Pipeline } from '../src/pipeline/pipeline.ts';
 import { openStore } from '../src/store/db.ts';
 import { benchAnalyzers } from './analyzers.ts';
 
@@ -81,12 +80,7 @@ function tee(w: PipelineOutput): PipelineOutput {
 const output = writer ? tee(writer) : counting;
 const config = defaultConfig;
 const bench = benchAnalyzers();
-const pipeline = new Pipeline({
-  analyzers: [...registry, ...bench.analyzers],
-  output,
-  limits: configLimits(config),
-  destination: destinationResolver((deviceId, host) => isThirdParty(config, deviceId, host)),
-});
+const pipeline = analysisPipeline(config, output, bench.analyzers);
 
 const startRssMiB = process.memoryUsage.rss() / 2 ** 20;
 const t0 = process.hrtime.bigint();
@@ -117,7 +111,7 @@ const out: ChildResult = {
   messages,
   violations,
   tokens: bench.consumed.tokens,
-  registryAnalyzers: registry.length,
+  registryAnalyzers: analyzers.length,
   startRssMiB,
   maxRssMiB: process.resourceUsage().maxRSS / 1024,
 };

@@ -1,10 +1,10 @@
 /**
  * Where a flow goes, as findings report it: host (or IP), registrable domain (eTLD+1 from the public-suffix
- * list, via tldts), operator (from the destinations catalogue, analyzers/data/services.yaml), first or third
- * party (the caller's per-device test, from config `firstParty`). Unknown hosts keep their eTLD+1, no operator.
+ * list, via tldts), operator (the caller's lookup: the destinations catalogue, analyzers/data/services.yaml), first
+ * or third party (the caller's per-device test, from config `firstParty`). Unknown hosts keep their eTLD+1, no
+ * operator. The core knows neither the catalogue nor the configuration: src/analysis.ts wires them in.
  */
 import { getDomain } from 'tldts';
-import { operatorOf as catalogueOperator } from '../../analyzers/lib/services.ts';
 import type { Destination } from '../model/finding.ts';
 import type { FlowInfo } from '../model/flow.ts';
 
@@ -24,11 +24,11 @@ export function etld1Of(host: string): string {
 
 /**
  * A resolver from a third-party test `isThirdParty(deviceId, host)` (without one nothing is called third party)
- * and an operator lookup (default: the shipped catalogue).
+ * and an operator lookup (without one no operator is named).
  */
 export function destinationResolver(
   isThirdParty?: (deviceId: string, host: string) => boolean,
-  operatorOf: (host: string) => string | undefined = catalogueOperator,
+  operatorOf: (host: string) => string | undefined = () => undefined,
 ): DestinationResolver {
   return (flow) => {
     const host = flow.server.host ?? flow.server.ip;

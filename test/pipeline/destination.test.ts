@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { operatorOf } from '../../analyzers/lib/services.ts';
 import { destinationResolver, etld1Of } from '../../src/pipeline/destination.ts';
 import { testFlow } from '../helpers/playbook.ts';
 
@@ -13,7 +14,7 @@ describe('destination', () => {
   });
 
   it('names the operator from the catalogue and leaves unknown hosts without one', () => {
-    const resolve = destinationResolver((_d, host) => !host.endsWith('xiaoyu-toys.com'));
+    const resolve = destinationResolver((_d, host) => !host.endsWith('xiaoyu-toys.com'), operatorOf);
     const nls = resolve(
       testFlow({ server: { ip: '127.0.0.1', port: 443, host: 'nls-gateway.cn-shanghai.aliyuncs.com' } }),
     );

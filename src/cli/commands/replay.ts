@@ -4,14 +4,12 @@
  * A capture already in the database (same sha256) is not analyzed or stored twice unless --force.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { analyzers } from '../../../analyzers/index.ts';
+import { analysisPipeline } from '../../analysis.ts';
 import { replayFile } from '../../capture/replay-file.ts';
-import { configLimits, deviceName, isThirdParty } from '../../config.ts';
+import { deviceName } from '../../config.ts';
 import type { Finding } from '../../model/finding.ts';
 import { displayLabel } from '../../model/flow.ts';
-import { destinationResolver } from '../../pipeline/destination.ts';
 import type { FlowRecord } from '../../pipeline/output.ts';
-import { Pipeline } from '../../pipeline/pipeline.ts';
 import { loadPolicy, type PolicyViolation } from '../../policy.ts';
 import { buildJsonDocument, skippedOf } from '../../report/json.ts';
 import { buildJunit } from '../../report/junit.ts';
@@ -131,12 +129,7 @@ function checkCaptureFile(file: string): void {
 async function replayAll(files: string[], store: Store, g: Globals, force: boolean): Promise<CaptureRecord[]> {
   const config = g.config();
   const writer = store.writer();
-  const pipeline = new Pipeline({
-    analyzers,
-    output: writer,
-    limits: configLimits(config),
-    destination: destinationResolver((deviceId, host) => isThirdParty(config, deviceId, host)),
-  });
+  const pipeline = analysisPipeline(config, writer);
   const bar = new ProgressBar();
   const out: CaptureRecord[] = [];
   try {

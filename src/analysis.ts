@@ -1,0 +1,21 @@
+/**
+ * The analysis pipeline as every surface runs it (replay now, the live proxy later): the registered analyzers,
+ * limits from the configuration, destinations named from the catalogue (operators) and the configuration (first
+ * or third party). The one place where the sans-io core meets the configuration and the analyzer registry.
+ */
+import { analyzers } from '../analyzers/index.ts';
+import { operatorOf } from '../analyzers/lib/services.ts';
+import { type Config, configLimits, isThirdParty } from './config.ts';
+import type { Analyzer } from './model/analyzer.ts';
+import { destinationResolver } from './pipeline/destination.ts';
+import type { PipelineOutput } from './pipeline/output.ts';
+import { Pipeline } from './pipeline/pipeline.ts';
+
+export function analysisPipeline(config: Config, output: PipelineOutput, extra: readonly Analyzer[] = []): Pipeline {
+  return new Pipeline({
+    analyzers: [...analyzers, ...extra],
+    output,
+    limits: configLimits(config),
+    destination: destinationResolver((deviceId, host) => isThirdParty(config, deviceId, host), operatorOf),
+  });
+}
