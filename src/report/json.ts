@@ -3,9 +3,10 @@
  * violations and skipped capture parts, with excerpts redacted and no `evidence.value` unless `reveal`.
  * It builds a plain object with a fixed key order; it does not read the store or print.
  */
-import type { TlsInfo } from '../model/tls.ts';
+
 import type { Finding } from '../model/finding.ts';
 import type { DeviceEndpoint, TlsState, Transport } from '../model/flow.ts';
+import type { TlsInfo } from '../model/tls.ts';
 import type { FlowRecord } from '../pipeline/output.ts';
 import type { PolicyViolation } from '../policy.ts';
 import type { CaptureRecord, DeviceRecord } from '../store/types.ts';
