@@ -183,10 +183,16 @@ function summary(s: SummaryInput): string {
     '',
     `Flows: ${s.flows.length}${labels.length ? `  (${labels.map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
   );
-  const dests = new Map<string, { flows: number; up: number; down: number; thirdParty: boolean }>();
+  const dests = new Map<string, { flows: number; up: number; down: number; thirdParty: boolean; operator: string }>();
   for (const f of s.flows) {
     const key = f.destination.host;
-    const d = dests.get(key) ?? { flows: 0, up: 0, down: 0, thirdParty: f.destination.thirdParty };
+    const d = dests.get(key) ?? {
+      flows: 0,
+      up: 0,
+      down: 0,
+      thirdParty: f.destination.thirdParty,
+      operator: f.destination.operator ?? '',
+    };
     d.flows++;
     d.up += f.bytesUp;
     d.down += f.bytesDown;
@@ -195,8 +201,15 @@ function summary(s: SummaryInput): string {
   if (dests.size > 0) {
     const rows = [...dests]
       .sort((a, b) => b[1].up - a[1].up)
-      .map(([host, d]) => [cell(host, 48), String(d.flows), kib(d.up), kib(d.down), d.thirdParty ? 'third party' : '']);
-    lines.push('', 'Destinations:', indent(table(['HOST', 'FLOWS', 'UP KiB', 'DOWN KiB', ''], rows)));
+      .map(([host, d]) => [
+        cell(host, 48),
+        cell(d.operator, 32),
+        String(d.flows),
+        kib(d.up),
+        kib(d.down),
+        d.thirdParty ? 'third party' : '',
+      ]);
+    lines.push('', 'Destinations:', indent(table(['HOST', 'OPERATOR', 'FLOWS', 'UP KiB', 'DOWN KiB', ''], rows)));
   }
   if (s.findings.length === 0) lines.push('', 'Findings: none');
   else {
