@@ -125,6 +125,7 @@ Global options (before or after the command):
   -V, --version    print the version
 
 Examples:
+  toyscope replay toy.pcapng --policy policy.yaml --junit privacy.xml
   toyscope findings --device teddy
   toyscope policy check --policy examples/policy.yaml --junit policy.xml
   toyscope purge --older-than 30d
