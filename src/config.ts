@@ -245,7 +245,11 @@ function firstPartyGlobs(config: Config, deviceId: string): string[] {
   return globs;
 }
 
-/** The limits a run uses: defaults, then `limits`, with the evidence cap from `evidence.maxBytes`. */
+/**
+ * The limits a run uses: defaults, then `limits`, with the evidence cap from `evidence.maxBytes` (0 when
+ * `evidence.keep` is false: findings still say what was seen, but no clip or photo is stored).
+ */
 export function configLimits(config: Config): Limits {
-  return resolveLimits({ ...config.limits, MAX_EVIDENCE_BYTES: config.evidence.maxBytes });
+  const cap = config.evidence.keep ? config.evidence.maxBytes : 0;
+  return resolveLimits({ ...config.limits, MAX_EVIDENCE_BYTES: cap });
 }

@@ -54,7 +54,7 @@ describe('loadConfig', () => {
     expect(c.evidence).toEqual({ maxBytes: 1048576, keep: false });
     expect(c.retention.days).toBe(30);
     expect(configLimits(c).MAX_JSON_DEPTH).toBe(32);
-    expect(configLimits(c).MAX_EVIDENCE_BYTES).toBe(1048576);
+    expect(configLimits(c).MAX_EVIDENCE_BYTES).toBe(0); // keep: false stores no evidence
     expect(configLimits(c).SNIFF_BYTES).toBe(DEFAULT_LIMITS.SNIFF_BYTES);
   });
 
@@ -137,5 +137,13 @@ describe('examples/toyscope.yaml', () => {
     const c = loadConfig(join(import.meta.dirname, '../examples/toyscope.yaml'));
     expect(c.devices.map((d) => d.name)).toEqual(['teddy', 'robot']);
     expect(c.policy).toBe(join(import.meta.dirname, '../examples/policy.yaml'));
+  });
+});
+
+describe('configLimits', () => {
+  it('takes the evidence cap from evidence.maxBytes, and stores no evidence when evidence.keep is false', async () => {
+    const { configLimits, parseConfig } = await import('../src/config.ts');
+    expect(configLimits(parseConfig('evidence: {maxBytes: 1000}\n', 't.yaml')).MAX_EVIDENCE_BYTES).toBe(1000);
+    expect(configLimits(parseConfig('evidence: {keep: false}\n', 't.yaml')).MAX_EVIDENCE_BYTES).toBe(0);
   });
 });

@@ -13,6 +13,7 @@ import type { FlowRecord } from '../../pipeline/output.ts';
 import { loadPolicy, type PolicyViolation } from '../../policy.ts';
 import { buildJsonDocument, skippedOf } from '../../report/json.ts';
 import { buildJunit } from '../../report/junit.ts';
+import { applyRetention } from '../../store/retention.ts';
 import type { CaptureRecord, Store } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, InputError, UsageError } from '../errors.ts';
@@ -27,6 +28,8 @@ Replays recorded traffic (pcap or pcapng, e.g. from 'tcpdump -i wlan0 -w toy.pca
 analyzers, stores flows and findings in the database, and prints what each device sent where.
 Damaged or truncated captures are analyzed as far as they go; what could not be read is
 counted under "skipped". A capture already in the database is not analyzed twice (--force).
+With 'retention: {days: N}' in toyscope.yaml, captured personal data older than N days is
+purged first.
 
 Options:
   --policy FILE  check the findings of these captures against a policy (docs/policy.md): exit 1 on violations
@@ -80,6 +83,15 @@ export const replay: Command = {
 
     const store = await g.openStore(g.dbFile);
     try {
+      const days = config.retention.days;
+      if (days !== undefined) {
+        const gone = applyRetention(store, days);
+        if (gone.evidence + gone.findings > 0) {
+          g.io.err(
+            `retention (${days} days): purged ${gone.evidence} evidence blobs and ${gone.findings} findings' values\n`,
+          );
+        }
+      }
       const captures = await replayAll(p.positionals, store, g, flag(p, 'force'));
       const ids = new Set(captures.map((c) => c.id));
       const flows = captures.flatMap((c) => store.listFlows({ captureId: c.id, limit: 1_000_000 }));
