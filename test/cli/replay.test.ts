@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/db.ts';
+import { evidenceChunk, finding, flowRecord } from '../helpers/records.ts';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../bin/toyscope.js');
@@ -76,5 +78,25 @@ describe('toyscope replay', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/passed/);
     expect(readFileSync(junit, 'utf8')).toMatch(/<testcase[^>]*voice-1p/);
+  });
+});
+
+describe('toyscope replay with a retention setting', () => {
+  it('purges captured personal data older than the retention before importing', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-retention-'));
+    const store = openStore(join(dataDir, 'toyscope.db'));
+    const w = store.writer();
+    w.flow(flowRecord()); // recorded in 2023 (T0)
+    w.finding(finding());
+    w.evidence(evidenceChunk());
+    store.close();
+    writeFileSync(join(dataDir, 'toyscope.yaml'), 'retention: {days: 30}\n');
+    const r = await toyscope('--data-dir', dataDir, 'replay', join(FIXTURES, 'vlan/capture.pcap'));
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/retention \(30 days\): purged 1 evidence blobs and 1 findings' values/);
+    const doc = JSON.parse((await toyscope('--data-dir', dataDir, 'findings', '--json', '--reveal')).out);
+    const old = doc.findings.find((f: { id: string }) => f.id === finding().id);
+    expect(old.evidence.value).toBeUndefined();
+    expect(doc.findings.some((f: { evidence: { value?: string } }) => f.evidence.value !== undefined)).toBe(true);
   });
 });
