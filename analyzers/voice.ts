@@ -136,8 +136,8 @@ interface Clip {
 
 /** Reads the session's own description of its audio from JSON/form tokens. */
 function describe(desc: SessionDescription, t: Token): void {
-  const key = t.key.toLowerCase();
   if (t.offset > 0) return;
+  const key = t.key.toLowerCase();
   if (key === 'format' || key === 'codec' || key === 'encoding' || key === 'aue') {
     const v = t.value.toLowerCase();
     const rate = /rate=(\d+)/.exec(v);
@@ -340,6 +340,7 @@ class PcmClip implements Clip {
     this.#judgedAt = this.#stats.frames;
     if (classifyPcm(this.#stats.summary()) !== 'speech') return;
     this.#speech = true;
+    this.#stats.narrow(); // judged for good: only the sample-rate guess (r1) still reads the signal
     this.#evidence = this.wav ? this.ctx.openEvidence('audio/wav') : wavWriterFor(this.ctx, this.#rate().rate);
     for (const c of this.#pre ?? []) this.#evidence.write(c);
     this.#pre = undefined;

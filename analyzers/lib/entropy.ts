@@ -1,6 +1,8 @@
 /** Byte-value histogram and Shannon entropy (bits per byte) over a bounded sample of a body. */
 export class ByteEntropy {
-  readonly #counts = new Uint32Array(256);
+  /** Four histograms, one per byte position mod 4, summed in `bits()`: consecutive equal bytes (PCM high bytes,
+   * padding) then update different counters, so the increments do not wait on each other. */
+  readonly #counts = new Uint32Array(4 * 256);
   #n = 0;
   readonly #max: number;
 
@@ -10,13 +12,18 @@ export class ByteEntropy {
   }
 
   add(chunk: Uint8Array): void {
-    const take = Math.min(chunk.length, this.#max - this.#n);
+    const take = Math.max(0, Math.min(chunk.length, this.#max - this.#n));
     const c = this.#counts;
-    for (let i = 0; i < take; i++) {
-      const b = chunk[i] as number;
-      c[b] = (c[b] as number) + 1;
+    const quads = take & ~3;
+    let i = 0;
+    for (; i < quads; i += 4) {
+      c[chunk[i]!]!++;
+      c[256 + chunk[i + 1]!]!++;
+      c[512 + chunk[i + 2]!]!++;
+      c[768 + chunk[i + 3]!]!++;
     }
-    this.#n += Math.max(0, take);
+    for (; i < take; i++) c[chunk[i]!]!++;
+    this.#n += take;
   }
 
   get sampled(): number {
@@ -27,7 +34,9 @@ export class ByteEntropy {
   bits(): number {
     if (this.#n === 0) return 0;
     let h = 0;
-    for (const k of this.#counts) {
+    const c = this.#counts;
+    for (let b = 0; b < 256; b++) {
+      const k = c[b]! + c[256 + b]! + c[512 + b]! + c[768 + b]!;
       if (k === 0) continue;
       const p = k / this.#n;
       h -= p * Math.log2(p);

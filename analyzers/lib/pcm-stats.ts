@@ -3,17 +3,28 @@
  * buffered): whole-signal moments (lag-1/lag-2 correlation, DC offset, kurtosis) and per-frame energy,
  * zero-crossing rate and order-2 linear-prediction error. `classifyPcm` turns them into speech / tone /
  * music / noise / silence / not-pcm. It looks only at the samples: never at a URL, Content-Type or format field.
- * It does not decode compressed audio, and tells 8 kHz from 16 kHz only roughly (spectral tilt).
+ * It does not decode compressed audio, and tells 8 kHz from 16 kHz only roughly (spectral tilt). Once a clip is
+ * judged, `narrow()` keeps only what the sample-rate guess reads (r1), on a much cheaper loop.
  */
 
 /** Samples per analysis frame (16 ms at 16 kHz, 32 ms at 8 kHz). */
 export const FRAME_SAMPLES = 256;
 /** Frames analysed per part; past this the bytes are only counted (30 s at 16 kHz). */
 export const MAX_PCM_FRAMES = 1875;
+/** Samples analysed per part (MAX_PCM_FRAMES whole frames). */
+const MAX_SAMPLES = MAX_PCM_FRAMES * FRAME_SAMPLES;
 /** Frames after which a loud signal with no sample-to-sample correlation is given up on. */
 const REJECT_FRAMES = 32;
 /** A frame is active (not silence) above this RMS (about -50 dBFS). */
 const ACTIVE_RMS = 100;
+
+/** Samples assembled at a time when a chunk's bytes are not 2-aligned. */
+const SCRATCH_SAMPLES = 4096;
+/** Int16Array reads in host byte order: the in-place fast path needs a little-endian host. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Samples assembled from unaligned bytes: one buffer for every instance (each push uses it synchronously). */
+const scratch = new Int16Array(SCRATCH_SAMPLES);
+const scratchBytes = Buffer.from(scratch.buffer);
 
 /** What `PcmStats.summary` measured. */
 export interface PcmSummary {
@@ -46,6 +57,8 @@ export class PcmStats {
   #odd = -1; // a low byte waiting for its high byte across chunks
   #prev1 = 0;
   #prev2 = 0;
+  // Whole-signal sums. Every sum but #sum4 is of integers below 2^53 (at most MAX_PCM_FRAMES * 256 samples of
+  // at most 2^30), so exact in any order: they are kept per frame and added in at the frame's end.
   #n = 0;
   #sum = 0;
   #sum2 = 0;
@@ -53,6 +66,7 @@ export class PcmStats {
   #lag1 = 0;
   // the frame being filled
   #fi = 0;
+  #fs = 0;
   #f0 = 0;
   #f1 = 0;
   #f2 = 0;
@@ -61,6 +75,8 @@ export class PcmStats {
   readonly #zcr: number[] = [];
   readonly #lpcErr: number[] = [];
   #rejected = false;
+  /** Set by `narrow()`: the summary as of then; only bytes and r1 keep running. */
+  #frozen: PcmSummary | undefined;
 
   get bytes(): number {
     return this.#bytes;
@@ -73,39 +89,132 @@ export class PcmStats {
 
   push(chunk: Uint8Array): void {
     this.#bytes += chunk.length;
-    if (this.#level.length >= MAX_PCM_FRAMES || this.#rejected || chunk.length === 0) return;
     let i = 0;
-    if (this.#odd >= 0) {
-      this.#sample((((chunk[0]! << 8) | this.#odd) << 16) >> 16);
+    if (this.#odd >= 0 && chunk.length > 0 && this.#open()) {
+      scratch[0] = (((chunk[0]! << 8) | this.#odd) << 16) >> 16;
       this.#odd = -1;
+      this.#samples(scratch, 1);
       i = 1;
     }
-    const end = chunk.length - 1;
-    for (; i < end; i += 2) {
-      this.#sample((((chunk[i + 1]! << 8) | chunk[i]!) << 16) >> 16);
-      if (this.#fi === 0 && (this.#level.length >= MAX_PCM_FRAMES || this.#rejected)) return;
+    while (chunk.length - i >= 2 && this.#open()) {
+      const at = chunk.byteOffset + i;
+      if (LITTLE_ENDIAN && (at & 1) === 0) {
+        // Fast path: the samples read in place through an Int16Array view.
+        const n = (chunk.length - i) >> 1;
+        this.#samples(new Int16Array(chunk.buffer, at, n), n);
+        i += 2 * n;
+      } else {
+        // Odd offset (or a big-endian host): copy into the aligned scratch buffer first.
+        const n = Math.min((chunk.length - i) >> 1, SCRATCH_SAMPLES);
+        const bytes = scratchBytes.subarray(0, 2 * n);
+        bytes.set(chunk.subarray(i, i + 2 * n));
+        if (!LITTLE_ENDIAN) bytes.swap16();
+        this.#samples(scratch, n);
+        i += 2 * n;
+      }
     }
-    if (i === end) this.#odd = chunk[end]!;
+    if (i === chunk.length - 1 && this.#open()) this.#odd = chunk[i]!;
   }
 
-  #sample(x: number): void {
-    const p1 = this.#prev1;
-    this.#n++;
-    this.#sum += x;
-    const x2 = x * x;
-    this.#sum2 += x2;
-    this.#sum4 += x2 * x2;
-    this.#lag1 += x * p1;
-    this.#f0 += x2;
-    this.#f1 += x * p1;
-    this.#f2 += x * this.#prev2;
-    if ((x ^ p1) < 0) this.#zc++;
-    this.#prev2 = p1;
-    this.#prev1 = x;
-    if (++this.#fi === FRAME_SAMPLES) this.#endFrame();
+  /**
+   * From now on keep only `bytes` and `r1` running (a clip already judged, whose sample-rate guess still reads
+   * r1): `summary()` reports every other field as of this call. r1 stays exactly what full analysis gives.
+   */
+  narrow(): void {
+    this.#frozen ??= this.summary();
+  }
+
+  /** Still analysing (not past MAX_PCM_FRAMES, not rejected). */
+  #open(): boolean {
+    return this.#n < MAX_SAMPLES && !this.#rejected;
+  }
+
+  /** The narrowed loop: the two sums of r1 only, up to the same MAX_SAMPLES as the full analysis. */
+  #correlate(s: Int16Array, count: number): void {
+    const end = Math.min(count, MAX_SAMPLES - this.#n);
+    let p1 = this.#prev1;
+    // Two samples a step into separate sums, so the additions do not wait on each other (exact integers: the
+    // order does not change the result).
+    let sum2a = 0;
+    let sum2b = 0;
+    let lag1a = 0;
+    let lag1b = 0;
+    let k = 0;
+    for (; k + 1 < end; k += 2) {
+      const x = s[k]!;
+      const y = s[k + 1]!;
+      sum2a += x * x;
+      sum2b += y * y;
+      lag1a += x * p1;
+      lag1b += y * x;
+      p1 = y;
+    }
+    if (k < end) {
+      const x = s[k]!;
+      sum2a += x * x;
+      lag1a += x * p1;
+      p1 = x;
+    }
+    this.#n += end;
+    this.#prev1 = p1;
+    this.#sum2 += sum2a + sum2b;
+    this.#lag1 += lag1a + lag1b;
+  }
+
+  /**
+   * The first `count` samples of `s`, one frame at a time: the running sums live in locals for the inner loop
+   * (this is the hot loop of the voice analyzer); #sum4, the one inexact sum, is still added in sample order.
+   */
+  #samples(s: Int16Array, count: number): void {
+    if (this.#frozen) {
+      this.#correlate(s, count);
+      return;
+    }
+    let k = 0;
+    while (k < count) {
+      const end = Math.min(count, k + FRAME_SAMPLES - this.#fi);
+      let p1 = this.#prev1;
+      let p2 = this.#prev2;
+      let fs = this.#fs;
+      let sum4 = this.#sum4;
+      let f0 = this.#f0;
+      let f1 = this.#f1;
+      let f2 = this.#f2;
+      let zc = this.#zc;
+      const start = k;
+      for (; k < end; k++) {
+        const x = s[k]!;
+        fs += x;
+        const x2 = x * x;
+        sum4 += x2 * x2;
+        f0 += x2;
+        f1 += x * p1;
+        f2 += x * p2;
+        zc += (x ^ p1) >>> 31; // a sign change, without a branch (speech mispredicts it)
+        p2 = p1;
+        p1 = x;
+      }
+      this.#n += k - start;
+      this.#prev1 = p1;
+      this.#prev2 = p2;
+      this.#fs = fs;
+      this.#sum4 = sum4;
+      this.#f0 = f0;
+      this.#f1 = f1;
+      this.#f2 = f2;
+      this.#zc = zc;
+      this.#fi += k - start;
+      if (this.#fi === FRAME_SAMPLES) {
+        this.#endFrame();
+        if (!this.#open()) return;
+      }
+    }
   }
 
   #endFrame(): void {
+    this.#sum += this.#fs;
+    this.#sum2 += this.#f0;
+    this.#lag1 += this.#f1;
     const r0 = this.#f0 / FRAME_SAMPLES;
     this.#level.push(10 * Math.log10(r0 + 1));
     this.#zcr.push(this.#zc / FRAME_SAMPLES);
@@ -123,6 +232,7 @@ export class PcmStats {
       this.#rejected = true;
     }
     this.#fi = 0;
+    this.#fs = 0;
     this.#f0 = 0;
     this.#f1 = 0;
     this.#f2 = 0;
@@ -130,9 +240,13 @@ export class PcmStats {
   }
 
   summary(): PcmSummary {
+    const sum2 = this.#sum2 + this.#f0; // with the frame being filled
+    const lag1 = this.#lag1 + this.#f1;
+    const r1 = sum2 > 0 ? lag1 / sum2 : 0;
+    if (this.#frozen) return { ...this.#frozen, bytes: this.#bytes, r1 };
     const n = this.#n || 1;
-    const mean = this.#sum / n;
-    const m2 = this.#sum2 / n;
+    const mean = (this.#sum + this.#fs) / n;
+    const m2 = sum2 / n;
     const rms = Math.sqrt(m2);
     const frames = this.#level.length;
     const activeFloor = 20 * Math.log10(ACTIVE_RMS);
@@ -148,7 +262,7 @@ export class PcmStats {
     return {
       bytes: this.#bytes,
       frames,
-      r1: this.#sum2 > 0 ? this.#lag1 / this.#sum2 : 0,
+      r1,
       dc: rms > 0 ? Math.abs(mean) / rms : 0,
       kurtosis: m2 > 0 ? this.#sum4 / n / (m2 * m2) : 0,
       active: frames > 0 ? active.length / frames : 0,
