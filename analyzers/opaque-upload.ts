@@ -16,6 +16,8 @@ import { ByteEntropy } from './lib/entropy.ts';
 export const MIN_OPAQUE_BYTES = 1024;
 /** Uniform random bytes give ≈ 7.8 bits over a 1 KiB sample; text and PCM audio stay well below 7.5. */
 export const MIN_ENTROPY_BITS = 7.5;
+/** Even/odd byte entropy gap (bits) above which a part is 16-bit samples: loud speech PCM ≥ 1, random ≈ 0.05. */
+const MIN_SAMPLE_LANE_GAP = 0.5;
 /** Bytes of each part sampled for entropy. */
 const MAX_ENTROPY_SAMPLE = 64 * 1024;
 const HEAD_BYTES = 16;
@@ -106,6 +108,7 @@ class OpaqueParts implements AnalyzerState {
     this.#parts.delete(info.partId);
     const bits = p.entropy.bits();
     if (p.bytes < MIN_OPAQUE_BYTES || bits < MIN_ENTROPY_BITS) return undefined;
+    if (p.entropy.laneGap() > MIN_SAMPLE_LANE_GAP) return undefined; // 16-bit samples (loud PCM), not opaque
     this.#ctx.report({
       category: 'opaque-upload',
       subtype: 'high-entropy-upload',

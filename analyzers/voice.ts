@@ -6,8 +6,10 @@
  * not count). On WebSocket and MQTT flows the audio of all messages is one stream with one finding, reported at
  * the first confident detection and updated as frames arrive; the session's own description (`{"type":"hello",
  * "audio_params":{"format":"opus","sample_rate":16000}}`, `"format":"audio/L16;rate=16000"`) names raw codec
- * packets and gives the sample rate. Downloads (a TTS reply, music) are not looked at. Evidence: containers
- * as sent, raw PCM wrapped in WAV (0xFFFFFFFF sizes, see lib/audio-wav.ts), capped by the pipeline.
+ * packets and gives the sample rate; a stream message whose vendor framing wraps a gzip member is inflated (a
+ * bounded sample, lib/audio-gzip-frame.ts) and its payload joins the stream. Downloads (a TTS reply, music) are
+ * not looked at. Evidence: containers as sent, raw PCM wrapped in WAV (0xFFFFFFFF sizes, lib/audio-wav.ts), raw
+ * Opus packets wrapped in Ogg (lib/audio-ogg-writer.ts), capped by the pipeline.
  */
 import type {
   Analyzer,
@@ -24,7 +26,9 @@ import type { MediaInfo } from '../src/model/media.ts';
 import type { MessageHead } from '../src/model/message.ts';
 import type { Token } from '../src/model/token.ts';
 import { FrameWalker } from './lib/audio-frames.ts';
+import { gunzipFrame, gzipOffset, MAX_GZIP_FRAME_BYTES, MAX_GZIP_HEADER_OFFSET } from './lib/audio-gzip-frame.ts';
 import { AUDIO_HEAD_BYTES, type AudioFacts, audioFacts } from './lib/audio-header.ts';
+import { MAX_OGG_PACKET_BYTES, OggOpusWriter } from './lib/audio-ogg-writer.ts';
 import { opusPacketMs } from './lib/audio-opus.ts';
 import { wavWriterFor } from './lib/audio-wav.ts';
 import { classifyPcm, guessSampleRate, MIN_PCM_FRAMES, PcmStats } from './lib/pcm-stats.ts';
@@ -35,15 +39,21 @@ const DECIDE_FRAMES = 125;
 const MAX_PREBUFFER_BYTES = 256 * 1024;
 /** Raw codec packets needed before the session's description is believed. */
 const MIN_PACKETS = 5;
+/** Raw codec packets kept while undecided, so the evidence clip starts at the start. */
+const MAX_PENDING_PACKETS = 64;
 
 /** What the session said about its own audio (JSON start frame, `format` fields): evidence, not the detector. */
 interface SessionDescription {
   format?: string;
   sampleRate?: number;
+  /** Milliseconds per packet (`frame_duration`). */
+  frameMs?: number;
 }
 
 /** Weak magic that quiet PCM matches by chance (`00 00 01 00` is an icon, `00 00 00 01` an H.264 start code). */
 const WEAK_MAGIC = new Set(['image/x-icon', 'video/h264']);
+/** Audio sniffed by a bare frame sync (no ID3): one message of a PCM stream matches it now and then by chance. */
+const FRAME_SYNC_AUDIO = new Set(['audio/mpeg', 'audio/aac']);
 
 const isStream = (head: MessageHead) => head.protocol !== 'http';
 
@@ -60,6 +70,16 @@ class VoiceFlow implements FlowAnalyzerState {
   opus: OpusPackets | undefined;
   /** Containers seen on a stream flow, one finding per codec. */
   readonly containers = new Map<string, ContainerClip>();
+
+  /** The flow's one raw stream: Opus packets when the session said so, else 16-bit PCM. */
+  raw(ctx: AnalyzerContext, origin: string): Clip {
+    if (this.desc.format === 'opus') {
+      this.opus ??= new OpusPackets(ctx, origin, this.desc);
+      return this.opus;
+    }
+    this.pcm ??= new PcmClip(ctx, origin, this.desc, true);
+    return this.pcm;
+  }
 
   message(head: MessageHead, ctx: AnalyzerContext): AnalyzerState {
     return new VoiceMessage(this, head, ctx);
@@ -83,7 +103,7 @@ class VoiceMessage implements AnalyzerState {
   media(info: MediaInfo, chunk: Uint8Array): Verdict {
     let clip = this.#parts.get(info.partId);
     if (clip === undefined) {
-      clip = this.#clipFor(info);
+      clip = this.#clipFor(info, chunk);
       this.#parts.set(info.partId, clip);
     }
     clip?.push(chunk, this.ctx.now());
@@ -104,24 +124,83 @@ class VoiceMessage implements AnalyzerState {
 
   end(): void {}
 
-  #clipFor(info: MediaInfo): Clip | null {
+  #clipFor(info: MediaInfo, first: Uint8Array): Clip | null {
     const stream = isStream(this.head);
-    if (info.family === 'audio' && info.sniffed) {
+    if (info.family === 'audio' && info.sniffed && !(stream && this.#chanceSync(info, first))) {
       if (!stream) return new ContainerClip(this.ctx, info, this.flow.desc);
       const key = info.mime.split(';')[0]!;
       const c = this.flow.containers.get(key) ?? new ContainerClip(this.ctx, info, this.flow.desc, true);
       this.flow.containers.set(key, c);
       return c;
     }
-    const raw = info.family === 'unknown' || (info.family === 'audio' && !info.sniffed) || WEAK_MAGIC.has(info.mime);
-    if (!raw) return null;
-    if (!stream) return new PcmClip(this.ctx, info.origin, this.flow.desc, false);
-    if (this.flow.desc.format === 'opus') {
-      this.flow.opus ??= new OpusPackets(this.ctx, info.origin, this.flow.desc);
-      return this.flow.opus;
+    const raw = info.family === 'unknown' || info.family === 'audio' || WEAK_MAGIC.has(info.mime);
+    if (stream && (raw || info.mime === 'application/gzip')) return new StreamPart(this.flow, this.ctx, info.origin);
+    return raw ? new PcmClip(this.ctx, info.origin, this.flow.desc, false) : null;
+  }
+
+  /** A bare MPEG/AAC frame sync in one message of a stream already known as PCM: chance, not a container. */
+  #chanceSync(info: MediaInfo, first: Uint8Array): boolean {
+    const pcm = this.flow.desc.format === 'pcm' || this.flow.pcm !== undefined;
+    return pcm && FRAME_SYNC_AUDIO.has(info.mime.split(';')[0]!) && !(first[0] === 0x49 && first[1] === 0x44);
+  }
+}
+
+/**
+ * One message (part) of a stream on its way to the flow's raw stream: passed through as it comes, unless its
+ * first bytes show a vendor header and a gzip member, in which case the message (at most MAX_GZIP_FRAME_BYTES)
+ * is inflated at its end and the payload joins the stream instead.
+ */
+class StreamPart implements Clip {
+  #held: Uint8Array[] = [];
+  #bytes = 0;
+  #mode: 'undecided' | 'pass' | 'gzip' | 'skip' = 'undecided';
+  #ts: Micros = 0;
+
+  constructor(
+    private readonly flow: VoiceFlow,
+    private readonly ctx: AnalyzerContext,
+    private readonly origin: string,
+  ) {}
+
+  push(chunk: Uint8Array, ts: Micros): void {
+    this.#ts = ts;
+    if (this.#mode === 'pass') this.#target().push(chunk, ts);
+    if (this.#mode === 'pass' || this.#mode === 'skip') return;
+    this.#held.push(chunk.slice());
+    this.#bytes += chunk.length;
+    if (this.#mode === 'undecided' && this.#bytes >= MAX_GZIP_HEADER_OFFSET + 10) this.#decide();
+    if (this.#mode === 'gzip' && this.#bytes > MAX_GZIP_FRAME_BYTES) {
+      this.#mode = 'skip';
+      this.#held = [];
     }
-    this.flow.pcm ??= new PcmClip(this.ctx, info.origin, this.flow.desc, true);
-    return this.flow.pcm;
+  }
+
+  messageEnd(): void {
+    if (this.#mode === 'undecided') this.#decide();
+    if (this.#mode === 'gzip') {
+      const payload = gunzipFrame(Buffer.concat(this.#held, this.#bytes));
+      if (payload) this.#target().push(payload, this.#ts);
+    }
+    if (this.#mode !== 'skip') this.#target().messageEnd();
+  }
+
+  finish(): void {
+    this.messageEnd();
+  }
+
+  #decide(): void {
+    const held = Buffer.concat(this.#held, this.#bytes);
+    if (gzipOffset(held) >= 0) {
+      this.#mode = 'gzip';
+      return;
+    }
+    this.#mode = 'pass';
+    this.#held = [];
+    if (held.length > 0) this.#target().push(held, this.#ts);
+  }
+
+  #target(): Clip {
+    return this.flow.raw(this.ctx, this.origin);
   }
 }
 
@@ -147,6 +226,9 @@ function describe(desc: SessionDescription, t: Token): void {
   } else if (key === 'sample_rate' || key === 'samplerate' || key === 'rate') {
     const n = Number(t.value);
     if (n === 8000 || n === 16000 || n === 24000 || n === 44100 || n === 48000) desc.sampleRate = n;
+  } else if (key === 'frame_duration' || key === 'frameduration') {
+    const n = Number(t.value);
+    if (n > 0 && n <= 120) desc.frameMs = n;
   }
 }
 
@@ -380,19 +462,25 @@ class PcmClip implements Clip {
 
 /**
  * Raw Opus packets with no container, one per message, named by the session's own description: believed once
- * MIN_PACKETS packets have valid TOC bytes of one configuration; the duration is read from the TOC bytes.
+ * MIN_PACKETS packets, nine in ten of all, have valid TOC bytes giving the session's `frame_duration` (any
+ * duration when it gave none; encoders switch between SILK, hybrid and CELT configurations mid-stream, so the
+ * configuration is not held constant). The duration is read from the TOC bytes; the evidence is the packets
+ * wrapped in Ogg Opus.
  */
 class OpusPackets implements Clip {
   readonly #report: Report;
   #packets = 0;
   #valid = 0;
-  #config = -1;
   #ms = 0;
   #bytes = 0;
-  #current: number[] = [];
+  #current: Uint8Array[] = [];
+  #currentBytes = 0;
+  #pending: Array<{ packet: Uint8Array; ms: number }> | undefined = [];
+  #evidence: EvidenceWriter | undefined;
+  #ogg: OggOpusWriter | undefined;
 
   constructor(
-    ctx: AnalyzerContext,
+    private readonly ctx: AnalyzerContext,
     path: string,
     private readonly desc: SessionDescription,
   ) {
@@ -401,26 +489,39 @@ class OpusPackets implements Clip {
 
   push(chunk: Uint8Array): void {
     this.#bytes += chunk.length;
-    if (this.#current.length < 2) for (const b of chunk.subarray(0, 2 - this.#current.length)) this.#current.push(b);
+    this.#currentBytes += chunk.length;
+    if (this.#currentBytes <= MAX_OGG_PACKET_BYTES) this.#current.push(chunk.slice());
   }
 
   messageEnd(): void {
-    const [toc, count] = this.#current;
+    const size = this.#currentBytes;
+    const packet = size <= MAX_OGG_PACKET_BYTES ? Buffer.concat(this.#current, size) : undefined;
     this.#current = [];
-    if (toc === undefined) return;
+    this.#currentBytes = 0;
+    if (size === 0) return;
     this.#packets++;
-    const ms = opusPacketMs(toc, count);
-    if (ms === undefined) return;
-    if (this.#config < 0) this.#config = toc >> 3;
-    if (toc >> 3 !== this.#config) return;
+    const ms = packet ? opusPacketMs(packet[0]!, packet[1]) : undefined;
+    if (!packet || ms === undefined || (this.desc.frameMs !== undefined && ms !== this.desc.frameMs)) return;
     this.#valid++;
     this.#ms += ms;
+    if (this.#ogg) this.#ogg.packet(packet, ms);
+    else if (this.#pending && this.#pending.length < MAX_PENDING_PACKETS) this.#pending.push({ packet, ms });
     if (this.#valid >= MIN_PACKETS && this.#valid >= 0.9 * this.#packets) this.#emit();
   }
 
-  finish(): void {}
+  finish(): void {
+    this.#ogg?.end();
+    this.#evidence?.end();
+  }
 
   #emit(): void {
+    if (!this.#ogg) {
+      const evidence = this.ctx.openEvidence('audio/ogg;codecs=opus');
+      this.#evidence = evidence;
+      this.#ogg = new OggOpusWriter((page) => evidence.write(page), this.desc.sampleRate ?? 48000);
+      for (const p of this.#pending ?? []) this.#ogg.packet(p.packet, p.ms);
+      this.#pending = undefined;
+    }
     const detail: FindingDetail = {
       codec: 'opus',
       container: 'none',
@@ -429,7 +530,8 @@ class OpusPackets implements Clip {
       durationMs: Math.round(this.#ms),
       streaming: true,
       ...(this.desc.sampleRate ? { sampleRate: this.desc.sampleRate, sampleRateFrom: 'session' } : {}),
+      ...(this.desc.frameMs ? { frameMs: this.desc.frameMs } : {}),
     };
-    this.#report.emit('opus', 0.85, detail);
+    this.#report.emit('opus', 0.85, detail, this.#evidence?.id);
   }
 }

@@ -2,22 +2,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { voice } from '../../analyzers/voice.ts';
 import { captureOf } from '../../eval/score.ts';
-import type { CollectingOutput } from '../../src/pipeline/output.ts';
 import { FlowScript, play } from '../helpers/playbook.ts';
 import { replayCapture } from '../helpers/replay.ts';
-
-const FIXTURES = join(import.meta.dirname, '../../fixtures');
-
-function evidenceBytes(out: CollectingOutput, id: string | undefined): Buffer {
-  return Buffer.concat(out.evidenceChunks.filter((c) => c.evidenceId === id).map((c) => c.data));
-}
-
-/** PCM samples of the 16 kHz speech clip in the voice-raw-pcm fixture, taken from its WAV evidence. */
-function speechPcm(): Buffer {
-  const { out } = replayCapture(captureOf(join(FIXTURES, 'voice-raw-pcm')), [voice]);
-  const f = out.findings.find((x) => x.detail?.sampleRate === 16000)!;
-  return evidenceBytes(out, f.evidence.evidenceId).subarray(44);
-}
+import { evidenceBytes, FIXTURES, speechPcm } from './voice-samples.ts';
 
 describe('voice evidence plays', () => {
   it('wraps raw PCM in a WAV header whose format and duration match the finding', () => {

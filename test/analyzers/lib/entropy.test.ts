@@ -30,4 +30,18 @@ describe('ByteEntropy', () => {
     expect(e.sampled).toBe(15);
     expect(e.bits()).toBeCloseTo(-(10 / 15) * Math.log2(10 / 15) - (5 / 15) * Math.log2(5 / 15), 12);
   });
+
+  it('tells 16-bit samples (high bytes far less varied) from uniform bytes, whatever the chunking', () => {
+    let x = 1;
+    const rand = () => {
+      x = (x * 1103515245 + 12345) >>> 0;
+      return x >>> 24;
+    };
+    const pcm = Buffer.alloc(4000);
+    for (let i = 0; i < 2000; i++) pcm.writeInt16LE(Math.round((rand() - 128) * 30), 2 * i);
+    const random = Uint8Array.from({ length: 4000 }, rand);
+    expect(entropyOf([pcm]).laneGap()).toBeGreaterThan(1);
+    expect(entropyOf([pcm.subarray(0, 3), pcm.subarray(3)]).laneGap()).toBe(entropyOf([pcm]).laneGap());
+    expect(entropyOf([random]).laneGap()).toBeLessThan(0.2);
+  });
 });
