@@ -1,7 +1,7 @@
 /** Byte-value histogram and Shannon entropy (bits per byte) over a bounded sample of a body. */
 
 /** Table offsets for bytes 0..3 of a quad, by the sample offset (mod 4) the quad starts at. */
-const LANES = [0, 1, 2, 3].map((r) => [0, 1, 2, 3].map((j) => ((r + j) & 3) * 256));
+const LANES = [0, 1, 2, 3].map((r) => [0, 1, 2, 3].map((j) => ((r + j) & 3) * 256) as [number, number, number, number]);
 export class ByteEntropy {
   /** Four histograms, one per byte position mod 4, summed in `bits()`: consecutive equal bytes (PCM high bytes,
    * padding) then update different counters, so the increments do not wait on each other. */
