@@ -6,6 +6,7 @@
 import type { Analyzer } from '../src/model/analyzer.ts';
 import { childProfile } from './child-profile.ts';
 import { contacts } from './contacts.ts';
+import { face } from './face.ts';
 import { identifiers } from './identifiers.ts';
 import { location } from './location.ts';
 import { opaqueUpload } from './opaque-upload.ts';
@@ -13,4 +14,13 @@ import { tls } from './tls.ts';
 import { voice } from './voice.ts';
 
 /** `tls` watches the findings of the others on its flows, so it comes after them. */
-export const analyzers: readonly Analyzer[] = [voice, location, contacts, identifiers, childProfile, tls, opaqueUpload];
+export const analyzers: readonly Analyzer[] = [
+  voice,
+  face,
+  location,
+  contacts,
+  identifiers,
+  childProfile,
+  tls,
+  opaqueUpload,
+];

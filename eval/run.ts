@@ -2,11 +2,12 @@
  * `npm run eval [--json] [case…]`: replays every fixture (or the named ones) with the registered analyzers and
  * prints per category and per subtype TP/FP/FN, precision and recall, the confusion table and each case that
  * does not match its expected.json. Exits 1 when a category falls under eval/thresholds.json or a negative case
- * gives a finding, 0 otherwise. `--json` prints the whole report and the threshold problems as one JSON object.
+ * gives a finding, 0 otherwise. Then scores the face detector on fixtures/face-corpus (eval/face.ts). `--json` prints the whole report and the threshold problems as one JSON object.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzers } from '../analyzers/index.ts';
+import { checkFaceThresholds, evaluateFaces, printFaceReport } from './face.ts';
 import { checkThresholds, type EvalReport, evaluate, fmt, NONE, type Score, type Thresholds } from './score.ts';
 
 const here = import.meta.dirname;
@@ -62,10 +63,17 @@ if (isMain) {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const only = args.filter((a) => !a.startsWith('--'));
-  const report = evaluate(join(here, '../fixtures'), analyzers, only);
-  const problems = checkThresholds(report, loadThresholds());
+  const thresholds = loadThresholds();
+  const report = await evaluate(join(here, '../fixtures'), analyzers, only);
+  const problems = checkThresholds(report, thresholds);
+  // The face detector on fixtures/face-corpus, unless only some cases were named (name `face-corpus` to run it).
+  const face = only.length === 0 || only.includes('face-corpus') ? await evaluateFaces() : undefined;
+  const faceProblems = face && thresholds.faceCorpus ? checkFaceThresholds(face, thresholds.faceCorpus) : [];
+  problems.push(...faceProblems);
   process.stdout.write(
-    json ? `${JSON.stringify({ ...report, problems }, null, 2)}\n` : `${printReport(report, problems)}\n`,
+    json
+      ? `${JSON.stringify({ ...report, face, problems }, null, 2)}\n`
+      : `${printReport(report, problems)}\n${face ? `\n${printFaceReport(face)}\n` : ''}`,
   );
   process.exitCode = problems.length === 0 ? 0 : 1;
 }

@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Analyzer } from '../src/model/analyzer.ts';
 import type { Finding } from '../src/model/finding.ts';
-import { type ExpectEntry, type Expected, matches, replayCapture } from '../test/helpers/replay.ts';
+import { type ExpectEntry, type Expected, matches, replayCaptureDrained } from '../test/helpers/replay.ts';
+import type { FaceThresholds } from './face.ts';
 
 /** The label for "nothing" in the confusion table: no expected entry, or no finding. */
 export const NONE = '(none)';
@@ -61,15 +62,19 @@ export function captureOf(dir: string): string {
   return join(dir, name);
 }
 
-/** Replays each case and scores it. */
-export function evaluate(fixturesDir: string, analyzers: readonly Analyzer[], only?: readonly string[]): EvalReport {
+/** Replays each case (deferred work drained) and scores it. */
+export async function evaluate(
+  fixturesDir: string,
+  analyzers: readonly Analyzer[],
+  only?: readonly string[],
+): Promise<EvalReport> {
   const tally = new Tally();
   const cases: CaseResult[] = [];
   for (const name of fixtureCases(fixturesDir)) {
     if (only && only.length > 0 && !only.includes(name)) continue;
     const dir = join(fixturesDir, name);
     const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Expected;
-    const { out } = replayCapture(captureOf(dir), analyzers);
+    const { out } = await replayCaptureDrained(captureOf(dir), analyzers);
     cases.push(scoreCase(name, expected, out.findings, tally));
   }
   return { cases, ...tally.result() };
@@ -189,6 +194,8 @@ export interface Thresholds {
    * (what their expected.json asks for, e.g. an opaque-upload of random bytes, is not a false alarm).
    */
   negativePrefix: string;
+  /** Floors for the face detector on fixtures/face-corpus (eval/face.ts). */
+  faceCorpus?: FaceThresholds;
 }
 
 /** Why the report falls under the thresholds (empty = pass). */

@@ -9,8 +9,8 @@ import { loadThresholds } from '../eval/run.ts';
 import { checkThresholds, evaluate, type Tally } from '../eval/score.ts';
 
 describe('eval', () => {
-  it('holds every category above its thresholds, with no finding on negatives', () => {
-    const report = evaluate(join(import.meta.dirname, '../fixtures'), analyzers);
+  it('holds every category above its thresholds, with no finding on negatives', async () => {
+    const report = await evaluate(join(import.meta.dirname, '../fixtures'), analyzers);
     expect(report.cases.length).toBeGreaterThan(10);
     expect(checkThresholds(report, loadThresholds())).toEqual([]);
     expect(report.categories.voice?.recall).toBeGreaterThanOrEqual(0.95);

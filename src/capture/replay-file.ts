@@ -76,6 +76,8 @@ export async function replayFile(file: string, opts: ReplayFileOptions): Promise
   }
   replay.end();
   opts.pipeline.finish(replay.lastTs);
+  // Deferred analyzer work (face detection in the worker pool) reports before the caller flushes the store.
+  await opts.pipeline.drain();
   if (replay.firstTs !== undefined) capture.firstTs = replay.firstTs;
   if (replay.packets > 0) capture.lastTs = replay.lastTs;
   if (replay.skipped.size > 0) capture.skipped = Object.fromEntries(replay.skipped);

@@ -2,6 +2,8 @@
  * The analyzer interface (Zeek file analyzers): a cheap head filter, then per-message state fed decoded
  * media chunks and tokens, closed by `end()`. Streams spread over many messages use the per-flow form.
  */
+
+import type { Limits } from '../pipeline/limits.ts';
 import type { Category, Finding, FindingDetail } from './finding.ts';
 import type { FlowInfo, Micros } from './flow.ts';
 import type { MediaInfo } from './media.ts';
@@ -54,6 +56,14 @@ export interface AnalyzerContext {
   now(): Micros;
   report(finding: ReportInput): FindingHandle;
   openEvidence(mime: string): EvidenceWriter;
+  /** The run's limits (MAX_IMAGE_BYTES, …), config overrides applied. */
+  readonly limits: Readonly<Limits>;
+  /**
+   * Hands off async work (a face detection in a worker pool) so the synchronous pipeline need not wait: it may
+   * `report` when it settles, even after `message.end` or `flow.close`. `Pipeline.drain()` awaits it; a
+   * rejection becomes an `analyzer-error` violation.
+   */
+  defer(work: Promise<void>): void;
 }
 
 export interface AnalyzerState {

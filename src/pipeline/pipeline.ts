@@ -63,7 +63,11 @@ export class Pipeline {
   readonly #out: PipelineOutput;
   readonly #destination: DestinationResolver;
   readonly #flows = new Map<FlowId, FlowState>();
+  /** Work handed off by analyzers through `ctx.defer`, until it settles. */
+  readonly #deferred = new Set<Promise<void>>();
   #now: Micros = 0;
+  /** True while `push` or `finish` runs; false when deferred work reports in between. */
+  #inEvent = false;
 
   constructor(opts: PipelineOptions) {
     this.#analyzers = opts.analyzers;
@@ -79,6 +83,15 @@ export class Pipeline {
 
   push(ev: FlowEvent): void {
     this.#now = ev.ts;
+    this.#inEvent = true;
+    try {
+      this.#dispatch(ev);
+    } finally {
+      this.#inEvent = false;
+    }
+  }
+
+  #dispatch(ev: FlowEvent): void {
     switch (ev.type) {
       case 'flow.open':
         this.#open(ev.flow);
@@ -107,6 +120,15 @@ export class Pipeline {
   /** Closes every flow still open (end of a capture, proxy shutdown), as at `flow.close` with the bytes seen. */
   finish(ts: Micros = this.#now): void {
     this.#now = ts;
+    this.#inEvent = true;
+    try {
+      this.#finishFlows();
+    } finally {
+      this.#inEvent = false;
+    }
+  }
+
+  #finishFlows(): void {
     for (const fs of [...this.#flows.values()]) {
       const { bytesUp, bytesDown, bytesMissing } = fs.record;
       this.#close(
@@ -115,6 +137,26 @@ export class Pipeline {
         { code: 'not-closed', message: 'flow still open at the end' },
       );
     }
+  }
+
+  /** Async work analyzers deferred and not yet settled (face detections in the pool). */
+  get deferred(): number {
+    return this.#deferred.size;
+  }
+
+  /**
+   * Resolves once every deferred piece of work has settled, including work deferred meanwhile; its findings
+   * have then been emitted. Call after `finish()` before flushing the output (replay), or at shutdown.
+   */
+  async drain(): Promise<void> {
+    while (this.#deferred.size > 0) await Promise.all(this.#deferred);
+  }
+
+  #defer(fs: FlowState, msgId: MsgId | undefined, name: string, work: Promise<void>): void {
+    const settled: Promise<void> = work
+      .catch((err: unknown) => this.#analyzerError(fs, msgId, name, err))
+      .finally(() => this.#deferred.delete(settled));
+    this.#deferred.add(settled);
   }
 
   #open(flow: FlowInfo): void {
@@ -218,6 +260,8 @@ export class Pipeline {
         now: () => this.#now,
         report: (input) => this.#report(fs, fs.lastHead as MessageHead, undefined, input),
         openEvidence: (mime) => this.#openEvidence(fs, fs.lastHead?.msgId, mime),
+        limits: this.limits,
+        defer: (work) => this.#defer(fs, fs.lastHead?.msgId, a.name, work),
       };
       try {
         st = a.openFlow?.(fs.info, flowCtx) ?? null;
@@ -237,6 +281,8 @@ export class Pipeline {
       now: () => this.#now,
       report: (input) => this.#report(fs, ms.head, ms, input),
       openEvidence: (mime) => this.#openEvidence(fs, ms.head.msgId, mime),
+      limits: this.limits,
+      defer: (work) => this.#defer(fs, ms.head.msgId, 'deferred', work),
     };
   }
 
@@ -251,7 +297,8 @@ export class Pipeline {
     const handle = new OpenFinding(id, input, head, {
       flow: () => fs.info,
       destination: () => fs.record.destination as Destination,
-      now: () => this.#now,
+      // Deferred work reports between events: dated at its message's (or flow's) last event, not when it settled.
+      now: () => (this.#inEvent ? this.#now : (ms ?? fs).record.lastTs),
       evidenceTruncated: (evId) => fs.evidence.get(evId)?.truncated ?? false,
       emit: (f) => {
         this.#out.finding(f);

@@ -5,26 +5,43 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { operatorOf } from '../../analyzers/lib/services.ts';
 import { CaptureReplay } from '../../src/capture/replay.ts';
 import type { Analyzer } from '../../src/model/analyzer.ts';
+import { destinationResolver } from '../../src/pipeline/destination.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 
 export interface ReplayResult {
   out: CollectingOutput;
   skipped: Map<string, number>;
+  /** `await pipeline.drain()` for the findings of deferred work (face detection); see replayCaptureDrained. */
+  pipeline: Pipeline;
 }
 
+/** Replays synchronously: findings of deferred work (the face analyzer) are not in `out` yet. */
 export function replayCapture(file: string, analyzers: readonly Analyzer[], chunkSize = 64 * 1024): ReplayResult {
   const bytes = readFileSync(file);
   const out = new CollectingOutput();
-  const pipeline = new Pipeline({ analyzers, output: out });
+  // Operators from the catalogue, as src/analysis.ts names them; no first-party list (a fixture has no config).
+  const pipeline = new Pipeline({ analyzers, output: out, destination: destinationResolver(undefined, operatorOf) });
   const captureId = createHash('sha256').update(bytes).digest('hex');
   const replay = new CaptureReplay({ captureId, emit: (ev) => pipeline.push(ev), violation: (v) => out.violation(v) });
   for (let i = 0; i < bytes.length; i += chunkSize) replay.write(bytes.subarray(i, i + chunkSize));
   replay.end();
   pipeline.finish(replay.lastTs);
-  return { out, skipped: replay.skipped };
+  return { out, skipped: replay.skipped, pipeline };
+}
+
+/** Replays and waits for deferred work, as `toyscope replay` does: every finding is in `out`. */
+export async function replayCaptureDrained(
+  file: string,
+  analyzers: readonly Analyzer[],
+  chunkSize?: number,
+): Promise<ReplayResult> {
+  const result = replayCapture(file, analyzers, chunkSize);
+  await result.pipeline.drain();
+  return result;
 }
 
 export interface ExpectEntry {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzers } from '../../analyzers/index.ts';
-import { checkExpected, type Expected, replayCapture } from '../helpers/replay.ts';
+import { checkExpected, type Expected, replayCaptureDrained } from '../helpers/replay.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const cases = readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'expected.json')));
@@ -21,10 +21,10 @@ describe('fixture replay', () => {
   it('has fixtures', () => expect(cases.length).toBeGreaterThan(5));
 
   for (const name of cases) {
-    it(name, () => {
+    it(name, async () => {
       const dir = join(FIXTURES, name);
       const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Expected;
-      const { out } = replayCapture(captureOf(dir), analyzers);
+      const { out } = await replayCaptureDrained(captureOf(dir), analyzers);
       const flows = [...out.flows.values()].map((f) => ({ ...f, host: f.server.host ?? f.server.ip }));
       const problems = [
         ...checkExpected(flows, expected.flows, false, 'flow'),

@@ -1,0 +1,130 @@
+/**
+ * Face-detector quality on fixtures/face-corpus/ (labels.json): every image goes through a FacePool (the real
+ * workers) and is scored per image (a face found where labels say there is one = TP) with precision, recall, face
+ * counts, and the IoU of labelled boxes with the best detected box; the hand-marked boxes of the two full-size
+ * photos must reach `minHandMarkedIoU`. Does not print or exit: eval/run.ts does.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { boxIoU, type FaceBox } from '../src/face/detector.ts';
+import { FacePool } from '../src/face/pool.ts';
+import { type Score, score } from './score.ts';
+
+/** One entry of fixtures/face-corpus/labels.json. */
+export interface FaceLabel {
+  file: string;
+  faces: number;
+  /** [x, y, width, height] in image pixels. */
+  boxes: Array<[number, number, number, number]>;
+  boxSource?: 'hand-marked' | 'derived' | 'composited';
+  source: string;
+}
+
+/** eval/thresholds.json `face-corpus`. */
+export interface FaceThresholds {
+  precision: number;
+  recall: number;
+  minHandMarkedIoU: number;
+}
+
+export interface FaceImageResult {
+  file: string;
+  expected: number;
+  found: number;
+  /** Best IoU per labelled box. */
+  ious: number[];
+  boxSource?: string;
+  /** Why not checked, when the pool did not answer. */
+  unchecked?: string;
+}
+
+export interface FaceEvalReport {
+  score: Score;
+  positives: number;
+  negatives: number;
+  /** Images whose face count was exactly right. */
+  exactCounts: number;
+  meanIoU: number;
+  handMarkedIoU: Record<string, number>;
+  images: FaceImageResult[];
+  /** Detection milliseconds per image in the worker (decode + detect), p50. */
+  p50Ms: number;
+}
+
+export const FACE_CORPUS = join(import.meta.dirname, '../fixtures/face-corpus');
+
+/** IoU of a labelled [x, y, w, h] box with a detected one. */
+export function iou(a: readonly number[], b: FaceBox): number {
+  const [x, y, width, height] = a as [number, number, number, number];
+  return boxIoU({ x, y, width, height, score: 1 }, b);
+}
+
+/** The default pool takes the whole corpus in its queue at once. */
+export async function evaluateFaces(
+  dir = FACE_CORPUS,
+  pool = new FacePool({ maxQueue: 1000 }),
+): Promise<FaceEvalReport> {
+  const labels = (JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8')) as { images: FaceLabel[] }).images;
+  const ms: number[] = [];
+  const images = await Promise.all(
+    labels.map(async (l): Promise<FaceImageResult> => {
+      const answer = await pool.check(readFileSync(join(dir, l.file)));
+      const base = { file: l.file, expected: l.faces, ...(l.boxSource ? { boxSource: l.boxSource } : {}) };
+      if (answer.kind === 'unchecked')
+        return { ...base, found: 0, ious: l.boxes.map(() => 0), unchecked: answer.reason };
+      ms.push(answer.ms);
+      const ious = l.boxes.map((b) => Math.max(0, ...answer.faces.map((f) => iou(b, f))));
+      return { ...base, found: answer.faces.length, ious };
+    }),
+  );
+  const counts = { tp: 0, fp: 0, fn: 0 };
+  for (const r of images) {
+    // An image the detector did not check counts as wrong either way.
+    if (r.unchecked) r.expected > 0 ? counts.fn++ : counts.fp++;
+    else if (r.expected > 0 && r.found > 0) counts.tp++;
+    else if (r.expected > 0) counts.fn++;
+    else if (r.found > 0) counts.fp++;
+  }
+  const allIoUs = images.flatMap((r) => r.ious);
+  const handMarkedIoU = Object.fromEntries(
+    images.filter((r) => r.boxSource === 'hand-marked').map((r) => [r.file, r.ious[0] ?? 0]),
+  );
+  ms.sort((a, b) => a - b);
+  return {
+    score: score(counts),
+    positives: images.filter((r) => r.expected > 0).length,
+    negatives: images.filter((r) => r.expected === 0).length,
+    exactCounts: images.filter((r) => r.found === r.expected).length,
+    meanIoU: allIoUs.length === 0 ? 0 : allIoUs.reduce((a, b) => a + b, 0) / allIoUs.length,
+    handMarkedIoU,
+    images,
+    p50Ms: ms[Math.floor(ms.length / 2)] ?? 0,
+  };
+}
+
+/** Why the face report falls under its thresholds (empty = pass). */
+export function checkFaceThresholds(r: FaceEvalReport, t: FaceThresholds): string[] {
+  const problems: string[] = [];
+  if (r.score.precision < t.precision) problems.push(`face corpus precision ${r.score.precision} < ${t.precision}`);
+  if (r.score.recall < t.recall) problems.push(`face corpus recall ${r.score.recall} < ${t.recall}`);
+  for (const [file, v] of Object.entries(r.handMarkedIoU)) {
+    if (v < t.minHandMarkedIoU) problems.push(`${file}: IoU with the hand-marked box ${v} < ${t.minHandMarkedIoU}`);
+  }
+  return problems;
+}
+
+export function printFaceReport(r: FaceEvalReport): string {
+  const f = (n: number) => n.toFixed(3);
+  const misses = r.images.filter((i) => i.expected > 0 !== i.found > 0 || i.unchecked);
+  return [
+    `face corpus: ${r.positives} images with faces, ${r.negatives} without`,
+    `  TP ${r.score.tp}  FP ${r.score.fp}  FN ${r.score.fn}  precision ${f(r.score.precision)}  recall ${f(r.score.recall)}`,
+    `  exact face count ${r.exactCounts}/${r.images.length}  mean IoU ${f(r.meanIoU)}  detect p50 ${r.p50Ms.toFixed(0)} ms`,
+    `  hand-marked IoU: ${Object.entries(r.handMarkedIoU)
+      .map(([k, v]) => `${k} ${f(v)}`)
+      .join(', ')}`,
+    ...misses.map(
+      (i) => `  wrong: ${i.file} expected ${i.expected} found ${i.found}${i.unchecked ? ` (${i.unchecked})` : ''}`,
+    ),
+  ].join('\n');
+}

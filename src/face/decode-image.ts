@@ -1,0 +1,70 @@
+/**
+ * Image bytes → RGB pixels for the face detector, inside a pool worker (never on the pipeline's thread). JPEG
+ * through jpeg-js, PNG through pngjs, both with memory and resolution bounds; every other format (HEIC/HEIF,
+ * WebP, GIF, BMP, AVIF) is reported as undecodable with its reason rather than guessed at.
+ */
+import { createRequire } from 'node:module';
+import jpeg from 'jpeg-js';
+
+/** The part of pngjs we use (it ships no types). */
+interface PngSync {
+  PNG: { sync: { read(buf: Buffer): { width: number; height: number; data: Uint8Array } } };
+}
+const { PNG } = createRequire(import.meta.url)('pngjs') as PngSync;
+
+/** Pixels of a decoded image: `data` is RGB, 3 bytes per pixel, row by row. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** Why an image could not be turned into pixels. */
+export interface Undecodable {
+  unsupported: string;
+}
+
+/** Images above this many megapixels are not decoded (a 16 MiB JPEG can claim 65535×65535). */
+export const MAX_DECODE_MEGAPIXELS = 40;
+
+export function decodeImage(bytes: Uint8Array): RgbImage | Undecodable {
+  const b = bytes;
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) {
+    const img = jpeg.decode(b, {
+      useTArray: true,
+      formatAsRGBA: false,
+      maxResolutionInMP: MAX_DECODE_MEGAPIXELS,
+      maxMemoryUsageInMB: 512,
+    });
+    return { width: img.width, height: img.height, data: img.data };
+  }
+  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
+    // IHDR width and height, checked before pngjs allocates the pixels (a small PNG can claim a huge image).
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    if (b.length < 24 || view.getUint32(16) * view.getUint32(20) > MAX_DECODE_MEGAPIXELS * 1e6) {
+      return { unsupported: 'PNG too large to decode (or no header)' };
+    }
+    const png = PNG.sync.read(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    return { width: png.width, height: png.height, data: rgbaToRgb(png.data) };
+  }
+  return { unsupported: `no decoder for ${formatName(b)} (JPEG and PNG are decoded)` };
+}
+
+function rgbaToRgb(rgba: Uint8Array): Uint8Array {
+  const out = new Uint8Array((rgba.length / 4) * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    out[j] = rgba[i] as number;
+    out[j + 1] = rgba[i + 1] as number;
+    out[j + 2] = rgba[i + 2] as number;
+  }
+  return out;
+}
+
+function formatName(b: Uint8Array): string {
+  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'WebP';
+  if (ascii(4, 8) === 'ftyp') return `ISO-BMFF image (${ascii(8, 12).trim()}: HEIC/HEIF/AVIF)`;
+  if (ascii(0, 3) === 'GIF') return 'GIF';
+  if (ascii(0, 2) === 'BM') return 'BMP';
+  return 'this format';
+}

@@ -1,0 +1,203 @@
+/**
+ * The face-detection pool: worker threads (src/face/worker.ts) each holding the model, fed from a bounded queue.
+ * `check(bytes)` never rejects and never blocks the caller: a full queue answers `unchecked: queue-full` at once,
+ * and an image not answered within the job timeout (queue wait included) answers `unchecked: timeout` (its worker
+ * is replaced). Workers are unref'd while idle, so an idle pool never keeps a process alive. It knows nothing of
+ * flows or findings: analyzers/face.ts turns answers into findings.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { FaceBox } from './detector.ts';
+import type { DetectReply, DetectRequest, WorkerStatus } from './protocol.ts';
+
+/** Images waiting for a worker before `check` answers `queue-full`. */
+export const MAX_FACE_QUEUE = 32;
+/** Milliseconds from `check` to an answer (queue wait + model load + detection) before it answers `timeout`. */
+export const MAX_FACE_WAIT_MS = 15_000;
+
+/** Why an image was not checked. */
+export type UncheckedReason = 'queue-full' | 'timeout' | 'undecodable' | 'detector-failed' | 'closed';
+
+/** The pool's answer for one image. */
+export type FaceCheck =
+  | { kind: 'checked'; width: number; height: number; faces: FaceBox[]; ms: number }
+  | { kind: 'unchecked'; reason: UncheckedReason; message: string };
+
+export interface FacePoolOptions {
+  /** Worker threads; default min(2, cores). */
+  size?: number;
+  /** Default MAX_FACE_QUEUE. */
+  maxQueue?: number;
+  /** Default MAX_FACE_WAIT_MS. */
+  timeoutMs?: number;
+  /** The worker entry (tests point it at a stub); default src/face/worker.mjs. */
+  workerUrl?: URL;
+}
+
+interface Job {
+  id: number;
+  bytes: Uint8Array;
+  resolve: (c: FaceCheck) => void;
+  timer: NodeJS.Timeout;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  job: Job | undefined;
+}
+
+export class FacePool {
+  readonly size: number;
+  readonly maxQueue: number;
+  readonly timeoutMs: number;
+  readonly #workerUrl: URL;
+  readonly #queue: Job[] = [];
+  readonly #slots = new Set<Slot>();
+  #nextId = 0;
+  #broken: string | undefined;
+  #closed = false;
+
+  constructor(opts: FacePoolOptions = {}) {
+    this.size = Math.max(1, opts.size ?? Math.min(2, availableParallelism()));
+    this.maxQueue = opts.maxQueue ?? MAX_FACE_QUEUE;
+    this.timeoutMs = opts.timeoutMs ?? MAX_FACE_WAIT_MS;
+    this.#workerUrl = opts.workerUrl ?? new URL('./worker.mjs', import.meta.url);
+  }
+
+  /** Images queued or being checked. */
+  get pending(): number {
+    let running = 0;
+    for (const s of this.#slots) if (s.job) running++;
+    return this.#queue.length + running;
+  }
+
+  /** Checks one image for faces. The bytes are copied to the worker; the caller keeps its own. */
+  check(bytes: Uint8Array): Promise<FaceCheck> {
+    if (this.#closed) return Promise.resolve(unchecked('closed', 'the face pool is closed'));
+    if (this.#broken) return Promise.resolve(unchecked('detector-failed', this.#broken));
+    if (this.#queue.length >= this.maxQueue) {
+      return Promise.resolve(unchecked('queue-full', `${this.#queue.length} images already wait for the detector`));
+    }
+    return new Promise((resolve) => {
+      const job: Job = { id: this.#nextId++, bytes, resolve, timer: undefined as unknown as NodeJS.Timeout };
+      job.timer = setTimeout(() => this.#timeout(job), this.timeoutMs);
+      this.#queue.push(job);
+      this.#pump();
+    });
+  }
+
+  /** Answers every waiting image `closed` and stops the workers. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const job of this.#queue.splice(0)) settle(job, unchecked('closed', 'the face pool closed'));
+    const slots = [...this.#slots];
+    this.#slots.clear();
+    for (const s of slots) if (s.job) settle(s.job, unchecked('closed', 'the face pool closed'));
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0) {
+      const slot = [...this.#slots].find((s) => s.ready && !s.job);
+      if (!slot) break;
+      const job = this.#queue.shift() as Job;
+      slot.job = job;
+      slot.worker.postMessage({ id: job.id, bytes: job.bytes } satisfies DetectRequest);
+    }
+    const starting = [...this.#slots].filter((s) => !s.ready).length;
+    const idle = [...this.#slots].filter((s) => s.ready && !s.job).length;
+    if (this.#queue.length > starting + idle && this.#slots.size < this.size) this.#spawn();
+    this.#updateRefs();
+  }
+
+  #spawn(): void {
+    const worker = new Worker(this.#workerUrl);
+    const slot: Slot = { worker, ready: false, job: undefined };
+    this.#slots.add(slot);
+    worker.on('message', (m: WorkerStatus | DetectReply) => this.#message(slot, m));
+    worker.on('error', (err) => this.#lost(slot, `face worker failed: ${err.message}`));
+    worker.on('exit', (code) => this.#lost(slot, `face worker exited with code ${code}`));
+  }
+
+  #message(slot: Slot, m: WorkerStatus | DetectReply): void {
+    if (m.kind === 'ready') {
+      slot.ready = true;
+    } else if (m.kind === 'failed') {
+      this.#broken = `face detector did not load: ${m.reason}`;
+      for (const job of this.#queue.splice(0)) settle(job, unchecked('detector-failed', this.#broken));
+    } else {
+      const job = slot.job;
+      slot.job = undefined;
+      if (job && job.id === m.id) {
+        settle(
+          job,
+          m.kind === 'checked'
+            ? { kind: 'checked', width: m.width, height: m.height, faces: m.faces, ms: m.ms }
+            : unchecked('undecodable', m.reason),
+        );
+      }
+    }
+    this.#pump();
+  }
+
+  /** A worker died or errored: its job is answered, the slot dropped; the next pump starts another. */
+  #lost(slot: Slot, reason: string): void {
+    if (!this.#slots.delete(slot)) return;
+    if (slot.job) settle(slot.job, unchecked('detector-failed', reason));
+    if (!slot.ready && !this.#broken) this.#broken = reason;
+    if (this.#broken) for (const job of this.#queue.splice(0)) settle(job, unchecked('detector-failed', reason));
+    if (!this.#closed) this.#pump();
+  }
+
+  #timeout(job: Job): void {
+    const waiting = this.#queue.indexOf(job);
+    const message = `no answer from the detector within ${this.timeoutMs} ms`;
+    if (waiting >= 0) {
+      this.#queue.splice(waiting, 1);
+      settle(job, unchecked('timeout', message));
+      return;
+    }
+    const slot = [...this.#slots].find((s) => s.job === job);
+    settle(job, unchecked('timeout', message));
+    if (!slot) return;
+    // A detection cannot be interrupted: replace the worker.
+    this.#slots.delete(slot);
+    slot.job = undefined;
+    void slot.worker.terminate();
+    this.#pump();
+  }
+
+  /** Busy or starting workers keep the process alive; idle ones do not. */
+  #updateRefs(): void {
+    const busy = this.#queue.length > 0;
+    for (const s of this.#slots) {
+      if (busy || s.job) s.worker.ref();
+      else s.worker.unref();
+    }
+  }
+}
+
+function unchecked(reason: UncheckedReason, message: string): FaceCheck {
+  return { kind: 'unchecked', reason, message };
+}
+
+function settle(job: Job, answer: FaceCheck): void {
+  clearTimeout(job.timer);
+  job.resolve(answer);
+}
+
+let shared: FacePool | undefined;
+
+/** The process-wide pool the registered face analyzer uses, started at its first image. */
+export function sharedFacePool(): FacePool {
+  shared ??= new FacePool();
+  return shared;
+}
+
+/** Stops the shared pool (tests, proxy shutdown); a later `sharedFacePool()` starts a new one. */
+export async function closeSharedFacePool(): Promise<void> {
+  const pool = shared;
+  shared = undefined;
+  await pool?.close();
+}

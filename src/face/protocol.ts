@@ -1,0 +1,18 @@
+/**
+ * Messages between the face pool (src/face/pool.ts) and its workers (src/face/worker.ts). Types only.
+ */
+import type { FaceBox } from './detector.ts';
+
+/** Pool → worker: one image to check (the bytes are cloned). */
+export interface DetectRequest {
+  id: number;
+  bytes: Uint8Array;
+}
+
+/** Worker → pool: what one image gave. */
+export type DetectReply =
+  | { id: number; kind: 'checked'; width: number; height: number; faces: FaceBox[]; ms: number }
+  | { id: number; kind: 'undecodable'; reason: string };
+
+/** Worker → pool once, after the model loaded (or failed to). */
+export type WorkerStatus = { kind: 'ready' } | { kind: 'failed'; reason: string };

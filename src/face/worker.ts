@@ -1,0 +1,36 @@
+/**
+ * A face-pool worker: loads the detector once, then answers DetectRequests one at a time (decode, detect).
+ * Runs only inside a worker thread started by src/face/pool.ts; it never sees flows or findings.
+ */
+import { parentPort } from 'node:worker_threads';
+import { decodeImage } from './decode-image.ts';
+import { type Detect, loadDetector } from './detector.ts';
+import type { DetectReply, DetectRequest, WorkerStatus } from './protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('src/face/worker.ts runs only in a worker thread');
+
+let detect: Detect;
+try {
+  detect = await loadDetector();
+  port.postMessage({ kind: 'ready' } satisfies WorkerStatus);
+} catch (err) {
+  port.postMessage({ kind: 'failed', reason: err instanceof Error ? err.message : String(err) } satisfies WorkerStatus);
+  throw err;
+}
+
+port.on('message', async (req: DetectRequest) => {
+  port.postMessage(await answer(req));
+});
+
+async function answer({ id, bytes }: DetectRequest): Promise<DetectReply> {
+  const t0 = performance.now();
+  try {
+    const img = decodeImage(bytes);
+    if ('unsupported' in img) return { id, kind: 'undecodable', reason: img.unsupported };
+    const faces = await detect(img);
+    return { id, kind: 'checked', width: img.width, height: img.height, faces, ms: performance.now() - t0 };
+  } catch (err) {
+    return { id, kind: 'undecodable', reason: `decode failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { iou } from '../../eval/face.ts';
+import type { FaceBox } from '../../src/face/detector.ts';
+import { FacePool } from '../../src/face/pool.ts';
+
+const STUB = new URL('./stub-worker.mjs', import.meta.url);
+const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
+const CORPUS = new URL('../../fixtures/face-corpus/', import.meta.url);
+const HANG = new Uint8Array([0]);
+const QUICK = new Uint8Array([1]);
+
+describe('FacePool (stub worker)', () => {
+  it('answers queue-full at once when the queue is full, and the queued images still get checked', async () => {
+    const pool = new FacePool({ size: 1, maxQueue: 2, timeoutMs: 2000, workerUrl: STUB });
+    try {
+      await pool.check(QUICK); // the worker is up: the next image runs at once
+      const accepted = [pool.check(QUICK), pool.check(QUICK), pool.check(QUICK)];
+      const t0 = performance.now();
+      const over = await pool.check(QUICK);
+      expect(performance.now() - t0).toBeLessThan(20);
+      expect(over).toMatchObject({ kind: 'unchecked', reason: 'queue-full' });
+      expect(await Promise.all(accepted)).toMatchObject([
+        { kind: 'checked' },
+        { kind: 'checked' },
+        { kind: 'checked' },
+      ]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('answers timeout for a stuck detection and for images waiting behind it, then goes on with a new worker', async () => {
+    const pool = new FacePool({ size: 1, maxQueue: 4, timeoutMs: 150, workerUrl: STUB });
+    try {
+      const t0 = performance.now();
+      const [stuck, waiting] = await Promise.all([pool.check(HANG), pool.check(HANG)]);
+      expect(stuck).toMatchObject({ kind: 'unchecked', reason: 'timeout' });
+      expect(waiting).toMatchObject({ kind: 'unchecked', reason: 'timeout' });
+      expect(performance.now() - t0).toBeLessThan(1000);
+      expect(await pool.check(QUICK)).toMatchObject({ kind: 'checked', faces: [] });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('answers closed after close()', async () => {
+    const pool = new FacePool({ size: 1, workerUrl: STUB });
+    const waiting = pool.check(HANG);
+    await pool.close();
+    expect(await waiting).toMatchObject({ kind: 'unchecked', reason: 'closed' });
+    expect(await pool.check(QUICK)).toMatchObject({ kind: 'unchecked', reason: 'closed' });
+  });
+});
+
+describe('FacePool (real detector)', () => {
+  const pool = new FacePool({ size: 2 });
+  afterAll(() => pool.close());
+  const labels = JSON.parse(readFileSync(new URL('labels.json', CORPUS), 'utf8')).images as Array<{
+    file: string;
+    boxes: number[][];
+  }>;
+
+  it.each(['pos-astronaut.jpg', 'pos-camera.jpg'])('finds the face in %s over the hand-marked box', async (file) => {
+    const answer = await pool.check(readFileSync(new URL(file, CORPUS)));
+    expect(answer.kind).toBe('checked');
+    if (answer.kind !== 'checked') return;
+    expect(answer.faces).toHaveLength(1);
+    const label = labels.find((l) => l.file === file);
+    expect(iou(label?.boxes[0] ?? [], answer.faces[0] as FaceBox)).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it.each(['chelsea.png', 'coffee.png', 'rocket.jpg', 'motorcycle_left.png'])('finds no face in %s', async (file) => {
+    const answer = await pool.check(readFileSync(`${SKIMAGE}/${file}`));
+    expect(answer).toMatchObject({ kind: 'checked', faces: [] });
+  });
+
+  it('says which formats it cannot decode', async () => {
+    const gif = readFileSync(`${SKIMAGE}/no_time_for_that_tiny.gif`);
+    expect(await pool.check(gif)).toMatchObject({ kind: 'unchecked', reason: 'undecodable' });
+    const heic = new Uint8Array([0, 0, 0, 24, ...Buffer.from('ftypheic'), 0, 0, 0, 0, ...Buffer.from('mif1heic')]);
+    const answer = await pool.check(heic);
+    expect(answer).toMatchObject({ kind: 'unchecked', reason: 'undecodable' });
+    expect(answer.kind === 'unchecked' && answer.message).toMatch(/HEIC/);
+  });
+});
