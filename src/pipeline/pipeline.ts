@@ -197,9 +197,9 @@ export class Pipeline {
     if (update.transport) fs.info.transport = update.transport;
     if (update.tls) fs.info.tls = update.tls;
     if (update.server) fs.info.server = { ...fs.info.server, ...update.server };
+    if (update.tlsInfo) fs.info.tlsInfo = update.tlsInfo;
     const { transport, tls, server, tlsInfo } = fs.info;
     Object.assign(fs.record, { transport, tls, server, ...(tlsInfo ? { tlsInfo } : {}) });
-    if (update.tlsInfo) fs.info.tlsInfo = update.tlsInfo;
     fs.record.destination = this.#destination(fs.info);
     fs.record.lastTs = this.#now;
     this.#out.flow({ ...fs.record });
