@@ -17,6 +17,9 @@ const CJK_KEY = /[\u4e00-\u9fff]/;
 const GENDERS = new Set(['male', 'female', 'm', 'f', 'boy', 'girl', '男', '女', '男孩', '女孩', '0', '1', '2']);
 const AGE = /^(\d{1,2})(?:\s*(?:岁|years?|yrs?|y))?$/i;
 const IMAGE_URL = /^(https?:\/\/|\/)\S+\.(jpe?g|png|webp|gif|heic|bmp)(\?\S*)?$/i;
+/** The key flags this analyzer reads (first and second word). */
+const MY_FLAGS = K.CHILD_NAME | K.BIRTHDAY | K.AGE | K.GENDER | K.SCHOOL;
+const MY_FLAGS_2 = K2.NAME | K2.CLASS | K2.PHOTO;
 /** Ages a child has: older values are an adult's (or not an age). */
 const MAX_CHILD_AGE = 17;
 
@@ -40,15 +43,19 @@ class ChildProfileState implements AnalyzerState {
     if (t.offset !== 0 || t.more || t.source === 'header') return undefined;
     if (t.kind !== 'string' && t.kind !== 'number') return undefined;
     const { a, b } = classify(t.key);
-    if (a === 0 && b === 0) return undefined;
+    // Most keyed tokens (lat, imei, mac …) name nothing of a child: stop before any string work.
+    if ((a & MY_FLAGS) === 0 && (b & MY_FLAGS_2) === 0) return undefined;
     const v = t.value.trim();
     if (v === '' || v.length > 120) return undefined;
-    const child = CHILD_PATH.test(t.path);
-    const cjk = CJK_KEY.test(t.key);
-    if ((a & K.CHILD_NAME || (b & K2.NAME && child)) && isName(v)) {
-      return this.#found(t, 'name', v, child || cjk ? 0.9 : 0.75);
+    // A value already reported under a subtype passed that subtype's value test then (the tests are pure), so
+    // each branch asks the reporter first: telemetry repeats the same child in every event. The path and key
+    // regexes run only where a result reads them.
+    if (a & K.CHILD_NAME || (b & K2.NAME && childPath(t))) {
+      if (!this.#out.fresh('name', v)) return undefined;
+      if (isName(v)) return this.#found(t, 'name', v, strong(t) ? 0.9 : 0.75);
     }
     if (a & K.BIRTHDAY) {
+      if (!this.#out.fresh('birthday', v)) return undefined;
       const year = dateYear(v);
       if (year !== undefined) {
         const young = new Date(this.#ctx.now() / 1000).getUTCFullYear() - year <= MAX_CHILD_AGE;
@@ -56,13 +63,17 @@ class ChildProfileState implements AnalyzerState {
       }
     }
     if (a & K.AGE) {
+      if (!this.#out.fresh('age', v)) return undefined;
       const m = AGE.exec(v);
       const age = m ? Number(m[1]) : Number.NaN;
-      if (age >= 0 && age <= MAX_CHILD_AGE) return this.#found(t, 'age', v, child || cjk ? 0.9 : 0.8, { age });
+      if (age >= 0 && age <= MAX_CHILD_AGE) return this.#found(t, 'age', v, strong(t) ? 0.9 : 0.8, { age });
     }
-    if (a & K.GENDER && GENDERS.has(v.toLowerCase())) return this.#found(t, 'gender', v, child ? 0.9 : 0.8);
+    if (a & K.GENDER) {
+      if (!this.#out.fresh('gender', v)) return undefined;
+      if (GENDERS.has(v.toLowerCase())) return this.#found(t, 'gender', v, childPath(t) ? 0.9 : 0.8);
+    }
     if (a & K.SCHOOL && isName(v)) return this.#found(t, 'school', v, 0.85);
-    if (b & K2.CLASS && (child || cjk || /班|年级|grade|class/i.test(v)) && isName(v)) {
+    if (b & K2.CLASS && (strong(t) || /班|年级|grade|class/i.test(v)) && isName(v)) {
       return this.#found(t, 'class', v, 0.75);
     }
     if (b & K2.PHOTO && t.kind === 'string' && IMAGE_URL.test(v)) {
@@ -98,10 +109,21 @@ class ChildProfileState implements AnalyzerState {
   }
 
   #found(t: Token, subtype: string, v: string, confidence: number, extra: Record<string, number | boolean> = {}) {
+    if (!this.#out.fresh(subtype, v)) return undefined;
     return this.#out.report({ subtype, confidence, excerpt: v, path: t.path, detail: { key: t.key, ...extra } });
   }
 
   end(): void {}
+}
+
+/** The path names a child (`$.child.name`, `$.宝宝.age`). Plain functions, not closures: no allocation per token. */
+function childPath(t: Token): boolean {
+  return CHILD_PATH.test(t.path);
+}
+
+/** A child path or a Chinese key: a name or an age more surely a child's. */
+function strong(t: Token): boolean {
+  return childPath(t) || CJK_KEY.test(t.key);
 }
 
 /** Text that can be a name (not a number, a URL or an id-looking token). */

@@ -7,7 +7,7 @@
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
-import { arrayOf, classify, K, parentOf } from './lib/keys.ts';
+import { arrayOf, classify, K, objectKeyOf } from './lib/keys.ts';
 import { PHONE_CONTEXT, PHONE_IN_TEXT, type Phone, RELATION_WORDS, validatePhone } from './lib/phone.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
@@ -18,6 +18,13 @@ const MAX_TRACKED_OBJECTS = 1024;
 const MIN_LIST_ENTRIES = 2;
 /** Digits a string needs before it is searched for phone numbers (the shortest E.164 numbers have 7). */
 const MIN_PHONE_DIGITS = 7;
+/** Characters of the shortest address EMAIL matches: `a@b.cc`. */
+const MIN_EMAIL_CHARS = 6;
+/** Digits of a Chinese mobile number, the only kind PHONE_IN_TEXT finds without a `+`. */
+const CN_MOBILE_DIGITS = 11;
+/** Keys already tested against RELATION_WORDS (bounded: cleared when full). */
+const MAX_RELATION_KEYS = 4096;
+const relationKeys = new Map<string, boolean>();
 /** Characters before a number searched for a context word. */
 const CONTEXT_CHARS = 24;
 const EMAIL =
@@ -54,7 +61,7 @@ class ContactsState implements AnalyzerState {
     const whole = t.offset === 0 && !t.more;
     const c = classify(t.key);
     if (whole) {
-      const relationKey = c.a === 0 && t.key !== '' && RELATION_WORDS.test(t.key);
+      const relationKey = c.a === 0 && t.key !== '' && isRelationKey(t.key);
       if (c.a & K.PHONE || relationKey) {
         const phone = validatePhone(t.value);
         if (phone) {
@@ -82,7 +89,10 @@ class ContactsState implements AnalyzerState {
 
   #scanText(t: Token, keyFlags: number): Verdict {
     const text = this.#window.text(t);
-    if (text.includes('@')) {
+    // Nothing searched for here fits in fewer characters than the shortest e-mail address (`a@b.cc`).
+    if (text.length < MIN_EMAIL_CHARS) return undefined;
+    const shape = shapeOf(text);
+    if (shape & HAS_AT) {
       for (const m of text.matchAll(EMAIL)) {
         if (NOT_TLDS.has((m[1] as string).toLowerCase())) continue;
         const confidence = keyFlags & K.EMAIL ? 0.95 : 0.85;
@@ -90,9 +100,10 @@ class ContactsState implements AnalyzerState {
         if (v) return v;
       }
     }
-    if (text.includes('BEGIN:VCARD')) this.#vcard(t, text);
+    if (shape & HAS_B && text.includes('BEGIN:VCARD')) this.#vcard(t, text);
     if (keyFlags & K.PHONE && t.offset === 0 && !t.more) return undefined;
-    if (!hasDigits(text, MIN_PHONE_DIGITS)) return undefined;
+    // Without a `+`, a number PHONE_IN_TEXT finds is a Chinese mobile number: 11 digits (a cheap exact pre-test).
+    if ((shape & DIGITS) < (shape & HAS_PLUS ? MIN_PHONE_DIGITS : CN_MOBILE_DIGITS)) return undefined;
     let prevEnd = 0;
     for (const m of text.matchAll(PHONE_IN_TEXT)) {
       const raw = m[0];
@@ -138,7 +149,7 @@ class ContactsState implements AnalyzerState {
   }
 
   #entry(t: Token): Entry | undefined {
-    const key = `${t.source}|${parentOf(t.path)}`;
+    const key = objectKeyOf(t.source, t.path);
     let e = this.#objects.get(key);
     if (!e && this.#objects.size < MAX_TRACKED_OBJECTS) {
       e = {};
@@ -170,12 +181,33 @@ class ContactsState implements AnalyzerState {
   }
 }
 
-/** At least `n` ASCII digits in `s`: a cheap test before the phone regex. */
-function hasDigits(s: string, n: number): boolean {
-  let k = 0;
+/** Whether a key names a family relation (`mom`, 妈妈): the regex runs once per distinct key. */
+function isRelationKey(key: string): boolean {
+  let r = relationKeys.get(key);
+  if (r === undefined) {
+    r = RELATION_WORDS.test(key);
+    if (relationKeys.size >= MAX_RELATION_KEYS) relationKeys.clear();
+    relationKeys.set(key, r);
+  }
+  return r;
+}
+
+/** `shapeOf` result: the count of ASCII digits (up to 15) in the low bits, then what the text holds. */
+const DIGITS = 0xf;
+const HAS_AT = 0x10;
+const HAS_PLUS = 0x20;
+const HAS_B = 0x40;
+
+/** One pass over a text for the cheap pre-tests of `#scanText` (one loop instead of a search per character). */
+function shapeOf(s: string): number {
+  let digits = 0;
+  let flags = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57 && ++k >= n) return true;
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 0x40) flags |= HAS_AT;
+    else if (c === 0x2b) flags |= HAS_PLUS;
+    else if (c === 0x42) flags |= HAS_B;
   }
-  return false;
+  return flags | Math.min(digits, DIGITS);
 }

@@ -7,7 +7,7 @@
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
-import { arrayOf, classify, K, K2, lastKeyOf, parentOf } from './lib/keys.ts';
+import { arrayOf, classify, K, K2, lastKeyOf, objectKeyOf, parentOf } from './lib/keys.ts';
 import { luhnValid } from './lib/luhn.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
@@ -15,6 +15,8 @@ import { macOf } from './lib/values.ts';
 
 /** Objects tracked per message for SSID + password pairing. */
 const MAX_TRACKED_OBJECTS = 256;
+/** The key flags `#keyed` reads: other keys (lat, nickname …) skip it. */
+const MY_FLAGS = K.IMEI | K.IMSI | K.ICCID | K.MAC | K.AD_ID | K.SERIAL | K.SSID | K.PASSWORD | K.TOKEN;
 const IMEI_TACS = /^(01|35|86|99|30|33|44|45|49|52|53|54|91)/;
 const ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9\-_:.]{4,63}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -49,7 +51,7 @@ class IdentifierState implements AnalyzerState {
     if (t.kind === 'boolean' || t.kind === 'null') return undefined;
     const c = classify(t.key);
     const whole = t.offset === 0 && !t.more;
-    if (whole && (c.a !== 0 || c.b !== 0)) {
+    if (whole && ((c.a & MY_FLAGS) !== 0 || (c.b & K2.AUTH_HEADER) !== 0)) {
       const v = this.#keyed(t, c.a, c.b);
       if (v) return v;
     }
@@ -60,8 +62,9 @@ class IdentifierState implements AnalyzerState {
 
   #keyed(t: Token, a: number, b: number): Verdict {
     const v = t.value.trim();
-    const digits = /^\d+$/.test(v);
+    const digits = (a & (K.IMEI | K.IMSI | K.ICCID)) !== 0 && /^\d+$/.test(v); // read by those three only
     if (a & K.IMEI && digits && (v.length === 15 || v.length === 14)) {
+      if (!this.#out.fresh('imei', v)) return undefined; // the same IMEI in every event: no checksum again
       const checked = v.length === 15 && luhnValid(v);
       return this.#id(t, 'imei', v, checked ? 0.95 : 0.6, { luhn: checked, digits: v.length });
     }
@@ -72,9 +75,12 @@ class IdentifierState implements AnalyzerState {
       const checked = digits && luhnValid(v);
       return this.#id(t, 'iccid', v, checked ? 0.95 : 0.8, { luhn: checked, digits: v.length });
     }
-    if (a & K.MAC && !this.#inWifiList(t)) {
+    if (a & K.MAC) {
+      // The device's own MAC repeats in every event: the reporter is asked before the path is looked at.
       const mac = macOf(v, true);
-      if (mac) return this.#id(t, 'mac-address', mac, 0.9, { key: t.key });
+      if (mac && this.#out.fresh('mac-address', mac) && !this.#inWifiList(t)) {
+        return this.#id(t, 'mac-address', mac, 0.9, { key: t.key });
+      }
     }
     if (a & K.AD_ID && (UUID.test(v) || /^[0-9a-f]{16,64}$/i.test(v)) && !/^[0-]+$/.test(v)) {
       return this.#id(t, 'advertising-id', v, 0.9, { key: t.key });
@@ -135,7 +141,7 @@ class IdentifierState implements AnalyzerState {
   }
 
   #cred(t: Token, a: number, v: string): void {
-    const parent = `${t.source}|${parentOf(t.path)}`;
+    const parent = objectKeyOf(t.source, t.path);
     let c = this.#creds.get(parent);
     if (!c) {
       if (this.#creds.size >= MAX_TRACKED_OBJECTS) return;
@@ -169,6 +175,7 @@ class IdentifierState implements AnalyzerState {
     confidence: number,
     detail: Record<string, string | number | boolean>,
   ) {
+    if (!this.#out.fresh(subtype, excerpt)) return undefined;
     return this.#out.report({ subtype, confidence, excerpt, path: t.path, detail: { ...detail, source: t.source } });
   }
 

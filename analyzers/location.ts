@@ -7,7 +7,7 @@
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
-import { arrayOf, classify, K, lastKeyOf, parentOf } from './lib/keys.ts';
+import { arrayOf, classify, K, lastKeyOf, objectKeyOf, parentOf } from './lib/keys.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
 import { decimalOf, MAC_WITH_SIGNAL, macOf } from './lib/values.ts';
@@ -165,7 +165,7 @@ class LocationState implements AnalyzerState {
     if (!(classify(lastKeyOf(arr)).a & K.COORDS)) return;
     const d = decimalOf(t.value);
     if (!d) return;
-    const o = this.#objAt(`${t.source}|${arr}`);
+    const o = this.#objAt(objectKeyOf(t.source, t.path));
     if (!o) return;
     if (t.path.endsWith('[0]')) o.first = d;
     else if (t.path.endsWith('[1]') && o.first && !o.done) {
@@ -236,7 +236,7 @@ class LocationState implements AnalyzerState {
   }
 
   #obj(t: Token): Obj | undefined {
-    return this.#objAt(`${t.source}|${parentOf(t.path)}`);
+    return this.#objAt(objectKeyOf(t.source, t.path));
   }
 
   #objAt(key: string): Obj | undefined {

@@ -136,11 +136,22 @@ export function normKey(key: string): string {
   return key.toLowerCase().replace(/[_\-. ]/g, '');
 }
 
+/** The last key classified: every analyzer classifies the same token's key in turn, so most calls stop here. */
+let lastKey = '';
+let lastClass: KeyClass = NONE;
+
 /** The flags of a key, cached (bounded: the cache is cleared when full). */
 export function classify(key: string): KeyClass {
-  if (key === '') return NONE;
+  if (key === lastKey) return lastClass;
   let c = cache.get(key);
-  if (c) return c;
+  if (c === undefined) c = classifyNew(key);
+  lastKey = key;
+  lastClass = c;
+  return c;
+}
+
+function classifyNew(key: string): KeyClass {
+  if (key === '') return NONE;
   const n = normKey(key);
   let a = 0;
   let b = 0;
@@ -150,7 +161,7 @@ export function classify(key: string): KeyClass {
       b |= fb;
     }
   }
-  c = a === 0 && b === 0 ? NONE : { a, b };
+  const c = a === 0 && b === 0 ? NONE : { a, b };
   if (cache.size >= MAX_CACHED_KEYS) cache.clear();
   cache.set(key, c);
   return c;
@@ -158,8 +169,35 @@ export function classify(key: string): KeyClass {
 
 /** The path of the object or array holding a value: `$.a.b[0].lat` → `$.a.b[0]`, `$.d[1]` → `$.d`. */
 export function parentOf(path: string): string {
-  const i = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
-  return i > 0 ? path.slice(0, i) : path;
+  const end = parentEnd(path);
+  return end === path.length ? path : path.slice(0, end);
+}
+
+/** Length of `parentOf(path)`: the index of the last `.` or `[` past 0, found in one backward pass, else the length. */
+function parentEnd(path: string): number {
+  for (let i = path.length - 1; i > 0; i--) {
+    const c = path.charCodeAt(i);
+    if (c === 0x2e || c === 0x5b) return i;
+  }
+  return path.length;
+}
+
+/** The last `objectKeyOf` answer: tokens of one object arrive together, and several analyzers ask in turn. */
+let lastSource = '';
+let lastParent = '';
+let lastObjectKey = '';
+
+/**
+ * `source|parent path`: what the analyzers track an object by (`json|$.wifi[0]` for `$.wifi[0].bssid`). The same
+ * string object comes back while the parent stays the same, so no slice, concatenation or re-hashing per token.
+ */
+export function objectKeyOf(source: string, path: string): string {
+  const end = parentEnd(path);
+  if (source === lastSource && end === lastParent.length && path.startsWith(lastParent)) return lastObjectKey;
+  lastSource = source;
+  lastParent = path.slice(0, end);
+  lastObjectKey = `${source}|${lastParent}`;
+  return lastObjectKey;
 }
 
 /** For an object that is an array element (`$.wifi[3]`), the array's path (`$.wifi`); else undefined. */
@@ -171,7 +209,21 @@ export function arrayOf(objectPath: string): string | undefined {
 
 /** The last key named on a path (`$.data.wifiAccessPoints[2]` → `wifiAccessPoints`), '' if none. */
 export function lastKeyOf(path: string): string {
-  const p = path.replace(/(\[\d+\])+$/, '');
-  const i = Math.max(p.lastIndexOf('.'), p.lastIndexOf('>'));
-  return i >= 0 ? p.slice(i + 1).replace(/^\$\.?/, '') : '';
+  // Scanned by hand (no regex, one slice): it runs for every access point and array element.
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 0x5d) {
+    let j = end - 2;
+    while (j >= 0 && isDigit(path.charCodeAt(j))) j--;
+    if (j < 0 || j === end - 2 || path.charCodeAt(j) !== 0x5b) break;
+    end = j; // drop a trailing `[n]`
+  }
+  if (end === 0) return '';
+  const i = Math.max(path.lastIndexOf('.', end - 1), path.lastIndexOf('>', end - 1));
+  if (i < 0) return '';
+  let from = i + 1;
+  if (path.charCodeAt(from) === 0x24 && from < end)
+    from += path.charCodeAt(from + 1) === 0x2e && from + 1 < end ? 2 : 1;
+  return path.slice(from, end);
 }
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;

@@ -12,7 +12,9 @@ export const MAX_REPORTS_PER_ANALYZER = Math.floor(DEFAULT_LIMITS.MAX_FINDINGS_P
 export class Reporter {
   readonly #ctx: AnalyzerContext;
   readonly #category: Category;
-  readonly #seen = new Set<string>();
+  /** Excerpts reported, per subtype (no key string to build per call: most calls repeat a value). */
+  readonly #seen = new Map<string, Set<string>>();
+  #count = 0;
 
   constructor(ctx: AnalyzerContext, category: Category) {
     this.#ctx = ctx;
@@ -22,14 +24,23 @@ export class Reporter {
   /** Reports unless the same subtype and excerpt was reported in this message; 'done' once the budget is spent. */
   report(input: Omit<ReportInput, 'category'>): Verdict {
     if (this.full) return 'done';
-    const key = `${input.subtype}\u0000${input.excerpt}`;
-    if (this.#seen.has(key)) return undefined;
-    this.#seen.add(key);
+    let excerpts = this.#seen.get(input.subtype);
+    if (excerpts === undefined) {
+      excerpts = new Set();
+      this.#seen.set(input.subtype, excerpts);
+    } else if (excerpts.has(input.excerpt)) return undefined;
+    excerpts.add(input.excerpt);
+    this.#count++;
     this.#ctx.report({ category: this.#category, ...input });
     return this.full ? 'done' : undefined;
   }
 
+  /** Whether `report` of this subtype and excerpt would do anything: a caller may skip building the finding. */
+  fresh(subtype: string, excerpt: string): boolean {
+    return this.full || this.#seen.get(subtype)?.has(excerpt) !== true;
+  }
+
   get full(): boolean {
-    return this.#seen.size >= MAX_REPORTS_PER_ANALYZER;
+    return this.#count >= MAX_REPORTS_PER_ANALYZER;
   }
 }

@@ -6,11 +6,14 @@ const MAC_BARE = /^[0-9a-f]{12}$/i;
 /** A MAC address in `aa:bb:cc:dd:ee:ff` / `aa-bb-…` form (or 12 bare hex digits when `bare`), lower-case with colons. */
 export function macOf(value: string, bare = false): string | undefined {
   const v = value.trim();
-  let hex: string;
-  if (v.length === 17 && MAC_SEP.test(v)) hex = v.replace(/[:-]/g, '');
-  else if (bare && v.length === 12 && MAC_BARE.test(v) && /[a-f]/i.test(v) && /\d/.test(v)) hex = v;
-  else return undefined;
-  hex = hex.toLowerCase();
+  if (v.length === 17 && MAC_SEP.test(v)) {
+    // Already in pairs: lower-case it and make the separators colons (no regex replace on the usual form).
+    const lower = v.toLowerCase();
+    const mac = lower.charCodeAt(2) === 0x3a ? lower : lower.replaceAll('-', ':');
+    return mac === '00:00:00:00:00:00' || mac === 'ff:ff:ff:ff:ff:ff' ? undefined : mac;
+  }
+  if (!bare || v.length !== 12 || !MAC_BARE.test(v) || !/[a-f]/i.test(v) || !/\d/.test(v)) return undefined;
+  const hex = v.toLowerCase();
   if (hex === '000000000000' || hex === 'ffffffffffff') return undefined;
   return hex.replace(/(..)(?!$)/g, '$1:');
 }

@@ -43,12 +43,31 @@ const PATH_CACHE_MAX_CHARS = 256;
  * Paths already made, in slots hashed from (slot of the container's own path, member index), shared by every
  * tokenizer: the next object of the same shape (the next NDJSON line, array element or MQTT message) reuses them
  * instead of building each path again. A slot is used only if its parent path and key match, so a collision or
- * another tokenizer's entry costs time, never correctness.
+ * another tokenizer's entry costs time, never correctness. Parent paths are compared by id, a number given to
+ * each path string made (never reused), not by content: under an array past PATH_CACHE_WIDTH elements every path
+ * is new, and comparing two long near-equal strings per token was the tokenizer's main cost there.
  */
-const cacheParent: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
+const cacheParentId = new Float64Array(PATH_CACHE_SLOTS).fill(-1);
 /** The key, or the index of an array element. */
 const cacheKey: Array<string | number> = new Array<string | number>(PATH_CACHE_SLOTS).fill(-1);
+/** The path segment of that key or index (`.name`, `[3]`), reused under another parent. */
+const cacheSegment: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
 const cachePath: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
+const cachePathId = new Float64Array(PATH_CACHE_SLOTS).fill(-1);
+/** The next path id. */
+let nextPathId = 0;
+/** Ids of root paths (`$`, `$.payload>$`) by content, so the next message's tokenizer finds the same entries. */
+const rootIds = new Map<string, number>();
+
+function rootIdOf(root: string): number {
+  let id = rootIds.get(root);
+  if (id === undefined) {
+    if (rootIds.size >= PATH_CACHE_SLOTS) rootIds.clear();
+    id = nextPathId++;
+    rootIds.set(root, id);
+  }
+  return id;
+}
 
 // Named states of the machine.
 const TOP = 0; // between top-level values: whitespace, a value, or the end
@@ -284,6 +303,9 @@ export class JsonTokenizer implements Tokenizer {
   #level = 0;
   readonly #isArray: Uint8Array;
   readonly #framePath: string[] = [];
+  /** Path id of each open container, and whether that path can come again (so its members' paths are cached). */
+  readonly #frameId: Float64Array;
+  readonly #frameReused: Uint8Array;
   /** Element index of each open array, member index of each open object. */
   readonly #frameIndex: Int32Array;
   /** Last key of each open object. */
@@ -292,8 +314,11 @@ export class JsonTokenizer implements Tokenizer {
   readonly #frameSlot: Int32Array;
   #slot = 0;
 
-  /** Path and key of the value being read. */
+  /** Path (and its id) and key of the value being read. */
   #path = '';
+  #pathId = -1;
+  #pathReused = true;
+  readonly #rootId: number;
   #key = '';
 
   // String being read.
@@ -329,9 +354,12 @@ export class JsonTokenizer implements Tokenizer {
     this.#maxKey = opts.limits.MAX_KEY_BYTES;
     this.#depth = opts.depth ?? 0;
     this.#root = (opts.pathPrefix ?? '') + '$';
+    this.#rootId = rootIdOf(this.#root);
     this.#isArray = new Uint8Array(this.#maxDepth + 1);
     this.#frameIndex = new Int32Array(this.#maxDepth + 1);
     this.#frameSlot = new Int32Array(this.#maxDepth + 1);
+    this.#frameId = new Float64Array(this.#maxDepth + 1);
+    this.#frameReused = new Uint8Array(this.#maxDepth + 1);
   }
 
   write(chunk: Uint8Array): void {
@@ -571,32 +599,57 @@ export class JsonTokenizer implements Tokenizer {
     const level = this.#level;
     if (level === 0) {
       this.#path = this.#root;
+      this.#pathId = this.#rootId;
+      this.#pathReused = true;
       this.#key = '';
       this.#slot = 0;
       return;
     }
     const parent = this.#framePath[level]!;
+    const parentId = this.#frameId[level]!;
     const index = this.#frameIndex[level]!;
     const inArray = this.#isArray[level] === 1;
     const key = inArray ? '' : this.#frameKey[level]!;
     this.#key = key;
     if (index >= PATH_CACHE_WIDTH) {
       this.#path = inArray ? `${parent}[${index}]` : parent + keySegment(key);
+      this.#pathId = nextPathId++;
+      this.#pathReused = false;
+      // Every element past the width shares one slot: their members reuse keys and segments, not paths.
+      this.#slot = this.#slotOf(level, PATH_CACHE_WIDTH);
       return;
     }
     const slot = this.#slotOf(level, index);
     this.#slot = slot;
     const member = inArray ? index : key;
-    if (cacheParent[slot] === parent && cacheKey[slot] === member) {
+    const sameMember = cacheKey[slot] === member;
+    if (sameMember && cacheParentId[slot] === parentId) {
       this.#path = cachePath[slot]!;
+      this.#pathId = cachePathId[slot]!;
+      this.#pathReused = true;
       return;
     }
-    const path = inArray ? `${parent}[${index}]` : parent + keySegment(key);
+    const segment = sameMember ? cacheSegment[slot]! : inArray ? `[${index}]` : keySegment(key);
+    const path = parent + segment;
     this.#path = path;
+    this.#pathId = nextPathId++;
+    this.#pathReused = false;
     if (path.length > PATH_CACHE_MAX_CHARS) return;
-    cacheParent[slot] = parent;
+    if (this.#frameReused[level] === 0) {
+      // Under a path that never comes again (an element past PATH_CACHE_WIDTH) only the member is worth keeping.
+      if (!sameMember) {
+        cacheParentId[slot] = -1;
+        cacheKey[slot] = member;
+        cacheSegment[slot] = segment;
+      }
+      return;
+    }
+    this.#pathReused = true;
+    cacheParentId[slot] = parentId;
     cacheKey[slot] = member;
+    cacheSegment[slot] = segment;
     cachePath[slot] = path;
+    cachePathId[slot] = this.#pathId;
   }
 
   /**
@@ -644,6 +697,8 @@ export class JsonTokenizer implements Tokenizer {
     const level = ++this.#level;
     this.#isArray[level] = isArray ? 1 : 0;
     this.#framePath[level] = this.#path;
+    this.#frameId[level] = this.#pathId;
+    this.#frameReused[level] = this.#pathReused ? 1 : 0;
     this.#frameIndex[level] = 0;
     this.#frameSlot[level] = this.#slot;
     return isArray ? ARRAY_FIRST : OBJECT_FIRST;

@@ -3,7 +3,7 @@
  * verdicts. An analyzer that throws is switched off for the message and reported as a violation: a bug in one
  * analyzer never stops the pipeline or the other analyzers.
  */
-import type { AnalyzerState, Verdict } from '../model/analyzer.ts';
+import type { AnalyzerState } from '../model/analyzer.ts';
 import type { MediaInfo } from '../model/media.ts';
 import type { Token } from '../model/token.ts';
 
@@ -18,6 +18,8 @@ export type AnalyzerErrorSink = (analyzer: string, err: unknown) => void;
 export class AnalyzerFanout {
   readonly #active: ActiveAnalyzer[];
   readonly #onError: AnalyzerErrorSink;
+  /** The states that take tokens, in registry order. */
+  readonly #takers: ActiveAnalyzer[];
   /**
    * Whether structured bodies must be tokenized: some state takes tokens, or takes media that may sit nested in a
    * token (a base64 clip in JSON). When neither, tokenizers are not even started.
@@ -27,28 +29,63 @@ export class AnalyzerFanout {
   constructor(active: ActiveAnalyzer[], onError: AnalyzerErrorSink) {
     this.#active = active;
     this.#onError = onError;
+    this.#takers = active.filter((a) => a.state.token !== undefined);
     this.wantsTokens = active.some((a) => a.state.token !== undefined || a.state.media !== undefined);
   }
 
   /** True while at least one analyzer still wants this message's bytes. */
   get live(): boolean {
-    return this.#active.some((a) => !a.done);
+    for (const a of this.#active) if (!a.done) return true;
+    return false;
   }
 
+  // The feeding methods call each state directly, in a plain loop: no closure per call (they run per chunk
+  // and, for tokens, per token per analyzer).
+
   media(info: MediaInfo, chunk: Uint8Array): void {
-    for (const a of this.#active) if (!a.done && a.state.media) this.#call(a, () => a.state.media!(info, chunk));
+    for (const a of this.#active) {
+      if (a.done || !a.state.media) continue;
+      try {
+        if (a.state.media(info, chunk) === 'done') a.done = true;
+      } catch (err) {
+        this.#fail(a, err);
+      }
+    }
   }
 
   mediaEnd(info: MediaInfo): void {
-    for (const a of this.#active) if (!a.done && a.state.mediaEnd) this.#call(a, () => a.state.mediaEnd!(info));
+    for (const a of this.#active) {
+      if (a.done || !a.state.mediaEnd) continue;
+      try {
+        if (a.state.mediaEnd(info) === 'done') a.done = true;
+      } catch (err) {
+        this.#fail(a, err);
+      }
+    }
   }
 
   token(t: Token): void {
-    for (const a of this.#active) if (!a.done && a.state.token) this.#call(a, () => a.state.token!(t));
+    const takers = this.#takers;
+    for (let i = 0; i < takers.length; i++) {
+      const a = takers[i]!;
+      if (a.done) continue;
+      try {
+        if (a.state.token!(t) === 'done') a.done = true;
+      } catch (err) {
+        this.#fail(a, err);
+      }
+    }
   }
 
   gap(length: number): void {
-    for (const a of this.#active) if (!a.done && a.state.gap) this.#call(a, () => a.state.gap!(length));
+    for (const a of this.#active) {
+      if (a.done || !a.state.gap) continue;
+      try {
+        if (a.state.gap(length) === 'done') a.done = true;
+      } catch (err) {
+        this.#fail(a, err);
+      }
+    }
   }
 
   /** Every state's `end()`, including those that said `'done'` (they decide now). */
@@ -62,12 +99,9 @@ export class AnalyzerFanout {
     }
   }
 
-  #call(a: ActiveAnalyzer, fn: () => Verdict): void {
-    try {
-      if (fn() === 'done') a.done = true;
-    } catch (err) {
-      a.done = true;
-      this.#onError(a.name, err);
-    }
+  /** An analyzer that throws is off for the rest of the message. */
+  #fail(a: ActiveAnalyzer, err: unknown): void {
+    a.done = true;
+    this.#onError(a.name, err);
   }
 }

@@ -372,6 +372,26 @@ describe('JsonTokenizer: properties', () => {
     );
   });
 
+  it('builds the right paths past PATH_CACHE_WIDTH array elements and across tokenizers sharing the path cache', () => {
+    const item = fc.oneof(
+      fc.record({ a: fc.integer(), b: fc.record({ c: fc.string(), d: fc.array(fc.integer(), { maxLength: 3 }) }) }),
+      fc.record({ b: fc.integer(), a: fc.record({ x: fc.boolean(), 'k.y': fc.constant(null) }) }),
+      fc.integer(),
+    );
+    fc.assert(
+      fc.property(fc.array(item, { minLength: 60, maxLength: 140 }), fc.array(fc.nat()), (items, cuts) => {
+        // Several documents in turn, each with its own tokenizer: the second meets the first one's cache entries.
+        for (const doc of [{ events: items }, items, { v: 1, list: items, tail: { a: 1 } }, { events: items }]) {
+          const text = JSON.stringify(doc);
+          expect(merged(run(splitAt(utf8(text), cuts)).tokens)).toEqual(expectedTokens(doc));
+          const nested = run([utf8(text)], {}, { pathPrefix: '$.p>' });
+          expect(merged(nested.tokens)).toEqual(expectedTokens(doc, '$.p>$'));
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('reads fc.json() texts as NDJSON, one document per line', () => {
     fc.assert(
       fc.property(fc.array(fc.json(), { minLength: 1, maxLength: 5 }), fc.array(fc.nat()), (docs, cuts) => {
