@@ -187,7 +187,8 @@ class FaceState implements AnalyzerState {
   }
 
   #number(t: Token): void {
-    const m = /^(.*)\[(\d+)\]$/.exec(t.path);
+    // Only array elements can be an embedding: skip the regex for every other number.
+    const m = t.path.charCodeAt(t.path.length - 1) === 0x5d ? /^(.*)\[(\d+)\]$/.exec(t.path) : null;
     if (!m) {
       this.#endRun();
       return;
@@ -220,12 +221,14 @@ class FaceState implements AnalyzerState {
   }
 
   #shapeOf(t: Token): void {
+    // The keys below are 5 to 17 characters long: most tokens leave here without a lower-casing or a regex.
+    if (t.key.length < 5 || t.key.length > 17) return;
     const key = t.key.toLowerCase();
     if (key === 'image_type' && /^(base64|url|face_token)$/i.test(t.value)) {
       this.#shape = { shape: 'image + image_type', path: t.path };
     } else if (key === 'face_field' || key === 'return_attributes' || key === 'return_landmark') {
       this.#shape = { shape: key, path: t.path };
-    } else if (/\.Image\.Bytes$/.test(t.path)) {
+    } else if (t.key === 'Bytes' && t.path.endsWith('.Image.Bytes')) {
       this.#shape = { shape: 'Image.Bytes', path: t.path };
     } else if (t.source === 'multipart-field' && (key === 'image_base64' || key === 'image_url')) {
       this.#shape = { shape: `multipart ${key}`, path: t.path };
