@@ -1,11 +1,14 @@
 /**
- * The destinations catalogue (analyzers/data/services.yaml) and its lookup: which operator runs a host, so a
- * finding reads "→ Alibaba NLS". Host globs only; the catalogue says nothing about first or third party (that is
- * per-device config) and nothing about hosts it does not list (they show their eTLD+1, operator unknown).
+ * The destinations catalogue (analyzers/data/services.yaml) and its lookups: which operator runs a host, so a
+ * finding reads "→ Alibaba NLS", and, for a host the catalogue does not list (a vendor proxy, a bare IP, an
+ * unlisted region), which service a request's head is shaped for (`/v2/iat?authorization=…&date=…&host=…` is
+ * iFlytek wherever it goes). Heads only, never bodies. The catalogue says nothing about first or third party (that
+ * is per-device config); hosts and requests it does not recognise show their eTLD+1, operator unknown.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import type { MessageHead } from '../../src/model/message.ts';
 
 /** The kinds of service the catalogue knows. */
 export type ServiceKind = 'speech' | 'face' | 'geolocation' | 'iot' | 'analytics' | 'ads' | 'push' | 'storage' | 'llm';
@@ -33,6 +36,43 @@ export interface Service {
   source: string;
   /** When the entry was checked, YYYY-MM-DD. */
   date: string;
+  /** Request shapes that name this service when the host is not in the catalogue. */
+  requests?: RequestMatcher[];
+}
+
+/**
+ * The head of a request this service's API documents, matched when the host is unknown. At least two of
+ * `method`, `path`, `query`, `headers` so that one common path alone does not name a service.
+ */
+export interface RequestMatcher {
+  /** HTTP method, upper case. */
+  method?: string;
+  /** Glob on the URL path: `*` = any characters but `/`, `{detect,match}` = one of. */
+  path?: string;
+  /** Query keys that must all be present (exact spelling). */
+  query?: string[];
+  /** Lower-case header name → glob on its value (`*` = anything, case-insensitive). */
+  headers?: Record<string, string>;
+  /** The vendor documentation that shows this shape. */
+  source: string;
+}
+
+interface CompiledRequest {
+  method: string | undefined;
+  path: RegExp | undefined;
+  query: readonly string[];
+  headers: ReadonlyArray<readonly [name: string, value: RegExp]>;
+  /** Conditions in the matcher: the most specific matching shape wins. */
+  weight: number;
+  service: Service;
+}
+
+/** A request head reduced once to what matchers look at. */
+interface RequestShape {
+  method: string;
+  path: string;
+  query: ReadonlySet<string>;
+  headers: ReadonlyMap<string, string>;
 }
 
 interface Compiled {
@@ -44,12 +84,18 @@ interface Compiled {
 
 export const SERVICES_FILE = join(import.meta.dirname, '../data/services.yaml');
 const MAX_CACHED_HOSTS = 4096;
+/** A request target longer than this is read only this far (query keys past it are not seen). */
+const MAX_URL_CHARS = 8192;
+/** Query parameters and headers read per request head. */
+const MAX_QUERY_KEYS = 128;
+const MAX_HEADERS = 128;
 
 /** A parsed, validated catalogue with a cached host lookup. */
 export class Catalogue {
   readonly services: readonly Service[];
   readonly #globs: Compiled[] = [];
   readonly #cache = new Map<string, Service | null>();
+  readonly #requests: CompiledRequest[] = [];
 
   constructor(services: Service[]) {
     this.services = services;
@@ -57,8 +103,10 @@ export class Catalogue {
       for (const glob of service.hosts) {
         this.#globs.push({ re: globToRegExp(glob), weight: glob.replace(/\*/g, '').length, service });
       }
+      for (const m of service.requests ?? []) this.#requests.push(compileRequest(m, service));
     }
     this.#globs.sort((x, y) => y.weight - x.weight);
+    this.#requests.sort((x, y) => y.weight - x.weight);
   }
 
   /** The service running `host` (lower-cased, trailing dot ignored), or undefined. */
@@ -72,6 +120,106 @@ export class Catalogue {
     }
     return s ?? undefined;
   }
+
+  /**
+   * The service an upload's head is shaped for (method, URL path, query keys, headers), or undefined. For hosts
+   * the catalogue does not list; the most specific matching shape wins, file order breaks ties.
+   */
+  serviceOfRequest(head: MessageHead): Service | undefined {
+    if (head.direction !== 'upload' || head.url === undefined || this.#requests.length === 0) return undefined;
+    const shape = requestShape(head, head.url);
+    return this.#requests.find((m) => matches(m, shape))?.service;
+  }
+}
+
+function matches(m: CompiledRequest, r: RequestShape): boolean {
+  if (m.method !== undefined && m.method !== r.method) return false;
+  if (m.path !== undefined && !m.path.test(r.path)) return false;
+  for (const k of m.query) if (!r.query.has(k)) return false;
+  for (const [name, re] of m.headers) {
+    const v = r.headers.get(name);
+    if (v === undefined || !re.test(v)) return false;
+  }
+  return true;
+}
+
+/** Method, path (origin-form, absolute-form reduced to its path), query keys and first header values. */
+function requestShape(head: MessageHead, rawUrl: string): RequestShape {
+  let url = rawUrl.length > MAX_URL_CHARS ? rawUrl.slice(0, MAX_URL_CHARS) : rawUrl;
+  const scheme = url.indexOf('://');
+  if (scheme > 0 && scheme < url.indexOf('/')) {
+    const slash = url.indexOf('/', scheme + 3);
+    url = slash < 0 ? '/' : url.slice(slash);
+  }
+  const hash = url.indexOf('#');
+  if (hash >= 0) url = url.slice(0, hash);
+  const q = url.indexOf('?');
+  const query = new Set<string>();
+  if (q >= 0) {
+    let start = q + 1;
+    while (start <= url.length && query.size < MAX_QUERY_KEYS) {
+      const amp = url.indexOf('&', start);
+      const end = amp < 0 ? url.length : amp;
+      const eq = url.indexOf('=', start);
+      const key = url.slice(start, eq >= 0 && eq < end ? eq : end);
+      if (key !== '') query.add(key.includes('%') ? safeDecode(key) : key);
+      start = end + 1;
+    }
+  }
+  const headers = new Map<string, string>();
+  for (let i = 0; i < head.headers.length && i < MAX_HEADERS; i++) {
+    const [name, value] = head.headers[i] as readonly [string, string];
+    const n = name.toLowerCase();
+    if (!headers.has(n)) headers.set(n, value.trim());
+  }
+  return { method: (head.method ?? '').toUpperCase(), path: q >= 0 ? url.slice(0, q) : url, query, headers };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function compileRequest(m: RequestMatcher, service: Service): CompiledRequest {
+  const headers = Object.entries(m.headers ?? {}).map(([n, v]) => [n, headerGlobToRegExp(v)] as const);
+  const query = m.query ?? [];
+  return {
+    method: m.method,
+    path: m.path === undefined ? undefined : pathGlobToRegExp(m.path),
+    query,
+    headers,
+    weight: (m.method ? 1 : 0) + (m.path ? 1 : 0) + query.length + headers.length,
+    service,
+  };
+}
+
+const escapeRe = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+
+/** `/rest/2.0/face/v3/{detect,match}` and `/v3/geocode/*`: `*` stays within one path segment. */
+export function pathGlobToRegExp(glob: string): RegExp {
+  return shapeGlob(glob, '[^/]*', '');
+}
+
+/** `RekognitionService.*`, `{DetectFace,SearchFaces}`: `*` is any run of characters; case-insensitive, whole value. */
+export function headerGlobToRegExp(glob: string): RegExp {
+  return shapeGlob(glob, '.*', 'i');
+}
+
+/** A whole-string glob: `*` becomes `star`, `{a,b}` one of a or b, everything else literal. */
+function shapeGlob(glob: string, star: string, flags: string): RegExp {
+  const body = glob
+    .split(/(\{[^{}]*\}|\*)/)
+    .map((part) => {
+      if (part === '*') return star;
+      if (part.startsWith('{') && part.endsWith('}'))
+        return `(?:${part.slice(1, -1).split(',').map(escapeRe).join('|')})`;
+      return escapeRe(part);
+    })
+    .join('');
+  return new RegExp(`^${body}$`, flags);
 }
 
 /** Parses and validates catalogue YAML; throws with the entry number on a malformed entry. */
@@ -95,8 +243,12 @@ function validate(e: unknown, i: number): Service {
   if (!Array.isArray(hosts) || hosts.length === 0 || !hosts.every((h) => typeof h === 'string' && h !== '')) {
     throw new Error(`services.yaml entry ${i}: \`hosts\` must be a non-empty list of globs`);
   }
-  const extra = Object.keys(o).filter((k) => !['operator', 'country', 'kind', 'hosts', 'source', 'date'].includes(k));
+  const extra = Object.keys(o).filter((k) => !ENTRY_KEYS.includes(k));
   if (extra.length > 0) throw new Error(`services.yaml entry ${i}: unknown key ${extra.join(', ')}`);
+  if (o.requests !== undefined && !Array.isArray(o.requests)) {
+    throw new Error(`services.yaml entry ${i}: \`requests\` must be a list`);
+  }
+  const requests = (o.requests as unknown[] | undefined)?.map((r, j) => validateRequest(r, `entry ${i} request ${j}`));
   return {
     operator: str('operator'),
     country: str('country'),
@@ -104,7 +256,52 @@ function validate(e: unknown, i: number): Service {
     hosts: hosts as string[],
     source: str('source'),
     date,
+    ...(requests === undefined ? {} : { requests }),
   };
+}
+
+const ENTRY_KEYS = ['operator', 'country', 'kind', 'hosts', 'source', 'date', 'requests'];
+const REQUEST_KEYS = ['method', 'path', 'query', 'headers', 'source'];
+
+function validateRequest(r: unknown, where: string): RequestMatcher {
+  const fail = (why: string): never => {
+    throw new Error(`services.yaml ${where}: ${why}`);
+  };
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return fail('not a mapping');
+  const o = r as Record<string, unknown>;
+  const extra = Object.keys(o).filter((k) => !REQUEST_KEYS.includes(k));
+  if (extra.length > 0) fail(`unknown key ${extra.join(', ')}`);
+  if (typeof o.source !== 'string' || o.source === '') fail('`source` missing');
+  const m: RequestMatcher = { source: o.source as string };
+  if (o.method !== undefined) {
+    if (typeof o.method !== 'string' || !/^[A-Z]+$/.test(o.method)) fail('`method` must be an upper-case HTTP method');
+    m.method = o.method as string;
+  }
+  if (o.path !== undefined) {
+    if (typeof o.path !== 'string' || !o.path.startsWith('/')) fail('`path` must be a glob starting with /');
+    m.path = o.path as string;
+  }
+  if (o.query !== undefined) {
+    const q = o.query;
+    if (!Array.isArray(q) || q.length === 0 || !q.every((k) => typeof k === 'string' && k !== '')) {
+      fail('`query` must be a non-empty list of keys');
+    }
+    m.query = q as string[];
+  }
+  if (o.headers !== undefined) {
+    const h = o.headers;
+    if (typeof h !== 'object' || h === null || Array.isArray(h) || Object.keys(h).length === 0) {
+      fail('`headers` must map header names to value globs');
+    }
+    for (const [n, v] of Object.entries(h as object)) {
+      if (n !== n.toLowerCase()) fail(`header name ${n} must be lower case`);
+      if (typeof v !== 'string' || v === '') fail(`header ${n} needs a value glob (\`"*"\` for any)`);
+    }
+    m.headers = h as Record<string, string>;
+  }
+  const conditions = ['method', 'path', 'query', 'headers'].filter((k) => o[k] !== undefined).length;
+  if (conditions < 2) fail('a matcher needs at least two of method, path, query, headers');
+  return m;
 }
 
 /** `*.amap.com` → one or more labels then `.amap.com`; `transcribe.*.amazonaws.com` → one label in the middle. */
@@ -112,7 +309,7 @@ export function globToRegExp(glob: string): RegExp {
   const labels = glob.toLowerCase().split('.');
   const parts = labels.map((label, i) => {
     if (label === '*') return i === 0 ? '[^.]+(?:\\.[^.]+)*' : '[^.]+';
-    return label.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^.]*');
+    return escapeRe(label).replace(/\*/g, '[^.]*');
   });
   return new RegExp(`^${parts.join('\\.')}$`);
 }
@@ -128,4 +325,9 @@ export function catalogue(): Catalogue {
 /** Who runs `host`, from the shipped catalogue: `Alibaba NLS`, or undefined when unknown. */
 export function operatorOf(host: string): string | undefined {
   return catalogue().serviceOf(host)?.operator;
+}
+
+/** Who a request head is shaped for, from the shipped catalogue's request matchers; undefined when none fits. */
+export function operatorOfRequest(head: MessageHead): string | undefined {
+  return catalogue().serviceOfRequest(head)?.operator;
 }

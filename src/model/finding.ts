@@ -34,6 +34,8 @@ export interface Destination {
   etld1: string;
   /** Who runs it, from the destinations catalogue, when known. */
   operator?: string;
+  /** How `operator` was found: the catalogue's host globs, or a request shape (the host itself is not listed). */
+  operatorFrom?: 'host' | 'request';
   /** Not first party for this device (config `firstParty`). */
   thirdParty: boolean;
 }

@@ -1,14 +1,18 @@
 /**
  * Where a flow goes, as findings report it: host (or IP), registrable domain (eTLD+1 from the public-suffix
  * list, via tldts), operator (the caller's lookup: the destinations catalogue, analyzers/data/services.yaml), first
- * or third party (the caller's per-device test, from config `firstParty`). Unknown hosts keep their eTLD+1, no
- * operator. The core knows neither the catalogue nor the configuration: src/analysis.ts wires them in.
+ * or third party (the caller's per-device test, from config `firstParty`). When the host names no operator, an
+ * upload's head may (the catalogue's request shapes: an iFlytek-shaped request through a toy vendor's proxy).
+ * Unknown hosts keep their eTLD+1, no operator. The core knows neither the catalogue nor the configuration:
+ * src/analysis.ts wires them in.
  */
 import { getDomain } from 'tldts';
 import type { Destination } from '../model/finding.ts';
 import type { FlowInfo } from '../model/flow.ts';
+import type { MessageHead } from '../model/message.ts';
 
-export type DestinationResolver = (flow: FlowInfo) => Destination;
+/** Describes a flow's destination; `head`, an upload's head, is consulted only when the host names no operator. */
+export type DestinationResolver = (flow: FlowInfo, head?: MessageHead) => Destination;
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
@@ -23,20 +27,23 @@ export function etld1Of(host: string): string {
 }
 
 /**
- * A resolver from a third-party test `isThirdParty(deviceId, host)` (without one nothing is called third party)
- * and an operator lookup (without one no operator is named).
+ * A resolver from a third-party test `isThirdParty(deviceId, host)` (without one nothing is called third party),
+ * an operator lookup by host and one by request head (without them no operator is named).
  */
 export function destinationResolver(
   isThirdParty?: (deviceId: string, host: string) => boolean,
   operatorOf: (host: string) => string | undefined = () => undefined,
+  operatorOfRequest: (head: MessageHead) => string | undefined = () => undefined,
 ): DestinationResolver {
-  return (flow) => {
+  return (flow, head) => {
     const host = flow.server.host ?? flow.server.ip;
-    const operator = flow.server.host === undefined ? undefined : operatorOf(host);
+    const byHost = flow.server.host === undefined ? undefined : operatorOf(host);
+    const byRequest = byHost === undefined && head !== undefined ? operatorOfRequest(head) : undefined;
     return {
       host,
       etld1: etld1Of(host),
-      ...(operator === undefined ? {} : { operator }),
+      ...(byHost === undefined ? {} : { operator: byHost, operatorFrom: 'host' as const }),
+      ...(byRequest === undefined ? {} : { operator: byRequest, operatorFrom: 'request' as const }),
       thirdParty: isThirdParty ? isThirdParty(flow.deviceId, host) : false,
     };
   };

@@ -200,7 +200,12 @@ export class Pipeline {
     if (update.tlsInfo) fs.info.tlsInfo = update.tlsInfo;
     const { transport, tls, server, tlsInfo } = fs.info;
     Object.assign(fs.record, { transport, tls, server, ...(tlsInfo ? { tlsInfo } : {}) });
+    const { operator, operatorFrom } = fs.record.destination;
     fs.record.destination = this.#destination(fs.info);
+    // An operator named by a request's shape outlives updates that teach nothing better (the WebSocket upgrade).
+    if (operatorFrom === 'request' && fs.record.destination.operator === undefined) {
+      fs.record.destination = { ...fs.record.destination, operator, operatorFrom };
+    }
     fs.record.lastTs = this.#now;
     this.#out.flow({ ...fs.record });
   }
@@ -209,6 +214,11 @@ export class Pipeline {
     if (fs.messages.has(head.msgId)) {
       this.#violation({ decoder: 'pipeline', code: 'duplicate-message' }, fs.info.id, head.msgId);
       return;
+    }
+    if (head.direction === 'upload' && fs.record.destination.operator === undefined) {
+      // The host named no operator: the request's shape may (an iFlytek-shaped upgrade through a vendor proxy).
+      fs.record.destination = this.#destination(fs.info, head);
+      if (fs.record.destination.operator !== undefined) this.#out.flow({ ...fs.record });
     }
     fs.lastHead = head;
     const record: MessageRecord = {

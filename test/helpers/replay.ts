@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { operatorOf } from '../../analyzers/lib/services.ts';
+import { configuredDestinations } from '../../src/analysis.ts';
 import { CaptureReplay } from '../../src/capture/replay.ts';
+import { defaultConfig } from '../../src/config.ts';
 import type { Analyzer } from '../../src/model/analyzer.ts';
-import { destinationResolver } from '../../src/pipeline/destination.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 
@@ -23,8 +23,8 @@ export interface ReplayResult {
 export function replayCapture(file: string, analyzers: readonly Analyzer[], chunkSize = 64 * 1024): ReplayResult {
   const bytes = readFileSync(file);
   const out = new CollectingOutput();
-  // Operators from the catalogue, as src/analysis.ts names them; no first-party list (a fixture has no config).
-  const pipeline = new Pipeline({ analyzers, output: out, destination: destinationResolver(undefined, operatorOf) });
+  // Destinations as `toyscope replay` names them with no toyscope.yaml (a fixture has no configuration).
+  const pipeline = new Pipeline({ analyzers, output: out, destination: configuredDestinations(defaultConfig) });
   const captureId = createHash('sha256').update(bytes).digest('hex');
   const replay = new CaptureReplay({ captureId, emit: (ev) => pipeline.push(ev), violation: (v) => out.violation(v) });
   for (let i = 0; i < bytes.length; i += chunkSize) replay.write(bytes.subarray(i, i + chunkSize));

@@ -1,7 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { operatorOf } from '../../analyzers/lib/services.ts';
+import { operatorOf, operatorOfRequest } from '../../analyzers/lib/services.ts';
+import type { FlowEvent } from '../../src/model/events.ts';
+import type { MessageHead } from '../../src/model/message.ts';
 import { destinationResolver, etld1Of } from '../../src/pipeline/destination.ts';
-import { testFlow } from '../helpers/playbook.ts';
+import { CollectingOutput } from '../../src/pipeline/output.ts';
+import { Pipeline } from '../../src/pipeline/pipeline.ts';
+import { FlowScript, testFlow } from '../helpers/playbook.ts';
+import { streamCounter } from '../helpers/test-analyzers.ts';
+
+const IAT_UPGRADE: Partial<MessageHead> & { msgId: number } = {
+  msgId: 1,
+  method: 'GET',
+  url: '/v2/iat?authorization=YXBpX2tleQ%3D%3D&date=Thu%2C%2023%20Nov%202026&host=iat-api.xfyun.cn',
+  headers: [
+    ['Host', 'asr.toy-vendor.example'],
+    ['Upgrade', 'websocket'],
+    ['Connection', 'Upgrade'],
+  ],
+};
+
+function playWithCatalogue(events: FlowEvent[]): CollectingOutput {
+  const out = new CollectingOutput();
+  const destination = destinationResolver(() => true, operatorOf, operatorOfRequest);
+  const p = new Pipeline({ analyzers: [streamCounter], output: out, destination });
+  for (const ev of events) p.push(ev);
+  p.finish();
+  return out;
+}
 
 describe('destination', () => {
   it('takes the registrable domain from the public-suffix list', () => {
@@ -22,9 +47,55 @@ describe('destination', () => {
       host: 'nls-gateway.cn-shanghai.aliyuncs.com',
       etld1: 'aliyuncs.com',
       operator: 'Alibaba NLS',
+      operatorFrom: 'host',
       thirdParty: true,
     });
     const own = resolve(testFlow({ server: { ip: '127.0.0.1', port: 443, host: 'api.xiaoyu-toys.com' } }));
     expect(own).toEqual({ host: 'api.xiaoyu-toys.com', etld1: 'xiaoyu-toys.com', thirdParty: false });
+  });
+
+  it('names the operator from the request shape only when the host names none', () => {
+    const resolve = destinationResolver(undefined, operatorOf, operatorOfRequest);
+    const head = { direction: 'upload', protocol: 'http', ...IAT_UPGRADE } as MessageHead;
+    const vendor = testFlow({ server: { ip: '127.0.0.1', port: 443, host: 'asr.toy-vendor.example' } });
+    expect(resolve(vendor)).toEqual({ host: 'asr.toy-vendor.example', etld1: 'toy-vendor.example', thirdParty: false });
+    expect(resolve(vendor, head)).toMatchObject({ operator: 'iFlytek', operatorFrom: 'request' });
+    const bareIp = testFlow({ server: { ip: '203.0.113.9', port: 80 } });
+    expect(resolve(bareIp, head)).toMatchObject({ host: '203.0.113.9', operator: 'iFlytek', operatorFrom: 'request' });
+    const nls = testFlow({ server: { ip: '127.0.0.1', port: 443, host: 'nls-gateway.cn-shanghai.aliyuncs.com' } });
+    expect(resolve(nls, head)).toMatchObject({ operator: 'Alibaba NLS', operatorFrom: 'host' });
+  });
+
+  it('gives findings on an unknown host the operator its iFlytek-shaped upgrade names', () => {
+    const script = new FlowScript({ server: { ip: '127.0.0.1', port: 443, host: 'asr.toy-vendor.example' } })
+      .message(IAT_UPGRADE)
+      .message({ msgId: 2, direction: 'download', status: 101, headers: [['Upgrade', 'websocket']] })
+      // What src/capture/websocket-stream.ts announces after the upgrade: the request's operator must survive it.
+      .raw({ ts: 1_700_000_000_100_000, type: 'flow.update', flowId: 'c1:1', update: { transport: 'websocket' } })
+      .message({ msgId: 3, protocol: 'websocket', ws: { opcode: 2, compressed: false } }, new Uint8Array(640))
+      .close();
+    const out = playWithCatalogue(script.events);
+    expect(out.findings).toHaveLength(1);
+    const [voice] = out.findings;
+    expect(voice?.category).toBe('voice');
+    expect(voice?.destination).toEqual({
+      host: 'asr.toy-vendor.example',
+      etld1: 'toy-vendor.example',
+      operator: 'iFlytek',
+      operatorFrom: 'request',
+      thirdParty: true,
+    });
+    expect(out.flows.get(script.flow.id)?.destination.operator).toBe('iFlytek');
+  });
+
+  it('leaves the operator unknown when no request has a known shape', () => {
+    const script = new FlowScript({ server: { ip: '127.0.0.1', port: 443, host: 'asr.toy-vendor.example' } })
+      .message({ msgId: 1, method: 'GET', url: '/v2/iat?authorization=x', headers: [] })
+      .message({ msgId: 2, protocol: 'websocket', ws: { opcode: 2, compressed: false } }, new Uint8Array(640))
+      .close();
+    const out = playWithCatalogue(script.events);
+    expect(out.findings).toHaveLength(1);
+    expect(out.findings[0]?.destination.operator).toBeUndefined();
+    expect(out.flows.get(script.flow.id)?.destination.operator).toBeUndefined();
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { catalogue, globToRegExp, operatorOf, parseCatalogue } from '../../../analyzers/lib/services.ts';
+import {
+  catalogue,
+  globToRegExp,
+  operatorOf,
+  operatorOfRequest,
+  parseCatalogue,
+  pathGlobToRegExp,
+} from '../../../analyzers/lib/services.ts';
+import type { MessageHead } from '../../../src/model/message.ts';
 
 describe('services catalogue', () => {
   it('names the operators of known cloud hosts', () => {
@@ -45,5 +53,220 @@ describe('services catalogue', () => {
         'services:\n  - { operator: X, country: CN, kind: iot, hosts: [], source: s, date: "2026-01-01" }',
       ),
     ).toThrow(/hosts/);
+  });
+});
+
+/** An upload head: `GET /path?query` with headers given as an object. */
+function req(method: string, url: string, headers: Record<string, string> = {}): MessageHead {
+  return { msgId: 1, direction: 'upload', protocol: 'http', method, url, headers: Object.entries(headers) };
+}
+
+const IFLYTEK_Q = 'authorization=YXBpX2tleQ%3D%3D&date=Thu%2C%2001%20Aug&host=iat-api.xfyun.cn';
+const TC3 = { authorization: 'TC3-HMAC-SHA256 Credential=AKID/2026-11-23/asr/tc3_request' };
+
+/** One case per request matcher in services.yaml: a head it names, and a near miss it must not. */
+const MATCHER_CASES: Array<{ operator: string; shape: string; hit: MessageHead; miss: MessageHead }> = [
+  {
+    operator: 'iFlytek',
+    shape: 'IAT websocket',
+    hit: req('GET', `/v2/iat?${IFLYTEK_Q}`, { upgrade: 'websocket' }),
+    miss: req('GET', '/v2/iat?authorization=x&host=iat-api.xfyun.cn'),
+  },
+  {
+    operator: 'iFlytek',
+    shape: 'TTS websocket',
+    hit: req('GET', `wss://tts.toy.example/v2/tts?${IFLYTEK_Q}`),
+    miss: req('GET', `/v2/tts/extra?${IFLYTEK_Q}`),
+  },
+  {
+    operator: 'Baidu Speech',
+    shape: 'server_api',
+    hit: req('POST', '/server_api?dev_pid=1537&cuid=toy&token=24.abc'),
+    miss: req('GET', '/server_api'),
+  },
+  { operator: 'Baidu Speech', shape: 'pro_api', hit: req('POST', '/pro_api'), miss: req('PUT', '/pro_api') },
+  {
+    operator: 'Baidu Speech',
+    shape: 'text2audio POST',
+    hit: req('POST', '/text2audio'),
+    miss: req('POST', '/text2audio/v2'),
+  },
+  {
+    operator: 'Baidu Speech',
+    shape: 'text2audio GET',
+    hit: req('GET', '/text2audio?tex=%E4%BD%A0%E5%A5%BD&tok=24.abc&cuid=toy&ctp=1&lan=zh'),
+    miss: req('GET', '/text2audio?tex=hello'),
+  },
+  {
+    operator: 'Baidu AI Cloud',
+    shape: 'face v3 detect/match/search',
+    hit: req('POST', '/rest/2.0/face/v3/search?access_token=24.abc'),
+    miss: req('POST', '/rest/2.0/face/v3/delete?access_token=24.abc'),
+  },
+  {
+    operator: 'Baidu AI Cloud',
+    shape: 'face library',
+    hit: req('POST', '/rest/2.0/face/v3/faceset/user/add?access_token=24.abc'),
+    miss: req('POST', '/rest/2.0/face/v3/faceset/user/add'),
+  },
+  {
+    operator: 'Alibaba NLS',
+    shape: 'ws/v1 with X-NLS-Token',
+    hit: req('GET', '/ws/v1', { 'X-NLS-Token': 'a1b2c3' }),
+    miss: req('GET', '/ws/v1', { 'X-Token': 'a1b2c3' }),
+  },
+  {
+    operator: 'Alibaba NLS',
+    shape: 'ws/v1 with token query',
+    hit: req('GET', '/ws/v1?token=a1b2c3'),
+    miss: req('GET', '/ws/v2?token=a1b2c3'),
+  },
+  {
+    operator: 'Alibaba NLS',
+    shape: 'stream/v1 with appkey',
+    hit: req('POST', '/stream/v1/asr?appkey=k&format=pcm&sample_rate=16000'),
+    miss: req('POST', '/stream/v1/asr?format=pcm'),
+  },
+  {
+    operator: 'Alibaba NLS',
+    shape: 'stream/v1 with X-NLS-Token',
+    hit: req('POST', '/stream/v1/FlashRecognizer', { 'x-nls-token': 't' }),
+    miss: req('POST', '/stream/v1/other', { 'x-nls-token': 't' }),
+  },
+  {
+    operator: 'Tencent Cloud ASR',
+    shape: 'API 3.0 X-TC-Action',
+    hit: req('POST', '/', { 'X-TC-Action': 'SentenceRecognition', 'X-TC-Version': '2019-06-14', ...TC3 }),
+    miss: req('POST', '/', { 'X-TC-Action': 'DescribeRegions' }),
+  },
+  {
+    operator: 'Tencent Cloud ASR',
+    shape: 'real-time ASR websocket',
+    hit: req('GET', '/asr/v2/1259228442?engine_model_type=16k_zh&voice_id=c64385ee&signature=abc&secretid=AKID'),
+    miss: req('GET', '/asr/v2/1259228442?engine_model_type=16k_zh&voice_id=c64385ee'),
+  },
+  {
+    operator: 'Tencent Cloud Face',
+    shape: 'API 3.0 X-TC-Action',
+    hit: req('POST', '/', { 'X-TC-Action': 'DetectFace', ...TC3 }),
+    miss: req('GET', '/', { 'X-TC-Action': 'DetectFace' }),
+  },
+  {
+    operator: 'Face++ (Megvii)',
+    shape: 'facepp v3',
+    hit: req('POST', '/facepp/v3/detect'),
+    miss: req('GET', '/facepp/v3/detect'),
+  },
+  {
+    operator: 'Amazon Transcribe',
+    shape: 'X-Amz-Target Transcribe.*',
+    hit: req('POST', '/', { 'X-Amz-Target': 'Transcribe.StartTranscriptionJob' }),
+    miss: req('POST', '/', { 'X-Amz-Target': 'DynamoDB_20120810.PutItem' }),
+  },
+  {
+    operator: 'Amazon Transcribe',
+    shape: 'HTTP/2 stream-transcription',
+    hit: req('POST', '/stream-transcription', { 'x-amzn-transcribe-sample-rate': '16000' }),
+    miss: req('POST', '/stream-transcription'),
+  },
+  {
+    operator: 'Amazon Transcribe',
+    shape: 'websocket stream-transcription',
+    hit: req('GET', '/stream-transcription-websocket?language-code=en-US&media-encoding=pcm&sample-rate=16000'),
+    miss: req('GET', '/stream-transcription-websocket?language-code=en-US'),
+  },
+  {
+    operator: 'AWS Rekognition',
+    shape: 'X-Amz-Target RekognitionService.*',
+    hit: req('POST', '/', { 'x-amz-target': 'RekognitionService.DetectFaces' }),
+    miss: req('POST', '/', { 'x-amz-target': 'Rekognition.DetectFaces' }),
+  },
+  {
+    operator: 'AMap (Gaode)',
+    shape: 'geocode',
+    hit: req('GET', '/v3/geocode/regeo?key=abc&location=116.48,39.99'),
+    miss: req('GET', '/v3/geocode/regeo/x?key=abc'),
+  },
+  {
+    operator: 'AMap (Gaode)',
+    shape: 'hardware location',
+    hit: req('GET', '/position?accesstype=1&imei=352315052834187&macs=aa:bb:cc:dd:ee:ff,-50,wifi&key=abc'),
+    miss: req('GET', '/position?accesstype=1'),
+  },
+  {
+    operator: 'Google Geolocation',
+    shape: 'geolocate',
+    hit: req('POST', '/geolocation/v1/geolocate?key=AIza'),
+    miss: req('POST', '/geolocation/v1/geolocate'),
+  },
+  {
+    operator: 'Tuya',
+    shape: 'd.json atop',
+    hit: req('POST', '/d.json?a=tuya.device.timer.count&devId=bf7e&et=1&t=1657046157&v=4.0&sign=04f9'),
+    miss: req('POST', '/d.json?a=tuya.device.timer.count&devId=bf7e'),
+  },
+];
+
+describe('request-shape matchers', () => {
+  for (const c of MATCHER_CASES) {
+    it(`${c.operator}: ${c.shape}`, () => {
+      expect(operatorOfRequest(c.hit)).toBe(c.operator);
+      expect(operatorOfRequest(c.miss)).toBeUndefined();
+    });
+  }
+
+  it('has a case above for every matcher in services.yaml', () => {
+    for (const s of catalogue().services) {
+      const cases = MATCHER_CASES.filter((c) => c.operator === s.operator).length;
+      expect({ operator: s.operator, matchers: s.requests?.length ?? 0 }).toEqual({
+        operator: s.operator,
+        matchers: cases,
+      });
+    }
+  });
+
+  it('reads only upload heads with a URL, and absolute-form targets by their path', () => {
+    const hit = MATCHER_CASES[0]?.hit as MessageHead;
+    expect(operatorOfRequest({ ...hit, direction: 'download' })).toBeUndefined();
+    expect(operatorOfRequest({ msgId: 2, direction: 'upload', protocol: 'websocket', headers: [] })).toBeUndefined();
+    expect(operatorOfRequest(req('GET', `http://10.0.0.5:8080/v2/iat?${IFLYTEK_Q}#frag`))).toBe('iFlytek');
+    expect(operatorOfRequest(req('GET', `/v2/iat?x=http://a/b&${IFLYTEK_Q}`))).toBe('iFlytek');
+  });
+
+  it('prefers the matcher with the most conditions', () => {
+    const c = parseCatalogue(`services:
+  - { operator: Loose, country: CN, kind: iot, hosts: [a.example], source: s, date: "2026-01-01",
+      requests: [{ method: POST, path: /api, source: s }] }
+  - { operator: Tight, country: CN, kind: speech, hosts: [b.example], source: s, date: "2026-01-01",
+      requests: [{ method: POST, path: /api, query: [sig], source: s }] }`);
+    expect(c.serviceOfRequest(req('POST', '/api?sig=1'))?.operator).toBe('Tight');
+    expect(c.serviceOfRequest(req('post', '/api'))?.operator).toBe('Loose');
+  });
+
+  it('rejects malformed matchers', () => {
+    const entry = (requests: string) =>
+      `services:\n  - { operator: X, country: CN, kind: iot, hosts: [a], source: s, date: "2026-01-01", requests: ${requests} }`;
+    const bad: Array<[string, RegExp]> = [
+      ['{ a: b }', /must be a list/],
+      ['[{ path: /x, source: s }]', /at least two/],
+      ['[{ path: /x, method: POST }]', /`source` missing/],
+      ['[{ path: /x, method: POST, body: y, source: s }]', /unknown key body/],
+      ['[{ path: x, method: POST, source: s }]', /path/],
+      ['[{ path: /x, method: post, source: s }]', /method/],
+      ['[{ path: /x, query: [], source: s }]', /query/],
+      ['[{ path: /x, headers: { X-Token: "*" }, source: s }]', /lower case/],
+      ['[{ path: /x, headers: { x-token: "" }, source: s }]', /value glob/],
+      ['[{ path: /x, headers: {}, source: s }]', /headers/],
+      ['[plain]', /not a mapping/],
+    ];
+    for (const [requests, why] of bad) expect(() => parseCatalogue(entry(requests)), requests).toThrow(why);
+  });
+
+  it('compiles path globs within one segment, with alternatives', () => {
+    expect(pathGlobToRegExp('/v3/geocode/*').test('/v3/geocode/geo')).toBe(true);
+    expect(pathGlobToRegExp('/v3/geocode/*').test('/v3/geocode/a/b')).toBe(false);
+    expect(pathGlobToRegExp('/face/{detect,match}').test('/face/match')).toBe(true);
+    expect(pathGlobToRegExp('/face/{detect,match}').test('/face/matches')).toBe(false);
+    expect(pathGlobToRegExp('/d.json').test('/dxjson')).toBe(false);
   });
 });
