@@ -1,10 +1,13 @@
 /**
  * Image bytes → RGB pixels for the face detector, inside a pool worker (never on the pipeline's thread). JPEG
- * through jpeg-js, PNG through pngjs, both with memory and resolution bounds; every other format (HEIC/HEIF,
- * WebP, GIF, BMP, AVIF) is reported as undecodable with its reason rather than guessed at.
+ * through jpeg-js, PNG through pngjs, BMP and GIF (first frame) through our own decoders, all with memory and
+ * resolution bounds; every other format (HEIC/HEIF, WebP, AVIF, TIFF) is reported as undecodable with its reason
+ * rather than guessed at.
  */
 import { createRequire } from 'node:module';
 import jpeg from 'jpeg-js';
+import { decodeBmp } from './decode-bmp.ts';
+import { decodeGif } from './decode-gif.ts';
 
 /** The part of pngjs we use (it ships no types). */
 interface PngSync {
@@ -47,7 +50,9 @@ export function decodeImage(bytes: Uint8Array): RgbImage | Undecodable {
     const png = PNG.sync.read(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     return { width: png.width, height: png.height, data: rgbaToRgb(png.data) };
   }
-  return { unsupported: `no decoder for ${formatName(b)} (JPEG and PNG are decoded)` };
+  if (b[0] === 0x42 && b[1] === 0x4d) return decodeBmp(b, MAX_DECODE_MEGAPIXELS * 1e6);
+  if (b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return decodeGif(b, MAX_DECODE_MEGAPIXELS * 1e6);
+  return { unsupported: `no decoder for ${formatName(b)} (JPEG, PNG, BMP and GIF are decoded)` };
 }
 
 function rgbaToRgb(rgba: Uint8Array): Uint8Array {
@@ -64,7 +69,6 @@ function formatName(b: Uint8Array): string {
   const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
   if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'WebP';
   if (ascii(4, 8) === 'ftyp') return `ISO-BMFF image (${ascii(8, 12).trim()}: HEIC/HEIF/AVIF)`;
-  if (ascii(0, 3) === 'GIF') return 'GIF';
-  if (ascii(0, 2) === 'BM') return 'BMP';
+  if (ascii(0, 4) === 'II*\u0000' || ascii(0, 4) === 'MM\u0000*') return 'TIFF';
   return 'this format';
 }

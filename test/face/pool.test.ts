@@ -76,8 +76,11 @@ describe('FacePool (real detector)', () => {
   });
 
   it('says which formats it cannot decode', async () => {
+    // An animated GIF is decoded (its first frame); WebP is not.
     const gif = readFileSync(`${SKIMAGE}/no_time_for_that_tiny.gif`);
-    expect(await pool.check(gif)).toMatchObject({ kind: 'unchecked', reason: 'undecodable' });
+    expect(await pool.check(gif)).toMatchObject({ kind: 'checked', width: 14, height: 25, faces: [] });
+    const webp = Buffer.from('RIFF\u0000\u0000\u0000\u0000WEBPVP8 ', 'latin1');
+    expect(await pool.check(webp)).toMatchObject({ kind: 'unchecked', reason: 'undecodable' });
     const heic = new Uint8Array([0, 0, 0, 24, ...Buffer.from('ftypheic'), 0, 0, 0, 0, ...Buffer.from('mif1heic')]);
     const answer = await pool.check(heic);
     expect(answer).toMatchObject({ kind: 'unchecked', reason: 'undecodable' });
