@@ -15,21 +15,12 @@ export type MsgId = number;
 
 /** The application protocol of a flow; `tcp`/`udp` mean "not recognised". */
 export type Transport = 'http' | 'websocket' | 'mqtt' | 'dns' | 'tcp' | 'udp';
-export const TRANSPORTS: readonly Transport[] = ['http', 'websocket', 'mqtt', 'dns', 'tcp', 'udp'];
 
 /**
  * TLS state, separate from the transport. "https" and "tls-opaque" are display labels only
  * (http + intercepted/decrypted; opaque/passthrough), see {@link displayLabel}.
  */
 export type TlsState = 'none' | 'intercepted' | 'decrypted' | 'passthrough' | 'device-rejected-cert' | 'opaque';
-export const TLS_STATES: readonly TlsState[] = [
-  'none',
-  'intercepted',
-  'decrypted',
-  'passthrough',
-  'device-rejected-cert',
-  'opaque',
-];
 
 /** Where the flow's events come from. Nothing in the core branches on it; it is stored for the record. */
 export type FlowSource = 'live' | 'capture' | 'har';

@@ -96,24 +96,3 @@ export class CollectingOutput implements PipelineOutput {
     return [...this.findingsById.values()];
   }
 }
-
-/** Fan one output out to several sinks. */
-export function teeOutput(...sinks: PipelineOutput[]): PipelineOutput {
-  return {
-    flow: (r) => {
-      for (const s of sinks) s.flow(r);
-    },
-    message: (r) => {
-      for (const s of sinks) s.message(r);
-    },
-    finding: (f) => {
-      for (const s of sinks) s.finding(f);
-    },
-    violation: (v) => {
-      for (const s of sinks) s.violation(v);
-    },
-    evidence: (e) => {
-      for (const s of sinks) s.evidence(e);
-    },
-  };
-}
