@@ -1,41 +1,29 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MqttDecoder, type MqttLimits, mqttConnectPrefix } from '../../src/decode/mqtt.ts';
+import { type Ev, EventLog } from '../helpers/event-log.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
-
-type Ev = [string, ...unknown[]];
 
 /** Feeds chunks to a client→broker and/or broker→client decoder pair; returns one merged event log. */
 function run(chunks: Uint8Array[], opts: { level?: number; limits?: Partial<MqttLimits> } = {}): Ev[] {
-  const log: Ev[] = [];
-  const data: Uint8Array[] = [];
-  const flush = () => {
-    if (data.length) log.push(['data', Buffer.concat(data).toString('latin1')]);
-    data.length = 0;
-  };
-  /** Logs an event after the data before it. */
-  const after = (...e: Ev) => {
-    flush();
-    log.push(e);
-  };
+  const log = new EventLog();
   const dec = new MqttDecoder(
     {
-      connect: (c) => log.push(['connect', JSON.parse(JSON.stringify(c))]),
-      publishStart: (p) => log.push(['publish', p.topic, p.qos, p.packetId, p.payloadLength, p.contentType]),
-      publishData: (d) => data.push(d.slice()),
-      publishGap: (n) => after('gap', n),
-      publishEnd: () => after('end'),
-      subscribe: (s) => log.push(['subscribe', s.packetId, s.filters]),
-      violation: (v) => after('violation', v.code, v.message),
+      connect: (c) => log.push('connect', JSON.parse(JSON.stringify(c))),
+      publishStart: (p) => log.push('publish', p.topic, p.qos, p.packetId, p.payloadLength, p.contentType),
+      publishData: (d) => log.data(d),
+      publishGap: (n) => log.after('gap', n),
+      publishEnd: () => log.after('end'),
+      subscribe: (s) => log.push('subscribe', s.packetId, s.filters),
+      violation: (v) => log.after('violation', v.code, v.message),
     },
     { level: opts.level ?? 4 },
     opts.limits,
   );
   for (const c of chunks) dec.write(c);
   dec.end();
-  flush();
-  log.push(['counts', dec.counts]);
-  return log;
+  log.after('counts', dec.counts);
+  return log.events;
 }
 
 const str = (s: string) => {

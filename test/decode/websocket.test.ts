@@ -8,43 +8,32 @@ import {
   WebSocketDecoder,
   type WebSocketLimits,
 } from '../../src/decode/websocket.ts';
+import { type Ev, EventLog } from '../helpers/event-log.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
-
-type Ev = [string, ...unknown[]];
 
 /** Feeds chunks to one direction's decoder; returns the event log with adjacent data merged (split-invariant). */
 function run(
   chunks: Uint8Array[],
   opts: { fromClient?: boolean; deflate?: DeflateParams; max?: number; maxFrame?: number } = {},
 ): Ev[] {
-  const log: Ev[] = [];
   const limits: { MAX_INFLATE_BYTES: number } & Partial<WebSocketLimits> = { MAX_INFLATE_BYTES: opts.max ?? 1 << 20 };
   if (opts.maxFrame !== undefined) limits.MAX_FRAME_BYTES = opts.maxFrame;
-  const data: Uint8Array[] = [];
-  const flush = () => {
-    if (data.length) log.push(['data', Buffer.concat(data).toString('latin1')]);
-    data.length = 0;
-  };
-  /** Logs an event after the data before it. */
-  const after = (...e: Ev) => {
-    flush();
-    log.push(e);
-  };
+  const log = new EventLog();
   const dec = new WebSocketDecoder(
     {
-      start: (op, c) => log.push(['start', op, c]),
-      data: (d) => data.push(d.slice()),
-      gap: (n) => after('gap', n),
-      end: () => after('end'),
-      control: (f) => after('control', f.opcode, f.closeCode),
-      violation: (v) => after('violation', v.code),
+      start: (op, c) => log.push('start', op, c),
+      data: (d) => log.data(d),
+      gap: (n) => log.after('gap', n),
+      end: () => log.after('end'),
+      control: (f) => log.after('control', f.opcode, f.closeCode),
+      violation: (v) => log.after('violation', v.code),
     },
     { fromClient: opts.fromClient ?? false, limits, ...(opts.deflate ? { deflate: opts.deflate } : {}) },
   );
   for (const c of chunks) dec.write(c);
   dec.end();
-  flush();
-  return log;
+  log.flush();
+  return log.events;
 }
 
 interface FrameSpec {
