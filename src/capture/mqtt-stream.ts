@@ -10,7 +10,8 @@ import { MqttDecoder, type MqttLimits, type MqttSink } from '../decode/mqtt.ts';
 import type { FlowId, Micros, MsgId } from '../model/flow.ts';
 import type { Direction, Headers, MessageHead } from '../model/message.ts';
 import type { ViolationInput } from '../model/violation.ts';
-import type { EmitEvent, StreamDir, StreamHandler } from './types.ts';
+import { PerDirectionStream } from './per-direction-stream.ts';
+import type { EmitEvent, StreamDir } from './types.ts';
 
 /** What a message-level stream handler (MQTT, WebSocket) needs from its connection. */
 export interface MessageStreamEnv {
@@ -29,15 +30,15 @@ export function msgIdCounter(first: MsgId = 0): () => MsgId {
 }
 
 /** MQTT for one connection: one MqttDecoder per direction sharing the protocol level. */
-export class MqttStream implements StreamHandler {
+export class MqttStream extends PerDirectionStream<MqttDecoder> {
   readonly #env: MessageStreamEnv;
-  readonly #decoders: Record<StreamDir, MqttDecoder>;
-  #ts: Micros = 0;
+  protected readonly decoders: Record<StreamDir, MqttDecoder>;
 
   constructor(env: MessageStreamEnv, limits?: Partial<MqttLimits>) {
+    super();
     this.#env = env;
     const session = { level: 4 };
-    this.#decoders = {
+    this.decoders = {
       up: new MqttDecoder(this.#sink('upload'), session, limits),
       down: new MqttDecoder(this.#sink('download'), session, limits),
     };
@@ -45,23 +46,7 @@ export class MqttStream implements StreamHandler {
 
   /** Packets seen per direction, by name. */
   get counts(): Record<StreamDir, MqttDecoder['counts']> {
-    return { up: this.#decoders.up.counts, down: this.#decoders.down.counts };
-  }
-
-  data(dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
-    this.#ts = ts;
-    this.#decoders[dir].write(bytes);
-  }
-
-  gap(dir: StreamDir, length: number, ts: Micros): void {
-    this.#ts = ts;
-    this.#decoders[dir].gap(length);
-  }
-
-  close(ts: Micros): void {
-    this.#ts = ts;
-    this.#decoders.up.end();
-    this.#decoders.down.end();
+    return { up: this.decoders.up.counts, down: this.decoders.down.counts };
   }
 
   #sink(direction: Direction): MqttSink {
@@ -70,12 +55,12 @@ export class MqttStream implements StreamHandler {
     let open: MsgId | undefined;
     const head = (msg: Omit<MessageHead, 'msgId' | 'direction' | 'protocol'>): MsgId => {
       const msgId = env.nextMsgId();
-      env.emit({ ts: this.#ts, type: 'message.head', flowId, msg: { msgId, direction, protocol: 'mqtt', ...msg } });
+      env.emit({ ts: this.ts, type: 'message.head', flowId, msg: { msgId, direction, protocol: 'mqtt', ...msg } });
       return msgId;
     };
     const chunk = (msgId: MsgId, data: Uint8Array) =>
-      env.emit({ ts: this.#ts, type: 'message.chunk', flowId, msgId, data });
-    const end = (msgId: MsgId) => env.emit({ ts: this.#ts, type: 'message.end', flowId, msgId });
+      env.emit({ ts: this.ts, type: 'message.chunk', flowId, msgId, data });
+    const end = (msgId: MsgId) => env.emit({ ts: this.ts, type: 'message.end', flowId, msgId });
     return {
       connect: (c) => {
         const headers: Array<[string, string]> = [
@@ -98,7 +83,7 @@ export class MqttStream implements StreamHandler {
         if (open !== undefined) chunk(open, data);
       },
       publishGap: (length) => {
-        if (open !== undefined) env.emit({ ts: this.#ts, type: 'message.gap', flowId, msgId: open, length });
+        if (open !== undefined) env.emit({ ts: this.ts, type: 'message.gap', flowId, msgId: open, length });
       },
       publishEnd: () => {
         if (open !== undefined) end(open);
@@ -109,7 +94,7 @@ export class MqttStream implements StreamHandler {
         const topic = s.filters.map((f) => f.topic).join(', ');
         end(head({ headers, mqtt: { packet: 'subscribe', topic } }));
       },
-      violation: (v) => env.report(open === undefined ? v : { ...v, msgId: open }, this.#ts),
+      violation: (v) => env.report(open === undefined ? v : { ...v, msgId: open }, this.ts),
     };
   }
 }

@@ -13,6 +13,7 @@ import { header, type MessageHead } from '../model/message.ts';
 import type { Limits } from '../pipeline/limits.ts';
 import type { UpgradeContext } from './http1.ts';
 import { type MessageStreamEnv, MqttStream, msgIdCounter } from './mqtt-stream.ts';
+import { PerDirectionStream } from './per-direction-stream.ts';
 import type { StreamDir, StreamHandler } from './types.ts';
 
 /** Subprotocol names that mean "MQTT inside binary messages". */
@@ -25,22 +26,22 @@ export interface WebSocketStreamOptions {
 }
 
 /** Both directions of one WebSocket connection. */
-export class WebSocketStream implements StreamHandler {
+export class WebSocketStream extends PerDirectionStream<WebSocketDecoder> {
   readonly #env: MessageStreamEnv;
-  readonly #decoders: Record<StreamDir, WebSocketDecoder>;
+  protected readonly decoders: Record<StreamDir, WebSocketDecoder>;
   /** The MQTT stream inside binary messages, when the subprotocol is MQTT. */
   readonly #mqtt: MqttStream | undefined;
   /** Control frames seen per direction. */
   readonly controls = { up: 0, down: 0 };
-  #ts: Micros = 0;
 
   constructor(env: MessageStreamEnv, opts: WebSocketStreamOptions) {
+    super();
     this.#env = env;
     const { response } = opts;
     const protocol = (header(response, 'sec-websocket-protocol') ?? '').trim().toLowerCase();
     if (MQTT_SUBPROTOCOLS.has(protocol)) this.#mqtt = new MqttStream(env);
     const deflate = negotiatedDeflate(header(response, 'sec-websocket-extensions'));
-    this.#decoders = {
+    this.decoders = {
       up: new WebSocketDecoder(this.#sink('up'), {
         fromClient: true,
         limits: opts.limits,
@@ -59,20 +60,8 @@ export class WebSocketStream implements StreamHandler {
     return this.#mqtt ? 'mqtt' : 'websocket';
   }
 
-  data(dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
-    this.#ts = ts;
-    this.#decoders[dir].write(bytes);
-  }
-
-  gap(dir: StreamDir, length: number, ts: Micros): void {
-    this.#ts = ts;
-    this.#decoders[dir].gap(length);
-  }
-
-  close(ts: Micros): void {
-    this.#ts = ts;
-    this.#decoders.up.end();
-    this.#decoders.down.end();
+  override close(ts: Micros): void {
+    super.close(ts);
     this.#mqtt?.close(ts);
   }
 
@@ -88,29 +77,29 @@ export class WebSocketStream implements StreamHandler {
         if (toMqtt) return;
         open = env.nextMsgId();
         env.emit({
-          ts: this.#ts,
+          ts: this.ts,
           type: 'message.head',
           flowId,
           msg: { msgId: open, direction, protocol: 'websocket', headers: [], ws: { opcode, compressed } },
         });
       },
       data: (data) => {
-        if (toMqtt) this.#mqtt?.data(dir, data, this.#ts);
-        else if (open !== undefined) env.emit({ ts: this.#ts, type: 'message.chunk', flowId, msgId: open, data });
+        if (toMqtt) this.#mqtt?.data(dir, data, this.ts);
+        else if (open !== undefined) env.emit({ ts: this.ts, type: 'message.chunk', flowId, msgId: open, data });
       },
       gap: (length) => {
-        if (toMqtt) this.#mqtt?.gap(dir, length, this.#ts);
-        else if (open !== undefined) env.emit({ ts: this.#ts, type: 'message.gap', flowId, msgId: open, length });
+        if (toMqtt) this.#mqtt?.gap(dir, length, this.ts);
+        else if (open !== undefined) env.emit({ ts: this.ts, type: 'message.gap', flowId, msgId: open, length });
       },
       end: () => {
-        if (open !== undefined) env.emit({ ts: this.#ts, type: 'message.end', flowId, msgId: open });
+        if (open !== undefined) env.emit({ ts: this.ts, type: 'message.end', flowId, msgId: open });
         open = undefined;
         toMqtt = false;
       },
       control: () => {
         this.controls[dir]++;
       },
-      violation: (v) => env.report(open === undefined ? v : { ...v, msgId: open }, this.#ts),
+      violation: (v) => env.report(open === undefined ? v : { ...v, msgId: open }, this.ts),
     };
   }
 }
