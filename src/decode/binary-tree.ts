@@ -24,6 +24,8 @@ export abstract class TreeTokenizer extends BinaryInput {
   readonly #maxDepth: number;
   readonly #maxKey: number;
   readonly #minBytes: number;
+  /** The longest string or byte string a length field may announce (MAX_INFLATE_BYTES). */
+  protected readonly maxLength: number;
 
   // Open containers, innermost last (level 0 = top level, no container).
   #level = 0;
@@ -54,6 +56,7 @@ export abstract class TreeTokenizer extends BinaryInput {
     this.#maxDepth = max;
     this.#maxKey = opts.limits.MAX_KEY_BYTES;
     this.#minBytes = opts.minBytes ?? 1;
+    this.maxLength = opts.limits.MAX_INFLATE_BYTES;
     this.#isMap = new Uint8Array(max + 1);
     this.#left = new Float64Array(max + 1);
     this.#index = new Int32Array(max + 1);

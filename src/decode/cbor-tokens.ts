@@ -25,13 +25,6 @@ export class CborTokenizer extends TreeTokenizer {
   protected readonly decoderName = 'cbor';
   /** Major type (2 bytes, 3 text) of the indefinite string being read, whose chunks must match it. */
   #chunkMajor = 0;
-  readonly #maxLength: number;
-
-  constructor(sink: TokenSink, opts: BinaryTokenizerOptions) {
-    super(sink, opts);
-    this.#maxLength = opts.limits.MAX_INFLATE_BYTES;
-  }
-
   protected step(buf: Uint8Array, i: number, end: number): number {
     while (i < end && !this.stopped) {
       if (this.payload > 0) {
@@ -113,7 +106,7 @@ export class CborTokenizer extends TreeTokenizer {
 
   /** A string length within bounds, else a violation. */
   #length(hi: number, lo: number, at: number): boolean {
-    if (hi === 0 && lo <= this.#maxLength) return true;
+    if (hi === 0 && lo <= this.maxLength) return true;
     this.fail('length-too-large', at, 'string longer than MAX_INFLATE_BYTES');
     return false;
   }

@@ -29,13 +29,6 @@ const FIXEXT = [1, 2, 4, 8, 16];
 
 export class MsgpackTokenizer extends TreeTokenizer {
   protected readonly decoderName = 'msgpack';
-  readonly #maxLength: number;
-
-  constructor(sink: TokenSink, opts: BinaryTokenizerOptions) {
-    super(sink, opts);
-    this.#maxLength = opts.limits.MAX_INFLATE_BYTES;
-  }
-
   protected step(buf: Uint8Array, i: number, end: number): number {
     while (i < end && !this.stopped) {
       if (this.payload > 0) {
@@ -88,7 +81,7 @@ export class MsgpackTokenizer extends TreeTokenizer {
       c <= 0xc6 ? 1 << (c - 0xc4) : c <= 0xc9 ? 1 << (c - 0xc7) : c <= 0xdb ? 1 << (c - 0xd9) : c & 1 ? 4 : 2;
     const n = size === 1 ? buf[p]! : size === 2 ? (buf[p]! << 8) | buf[p + 1]! : readUint32BE(buf, p);
     if (c >= 0xdc) this.open(c >= 0xde, n, at);
-    else if (n > this.#maxLength) this.fail('length-too-large', at, 'value longer than MAX_INFLATE_BYTES');
+    else if (n > this.maxLength) this.fail('length-too-large', at, 'value longer than MAX_INFLATE_BYTES');
     else if (c <= 0xc6) this.string(false, n, false);
     else if (c <= 0xc9) this.skip(n);
     else this.string(true, n, false);
