@@ -7,7 +7,6 @@
  * preferred serialization.
  */
 import {
-  type BinaryTokenizerOptions,
   float32At,
   float64At,
   floatText,
@@ -17,7 +16,6 @@ import {
   uint64Text,
 } from './binary-tokens.ts';
 import { TreeTokenizer } from './binary-tree.ts';
-import type { TokenSink } from './filter.ts';
 
 const BREAK = 0xff;
 

@@ -5,18 +5,8 @@
  * token; bin values give no token and go to the `onBytes` hook. Paths, keys and pieces as in binary-tree.ts.
  * Not a validator beyond the formats (0xc1 "never used" is a violation; duplicate keys pass).
  */
-import {
-  asBuffer,
-  type BinaryTokenizerOptions,
-  float32At,
-  float64At,
-  floatText,
-  int64Text,
-  readUint32BE,
-  uint64Text,
-} from './binary-tokens.ts';
+import { asBuffer, float32At, float64At, floatText, int64Text, readUint32BE, uint64Text } from './binary-tokens.ts';
 import { TreeTokenizer } from './binary-tree.ts';
-import type { TokenSink } from './filter.ts';
 
 /** Header bytes after the type byte for 0xc4..0xdf (length/value field, plus the ext type byte). */
 // biome-ignore format: one entry per type byte reads best as a row
