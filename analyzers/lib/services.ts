@@ -2,7 +2,8 @@
  * The destinations catalogue (analyzers/data/services.yaml) and its lookups: which operator runs a host, so a
  * finding reads "→ Alibaba NLS", and, for a host the catalogue does not list (a vendor proxy, a bare IP, an
  * unlisted region), which service a request's head is shaped for (`/v2/iat?authorization=…&date=…&host=…` is
- * iFlytek wherever it goes). Heads only, never bodies. The catalogue says nothing about first or third party (that
+ * iFlytek wherever it goes; an MQTT publish to `/sys/{productKey}/{deviceName}/thing/…` is Alibaba Cloud IoT whatever
+ * broker it reaches). Heads only, never bodies. The catalogue says nothing about first or third party (that
  * is per-device config); hosts and requests it does not recognise show their eTLD+1, operator unknown.
  */
 import { readFileSync } from 'node:fs';
@@ -41,8 +42,9 @@ export interface Service {
 }
 
 /**
- * The head of a request this service's API documents, matched when the host is unknown. At least two of
- * `method`, `path`, `query`, `headers` so that one common path alone does not name a service.
+ * The head of a request this service's API documents, matched when the host is unknown. Either an HTTP shape, at
+ * least two of `method`, `path`, `query`, `headers` so that one common path alone does not name a service, or an
+ * MQTT shape, `topic` alone (a documented topic layout is specific enough: it counts as two conditions).
  */
 export interface RequestMatcher {
   /** HTTP method, upper case. */
@@ -53,11 +55,19 @@ export interface RequestMatcher {
   query?: string[];
   /** Lower-case header name → glob on its value (`*` = anything, case-insensitive). */
   headers?: Record<string, string>;
+  /**
+   * Glob on the topic of an MQTT upload (a PUBLISH's topic or a SUBSCRIBE's filters): `+` or `*` as a whole level =
+   * exactly one non-empty level, `#` as the last level = that level's parent and everything below it, `{a,b}` = one
+   * of. Only MQTT heads are matched against it, and it is never combined with the HTTP fields.
+   */
+  topic?: string;
   /** The vendor documentation that shows this shape. */
   source: string;
 }
 
 interface CompiledRequest {
+  /** Set for an MQTT matcher (then the HTTP fields are empty). */
+  topic: RegExp | undefined;
   method: string | undefined;
   path: RegExp | undefined;
   query: readonly string[];
@@ -86,6 +96,10 @@ export const SERVICES_FILE = join(import.meta.dirname, '../data/services.yaml');
 const MAX_CACHED_HOSTS = 4096;
 /** A request target longer than this is read only this far (query keys past it are not seen). */
 const MAX_URL_CHARS = 8192;
+/** An MQTT topic longer than this is read only this far (MQTT allows 65,535 bytes). */
+const MAX_TOPIC_CHARS = 1024;
+/** Counts as this many conditions when the most specific matcher is chosen. */
+const TOPIC_WEIGHT = 2;
 /** Query parameters and headers read per request head. */
 const MAX_QUERY_KEYS = 128;
 const MAX_HEADERS = 128;
@@ -96,6 +110,7 @@ export class Catalogue {
   readonly #globs: Compiled[] = [];
   readonly #cache = new Map<string, Service | null>();
   readonly #requests: CompiledRequest[] = [];
+  readonly #topics: CompiledRequest[] = [];
 
   constructor(services: Service[]) {
     this.services = services;
@@ -103,10 +118,14 @@ export class Catalogue {
       for (const glob of service.hosts) {
         this.#globs.push({ re: globToRegExp(glob), weight: glob.replace(/\*/g, '').length, service });
       }
-      for (const m of service.requests ?? []) this.#requests.push(compileRequest(m, service));
+      for (const m of service.requests ?? []) {
+        const c = compileRequest(m, service);
+        (c.topic === undefined ? this.#requests : this.#topics).push(c);
+      }
     }
     this.#globs.sort((x, y) => y.weight - x.weight);
     this.#requests.sort((x, y) => y.weight - x.weight);
+    // Topic matchers all weigh TOPIC_WEIGHT: among them file order decides.
   }
 
   /** The service running `host` (lower-cased, trailing dot ignored), or undefined. */
@@ -122,14 +141,34 @@ export class Catalogue {
   }
 
   /**
-   * The service an upload's head is shaped for (method, URL path, query keys, headers), or undefined. For hosts
-   * the catalogue does not list; the most specific matching shape wins, file order breaks ties.
+   * The service an upload's head is shaped for, or undefined: an HTTP request (or WebSocket upgrade) by method,
+   * URL path, query keys and headers; an MQTT PUBLISH by its topic, a SUBSCRIBE by its filters. For hosts the
+   * catalogue does not list; the most specific matching shape wins, file order breaks ties.
    */
   serviceOfRequest(head: MessageHead): Service | undefined {
-    if (head.direction !== 'upload' || head.url === undefined || this.#requests.length === 0) return undefined;
+    if (head.direction !== 'upload') return undefined;
+    if (head.protocol === 'mqtt') {
+      const topics = mqttTopics(head);
+      if (topics.length === 0) return undefined;
+      return this.#topics.find((m) => topics.some((t) => m.topic?.test(t)))?.service;
+    }
+    if (head.url === undefined || this.#requests.length === 0) return undefined;
     const shape = requestShape(head, head.url);
     return this.#requests.find((m) => matches(m, shape))?.service;
   }
+}
+
+/** The topics an MQTT upload names: a PUBLISH's topic, a SUBSCRIBE's filters (its `topic-filter` headers). */
+function mqttTopics(head: MessageHead): string[] {
+  const cut = (t: string) => (t.length > MAX_TOPIC_CHARS ? t.slice(0, MAX_TOPIC_CHARS) : t);
+  if (head.mqtt?.packet === 'publish') return head.mqtt.topic === undefined ? [] : [cut(head.mqtt.topic)];
+  if (head.mqtt?.packet !== 'subscribe') return [];
+  const filters: string[] = [];
+  for (let i = 0; i < head.headers.length && i < MAX_HEADERS; i++) {
+    const [name, value] = head.headers[i] as readonly [string, string];
+    if (name === 'topic-filter') filters.push(cut(value));
+  }
+  return filters;
 }
 
 function matches(m: CompiledRequest, r: RequestShape): boolean {
@@ -187,11 +226,12 @@ function compileRequest(m: RequestMatcher, service: Service): CompiledRequest {
   const headers = Object.entries(m.headers ?? {}).map(([n, v]) => [n, headerGlobToRegExp(v)] as const);
   const query = m.query ?? [];
   return {
+    topic: m.topic === undefined ? undefined : topicGlobToRegExp(m.topic),
     method: m.method,
     path: m.path === undefined ? undefined : pathGlobToRegExp(m.path),
     query,
     headers,
-    weight: (m.method ? 1 : 0) + (m.path ? 1 : 0) + query.length + headers.length,
+    weight: (m.topic ? TOPIC_WEIGHT : 0) + (m.method ? 1 : 0) + (m.path ? 1 : 0) + query.length + headers.length,
     service,
   };
 }
@@ -203,6 +243,18 @@ export function pathGlobToRegExp(glob: string): RegExp {
   return shapeGlob(glob, '[^/]*', '');
 }
 
+/**
+ * `/sys/+/+/thing/#`, `$aws/things/+/shadow/#`: `+` or `*` as a level is one non-empty level, a last `#` the
+ * parent level and everything below it (as MQTT filters read), `{a,b}` one of; everything else literal.
+ */
+export function topicGlobToRegExp(glob: string): RegExp {
+  const levels = glob.split('/');
+  const rest = levels.at(-1) === '#';
+  if (rest) levels.pop();
+  const body = levels.map((l) => (l === '+' || l === '*' ? '[^/]+' : globBody(l, '')));
+  return new RegExp(`^${body.join('/')}${rest ? '(?:/.*)?' : ''}$`);
+}
+
 /** `RekognitionService.*`, `{DetectFace,SearchFaces}`: `*` is any run of characters; case-insensitive, whole value. */
 export function headerGlobToRegExp(glob: string): RegExp {
   return shapeGlob(glob, '.*', 'i');
@@ -210,7 +262,11 @@ export function headerGlobToRegExp(glob: string): RegExp {
 
 /** A whole-string glob: `*` becomes `star`, `{a,b}` one of a or b, everything else literal. */
 function shapeGlob(glob: string, star: string, flags: string): RegExp {
-  const body = glob
+  return new RegExp(`^${globBody(glob, star)}$`, flags);
+}
+
+function globBody(glob: string, star: string): string {
+  return glob
     .split(/(\{[^{}]*\}|\*)/)
     .map((part) => {
       if (part === '*') return star;
@@ -219,7 +275,6 @@ function shapeGlob(glob: string, star: string, flags: string): RegExp {
       return escapeRe(part);
     })
     .join('');
-  return new RegExp(`^${body}$`, flags);
 }
 
 /** Parses and validates catalogue YAML; throws with the entry number on a malformed entry. */
@@ -261,7 +316,8 @@ function validate(e: unknown, i: number): Service {
 }
 
 const ENTRY_KEYS = ['operator', 'country', 'kind', 'hosts', 'source', 'date', 'requests'];
-const REQUEST_KEYS = ['method', 'path', 'query', 'headers', 'source'];
+const REQUEST_KEYS = ['method', 'path', 'query', 'headers', 'topic', 'source'];
+const HTTP_KEYS = ['method', 'path', 'query', 'headers'];
 
 function validateRequest(r: unknown, where: string): RequestMatcher {
   const fail = (why: string): never => {
@@ -299,9 +355,25 @@ function validateRequest(r: unknown, where: string): RequestMatcher {
     }
     m.headers = h as Record<string, string>;
   }
-  const conditions = ['method', 'path', 'query', 'headers'].filter((k) => o[k] !== undefined).length;
-  if (conditions < 2) fail('a matcher needs at least two of method, path, query, headers');
+  const conditions = HTTP_KEYS.filter((k) => o[k] !== undefined).length;
+  if (o.topic !== undefined) {
+    if (conditions > 0) fail('`topic` matches MQTT heads: it cannot be combined with method, path, query or headers');
+    validateTopic(o.topic, fail);
+    m.topic = o.topic as string;
+    return m;
+  }
+  if (conditions < 2) fail('a matcher needs `topic`, or at least two of method, path, query, headers');
   return m;
+}
+
+function validateTopic(t: unknown, fail: (why: string) => never): void {
+  if (typeof t !== 'string' || t === '') fail('`topic` must be a non-empty topic glob');
+  const levels = (t as string).split('/');
+  levels.forEach((l, i) => {
+    if (l.includes('#') && (l !== '#' || i !== levels.length - 1)) fail('`#` must be the whole last topic level');
+    if (/[+*]/.test(l) && l !== '+' && l !== '*') fail(`topic level ${l}: \`+\` and \`*\` stand for a whole level`);
+  });
+  if (levels.every((l) => l === '' || l === '+' || l === '*' || l === '#')) fail('`topic` needs a literal level');
 }
 
 /** `*.amap.com` → one or more labels then `.amap.com`; `transcribe.*.amazonaws.com` → one label in the middle. */

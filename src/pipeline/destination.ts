@@ -2,7 +2,8 @@
  * Where a flow goes, as findings report it: host (or IP), registrable domain (eTLD+1 from the public-suffix
  * list, via tldts), operator (the caller's lookup: the destinations catalogue, analyzers/data/services.yaml), first
  * or third party (the caller's per-device test, from config `firstParty`). When the host names no operator, an
- * upload's head may (the catalogue's request shapes: an iFlytek-shaped request through a toy vendor's proxy).
+ * upload's head may (the catalogue's request shapes: an iFlytek-shaped request through a toy vendor's proxy, an
+ * MQTT publish on an Alibaba Cloud IoT topic to the vendor's own broker).
  * Unknown hosts keep their eTLD+1, no operator. The core knows neither the catalogue nor the configuration:
  * src/analysis.ts wires them in.
  */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { operatorOf, operatorOfRequest } from '../../analyzers/lib/services.ts';
+import { location } from '../../analyzers/location.ts';
+import type { Analyzer } from '../../src/model/analyzer.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import type { MessageHead } from '../../src/model/message.ts';
 import { destinationResolver, etld1Of } from '../../src/pipeline/destination.ts';
@@ -19,10 +21,10 @@ const IAT_UPGRADE: Partial<MessageHead> & { msgId: number } = {
   ],
 };
 
-function playWithCatalogue(events: FlowEvent[]): CollectingOutput {
+function playWithCatalogue(events: FlowEvent[], analyzers: readonly Analyzer[] = [streamCounter]): CollectingOutput {
   const out = new CollectingOutput();
   const destination = destinationResolver(() => true, operatorOf, operatorOfRequest);
-  const p = new Pipeline({ analyzers: [streamCounter], output: out, destination });
+  const p = new Pipeline({ analyzers, output: out, destination });
   for (const ev of events) p.push(ev);
   p.finish();
   return out;
@@ -86,6 +88,45 @@ describe('destination', () => {
       thirdParty: true,
     });
     expect(out.flows.get(script.flow.id)?.destination.operator).toBe('iFlytek');
+  });
+
+  it('names Alibaba Cloud IoT from the topic an MQTT upload is published to, whatever the broker', () => {
+    const broker = { ip: '127.0.0.1', port: 1883, host: 'mqtt.toy-vendor.example' };
+    const property = {
+      id: '42',
+      version: '1.0',
+      params: { GeoLocation: { Latitude: 31.230416, Longitude: 121.473701, CoordinateSystem: 1 } },
+      method: 'thing.event.property.post',
+    };
+    const script = new FlowScript({ server: broker, transport: 'mqtt', tls: 'none' })
+      .message({
+        msgId: 1,
+        protocol: 'mqtt',
+        headers: [['client-id', 'a1B2c3D4e5F.toy-001|securemode=3|']],
+        mqtt: { packet: 'connect', clientId: 'a1B2c3D4e5F.toy-001|securemode=3|' },
+      })
+      .message(
+        {
+          msgId: 2,
+          protocol: 'mqtt',
+          mqtt: { packet: 'publish', topic: '/sys/a1B2c3D4e5F/toy-001/thing/event/property/post', qos: 1 },
+        },
+        JSON.stringify(property),
+      )
+      .close();
+    const out = playWithCatalogue(script.events, [location]);
+    const found = out.findings.filter((f) => f.category === 'location');
+    expect(found.length).toBeGreaterThan(0);
+    for (const f of found) {
+      expect(f.destination).toEqual({
+        host: 'mqtt.toy-vendor.example',
+        etld1: 'toy-vendor.example',
+        operator: 'Alibaba Cloud IoT',
+        operatorFrom: 'request',
+        thirdParty: true,
+      });
+    }
+    expect(out.flows.get(script.flow.id)?.destination.operator).toBe('Alibaba Cloud IoT');
   });
 
   it('leaves the operator unknown when no request has a known shape', () => {

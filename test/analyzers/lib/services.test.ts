@@ -6,6 +6,7 @@ import {
   operatorOfRequest,
   parseCatalogue,
   pathGlobToRegExp,
+  topicGlobToRegExp,
 } from '../../../analyzers/lib/services.ts';
 import type { MessageHead } from '../../../src/model/message.ts';
 
@@ -61,6 +62,28 @@ function req(method: string, url: string, headers: Record<string, string> = {}):
   return { msgId: 1, direction: 'upload', protocol: 'http', method, url, headers: Object.entries(headers) };
 }
 
+/** An MQTT PUBLISH from the device on `topic`. */
+function pub(topic: string): MessageHead {
+  return { msgId: 1, direction: 'upload', protocol: 'mqtt', headers: [], mqtt: { packet: 'publish', topic, qos: 1 } };
+}
+
+/** An MQTT SUBSCRIBE from the device to `filters`, as src/capture/mqtt-stream.ts announces it. */
+function sub(...filters: string[]): MessageHead {
+  const headers = filters.map((f) => ['topic-filter', f] as const);
+  return {
+    msgId: 1,
+    direction: 'upload',
+    protocol: 'mqtt',
+    headers,
+    mqtt: { packet: 'subscribe', topic: filters.join(', ') },
+  };
+}
+
+const VOLC_V3 = {
+  'X-Api-App-Key': '123456789',
+  'X-Api-Access-Key': 'ak',
+  'X-Api-Resource-Id': 'volc.bigasr.sauc.duration',
+};
 const IFLYTEK_Q = 'authorization=YXBpX2tleQ%3D%3D&date=Thu%2C%2001%20Aug&host=iat-api.xfyun.cn';
 const TC3 = { authorization: 'TC3-HMAC-SHA256 Credential=AKID/2026-11-23/asr/tc3_request' };
 
@@ -205,6 +228,116 @@ const MATCHER_CASES: Array<{ operator: string; shape: string; hit: MessageHead; 
     hit: req('POST', '/d.json?a=tuya.device.timer.count&devId=bf7e&et=1&t=1657046157&v=4.0&sign=04f9'),
     miss: req('POST', '/d.json?a=tuya.device.timer.count&devId=bf7e'),
   },
+  {
+    operator: 'Tuya',
+    shape: 'TuyaLink MQTT topic',
+    hit: pub('tylink/26b7b1f3a5c2d8e4f9xyz1/thing/property/report'),
+    miss: pub('tylink/26b7b1f3a5c2d8e4f9xyz1/status'),
+  },
+  {
+    operator: 'Volcengine Speech',
+    shape: 'v2 streaming ASR',
+    hit: req('GET', '/api/v2/asr', { Authorization: 'Bearer; FYaWxBiJnuh-0KBTS00KCo73rxmDnalivd1UDSD-W5E=' }),
+    miss: req('GET', '/api/v2/asr', { Authorization: 'Bearer FYaWxBiJnuh' }),
+  },
+  {
+    operator: 'Volcengine Speech',
+    shape: 'v1 TTS over HTTP',
+    hit: req('POST', '/api/v1/tts', { authorization: 'Bearer;token' }),
+    miss: req('GET', '/api/v1/tts', { authorization: 'Bearer;token' }),
+  },
+  {
+    operator: 'Volcengine Speech',
+    shape: 'v3 big-model streaming ASR',
+    hit: req('GET', '/api/v3/sauc/bigmodel_nostream', { ...VOLC_V3, 'X-Api-Connect-Id': 'uuid' }),
+    miss: req('GET', '/api/v3/sauc/bigmodel', { ...VOLC_V3, 'X-Api-Resource-Id': 'other.resource' }),
+  },
+  {
+    operator: 'Volcengine Speech',
+    shape: 'v3 big-model file ASR',
+    hit: req('POST', '/api/v3/auc/bigmodel/submit', { ...VOLC_V3, 'X-Api-Resource-Id': 'volc.bigasr.auc' }),
+    miss: req('POST', '/api/v3/auc/bigmodel/submit', { 'X-Api-App-Key': '123456789' }),
+  },
+  {
+    operator: 'Azure Speech',
+    shape: 'short-audio STT with language',
+    hit: req('POST', '/speech/recognition/conversation/cognitiveservices/v1?language=zh-CN&format=detailed'),
+    miss: req('POST', '/speech/recognition/conversation/cognitiveservices/v2?language=zh-CN'),
+  },
+  {
+    operator: 'Azure Speech',
+    shape: 'short-audio STT with subscription key',
+    hit: req('POST', '/speech/recognition/interactive/cognitiveservices/v1', { 'Ocp-Apim-Subscription-Key': 'k' }),
+    miss: req('POST', '/speech/recognition/meeting/cognitiveservices/v1', { 'Ocp-Apim-Subscription-Key': 'k' }),
+  },
+  {
+    operator: 'Azure Speech',
+    shape: 'TTS',
+    hit: req('POST', '/cognitiveservices/v1', { 'X-Microsoft-OutputFormat': 'riff-16khz-16bit-mono-pcm' }),
+    miss: req('POST', '/cognitiveservices/v1', { 'Content-Type': 'application/ssml+xml' }),
+  },
+  {
+    operator: 'Azure Face',
+    shape: 'face v1.0 detect',
+    hit: req('POST', '/face/v1.0/detect?returnFaceId=false&detectionModel=detection_03', {
+      'Ocp-Apim-Subscription-Key': 'k',
+    }),
+    miss: req('POST', '/face/v1.0/detect', { Authorization: 'Bearer eyJ0' }),
+  },
+  {
+    operator: 'Baidu Maps',
+    shape: 'IP location',
+    hit: req('GET', '/location/ip?ip=111.206.214.37&coor=bd09ll&ak=E4805d16'),
+    miss: req('GET', '/location/ip?ip=111.206.214.37'),
+  },
+  {
+    operator: 'Baidu Maps',
+    shape: 'geocoding v3',
+    hit: req('GET', '/geocoding/v3/?address=%E5%8C%97%E4%BA%AC&output=json&ak=E4805d16'),
+    miss: req('GET', '/geocoding/v2/?address=x&ak=E4805d16'),
+  },
+  {
+    operator: 'Baidu Maps',
+    shape: 'reverse geocoding v3',
+    hit: req('GET', '/reverse_geocoding/v3?ak=E4805d16&output=json&coordtype=wgs84ll&location=31.2256,121.4988'),
+    miss: req('GET', '/reverse_geocoding/v3/?location=31.2256,121.4988'),
+  },
+  {
+    operator: 'Baidu Maps',
+    shape: 'hardware location',
+    hit: req('POST', '/locapi/v2?ver=1.0&trace=false&prod=toy&src=toy&key=E4805d16'),
+    miss: req('GET', '/locapi/v2'),
+  },
+  {
+    operator: 'Alibaba Cloud IoT',
+    shape: 'thing topics',
+    hit: pub('/sys/a1B2c3D4e5F/toy-001/thing/event/property/post'),
+    miss: pub('/sys/a1B2c3D4e5F/toy-001/event/property/post'),
+  },
+  {
+    operator: 'Alibaba Cloud IoT',
+    shape: 'OTA topics',
+    hit: pub('/ota/device/inform/a1B2c3D4e5F/toy-001'),
+    miss: pub('/ota/device/inform/a1B2c3D4e5F'),
+  },
+  {
+    operator: 'Alibaba Cloud IoT',
+    shape: 'default custom topics',
+    hit: sub('/a1B2c3D4e5F/toy-001/user/get'),
+    miss: pub('/a1B2c3D4e5F/toy-001/user/chat'),
+  },
+  {
+    operator: 'AWS IoT Core',
+    shape: 'device shadow',
+    hit: pub('$aws/things/toy-001/shadow/name/location/update'),
+    miss: pub('aws/things/toy-001/shadow/update'),
+  },
+  {
+    operator: 'AWS IoT Core',
+    shape: 'jobs',
+    hit: sub('$aws/things/toy-001/jobs/notify-next', '$aws/things/toy-001/jobs/get/accepted'),
+    miss: pub('$aws/things/toy-001/job/get'),
+  },
 ];
 
 describe('request-shape matchers', () => {
@@ -231,6 +364,59 @@ describe('request-shape matchers', () => {
     expect(operatorOfRequest({ msgId: 2, direction: 'upload', protocol: 'websocket', headers: [] })).toBeUndefined();
     expect(operatorOfRequest(req('GET', `http://10.0.0.5:8080/v2/iat?${IFLYTEK_Q}#frag`))).toBe('iFlytek');
     expect(operatorOfRequest(req('GET', `/v2/iat?x=http://a/b&${IFLYTEK_Q}`))).toBe('iFlytek');
+  });
+
+  it('reads topics of MQTT uploads only, and only against topic matchers', () => {
+    const topic = '/sys/a1B2c3D4e5F/toy-001/thing/event/property/post';
+    expect(operatorOfRequest({ ...pub(topic), direction: 'download' })).toBeUndefined();
+    expect(operatorOfRequest(req('POST', topic))).toBeUndefined();
+    expect(operatorOfRequest({ ...pub('x'), mqtt: { packet: 'publish' } })).toBeUndefined();
+    const connect: MessageHead = {
+      msgId: 1,
+      direction: 'upload',
+      protocol: 'mqtt',
+      headers: [['client-id', 'a1B2c3D4e5F.toy-001|securemode=2|']],
+      mqtt: { packet: 'connect', clientId: 'a1B2c3D4e5F.toy-001|securemode=2|' },
+    };
+    expect(operatorOfRequest(connect)).toBeUndefined();
+    // A SUBSCRIBE names the service when any of its filters fits; an MQTT head never fits an HTTP shape.
+    expect(operatorOfRequest(sub('devices/toy-001/cmd', '$aws/things/toy-001/shadow/update/delta'))).toBe(
+      'AWS IoT Core',
+    );
+    expect(operatorOfRequest({ ...pub('/v2/iat'), url: `/v2/iat?${IFLYTEK_Q}` })).toBeUndefined();
+  });
+
+  it('compiles topic globs level by level', () => {
+    const thing = topicGlobToRegExp('/sys/+/+/thing/#');
+    expect(thing.test('/sys/pk/dn/thing')).toBe(true);
+    expect(thing.test('/sys/pk/dn/thing/event/property/post')).toBe(true);
+    expect(thing.test('/sys/pk/dn/things/event')).toBe(false);
+    expect(thing.test('/sys/pk//thing/event')).toBe(false);
+    expect(thing.test('/sys/pk/x/dn/thing/event')).toBe(false);
+    expect(topicGlobToRegExp('$aws/things/*/shadow/get').test('$aws/things/t1/shadow/get')).toBe(true);
+    expect(topicGlobToRegExp('$aws/things/*/shadow/get').test('xaws/things/t1/shadow/get')).toBe(false);
+    expect(topicGlobToRegExp('a/{b,c}/d').test('a/c/d')).toBe(true);
+    expect(topicGlobToRegExp('a/{b,c}/d').test('a/bc/d')).toBe(false);
+  });
+
+  it('accepts a topic alone and rejects malformed topics', () => {
+    const entry = (requests: string) =>
+      `services:\n  - { operator: X, country: CN, kind: iot, hosts: [a], source: s, date: "2026-01-01", requests: ${requests} }`;
+    expect(
+      parseCatalogue(entry('[{ topic: "dev/+/up", source: s }]')).serviceOfRequest(pub('dev/1/up'))?.operator,
+    ).toBe('X');
+    const bad: Array<[string, RegExp]> = [
+      ['[{ topic: "dev/+/up", path: /x, source: s }]', /cannot be combined/],
+      ['[{ topic: "dev/+/up", headers: { a: "*" }, source: s }]', /cannot be combined/],
+      ['[{ topic: "", source: s }]', /non-empty topic glob/],
+      ['[{ topic: 7, source: s }]', /non-empty topic glob/],
+      ['[{ topic: "dev/#/up", source: s }]', /whole last topic level/],
+      ['[{ topic: "dev/a#", source: s }]', /whole last topic level/],
+      ['[{ topic: "dev/x+/up", source: s }]', /whole level/],
+      ['[{ topic: "+/+/#", source: s }]', /literal level/],
+      ['[{ topic: "dev/+/up" }]', /`source` missing/],
+    ];
+    for (const [requests, why] of bad) expect(() => parseCatalogue(entry(requests)), requests).toThrow(why);
   });
 
   it('prefers the matcher with the most conditions', () => {
