@@ -2,7 +2,8 @@
  * Sans-io WebSocket (RFC 6455) frame parser for ONE direction of an upgraded connection: frame headers with
  * 7/16/64-bit lengths, masking, fragmentation (continuation frames join one message), control frames
  * (ping/pong/close, close code parsed) interleaved inside fragmented messages, and permessage-deflate
- * (RFC 7692: RSV1, raw deflate, `00 00 ff ff` appended at message end, context takeover or not).
+ * (RFC 7692: RSV1, raw deflate, `00 00 ff ff` appended at message end, context takeover or not: one inflater per
+ * direction, reset at each message end under no-context-takeover).
  * Each text/binary message is reported as start → data… → end, payload unmasked and inflated: the
  * "content-encoding kept" rule of message.chunk does not apply to permessage-deflate, which is framing and is
  * removed here. Malformed input becomes a violation (decoder `websocket`), never a throw.
@@ -93,6 +94,7 @@ export class WebSocketDecoder {
   // The message being read.
   #inMessage = false;
   #compressed = false;
+  /** One raw inflater per direction, made at the first compressed message; reset when its window must go. */
   #inflater: SyncDecompressor | undefined;
   #inflated = 0;
   /** The message's inflated output was cut (size bound or corrupt data): the rest of its payload is dropped. */
@@ -283,14 +285,22 @@ export class WebSocketDecoder {
     else if (err !== undefined) this.#breakInflate('inflate-error', err);
   }
 
-  /** Stop inflating this message; with context takeover the window is lost for the rest of the direction too. */
+  /**
+   * Stop inflating this message. Without context takeover the inflater is reset at the message end; with it the
+   * window is lost for the rest of the direction too.
+   */
   #breakInflate(code: string, message: string): void {
     if (this.#inflateStopped) return;
     this.#inflateStopped = true;
     this.#violation(code, this.#pos, message);
+    if (!this.#deflate?.noContextTakeover) this.#loseWindow();
+  }
+
+  /** Context takeover broken: later compressed messages of this direction are dropped. */
+  #loseWindow(): void {
     this.#inflater?.close();
     this.#inflater = undefined;
-    if (!this.#deflate?.noContextTakeover) this.#deflateBroken = true;
+    this.#deflateBroken = true;
   }
 
   #frameEnd(): void {
@@ -309,13 +319,11 @@ export class WebSocketDecoder {
   /** Ends the open message; `complete` when its final frame arrived (the deflate trailer is fed then). */
   #endMessage(complete: boolean): void {
     if (!this.#inMessage) return;
-    if (this.#compressed && this.#inflater && !this.#inflateStopped) {
-      if (complete) this.#inflate(MSG_TRAILER);
-      if (!complete || this.#deflate?.noContextTakeover || this.#inflater?.trailing) {
-        this.#inflater?.close();
-        this.#inflater = undefined;
-        if (!complete && !this.#deflate?.noContextTakeover) this.#deflateBroken = true;
-      }
+    if (this.#compressed && this.#inflater) {
+      if (complete && !this.#inflateStopped) this.#inflate(MSG_TRAILER);
+      // No context takeover, or a sender that ended its deflate stream (BFINAL): the next message starts afresh.
+      if (this.#deflate?.noContextTakeover || (complete && this.#inflater?.trailing)) this.#inflater?.reset();
+      else if (!complete) this.#loseWindow();
     }
     this.#inMessage = false;
     this.#sink.end();

@@ -8,7 +8,10 @@
  * We therefore do what that function does inside (node 20 lib/zlib.js `processChunkSync`) without the close:
  * `stream._handle.writeSync(flush, in, inOff, inLen, out, outOff, outLen)`, then read `stream._writeState`
  * ([availOutAfter, availInAfter]). Errors arrive through `_handle.onerror`, which we take over so that the
- * stream is never destroyed with an 'error' event. test/decode/zlib-sync.test.ts guards these assumptions.
+ * stream is never destroyed with an 'error' event. `reset()` uses the stream's public `reset()` (node 20
+ * `ZlibBase.prototype.reset` = `this._handle.reset()`: inflateReset / a fresh brotli state, same handle and
+ * buffers), so one engine serves many independent streams (WebSocket no-context-takeover) without a new native
+ * allocation per message. test/decode/zlib-sync.test.ts guards these assumptions.
  */
 import zlib from 'node:zlib';
 
@@ -33,6 +36,7 @@ interface NativeHandle {
 interface ZlibInternals {
   _handle: NativeHandle | null;
   _writeState: Uint32Array;
+  reset(): void;
   close(): void;
 }
 
@@ -64,6 +68,7 @@ export class SyncDecompressor {
   #finish: number;
   #out = new Uint8Array(OUT_CHUNK);
   #outOff = 0;
+  /** Sticky until `reset()`: a corrupt stream stays corrupt. */
   #error: string | undefined;
   #closed = false;
   /** Compressed bytes consumed so far. */
@@ -97,6 +102,19 @@ export class SyncDecompressor {
     return this.#run(new Uint8Array(0), this.#finish, emit);
   }
 
+  /**
+   * Returns the engine to its initial state, as if freshly made: window, error and `trailing` cleared, `bytesIn`
+   * back to 0. Nothing of the previous stream can be referred to. Output slices already handed out stay valid.
+   * No-op once closed (writes then keep returning 'closed').
+   */
+  reset(): void {
+    if (this.#closed) return;
+    this.#error = undefined;
+    this.bytesIn = 0;
+    this.trailing = false;
+    this.#stream.reset(); // a failure to reset arrives through onerror and makes the next write fail
+  }
+
   /** Frees the native engine. Idempotent. */
   close(): void {
     if (this.#closed) return;
@@ -106,6 +124,7 @@ export class SyncDecompressor {
 
   #run(input: Uint8Array, flush: number, emit: Emit): string | undefined {
     if (this.#closed) return 'closed';
+    if (this.#error !== undefined) return this.#error;
     const state = this.#stream._writeState;
     let inOff = 0;
     let availIn = input.length;

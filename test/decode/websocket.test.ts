@@ -1,4 +1,4 @@
-import { deflateRawSync, constants as Z } from 'node:zlib';
+import { deflateRawSync, inflateRawSync, constants as Z } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,9 +11,12 @@ import {
 import { type Ev, EventLog } from '../helpers/event-log.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
 
-/** Feeds chunks to one direction's decoder; returns the event log with adjacent data merged (split-invariant). */
+/**
+ * Feeds chunks (a number = that many bytes lost) to one direction's decoder; returns the event log with adjacent
+ * data merged (split-invariant).
+ */
 function run(
-  chunks: Uint8Array[],
+  chunks: (Uint8Array | number)[],
   opts: { fromClient?: boolean; deflate?: DeflateParams; max?: number; maxFrame?: number } = {},
 ): Ev[] {
   const limits: { MAX_INFLATE_BYTES: number } & Partial<WebSocketLimits> = { MAX_INFLATE_BYTES: opts.max ?? 1 << 20 };
@@ -30,7 +33,7 @@ function run(
     },
     { fromClient: opts.fromClient ?? false, limits, ...(opts.deflate ? { deflate: opts.deflate } : {}) },
   );
-  for (const c of chunks) dec.write(c);
+  for (const c of chunks) typeof c === 'number' ? dec.gap(c) : dec.write(c);
   dec.end();
   log.flush();
   return log.events;
@@ -60,9 +63,12 @@ function frame({ opcode, payload, fin = true, rsv = 0, mask }: FrameSpec): Uint8
 
 const cat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 const M = [0x37, 0xfa, 0x21, 0x3d];
-/** permessage-deflate body of one message: raw deflate, sync flush, trailing 00 00 ff ff removed. */
-const pmd = (s: string) => {
-  const d = deflateRawSync(utf8(s), { finishFlush: Z.Z_SYNC_FLUSH });
+/**
+ * permessage-deflate body of one message: raw deflate, sync flush, trailing 00 00 ff ff removed. With `after`,
+ * compressed as a context-takeover sender would after sending `after` (back-references into it).
+ */
+const pmd = (s: string, after?: string) => {
+  const d = deflateRawSync(utf8(s), { finishFlush: Z.Z_SYNC_FLUSH, ...(after ? { dictionary: utf8(after) } : {}) });
   return d.subarray(0, d.length - 4);
 };
 
@@ -244,6 +250,97 @@ describe('WebSocketDecoder permessage-deflate', () => {
       ['data', 'hi'],
       ['end'],
     ]);
+  });
+
+  describe('without context takeover (one inflater, reset per message)', () => {
+    const deflate = { noContextTakeover: true };
+    const msgs = [0, 1, 2].map((i) => JSON.stringify({ child: 'Mia', seq: i, audio: 'UklGRg'.repeat(40 + i) }));
+    const text = (i: number) => frame({ opcode: 1, payload: pmd(msgs[i]!), rsv: 4, mask: M });
+    /** What node's one-shot inflater makes of the first `n` bytes of a message's body (emitted before a cut). */
+    const head = (i: number, n: number) =>
+      inflateRawSync(pmd(msgs[i]!).subarray(0, n), { finishFlush: Z.Z_SYNC_FLUSH }).toString('latin1');
+    const stream = cat(
+      text(0),
+      frame({ opcode: 2, payload: pmd(msgs[1]!).subarray(0, 7), fin: false, rsv: 4, mask: M }),
+      frame({ opcode: 9, payload: 'hb', mask: M }),
+      frame({ opcode: 0, payload: pmd(msgs[1]!).subarray(7), mask: M }),
+      frame({ opcode: 1, payload: 'plain', mask: M }),
+      // msgs[1] again, as a context-takeover sender compresses it: one back-reference, which must not inflate.
+      frame({ opcode: 1, payload: pmd(msgs[1]!, msgs[1]!), rsv: 4, mask: M }),
+      frame({ opcode: 2, payload: new Uint8Array([0xff, 0xff, 0xff]), rsv: 4, mask: M }), // corrupt
+      text(2),
+      frame({ opcode: 1, payload: pmd('x'.repeat(3000)), rsv: 4, mask: M }), // over the bound below
+      text(0),
+    );
+    const want = [
+      ['start', 1, true],
+      ['data', msgs[0]],
+      ['end'],
+      ['start', 2, true],
+      ['data', head(1, 7)],
+      ['control', 9, undefined],
+      ['data', msgs[1]!.slice(head(1, 7).length)],
+      ['end'],
+      ['start', 1, false],
+      ['data', 'plain'],
+      ['end'],
+      ['start', 1, true],
+      ['violation', 'inflate-error'],
+      ['end'],
+      ['start', 2, true],
+      ['violation', 'inflate-error'],
+      ['end'],
+      ['start', 1, true],
+      ['data', msgs[2]],
+      ['end'],
+      ['start', 1, true],
+      ['data', 'x'.repeat(1000)],
+      ['violation', 'inflate-size-exceeded'],
+      ['end'],
+      ['start', 1, true],
+      ['data', msgs[0]],
+      ['end'],
+    ];
+
+    it('inflates each message on its own, and a broken message does not spoil the next', () => {
+      expect(stream.length).toBeLessThan(4096);
+      expect(run([stream], { fromClient: true, deflate, max: 1000 })).toEqual(want);
+    });
+
+    /**
+     * Drops the data just before an inflate error: zlib reports no output count for a call that fails, so what a
+     * corrupt message yields before its bad point depends on where the input was cut (here its first literal).
+     */
+    const settled = (log: Ev[]) => log.filter((e, i) => !(e[0] === 'data' && log[i + 1]?.[1] === 'inflate-error'));
+
+    it('gives the same messages at every split and one byte at a time', () => {
+      const opts = { fromClient: true, deflate, max: 1000 };
+      for (const chunks of everySplit(stream)) expect(settled(run(chunks, opts))).toEqual(want);
+      expect(settled(run(oneByteAtATime(stream), opts))).toEqual(want);
+    });
+
+    it('starts clean after a gap in a compressed message', () => {
+      const f = text(1);
+      expect(run([f.subarray(0, 20), 5, f.subarray(25), text(2)], { fromClient: true, deflate })).toEqual([
+        ['start', 1, true],
+        ['data', head(1, 20 - 6)], // 6 header bytes: 2 + mask
+        ['violation', 'gap-in-compressed-message'],
+        ['end'],
+        ['start', 1, true],
+        ['data', msgs[2]],
+        ['end'],
+      ]);
+    });
+
+    it('still keeps the window with context takeover (the same back-reference inflates)', () => {
+      const bytes = cat(
+        frame({ opcode: 1, payload: pmd(msgs[1]!), rsv: 4 }),
+        frame({ opcode: 1, payload: pmd(msgs[2]!, msgs[1]!), rsv: 4 }),
+      );
+      const events = [['start', 1, true], ['data', msgs[1]], ['end'], ['start', 1, true], ['data', msgs[2]], ['end']];
+      expect(run([bytes], { deflate: { noContextTakeover: false } })).toEqual(events);
+      expect(run([bytes], { deflate })).toEqual([...events.slice(0, 4), ['violation', 'inflate-error'], ['end']]);
+    });
   });
 
   it('reads the negotiated parameters per direction', () => {
