@@ -26,6 +26,7 @@ const MAX_CHILD_AGE = 17;
 export const childProfile: Analyzer = {
   name: 'child-profile',
   wants: (head) => head.direction === 'upload',
+  tokens: { key: (key) => isMyKey(key) },
   open: (ctx) => new ChildProfileState(ctx),
 };
 
@@ -114,6 +115,12 @@ class ChildProfileState implements AnalyzerState {
   }
 
   end(): void {}
+}
+
+/** A key `token` reads: every other token returns at once. */
+function isMyKey(key: string): boolean {
+  const { a, b } = classify(key);
+  return (a & MY_FLAGS) !== 0 || (b & MY_FLAGS_2) !== 0;
 }
 
 /** The path names a child (`$.child.name`, `$.宝宝.age`). Plain functions, not closures: no allocation per token. */

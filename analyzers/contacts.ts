@@ -35,6 +35,9 @@ const VCARD_FN = /BEGIN:VCARD[\s\S]*?\bFN[^:\r\n]*:([^\r\n]{1,80})/g;
 export const contacts: Analyzer = {
   name: 'contacts',
   wants: (head) => head.direction === 'upload',
+  // Keys that name a phone, a person or a relation; other strings only with an `@` (e-mail), a `+` (E.164), a `B`
+  // (BEGIN:VCARD) or the digits of a Chinese mobile number: `#scanText` leaves every other string at once.
+  tokens: { key: (key) => isMyKey(key), chars: '@+B', minDigits: CN_MOBILE_DIGITS },
   open: (ctx) => new ContactsState(ctx),
 };
 
@@ -179,6 +182,12 @@ class ContactsState implements AnalyzerState {
       this.#out.report({ subtype: 'vcard', confidence: 0.95, excerpt, path, detail: { cards: this.#vcards } });
     }
   }
+}
+
+/** A key `token` reads before any text scan: a phone, name or relation key. */
+function isMyKey(key: string): boolean {
+  const a = classify(key).a;
+  return (a & (K.PHONE | K.PERSON_NAME | K.RELATION)) !== 0 || (a === 0 && key !== '' && isRelationKey(key));
 }
 
 /** Whether a key names a family relation (`mom`, 妈妈): the regex runs once per distinct key. */

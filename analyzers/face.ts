@@ -47,11 +47,24 @@ interface NumberRun {
   floats: number;
 }
 
+/** The lower-cased keys `#shapeOf` reads (and `Bytes`, case kept). */
+const SHAPE_KEYS = new Set([
+  'image_type',
+  'face_field',
+  'return_attributes',
+  'return_landmark',
+  'image_base64',
+  'image_url',
+]);
+
 /** The analyzer with its pool; `face` (registered) uses the process-wide shared pool. */
 export function faceAnalyzer(pool: () => FacePool = sharedFacePool): Analyzer {
   return {
     name: 'face',
     wants: (head) => head.direction === 'upload',
+    // Numbers in arrays (embeddings) and the keys `#shapeOf` names; a run of elements ends at the next number
+    // that does not continue it, or at end(), so skipping the tokens between changes nothing.
+    tokens: { key: (key) => key === 'Bytes' || SHAPE_KEYS.has(key.toLowerCase()), elements: true },
     open: (ctx) => new FaceState(ctx, pool),
   };
 }
@@ -92,7 +105,6 @@ class FaceState implements AnalyzerState {
 
   token(t: Token): Verdict {
     if (t.kind === 'number') this.#number(t);
-    else if (this.#run) this.#endRun();
     if (!this.#shape) this.#shapeOf(t);
     return undefined;
   }

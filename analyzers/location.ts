@@ -19,6 +19,9 @@ const MAX_TRACKED_OBJECTS = 1024;
 /** Distinct BSSIDs a message must carry to be a Wi-Fi scan (geolocation services need at least two). */
 const MIN_ACCESS_POINTS = 2;
 const MAX_COUNTED = 256;
+/** The key flags `#keyed` reads. */
+const MY_FLAGS =
+  K.LAT | K.LON | K.COORDS | K.GEOHASH | K.WIFI_LIST | K.CELL_LIST | K.BSSID | K.SIGNAL | K.MCC | K.MNC | K.LAC | K.CID;
 const GEOHASH = /^[0-9bcdefghjkmnpqrstuvwxyz]{5,12}$/;
 const COORD_STRING = /^\s*([-+]?\d{1,3}\.\d+)\s*[,;| ]\s*([-+]?\d{1,3}\.\d+)\s*$/;
 const NMEA = /\$(?:G[PNLAB]|BD)(GGA|RMC|GLL|GNS),([^*\r\n$]{10,90})\*([0-9A-Fa-f]{2})/g;
@@ -27,6 +30,8 @@ const BTS = /(?<!\d)([2-7]\d\d),(\d{1,3}),(\d{1,6}),(\d{1,10})(?:,(-?\d{1,3}))?/
 export const location: Analyzer = {
   name: 'location',
   wants: (head) => head.direction === 'upload',
+  // Location keys, `[lon, lat]` array elements, and strings with a `$` (NMEA).
+  tokens: { key: (key) => (classify(key).a & MY_FLAGS) !== 0, elements: true, chars: '$' },
   open: (ctx) => new LocationState(ctx),
 };
 

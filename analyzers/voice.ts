@@ -60,6 +60,7 @@ const isStream = (head: MessageHead) => head.protocol !== 'http';
 export const voice: Analyzer = {
   name: 'voice',
   wants: (head) => head.direction === 'upload',
+  tokens: { key: (key) => DESCRIBING_KEYS.has(key.toLowerCase()) },
   openFlow: () => new VoiceFlow(),
 };
 
@@ -212,6 +213,19 @@ interface Clip {
   /** The part or the stream ended. */
   finish(): void;
 }
+
+/** The keys `describe` reads (lower-cased). */
+const DESCRIBING_KEYS = new Set([
+  'format',
+  'codec',
+  'encoding',
+  'aue',
+  'sample_rate',
+  'samplerate',
+  'rate',
+  'frame_duration',
+  'frameduration',
+]);
 
 /** Reads the session's own description of its audio from JSON/form tokens. */
 function describe(desc: SessionDescription, t: Token): void {

@@ -8,7 +8,7 @@ import type { Category, Finding, FindingDetail } from './finding.ts';
 import type { FlowInfo, Micros } from './flow.ts';
 import type { MediaInfo } from './media.ts';
 import type { MessageHead } from './message.ts';
-import type { Token } from './token.ts';
+import type { Token, TokenSource } from './token.ts';
 
 /** `'done'` = stop feeding me this message (Zeek's `return false`). */
 export type Verdict = undefined | 'done';
@@ -86,9 +86,35 @@ export interface FlowAnalyzerState {
   close(): void;
 }
 
+/**
+ * Which tokens an analyzer's `token()` needs, so the fan-out calls it for those only: in a telemetry body most
+ * tokens concern one analyzer or none, and a call per token per analyzer cost more than the tokenizer. A token is
+ * delivered when any clause holds; the clauses must cover every token the analyzer would act on (what it is not
+ * given, it would have ignored). Without an interest, an analyzer gets every token.
+ */
+export interface TokenInterest {
+  /** Tokens under this key, whatever their value. Asked once per distinct key; the fan-out caches the answer. */
+  key(key: string): boolean;
+  /** String tokens holding any of these ASCII characters. */
+  chars?: string;
+  /** String tokens with at least this many ASCII digits. */
+  minDigits?: number;
+  /** String tokens at least this long. */
+  minLength?: number;
+  /** Number tokens without a key: array elements and bare top-level values. */
+  elements?: boolean;
+  /** Every token from these sources (free text: `text`, `multipart-field`). */
+  sources?: readonly TokenSource[];
+}
+
 export interface Analyzer {
   /** The category it reports, = its file name in analyzers/. */
   readonly name: string;
+  /**
+   * The tokens `token()` needs (see TokenInterest). Any value clause (`chars`, `minDigits`, `minLength`) also
+   * brings every piece of a string streamed in pieces, so a scan across pieces sees them all.
+   */
+  readonly tokens?: TokenInterest;
   /** Head only, no body: should this message be fed to `open`? */
   wants(head: MessageHead, flow: FlowInfo): boolean;
   open?(ctx: AnalyzerContext): AnalyzerState;

@@ -6,10 +6,13 @@
 import type { AnalyzerState } from '../model/analyzer.ts';
 import type { MediaInfo } from '../model/media.ts';
 import type { Token } from '../model/token.ts';
+import type { TokenRouter } from './token-router.ts';
 
 export interface ActiveAnalyzer {
   readonly name: string;
   readonly state: AnalyzerState;
+  /** Its bit in the TokenRouter's masks; 0: every token. */
+  readonly bit: number;
   done: boolean;
 }
 
@@ -18,6 +21,7 @@ export type AnalyzerErrorSink = (analyzer: string, err: unknown) => void;
 export class AnalyzerFanout {
   readonly #active: ActiveAnalyzer[];
   readonly #onError: AnalyzerErrorSink;
+  readonly #router: TokenRouter;
   /** The states that take tokens, in registry order. */
   readonly #takers: ActiveAnalyzer[];
   /**
@@ -26,8 +30,9 @@ export class AnalyzerFanout {
    */
   readonly wantsTokens: boolean;
 
-  constructor(active: ActiveAnalyzer[], onError: AnalyzerErrorSink) {
+  constructor(active: ActiveAnalyzer[], router: TokenRouter, onError: AnalyzerErrorSink) {
     this.#active = active;
+    this.#router = router;
     this.#onError = onError;
     this.#takers = active.filter((a) => a.state.token !== undefined);
     this.wantsTokens = active.some((a) => a.state.token !== undefined || a.state.media !== undefined);
@@ -66,9 +71,10 @@ export class AnalyzerFanout {
 
   token(t: Token): void {
     const takers = this.#takers;
+    const wanted = this.#router.route(t);
     for (let i = 0; i < takers.length; i++) {
       const a = takers[i]!;
-      if (a.done) continue;
+      if (a.done || (a.bit !== 0 && (wanted & a.bit) === 0)) continue;
       try {
         if (a.state.token!(t) === 'done') a.done = true;
       } catch (err) {

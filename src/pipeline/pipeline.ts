@@ -24,6 +24,7 @@ import { OpenFinding } from './findings.ts';
 import { type Limits, resolveLimits } from './limits.ts';
 import { MessageDecoder } from './message-decoder.ts';
 import type { FlowRecord, MessageRecord, PipelineOutput } from './output.ts';
+import { TokenRouter } from './token-router.ts';
 
 export interface PipelineOptions {
   analyzers: readonly Analyzer[];
@@ -62,6 +63,7 @@ export class Pipeline {
   readonly #analyzers: readonly Analyzer[];
   readonly #out: PipelineOutput;
   readonly #destination: DestinationResolver;
+  readonly #router: TokenRouter;
   readonly #flows = new Map<FlowId, FlowState>();
   /** Work handed off by analyzers through `ctx.defer`, until it settles. */
   readonly #deferred = new Set<Promise<void>>();
@@ -71,6 +73,7 @@ export class Pipeline {
 
   constructor(opts: PipelineOptions) {
     this.#analyzers = opts.analyzers;
+    this.#router = new TokenRouter(opts.analyzers);
     this.#out = opts.output;
     this.limits = resolveLimits(opts.limits);
     this.#destination = opts.destination ?? destinationResolver();
@@ -239,7 +242,7 @@ export class Pipeline {
     const active = this.#startAnalyzers(fs, ms);
     if (active.length === 0) return;
     const onError = (name: string, err: unknown) => this.#analyzerError(fs, head.msgId, name, err);
-    ms.fanout = new AnalyzerFanout(active, onError);
+    ms.fanout = new AnalyzerFanout(active, this.#router, onError);
     const report = (v: ViolationInput) => this.#violation(v, fs.info.id, head.msgId);
     ms.decoder = new MessageDecoder(head, this.limits, report, ms.fanout);
   }
@@ -247,11 +250,13 @@ export class Pipeline {
   #startAnalyzers(fs: FlowState, ms: MessageState): ActiveAnalyzer[] {
     const ctx = this.#context(fs, ms);
     const active: ActiveAnalyzer[] = [];
-    for (const a of this.#analyzers) {
+    for (let i = 0; i < this.#analyzers.length; i++) {
+      const a = this.#analyzers[i]!;
       try {
         if (!a.wants(ms.head, fs.info)) continue;
         const state = a.openFlow ? this.#flowState(fs, a)?.message(ms.head, ctx) : a.open?.(ctx);
-        if (state) active.push({ name: a.name, state: state as AnalyzerState, done: false });
+        const bit = this.#router.bitOf(i);
+        if (state) active.push({ name: a.name, state: state as AnalyzerState, bit, done: false });
       } catch (err) {
         this.#analyzerError(fs, ms.head.msgId, a.name, err);
       }

@@ -3,6 +3,7 @@ import type { AnalyzerState } from '../../src/model/analyzer.ts';
 import type { MediaInfo } from '../../src/model/media.ts';
 import type { Token } from '../../src/model/token.ts';
 import { AnalyzerFanout } from '../../src/pipeline/fanout.ts';
+import { TokenRouter } from '../../src/pipeline/token-router.ts';
 
 const tok = (value: string): Token => ({
   source: 'json',
@@ -41,8 +42,8 @@ describe('AnalyzerFanout', () => {
       },
       d: { media: () => 'done', end: () => void log.push('d:end') },
     };
-    const active = Object.entries(states).map(([name, state]) => ({ name, state, done: false }));
-    const f = new AnalyzerFanout(active, (name) => errors.push(name));
+    const active = Object.entries(states).map(([name, state]) => ({ name, state, bit: 0, done: false }));
+    const f = new AnalyzerFanout(active, new TokenRouter([]), (name) => errors.push(name));
     expect(f.wantsTokens).toBe(true);
     f.media(info, new Uint8Array(1));
     for (const v of ['1', '2', '3']) f.token(tok(v));

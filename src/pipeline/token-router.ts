@@ -1,0 +1,117 @@
+/**
+ * Decides, once per token, which analyzers' `token()` it goes to, from the TokenInterest each analyzer declared:
+ * a per-key answer cached by key string, then, for string tokens some analyzer may still want by value, one pass
+ * over the value for the characters, digit count and length those analyzers named. The answer is a bit mask
+ * over the pipeline's analyzer list (bit i = analyzers[i]). Not a detector: it only skips calls that would
+ * have returned without doing anything.
+ */
+import type { Analyzer, TokenInterest } from '../model/analyzer.ts';
+import type { Token, TokenSource } from '../model/token.ts';
+
+/** Analyzers past this index in the list get every token (a mask has 31 usable bits). */
+export const MAX_ROUTED_ANALYZERS = 31;
+/** Distinct keys whose answer is cached (bounded: cleared when full). */
+const MAX_CACHED_KEYS = 4096;
+const DIGITS = 0;
+const LENGTH = 1;
+
+export class TokenRouter {
+  readonly #interests: Array<TokenInterest | undefined>;
+  /** Analyzers with no interest declared (or past MAX_ROUTED_ANALYZERS): every token. */
+  readonly #always: number;
+  readonly #elements: number;
+  /** Analyzers with any value clause: they also get every piece of a streamed string. */
+  readonly #byValue: number;
+  /** ASCII character → analyzers that named it. */
+  readonly #chars = new Int32Array(128);
+  /** Digit and length clauses, three numbers each: DIGITS or LENGTH, the minimum, the analyzer's bit. */
+  readonly #rules: number[] = [];
+  readonly #sources = new Map<TokenSource, number>();
+  readonly #keys = new Map<string, number>();
+  #lastKey = '';
+  #lastKeyMask = 0;
+
+  constructor(analyzers: readonly Analyzer[]) {
+    this.#interests = analyzers.map((a, i) => (i < MAX_ROUTED_ANALYZERS ? a.tokens : undefined));
+    let always = 0;
+    let elements = 0;
+    let byValue = 0;
+    this.#interests.forEach((interest, i) => {
+      const bit = 1 << i;
+      if (!interest) {
+        if (i < MAX_ROUTED_ANALYZERS) always |= bit;
+        return;
+      }
+      if (interest.elements) elements |= bit;
+      for (const ch of interest.chars ?? '') {
+        const c = ch.charCodeAt(0);
+        if (c < 128) this.#chars[c]! |= bit;
+      }
+      if (interest.minDigits !== undefined) this.#rules.push(DIGITS, interest.minDigits, bit);
+      if (interest.minLength !== undefined) this.#rules.push(LENGTH, interest.minLength, bit);
+      if (interest.chars || interest.minDigits !== undefined || interest.minLength !== undefined) byValue |= bit;
+      for (const s of interest.sources ?? []) this.#sources.set(s, (this.#sources.get(s) ?? 0) | bit);
+    });
+    this.#always = always;
+    this.#elements = elements;
+    this.#byValue = byValue;
+    this.#lastKeyMask = this.#keyMask('');
+  }
+
+  /** The bit of `analyzers[index]`, or 0 for one that gets every token without asking. */
+  bitOf(index: number): number {
+    return index < MAX_ROUTED_ANALYZERS && this.#interests[index] !== undefined ? 1 << index : 0;
+  }
+
+  /** The analyzers (as bits) that want this token. */
+  route(t: Token): number {
+    let mask = this.#always | this.#keyMaskCached(t.key);
+    if (this.#sources.size > 0) mask |= this.#sources.get(t.source) ?? 0;
+    if (t.kind === 'number') {
+      if (t.key === '') mask |= this.#elements;
+    } else if (t.kind === 'string' && (this.#byValue & ~mask) !== 0) {
+      mask |= t.more || t.offset > 0 ? this.#byValue : this.#valueMask(t.value);
+    }
+    return mask;
+  }
+
+  #keyMaskCached(key: string): number {
+    if (key === this.#lastKey) return this.#lastKeyMask;
+    let m = this.#keys.get(key);
+    if (m === undefined) {
+      m = this.#keyMask(key);
+      if (this.#keys.size >= MAX_CACHED_KEYS) this.#keys.clear();
+      this.#keys.set(key, m);
+    }
+    this.#lastKey = key;
+    this.#lastKeyMask = m;
+    return m;
+  }
+
+  #keyMask(key: string): number {
+    let m = 0;
+    this.#interests.forEach((interest, i) => {
+      if (interest?.key(key)) m |= 1 << i;
+    });
+    return m;
+  }
+
+  /** One pass over a value: the analyzers whose characters, digit count or length it has. */
+  #valueMask(value: string): number {
+    const chars = this.#chars;
+    let m = 0;
+    let digits = 0;
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 128) {
+        m |= chars[c]!;
+        digits += (c - 0x30) >>> 0 < 10 ? 1 : 0;
+      }
+    }
+    const rules = this.#rules;
+    for (let r = 0; r < rules.length; r += 3) {
+      if ((rules[r] === DIGITS ? digits : value.length) >= rules[r + 1]!) m |= rules[r + 2]!;
+    }
+    return m;
+  }
+}

@@ -1,0 +1,102 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzers } from '../../analyzers/index.ts';
+import type { Analyzer, TokenInterest } from '../../src/model/analyzer.ts';
+import type { Finding } from '../../src/model/finding.ts';
+import type { Token } from '../../src/model/token.ts';
+import { MAX_ROUTED_ANALYZERS, TokenRouter } from '../../src/pipeline/token-router.ts';
+import { replayCaptureDrained } from '../helpers/replay.ts';
+
+const tok = (t: Partial<Token>): Token => ({
+  source: 'json',
+  path: '$.x',
+  key: 'x',
+  kind: 'string',
+  value: '',
+  offset: 0,
+  more: false,
+  depth: 0,
+  ...t,
+});
+
+const analyzer = (name: string, tokens?: TokenInterest): Analyzer => ({
+  name,
+  wants: () => true,
+  ...(tokens ? { tokens } : {}),
+});
+
+describe('TokenRouter', () => {
+  const router = new TokenRouter([
+    analyzer('all'),
+    analyzer('keyed', { key: (k) => k === 'imei' }),
+    analyzer('mail', { key: () => false, chars: '@' }),
+    analyzer('digits', { key: () => false, minDigits: 11 }),
+    analyzer('long', { key: () => false, minLength: 20 }),
+    analyzer('elements', { key: () => false, elements: true }),
+    analyzer('text', { key: () => false, sources: ['text'] }),
+  ]);
+  const names = (mask: number) =>
+    ['all', 'keyed', 'mail', 'digits', 'long', 'elements', 'text'].filter((_, i) => mask & router.bitOf(i));
+
+  it('gives an analyzer without an interest bit 0 (every token), the others their index bit', () => {
+    expect(router.bitOf(0)).toBe(0);
+    expect(router.bitOf(1)).toBe(2);
+    expect(router.bitOf(6)).toBe(64);
+  });
+
+  it('routes by key, characters, digits, length, elements and source', () => {
+    expect(names(router.route(tok({ key: 'imei', value: '1' })))).toEqual(['keyed']);
+    expect(names(router.route(tok({ value: 'a@b.cc' })))).toEqual(['mail']);
+    expect(names(router.route(tok({ value: 'tel 138 0013 8000' })))).toEqual(['digits']);
+    expect(names(router.route(tok({ value: '1380013800' })))).toEqual([]);
+    expect(names(router.route(tok({ value: 'x'.repeat(20) })))).toEqual(['long']);
+    expect(names(router.route(tok({ key: '', kind: 'number', value: '1.5' })))).toEqual(['elements']);
+    expect(names(router.route(tok({ key: 'n', kind: 'number', value: '1.5' })))).toEqual([]);
+    expect(names(router.route(tok({ source: 'text', key: '', value: 'hi' })))).toEqual(['text']);
+    // Value clauses read strings only.
+    expect(names(router.route(tok({ kind: 'number', value: '13800138000' })))).toEqual([]);
+  });
+
+  it('gives every piece of a streamed string to every analyzer with a value clause', () => {
+    expect(names(router.route(tok({ value: 'plain', more: true })))).toEqual(['mail', 'digits', 'long']);
+    expect(names(router.route(tok({ value: 'end', offset: 65536 })))).toEqual(['mail', 'digits', 'long']);
+  });
+
+  it('asks each key once', () => {
+    let asked = 0;
+    const r = new TokenRouter([analyzer('k', { key: () => ++asked > 0 })]);
+    for (const key of ['a', 'b', 'a', 'b', 'a']) r.route(tok({ key }));
+    expect(asked).toBe(3); // '' at construction, then 'a' and 'b'
+  });
+
+  it('sends every token to analyzers past the mask width', () => {
+    const many = Array.from({ length: MAX_ROUTED_ANALYZERS + 2 }, (_, i) => analyzer(`a${i}`, { key: () => false }));
+    const r = new TokenRouter(many);
+    expect(r.bitOf(MAX_ROUTED_ANALYZERS - 1)).not.toBe(0);
+    expect(r.bitOf(MAX_ROUTED_ANALYZERS)).toBe(0);
+  });
+});
+
+/** What a finding says, without ids and timestamps. */
+const gist = (f: Finding) =>
+  JSON.stringify([f.category, f.subtype, f.path, f.evidence.excerpt, f.confidence, f.detail, f.destination]);
+
+describe('routing changes no finding', () => {
+  const root = join(import.meta.dirname, '../../fixtures');
+  const captures = readdirSync(root)
+    .map((d) => ['capture.pcap', 'capture.pcapng'].map((f) => join(root, d, f)).find((f) => existsSync(f)))
+    .filter((f): f is string => f !== undefined);
+  // The registry with its interests removed: every analyzer gets every token, as before routing.
+  const unrouted = analyzers.map((a) => {
+    const { tokens: _, ...rest } = a;
+    return rest as Analyzer;
+  });
+
+  it.each(captures.map((f) => [f.slice(root.length + 1)]))('%s', async (name) => {
+    const file = join(root, name);
+    const routed = (await replayCaptureDrained(file, analyzers)).out.findings.map(gist).sort();
+    const every = (await replayCaptureDrained(file, unrouted)).out.findings.map(gist).sort();
+    expect(routed).toEqual(every);
+  });
+});
