@@ -185,6 +185,16 @@ const nextWord = (words: Words, i: number): number => words.pad + ((((i - words.
 /** A UTF-8 byte order mark, skipped at the start of the stream (some device clouds send one). */
 const BOM = [0xef, 0xbb, 0xbf];
 
+/** Index of the first byte of buf[i, stop) that is not plain ASCII text (`"`, `\\`, a control or a non-ASCII byte). */
+function plainRun(buf: Uint8Array, i: number, stop: number): number {
+  while (i < stop) {
+    const b = buf[i]!;
+    if (b === 0x22 || b === 0x5c || b < 0x20 || b >= 0x80) return i;
+    i++;
+  }
+  return i;
+}
+
 const isWhitespace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /** The value of an ASCII hex digit, or -1. */
@@ -431,6 +441,16 @@ export class JsonTokenizer implements Tokenizer {
           const c = buf[i++]!;
           if (isWhitespace(c)) break;
           if (c === 0x22) {
+            // The usual key: plain ASCII, with its closing quote and the ':' right after it in this chunk. It goes
+            // straight to VALUE; anything else (escapes, UTF-8, a chunk end, spaces) takes the STRING state.
+            const close = plainRun(buf, i, Math.min(end, i + this.#maxKey));
+            if (close + 1 < end && buf[close] === 0x22 && buf[close + 1] === 0x3a) {
+              this.#frameKey[this.#level] = this.#knownKey(buf, i, close) ? this.#keyText : ascii(i, close);
+              this.#keyText = '';
+              i = close + 2;
+              state = VALUE;
+              break;
+            }
             this.#isKey = true;
             state = STRING;
           } else if (c === 0x7d && state === OBJECT_FIRST) {
@@ -484,7 +504,8 @@ export class JsonTokenizer implements Tokenizer {
             // The usual case: a whole short ASCII value in this chunk, no escapes.
             this.#emit('string', ascii(start, i), 0, false);
             i++;
-            state = this.#level === 0 ? TOP : AFTER;
+            state = this.#afterValue(i < end ? buf[i]! : -1);
+            if (state === VALUE || state === KEY) i++;
             break;
           }
           if (i > start) {
@@ -550,7 +571,8 @@ export class JsonTokenizer implements Tokenizer {
           } else {
             this.#emit('number', this.#numText === '' ? ascii(start, i) : this.#numText + ascii(start, i), 0, false);
             this.#numText = '';
-            state = this.#level === 0 ? TOP : AFTER;
+            state = this.#afterValue(buf[i]!);
+            if (state === VALUE || state === KEY) i++;
           }
           break;
         }
@@ -702,6 +724,18 @@ export class JsonTokenizer implements Tokenizer {
     this.#frameIndex[level] = 0;
     this.#frameSlot[level] = this.#slot;
     return isArray ? ARRAY_FIRST : OBJECT_FIRST;
+  }
+
+  /**
+   * The state after a value, given the byte that follows it (-1 at the chunk end): a ',' right after it is taken
+   * here (the caller skips it when the state is VALUE or KEY), saving a pass through AFTER for most values.
+   */
+  #afterValue(next: number): number {
+    const level = this.#level;
+    if (level === 0) return TOP;
+    if (next !== 0x2c) return AFTER;
+    this.#frameIndex[level]!++;
+    return this.#isArray[level] === 1 ? VALUE : KEY;
   }
 
   #close(): number {

@@ -24,6 +24,8 @@ export class AnalyzerFanout {
   readonly #router: TokenRouter;
   /** The states that take tokens, in registry order. */
   readonly #takers: ActiveAnalyzer[];
+  /** Some taker declared a TokenInterest: tokens are routed (else every taker gets every token). */
+  readonly #routed: boolean;
   /**
    * Whether structured bodies must be tokenized: some state takes tokens, or takes media that may sit nested in a
    * token (a base64 clip in JSON). When neither, tokenizers are not even started.
@@ -35,6 +37,7 @@ export class AnalyzerFanout {
     this.#router = router;
     this.#onError = onError;
     this.#takers = active.filter((a) => a.state.token !== undefined);
+    this.#routed = this.#takers.some((a) => a.bit !== 0);
     this.wantsTokens = active.some((a) => a.state.token !== undefined || a.state.media !== undefined);
   }
 
@@ -71,7 +74,7 @@ export class AnalyzerFanout {
 
   token(t: Token): void {
     const takers = this.#takers;
-    const wanted = this.#router.route(t);
+    const wanted = this.#routed ? this.#router.route(t) : 0;
     for (let i = 0; i < takers.length; i++) {
       const a = takers[i]!;
       if (a.done || (a.bit !== 0 && (wanted & a.bit) === 0)) continue;
