@@ -8,6 +8,7 @@
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
 import { arrayOf, classify, K, objectKeyOf } from './lib/keys.ts';
+import { matchesIn } from './lib/matches.ts';
 import { PHONE_CONTEXT, PHONE_IN_TEXT, type Phone, RELATION_WORDS, validatePhone } from './lib/phone.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
@@ -96,7 +97,7 @@ class ContactsState implements AnalyzerState {
     if (text.length < MIN_EMAIL_CHARS) return undefined;
     const shape = shapeOf(text);
     if (shape & HAS_AT) {
-      for (const m of text.matchAll(EMAIL)) {
+      for (const m of matchesIn(EMAIL, text)) {
         if (NOT_TLDS.has((m[1] as string).toLowerCase())) continue;
         const confidence = keyFlags & K.EMAIL ? 0.95 : 0.85;
         const v = this.#out.report({ subtype: 'email', confidence, excerpt: m[0], path: t.path });
@@ -108,7 +109,7 @@ class ContactsState implements AnalyzerState {
     // Without a `+`, a number PHONE_IN_TEXT finds is a Chinese mobile number: 11 digits (a cheap exact pre-test).
     if ((shape & DIGITS) < (shape & HAS_PLUS ? MIN_PHONE_DIGITS : CN_MOBILE_DIGITS)) return undefined;
     let prevEnd = 0;
-    for (const m of text.matchAll(PHONE_IN_TEXT)) {
+    for (const m of matchesIn(PHONE_IN_TEXT, text)) {
       const raw = m[0];
       const at = m.index ?? 0;
       // Context belongs to the nearest number: the window stops at the previous one.

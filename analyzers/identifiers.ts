@@ -9,6 +9,7 @@ import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/m
 import type { Token } from '../src/model/token.ts';
 import { arrayOf, classify, K, K2, lastKeyOf, objectKeyOf, parentOf } from './lib/keys.ts';
 import { luhnValid } from './lib/luhn.ts';
+import { matchesIn } from './lib/matches.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
 import { macOf } from './lib/values.ts';
@@ -130,16 +131,16 @@ class IdentifierState implements AnalyzerState {
   #scanText(t: Token): Verdict {
     const text = this.#window.text(t);
     if (this.#plaintext() && text.includes('eyJ')) {
-      for (const m of text.matchAll(JWT)) if (this.#id(t, 'account-token', m[0], 0.9, { jwt: true })) return 'done';
+      for (const m of matchesIn(JWT, text)) if (this.#id(t, 'account-token', m[0], 0.9, { jwt: true })) return 'done';
     }
     if (text.includes('WIFI:')) {
-      for (const m of text.matchAll(WIFI_QR)) {
+      for (const m of matchesIn(WIFI_QR, text)) {
         const ex = `ssid=${m[1]} password=${m[2]}`;
         if (this.#id(t, 'wifi-credentials', ex, 0.95, { format: 'wifi-qr' })) return 'done';
       }
     }
     if (t.source === 'text' || t.source === 'multipart-field' || t.value.length > 64) {
-      for (const m of text.matchAll(TEXT_ID)) {
+      for (const m of matchesIn(TEXT_ID, text)) {
         const kind = (m[1] as string).toLowerCase();
         const v = m[2] as string;
         if (kind === 'imei' && v.length === 15 && luhnValid(v) && this.#id(t, 'imei', v, 0.9, { luhn: true })) {

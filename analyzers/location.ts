@@ -8,6 +8,7 @@
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
 import { arrayOf, classify, K, lastKeyOf, objectKeyOf, parentOf } from './lib/keys.ts';
+import { matchesIn } from './lib/matches.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
 import { decimalOf, MAC_WITH_SIGNAL, macOf } from './lib/values.ts';
@@ -180,14 +181,14 @@ class LocationState implements AnalyzerState {
   }
 
   #wifiString(t: Token): void {
-    for (const m of t.value.matchAll(MAC_WITH_SIGNAL)) {
+    for (const m of matchesIn(MAC_WITH_SIGNAL, t.value)) {
       const mac = macOf(m[1] as string);
       if (mac) this.#addBssid(mac, t.path);
     }
   }
 
   #btsString(t: Token): void {
-    for (const m of t.value.matchAll(BTS)) {
+    for (const m of matchesIn(BTS, t.value)) {
       if (this.#towers === 0) {
         this.#towerExcerpt = m[0];
         this.#towerPath = t.path;
@@ -232,7 +233,7 @@ class LocationState implements AnalyzerState {
 
   #scanNmea(t: Token): Verdict {
     const text = this.#window.text(t);
-    for (const m of text.matchAll(NMEA)) {
+    for (const m of matchesIn(NMEA, text)) {
       if (!nmeaChecksumOk(m[0]) || !hasPosition(m[1] as string, m[2] as string)) continue;
       this.#nmea++;
       this.#nmeaFirst ??= { sentence: m[0], path: t.path };
