@@ -49,13 +49,15 @@ function table(rows: Figure[]): string {
 function goals(figures: Figure[]): string[] {
   const out: string[] = [];
   for (const f of figures) {
-    const what = `${f.bench} ${f.corpus ?? ''}${f.stage ? ` ${f.stage}` : ''}${f.reference ? ` vs ${f.reference}` : ''}`;
+    const set = f.set ?? f.pipeline;
+    const what = `${f.bench} ${f.corpus ?? ''}${f.stage ? ` ${f.stage}` : ''}${set ? ` ${set}` : ''}${f.reference ? ` vs ${f.reference}` : ''}`;
     const check = (value: unknown, goal: unknown, label: string, atMost = false) => {
       if (typeof value !== 'number' || typeof goal !== 'number') return;
       const met = atMost ? value <= goal : value >= goal;
       out.push(`- ${met ? 'met' : '**not met**'}: ${what}: ${label} ${value} (goal ${atMost ? '≤' : '≥'} ${goal})`);
     };
     check(f.ratio, f.goal_ratio, 'ratio');
+    check(f.mb_per_s, f.goal_mb_per_s, 'MB/s');
     check(f.rows_per_s, f.goal_rows_per_s, 'rows/s');
     check(f.peak_rss_mib, f.goal_peak_rss_mib, 'peak RSS MiB', true);
   }
