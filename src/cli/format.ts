@@ -2,6 +2,7 @@
  * Terminal output helpers: times, and plain-text tables whose cells are made printable first (host names and
  * excerpts are attacker-controlled and could carry terminal escapes). No colours, no I/O.
  */
+import type { Destination } from '../model/finding.ts';
 import type { Micros } from '../model/flow.ts';
 import { oneLine } from './errors.ts';
 
@@ -15,6 +16,15 @@ export function formatTime(ts: Micros): string {
 export function cell(value: string, max = 60): string {
   const chars = [...oneLine(value)];
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/**
+ * Who received the data: `iFlytek · ws-api.xfyun.cn`, or the host alone when no operator is known, then
+ * ` (3p)` (`short`) or ` (third party)` for a third party. Not made printable: pass it through `cell`.
+ */
+export function recipient(d: Destination, short = false): string {
+  const who = d.operator ? `${d.operator} · ${d.host}` : d.host;
+  return d.thirdParty ? `${who} (${short ? '3p' : 'third party'})` : who;
 }
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */

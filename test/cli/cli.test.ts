@@ -108,7 +108,9 @@ describe('toyscope (in process)', () => {
     expect(r.code).toBe(0);
     const lines = r.out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^TIME \(UTC\)\s+DEVICE\s+WHAT\s+SENT TO\s+EXCERPT$/);
-    expect(lines[1]).toMatch(/^2023-11-14 22:13:20\s+teddy\s+voice\/raw-pcm\s+api\.toycloud\.example\s+RI••••VE$/);
+    expect(lines[1]).toMatch(
+      /^2023-11-14 22:13:20\s+teddy\s+voice\/raw-pcm\s+ToyCo · api\.toycloud\.example\s+RI••••VE$/,
+    );
     expect(lines[2]).toContain('geo.tracker.example (3p)');
     expect(lines[2]).toContain('aa••••ff');
     expect(r.out).not.toContain('aa:bb:cc:dd:ee:ff');

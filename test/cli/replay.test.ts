@@ -67,6 +67,18 @@ describe('toyscope replay', () => {
     expect(r.err).not.toMatch(/at .*\.ts:/);
   });
 
+  it('says what kind of data went to whom: operator, host, third party', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-replay-3p-'));
+    const config = join(dir, 'toyscope.yaml');
+    writeFileSync(config, 'devices: [{name: teddy, ip: 127.0.0.31}]\nfirstParty: {global: ["*.teddy-toys.example"]}\n');
+    const xfyun = join(FIXTURES, 'voice-ws-xfyun/capture.pcap');
+    const r = await toyscope('--data-dir', dir, '--config', config, 'replay', xfyun);
+    expect(r.code).toBe(0);
+    const summary = r.out.slice(r.out.indexOf('Findings:'));
+    expect(summary).toMatch(/^ {2}teddy$/m);
+    expect(summary).toMatch(/^ {4}voice\/raw-pcm\s+1\s+iFlytek · ws-api\.xfyun\.cn \(third party\)$/m);
+  });
+
   it('passes a policy gate and writes JUnit with one test case per rule', async () => {
     const policy = join(dataDir, 'policy.yaml');
     writeFileSync(

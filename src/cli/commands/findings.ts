@@ -8,7 +8,7 @@ import { buildJsonDocument, skippedOf } from '../../report/json.ts';
 import type { FindingQuery } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { cell, formatTime, table } from '../format.ts';
+import { cell, formatTime, recipient, table } from '../format.ts';
 import { openExistingStore, resolveDeviceId } from '../store-access.ts';
 
 const DEFAULT_LIMIT = 50;
@@ -123,7 +123,7 @@ export function renderTable(list: Finding[], g: Globals, reveal: boolean): strin
     formatTime(f.firstTs),
     cell(deviceName(config, f.deviceId), 24),
     cell(`${f.category}/${f.subtype}`, 32),
-    cell(`${f.destination.host}${f.destination.thirdParty ? ' (3p)' : ''}`, 48),
+    cell(recipient(f.destination, true), 64),
     cell(reveal && f.evidence.value !== undefined ? f.evidence.value : f.evidence.excerpt),
   ]);
   return table(['TIME (UTC)', 'DEVICE', 'WHAT', 'SENT TO', 'EXCERPT'], rows);

@@ -17,7 +17,7 @@ import { applyRetention } from '../../store/retention.ts';
 import type { CaptureRecord, Store } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, InputError, UsageError } from '../errors.ts';
-import { cell, table } from '../format.ts';
+import { cell, recipient, table } from '../format.ts';
 import { ProgressBar } from '../progress.ts';
 import { readAllFindings } from '../store-access.ts';
 import { checkStoredPolicy, writeJunit } from './policy.ts';
@@ -229,8 +229,8 @@ function summary(s: SummaryInput): string {
     const byDevice = new Map<string, Finding[]>();
     for (const f of s.findings) byDevice.set(f.deviceId, [...(byDevice.get(f.deviceId) ?? []), f]);
     for (const [id, list] of byDevice) {
-      const cats = countBy(list, (f) => `${f.category}/${f.subtype}`);
-      lines.push(`  ${cell(deviceName(s.config, id), 32)}: ${cats.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+      lines.push(`  ${cell(deviceName(s.config, id), 32)}`);
+      lines.push(indent(indent(table(['WHAT', 'N', 'SENT TO'], whatWentWhere(list)))));
     }
     lines.push("  (details: 'toyscope findings')");
   }
@@ -255,6 +255,28 @@ function summary(s: SummaryInput): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * One row per kind of data (category/subtype): how many findings, and who received it
+ * (`voice/raw-pcm  2  Alibaba NLS · nls-gateway.aliyuncs.com (third party)`), most findings first.
+ */
+function whatWentWhere(list: Finding[]): string[][] {
+  const kinds = new Map<string, { n: number; to: Set<string> }>();
+  for (const f of list) {
+    const what = `${f.category}/${f.subtype}`;
+    const k = kinds.get(what) ?? { n: 0, to: new Set<string>() };
+    k.n++;
+    k.to.add(recipient(f.destination));
+    kinds.set(what, k);
+  }
+  return [...kinds]
+    .sort((a, b) => b[1].n - a[1].n || a[0].localeCompare(b[0]))
+    .map(([what, k]) => {
+      const to = [...k.to];
+      const more = to.length > MAX_RECIPIENTS_SHOWN ? `, +${to.length - MAX_RECIPIENTS_SHOWN} more` : '';
+      return [cell(what, 40), String(k.n), cell(to.slice(0, MAX_RECIPIENTS_SHOWN).join(', ') + more, 120)];
+    });
+}
+
 function countBy<T>(items: T[], key: (t: T) => string): Array<[string, number]> {
   const m = new Map<string, number>();
   for (const it of items) m.set(key(it), (m.get(key(it)) ?? 0) + 1);
@@ -263,6 +285,8 @@ function countBy<T>(items: T[], key: (t: T) => string): Array<[string, number]> 
 
 const size = (n: number) => (n < 1024 * 1024 ? `${kib(n)} KiB` : `${(n / (1024 * 1024)).toFixed(1)} MiB`);
 const kib = (n: number) => (n / 1024).toFixed(1);
+/** Recipients named per kind of data in the summary; the rest are counted. */
+const MAX_RECIPIENTS_SHOWN = 3;
 const indent = (text: string) =>
   text
     .split('\n')
