@@ -153,7 +153,7 @@ class ContactsState implements AnalyzerState {
   }
 
   #entry(t: Token): Entry | undefined {
-    const key = objectKeyOf(t.source, t.path);
+    const key = objectKeyOf(t);
     let e = this.#objects.get(key);
     if (!e && this.#objects.size < MAX_TRACKED_OBJECTS) {
       e = {};

@@ -7,7 +7,7 @@
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
-import { arrayOf, classify, K, K2, lastKeyOf, objectKeyOf, parentOf } from './lib/keys.ts';
+import { arrayOf, classify, K, K2, lastKeyOf, objectKeyOf } from './lib/keys.ts';
 import { luhnValid } from './lib/luhn.ts';
 import { matchesIn } from './lib/matches.ts';
 import { Reporter } from './lib/reporter.ts';
@@ -156,7 +156,7 @@ class IdentifierState implements AnalyzerState {
   }
 
   #cred(t: Token, a: number, v: string): void {
-    const parent = objectKeyOf(t.source, t.path);
+    const parent = objectKeyOf(t);
     let c = this.#creds.get(parent);
     if (!c) {
       if (this.#creds.size >= MAX_TRACKED_OBJECTS) return;
@@ -200,7 +200,7 @@ class IdentifierState implements AnalyzerState {
 
   /** A MAC inside a list of scanned access points (`wifiAccessPoints[2].macAddress`) is location, not the device. */
   #inWifiList(t: Token): boolean {
-    const arr = arrayOf(parentOf(t.path));
+    const arr = arrayOf(t.parent);
     return arr !== undefined && (classify(lastKeyOf(arr)).a & K.WIFI_LIST) !== 0;
   }
 }

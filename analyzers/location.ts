@@ -7,7 +7,7 @@
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
-import { arrayOf, classify, K, lastKeyOf, objectKeyOf, parentOf } from './lib/keys.ts';
+import { arrayOf, classify, K, lastKeyOf, objectKeyOf } from './lib/keys.ts';
 import { matchesIn } from './lib/matches.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
@@ -144,7 +144,7 @@ class LocationState implements AnalyzerState {
       subtype: 'coordinates',
       confidence: decimals >= 4 ? 0.9 : 0.75,
       excerpt: `${lat.x},${lon.x}`,
-      path: parentOf(t.path),
+      path: t.parent,
       detail: { lat: lat.x, lon: lon.x, decimals, source: t.source },
     });
   }
@@ -167,11 +167,11 @@ class LocationState implements AnalyzerState {
 
   /** `"location": [116.481488, 39.990464]`: two numbers in an array under a location key. */
   #arrayElement(t: Token): void {
-    const arr = parentOf(t.path);
+    const arr = t.parent;
     if (!(classify(lastKeyOf(arr)).a & K.COORDS)) return;
     const d = decimalOf(t.value);
     if (!d) return;
-    const o = this.#objAt(objectKeyOf(t.source, t.path));
+    const o = this.#objAt(objectKeyOf(t));
     if (!o) return;
     if (t.path.endsWith('[0]')) o.first = d;
     else if (t.path.endsWith('[1]') && o.first && !o.done) {
@@ -200,7 +200,7 @@ class LocationState implements AnalyzerState {
   /** An access point object in an array: counted once it has a BSSID and either a signal or a Wi-Fi list key. */
   #apObject(t: Token, o: Obj): void {
     if (!o.bssid) return;
-    const arr = arrayOf(parentOf(t.path));
+    const arr = arrayOf(t.parent);
     if (arr === undefined) return;
     if (o.signal || o.namedBssid || classify(lastKeyOf(arr)).a & K.WIFI_LIST) {
       this.#addBssid(o.bssid, arr);
@@ -226,7 +226,7 @@ class LocationState implements AnalyzerState {
     o.done = true;
     if (this.#towers === 0) {
       this.#towerExcerpt = `${o.mcc},${o.mnc},${o.lac},${o.cid}`;
-      this.#towerPath = parentOf(t.path);
+      this.#towerPath = t.parent;
     }
     this.#towers++;
   }
@@ -242,7 +242,7 @@ class LocationState implements AnalyzerState {
   }
 
   #obj(t: Token): Obj | undefined {
-    return this.#objAt(objectKeyOf(t.source, t.path));
+    return this.#objAt(objectKeyOf(t));
   }
 
   #objAt(key: string): Obj | undefined {

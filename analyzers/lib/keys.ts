@@ -3,6 +3,7 @@
  * and classified once into bit flags, cached, so the hot path per token is one Map lookup. Not a detector: it
  * says what a key is called, never whether its value is personal data.
  */
+import type { Token } from '../../src/model/token.ts';
 
 /** What a key name says about its value. One key may carry several flags (`mac` is both a MAC and a BSSID key). */
 export const K = {
@@ -167,36 +168,21 @@ function classifyNew(key: string): KeyClass {
   return c;
 }
 
-/** The path of the object or array holding a value: `$.a.b[0].lat` → `$.a.b[0]`, `$.d[1]` → `$.d`. */
-export function parentOf(path: string): string {
-  const end = parentEnd(path);
-  return end === path.length ? path : path.slice(0, end);
-}
-
-/** Length of `parentOf(path)`: the index of the last `.` or `[` past 0, found in one backward pass, else the length. */
-function parentEnd(path: string): number {
-  for (let i = path.length - 1; i > 0; i--) {
-    const c = path.charCodeAt(i);
-    if (c === 0x2e || c === 0x5b) return i;
-  }
-  return path.length;
-}
-
 /** The last `objectKeyOf` answer: tokens of one object arrive together, and several analyzers ask in turn. */
 let lastSource = '';
 let lastParent = '';
 let lastObjectKey = '';
 
 /**
- * `source|parent path`: what the analyzers track an object by (`json|$.wifi[0]` for `$.wifi[0].bssid`). The same
- * string object comes back while the parent stays the same, so no slice, concatenation or re-hashing per token.
+ * `source|parent`: what the analyzers track an object by (`json|$.wifi[0]` for `$.wifi[0].bssid`; a form field
+ * and a JSON member at `$` stay apart). Made once per object: its members hand in the same parent string.
  */
-export function objectKeyOf(source: string, path: string): string {
-  const end = parentEnd(path);
-  if (source === lastSource && end === lastParent.length && path.startsWith(lastParent)) return lastObjectKey;
-  lastSource = source;
-  lastParent = path.slice(0, end);
-  lastObjectKey = `${source}|${lastParent}`;
+export function objectKeyOf(t: Token): string {
+  if (t.parent !== lastParent || t.source !== lastSource) {
+    lastSource = t.source;
+    lastParent = t.parent;
+    lastObjectKey = `${t.source}|${t.parent}`;
+  }
   return lastObjectKey;
 }
 

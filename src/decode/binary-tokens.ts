@@ -142,8 +142,16 @@ export abstract class BinaryInput implements Tokenizer {
     this.#carryLen = view.length - from;
   }
 
-  protected emit(path: string, key: string, kind: TokenKind, value: string, offset = 0, more = false): void {
-    const t: Token = { source: 'binary', path, key, kind, value, offset, more, depth: this.depth };
+  protected emit(
+    path: string,
+    parent: string,
+    key: string,
+    kind: TokenKind,
+    value: string,
+    offset = 0,
+    more = false,
+  ): void {
+    const t: Token = { source: 'binary', path, parent, key, kind, value, offset, more, depth: this.depth };
     this.sink(t);
   }
 

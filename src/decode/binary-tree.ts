@@ -39,6 +39,8 @@ export abstract class TreeTokenizer extends BinaryInput {
 
   // The value being read.
   #path = '';
+  /** The container holding the item being read (its own path at the top level). */
+  #parent = '';
   #key = '';
   /** Bytes of the current text/byte string still to read (its current chunk, for an indefinite one). */
   protected payload = 0;
@@ -61,7 +63,9 @@ export abstract class TreeTokenizer extends BinaryInput {
     this.#left = new Float64Array(max + 1);
     this.#index = new Int32Array(max + 1);
     this.#expectKey = new Uint8Array(max + 1);
-    this.#text = new TextStream(this.maxToken, (v, o, m) => this.emit(this.#path, this.#key, 'string', v, o, m));
+    this.#text = new TextStream(this.maxToken, (v, o, m) =>
+      this.emit(this.#path, this.#parent, this.#key, 'string', v, o, m),
+    );
   }
 
   protected finish(): string | undefined {
@@ -75,24 +79,27 @@ export abstract class TreeTokenizer extends BinaryInput {
     const level = this.#level;
     if (level === 0) {
       this.#path = this.root;
+      this.#parent = this.root;
       this.#key = '';
       return false;
     }
     if (this.#isMap[level] === 1) {
       if (this.#expectKey[level] === 1) return true;
       this.#key = this.#frameKey[level]!;
-      this.#path = this.#framePath[level]! + keySegment(this.#key);
+      this.#parent = this.#framePath[level]!;
+      this.#path = this.#parent + keySegment(this.#key);
       return false;
     }
     this.#key = '';
-    this.#path = `${this.#framePath[level]}[${this.#index[level]}]`;
+    this.#parent = this.#framePath[level]!;
+    this.#path = `${this.#parent}[${this.#index[level]}]`;
     return false;
   }
 
   /** A scalar item; `emit` false for values that carry nothing (CBOR simple values, MessagePack ext). */
   protected scalar(kind: TokenKind, text: string, emit = true): void {
     if (this.#begin()) this.#frameKey[this.#level] = cutKey(text, this.#maxKey);
-    else if (emit) this.emit(this.#path, this.#key, kind, text);
+    else if (emit) this.emit(this.#path, this.#parent, this.#key, kind, text);
     this.#itemDone();
   }
 
@@ -148,7 +155,7 @@ export abstract class TreeTokenizer extends BinaryInput {
       case TEXT:
         if (done && this.#text.idle && n <= this.maxToken) {
           // The usual case: a whole short string in this view.
-          this.emit(this.#path, this.#key, 'string', decodeText(buf, i, i + n));
+          this.emit(this.#path, this.#parent, this.#key, 'string', decodeText(buf, i, i + n));
           this.#endString(false);
           return i + n;
         }

@@ -212,6 +212,7 @@ export class FormTokenizer implements Tokenizer {
     const t: Token = {
       source: this.#source,
       path: this.#path,
+      parent: this.#root,
       key: this.#key,
       kind: 'string',
       value,
@@ -249,13 +250,16 @@ export function queryTokens(url: string, sink: TokenSink, opts: FormTokenizerOpt
 export function headerTokens(headers: Headers, sink: TokenSink, opts: TokenizerOptions): void {
   const root = (opts.pathPrefix ?? '') + '$';
   const depth = opts.depth ?? 0;
+  const cookies = `${root}.cookie`;
   let path = '';
+  let parent = root;
   let key = '';
   const pieces = new StringPieces(opts.limits.MAX_TOKEN_BYTES, (value, offset, more) =>
-    sink({ source: 'header', path, key, kind: 'string', value, offset, more, depth }),
+    sink({ source: 'header', path, parent, key, kind: 'string', value, offset, more, depth }),
   );
-  const emit = (p: string, k: string, value: string): void => {
+  const emit = (p: string, container: string, k: string, value: string): void => {
     path = p;
+    parent = container;
     key = k;
     pieces.push(value);
     pieces.finish();
@@ -263,14 +267,14 @@ export function headerTokens(headers: Headers, sink: TokenSink, opts: TokenizerO
   for (const [name, value] of headers) {
     const lower = cutKey(name.toLowerCase(), opts.limits.MAX_KEY_BYTES);
     if (lower !== 'cookie') {
-      emit(root + keySegment(lower), lower, value);
+      emit(root + keySegment(lower), root, lower, value);
       continue;
     }
     for (const part of value.split(';')) {
       const eq = part.indexOf('=');
       const cookie = cutKey((eq < 0 ? part : part.slice(0, eq)).trim(), opts.limits.MAX_KEY_BYTES);
       if (cookie === '' && eq < 0) continue;
-      emit(`${root}.cookie${keySegment(cookie)}`, cookie, eq < 0 ? '' : part.slice(eq + 1).trim());
+      emit(cookies + keySegment(cookie), cookies, cookie, eq < 0 ? '' : part.slice(eq + 1).trim());
     }
   }
 }

@@ -324,8 +324,9 @@ export class JsonTokenizer implements Tokenizer {
   readonly #frameSlot: Int32Array;
   #slot = 0;
 
-  /** Path (and its id) and key of the value being read. */
+  /** Path (and its id), parent path and key of the value being read. */
   #path = '';
+  #parent = '';
   #pathId = -1;
   #pathReused = true;
   readonly #rootId: number;
@@ -621,6 +622,7 @@ export class JsonTokenizer implements Tokenizer {
     const level = this.#level;
     if (level === 0) {
       this.#path = this.#root;
+      this.#parent = this.#root;
       this.#pathId = this.#rootId;
       this.#pathReused = true;
       this.#key = '';
@@ -628,6 +630,7 @@ export class JsonTokenizer implements Tokenizer {
       return;
     }
     const parent = this.#framePath[level]!;
+    this.#parent = parent;
     const parentId = this.#frameId[level]!;
     const index = this.#frameIndex[level]!;
     const inArray = this.#isArray[level] === 1;
@@ -788,6 +791,7 @@ export class JsonTokenizer implements Tokenizer {
     const t: Token = {
       source: 'json',
       path: this.#path,
+      parent: this.#parent,
       key: this.#key,
       kind,
       value,

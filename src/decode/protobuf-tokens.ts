@@ -165,6 +165,8 @@ export class ProtobufTokenizer extends BinaryInput {
 
   // The length-delimited field being read.
   #path = '';
+  /** What holds the current field: its message, or for a repeat (`$.1.3[2]`) the repeated field (`$.1.3`). */
+  #parent = '';
   #key = '';
   #fieldStart = 0;
   #fieldLen = 0;
@@ -186,7 +188,9 @@ export class ProtobufTokenizer extends BinaryInput {
     this.#repeat = new Int32Array(this.#maxDepth + 1);
     this.#framePath = [this.root];
     this.#frameEnd[0] = Number.POSITIVE_INFINITY;
-    this.#text = new TextStream(this.maxToken, (v, o, m) => this.emit(this.#path, this.#key, 'string', v, o, m));
+    this.#text = new TextStream(this.maxToken, (v, o, m) =>
+      this.emit(this.#path, this.#parent, this.#key, 'string', v, o, m),
+    );
   }
 
   protected finish(): string | undefined {
@@ -273,14 +277,16 @@ export class ProtobufTokenizer extends BinaryInput {
     this.#lastField[level] = field;
     this.#repeat[level] = repeat;
     const key = keyOf(field);
-    const path = repeat === 0 ? `${this.#framePath[level]}.${key}` : `${this.#framePath[level]}.${key}[${repeat}]`;
+    const first = `${this.#framePath[level]}.${key}`;
+    const parent = repeat === 0 ? this.#framePath[level]! : first;
+    const path = repeat === 0 ? first : `${first}[${repeat}]`;
     switch (wt) {
       case 0: {
         p = readVarint(b, p, end, 10);
         if (p === INCOMPLETE) return this.#retry(level, lastField, lastRepeat);
         if (p === MALFORMED) return this.#malformed('bad-varint', base + i);
         if (base + p > limit) return this.#malformed('field-overruns-message', base + i);
-        this.emit(path, key, 'number', vHi === 0 ? String(vLo) : uint64Text(vHi, vLo));
+        this.emit(path, parent, key, 'number', vHi === 0 ? String(vLo) : uint64Text(vHi, vLo));
         return p;
       }
       case 1:
@@ -290,13 +296,13 @@ export class ProtobufTokenizer extends BinaryInput {
         if (base + p + size > limit) return this.#malformed('field-overruns-message', base + i);
         const buf = asBuffer(b);
         if (size === 8) {
-          this.emit(path, key, 'number', uint64Text(buf.readUInt32LE(p + 4), buf.readUInt32LE(p)));
+          this.emit(path, parent, key, 'number', uint64Text(buf.readUInt32LE(p + 4), buf.readUInt32LE(p)));
           const d = float64At(b, p, true);
-          if (plausibleFloat(d)) this.emit(path, key, 'number', String(d));
+          if (plausibleFloat(d)) this.emit(path, parent, key, 'number', String(d));
         } else {
-          this.emit(path, key, 'number', String(buf.readUInt32LE(p)));
+          this.emit(path, parent, key, 'number', String(buf.readUInt32LE(p)));
           const f = float32At(b, p, true);
-          if (plausibleFloat(f)) this.emit(path, key, 'number', floatText(f));
+          if (plausibleFloat(f)) this.emit(path, parent, key, 'number', floatText(f));
         }
         return p + size;
       }
@@ -312,9 +318,10 @@ export class ProtobufTokenizer extends BinaryInput {
         const len = vLo;
         if (base + q + len > limit) return this.#malformed('length-overruns-message', base + i);
         this.#path = path;
+        this.#parent = parent;
         this.#key = key;
         if (len === 0) {
-          this.emit(path, key, 'string', '');
+          this.emit(path, parent, key, 'string', '');
           return q;
         }
         this.#fieldStart = base + q;
@@ -339,7 +346,7 @@ export class ProtobufTokenizer extends BinaryInput {
     const rest = this.#fieldLen - (e - s);
     if (looksLikeText(b, s, e, !whole)) {
       if (whole && e - s <= this.maxToken) {
-        this.emit(this.#path, this.#key, 'string', decodeText(b, s, e));
+        this.emit(this.#path, this.#parent, this.#key, 'string', decodeText(b, s, e));
         return;
       }
       this.#text.push(b.subarray(s, e));

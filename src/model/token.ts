@@ -16,6 +16,13 @@ export interface Token {
    * text `$`. Nested parts (a base64 value holding JSON) prefix the outer path: `$.payload>$.lat`.
    */
   path: string;
+  /**
+   * The path of the object or array holding the value (`$.data.list[2]` for `$.data.list[2].phone`, `$` for a
+   * form field or a header, `$.cookie` for a cookie); a value held by no container (a text body, a top-level
+   * JSON scalar) has its own path. The same string for every member of one container, so analyzers can track
+   * objects by it without cutting paths.
+   */
+  parent: string;
   /** The last key on the path (`phone`), or '' for array elements and text. */
   key: string;
   kind: TokenKind;

@@ -163,10 +163,12 @@ export class PartDecoder implements ByteSink {
       mime.startsWith('text/') || mime.endsWith('xml') || (fieldName !== undefined && !this.#opts.filename);
     if (!isText) return undefined;
     const source: TokenSource = fieldName === undefined ? 'text' : 'multipart-field';
-    const path = fieldName === undefined ? `${pathPrefix}$` : `${pathPrefix}$.${fieldName}`;
+    const root = `${pathPrefix}$`;
+    const path = fieldName === undefined ? root : `${root}.${fieldName}`;
     return new TextPieces(sink, {
       source,
       path,
+      parent: root,
       key: fieldName ?? '',
       depth,
       charset: charsetOf(declared ?? ''),

@@ -12,6 +12,7 @@ import type { Limits } from './limits.ts';
 export interface TextPiecesOptions {
   source: TokenSource;
   path: string;
+  parent: string;
   key: string;
   depth: number;
   charset: string | undefined;
@@ -53,8 +54,8 @@ export class TextPieces implements Tokenizer {
   }
 
   #emit(value: string, more: boolean): void {
-    const { source, path, key, depth } = this.#opts;
-    this.#sink({ source, path, key, kind: 'string', value, offset: this.#offset, more, depth });
+    const { source, path, parent, key, depth } = this.#opts;
+    this.#sink({ source, path, parent, key, kind: 'string', value, offset: this.#offset, more, depth });
     this.#offset += value.length;
   }
 }

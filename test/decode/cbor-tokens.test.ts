@@ -43,6 +43,8 @@ describe('CborTokenizer', () => {
     );
     expect(r.tokens).toHaveLength(12);
     expect(r.bytes).toEqual([['$.clip', 100]]);
+    const parentOf = (path: string) => r.tokens.find((t) => t.path === path)?.parent;
+    expect([parentOf('$.phone'), parentOf('$.loc.lat'), parentOf('$.list[1]')]).toEqual(['$', '$.loc', '$.list']);
   });
 
   it('is split-invariant', () => {

@@ -234,7 +234,7 @@ describe('queryTokens', () => {
     const tokens: Token[] = [];
     queryTokens(url, (t) => tokens.push(t), opts);
     expect(tokens.map((t) => [t.path, t.key, t.value])).toEqual(expected);
-    expect(tokens.every((t) => t.source === 'query')).toBe(true);
+    expect(tokens.every((t) => t.source === 'query' && t.parent === '$')).toBe(true);
   });
 });
 
@@ -259,6 +259,15 @@ describe('headerTokens', () => {
       ['$.part>$.cookie["a.b"]', 'a.b', 'c=d'],
       ['$.part>$.authorization', 'authorization', 'Bearer eyJhbGciOi.eyJzdWIi.sig'],
       ['$.part>$.x-device-id', 'x-device-id', 'TOY-1'],
+    ]);
+    expect(tokens.map((t) => t.parent)).toEqual([
+      '$.part>$',
+      '$.part>$.cookie',
+      '$.part>$.cookie',
+      '$.part>$.cookie',
+      '$.part>$.cookie',
+      '$.part>$',
+      '$.part>$',
     ]);
     expect(tokens.every((t) => t.source === 'header' && t.depth === 1 && !t.more)).toBe(true);
   });

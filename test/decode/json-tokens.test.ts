@@ -123,12 +123,13 @@ describe('JsonTokenizer: tables', () => {
     }
   });
 
-  it('puts depth and the path prefix on every token', () => {
+  it('puts depth, the path prefix and the parent path on every token', () => {
     const r = run([utf8('{"lat":31.2}')], {}, { depth: 2, pathPrefix: '$.payload>' });
     expect(r.tokens).toEqual([
       {
         source: 'json',
         path: '$.payload>$.lat',
+        parent: '$.payload>$',
         key: 'lat',
         kind: 'number',
         value: '31.2',
@@ -137,6 +138,22 @@ describe('JsonTokenizer: tables', () => {
         depth: 2,
       },
     ]);
+  });
+
+  it('gives each value the path of its container, the same string for every member', () => {
+    const doc = '{"a":{"x":1,"y":[2,{"z":3}]},"b":"top"}';
+    const r = run([utf8(doc)]);
+    expect(r.tokens.map((t) => [t.path, t.parent])).toEqual([
+      ['$.a.x', '$.a'],
+      ['$.a.y[0]', '$.a.y'],
+      ['$.a.y[1].z', '$.a.y[1]'],
+      ['$.b', '$'],
+    ]);
+    expect(run([utf8('"alone"')]).tokens[0]?.parent).toBe('$');
+    const many = run([utf8(`[${'{"k":1,"v":2},'.repeat(80)}{"k":1,"v":2}]`)]).tokens;
+    // Past the path cache's width (64 elements) the paths are new strings; members still share their parent.
+    expect(Object.is(many[150]?.parent, many[151]?.parent)).toBe(true);
+    expect(many[151]).toMatchObject({ path: '$[75].v', parent: '$[75]' });
   });
 
   it('skips a UTF-8 byte order mark at the start only', () => {

@@ -65,6 +65,15 @@ describe('ProtobufTokenizer', () => {
     ]);
     expect(r.bytes).toEqual([['$.7', 300]]);
     expect(r.tokens.every((t) => t.source === 'binary' && t.depth === 0 && !t.more)).toBe(true);
+    // The parent: the message holding a field; for a repeat, the repeated field (as `parentOf` its path read).
+    const parents = new Map(r.tokens.map((t) => [t.path, t.parent]));
+    expect([...parents].filter(([p]) => ['$.1', '$.2.1', '$.4', '$.4[1]', '$.4[2]'].includes(p))).toEqual([
+      ['$.1', '$'],
+      ['$.2.1', '$.2'],
+      ['$.4', '$'],
+      ['$.4[1]', '$.4'],
+      ['$.4[2]', '$.4'],
+    ]);
   });
 
   it('gives the same tokens whatever the chunking', () => {

@@ -8,6 +8,7 @@ import { TokenRouter } from '../../src/pipeline/token-router.ts';
 const tok = (value: string): Token => ({
   source: 'json',
   path: '$.a',
+  parent: '$',
   key: 'a',
   kind: 'string',
   value,

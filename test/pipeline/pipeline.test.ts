@@ -104,6 +104,8 @@ describe('pipeline: decode once, analyze many', () => {
     const values = rec.tokens.filter((t) => t.source !== 'header').map((t) => `${t.path}=${t.value}`);
     expect(values).toContain('$.childName=Mia');
     expect(values).toContain('$.nick=Mimi');
+    const field = rec.tokens.find((t) => t.source === 'multipart-field');
+    expect(field).toMatchObject({ path: '$.nick', parent: '$' });
   });
 
   it('gives the same parts whatever the chunk boundaries (every split of the body)', () => {

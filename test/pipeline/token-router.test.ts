@@ -11,6 +11,7 @@ import { replayCaptureDrained } from '../helpers/replay.ts';
 const tok = (t: Partial<Token>): Token => ({
   source: 'json',
   path: '$.x',
+  parent: '$',
   key: 'x',
   kind: 'string',
   value: '',
