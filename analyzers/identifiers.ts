@@ -21,8 +21,11 @@ const MY_FLAGS = K.IMEI | K.IMSI | K.ICCID | K.MAC | K.AD_ID | K.SERIAL | K.SSID
 const IMEI_TACS = /^(01|35|86|99|30|33|44|45|49|52|53|54|91)/;
 const ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9\-_:.]{4,63}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** The shortest string JWT matches (`eyJ` + 8, `.eyJ` + 8, `.` + 8). */
-const MIN_JWT_CHARS = 31;
+/**
+ * The shortest unkeyed string anything here matches: `WIFI:S:a;P:b;` (13). A bare IMEI has 15 characters, a MAC
+ * 17, an ICCID 19, a JWT 31; `IMEI: …` lines are looked for in free text or past 64 characters only.
+ */
+const MIN_UNKEYED_CHARS = 13;
 const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g;
 const WIFI_QR = /WIFI:(?:[^;]*;)*?S:([^;]{1,64});(?:[^;]*;)*?P:([^;]{1,128});/g;
 const TEXT_ID = /\b(imei|iccid|imsi)\s*[:=]\s*"?(\d{14,20})/gi;
@@ -30,16 +33,13 @@ const TEXT_ID = /\b(imei|iccid|imsi)\s*[:=]\s*"?(\d{14,20})/gi;
 export const identifiers: Analyzer = {
   name: 'identifiers',
   wants: (head) => head.direction === 'upload',
-  // Keyed ids; unkeyed strings only where `#bare` or `#scanText` could match: 15+ digits (IMEI, ICCID), a `:` or
-  // `-` (a MAC, `WIFI:`, `IMEI: …`), JWT length, or free text.
+  // Keyed ids; unkeyed strings only as long as the shortest thing `#bare` or `#scanText` matches, and free text.
   tokens: {
     key: (key) => {
       const c = classify(key);
       return (c.a & MY_FLAGS) !== 0 || (c.b & K2.AUTH_HEADER) !== 0;
     },
-    chars: ':-',
-    minDigits: 15,
-    minLength: MIN_JWT_CHARS,
+    minLength: MIN_UNKEYED_CHARS,
     sources: ['text', 'multipart-field'],
   },
   open: (ctx) => new IdentifierState(ctx),
