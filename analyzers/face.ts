@@ -12,6 +12,7 @@ import { type FaceCheck, type FacePool, sharedFacePool } from '../src/face/pool.
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { MediaInfo } from '../src/model/media.ts';
 import type { Token } from '../src/model/token.ts';
+import type { Limits } from '../src/pipeline/limits.ts';
 
 /** Sniffed raster formats that can hold a photo of a face. */
 const PHOTO_MIMES = new Set([
@@ -58,7 +59,7 @@ const SHAPE_KEYS = new Set([
 ]);
 
 /** The analyzer with its pool; `face` (registered) uses the process-wide shared pool. */
-export function faceAnalyzer(pool: () => FacePool = sharedFacePool): Analyzer {
+export function faceAnalyzer(pool: (limits: Limits) => FacePool = sharedFacePool): Analyzer {
   return {
     name: 'face',
     wants: (head) => head.direction === 'upload',
@@ -80,7 +81,7 @@ class FaceState implements AnalyzerState {
 
   constructor(
     private readonly ctx: AnalyzerContext,
-    private readonly pool: () => FacePool,
+    private readonly pool: (limits: Limits) => FacePool,
   ) {}
 
   media(info: MediaInfo, chunk: Uint8Array): Verdict {
@@ -144,7 +145,7 @@ class FaceState implements AnalyzerState {
       return;
     }
     this.ctx.defer(
-      this.pool()
+      this.pool(this.ctx.limits)
         .check(bytes)
         .then((answer) => this.#answer(img, bytes, answer)),
     );

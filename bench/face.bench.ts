@@ -10,6 +10,7 @@ import jpeg from 'jpeg-js';
 import { faceAnalyzer } from '../analyzers/face.ts';
 import { analyzers } from '../analyzers/index.ts';
 import { FacePool } from '../src/face/pool.ts';
+import { resolveLimits } from '../src/pipeline/limits.ts';
 import { CollectingOutput } from '../src/pipeline/output.ts';
 import { Pipeline } from '../src/pipeline/pipeline.ts';
 import { FlowScript } from '../test/helpers/playbook.ts';
@@ -45,7 +46,7 @@ function pct(xs: number[], p: number): number {
 }
 
 async function throughput(size: number, images: Buffer[], n: number): Promise<{ perSec: number; ms: number[] }> {
-  const pool = new FacePool({ size, maxQueue: n });
+  const pool = new FacePool({ size, limits: resolveLimits({ MAX_FACE_QUEUE: n }) });
   try {
     await Promise.all(images.map((b) => pool.check(b))); // start the workers, load the model
     const t0 = performance.now();

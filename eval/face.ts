@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { boxIoU, type FaceBox } from '../src/face/detector.ts';
 import { FacePool } from '../src/face/pool.ts';
+import { resolveLimits } from '../src/pipeline/limits.ts';
 import { type Score, score } from './score.ts';
 
 /** One entry of fixtures/face-corpus/labels.json. */
@@ -62,7 +63,7 @@ export function iou(a: readonly number[], b: FaceBox): number {
 /** The default pool takes the whole corpus in its queue at once. */
 export async function evaluateFaces(
   dir = FACE_CORPUS,
-  pool = new FacePool({ maxQueue: 1000 }),
+  pool = new FacePool({ limits: resolveLimits({ MAX_FACE_QUEUE: 1000 }) }),
 ): Promise<FaceEvalReport> {
   const labels = (JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8')) as { images: FaceLabel[] }).images;
   const ms: number[] = [];

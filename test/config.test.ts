@@ -95,6 +95,18 @@ describe('loadConfig', () => {
     expect(parse('limits: {MAX_EVIDENCE_BYTES: 20}').evidence.maxBytes).toBe(20);
   });
 
+  it('accepts every key of DEFAULT_LIMITS, capture and face bounds included', () => {
+    const yaml = `limits:\n${Object.keys(DEFAULT_LIMITS)
+      .map((k) => `  ${k}: 7`)
+      .join('\n')}\nevidence: {maxBytes: 7}\n`;
+    const limits = configLimits(parse(yaml));
+    expect(Object.values(limits).every((v) => v === 7)).toBe(true);
+    expect(configLimits(parse('limits: {MAX_OOO_BYTES_PER_DIR: 4096}'))).toEqual({
+      ...DEFAULT_LIMITS,
+      MAX_OOO_BYTES_PER_DIR: 4096,
+    });
+  });
+
   it('treats an empty file as the defaults', () => {
     expect(parse('').devices).toEqual([]);
   });

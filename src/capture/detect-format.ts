@@ -2,8 +2,9 @@
  * Picks the capture reader from a file's first 4 bytes (classic pcap in either byte order and time unit, or
  * pcapng). It reads nothing itself; an unknown magic is a clear error naming it.
  */
-import { PcapReader, pcapMagic } from './pcap.ts';
-import { PcapngReader } from './pcapng.ts';
+import { DEFAULT_LIMITS } from '../pipeline/limits.ts';
+import { type PcapLimits, PcapReader, pcapMagic } from './pcap.ts';
+import { type PcapngLimits, PcapngReader } from './pcapng.ts';
 import type { CaptureReader, ReaderEvents } from './types.ts';
 
 export type CaptureFormat = 'pcap' | 'pcap-nanos' | 'pcapng';
@@ -23,9 +24,16 @@ export function detectFormat(first: Uint8Array): CaptureFormat {
   throw new UnknownCaptureFormatError(`unknown capture format: magic 0x${hex} is neither pcap nor pcapng`);
 }
 
+/** The bounds of src/pipeline/limits.ts the capture readers enforce. */
+export type ReaderLimits = PcapLimits & PcapngLimits;
+
 /** The reader for the file whose first bytes are `first` (feed it from the start, `first` included). */
-export function createReader(first: Uint8Array, events: ReaderEvents): CaptureReader {
-  return detectFormat(first) === 'pcapng' ? new PcapngReader(events) : new PcapReader(events);
+export function createReader(
+  first: Uint8Array,
+  events: ReaderEvents,
+  limits: ReaderLimits = DEFAULT_LIMITS,
+): CaptureReader {
+  return detectFormat(first) === 'pcapng' ? new PcapngReader(events, limits) : new PcapReader(events, limits);
 }
 
 /**
@@ -35,11 +43,13 @@ export function createReader(first: Uint8Array, events: ReaderEvents): CaptureRe
  */
 export class AutoReader implements CaptureReader {
   readonly #ev: ReaderEvents;
+  readonly #limits: ReaderLimits;
   #head: Uint8Array = new Uint8Array(0);
   #inner: CaptureReader | undefined;
 
-  constructor(events: ReaderEvents) {
+  constructor(events: ReaderEvents, limits: ReaderLimits = DEFAULT_LIMITS) {
     this.#ev = events;
+    this.#limits = limits;
   }
 
   write(chunk: Uint8Array): void {
@@ -57,7 +67,7 @@ export class AutoReader implements CaptureReader {
       this.#head = joined;
       return;
     }
-    this.#inner = createReader(joined, this.#ev);
+    this.#inner = createReader(joined, this.#ev, this.#limits);
     this.#inner.write(joined);
   }
 

@@ -9,25 +9,30 @@
  * zero-byte flow, transport `dns`, `server.host` = the name, port 0, ip = its first answer or `0.0.0.0`, so the
  * store lists it among the device's destinations. It decodes no DNS itself (src/decode/dns.ts does).
  */
-import { DNS_RCODES, type DnsMessage, type DnsResult, DnsTcpFramer, parseDns, typeName } from '../decode/dns.ts';
+import {
+  DNS_RCODES,
+  type DnsLimits,
+  type DnsMessage,
+  type DnsResult,
+  DnsTcpFramer,
+  parseDns,
+  typeName,
+} from '../decode/dns.ts';
 import type { FlowEvent } from '../model/events.ts';
 import { type DeviceEndpoint, deviceIdOf, type FlowId, type Micros, type ServerEndpoint } from '../model/flow.ts';
 import type { Headers } from '../model/message.ts';
 import type { Violation } from '../model/violation.ts';
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import type { Endpoint, StreamDir, StreamHandler, TcpConn } from './types.ts';
 import type { UdpFlow } from './udp.ts';
 
 export const DNS_PORT = 53;
-/** IP → name entries kept (least recently used dropped first). */
-export const MAX_DNS_NAMES = 4096;
-/** Looked-up names tracked for the "never contacted" destinations, per replay. */
-export const MAX_DNS_LOOKUPS = 4096;
-/** UDP DNS flows with per-flow state (pending query ids) at once. */
-const MAX_DNS_FLOWS = 1024;
-/** Queries awaiting their response, per flow. */
-const MAX_PENDING_QUERIES = 256;
 /** Question types that name a destination (not PTR, TXT …). */
 const DESTINATION_TYPES = new Set([1, 28, 64, 65]);
+
+/** The bounds of src/pipeline/limits.ts DNS replay enforces (its parser's included). */
+export type DnsFlowLimits = DnsLimits &
+  Pick<Limits, 'MAX_DNS_NAMES' | 'MAX_DNS_LOOKUPS' | 'MAX_DNS_FLOWS' | 'MAX_DNS_PENDING_QUERIES'>;
 
 export const isDnsPort = (port: number): boolean => port === DNS_PORT;
 
@@ -38,6 +43,8 @@ export interface DnsFlowsOptions {
   /** The replay's flow id source (shared with TCP and UDP) and its id format. */
   nextId: () => number;
   flowId: (n: number) => FlowId;
+  /** The run's limits; default DEFAULT_LIMITS. */
+  limits?: DnsFlowLimits;
 }
 
 interface Lookup {
@@ -49,6 +56,8 @@ interface Lookup {
 
 export class DnsFlows {
   readonly #opts: DnsFlowsOptions;
+  /** The bounds this replay's DNS enforces. */
+  readonly limits: DnsFlowLimits;
   /** IP → name, in least-recently-used order. */
   readonly #names = new Map<string, string>();
   readonly #lookups = new Map<string, Lookup>();
@@ -59,6 +68,7 @@ export class DnsFlows {
 
   constructor(opts: DnsFlowsOptions) {
     this.#opts = opts;
+    this.limits = opts.limits ?? DEFAULT_LIMITS;
   }
 
   /** The server side of a new flow, with the host a DNS answer gave for its IP. */
@@ -73,11 +83,11 @@ export class DnsFlows {
     const flowId = this.#opts.flowId(flow.id);
     let m = this.#udp.get(flowId);
     if (!m) {
-      if (this.#udp.size >= MAX_DNS_FLOWS) this.#udp.delete(this.#udp.keys().next().value as FlowId);
+      if (this.#udp.size >= this.limits.MAX_DNS_FLOWS) this.#udp.delete(this.#udp.keys().next().value as FlowId);
       m = new DnsMessages(flowId, endpoint(flow.client), this);
       this.#udp.set(flowId, m);
     }
-    m.message(dir, parseDns(bytes), ts);
+    m.message(dir, parseDns(bytes, this.limits), ts);
   }
 
   /** The handler for a TCP connection to port 53 (flow already opened with transport `dns`). */
@@ -86,7 +96,7 @@ export class DnsFlows {
     const framers = new Map<StreamDir, DnsTcpFramer>();
     let now: Micros = 0;
     const framer = (dir: StreamDir) => {
-      const f = framers.get(dir) ?? new DnsTcpFramer((r) => m.message(dir, r, now));
+      const f = framers.get(dir) ?? new DnsTcpFramer((r) => m.message(dir, r, now), this.limits);
       framers.set(dir, f);
       return f;
     };
@@ -157,7 +167,7 @@ export class DnsFlows {
         const name = asked || a.name;
         this.#names.delete(ip);
         this.#names.set(ip, name);
-        if (this.#names.size > MAX_DNS_NAMES) this.#names.delete(this.#names.keys().next().value as string);
+        if (this.#names.size > this.limits.MAX_DNS_NAMES) this.#names.delete(this.#names.keys().next().value as string);
         this.#lookup(device, name, ts)?.ips.add(ip);
       }
     }
@@ -174,7 +184,7 @@ export class DnsFlows {
   #lookup(device: DeviceEndpoint, name: string, ts: Micros): Lookup | undefined {
     const key = `${deviceIdOf(device)} ${name}`;
     let l = this.#lookups.get(key);
-    if (!l && this.#lookups.size < MAX_DNS_LOOKUPS) {
+    if (!l && this.#lookups.size < this.limits.MAX_DNS_LOOKUPS) {
       l = { device, name, ips: new Set(), ts };
       this.#lookups.set(key, l);
     }
@@ -206,7 +216,8 @@ class DnsMessages {
     const msgId = this.#next++;
     let requestId: number | undefined;
     if (!msg.response) {
-      if (this.#pending.size >= MAX_PENDING_QUERIES) this.#pending.delete(this.#pending.keys().next().value as number);
+      if (this.#pending.size >= this.#dns.limits.MAX_DNS_PENDING_QUERIES)
+        this.#pending.delete(this.#pending.keys().next().value as number);
       this.#pending.set(msg.id, msgId);
     } else {
       requestId = this.#pending.get(msg.id);

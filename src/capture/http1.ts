@@ -10,27 +10,15 @@
 import type { FlowId, Micros, MsgId, ServerEndpoint } from '../model/flow.ts';
 import { type Headers, header, type MessageHead } from '../model/message.ts';
 import type { ViolationInput } from '../model/violation.ts';
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { bodyFraming, findStartLine, hasToken, type ParsedHead, parseHead, startLinePrefix } from './http1-head.ts';
 import type { EmitEvent, StreamDir, StreamHandler, TcpCloseReason } from './types.ts';
 
-/** Bounds of the HTTP/1 handler (candidates for src/pipeline/limits.ts). */
-export interface Http1Limits {
-  /** Bytes of one head (start line + header fields); past it `header-too-large` and the direction goes opaque. */
-  MAX_HEADER_BYTES: number;
-  /** Bytes of one chunk-size line (with extensions) or trailer line. */
-  MAX_CHUNK_LINE_BYTES: number;
-  /** Client bytes held after an Upgrade/CONNECT request while its response is awaited. */
-  MAX_UPGRADE_HOLD_BYTES: number;
-  /** Requests awaiting a response (pipelining); the oldest is forgotten past it. */
-  MAX_PENDING_REQUESTS: number;
-}
-
-export const DEFAULT_HTTP1_LIMITS: Readonly<Http1Limits> = Object.freeze({
-  MAX_HEADER_BYTES: 64 * 1024,
-  MAX_CHUNK_LINE_BYTES: 4 * 1024,
-  MAX_UPGRADE_HOLD_BYTES: 64 * 1024,
-  MAX_PENDING_REQUESTS: 1024,
-});
+/** The bounds of src/pipeline/limits.ts the HTTP/1 handler enforces. */
+export type Http1Limits = Pick<
+  Limits,
+  'MAX_HTTP_HEADER_BYTES' | 'MAX_HTTP_CHUNK_LINE_BYTES' | 'MAX_HTTP_UPGRADE_HOLD_BYTES' | 'MAX_HTTP_PENDING_REQUESTS'
+>;
 
 /** A violation of the `http1` decoder, tied to a message when one was open. */
 export interface Http1Violation extends ViolationInput {
@@ -61,7 +49,8 @@ export interface Http1Options {
   onUpgrade?: (ctx: UpgradeContext) => StreamHandler | undefined;
   /** The connection was first seen mid-stream: both directions start by looking for a start line. */
   midStream?: boolean;
-  limits?: Partial<Http1Limits>;
+  /** The run's limits; default DEFAULT_LIMITS. */
+  limits?: Http1Limits;
 }
 
 /** A stream nobody decodes: counts the bytes and gaps of each direction. */
@@ -167,7 +156,7 @@ export class Http1Handler implements StreamHandler {
 
   constructor(opts: Http1Options) {
     this.#opts = opts;
-    this.#limits = { ...DEFAULT_HTTP1_LIMITS, ...opts.limits };
+    this.#limits = opts.limits ?? DEFAULT_LIMITS;
     if (opts.midStream) for (const s of [this.#up, this.#down]) this.#resync(s);
   }
 
@@ -247,7 +236,7 @@ export class Http1Handler implements StreamHandler {
         return bytes.length;
       case 'paused': {
         const n = bytes.length - off;
-        if (s.heldLen + n > this.#limits.MAX_UPGRADE_HOLD_BYTES) {
+        if (s.heldLen + n > this.#limits.MAX_HTTP_UPGRADE_HOLD_BYTES) {
           this.#resume(s, ts); // no answer in sight: read on as HTTP, held bytes first
           return off;
         }
@@ -299,7 +288,7 @@ export class Http1Handler implements StreamHandler {
       if (verdict === 'bad') return this.#giveUp(s, 'not-http', ts, off);
       s.prefixOk = verdict === 'ok';
     }
-    if (s.headLen > this.#limits.MAX_HEADER_BYTES) return this.#giveUp(s, 'header-too-large', ts, off);
+    if (s.headLen > this.#limits.MAX_HTTP_HEADER_BYTES) return this.#giveUp(s, 'header-too-large', ts, off);
     if (end < 0) return stop;
     const parsed = parseHead(s.kind, concat(s.head, s.headLen));
     s.head = [];
@@ -339,7 +328,7 @@ export class Http1Handler implements StreamHandler {
       p.method === 'CONNECT' || (hasToken(header(p, 'connection'), 'upgrade') && header(p, 'upgrade') !== undefined);
     const pending = { head, upgrade };
     this.#requests.push(pending);
-    if (this.#requests.length > this.#limits.MAX_PENDING_REQUESTS) this.#requests.shift();
+    if (this.#requests.length > this.#limits.MAX_HTTP_PENDING_REQUESTS) this.#requests.shift();
     s.upgradeWait = upgrade ? pending : undefined;
     s.msgId = head.msgId;
     this.#startBody(s, p, false, ts);
@@ -399,7 +388,7 @@ export class Http1Handler implements StreamHandler {
     const lf = bytes.indexOf(LF, off);
     const stop = lf < 0 ? bytes.length : lf;
     s.line += latin1(bytes.subarray(off, stop));
-    const max = s.state === 'trailers' ? this.#limits.MAX_HEADER_BYTES : this.#limits.MAX_CHUNK_LINE_BYTES;
+    const max = s.state === 'trailers' ? this.#limits.MAX_HTTP_HEADER_BYTES : this.#limits.MAX_HTTP_CHUNK_LINE_BYTES;
     if (s.line.length > max) return this.#badChunked(s, 'chunk-line-too-long', ts, stop);
     if (lf < 0) return stop;
     const line = s.line.endsWith('\r') ? s.line.slice(0, -1) : s.line;

@@ -6,14 +6,12 @@
  * It does not parse TCP or UDP; non-TCP/UDP protocols come back as a skipped reason named after the protocol.
  */
 import type { Micros } from '../model/flow.ts';
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 
-/** Datagrams being reassembled at once; past it the oldest is dropped as `ip-fragment-overflow`. */
-export const MAX_FRAGMENT_DATAGRAMS = 4096;
-/** Fragments kept per datagram; past it the datagram is dropped as `ip-fragment-overflow`. */
-export const MAX_FRAGMENTS_PER_DATAGRAM = 256;
-/** Capture time a datagram may wait for its missing fragments (Linux ipfrag_time). */
-export const FRAGMENT_TIMEOUT_US = 30_000_000;
-/** IPv6 extension headers followed before giving up. */
+/** The bounds of src/pipeline/limits.ts fragment reassembly enforces. */
+export type IpLimits = Pick<Limits, 'MAX_FRAGMENT_DATAGRAMS' | 'MAX_FRAGMENTS_PER_DATAGRAM' | 'FRAGMENT_TIMEOUT_US'>;
+
+/** IPv6 extension headers followed before giving up (a parse guard: the walk already ends with the packet). */
 export const MAX_IPV6_EXT_HEADERS = 16;
 
 export const PROTO_TCP = 6;
@@ -66,8 +64,8 @@ interface Pending {
 }
 
 export interface IpDecoderOptions {
-  fragmentTimeoutUs?: number;
-  maxDatagrams?: number;
+  /** The run's limits; default DEFAULT_LIMITS. */
+  limits?: IpLimits;
 }
 
 /** Stateful (fragments) IP decoder; `skipped` receives fragment timeouts and overflows. */
@@ -76,6 +74,7 @@ export class IpDecoder {
   readonly #skipped: (reason: string) => void;
   readonly #timeout: number;
   readonly #maxDatagrams: number;
+  readonly #maxFragments: number;
   readonly #v4Names = new Map<number, string>();
   /** The two most recent IPv6 addresses (a conversation's endpoints), formatted once. */
   readonly #v6Cache: Array<{ bytes: Uint8Array; name: string }> = [];
@@ -83,8 +82,10 @@ export class IpDecoder {
 
   constructor(skipped: (reason: string) => void, opts: IpDecoderOptions = {}) {
     this.#skipped = skipped;
-    this.#timeout = opts.fragmentTimeoutUs ?? FRAGMENT_TIMEOUT_US;
-    this.#maxDatagrams = opts.maxDatagrams ?? MAX_FRAGMENT_DATAGRAMS;
+    const limits = opts.limits ?? DEFAULT_LIMITS;
+    this.#timeout = limits.FRAGMENT_TIMEOUT_US;
+    this.#maxDatagrams = limits.MAX_FRAGMENT_DATAGRAMS;
+    this.#maxFragments = limits.MAX_FRAGMENTS_PER_DATAGRAM;
   }
 
   decode(version: 4 | 6, d: Uint8Array, off: number, ts: Micros): IpResult {
@@ -188,7 +189,7 @@ export class IpDecoder {
       this.#pending.set(key, p);
     }
     if (!more) p.total = off + bytes.length;
-    if (p.parts.length >= MAX_FRAGMENTS_PER_DATAGRAM || off + bytes.length > 65535) {
+    if (p.parts.length >= this.#maxFragments || off + bytes.length > 65535) {
       this.#pending.delete(key);
       this.#skipped('ip-fragment-overflow');
       return undefined;

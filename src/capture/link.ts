@@ -13,7 +13,7 @@ export const LINKTYPE_IPV4 = 228;
 export const LINKTYPE_IPV6 = 229;
 export const LINKTYPE_LINUX_SLL2 = 276;
 
-/** VLAN tags followed before giving up (stacked 802.1ad/802.1Q). */
+/** VLAN tags followed before giving up (stacked 802.1ad/802.1Q): a parse guard, the walk already ends with the frame. */
 export const MAX_VLAN_TAGS = 8;
 
 /** Where the IP packet starts in a frame and where its MAC addresses are. */

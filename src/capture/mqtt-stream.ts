@@ -34,7 +34,7 @@ export class MqttStream extends PerDirectionStream<MqttDecoder> {
   readonly #env: MessageStreamEnv;
   protected readonly decoders: Record<StreamDir, MqttDecoder>;
 
-  constructor(env: MessageStreamEnv, limits?: Partial<MqttLimits>) {
+  constructor(env: MessageStreamEnv, limits?: MqttLimits) {
     super();
     this.#env = env;
     const session = { level: 4 };

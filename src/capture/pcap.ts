@@ -5,11 +5,12 @@
  * not read pcapng (see pcapng.ts).
  */
 
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { Framer, u32 } from './framer.ts';
 import type { CaptureReader, ReaderEvents } from './types.ts';
 
-/** A record claiming more captured bytes than this is taken as corruption (pcap has no resync marker). */
-export const MAX_PCAP_RECORD_BYTES = 16 * 1024 * 1024;
+/** The bound of src/pipeline/limits.ts the reader enforces (pcap has no resync marker: a larger record is corrupt). */
+export type PcapLimits = Pick<Limits, 'MAX_PCAP_RECORD_BYTES'>;
 
 const FILE_HEADER_BYTES = 24;
 const RECORD_HEADER_BYTES = 16;
@@ -29,13 +30,15 @@ export function pcapMagic(b: Uint8Array): { le: boolean; nanos: boolean } | unde
 export class PcapReader implements CaptureReader {
   readonly #ev: ReaderEvents;
   readonly #framer: Framer;
+  readonly #maxRecord: number;
   #le = true;
   #nanos = false;
   #linkType = -1;
   #headerSeen = false;
 
-  constructor(events: ReaderEvents) {
+  constructor(events: ReaderEvents, limits: PcapLimits = DEFAULT_LIMITS) {
     this.#ev = events;
+    this.#maxRecord = limits.MAX_PCAP_RECORD_BYTES;
     this.#framer = new Framer({
       headerBytes: RECORD_HEADER_BYTES,
       size: (b, o) => this.#size(b, o),
@@ -57,7 +60,7 @@ export class PcapReader implements CaptureReader {
   #size(b: Uint8Array, o: number): number {
     if (!this.#headerSeen) return pcapMagic(b.subarray(o, o + 4)) ? FILE_HEADER_BYTES : -1;
     const incl = u32(b, o + 8, this.#le);
-    return incl > MAX_PCAP_RECORD_BYTES ? -1 : RECORD_HEADER_BYTES + incl;
+    return incl > this.#maxRecord ? -1 : RECORD_HEADER_BYTES + incl;
   }
 
   #record(b: Uint8Array, o: number): void {

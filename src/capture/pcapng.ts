@@ -6,11 +6,12 @@
  * A bad block length (not a multiple of 4, < 12, over the bound, or trailer ≠ header) → skipped('corrupt-block')
  * and the reader stops: pcapng has no safe resync point.
  */
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { Framer, u16, u32 } from './framer.ts';
 import type { CaptureReader, ReaderEvents } from './types.ts';
 
-/** Larger blocks are taken as corruption. */
-export const MAX_PCAPNG_BLOCK_BYTES = 16 * 1024 * 1024;
+/** The bound of src/pipeline/limits.ts the reader enforces: larger blocks are taken as corruption. */
+export type PcapngLimits = Pick<Limits, 'MAX_PCAPNG_BLOCK_BYTES'>;
 
 const SHB = 0x0a0d0d0a;
 const IDB = 1;
@@ -34,13 +35,15 @@ interface Iface {
 export class PcapngReader implements CaptureReader {
   readonly #ev: ReaderEvents;
   readonly #framer: Framer;
+  readonly #maxBlock: number;
   #le = true;
   #inSection = false;
   #ifaces: Iface[] = [];
   #lastTs = 0;
 
-  constructor(events: ReaderEvents) {
+  constructor(events: ReaderEvents, limits: PcapngLimits = DEFAULT_LIMITS) {
     this.#ev = events;
+    this.#maxBlock = limits.MAX_PCAPNG_BLOCK_BYTES;
     this.#framer = new Framer({
       headerBytes: 12,
       size: (b, o) => this.#size(b, o),
@@ -68,7 +71,7 @@ export class PcapngReader implements CaptureReader {
       this.#le = le;
     } else if (!this.#inSection) return -1;
     const len = u32(b, o + 4, le);
-    return len < 12 || len % 4 !== 0 || len > MAX_PCAPNG_BLOCK_BYTES ? -1 : len;
+    return len < 12 || len % 4 !== 0 || len > this.#maxBlock ? -1 : len;
   }
 
   #block(b: Uint8Array, o: number, len: number): void {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import type { Violation } from '../model/violation.ts';
+import type { Limits } from '../pipeline/limits.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { CaptureRecord } from '../store/types.ts';
 import { CaptureReplay } from './replay.ts';
@@ -27,6 +28,8 @@ export interface ReplayFileOptions {
   onProgress?: (p: ReplayProgress) => void;
   /** Called with the sha256 before replaying; return false to skip the file (already stored). */
   shouldReplay?: (sha256: string) => boolean;
+  /** Overrides of src/pipeline/limits.ts for the capture layers (the pipeline was given its own). */
+  limits?: Partial<Limits>;
 }
 
 export interface ReplayFileResult {
@@ -65,6 +68,7 @@ export async function replayFile(file: string, opts: ReplayFileOptions): Promise
     captureId: sha,
     emit: (ev) => opts.pipeline.push(ev),
     violation: opts.violation,
+    ...(opts.limits ? { limits: opts.limits } : {}),
   });
   let read = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK_BYTES })) {

@@ -6,6 +6,7 @@
 import type { FlowEvent } from '../model/events.ts';
 import type { FlowId, Micros } from '../model/flow.ts';
 import type { Violation } from '../model/violation.ts';
+import { type Limits, resolveLimits } from '../pipeline/limits.ts';
 import { AutoReader } from './detect-format.ts';
 import { DnsFlows, isDnsPort } from './dns-flows.ts';
 import { PacketDecoder } from './packet-decoder.ts';
@@ -19,10 +20,14 @@ export interface CaptureReplayOptions {
   captureId: string;
   emit: (ev: FlowEvent) => void;
   violation: (v: Violation) => void;
+  /** Overrides of src/pipeline/limits.ts (toyscope.yaml `limits`); resolved once, passed to every layer. */
+  limits?: Partial<Limits>;
 }
 
 export class CaptureReplay {
   readonly #opts: CaptureReplayOptions;
+  /** The bounds this replay enforces: defaults with `opts.limits` applied. */
+  readonly limits: Limits;
   readonly #reader: AutoReader;
   readonly #packets: PacketDecoder;
   readonly #tcp: TcpReassembler;
@@ -40,11 +45,13 @@ export class CaptureReplay {
 
   constructor(opts: CaptureReplayOptions) {
     this.#opts = opts;
+    const limits = resolveLimits(opts.limits);
+    this.limits = limits;
     let n = 0;
     const nextId = () => ++n;
     const skip = (reason: string, count = 1) => this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + count);
     const { captureId, emit, violation } = opts;
-    this.#dns = new DnsFlows({ captureId, emit, violation, nextId, flowId: (id) => this.#flowId(id) });
+    this.#dns = new DnsFlows({ captureId, emit, violation, nextId, flowId: (id) => this.#flowId(id), limits });
     this.#emit = (ev) => {
       this.#dns.observe(ev);
       emit(ev);
@@ -59,7 +66,7 @@ export class CaptureReplay {
           this.#conns.delete(conn.id);
         },
       },
-      { nextId, skipped: skip },
+      { nextId, skipped: skip, limits },
     );
     this.#udp = new UdpFlows(
       {
@@ -70,23 +77,29 @@ export class CaptureReplay {
           this.#emit({ ts, type: 'flow.close', flowId: this.#flowId(flow.id), stats });
         },
       },
-      { nextId },
+      { nextId, limits },
     );
-    this.#packets = new PacketDecoder({
-      tcp: (seg) => this.#tcp.segment(seg),
-      udp: (d) => this.#udp.datagram(d),
-      skipped: (reason) => skip(reason),
-    });
-    this.#reader = new AutoReader({
-      packet: (p) => {
-        this.packets++;
-        this.firstTs ??= p.ts;
-        if (p.ts > this.lastTs) this.lastTs = p.ts;
-        this.#packets.packet(p);
+    this.#packets = new PacketDecoder(
+      {
+        tcp: (seg) => this.#tcp.segment(seg),
+        udp: (d) => this.#udp.datagram(d),
+        skipped: (reason) => skip(reason),
       },
-      skipped: skip,
-      secrets: (type, data) => this.secrets.push({ type, data: data.slice() }),
-    });
+      { limits },
+    );
+    this.#reader = new AutoReader(
+      {
+        packet: (p) => {
+          this.packets++;
+          this.firstTs ??= p.ts;
+          if (p.ts > this.lastTs) this.lastTs = p.ts;
+          this.#packets.packet(p);
+        },
+        skipped: skip,
+        secrets: (type, data) => this.secrets.push({ type, data: data.slice() }),
+      },
+      limits,
+    );
   }
 
   /** Bytes of the capture file, in order, any chunk size. Throws UnknownCaptureFormatError on a foreign file. */
@@ -116,6 +129,7 @@ export class CaptureReplay {
       captureId: this.#opts.captureId,
       emit: this.#emit,
       dns: this.#dns,
+      limits: this.limits,
       report: ({ msgId, ...v }, at) =>
         this.#opts.violation({ ...v, ts: at, flowId, ...(msgId === undefined ? {} : { msgId }) }),
     });

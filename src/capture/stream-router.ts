@@ -16,7 +16,7 @@ import {
   type Transport,
 } from '../model/flow.ts';
 import type { ViolationInput } from '../model/violation.ts';
-import { DEFAULT_LIMITS } from '../pipeline/limits.ts';
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { type DnsFlows, isDnsPort } from './dns-flows.ts';
 import { Http1Handler } from './http1.ts';
 import { startLinePrefix } from './http1-head.ts';
@@ -37,6 +37,8 @@ export interface ConnectionEnv {
   report: (v: ViolationInput & { msgId?: number }, ts: Micros) => void;
   /** DNS of this replay: hosts for bare IPs at flow.open, and the handler for TCP port 53. */
   dns?: DnsFlows;
+  /** The run's limits, passed to every handler; default DEFAULT_LIMITS. */
+  limits?: Limits;
 }
 
 type Held = { dir: StreamDir; bytes: Uint8Array; ts: Micros };
@@ -112,6 +114,7 @@ export class ConnectionRouter implements StreamHandler {
 
   #start(kind: 'http' | 'tls' | 'mqtt' | 'dns' | 'raw'): StreamHandler {
     const env = this.#env;
+    const limits = env.limits ?? DEFAULT_LIMITS;
     const transport: Transport = kind === 'http' || kind === 'mqtt' || kind === 'dns' ? kind : 'tcp';
     const tls: TlsState = kind === 'tls' ? 'opaque' : 'none';
     env.emit({ ts: env.openTs, type: 'flow.open', flow: flowInfo(env, transport, tls) });
@@ -122,12 +125,13 @@ export class ConnectionRouter implements StreamHandler {
         report: env.report,
         server: { ip: env.conn.server.ip, port: env.conn.server.port },
         midStream: env.conn.midStream,
-        onUpgrade: (ctx) => websocketUpgrade(ctx, env, DEFAULT_LIMITS),
+        limits,
+        onUpgrade: (ctx) => websocketUpgrade(ctx, env, limits),
       });
     }
-    if (kind === 'tls') return new TlsStream({ ...env, server: serverOf(env) });
+    if (kind === 'tls') return new TlsStream({ ...env, server: serverOf(env), limits });
     if (kind === 'dns' && env.dns) return env.dns.tcpStream(env.flowId, env.conn);
-    if (kind === 'mqtt') return new MqttStream({ ...env, nextMsgId: msgIdCounter() });
+    if (kind === 'mqtt') return new MqttStream({ ...env, nextMsgId: msgIdCounter() }, limits);
     return new RawStream(env.flowId, env.emit);
   }
 }

@@ -9,19 +9,18 @@
  * TCP checksums.
  */
 import type { Micros } from '../model/flow.ts';
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import type { Endpoint, StreamDir, TcpCloseReason, TcpConn, TcpStreamEvents } from './types.ts';
 import { flowKey } from './udp.ts';
 
-/** Out-of-order bytes queued per direction; past it the stream skips to the next queued segment with a gap. */
-export const MAX_OOO_BYTES_PER_DIR = 1024 * 1024;
-/** Out-of-order bytes queued across all connections; past it the least recently used queue is flushed. */
-export const MAX_OOO_BYTES_TOTAL = 128 * 1024 * 1024;
-/** Capture time without a segment after which an open connection closes as `idle` (Zeek's default). */
-export const TCP_IDLE_TIMEOUT_US = 300_000_000;
 /** Capture time a closed connection is remembered, so that its trailing ACKs do not open a new one. */
 export const TCP_CLOSED_LINGER_US = 30_000_000;
-/** Connections tracked at once; past it the oldest is closed as `evicted`. */
-export const MAX_TCP_CONNECTIONS = 250_000;
+
+/** The bounds of src/pipeline/limits.ts the reassembler enforces. */
+export type TcpLimits = Pick<
+  Limits,
+  'MAX_OOO_BYTES_PER_DIR' | 'MAX_OOO_BYTES_TOTAL' | 'MAX_TCP_CONNECTIONS' | 'TCP_IDLE_TIMEOUT_US'
+>;
 
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;
@@ -45,10 +44,8 @@ export interface TcpSegment {
 }
 
 export interface TcpReassemblerOptions {
-  maxOooPerDir?: number;
-  maxOooTotal?: number;
-  idleTimeoutUs?: number;
-  maxConnections?: number;
+  /** The run's limits; default DEFAULT_LIMITS. */
+  limits?: TcpLimits;
   /** Id source shared with UDP so that flow ids stay unique in one replay; default 1, 2, 3 … */
   nextId?: () => number;
   /** Payload the reassembler could not place (data after a connection closed), for the replay's `skipped`. */
@@ -102,10 +99,11 @@ export class TcpReassembler {
 
   constructor(events: TcpStreamEvents, opts: TcpReassemblerOptions = {}) {
     this.#ev = events;
-    this.#maxDir = opts.maxOooPerDir ?? MAX_OOO_BYTES_PER_DIR;
-    this.#maxTotal = opts.maxOooTotal ?? MAX_OOO_BYTES_TOTAL;
-    this.#idle = opts.idleTimeoutUs ?? TCP_IDLE_TIMEOUT_US;
-    this.#maxConns = opts.maxConnections ?? MAX_TCP_CONNECTIONS;
+    const limits = opts.limits ?? DEFAULT_LIMITS;
+    this.#maxDir = limits.MAX_OOO_BYTES_PER_DIR;
+    this.#maxTotal = limits.MAX_OOO_BYTES_TOTAL;
+    this.#idle = limits.TCP_IDLE_TIMEOUT_US;
+    this.#maxConns = limits.MAX_TCP_CONNECTIONS;
     let n = 0;
     this.#nextId = opts.nextId ?? (() => ++n);
     this.#skipped = opts.skipped;

@@ -5,6 +5,7 @@
  * payload stays opaque: no messages are emitted (nothing here decrypts; a key log is another issue's work).
  */
 import { TlsMetadata } from '../decode/tls-metadata.ts';
+import type { TlsRecordLimits } from '../decode/tls-records.ts';
 import type { FlowUpdate } from '../model/events.ts';
 import type { FlowId, Micros, ServerEndpoint } from '../model/flow.ts';
 import type { ViolationInput } from '../model/violation.ts';
@@ -16,6 +17,8 @@ export interface TlsStreamEnv {
   report: (v: ViolationInput, ts: Micros) => void;
   /** The flow's server endpoint as opened (the SNI is added to it). */
   server: ServerEndpoint;
+  /** The TLS scan bounds; default DEFAULT_LIMITS. */
+  limits?: TlsRecordLimits;
 }
 
 export class TlsStream implements StreamHandler {
@@ -27,7 +30,7 @@ export class TlsStream implements StreamHandler {
 
   constructor(env: TlsStreamEnv) {
     this.#env = env;
-    this.#meta = new TlsMetadata((v) => env.report(v, this.#now));
+    this.#meta = new TlsMetadata((v) => env.report(v, this.#now), env.limits);
   }
 
   data(dir: StreamDir, bytes: Uint8Array, ts: Micros): void {

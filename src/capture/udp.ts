@@ -4,12 +4,11 @@
  * any UDP protocol.
  */
 import type { Micros } from '../model/flow.ts';
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import type { Endpoint, StreamDir } from './types.ts';
 
-/** Capture time without a datagram after which a UDP flow closes as `idle`. */
-export const UDP_IDLE_TIMEOUT_US = 60_000_000;
-/** UDP flows open at once; past it the least recently active one closes as `evicted`. */
-export const MAX_UDP_FLOWS = 100_000;
+/** The bounds of src/pipeline/limits.ts the UDP flow table enforces. */
+export type UdpLimits = Pick<Limits, 'MAX_UDP_FLOWS' | 'UDP_IDLE_TIMEOUT_US'>;
 
 /** One decoded UDP datagram, as packet-decoder.ts makes it. `data` may be a view: copy to keep. */
 export interface UdpDatagram {
@@ -44,8 +43,8 @@ export interface UdpFlowEvents {
 }
 
 export interface UdpFlowsOptions {
-  idleTimeoutUs?: number;
-  maxFlows?: number;
+  /** The run's limits; default DEFAULT_LIMITS. */
+  limits?: UdpLimits;
   /** Id source shared with TCP so that flow ids stay unique in one replay; default 1, 2, 3 … */
   nextId?: () => number;
 }
@@ -61,8 +60,9 @@ export class UdpFlows {
 
   constructor(events: UdpFlowEvents, opts: UdpFlowsOptions = {}) {
     this.#ev = events;
-    this.#idle = opts.idleTimeoutUs ?? UDP_IDLE_TIMEOUT_US;
-    this.#max = opts.maxFlows ?? MAX_UDP_FLOWS;
+    const limits = opts.limits ?? DEFAULT_LIMITS;
+    this.#idle = limits.UDP_IDLE_TIMEOUT_US;
+    this.#max = limits.MAX_UDP_FLOWS;
     let n = 0;
     this.#nextId = opts.nextId ?? (() => ++n);
   }

@@ -7,7 +7,7 @@
  * Control frames are counted, not messages. Not here: frame parsing (src/decode/websocket.ts), the handshake
  * (http1.ts), live taps (proxy/).
  */
-import { negotiatedDeflate, WebSocketDecoder, type WebSocketLimits, type WebSocketSink } from '../decode/websocket.ts';
+import { negotiatedDeflate, WebSocketDecoder, type WebSocketSink } from '../decode/websocket.ts';
 import type { Micros, MsgId, Transport } from '../model/flow.ts';
 import { header, type MessageHead } from '../model/message.ts';
 import type { Limits } from '../pipeline/limits.ts';
@@ -22,7 +22,8 @@ const MQTT_SUBPROTOCOLS = new Set(['mqtt', 'mqttv3.1']);
 export interface WebSocketStreamOptions {
   /** The 101 response: its Sec-WebSocket-Extensions and Sec-WebSocket-Protocol say how to read the frames. */
   response: MessageHead;
-  limits: Pick<Limits, 'MAX_INFLATE_BYTES'> & Partial<WebSocketLimits>;
+  /** The run's bounds on frames, permessage-deflate output, and MQTT inside binary messages. */
+  limits: Pick<Limits, 'MAX_INFLATE_BYTES' | 'MAX_WEBSOCKET_FRAME_BYTES' | 'MAX_MQTT_HEADER_BYTES'>;
 }
 
 /** Both directions of one WebSocket connection. */
@@ -39,7 +40,7 @@ export class WebSocketStream extends PerDirectionStream<WebSocketDecoder> {
     this.#env = env;
     const { response } = opts;
     const protocol = (header(response, 'sec-websocket-protocol') ?? '').trim().toLowerCase();
-    if (MQTT_SUBPROTOCOLS.has(protocol)) this.#mqtt = new MqttStream(env);
+    if (MQTT_SUBPROTOCOLS.has(protocol)) this.#mqtt = new MqttStream(env, opts.limits);
     const deflate = negotiatedDeflate(header(response, 'sec-websocket-extensions'));
     this.decoders = {
       up: new WebSocketDecoder(this.#sink('up'), {

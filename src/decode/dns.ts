@@ -6,12 +6,17 @@
  * split-invariant. Malformed input gives a violation code, never a throw. It does not resolve anything.
  */
 import type { ViolationInput } from '../model/violation.ts';
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { ChunkList } from './chunk-list.ts';
 
-/** Compression pointers followed within one name. */
+/**
+ * Compression pointers followed within one name: a parse guard, not a resource bound (pointers must point
+ * backwards, so the walk already ends within the message), hence not in src/pipeline/limits.ts.
+ */
 export const MAX_DNS_POINTERS = 16;
-/** Questions and records read per section; the rest are counted, not decoded. */
-export const MAX_DNS_RECORDS = 64;
+
+/** The bound of src/pipeline/limits.ts the parser enforces: questions and records read per section. */
+export type DnsLimits = Pick<Limits, 'MAX_DNS_RECORDS'>;
 
 export const DNS_TYPES: Readonly<Record<number, string>> = {
   1: 'A',
@@ -72,9 +77,9 @@ class BadDns extends Error {
 }
 
 /** One whole DNS message (a UDP payload, or a TCP message without its length prefix). */
-export function parseDns(b: Uint8Array): DnsResult {
+export function parseDns(b: Uint8Array, limits: DnsLimits = DEFAULT_LIMITS): DnsResult {
   try {
-    return { message: parse(b) };
+    return { message: parse(b, limits.MAX_DNS_RECORDS) };
   } catch (err) {
     if (!(err instanceof BadDns)) throw err;
     return { error: { decoder: 'dns', code: err.code, offset: err.offset } };
@@ -86,20 +91,20 @@ const u16 = (b: Uint8Array, p: number): number => {
   return ((b[p] as number) << 8) | (b[p + 1] as number);
 };
 
-function parse(b: Uint8Array): DnsMessage {
+function parse(b: Uint8Array, maxRecords: number): DnsMessage {
   if (b.length < 12) throw new BadDns('truncated', 0);
   const flags = u16(b, 2);
   const counts = [u16(b, 4), u16(b, 6)];
   let pos = 12;
   const questions: DnsQuestion[] = [];
-  for (let i = 0; i < Math.min(counts[0] as number, MAX_DNS_RECORDS); i++) {
+  for (let i = 0; i < Math.min(counts[0] as number, maxRecords); i++) {
     const [name, next] = readName(b, pos);
     questions.push({ name, type: u16(b, next), class: u16(b, next + 2) });
     pos = next + 4;
   }
-  if ((counts[0] as number) > MAX_DNS_RECORDS) throw new BadDns('too-many-questions', 4);
+  if ((counts[0] as number) > maxRecords) throw new BadDns('too-many-questions', 4);
   const answers: DnsRecord[] = [];
-  for (let i = 0; i < Math.min(counts[1] as number, MAX_DNS_RECORDS); i++) {
+  for (let i = 0; i < Math.min(counts[1] as number, maxRecords); i++) {
     const [name, next] = readName(b, pos);
     const type = u16(b, next);
     const ttl = u16(b, next + 4) * 65536 + u16(b, next + 6);
@@ -230,9 +235,11 @@ export function ipv6(v: Uint8Array): string {
 export class DnsTcpFramer {
   readonly #buf = new ChunkList();
   readonly #out: (r: DnsResult) => void;
+  readonly #limits: DnsLimits;
 
-  constructor(out: (r: DnsResult) => void) {
+  constructor(out: (r: DnsResult) => void, limits: DnsLimits = DEFAULT_LIMITS) {
     this.#out = out;
+    this.#limits = limits;
   }
 
   /** Bytes of one direction; kept by copy. */
@@ -243,7 +250,7 @@ export class DnsTcpFramer {
       const len = ((h[0] as number) << 8) | (h[1] as number);
       if (this.#buf.length < 2 + len) return;
       this.#buf.skip(2);
-      this.#out(parseDns(this.#buf.consume(len)));
+      this.#out(parseDns(this.#buf.consume(len), this.#limits));
     }
   }
 

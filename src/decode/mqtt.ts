@@ -10,6 +10,7 @@
  * needs a synchronous sans-io parser that streams an oversize PUBLISH. Not here: FlowEvents (src/capture/mqtt-stream.ts).
  */
 import type { ViolationInput } from '../model/violation.ts';
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { ChunkList } from './chunk-list.ts';
 
 /** MQTT control packet names by type number (1..15). */
@@ -82,13 +83,8 @@ export interface MqttSession {
   level: number;
 }
 
-/** Bounds of the MQTT parser. */
-export interface MqttLimits {
-  /** Bytes of a CONNECT/SUBSCRIBE body or of PUBLISH topic + properties held to parse; past it the packet is skipped. */
-  MAX_MQTT_HEADER_BYTES: number;
-}
-
-export const DEFAULT_MQTT_LIMITS: Readonly<MqttLimits> = Object.freeze({ MAX_MQTT_HEADER_BYTES: 64 * 1024 });
+/** The bound of src/pipeline/limits.ts the MQTT parser enforces. */
+export type MqttLimits = Pick<Limits, 'MAX_MQTT_HEADER_BYTES'>;
 
 type State = 'fixed-header' | 'body' | 'publish-head' | 'payload' | 'skip' | 'stopped';
 
@@ -108,10 +104,10 @@ export class MqttDecoder {
   #flags = 0;
   #remaining = 0;
 
-  constructor(sink: MqttSink, session: MqttSession, limits: Partial<MqttLimits> = {}) {
+  constructor(sink: MqttSink, session: MqttSession, limits: MqttLimits = DEFAULT_LIMITS) {
     this.#sink = sink;
     this.#session = session;
-    this.#maxHeader = limits.MAX_MQTT_HEADER_BYTES ?? DEFAULT_MQTT_LIMITS.MAX_MQTT_HEADER_BYTES;
+    this.#maxHeader = limits.MAX_MQTT_HEADER_BYTES;
   }
 
   get stopped(): boolean {

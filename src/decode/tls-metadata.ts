@@ -12,7 +12,7 @@
 import type { TlsAlert, TlsInfo } from '../model/tls.ts';
 import type { ViolationSink } from '../model/violation.ts';
 import { hex4, ja3String, ja4, md5Hex, parseClientHello, parseServerHello, versionName } from './tls-hello.ts';
-import { TlsRecordReader, type TlsSide } from './tls-records.ts';
+import { type TlsRecordLimits, TlsRecordReader, type TlsSide } from './tls-records.ts';
 import { parseCertNames } from './x509-names.ts';
 
 /** Alerts kept per connection. */
@@ -66,15 +66,18 @@ export class TlsMetadata {
   /** The server's certificate (TLS 1.2) or encrypted flight (TLS 1.3) has been sent. */
   #serverCert = false;
 
-  constructor(report: ViolationSink) {
+  constructor(report: ViolationSink, limits?: TlsRecordLimits) {
     this.#report = report;
-    this.#reader = new TlsRecordReader({
-      handshake: (side, type, body) => this.#handshake(side, type, body),
-      alert: (side, level, description) =>
-        this.#alert({ from: side, level, description, name: ALERT_NAMES[description] ?? `alert_${description}` }),
-      encrypted: (side, _type, length) => this.#encrypted(side, length),
-      violation: report,
-    });
+    this.#reader = new TlsRecordReader(
+      {
+        handshake: (side, type, body) => this.#handshake(side, type, body),
+        alert: (side, level, description) =>
+          this.#alert({ from: side, level, description, name: ALERT_NAMES[description] ?? `alert_${description}` }),
+        encrypted: (side, _type, length) => this.#encrypted(side, length),
+        violation: report,
+      },
+      limits,
+    );
   }
 
   /** Bytes of one direction (`client` = device → cloud), any chunking; may be views the caller reuses. */

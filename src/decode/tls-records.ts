@@ -5,12 +5,12 @@
  * stops at its first encrypted record, at a gap, at bad bytes (a violation) or after MAX_TLS_SCAN_BYTES.
  */
 import type { ViolationInput } from '../model/violation.ts';
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { ChunkList } from './chunk-list.ts';
 
-/** Bytes of one direction read before the record reader gives up on that side. */
-export const MAX_TLS_SCAN_BYTES = 64 * 1024;
-/** Largest handshake message kept (a Certificate chain); a larger one stops that side. */
-export const MAX_TLS_HANDSHAKE_BYTES = 48 * 1024;
+/** The bounds of src/pipeline/limits.ts the record reader enforces. */
+export type TlsRecordLimits = Pick<Limits, 'MAX_TLS_SCAN_BYTES' | 'MAX_TLS_HANDSHAKE_BYTES'>;
+
 /** RFC 8446 §5.2: a record's payload is at most 2^14 + 256 bytes (+ 2048 for TLS 1.2 ciphertext). */
 const MAX_RECORD_BYTES = (1 << 14) + 2048;
 
@@ -45,20 +45,24 @@ const newSide = (): Side => ({ buf: new ChunkList(), hs: new ChunkList(), seen: 
 export class TlsRecordReader {
   readonly #ev: TlsRecordEvents;
   readonly #sides: Record<TlsSide, Side> = { client: newSide(), server: newSide() };
+  readonly #maxScan: number;
+  readonly #maxHandshake: number;
 
-  constructor(events: TlsRecordEvents) {
+  constructor(events: TlsRecordEvents, limits: TlsRecordLimits = DEFAULT_LIMITS) {
     this.#ev = events;
+    this.#maxScan = limits.MAX_TLS_SCAN_BYTES;
+    this.#maxHandshake = limits.MAX_TLS_HANDSHAKE_BYTES;
   }
 
   /** Bytes of one direction. Kept by copy, so `chunk` may be a view the caller reuses. */
   write(side: TlsSide, chunk: Uint8Array): void {
     const s = this.#sides[side];
     if (s.stopped || chunk.length === 0) return;
-    const take = Math.min(chunk.length, MAX_TLS_SCAN_BYTES - s.seen);
+    const take = Math.min(chunk.length, this.#maxScan - s.seen);
     s.seen += take;
     s.buf.push(chunk.slice(0, take));
     this.#records(side, s);
-    if (!s.stopped && s.seen >= MAX_TLS_SCAN_BYTES) this.stop(side);
+    if (!s.stopped && s.seen >= this.#maxScan) this.stop(side);
   }
 
   /** Stop reading a side (a gap in the capture, or nothing more to learn); its buffers are dropped. */
@@ -108,7 +112,7 @@ export class TlsRecordReader {
     while (!s.stopped && s.hs.length >= 4) {
       const h = s.hs.peek(4);
       const length = ((h[1] as number) << 16) | ((h[2] as number) << 8) | (h[3] as number);
-      if (length > MAX_TLS_HANDSHAKE_BYTES) {
+      if (length > this.#maxHandshake) {
         this.#fail(side, 'handshake-too-large', `handshake message type ${h[0]} of ${length} bytes`);
         return;
       }

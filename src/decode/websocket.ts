@@ -12,7 +12,7 @@
  */
 
 import type { ViolationInput } from '../model/violation.ts';
-import type { Limits } from '../pipeline/limits.ts';
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { SyncDecompressor } from './zlib-sync.ts';
 
 /** A control frame as seen (its payload is not kept: a close reason or ping body is not personal data we need). */
@@ -44,20 +44,15 @@ export interface DeflateParams {
   noContextTakeover: boolean;
 }
 
-/** Bounds of the WebSocket parser (MAX_INFLATE_BYTES comes from src/pipeline/limits.ts). */
-export interface WebSocketLimits {
-  /** A frame longer than this is `frame-too-large` and stops the direction (payload is streamed, not held). */
-  MAX_FRAME_BYTES: number;
-}
-
-export const DEFAULT_WEBSOCKET_LIMITS: Readonly<WebSocketLimits> = Object.freeze({ MAX_FRAME_BYTES: 2 ** 40 });
+/** The bounds of src/pipeline/limits.ts the WebSocket parser enforces; the frame bound defaults to DEFAULT_LIMITS. */
+export type WebSocketLimits = Pick<Limits, 'MAX_INFLATE_BYTES'> & Partial<Pick<Limits, 'MAX_WEBSOCKET_FRAME_BYTES'>>;
 
 export interface WebSocketOptions {
   /** True for the client→server direction, whose frames must be masked. */
   fromClient: boolean;
   /** Negotiated permessage-deflate for this direction; absent = not negotiated. */
   deflate?: DeflateParams;
-  limits: Pick<Limits, 'MAX_INFLATE_BYTES'> & Partial<WebSocketLimits>;
+  limits: WebSocketLimits;
 }
 
 type State = 'header' | 'payload' | 'stopped';
@@ -110,7 +105,7 @@ export class WebSocketDecoder {
     this.#fromClient = opts.fromClient;
     this.#deflate = opts.deflate;
     this.#maxInflate = opts.limits.MAX_INFLATE_BYTES;
-    this.#maxFrame = opts.limits.MAX_FRAME_BYTES ?? DEFAULT_WEBSOCKET_LIMITS.MAX_FRAME_BYTES;
+    this.#maxFrame = opts.limits.MAX_WEBSOCKET_FRAME_BYTES ?? DEFAULT_LIMITS.MAX_WEBSOCKET_FRAME_BYTES;
   }
 
   /** True once a fatal violation stopped this direction. */

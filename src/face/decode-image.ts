@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import jpeg from 'jpeg-js';
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { decodeBmp } from './decode-bmp.ts';
 import { decodeGif } from './decode-gif.ts';
 
@@ -27,31 +28,42 @@ export interface Undecodable {
   unsupported: string;
 }
 
-/** Images above this many megapixels are not decoded (a 16 MiB JPEG can claim 65535×65535). */
-export const MAX_DECODE_MEGAPIXELS = 40;
-
-export function decodeImage(bytes: Uint8Array): RgbImage | Undecodable {
+/**
+ * The image's pixels, or why not. Images above `limits.MAX_DECODE_MEGAPIXELS` are not decoded (a 16 MiB JPEG can
+ * claim 65535×65535).
+ */
+export function decodeImage(
+  bytes: Uint8Array,
+  limits: Pick<Limits, 'MAX_DECODE_MEGAPIXELS'> = DEFAULT_LIMITS,
+): RgbImage | Undecodable {
   const b = bytes;
+  const maxMegapixels = limits.MAX_DECODE_MEGAPIXELS;
   if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) {
-    const img = jpeg.decode(b, {
-      useTArray: true,
-      formatAsRGBA: false,
-      maxResolutionInMP: MAX_DECODE_MEGAPIXELS,
-      maxMemoryUsageInMB: 512,
-    });
-    return { width: img.width, height: img.height, data: img.data };
+    try {
+      const img = jpeg.decode(b, {
+        useTArray: true,
+        formatAsRGBA: false,
+        maxResolutionInMP: maxMegapixels,
+        maxMemoryUsageInMB: 512,
+      });
+      return { width: img.width, height: img.height, data: img.data };
+    } catch (err) {
+      // jpeg-js says `maxResolutionInMP limit exceeded by 1MP`: name our bound instead.
+      if (!String(err).includes('maxResolutionInMP')) throw err;
+      return { unsupported: `JPEG too large to decode (over MAX_DECODE_MEGAPIXELS = ${maxMegapixels})` };
+    }
   }
   if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
     // IHDR width and height, checked before pngjs allocates the pixels (a small PNG can claim a huge image).
     const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    if (b.length < 24 || view.getUint32(16) * view.getUint32(20) > MAX_DECODE_MEGAPIXELS * 1e6) {
+    if (b.length < 24 || view.getUint32(16) * view.getUint32(20) > maxMegapixels * 1e6) {
       return { unsupported: 'PNG too large to decode (or no header)' };
     }
     const png = PNG.sync.read(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     return { width: png.width, height: png.height, data: rgbaToRgb(png.data) };
   }
-  if (b[0] === 0x42 && b[1] === 0x4d) return decodeBmp(b, MAX_DECODE_MEGAPIXELS * 1e6);
-  if (b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return decodeGif(b, MAX_DECODE_MEGAPIXELS * 1e6);
+  if (b[0] === 0x42 && b[1] === 0x4d) return decodeBmp(b, maxMegapixels * 1e6);
+  if (b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return decodeGif(b, maxMegapixels * 1e6);
   return { unsupported: `no decoder for ${formatName(b)} (JPEG, PNG, BMP and GIF are decoded)` };
 }
 

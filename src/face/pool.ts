@@ -7,13 +7,20 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import type { FaceBox } from './detector.ts';
 import type { DetectReply, DetectRequest, WorkerStatus } from './protocol.ts';
 
-/** Images waiting for a worker before `check` answers `queue-full`. */
-export const MAX_FACE_QUEUE = 32;
-/** Milliseconds from `check` to an answer (queue wait + model load + detection) before it answers `timeout`. */
-export const MAX_FACE_WAIT_MS = 15_000;
+/**
+ * The bounds of src/pipeline/limits.ts the pool enforces: MAX_FACE_QUEUE (images waiting before `queue-full`),
+ * MAX_FACE_WAIT_MS (from `check` to an answer before `timeout`), MAX_DECODE_MEGAPIXELS (handed to the workers).
+ */
+export type FaceLimits = Pick<Limits, 'MAX_FACE_QUEUE' | 'MAX_FACE_WAIT_MS' | 'MAX_DECODE_MEGAPIXELS'>;
+
+/** What a worker is started with (`workerData`): the decode bound for decodeImage. */
+export interface FaceWorkerData {
+  limits: Pick<Limits, 'MAX_DECODE_MEGAPIXELS'>;
+}
 
 /** Why an image was not checked. */
 export type UncheckedReason = 'queue-full' | 'timeout' | 'undecodable' | 'detector-failed' | 'closed';
@@ -26,10 +33,8 @@ export type FaceCheck =
 export interface FacePoolOptions {
   /** Worker threads; default min(2, cores). */
   size?: number;
-  /** Default MAX_FACE_QUEUE. */
-  maxQueue?: number;
-  /** Default MAX_FACE_WAIT_MS. */
-  timeoutMs?: number;
+  /** The run's limits; default DEFAULT_LIMITS. */
+  limits?: FaceLimits;
   /** The worker entry (tests point it at a stub); default src/face/worker.mjs. */
   workerUrl?: URL;
 }
@@ -52,6 +57,7 @@ export class FacePool {
   readonly maxQueue: number;
   readonly timeoutMs: number;
   readonly #workerUrl: URL;
+  readonly #workerData: FaceWorkerData;
   readonly #queue: Job[] = [];
   readonly #slots = new Set<Slot>();
   #nextId = 0;
@@ -60,8 +66,10 @@ export class FacePool {
 
   constructor(opts: FacePoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? Math.min(2, availableParallelism()));
-    this.maxQueue = opts.maxQueue ?? MAX_FACE_QUEUE;
-    this.timeoutMs = opts.timeoutMs ?? MAX_FACE_WAIT_MS;
+    const limits = opts.limits ?? DEFAULT_LIMITS;
+    this.maxQueue = limits.MAX_FACE_QUEUE;
+    this.timeoutMs = limits.MAX_FACE_WAIT_MS;
+    this.#workerData = { limits: { MAX_DECODE_MEGAPIXELS: limits.MAX_DECODE_MEGAPIXELS } };
     this.#workerUrl = opts.workerUrl ?? new URL('./worker.mjs', import.meta.url);
   }
 
@@ -112,7 +120,7 @@ export class FacePool {
   }
 
   #spawn(): void {
-    const worker = new Worker(this.#workerUrl);
+    const worker = new Worker(this.#workerUrl, { workerData: this.#workerData });
     const slot: Slot = { worker, ready: false, job: undefined };
     this.#slots.add(slot);
     worker.on('message', (m: WorkerStatus | DetectReply) => this.#message(slot, m));
@@ -189,9 +197,12 @@ function settle(job: Job, answer: FaceCheck): void {
 
 let shared: FacePool | undefined;
 
-/** The process-wide pool the registered face analyzer uses, started at its first image. */
-export function sharedFacePool(): FacePool {
-  shared ??= new FacePool();
+/**
+ * The process-wide pool the registered face analyzer uses, started at its first image with the `limits` of that
+ * first call (one pool per process: later calls get the same pool whatever limits they pass).
+ */
+export function sharedFacePool(limits?: FaceLimits): FacePool {
+  shared ??= new FacePool(limits ? { limits } : {});
   return shared;
 }
 

@@ -2,9 +2,10 @@
  * A face-pool worker: loads the detector once, then answers DetectRequests one at a time (decode, detect).
  * Runs only inside a worker thread started by src/face/pool.ts; it never sees flows or findings.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { decodeImage } from './decode-image.ts';
 import { type Detect, loadDetector } from './detector.ts';
+import type { FaceWorkerData } from './pool.ts';
 import type { DetectReply, DetectRequest, WorkerStatus } from './protocol.ts';
 
 const port = parentPort;
@@ -26,7 +27,7 @@ port.on('message', async (req: DetectRequest) => {
 async function answer({ id, bytes }: DetectRequest): Promise<DetectReply> {
   const t0 = performance.now();
   try {
-    const img = decodeImage(bytes);
+    const img = decodeImage(bytes, (workerData as FaceWorkerData | undefined)?.limits);
     if ('unsupported' in img) return { id, kind: 'undecodable', reason: img.unsupported };
     const faces = await detect(img);
     return { id, kind: 'checked', width: img.width, height: img.height, faces, ms: performance.now() - t0 };

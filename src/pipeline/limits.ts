@@ -1,6 +1,9 @@
 /**
- * Every bound the core enforces, in one place (Spicy `&max-size`). Each has a default; a run may override
- * any of them (config `limits`, tests) by passing a partial object to `resolveLimits`.
+ * Every resource bound (bytes, counts, time) that protects a run from hostile or huge input, in one place
+ * (Spicy `&max-size`): the pipeline's, the capture replay's (reader, IP, TCP, UDP, HTTP/1, WebSocket, MQTT, TLS,
+ * DNS) and the face pool's. Each has a default; a run may override any of them (toyscope.yaml `limits`, tests)
+ * by passing a partial object to `resolveLimits`. Not here: constants the formats themselves fix (WebSocket's
+ * 125-byte control payloads, TLS's record size, GIF's 4096 codes) and internal caches; they stay in their modules.
  */
 
 export interface Limits {
@@ -31,6 +34,61 @@ export interface Limits {
   MAX_EVIDENCE_BYTES: number;
   /** Findings one analyzer may report per message. */
   MAX_FINDINGS_PER_MESSAGE: number;
+
+  /** Bytes a classic pcap record may claim; a larger one is taken as corruption (`corrupt-record`). */
+  MAX_PCAP_RECORD_BYTES: number;
+  /** Bytes a pcapng block may claim; a larger one is taken as corruption (`corrupt-block`) and reading stops. */
+  MAX_PCAPNG_BLOCK_BYTES: number;
+  /** IP datagrams being reassembled from fragments at once; past it the oldest is dropped (`ip-fragment-overflow`). */
+  MAX_FRAGMENT_DATAGRAMS: number;
+  /** Fragments kept per IP datagram; past it the datagram is dropped (`ip-fragment-overflow`). */
+  MAX_FRAGMENTS_PER_DATAGRAM: number;
+  /** Capture time (µs) a datagram may wait for its missing fragments (Linux ipfrag_time). */
+  FRAGMENT_TIMEOUT_US: number;
+  /** Out-of-order TCP bytes queued per direction; past it the stream skips to the next queued segment with a gap. */
+  MAX_OOO_BYTES_PER_DIR: number;
+  /** Out-of-order TCP bytes queued across all connections; past it the least recently used queue is flushed. */
+  MAX_OOO_BYTES_TOTAL: number;
+  /** TCP connections tracked at once; past it the oldest is closed as `evicted`. */
+  MAX_TCP_CONNECTIONS: number;
+  /** Capture time (µs) without a segment after which an open TCP connection closes as `idle` (Zeek's default). */
+  TCP_IDLE_TIMEOUT_US: number;
+  /** UDP flows open at once; past it the least recently active one closes as `evicted`. */
+  MAX_UDP_FLOWS: number;
+  /** Capture time (µs) without a datagram after which a UDP flow closes as `idle`. */
+  UDP_IDLE_TIMEOUT_US: number;
+  /** Bytes of one HTTP/1 head (start line + fields) or trailer block; past it `header-too-large`, direction opaque. */
+  MAX_HTTP_HEADER_BYTES: number;
+  /** Bytes of one HTTP/1 chunk-size line (with extensions) or trailer line. */
+  MAX_HTTP_CHUNK_LINE_BYTES: number;
+  /** Client bytes held after an HTTP/1 Upgrade/CONNECT request while its response is awaited. */
+  MAX_HTTP_UPGRADE_HOLD_BYTES: number;
+  /** HTTP/1 requests awaiting a response (pipelining); the oldest is forgotten past it. */
+  MAX_HTTP_PENDING_REQUESTS: number;
+  /** Payload bytes one WebSocket frame may declare; past it `frame-too-large` and that direction stops. */
+  MAX_WEBSOCKET_FRAME_BYTES: number;
+  /** Bytes of an MQTT CONNECT/SUBSCRIBE body or PUBLISH topic + properties held to parse; past it the packet is skipped. */
+  MAX_MQTT_HEADER_BYTES: number;
+  /** Bytes of one TLS direction read for metadata before the record reader gives up on that side. */
+  MAX_TLS_SCAN_BYTES: number;
+  /** Largest TLS handshake message kept (a Certificate chain); a larger one stops that side. */
+  MAX_TLS_HANDSHAKE_BYTES: number;
+  /** DNS questions and records read per section; past it `too-many-questions`, extra records are counted. */
+  MAX_DNS_RECORDS: number;
+  /** DNS IP → name entries kept per replay (least recently used dropped first). */
+  MAX_DNS_NAMES: number;
+  /** Looked-up names tracked per replay for the "looked up, never contacted" destinations. */
+  MAX_DNS_LOOKUPS: number;
+  /** UDP DNS flows with per-flow state (pending query ids) at once. */
+  MAX_DNS_FLOWS: number;
+  /** DNS queries awaiting their response, per flow. */
+  MAX_DNS_PENDING_QUERIES: number;
+  /** Images waiting for a face-pool worker before a check answers `queue-full`. */
+  MAX_FACE_QUEUE: number;
+  /** Milliseconds from a face check to its answer (queue wait + model load + detection) before `timeout`. */
+  MAX_FACE_WAIT_MS: number;
+  /** Images above this many megapixels are not decoded for the face detector. */
+  MAX_DECODE_MEGAPIXELS: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -48,6 +106,34 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_IMAGE_BYTES: 16 * 1024 * 1024,
   MAX_EVIDENCE_BYTES: 8 * 1024 * 1024,
   MAX_FINDINGS_PER_MESSAGE: 100,
+
+  MAX_PCAP_RECORD_BYTES: 16 * 1024 * 1024,
+  MAX_PCAPNG_BLOCK_BYTES: 16 * 1024 * 1024,
+  MAX_FRAGMENT_DATAGRAMS: 4096,
+  MAX_FRAGMENTS_PER_DATAGRAM: 256,
+  FRAGMENT_TIMEOUT_US: 30_000_000,
+  MAX_OOO_BYTES_PER_DIR: 1024 * 1024,
+  MAX_OOO_BYTES_TOTAL: 128 * 1024 * 1024,
+  MAX_TCP_CONNECTIONS: 250_000,
+  TCP_IDLE_TIMEOUT_US: 300_000_000,
+  MAX_UDP_FLOWS: 100_000,
+  UDP_IDLE_TIMEOUT_US: 60_000_000,
+  MAX_HTTP_HEADER_BYTES: 64 * 1024,
+  MAX_HTTP_CHUNK_LINE_BYTES: 4 * 1024,
+  MAX_HTTP_UPGRADE_HOLD_BYTES: 64 * 1024,
+  MAX_HTTP_PENDING_REQUESTS: 1024,
+  MAX_WEBSOCKET_FRAME_BYTES: 2 ** 40,
+  MAX_MQTT_HEADER_BYTES: 64 * 1024,
+  MAX_TLS_SCAN_BYTES: 64 * 1024,
+  MAX_TLS_HANDSHAKE_BYTES: 48 * 1024,
+  MAX_DNS_RECORDS: 64,
+  MAX_DNS_NAMES: 4096,
+  MAX_DNS_LOOKUPS: 4096,
+  MAX_DNS_FLOWS: 1024,
+  MAX_DNS_PENDING_QUERIES: 256,
+  MAX_FACE_QUEUE: 32,
+  MAX_FACE_WAIT_MS: 15_000,
+  MAX_DECODE_MEGAPIXELS: 40,
 });
 
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HTTP1_LIMITS, Http1Handler, type Http1Options, OpaqueStream } from '../../src/capture/http1.ts';
+import { Http1Handler, type Http1Options, OpaqueStream } from '../../src/capture/http1.ts';
 import type { StreamDir, StreamHandler } from '../../src/capture/types.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
+import { DEFAULT_LIMITS, resolveLimits } from '../../src/pipeline/limits.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
 
 /** One step of a connection script. */
@@ -252,7 +253,7 @@ describe('Http1Handler: parser tables', () => {
     const req = 'GET /ws HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\n';
     const expected = ['head #0 GET /ws', 'end #0', 'host api.toy-cloud.example', 'head #1 GET /a', 'end #1'];
     expect(expectSplitInvariant([up(req + GET), ['close']])).toEqual(expected);
-    const opts = { limits: { MAX_UPGRADE_HOLD_BYTES: 10 } };
+    const opts = { limits: resolveLimits({ MAX_HTTP_UPGRADE_HOLD_BYTES: 10 }) };
     expect(expectSplitInvariant([up(req + GET)], opts)).toEqual(expected);
   });
 
@@ -390,11 +391,12 @@ describe('Http1Handler: parser tables', () => {
     ]);
   });
 
-  it('a head over MAX_HEADER_BYTES: header-too-large, opaque', () => {
+  it('a head over MAX_HTTP_HEADER_BYTES: header-too-large, opaque', () => {
     const big = `GET / HTTP/1.1\r\nX: ${'a'.repeat(200)}\r\n\r\n`;
-    const opts = { limits: { MAX_HEADER_BYTES: 100 } };
+    const opts = { limits: resolveLimits({ MAX_HTTP_HEADER_BYTES: 100 }) };
     expect(expectSplitInvariant([up(big)], opts)).toEqual(['violation header-too-large']);
-    expect(DEFAULT_HTTP1_LIMITS.MAX_HEADER_BYTES).toBe(64 * 1024);
+    expect(DEFAULT_LIMITS.MAX_HTTP_HEADER_BYTES).toBe(64 * 1024);
+    expect(expectSplitInvariant([up(big)])).toContain('head #0 GET /');
   });
 
   it('bad Content-Length and bad chunk sizes are violations', () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatIpv6, IpDecoder, type IpResult } from '../../src/capture/ip.ts';
+import { formatIpv6, IpDecoder, type IpDecoderOptions, type IpResult } from '../../src/capture/ip.ts';
+import { resolveLimits } from '../../src/pipeline/limits.ts';
 import { concat, ext6, frag6, ipv4, ipv6, parseIpv6, tcp, udp } from '../helpers/pcap-writer.ts';
 
-function decoder(opts = {}) {
+function decoder(opts: IpDecoderOptions = {}) {
   const skipped: string[] = [];
   return { dec: new IpDecoder((r) => skipped.push(r), opts), skipped };
 }
@@ -61,7 +62,7 @@ describe('IpDecoder', () => {
   });
 
   it('times out incomplete datagrams by capture time and bounds those in flight', () => {
-    const { dec, skipped } = decoder({ maxDatagrams: 2 });
+    const { dec, skipped } = decoder({ limits: resolveLimits({ MAX_FRAGMENT_DATAGRAMS: 2 }) });
     const f = (id: number) =>
       ipv4(dgram.subarray(0, 16), { src: '10.0.0.1', dst: '10.0.0.2', proto: 17, id, mf: true });
     v4(f(1), dec, 0);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PacketDecoder, type PacketSink } from '../../src/capture/packet-decoder.ts';
 import { TcpReassembler, type TcpSegment } from '../../src/capture/tcp-reassembly.ts';
 import { type UdpDatagram, UdpFlows } from '../../src/capture/udp.ts';
+import { resolveLimits } from '../../src/pipeline/limits.ts';
 import { ethernet, ipv4, ipv6, tcpFrame, udp, udpFrame } from '../helpers/pcap-writer.ts';
 
 function decode(frames: Array<[number, Uint8Array]>) {
@@ -128,7 +129,9 @@ describe('PacketDecoder', () => {
           { maxLength: 20 },
         ),
         (packets) => {
-          const tcp = new TcpReassembler(noop, { maxOooPerDir: 64, maxOooTotal: 128 });
+          const tcp = new TcpReassembler(noop, {
+            limits: resolveLimits({ MAX_OOO_BYTES_PER_DIR: 64, MAX_OOO_BYTES_TOTAL: 128 }),
+          });
           const udps = new UdpFlows({ open: () => {}, datagram: () => {}, close: () => {} });
           const dec = new PacketDecoder({
             tcp: (x) => tcp.segment(x),

@@ -6,6 +6,7 @@ import { PacketDecoder } from '../../src/capture/packet-decoder.ts';
 import { PcapReader } from '../../src/capture/pcap.ts';
 import { TcpReassembler, type TcpReassemblerOptions, type TcpSegment } from '../../src/capture/tcp-reassembly.ts';
 import type { Endpoint, TcpStreamEvents } from '../../src/capture/types.ts';
+import { resolveLimits } from '../../src/pipeline/limits.ts';
 import { ACK, bytesOf, FIN, PSH, pcapFile, RST, SYN, tcpConversation } from '../helpers/pcap-writer.ts';
 
 type Log = string[];
@@ -142,14 +143,14 @@ describe('TcpReassembler', () => {
 
   it('skips ahead with a gap past the per-direction out-of-order bound', () => {
     const { log } = run([...handshake(0, 0), seg('c', 11, ACK, 'a'.repeat(6)), seg('c', 21, ACK, 'b'.repeat(6))], {
-      maxOooPerDir: 10,
+      limits: resolveLimits({ MAX_OOO_BYTES_PER_DIR: 10 }),
     });
     expect(log.slice(1, 4)).toEqual([`gap 1 up 10`, `data 1 up ${'a'.repeat(6)}`, 'gap 1 up 4']);
   });
 
   it('flushes the least recently used connection past the total bound', () => {
     const r = recorder();
-    const tcp = new TcpReassembler(r.ev, { maxOooTotal: 10 });
+    const tcp = new TcpReassembler(r.ev, { limits: resolveLimits({ MAX_OOO_BYTES_TOTAL: 10 }) });
     const other: Endpoint = { ip: '10.0.0.10', port: 50001 };
     tcp.segment(seg('c', 0, SYN));
     tcp.segment({ ...seg('c', 0, SYN), src: other });
@@ -179,7 +180,7 @@ describe('TcpReassembler', () => {
 
   it('evicts the least recently active connections past the connection bound', () => {
     const r = recorder();
-    const tcp = new TcpReassembler(r.ev, { maxConnections: 3 });
+    const tcp = new TcpReassembler(r.ev, { limits: resolveLimits({ MAX_TCP_CONNECTIONS: 3 }) });
     const from = (port: number, ts: number) => tcp.segment({ ...seg('c', 0, SYN), ts, src: { ip: '10.0.0.1', port } });
     from(1, 10);
     from(2, 20);
@@ -200,7 +201,7 @@ describe('TcpReassembler', () => {
 
   it('closes idle connections by capture time and forgets closed ones', () => {
     const r = recorder();
-    const tcp = new TcpReassembler(r.ev, { idleTimeoutUs: 1_000_000 });
+    const tcp = new TcpReassembler(r.ev, { limits: resolveLimits({ TCP_IDLE_TIMEOUT_US: 1_000_000 }) });
     tcp.segment({ ...seg('c', 0, SYN), ts: 0 });
     tcp.segment({ ...seg('c', 0, SYN), ts: 5_000_000, src: { ip: '10.1.1.1', port: 1234 } });
     expect(r.log).toEqual(['open 1 10.0.0.9:50000>443', 'close 1 idle', 'open 2 10.1.1.1:1234>443']);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Endpoint } from '../../src/capture/types.ts';
 import { type UdpDatagram, type UdpFlowEvents, UdpFlows } from '../../src/capture/udp.ts';
+import { resolveLimits } from '../../src/pipeline/limits.ts';
 
 const dev: Endpoint = { ip: '192.168.4.20', port: 40000, mac: '02:00:00:00:00:01' };
 const dns: Endpoint = { ip: '192.168.4.1', port: 53 };
@@ -61,7 +62,10 @@ describe('UdpFlows', () => {
   it('closes idle flows by capture time and evicts past the bound', () => {
     const { log, ev } = recorder();
     let id = 100;
-    const flows = new UdpFlows(ev, { idleTimeoutUs: 1000, maxFlows: 1, nextId: () => id++ });
+    const flows = new UdpFlows(ev, {
+      limits: resolveLimits({ UDP_IDLE_TIMEOUT_US: 1000, MAX_UDP_FLOWS: 1 }),
+      nextId: () => id++,
+    });
     flows.datagram(dg(dev, dns, 1, 0));
     flows.datagram(dg(dev, dns, 1, 5000));
     flows.datagram(dg({ ...dev, port: 1 }, { ...dns, port: 123 }, 1, 5001));

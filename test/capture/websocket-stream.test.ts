@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebSocketStream } from '../../src/capture/websocket-stream.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
+import { resolveLimits } from '../../src/pipeline/limits.ts';
 import { type FixtureRun, mqttSummary, replayFixture } from './fixture-replay.ts';
 
 /** tshark's frames folded into messages: [dir, opcode, compressed, payload length]. */
@@ -114,7 +115,7 @@ describe('WebSocketStream', () => {
       },
       {
         response: { msgId: 1, direction: 'download', protocol: 'http', status: 101, headers: [] },
-        limits: { MAX_INFLATE_BYTES: 100 },
+        limits: resolveLimits({ MAX_INFLATE_BYTES: 100 }),
       },
     );
     s.data('down', new Uint8Array([0x81, 2, 0x68, 0x69, 0x89, 0]), 1);

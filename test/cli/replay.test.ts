@@ -55,6 +55,20 @@ describe('toyscope replay', () => {
     expect(strict.code).toBe(1);
   });
 
+  it('applies toyscope.yaml `limits` to the capture layers: a lowered bound shows in the JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-limits-'));
+    const capture = join(FIXTURES, 'curl-keepalive/capture.pcap');
+    writeFileSync(join(dir, 'toyscope.yaml'), 'limits:\n  MAX_PCAP_RECORD_BYTES: 60\n');
+    const r = await toyscope('--data-dir', dir, 'replay', capture, '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.skipped).toEqual([{ file: capture, reason: 'corrupt-record', count: 1 }]);
+    expect(doc.flows).toHaveLength(0);
+    writeFileSync(join(dir, 'toyscope.yaml'), 'limits: {}\n');
+    const plain = JSON.parse((await toyscope('--data-dir', dir, 'replay', capture, '--json', '--force')).out);
+    expect([plain.skipped, plain.flows.length]).toEqual([[], 1]);
+  });
+
   it('rejects a missing or foreign file with one line and exit 2', async () => {
     const missing = await toyscope('--data-dir', dataDir, 'replay', join(dataDir, 'nope.pcap'));
     expect(missing.code).toBe(2);

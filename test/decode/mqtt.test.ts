@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MqttDecoder, type MqttLimits, mqttConnectPrefix } from '../../src/decode/mqtt.ts';
+import { MqttDecoder, mqttConnectPrefix } from '../../src/decode/mqtt.ts';
+import { type Limits, resolveLimits } from '../../src/pipeline/limits.ts';
 import { type Ev, EventLog } from '../helpers/event-log.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
 
 /** Feeds chunks to a client→broker and/or broker→client decoder pair; returns one merged event log. */
-function run(chunks: Uint8Array[], opts: { level?: number; limits?: Partial<MqttLimits> } = {}): Ev[] {
+function run(chunks: Uint8Array[], opts: { level?: number; limits?: Partial<Limits> } = {}): Ev[] {
   const log = new EventLog();
   const dec = new MqttDecoder(
     {
@@ -18,7 +19,7 @@ function run(chunks: Uint8Array[], opts: { level?: number; limits?: Partial<Mqtt
       violation: (v) => log.after('violation', v.code, v.message),
     },
     { level: opts.level ?? 4 },
-    opts.limits,
+    resolveLimits(opts.limits),
   );
   for (const c of chunks) dec.write(c);
   dec.end();
@@ -149,6 +150,19 @@ describe('MqttDecoder packets', () => {
     const big = 'p'.repeat(200_000);
     const log = run([publish('big', big)], { limits: { MAX_MQTT_HEADER_BYTES: 1024 } });
     expect(log.slice(0, 3)).toEqual([['publish', 'big', 0, undefined, big.length, undefined], ['data', big], ['end']]);
+  });
+
+  it('skips a PUBLISH whose topic is over MAX_MQTT_HEADER_BYTES, as the limits given say', () => {
+    const p = publish('t'.repeat(100), 'hi');
+    expect(run([p])[0]).toEqual(['publish', 't'.repeat(100), 0, undefined, 2, undefined]);
+    const codes = run([p, publish('ok', 'x')], { limits: { MAX_MQTT_HEADER_BYTES: 50 } }).filter(
+      (e) => e[0] !== 'data',
+    );
+    expect(codes.slice(0, 3)).toEqual([
+      ['violation', 'packet-too-large', 'PUBLISH topic and properties over the bound'],
+      ['publish', 'ok', 0, undefined, 1, undefined],
+      ['end'],
+    ]);
   });
 
   it('stops on a bad remaining length or packet type, skips a malformed packet', () => {

@@ -19,8 +19,8 @@ function run(
   chunks: (Uint8Array | number)[],
   opts: { fromClient?: boolean; deflate?: DeflateParams; max?: number; maxFrame?: number } = {},
 ): Ev[] {
-  const limits: { MAX_INFLATE_BYTES: number } & Partial<WebSocketLimits> = { MAX_INFLATE_BYTES: opts.max ?? 1 << 20 };
-  if (opts.maxFrame !== undefined) limits.MAX_FRAME_BYTES = opts.maxFrame;
+  const limits: WebSocketLimits = { MAX_INFLATE_BYTES: opts.max ?? 1 << 20 };
+  if (opts.maxFrame !== undefined) limits.MAX_WEBSOCKET_FRAME_BYTES = opts.maxFrame;
   const log = new EventLog();
   const dec = new WebSocketDecoder(
     {

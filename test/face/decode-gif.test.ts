@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeGif } from '../../src/face/decode-gif.ts';
-import { MAX_DECODE_MEGAPIXELS } from '../../src/face/decode-image.ts';
+import { DEFAULT_LIMITS } from '../../src/pipeline/limits.ts';
 import { expectSamples, pixels, readImage, sameAsFfmpeg } from './image-fixtures.ts';
 
-const MAX = MAX_DECODE_MEGAPIXELS * 1e6;
+const MAX = DEFAULT_LIMITS.MAX_DECODE_MEGAPIXELS * 1e6;
 
 /** Samples [x, y, r, g, b] from ffmpeg's rgb24 decoding of each file. */
 const FILES: Record<string, { size: [number, number]; samples: number[][] }> = {

@@ -42,6 +42,12 @@ describe('decodeImage', () => {
     expect(decodeImage(Buffer.from('GIF89a......'))).toMatchObject({ unsupported: expect.stringMatching(/^GIF /) });
   });
 
+  it('takes its pixel bound from the limits it is given', () => {
+    const tiny = { MAX_DECODE_MEGAPIXELS: 0.01 }; // 10,000 pixels: a 160×160 BMP is over it
+    expect(decodeImage(readImage('astronaut-160-bgr24.bmp'), tiny)).toMatchObject({ unsupported: /too large/ });
+    expect(pixels(decodeImage(readImage('astronaut-160-bgr24.bmp')))).toMatchObject({ width: 160 });
+  });
+
   it('throws on a truncated JPEG (the worker reports it as undecodable)', () => {
     const jpeg = readFileSync(new URL('pos-astronaut.jpg', CORPUS)).subarray(0, 600);
     expect(() => decodeImage(jpeg)).toThrow();

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { iou } from '../../eval/face.ts';
 import type { FaceBox } from '../../src/face/detector.ts';
-import { FacePool } from '../../src/face/pool.ts';
+import { closeSharedFacePool, FacePool, sharedFacePool } from '../../src/face/pool.ts';
+import { DEFAULT_LIMITS, resolveLimits } from '../../src/pipeline/limits.ts';
 
 const STUB = new URL('./stub-worker.mjs', import.meta.url);
 const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
@@ -12,7 +13,11 @@ const QUICK = new Uint8Array([1]);
 
 describe('FacePool (stub worker)', () => {
   it('answers queue-full at once when the queue is full, and the queued images still get checked', async () => {
-    const pool = new FacePool({ size: 1, maxQueue: 2, timeoutMs: 2000, workerUrl: STUB });
+    const pool = new FacePool({
+      size: 1,
+      limits: resolveLimits({ MAX_FACE_QUEUE: 2, MAX_FACE_WAIT_MS: 2000 }),
+      workerUrl: STUB,
+    });
     try {
       await pool.check(QUICK); // the worker is up: the next image runs at once
       const accepted = [pool.check(QUICK), pool.check(QUICK), pool.check(QUICK)];
@@ -31,7 +36,11 @@ describe('FacePool (stub worker)', () => {
   });
 
   it('answers timeout for a stuck detection and for images waiting behind it, then goes on with a new worker', async () => {
-    const pool = new FacePool({ size: 1, maxQueue: 4, timeoutMs: 150, workerUrl: STUB });
+    const pool = new FacePool({
+      size: 1,
+      limits: resolveLimits({ MAX_FACE_QUEUE: 4, MAX_FACE_WAIT_MS: 150 }),
+      workerUrl: STUB,
+    });
     try {
       const t0 = performance.now();
       const [stuck, waiting] = await Promise.all([pool.check(HANG), pool.check(HANG)]);
@@ -50,6 +59,22 @@ describe('FacePool (stub worker)', () => {
     await pool.close();
     expect(await waiting).toMatchObject({ kind: 'unchecked', reason: 'closed' });
     expect(await pool.check(QUICK)).toMatchObject({ kind: 'unchecked', reason: 'closed' });
+  });
+
+  it('takes its bounds from DEFAULT_LIMITS unless given limits', async () => {
+    const pool = new FacePool({ size: 1, workerUrl: STUB });
+    expect([pool.maxQueue, pool.timeoutMs]).toEqual([DEFAULT_LIMITS.MAX_FACE_QUEUE, DEFAULT_LIMITS.MAX_FACE_WAIT_MS]);
+    await pool.close();
+  });
+
+  it('the shared pool keeps the limits of its first creation until closed', async () => {
+    await closeSharedFacePool();
+    const first = sharedFacePool(resolveLimits({ MAX_FACE_QUEUE: 3 }));
+    expect(sharedFacePool(resolveLimits({ MAX_FACE_QUEUE: 9 }))).toBe(first);
+    expect(first.maxQueue).toBe(3);
+    await closeSharedFacePool();
+    expect(sharedFacePool().maxQueue).toBe(DEFAULT_LIMITS.MAX_FACE_QUEUE);
+    await closeSharedFacePool();
   });
 });
 
@@ -73,6 +98,19 @@ describe('FacePool (real detector)', () => {
   it.each(['chelsea.png', 'coffee.png', 'rocket.jpg', 'motorcycle_left.png'])('finds no face in %s', async (file) => {
     const answer = await pool.check(readFileSync(`${SKIMAGE}/${file}`));
     expect(answer).toMatchObject({ kind: 'checked', faces: [] });
+  });
+
+  it("hands the pool's decode bound to its workers", async () => {
+    const strict = new FacePool({ size: 1, limits: resolveLimits({ MAX_DECODE_MEGAPIXELS: 0.1 }) });
+    try {
+      const answer = await strict.check(readFileSync(new URL('pos-astronaut.jpg', CORPUS)));
+      expect(answer).toMatchObject({ kind: 'unchecked', reason: 'undecodable' });
+      expect(answer.kind === 'unchecked' && answer.message).toBe(
+        'JPEG too large to decode (over MAX_DECODE_MEGAPIXELS = 0.1)',
+      );
+    } finally {
+      await strict.close();
+    }
   });
 
   it('says which formats it cannot decode', async () => {

@@ -149,6 +149,7 @@ async function replayAll(files: string[], store: Store, g: Globals, force: boole
       bar.reset();
       const result = await replayFile(file, {
         pipeline,
+        limits: config.limits,
         violation: (v) => writer.violation(v),
         onProgress: (pr) =>
           bar.update(`${pr.phase === 'hash' ? 'hashing' : 'replaying'} ${cell(file, 32)}`, pr.bytesRead, pr.bytesTotal),

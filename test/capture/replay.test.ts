@@ -1,0 +1,72 @@
+/** CaptureReplay hands its `limits` to every layer: a lowered bound gives the violation or skip it should. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CaptureReplay } from '../../src/capture/replay.ts';
+import type { FlowEvent } from '../../src/model/events.ts';
+import type { Violation } from '../../src/model/violation.ts';
+import { DEFAULT_LIMITS, type Limits } from '../../src/pipeline/limits.ts';
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures');
+
+function replay(fixture: string, limits?: Partial<Limits>) {
+  const events: FlowEvent[] = [];
+  const violations: Violation[] = [];
+  const r = new CaptureReplay({
+    captureId: 'c'.repeat(64),
+    emit: (ev) => events.push(ev),
+    violation: (v) => violations.push(v),
+    ...(limits ? { limits } : {}),
+  });
+  r.write(readFileSync(join(FIXTURES, fixture, 'capture.pcap')));
+  r.end();
+  const codes = violations.map((v) => `${v.decoder} ${v.code}`);
+  return { r, events, codes, skipped: Object.fromEntries(r.skipped) };
+}
+
+describe('CaptureReplay limits', () => {
+  it('resolves the overrides once over DEFAULT_LIMITS', () => {
+    expect(replay('curl-keepalive').r.limits).toEqual(DEFAULT_LIMITS);
+    const { r } = replay('curl-keepalive', { MAX_HTTP_HEADER_BYTES: 64 });
+    expect(r.limits).toEqual({ ...DEFAULT_LIMITS, MAX_HTTP_HEADER_BYTES: 64 });
+  });
+
+  it('HTTP/1 heads over MAX_HTTP_HEADER_BYTES', () => {
+    expect(replay('curl-keepalive').codes).toEqual([]);
+    expect(replay('curl-keepalive', { MAX_HTTP_HEADER_BYTES: 64 }).codes).toContain('http1 header-too-large');
+  });
+
+  it('MQTT packets over MAX_MQTT_HEADER_BYTES, over TCP and inside WebSocket', () => {
+    for (const fixture of ['mqtt-tcp', 'mqtt-ws']) {
+      expect(replay(fixture).codes).not.toContain('mqtt packet-too-large');
+      expect(replay(fixture, { MAX_MQTT_HEADER_BYTES: 4 }).codes).toContain('mqtt packet-too-large');
+    }
+  });
+
+  it('WebSocket frames over MAX_WEBSOCKET_FRAME_BYTES', () => {
+    expect(replay('mqtt-ws').codes).not.toContain('websocket frame-too-large');
+    expect(replay('mqtt-ws', { MAX_WEBSOCKET_FRAME_BYTES: 8 }).codes).toContain('websocket frame-too-large');
+  });
+
+  it('capture records over MAX_PCAP_RECORD_BYTES are corrupt', () => {
+    expect(replay('curl-keepalive').skipped).toEqual({});
+    expect(replay('curl-keepalive', { MAX_PCAP_RECORD_BYTES: 60 }).skipped).toMatchObject({ 'corrupt-record': 1 });
+  });
+
+  it('TLS handshake messages over MAX_TLS_HANDSHAKE_BYTES', () => {
+    expect(replay('tls12-upload').codes).not.toContain('tls handshake-too-large');
+    expect(replay('tls12-upload', { MAX_TLS_HANDSHAKE_BYTES: 64 }).codes).toContain('tls handshake-too-large');
+  });
+
+  it('DNS questions over MAX_DNS_RECORDS', () => {
+    expect(replay('dns-lookups').codes).toEqual([]);
+    expect(replay('dns-lookups', { MAX_DNS_RECORDS: 0 }).codes).toContain('dns too-many-questions');
+  });
+
+  it('TCP connections over MAX_TCP_CONNECTIONS are evicted', () => {
+    const closes = (limits?: Partial<Limits>) =>
+      replay('mqtt-tcp', limits).events.flatMap((e) => (e.type === 'flow.close' && e.error ? [e.error.code] : []));
+    expect(closes()).not.toContain('evicted');
+    expect(closes({ MAX_TCP_CONNECTIONS: 1 })).toContain('evicted');
+  });
+});
