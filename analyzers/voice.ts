@@ -25,7 +25,7 @@ import type { Micros } from '../src/model/flow.ts';
 import type { MediaInfo } from '../src/model/media.ts';
 import type { MessageHead } from '../src/model/message.ts';
 import type { Token } from '../src/model/token.ts';
-import { FrameWalker } from './lib/audio-frames.ts';
+import { type DurationWalker, durationWalker } from './lib/audio-frames.ts';
 import { gunzipFrame, gzipOffset, MAX_GZIP_FRAME_BYTES, MAX_GZIP_HEADER_OFFSET } from './lib/audio-gzip-frame.ts';
 import { AUDIO_HEAD_BYTES, type AudioFacts, audioFacts } from './lib/audio-header.ts';
 import { MAX_OGG_PACKET_BYTES, OggOpusWriter } from './lib/audio-ogg-writer.ts';
@@ -284,7 +284,7 @@ class ContainerClip implements Clip {
   #headBytes = 0;
   #bytes = 0;
   #facts: AudioFacts | undefined;
-  #walker: FrameWalker | undefined;
+  #walker: DurationWalker | undefined;
   #evidence: EvidenceWriter | undefined;
   #pcm: PcmClip | undefined;
   readonly #report: Report;
@@ -325,7 +325,7 @@ class ContainerClip implements Clip {
     this.#head = undefined;
     this.#facts = audioFacts(this.info.mime, head);
     if (!this.#facts) return;
-    this.#walker = FrameWalker.for(this.#facts, head);
+    this.#walker = durationWalker(this.#facts, head);
     const pcm16 = this.#facts.pcm16;
     if (pcm16) {
       // WAV PCM: the signal must be speech; the clip (the WAV as sent) is kept by the PcmClip once it is.
@@ -354,10 +354,11 @@ class ContainerClip implements Clip {
       return;
     }
     const durationMs = f.durationMs ?? this.#walker?.durationMs;
+    const sampleRate = f.sampleRate ?? this.#walker?.sampleRate;
     const detail: FindingDetail = {
       codec: f.codec,
       bytes: this.#bytes,
-      ...(f.sampleRate ? { sampleRate: f.sampleRate } : {}),
+      ...(sampleRate ? { sampleRate } : {}),
       ...(f.channels ? { channels: f.channels } : {}),
       ...(durationMs === undefined ? {} : { durationMs }),
       ...(this.streaming ? { streaming: true } : {}),
@@ -466,7 +467,11 @@ class PcmClip implements Clip {
       sampleRate: rate,
       sampleRateFrom: from,
       channels: 1,
-      durationMs: this.wav?.facts.durationMs ?? Math.round((pcmBytes / (2 * rate)) * 1000),
+      // A WAV header's duration only caps what was sent (a truncated upload must not claim the whole clip).
+      durationMs: Math.min(
+        this.wav?.facts.durationMs ?? Number.POSITIVE_INFINITY,
+        Math.round((pcmBytes / (2 * rate)) * 1000),
+      ),
       speech: true,
       ...(this.streaming ? { streaming: true } : {}),
     };

@@ -3,8 +3,29 @@
  * a frame walker reads each frame's small header, skips its payload, and adds its duration (AMR-NB/WB and SILK
  * 20 ms frames, ADTS 1024 samples) or, for Ogg, keeps the last page's granule position. A frame that does not
  * parse stops the count (the duration then covers what was walked). It does not validate payloads.
+ * `durationWalker` is the one entry: it also hands MP3 (audio-mp3.ts) and WebM (audio-webm.ts) to their walkers.
  */
 import { ADTS_RATES, type AudioFacts, granuleRate } from './audio-header.ts';
+import { Mp3Walker } from './audio-mp3.ts';
+import { WebmWalker } from './audio-webm.ts';
+import { RecordReader } from './record-reader.ts';
+
+/** Counts a container's duration from its bytes, pushed in order from the first one. */
+export interface DurationWalker {
+  push(chunk: Uint8Array): void;
+  /** Milliseconds of audio in the bytes pushed so far (whole frames only), or undefined when none yet. */
+  readonly durationMs: number | undefined;
+  /** The sample rate the frames themselves give, where the header read at the start could not (MP3 behind a big ID3 tag). */
+  readonly sampleRate?: number | undefined;
+}
+
+/** A walker for `facts`'s container (`head`: its first bytes), or undefined when the header gives the duration. */
+export function durationWalker(facts: AudioFacts, head: Uint8Array): DurationWalker | undefined {
+  if (facts.codec === 'mp3') return new Mp3Walker();
+  if (facts.codec === 'webm') return new WebmWalker();
+  const fmt = formatFor(facts, head);
+  return fmt ? new FrameWalker(fmt, facts, head) : undefined;
+}
 
 /** One frame's header read: bytes it needs first, or its total size and what it adds. */
 type FrameRead = { need: number } | { size: number; ms?: number; granule?: number } | undefined;
@@ -83,33 +104,23 @@ function formatFor(facts: AudioFacts, head: Uint8Array): FrameFormat | undefined
   }
 }
 
-export class FrameWalker {
+class FrameWalker implements DurationWalker {
   readonly #fmt: FrameFormat;
   readonly #rate: number | undefined;
-  #skip: number;
-  #head = new Uint8Array(27 + 255);
-  #have = 0;
-  #need: number;
+  readonly #reader: RecordReader;
   #ms = 0;
   #granule = -1;
   #preSkip = 0;
-  #broken = false;
 
-  /** A walker for `facts`'s container, or undefined when the header already gives (or cannot give) a duration. */
-  static for(facts: AudioFacts, head: Uint8Array): FrameWalker | undefined {
-    const fmt = formatFor(facts, head);
-    return fmt ? new FrameWalker(fmt, facts, head) : undefined;
-  }
-
-  private constructor(fmt: FrameFormat, facts: AudioFacts, head: Uint8Array) {
+  constructor(fmt: FrameFormat, facts: AudioFacts, head: Uint8Array) {
     this.#fmt = fmt;
-    this.#skip = fmt.skip;
-    this.#need = fmt.min;
     this.#rate = granuleRate(facts);
     if (facts.codec === 'opus' && head.length >= 27) {
       const p = 27 + head[26]!;
       if (p + 12 <= head.length) this.#preSkip = head[p + 10]! | (head[p + 11]! << 8);
     }
+    this.#reader = new RecordReader(27 + 255, fmt.min, { head: (h) => this.#frame(h) });
+    this.#reader.next(fmt.skip, fmt.min);
   }
 
   /** Milliseconds walked so far (Ogg: the last granule position, less Opus pre-skip). */
@@ -120,33 +131,17 @@ export class FrameWalker {
   }
 
   push(chunk: Uint8Array): void {
-    let i = 0;
-    while (i < chunk.length && !this.#broken) {
-      if (this.#skip > 0) {
-        const n = Math.min(this.#skip, chunk.length - i);
-        this.#skip -= n;
-        i += n;
-        continue;
-      }
-      const n = Math.min(this.#need - this.#have, chunk.length - i);
-      this.#head.set(chunk.subarray(i, i + n), this.#have);
-      this.#have += n;
-      i += n;
-      if (this.#have < this.#need) return;
-      const r = this.#fmt.read(this.#head.subarray(0, this.#have));
-      if (r === undefined) {
-        this.#broken = true;
-        return;
-      }
-      if ('need' in r) {
-        this.#need = r.need;
-        continue;
-      }
+    this.#reader.push(chunk);
+  }
+
+  #frame(h: Uint8Array): void {
+    const r = this.#fmt.read(h);
+    if (r === undefined) this.#reader.stop();
+    else if ('need' in r) this.#reader.want(r.need);
+    else {
       if (r.ms !== undefined) this.#ms += r.ms;
       if (r.granule !== undefined && r.granule < 2 ** 52) this.#granule = Math.max(this.#granule, r.granule);
-      this.#skip = r.size - this.#have;
-      this.#have = 0;
-      this.#need = this.#fmt.min;
+      this.#reader.next(r.size - h.length, this.#fmt.min);
     }
   }
 }

@@ -4,6 +4,7 @@
  * no frame walking (audio-frames.ts counts frames for the formats whose duration is not in a header).
  */
 import { ascii } from '../../src/decode/magic.ts';
+import { id3v2Size, mpegHeader } from './audio-mp3.ts';
 
 /** Codec subtypes the voice analyzer reports (kebab-case, analyzers/README.md). */
 export type AudioCodec =
@@ -116,21 +117,10 @@ function flacInfo(b: Uint8Array, o: number): Partial<AudioFacts> {
   };
 }
 
-const MP3_RATES = [
-  [11025, 12000, 8000], // MPEG 2.5
-  [0, 0, 0],
-  [22050, 24000, 16000], // MPEG 2
-  [44100, 48000, 32000], // MPEG 1
-];
-
+/** MPEG audio: rate and channels of the first frame header (after an ID3v2 tag, when it ends inside the head). */
 function mp3(b: Uint8Array): AudioFacts {
-  let o = 0;
-  if (ascii(b, 0, 'ID3') && b.length >= 10) o = 10 + ((b[6]! << 21) | (b[7]! << 14) | (b[8]! << 7) | b[9]!);
-  if (o + 4 > b.length || b[o] !== 0xff || (b[o + 1]! & 0xe0) !== 0xe0) return { codec: 'mp3' };
-  const version = (b[o + 1]! >> 3) & 3;
-  const sampleRate = MP3_RATES[version]![(b[o + 2]! >> 2) & 3];
-  const channels = b[o + 3]! >> 6 === 3 ? 1 : 2;
-  return { codec: 'mp3', channels, ...(sampleRate ? { sampleRate } : {}) };
+  const f = mpegHeader(b, id3v2Size(b) ?? 0);
+  return f ? { codec: 'mp3', channels: f.channels, sampleRate: f.sampleRate } : { codec: 'mp3' };
 }
 
 export const ADTS_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];

@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { id3v2Size, mpegHeader } from '../../analyzers/lib/audio-mp3.ts';
 import { voice } from '../../analyzers/voice.ts';
 import { captureOf } from '../../eval/score.ts';
 import { FlowScript, play } from '../helpers/playbook.ts';
 import { replayCapture } from '../helpers/replay.ts';
-import { evidenceBytes, FIXTURES, speechPcm } from './voice-samples.ts';
+import { run } from './run.ts';
+import { containerBody, evidenceBytes, FIXTURES, speechPcm } from './voice-samples.ts';
 
 describe('voice evidence plays', () => {
   it('wraps raw PCM in a WAV header whose format and duration match the finding', () => {
@@ -105,5 +107,63 @@ describe('voice streams', () => {
     const split = play([voice], new FlowScript().message({ msgId: 0 }, ...chunks).close().events).findings;
     expect(split.map((f) => f.detail)).toEqual(whole.map((f) => f.detail));
     expect(whole).toHaveLength(1);
+  });
+});
+
+describe('voice durations of MP3 and WebM uploads', () => {
+  const { out } = replayCapture(captureOf(join(FIXTURES, 'voice-http-containers')), [voice]);
+  const find = (subtype: string) => out.findings.find((f) => f.subtype === subtype)!;
+
+  it('reports the duration ffprobe gives, close to the WAV of the same sentence', () => {
+    const wavMs = Number(find('wav').detail?.durationMs); // 2807: the header of the sox WAV
+    expect(find('mp3').detail?.durationMs).toBe(2880);
+    expect(find('webm').detail?.durationMs).toBe(2815);
+    for (const subtype of ['mp3', 'webm']) {
+      // expected.json matches exactly, so the tolerance is asserted here: encoder delay and padding only.
+      expect(Math.abs(Number(find(subtype).detail?.durationMs) - wavMs)).toBeLessThan(100);
+    }
+    expect(find('mp3').evidence.value).toBe('mp3 16000 Hz, 2.9 s, 11745 bytes');
+    expect(find('webm').evidence.value).toBe('webm 16000 Hz, 2.8 s, 6580 bytes');
+  });
+
+  it('takes the rate from the frames when an ID3 tag (album art) hides them from the header read', () => {
+    const mp3 = containerBody('mp3');
+    const audio = mp3.subarray(id3v2Size(mp3)!);
+    const art = 8000; // more than the head the container sniffer reads
+    const size = [21, 14, 7, 0].map((s) => (art >> s) & 0x7f); // syncsafe
+    const tagged = Buffer.concat([Buffer.from([0x49, 0x44, 0x33, 4, 0, 0, ...size]), Buffer.alloc(art), audio]);
+    const chunks = Array.from({ length: Math.ceil(tagged.length / 1024) }, (_, i) =>
+      tagged.subarray(i * 1024, i * 1024 + 1024),
+    );
+    const f = run([voice], { body: chunks, contentType: 'audio/mpeg' })[0];
+    expect(f?.detail).toMatchObject({ sampleRate: 16000, durationMs: 2880 });
+  });
+
+  it('reports what a truncated upload sent, not what its header promised', () => {
+    const cut = (subtype: string, n: number, contentType: string) =>
+      run([voice], { body: containerBody(subtype).subarray(0, n), contentType })[0]?.detail?.durationMs;
+    expect(cut('mp3', 5000, 'audio/mpeg')).toBe(1188);
+    expect(cut('webm', 3000, 'audio/webm')).toBe(1059);
+    const wav = containerBody('wav');
+    const samples = 60_000 - (wav.indexOf('data') + 8);
+    expect(cut('wav', 60_000, 'audio/wav')).toBe(Math.round(samples / 32)); // 16 kHz 16-bit: 32 bytes a ms
+  });
+
+  it('counts an MP3 streamed as frames over WebSocket messages as one growing finding', () => {
+    const mp3 = containerBody('mp3');
+    const s = new FlowScript({ transport: 'websocket' });
+    const ws = { protocol: 'websocket' as const, ws: { opcode: 2, compressed: false } };
+    const tag = id3v2Size(mp3)!;
+    const tagAndInfo = tag + mpegHeader(mp3, tag)!.size;
+    s.message({ msgId: 0, ...ws }, mp3.subarray(0, tagAndInfo));
+    let id = 1;
+    for (let o = tagAndInfo; o < mp3.length; o += mpegHeader(mp3, o)!.size) {
+      s.message({ msgId: id++, ...ws }, mp3.subarray(o, o + mpegHeader(mp3, o)!.size)); // one frame per message
+    }
+    const found = play([voice], s.close().events);
+    expect(found.findings).toHaveLength(1);
+    expect(found.findings[0]).toMatchObject({ subtype: 'mp3', final: true, detail: { durationMs: 2880 } });
+    const updates = found.findingUpdates.filter((u) => u.id === found.findings[0]!.id);
+    expect(updates.length).toBeGreaterThan(10);
   });
 });
