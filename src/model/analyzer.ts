@@ -112,7 +112,8 @@ export interface Analyzer {
   readonly name: string;
   /**
    * The tokens `token()` needs (see TokenInterest). Any value clause (`chars`, `minDigits`, `minLength`) also
-   * brings every piece of a string streamed in pieces, so a scan across pieces sees them all.
+   * brings every piece of a string streamed in pieces, so a scan across pieces sees them all. A string the pipeline
+   * decodes as base64 comes by key only: its content arrives as a nested part.
    */
   readonly tokens?: TokenInterest;
   /** Head only, no body: should this message be fed to `open`? */

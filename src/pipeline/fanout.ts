@@ -72,9 +72,10 @@ export class AnalyzerFanout {
     }
   }
 
-  token(t: Token): void {
+  /** `encoded`: a string being decoded as base64 (see TokenRouter.route). */
+  token(t: Token, encoded = false): void {
     const takers = this.#takers;
-    const wanted = this.#routed ? this.#router.route(t) : 0;
+    const wanted = this.#routed ? this.#router.route(t, encoded) : 0;
     for (let i = 0; i < takers.length; i++) {
       const a = takers[i]!;
       if (a.done || (a.bit !== 0 && (wanted & a.bit) === 0)) continue;

@@ -224,12 +224,14 @@ export class PartDecoder implements ByteSink {
     );
   }
 
-  /** Every token goes to the analyzers; long-enough base64-looking strings are also decoded as nested parts. */
+  /**
+   * Every token goes to the analyzers; long-enough base64-looking strings are also decoded as nested parts, and
+   * their text reaches analyzers by key only (its content comes as the nested part).
+   */
   #token(t: Token): void {
-    this.#env.fanout.token(t);
-    if (t.kind !== 'string') return;
-    if (t.offset === 0) this.#maybeStartBase64(t);
-    const nested = this.#nested;
+    if (t.kind === 'string' && t.offset === 0) this.#maybeStartBase64(t);
+    const nested = t.kind === 'string' ? this.#nested : undefined;
+    this.#env.fanout.token(t, nested !== undefined);
     if (!nested) return;
     const sink = nested.part;
     nested.decoder.write(t.value, sink);

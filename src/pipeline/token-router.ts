@@ -63,9 +63,14 @@ export class TokenRouter {
     return index < MAX_ROUTED_ANALYZERS && this.#interests[index] !== undefined ? 1 << index : 0;
   }
 
-  /** The analyzers (as bits) that want this token. */
-  route(t: Token): number {
+  /**
+   * The analyzers (as bits) that want this token. An `encoded` string (one the pipeline decodes as base64, whose
+   * content reaches analyzers as a nested part) goes by key only: searching base64 text for e-mail addresses or
+   * phone numbers finds nothing real, and it is most of a media upload's bytes.
+   */
+  route(t: Token, encoded = false): number {
     let mask = this.#always | this.#keyMaskCached(t.key);
+    if (encoded) return mask;
     if (this.#sources.size > 0) mask |= this.#sources.get(t.source) ?? 0;
     if (t.kind === 'number') {
       if (t.key === '') mask |= this.#elements;

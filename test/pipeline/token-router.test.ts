@@ -6,6 +6,7 @@ import type { Analyzer, TokenInterest } from '../../src/model/analyzer.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import type { Token } from '../../src/model/token.ts';
 import { MAX_ROUTED_ANALYZERS, TokenRouter } from '../../src/pipeline/token-router.ts';
+import { run } from '../analyzers/run.ts';
 import { replayCaptureDrained } from '../helpers/replay.ts';
 
 const tok = (t: Partial<Token>): Token => ({
@@ -64,6 +65,28 @@ describe('TokenRouter', () => {
     expect(names(router.route(tok({ value: 'end', offset: 65536 })))).toEqual(['mail', 'digits', 'long']);
   });
 
+  it('routes a string being decoded as base64 by key only', () => {
+    expect(names(router.route(tok({ value: 'a@b.cc'.repeat(10) }), true))).toEqual([]);
+    expect(names(router.route(tok({ key: 'imei', value: 'QUJD'.repeat(40) }), true))).toEqual(['keyed']);
+  });
+
+  it('in a pipeline, keeps base64 text from value scanners and gives them the decoded part', () => {
+    const seen: string[] = [];
+    const spy: Analyzer = {
+      name: 'spy',
+      wants: () => true,
+      tokens: { key: () => false, minLength: 40 },
+      open: () => ({
+        token: (t) => void seen.push(`${t.path}=${t.value.slice(0, 12)}`),
+        end() {},
+      }),
+    };
+    const note = 'call mom at home after school, then dad at work';
+    const encoded = Buffer.from(JSON.stringify({ note })).toString('base64'); // a long string, decoded as a part
+    run([spy], { body: JSON.stringify({ note, blob: encoded }), contentType: 'application/json' });
+    expect(seen).toEqual(['$.note=call mom at ', '$.blob>$.note=call mom at ']);
+  });
+
   it('asks each key once', () => {
     let asked = 0;
     const r = new TokenRouter([analyzer('k', { key: () => ++asked > 0 })]);
@@ -83,7 +106,7 @@ describe('TokenRouter', () => {
 const gist = (f: Finding) =>
   JSON.stringify([f.category, f.subtype, f.path, f.evidence.excerpt, f.confidence, f.detail, f.destination]);
 
-describe('routing changes no finding', () => {
+describe('routing changes no finding on the fixtures', () => {
   const root = join(import.meta.dirname, '../../fixtures');
   const captures = readdirSync(root)
     .map((d) => ['capture.pcap', 'capture.pcapng'].map((f) => join(root, d, f)).find((f) => existsSync(f)))
