@@ -16,9 +16,8 @@ const DIGITS = 0;
 const LENGTH = 1;
 
 export class TokenRouter {
+  /** Per analyzer; undefined (no interest declared, or past MAX_ROUTED_ANALYZERS): every token, bit 0. */
   readonly #interests: Array<TokenInterest | undefined>;
-  /** Analyzers with no interest declared (or past MAX_ROUTED_ANALYZERS): every token. */
-  readonly #always: number;
   readonly #elements: number;
   /** Analyzers with any value clause: they also get every piece of a streamed string. */
   readonly #byValue: number;
@@ -33,15 +32,11 @@ export class TokenRouter {
 
   constructor(analyzers: readonly Analyzer[]) {
     this.#interests = analyzers.map((a, i) => (i < MAX_ROUTED_ANALYZERS ? a.tokens : undefined));
-    let always = 0;
     let elements = 0;
     let byValue = 0;
     this.#interests.forEach((interest, i) => {
       const bit = 1 << i;
-      if (!interest) {
-        if (i < MAX_ROUTED_ANALYZERS) always |= bit;
-        return;
-      }
+      if (!interest) return;
       if (interest.elements) elements |= bit;
       for (const ch of interest.chars ?? '') {
         const c = ch.charCodeAt(0);
@@ -52,7 +47,6 @@ export class TokenRouter {
       if (interest.chars || interest.minDigits !== undefined || interest.minLength !== undefined) byValue |= bit;
       for (const s of interest.sources ?? []) this.#sources.set(s, (this.#sources.get(s) ?? 0) | bit);
     });
-    this.#always = always;
     this.#elements = elements;
     this.#byValue = byValue;
     this.#lastKeyMask = this.#keyMask('');
@@ -69,7 +63,7 @@ export class TokenRouter {
    * phone numbers finds nothing real, and it is most of a media upload's bytes.
    */
   route(t: Token, encoded = false): number {
-    let mask = this.#always | this.#keyMaskCached(t.key);
+    let mask = this.#keyMaskCached(t.key);
     if (encoded) return mask;
     if (this.#sources.size > 0) mask |= this.#sources.get(t.source) ?? 0;
     if (t.kind === 'number') {
@@ -93,10 +87,16 @@ export class TokenRouter {
     return m;
   }
 
+  /** An interest whose `key` throws takes the token: its `token()` then runs under the fan-out's guard. */
   #keyMask(key: string): number {
     let m = 0;
     this.#interests.forEach((interest, i) => {
-      if (interest?.key(key)) m |= 1 << i;
+      if (!interest) return;
+      try {
+        if (interest.key(key)) m |= 1 << i;
+      } catch {
+        m |= 1 << i;
+      }
     });
     return m;
   }

@@ -87,6 +87,19 @@ describe('TokenRouter', () => {
     expect(seen).toEqual(['$.note=call mom at ', '$.blob>$.note=call mom at ']);
   });
 
+  it("gives the token to an analyzer whose key test throws (its token() runs under the fan-out's guard)", () => {
+    const r = new TokenRouter([
+      analyzer('bad', {
+        key: (k) => {
+          if (k === 'boom') throw new Error('bug');
+          return false;
+        },
+      }),
+    ]);
+    expect(r.route(tok({ key: 'boom' }))).toBe(1);
+    expect(r.route(tok({ key: 'calm' }))).toBe(0);
+  });
+
   it('asks each key once', () => {
     let asked = 0;
     const r = new TokenRouter([analyzer('k', { key: () => ++asked > 0 })]);
