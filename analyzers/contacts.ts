@@ -106,8 +106,7 @@ class ContactsState implements AnalyzerState {
     }
     if (shape & HAS_B && text.includes('BEGIN:VCARD')) this.#vcard(t, text);
     if (keyFlags & K.PHONE && t.offset === 0 && !t.more) return undefined;
-    // Without a `+`, a number PHONE_IN_TEXT finds is a Chinese mobile number: 11 digits (a cheap exact pre-test).
-    if ((shape & DIGITS) < (shape & HAS_PLUS ? MIN_PHONE_DIGITS : CN_MOBILE_DIGITS)) return undefined;
+    if (!phoneShaped(shape)) return undefined;
     let prevEnd = 0;
     for (const m of matchesIn(PHONE_IN_TEXT, text)) {
       const raw = m[0];
@@ -207,15 +206,41 @@ const DIGITS = 0xf;
 const HAS_AT = 0x10;
 const HAS_PLUS = 0x20;
 const HAS_B = 0x40;
+/** A maximal run of 11 digits (15 from `0086`), or a digit, a space or dash, a digit: where a Chinese mobile can be. */
+const MOBILE_SHAPE = 0x80;
+
+/**
+ * Whether PHONE_IN_TEXT can match in a text of this shape: without a `+` it finds only Chinese mobile numbers,
+ * 11 digits as a whole run (15 with `0086`) or split by spaces or dashes. Exact pre-tests: never false on a match.
+ */
+function phoneShaped(shape: number): boolean {
+  const enough = (shape & DIGITS) >= (shape & HAS_PLUS ? MIN_PHONE_DIGITS : CN_MOBILE_DIGITS);
+  return enough && (shape & (HAS_PLUS | MOBILE_SHAPE)) !== 0;
+}
+
+/** `phoneShaped` of a text (for its test). */
+export const mayHoldPhone = (s: string): boolean => phoneShaped(shapeOf(s));
 
 /** One pass over a text for the cheap pre-tests of `#scanText` (one loop instead of a search per character). */
 function shapeOf(s: string): number {
   let digits = 0;
   let flags = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if (c === 0x40) flags |= HAS_AT;
+  let run = 0;
+  let split = false;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0;
+    if (c >= 48 && c <= 57) {
+      digits++;
+      if (split) flags |= MOBILE_SHAPE;
+      split = false;
+      run++;
+      continue;
+    }
+    split = run > 0 && (c === 0x20 || c === 0x2d);
+    if (run === CN_MOBILE_DIGITS || (run === CN_MOBILE_DIGITS + 4 && s.startsWith('0086', i - run)))
+      flags |= MOBILE_SHAPE;
+    run = 0;
+    if (c === 0x40) flags |= HAS_AT;
     else if (c === 0x2b) flags |= HAS_PLUS;
     else if (c === 0x42) flags |= HAS_B;
   }

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { contacts } from '../../analyzers/contacts.ts';
+import { contacts, mayHoldPhone } from '../../analyzers/contacts.ts';
+import { PHONE_IN_TEXT } from '../../analyzers/lib/phone.ts';
 import { json, run, summary } from './run.ts';
 
 const A = [contacts];
@@ -71,5 +73,24 @@ describe('contacts', () => {
       number: 42,
     });
     expect(f).toEqual([]);
+  });
+});
+
+describe('contacts pre-test', () => {
+  it('never rules out a text in which PHONE_IN_TEXT finds a number of 7 digits or more (validatePhone needs 7)', () => {
+    const unit = fc.constantFrom('1', '3', '8', '0', '6', '5', ' ', '-', '+', 'a', '.');
+    const candidate = (s: string) => [...s.matchAll(PHONE_IN_TEXT)].some((m) => m[0].replace(/\D/g, '').length >= 7);
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 40 }), (s) => !candidate(s) || mayHoldPhone(s)),
+      { numRuns: 50_000 },
+    );
+    for (const s of ['call 13812345678', '008613812345678', '138 1234 5678', '+86 138-1234-5678']) {
+      expect(candidate(s) && mayHoldPhone(s)).toBe(true);
+    }
+  });
+
+  it('rules out digit runs no Chinese mobile number fits: an IMEI, an order id', () => {
+    expect(mayHoldPhone('862012345678901x')).toBe(false);
+    expect(mayHoldPhone('order 201805041234')).toBe(false);
   });
 });
