@@ -43,6 +43,8 @@ export const contacts: Analyzer = {
 };
 
 interface Entry {
+  /** The object's path (its members' `parent`). */
+  path: string;
   name?: string;
   relation?: string;
   phone?: Phone;
@@ -155,7 +157,7 @@ class ContactsState implements AnalyzerState {
     const key = objectKeyOf(t);
     let e = this.#objects.get(key);
     if (!e && this.#objects.size < MAX_TRACKED_OBJECTS) {
-      e = {};
+      e = { path: t.parent };
       this.#objects.set(key, e);
     }
     return e;
@@ -163,11 +165,11 @@ class ContactsState implements AnalyzerState {
 
   end(): void {
     const lists = new Map<string, { n: number; first: string }>();
-    for (const [key, e] of this.#objects) {
+    for (const e of this.#objects.values()) {
       if (!e.phone) continue;
       if (e.relation) this.#relation(e.relation, e.phone, e.phonePath ?? '');
       if (e.name === undefined) continue;
-      const arr = arrayOf(key.slice(key.indexOf('|') + 1));
+      const arr = arrayOf(e.path);
       if (arr === undefined) continue;
       const l = lists.get(arr) ?? { n: 0, first: `${e.name} ${e.phone.e164}` };
       l.n++;

@@ -56,6 +56,8 @@ class IdentifierState implements AnalyzerState {
   readonly #out: Reporter;
   readonly #window = new TextWindow();
   readonly #creds = new Map<string, Creds>();
+  /** The last MAC value (as sent) whose address was already reported. */
+  #knownMac = '';
 
   constructor(ctx: AnalyzerContext) {
     this.#ctx = ctx;
@@ -77,9 +79,10 @@ class IdentifierState implements AnalyzerState {
 
   #keyed(t: Token, a: number, b: number): Verdict {
     const v = t.value.trim();
+    // The same IMEI in every event: a value reported passed the tests below then (they are pure).
+    if (a & K.IMEI && !this.#out.fresh('imei', v)) return undefined;
     const digits = (a & (K.IMEI | K.IMSI | K.ICCID)) !== 0 && /^\d+$/.test(v); // read by those three only
     if (a & K.IMEI && digits && (v.length === 15 || v.length === 14)) {
-      if (!this.#out.fresh('imei', v)) return undefined; // the same IMEI in every event: no checksum again
       const checked = v.length === 15 && luhnValid(v);
       return this.#id(t, 'imei', v, checked ? 0.95 : 0.6, { luhn: checked, digits: v.length });
     }
@@ -90,12 +93,12 @@ class IdentifierState implements AnalyzerState {
       const checked = digits && luhnValid(v);
       return this.#id(t, 'iccid', v, checked ? 0.95 : 0.8, { luhn: checked, digits: v.length });
     }
-    if (a & K.MAC) {
-      // The device's own MAC repeats in every event: the reporter is asked before the path is looked at.
+    if (a & K.MAC && v !== this.#knownMac) {
+      // The device's own MAC repeats in every event: the reporter is asked before the path is looked at, and a
+      // value already reported is not parsed again.
       const mac = macOf(v, true);
-      if (mac && this.#out.fresh('mac-address', mac) && !this.#inWifiList(t)) {
-        return this.#id(t, 'mac-address', mac, 0.9, { key: t.key });
-      }
+      if (mac && !this.#out.fresh('mac-address', mac)) this.#knownMac = v;
+      else if (mac && !this.#inWifiList(t)) return this.#id(t, 'mac-address', mac, 0.9, { key: t.key });
     }
     if (a & K.AD_ID && (UUID.test(v) || /^[0-9a-f]{16,64}$/i.test(v)) && !/^[0-]+$/.test(v)) {
       return this.#id(t, 'advertising-id', v, 0.9, { key: t.key });

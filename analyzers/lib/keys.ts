@@ -174,10 +174,11 @@ let lastParent = '';
 let lastObjectKey = '';
 
 /**
- * `source|parent`: what the analyzers track an object by (`json|$.wifi[0]` for `$.wifi[0].bssid`; a form field
- * and a JSON member at `$` stay apart). Made once per object: its members hand in the same parent string.
+ * What the analyzers track an object by: its parent path for JSON (`$.wifi[0]` for `$.wifi[0].bssid`), else
+ * `source|parent` (a form field and a JSON member at `$` stay apart; a JSON path never holds a `|` before `$`).
  */
 export function objectKeyOf(t: Token): string {
+  if (t.source === 'json') return t.parent;
   if (t.parent !== lastParent || t.source !== lastSource) {
     lastSource = t.source;
     lastParent = t.parent;

@@ -49,6 +49,13 @@ describe('contacts', () => {
     expect(s).toContain('family-relation=Grandpa +8613912345679');
     expect(s.filter((x) => x.startsWith('phone-number'))).toHaveLength(3);
     expect(f.find((x) => x.subtype === 'contact-list')?.detail).toEqual({ entries: 3 });
+    const odd = json(A, {
+      'family|list': [
+        { name: 'A', phone: '13812345678' },
+        { name: 'B', phone: '13912345679' },
+      ],
+    });
+    expect(odd.find((x) => x.subtype === 'contact-list')?.path).toBe('$["family|list"]');
     expect(summary(json(A, { mom: '13812345678' }))).toEqual([
       'family-relation=mom +8613812345678',
       'phone-number=+8613812345678',
