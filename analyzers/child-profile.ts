@@ -8,7 +8,7 @@
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { MediaInfo } from '../src/model/media.ts';
 import type { Token } from '../src/model/token.ts';
-import { classify, K, K2, lastKeyOf } from './lib/keys.ts';
+import { classify, isWrappedValueKey, K, K2, keyOf, lastKeyOf } from './lib/keys.ts';
 import { Reporter } from './lib/reporter.ts';
 import { dateYear } from './lib/values.ts';
 
@@ -26,7 +26,7 @@ const MAX_CHILD_AGE = 17;
 export const childProfile: Analyzer = {
   name: 'child-profile',
   wants: (head) => head.direction === 'upload',
-  tokens: { key: (key) => isMyKey(key) },
+  tokens: { key: (key) => isMyKey(key) || isWrappedValueKey(key) },
   open: (ctx) => new ChildProfileState(ctx),
 };
 
@@ -43,7 +43,7 @@ class ChildProfileState implements AnalyzerState {
   token(t: Token): Verdict {
     if (t.offset !== 0 || t.more || t.source === 'header') return undefined;
     if (t.kind !== 'string' && t.kind !== 'number') return undefined;
-    const { a, b } = classify(t.key);
+    const { a, b } = classify(keyOf(t));
     // Most keyed tokens (lat, imei, mac …) name nothing of a child: stop before any string work.
     if ((a & MY_FLAGS) === 0 && (b & MY_FLAGS_2) === 0) return undefined;
     const v = t.value.trim();
@@ -111,7 +111,7 @@ class ChildProfileState implements AnalyzerState {
 
   #found(t: Token, subtype: string, v: string, confidence: number, extra: Record<string, number | boolean> = {}) {
     if (!this.#out.fresh(subtype, v)) return undefined;
-    return this.#out.report({ subtype, confidence, excerpt: v, path: t.path, detail: { key: t.key, ...extra } });
+    return this.#out.report({ subtype, confidence, excerpt: v, path: t.path, detail: { key: keyOf(t), ...extra } });
   }
 
   end(): void {}
@@ -130,7 +130,7 @@ function childPath(t: Token): boolean {
 
 /** A child path or a Chinese key: a name or an age more surely a child's. */
 function strong(t: Token): boolean {
-  return childPath(t) || CJK_KEY.test(t.key);
+  return childPath(t) || CJK_KEY.test(keyOf(t));
 }
 
 /** Text that can be a name (not a number, a URL or an id-looking token). */

@@ -7,7 +7,7 @@
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
-import { arrayOf, classify, K, objectKeyOf } from './lib/keys.ts';
+import { arrayOf, classify, isWrappedValueKey, K, keyOf, objectKeyOf, objectPathOf } from './lib/keys.ts';
 import { matchesIn } from './lib/matches.ts';
 import { PHONE_CONTEXT, PHONE_IN_TEXT, type Phone, RELATION_WORDS, validatePhone } from './lib/phone.ts';
 import { Reporter } from './lib/reporter.ts';
@@ -38,7 +38,7 @@ export const contacts: Analyzer = {
   wants: (head) => head.direction === 'upload',
   // Keys that name a phone, a person or a relation; other strings only with an `@` (e-mail), a `+` (E.164), a `B`
   // (BEGIN:VCARD) or the digits of a Chinese mobile number: `#scanText` leaves every other string at once.
-  tokens: { key: (key) => isMyKey(key), chars: '@+B', minDigits: CN_MOBILE_DIGITS },
+  tokens: { key: (key) => isMyKey(key) || isWrappedValueKey(key), chars: '@+B', minDigits: CN_MOBILE_DIGITS },
   open: (ctx) => new ContactsState(ctx),
 };
 
@@ -65,9 +65,10 @@ class ContactsState implements AnalyzerState {
   token(t: Token): Verdict {
     if (t.kind !== 'string' && t.kind !== 'number') return undefined;
     const whole = t.offset === 0 && !t.more;
-    const c = classify(t.key);
+    const key = keyOf(t);
+    const c = classify(key);
     if (whole) {
-      const relationKey = c.a === 0 && t.key !== '' && isRelationKey(t.key);
+      const relationKey = c.a === 0 && key !== '' && isRelationKey(key);
       if (c.a & K.PHONE || relationKey) {
         const phone = validatePhone(t.value);
         if (phone) {
@@ -75,7 +76,7 @@ class ContactsState implements AnalyzerState {
           if (e) {
             e.phone = phone;
             e.phonePath = t.path;
-            if (relationKey) e.relation = t.key;
+            if (relationKey) e.relation = key;
           }
           return this.#phone(t, phone, 0.9);
         }
@@ -157,7 +158,7 @@ class ContactsState implements AnalyzerState {
     const key = objectKeyOf(t);
     let e = this.#objects.get(key);
     if (!e && this.#objects.size < MAX_TRACKED_OBJECTS) {
-      e = { path: t.parent };
+      e = { path: objectPathOf(t) };
       this.#objects.set(key, e);
     }
     return e;

@@ -7,7 +7,17 @@
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
-import { arrayOf, classify, K, K2, lastKeyOf, objectKeyOf } from './lib/keys.ts';
+import {
+  arrayOf,
+  classify,
+  isWrappedValueKey,
+  K,
+  K2,
+  keyOf,
+  lastKeyOf,
+  objectKeyOf,
+  objectPathOf,
+} from './lib/keys.ts';
 import { luhnValid } from './lib/luhn.ts';
 import { matchesIn } from './lib/matches.ts';
 import { Reporter } from './lib/reporter.ts';
@@ -37,7 +47,7 @@ export const identifiers: Analyzer = {
   tokens: {
     key: (key) => {
       const c = classify(key);
-      return (c.a & MY_FLAGS) !== 0 || (c.b & K2.AUTH_HEADER) !== 0;
+      return (c.a & MY_FLAGS) !== 0 || (c.b & K2.AUTH_HEADER) !== 0 || isWrappedValueKey(key);
     },
     minLength: MIN_UNKEYED_CHARS,
     sources: ['text', 'multipart-field'],
@@ -66,7 +76,7 @@ class IdentifierState implements AnalyzerState {
 
   token(t: Token): Verdict {
     if (t.kind === 'boolean' || t.kind === 'null') return undefined;
-    const c = classify(t.key);
+    const c = classify(keyOf(t));
     const whole = t.offset === 0 && !t.more;
     if (whole && ((c.a & MY_FLAGS) !== 0 || (c.b & K2.AUTH_HEADER) !== 0)) {
       const v = this.#keyed(t, c.a, c.b);
@@ -98,17 +108,18 @@ class IdentifierState implements AnalyzerState {
       // value already reported is not parsed again.
       const mac = macOf(v, true);
       if (mac && !this.#out.fresh('mac-address', mac)) this.#knownMac = v;
-      else if (mac && !this.#inWifiList(t)) return this.#id(t, 'mac-address', mac, 0.9, { key: t.key });
+      else if (mac && !this.#inWifiList(t)) return this.#id(t, 'mac-address', mac, 0.9, { key: keyOf(t) });
     }
     if (a & K.AD_ID && (UUID.test(v) || /^[0-9a-f]{16,64}$/i.test(v)) && !/^[0-]+$/.test(v)) {
-      return this.#id(t, 'advertising-id', v, 0.9, { key: t.key });
+      return this.#id(t, 'advertising-id', v, 0.9, { key: keyOf(t) });
     }
-    if (a & K.SERIAL && ID_SHAPE.test(v) && /\d/.test(v)) return this.#id(t, 'serial-number', v, 0.85, { key: t.key });
+    if (a & K.SERIAL && ID_SHAPE.test(v) && /\d/.test(v))
+      return this.#id(t, 'serial-number', v, 0.85, { key: keyOf(t) });
     if (a & (K.SSID | K.PASSWORD) && v.length > 0) this.#cred(t, a, v);
     if ((a & K.TOKEN || b & K2.AUTH_HEADER) && this.#plaintext()) {
       const bare = v.replace(/^(Bearer|Basic|Token|Digest)\s+/i, '');
       if (bare.length >= 16 && !/\s/.test(bare)) {
-        return this.#id(t, 'account-token', bare, 0.85, { key: t.key, tls: this.#ctx.flow.tls });
+        return this.#id(t, 'account-token', bare, 0.85, { key: keyOf(t), tls: this.#ctx.flow.tls });
       }
     }
     return undefined;
@@ -123,7 +134,7 @@ class IdentifierState implements AnalyzerState {
     if ((v.length === 19 || v.length === 20) && /^89\d+$/.test(v) && luhnValid(v)) {
       return this.#id(t, 'iccid', v, 0.8, { luhn: true, keyed: false });
     }
-    if (v.length === 17 && !(classify(t.key).a & (K.BSSID | K.WIFI_LIST)) && !this.#inWifiList(t)) {
+    if (v.length === 17 && !(classify(keyOf(t)).a & (K.BSSID | K.WIFI_LIST)) && !this.#inWifiList(t)) {
       const mac = macOf(v);
       if (mac) return this.#id(t, 'mac-address', mac, 0.75, { keyed: false });
     }
@@ -203,7 +214,7 @@ class IdentifierState implements AnalyzerState {
 
   /** A MAC inside a list of scanned access points (`wifiAccessPoints[2].macAddress`) is location, not the device. */
   #inWifiList(t: Token): boolean {
-    const arr = arrayOf(t.parent);
+    const arr = arrayOf(objectPathOf(t));
     return arr !== undefined && (classify(lastKeyOf(arr)).a & K.WIFI_LIST) !== 0;
   }
 }

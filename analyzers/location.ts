@@ -7,7 +7,7 @@
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
-import { arrayOf, classify, K, lastKeyOf, objectKeyOf } from './lib/keys.ts';
+import { arrayOf, classify, isWrappedValueKey, K, keyOf, lastKeyOf, objectKeyOf, objectPathOf } from './lib/keys.ts';
 import { matchesIn } from './lib/matches.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
@@ -32,7 +32,7 @@ export const location: Analyzer = {
   name: 'location',
   wants: (head) => head.direction === 'upload',
   // Location keys, `[lon, lat]` array elements, and strings with a `$` (NMEA).
-  tokens: { key: (key) => (classify(key).a & MY_FLAGS) !== 0, elements: true, chars: '$' },
+  tokens: { key: (key) => (classify(key).a & MY_FLAGS) !== 0 || isWrappedValueKey(key), elements: true, chars: '$' },
   open: (ctx) => new LocationState(ctx),
 };
 
@@ -72,7 +72,7 @@ class LocationState implements AnalyzerState {
   token(t: Token): Verdict {
     if (t.kind === 'boolean' || t.kind === 'null') return undefined;
     const whole = t.offset === 0 && !t.more;
-    const a = classify(t.key).a;
+    const a = classify(keyOf(t)).a;
     if (whole && a !== 0) {
       const v = this.#keyed(t, a);
       if (v) return v;
@@ -144,7 +144,7 @@ class LocationState implements AnalyzerState {
       subtype: 'coordinates',
       confidence: decimals >= 4 ? 0.9 : 0.75,
       excerpt: `${lat.x},${lon.x}`,
-      path: t.parent,
+      path: objectPathOf(t),
       detail: { lat: lat.x, lon: lon.x, decimals, source: t.source },
     });
   }
@@ -200,7 +200,7 @@ class LocationState implements AnalyzerState {
   /** An access point object in an array: counted once it has a BSSID and either a signal or a Wi-Fi list key. */
   #apObject(t: Token, o: Obj): void {
     if (!o.bssid) return;
-    const arr = arrayOf(t.parent);
+    const arr = arrayOf(objectPathOf(t));
     if (arr === undefined) return;
     if (o.signal || o.namedBssid || classify(lastKeyOf(arr)).a & K.WIFI_LIST) {
       this.#addBssid(o.bssid, arr);
@@ -226,7 +226,7 @@ class LocationState implements AnalyzerState {
     o.done = true;
     if (this.#towers === 0) {
       this.#towerExcerpt = `${o.mcc},${o.mnc},${o.lac},${o.cid}`;
-      this.#towerPath = t.parent;
+      this.#towerPath = objectPathOf(t);
     }
     this.#towers++;
   }

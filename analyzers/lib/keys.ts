@@ -168,21 +168,58 @@ function classifyNew(key: string): KeyClass {
   return c;
 }
 
-/** The last `objectKeyOf` answer: tokens of one object arrive together, and several analyzers ask in turn. */
+/**
+ * IoT platforms wrap each property in an object (Alink `"params": {"Age": {"value": 7, "time": …}}`, Tuya
+ * `"data": {"age": {"value": 7, "time": …}}`): the `value` member is named by its wrapper's key and belongs to the
+ * wrapper's object. Interests of analyzers that read keys take these members too (`isWrappedValueKey`).
+ */
+export const isWrappedValueKey = (key: string): boolean => key === 'value' || key === 'Value';
+
+/** The last wrapper looked at: the members of one wrapper arrive together, and several analyzers ask in turn. */
+let wrapperParent = '';
+let wrapperKey = '';
+let wrapperObject = '';
+
+/** The wrapper's key and its object's path when `t` is a wrapped value (`$.data.age.value`: `age`, `$.data`). */
+function unwrap(t: Token): boolean {
+  if (!isWrappedValueKey(t.key)) return false;
+  if (t.parent !== wrapperParent) {
+    const p = t.parent;
+    const key = lastKeyOf(p);
+    const dot = p.length - key.length - 1;
+    wrapperParent = p;
+    wrapperKey = key !== '' && p.charCodeAt(dot) === 0x2e ? key : '';
+    wrapperObject = wrapperKey === '' ? p : p.slice(0, dot);
+  }
+  return wrapperKey !== '';
+}
+
+/** The key that names a token's value: its own, or for a wrapped value (see isWrappedValueKey) its wrapper's. */
+export function keyOf(t: Token): string {
+  return unwrap(t) ? wrapperKey : t.key;
+}
+
+/** The path of the object a token belongs to: its parent, or for a wrapped value the wrapper's parent. */
+export function objectPathOf(t: Token): string {
+  return unwrap(t) ? wrapperObject : t.parent;
+}
+
+/** The last `objectKeyOf` answer for a non-JSON source: several analyzers ask in turn. */
 let lastSource = '';
-let lastParent = '';
+let lastObject = '';
 let lastObjectKey = '';
 
 /**
- * What the analyzers track an object by: its parent path for JSON (`$.wifi[0]` for `$.wifi[0].bssid`), else
- * `source|parent` (a form field and a JSON member at `$` stay apart; a JSON path never holds a `|` before `$`).
+ * What the analyzers track an object by: its path for JSON (`$.wifi[0]` for `$.wifi[0].bssid`), else
+ * `source|path` (a form field and a JSON member at `$` stay apart; a JSON path never holds a `|` before `$`).
  */
 export function objectKeyOf(t: Token): string {
-  if (t.source === 'json') return t.parent;
-  if (t.parent !== lastParent || t.source !== lastSource) {
+  const object = objectPathOf(t);
+  if (t.source === 'json') return object;
+  if (object !== lastObject || t.source !== lastSource) {
     lastSource = t.source;
-    lastParent = t.parent;
-    lastObjectKey = `${t.source}|${t.parent}`;
+    lastObject = object;
+    lastObjectKey = `${t.source}|${object}`;
   }
   return lastObjectKey;
 }

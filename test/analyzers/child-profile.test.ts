@@ -63,3 +63,12 @@ describe('child-profile', () => {
     expect(json(A, { age: 35, sex: 'unknown-value', birthday: 'tomorrow', school: 12 })).toEqual([]);
   });
 });
+
+describe('child-profile in IoT property wrappers', () => {
+  it('reads `{"child_name": {"value": …, "time": …}}` (Tuya, Alink) as the child_name key', () => {
+    const tuya = { msgId: '1', data: { child_name: { value: 'Lily', time: 1 }, age: { value: 7, time: 1 } } };
+    expect(summary(json(A, tuya))).toEqual(['age=7', 'name=Lily']);
+    expect(json(A, tuya).find((f) => f.subtype === 'name')?.detail).toMatchObject({ key: 'child_name' });
+    expect(summary(json(A, { data: { battery: { value: 7 } } }))).toEqual([]);
+  });
+});

@@ -66,3 +66,10 @@ describe('identifiers', () => {
     expect(f).toEqual([]);
   });
 });
+
+describe('identifiers in IoT property wrappers', () => {
+  it('reads `{"IMEI": {"value": …}}` (Alink) as the IMEI key', () => {
+    const f = json(A, { params: { IMEI: { value: '862012345678903', time: 1 } } });
+    expect(f.map((x) => [x.subtype, x.path])).toEqual([['imei', '$.params.IMEI.value']]);
+  });
+});

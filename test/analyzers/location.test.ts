@@ -109,3 +109,11 @@ describe('location', () => {
     }
   });
 });
+
+describe('location in IoT property wrappers', () => {
+  it('pairs `{"lat": {"value": …}, "lon": {"value": …}}` in the wrappers\' object', () => {
+    const f = json(A, { data: { lat: { value: 31.2304, time: 1 }, lon: { value: 121.4737, time: 1 } } });
+    expect(summary(f)).toEqual(['coordinates=31.2304,121.4737']);
+    expect(f[0]?.path).toBe('$.data');
+  });
+});

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { arrayOf, classify, K, K2, lastKeyOf, objectKeyOf } from '../../../analyzers/lib/keys.ts';
+import {
+  arrayOf,
+  classify,
+  K,
+  K2,
+  keyOf,
+  lastKeyOf,
+  objectKeyOf,
+  objectPathOf,
+} from '../../../analyzers/lib/keys.ts';
 import type { Token } from '../../../src/model/token.ts';
 
 /** The regex forms these helpers had before they were written as loops: the reference they must match. */
@@ -44,5 +53,17 @@ describe('keys', () => {
     expect(Object.is(objectKeyOf(tok('form', '$')), form)).toBe(true);
     expect(objectKeyOf(tok('query', '$'))).toBe('query|$');
     expect(objectKeyOf(tok('json', '$'))).not.toBe(form);
+  });
+
+  it("names a wrapped property value by its wrapper and puts it in the wrapper's object (Alink, Tuya)", () => {
+    const tok = (path: string, parent: string, key: string) => ({ source: 'json', path, parent, key }) as Token;
+    const age = tok('$.data.age.value', '$.data.age', 'value');
+    expect([keyOf(age), objectPathOf(age), objectKeyOf(age)]).toEqual(['age', '$.data', '$.data']);
+    const alink = tok('$.params.ChildName.value', '$.params.ChildName', 'Value');
+    expect([keyOf(alink), objectPathOf(alink)]).toEqual(['ChildName', '$.params']);
+    // Not wrappers: a top-level `value`, an array element's `value`, any other key.
+    for (const t of [tok('$.value', '$', 'value'), tok('$.l[0].value', '$.l[0]', 'value'), tok('$.a.b', '$.a', 'b')]) {
+      expect([keyOf(t), objectPathOf(t)]).toEqual([t.key, t.parent]);
+    }
   });
 });
