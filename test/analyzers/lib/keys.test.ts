@@ -1,15 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  arrayOf,
-  classify,
-  K,
-  K2,
-  keyOf,
-  lastKeyOf,
-  objectKeyOf,
-  objectPathOf,
-} from '../../../analyzers/lib/keys.ts';
+import { arrayOf, classify, K, K2, keyOf, lastKeyOf, objectKeyOf, objectPathOf } from '../../../analyzers/lib/keys.ts';
 import type { Token } from '../../../src/model/token.ts';
 
 /** The regex forms these helpers had before they were written as loops: the reference they must match. */
