@@ -103,6 +103,8 @@ class SqliteStore implements Store {
   listMessages: Store['listMessages'] = (flowId) => this.#q.listMessages(flowId);
   listFindings: Store['listFindings'] = (q) => this.#q.listFindings(q);
   countFindings: Store['countFindings'] = (q) => this.#q.countFindings(q);
+  countFindingsByDestination: Store['countFindingsByDestination'] = (deviceId) =>
+    this.#q.countFindingsByDestination(deviceId);
   listViolations: Store['listViolations'] = (q) => this.#q.listViolations(q);
   readEvidence: Store['readEvidence'] = (id) => this.#q.readEvidence(id);
   listExperiments = () => this.#q.listExperiments();

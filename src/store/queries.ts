@@ -11,6 +11,7 @@ import type { Violation } from '../model/violation.ts';
 import type { FlowRecord, MessageRecord } from '../pipeline/output.ts';
 import type {
   CaptureRecord,
+  DestinationFindings,
   DestinationRecord,
   DeviceRecord,
   ExperimentRecord,
@@ -238,6 +239,18 @@ export class StoreQueries {
   countFindings(q: FindingQuery = {}): number {
     const w = findingWhere(q);
     return (this.#stmt(`SELECT count(*) AS n FROM findings f ${w.sql}`).get(w.params) as { n: number }).n;
+  }
+
+  countFindingsByDestination(deviceId?: string): DestinationFindings[] {
+    const where = deviceId === undefined ? '' : 'WHERE device_id = ?';
+    const sql = `SELECT device_id, destination_host, category, count(*) AS n FROM findings ${where}
+      GROUP BY device_id, destination_host, category`;
+    return this.#all(sql, deviceId === undefined ? [] : [deviceId]).map((r) => ({
+      deviceId: r.device_id as string,
+      host: r.destination_host as string,
+      category: r.category as Category,
+      count: r.n as number,
+    }));
   }
 
   listViolations(q: { flowId?: string; limit?: number } = {}): Violation[] {

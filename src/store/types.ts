@@ -45,6 +45,14 @@ export interface DestinationRecord {
   lastTs: Micros;
 }
 
+/** How many findings of one category a device sent to one host. */
+export interface DestinationFindings {
+  deviceId: string;
+  host: string;
+  category: Category;
+  count: number;
+}
+
 export interface FindingQuery {
   category?: Category;
   subtype?: string;
@@ -120,6 +128,8 @@ export interface Store {
   /** Findings with `evidence.value` (unredacted): redact before printing. */
   listFindings(q?: FindingQuery): Finding[];
   countFindings(q?: FindingQuery): number;
+  /** Findings counted per device, destination host and category (one device, or all). */
+  countFindingsByDestination(deviceId?: string): DestinationFindings[];
   listViolations(q?: { flowId?: FlowId; limit?: number }): Violation[];
   readEvidence(id: string): StoredEvidence | undefined;
   startExperiment(name: string, startTs: Micros, notes?: string): ExperimentRecord;

@@ -7,6 +7,7 @@ import type { Finding } from '../../src/model/finding.ts';
 import type { FlowRecord } from '../../src/pipeline/output.ts';
 import type {
   CaptureRecord,
+  DestinationFindings,
   DeviceRecord,
   FindingQuery,
   PurgeOptions,
@@ -43,6 +44,16 @@ export class FakeStore implements Store {
   }
   countFindings(q: FindingQuery = {}): number {
     return this.#match(q).length;
+  }
+  countFindingsByDestination(deviceId?: string): DestinationFindings[] {
+    const counts = new Map<string, DestinationFindings>();
+    for (const f of this.#match(deviceId === undefined ? {} : { deviceId })) {
+      const key = `${f.deviceId} ${f.destination.host} ${f.category}`;
+      const c = counts.get(key) ?? { deviceId: f.deviceId, host: f.destination.host, category: f.category, count: 0 };
+      c.count++;
+      counts.set(key, c);
+    }
+    return [...counts.values()];
   }
   listDevices(): DeviceRecord[] {
     return this.devices;

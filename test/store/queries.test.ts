@@ -57,6 +57,18 @@ afterAll(() => {
 const ids = (q: Parameters<Store['listFindings']>[0]) => store.listFindings(q).map((f) => f.id);
 
 describe('listFindings / countFindings', () => {
+  it('counts findings per device, destination host and category', () => {
+    const sorted = (xs: ReturnType<Store['countFindingsByDestination']>) =>
+      xs.map((x) => `${x.deviceId} ${x.host} ${x.category} ${x.count}`).sort();
+    expect(sorted(store.countFindingsByDestination())).toEqual([
+      `${MAC} api.toycloud.example location 2`,
+      `${MAC} api.toycloud.example voice 4`,
+      `${OTHER} m.tracker.example location 2`,
+      `${OTHER} m.tracker.example voice 4`,
+    ]);
+    expect(sorted(store.countFindingsByDestination(OTHER))).toHaveLength(2);
+  });
+
   it('lists newest first with limit and offset', () => {
     expect(ids({})).toEqual(['f11', 'f10', 'f9', 'f8', 'f7', 'f6', 'f5', 'f4', 'f3', 'f2', 'f1', 'f0']);
     expect(ids({ limit: 3 })).toEqual(['f11', 'f10', 'f9']);

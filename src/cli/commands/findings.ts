@@ -15,8 +15,7 @@ const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100_000;
 
 const HOW_TO_GET_FINDINGS =
-  "No findings yet. Replay a capture with 'toyscope replay capture.pcapng', or put a device behind " +
-  "'toyscope proxy', then run 'toyscope findings' again.";
+  "No findings yet. Replay a capture with 'toyscope replay capture.pcapng', then run 'toyscope findings' again.";
 
 export const findings: Command = {
   name: 'findings',

@@ -1,9 +1,10 @@
 /** The commands `toyscope` knows, in help order. A new command is one file in this folder and one line here. */
 import type { Command } from '../command.ts';
 import { config } from './config.ts';
+import { destinations } from './destinations.ts';
 import { findings } from './findings.ts';
 import { policy } from './policy.ts';
 import { purge } from './purge.ts';
 import { replay } from './replay.ts';
 
-export const COMMANDS: readonly Command[] = [replay, findings, policy, purge, config];
+export const COMMANDS: readonly Command[] = [replay, findings, destinations, policy, purge, config];
