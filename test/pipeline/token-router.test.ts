@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzers } from '../../analyzers/index.ts';
 import type { Analyzer, TokenInterest } from '../../src/model/analyzer.ts';
@@ -135,5 +136,51 @@ describe('routing changes no finding on the fixtures', () => {
     const routed = (await replayCaptureDrained(file, analyzers)).out.findings.map(gist).sort();
     const every = (await replayCaptureDrained(file, unrouted)).out.findings.map(gist).sort();
     expect(routed).toEqual(every);
+  });
+});
+
+describe('routing changes no finding on generated telemetry', () => {
+  const unrouted = analyzers.map((a) => {
+    const { tokens: _, ...rest } = a;
+    return rest as Analyzer;
+  });
+  // Keys the analyzers read (and some they do not), values shaped like what they look for (and near misses).
+  const key = fc.constantFrom(
+    ...['imei', 'IMEI', 'mac', 'bssid', 'ssid', 'password', 'lat', 'lon', 'latitude', 'lng', 'location', 'phone'],
+    ...['mobile', 'email', 'name', 'nickname', 'childName', 'birthday', 'age', 'gender', 'school', 'class'],
+    ...['avatar', 'value', 'Value', 'token', 'sn', 'iccid', 'imsi', 'mcc', 'mnc', 'lac', 'cid', 'wifi', 'macs'],
+    ...['format', 'sample_rate', 'mom', '妈妈', 'note', 'ts', 'battery', 'data', 'params', 'image_type', 'x'],
+  );
+  const text = fc.string({
+    unit: fc.constantFrom(...'0123456789 +-@.:$,;|abcBEGIN:VCARDWIFIeyJ'.split('')),
+    maxLength: 40,
+  });
+  const value = fc.oneof(
+    fc.stringMatching(/^\d{5,20}$/),
+    fc.constantFrom('a4:2b:b0:12:34:56', 'f0-9f-c2-aa-bb-cc', '31.2304', '121.4737', '2018-05-04', 'Mimi', '男'),
+    fc.constantFrom('13812345678', '+86 138 1234 5678', 'mom@example.com', '862012345678903', '8986011234567890123'),
+    fc.constantFrom('$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47', 'WIFI:S:home;P:pw123;'),
+    text,
+    fc.integer({ min: -200, max: 200 }),
+    fc.double({ min: -180, max: 180, noNaN: true }),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  const { doc } = fc.letrec((tie) => ({
+    doc: fc.oneof({ depthSize: 'small' }, value, tie('object'), tie('array')),
+    object: fc.dictionary(key, tie('doc'), { maxKeys: 6 }),
+    array: fc.array(tie('doc'), { maxLength: 4 }),
+  }));
+
+  it('gives the same findings with and without the interests', () => {
+    fc.assert(
+      fc.property(fc.dictionary(key, doc, { minKeys: 1, maxKeys: 8 }), (body) => {
+        const u = { body: JSON.stringify(body), contentType: 'application/json', flow: { tls: 'none' as const } };
+        const routed = run(analyzers, u).map(gist).sort();
+        const every = run(unrouted, u).map(gist).sort();
+        expect(routed).toEqual(every);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
