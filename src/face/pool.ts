@@ -5,7 +5,6 @@
  * is replaced). Workers are unref'd while idle, so an idle pool never keeps a process alive. It knows nothing of
  * flows or findings: analyzers/face.ts turns answers into findings.
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import type { FaceBox } from './detector.ts';
@@ -15,7 +14,10 @@ import type { DetectReply, DetectRequest, WorkerStatus } from './protocol.ts';
  * The bounds of src/pipeline/limits.ts the pool enforces: MAX_FACE_QUEUE (images waiting before `queue-full`),
  * MAX_FACE_WAIT_MS (from `check` to an answer before `timeout`), MAX_DECODE_MEGAPIXELS (handed to the workers).
  */
-export type FaceLimits = Pick<Limits, 'MAX_FACE_QUEUE' | 'MAX_FACE_WAIT_MS' | 'MAX_DECODE_MEGAPIXELS'>;
+export type FaceLimits = Pick<
+  Limits,
+  'MAX_FACE_WORKERS' | 'MAX_FACE_QUEUE' | 'MAX_FACE_WAIT_MS' | 'MAX_DECODE_MEGAPIXELS'
+>;
 
 /** What a worker is started with (`workerData`): the decode bound for decodeImage. */
 export interface FaceWorkerData {
@@ -31,7 +33,7 @@ export type FaceCheck =
   | { kind: 'unchecked'; reason: UncheckedReason; message: string };
 
 export interface FacePoolOptions {
-  /** Worker threads; default min(2, cores). */
+  /** Worker threads; default the limits' MAX_FACE_WORKERS. */
   size?: number;
   /** The run's limits; default DEFAULT_LIMITS. */
   limits?: FaceLimits;
@@ -65,8 +67,8 @@ export class FacePool {
   #closed = false;
 
   constructor(opts: FacePoolOptions = {}) {
-    this.size = Math.max(1, opts.size ?? Math.min(2, availableParallelism()));
     const limits = opts.limits ?? DEFAULT_LIMITS;
+    this.size = Math.max(1, opts.size ?? limits.MAX_FACE_WORKERS);
     this.maxQueue = limits.MAX_FACE_QUEUE;
     this.timeoutMs = limits.MAX_FACE_WAIT_MS;
     this.#workerData = { limits: { MAX_DECODE_MEGAPIXELS: limits.MAX_DECODE_MEGAPIXELS } };

@@ -5,6 +5,7 @@
  * by passing a partial object to `resolveLimits`. Not here: constants the formats themselves fix (WebSocket's
  * 125-byte control payloads, TLS's record size, GIF's 4096 codes) and internal caches; they stay in their modules.
  */
+import { availableParallelism } from 'node:os';
 
 export interface Limits {
   /** Bytes sniffed for magic at the start of each part. */
@@ -83,6 +84,11 @@ export interface Limits {
   MAX_DNS_FLOWS: number;
   /** DNS queries awaiting their response, per flow. */
   MAX_DNS_PENDING_QUERIES: number;
+  /**
+   * Face-detector worker threads at most. Each holds about 190 MiB (tfjs-wasm, the model and the inference memory,
+   * which never shrinks); the default leaves one core to the pipeline: min(2, cores - 1), at least 1.
+   */
+  MAX_FACE_WORKERS: number;
   /** Images waiting for a face-pool worker before a check answers `queue-full`. */
   MAX_FACE_QUEUE: number;
   /** Milliseconds from a face check to its answer (queue wait + model load + detection) before `timeout`. */
@@ -131,6 +137,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_DNS_LOOKUPS: 4096,
   MAX_DNS_FLOWS: 1024,
   MAX_DNS_PENDING_QUERIES: 256,
+  MAX_FACE_WORKERS: Math.min(2, Math.max(1, availableParallelism() - 1)),
   MAX_FACE_QUEUE: 32,
   MAX_FACE_WAIT_MS: 15_000,
   MAX_DECODE_MEGAPIXELS: 40,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { iou } from '../../eval/face.ts';
 import type { FaceBox } from '../../src/face/detector.ts';
@@ -62,9 +63,20 @@ describe('FacePool (stub worker)', () => {
   });
 
   it('takes its bounds from DEFAULT_LIMITS unless given limits', async () => {
-    const pool = new FacePool({ size: 1, workerUrl: STUB });
-    expect([pool.maxQueue, pool.timeoutMs]).toEqual([DEFAULT_LIMITS.MAX_FACE_QUEUE, DEFAULT_LIMITS.MAX_FACE_WAIT_MS]);
+    const pool = new FacePool({ workerUrl: STUB });
+    expect([pool.size, pool.maxQueue, pool.timeoutMs]).toEqual([
+      DEFAULT_LIMITS.MAX_FACE_WORKERS,
+      DEFAULT_LIMITS.MAX_FACE_QUEUE,
+      DEFAULT_LIMITS.MAX_FACE_WAIT_MS,
+    ]);
     await pool.close();
+    const one = new FacePool({ workerUrl: STUB, limits: resolveLimits({ MAX_FACE_WORKERS: 1 }) });
+    expect(one.size).toBe(1);
+    await one.close();
+  });
+
+  it('leaves a core to the pipeline by default: min(2, cores - 1), at least 1', () => {
+    expect(DEFAULT_LIMITS.MAX_FACE_WORKERS).toBe(Math.min(2, Math.max(1, availableParallelism() - 1)));
   });
 
   it('the shared pool keeps the limits of its first creation until closed', async () => {
