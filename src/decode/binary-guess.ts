@@ -16,7 +16,8 @@ export type BinaryEncoding = 'protobuf' | 'cbor' | 'msgpack';
 
 /** Field numbers above this are not believed in a guess (real schemas number fields from 1, densely). */
 const GUESS_MAX_FIELD = 2047;
-const GUESS_RULES = { maxField: GUESS_MAX_FIELD, strictLevels: 8, ordered: true };
+/** Groups are not believed either: proto3 has none, and random bytes often read as a group start (wire type 3). */
+const GUESS_RULES = { maxField: GUESS_MAX_FIELD, strictLevels: 8, ordered: true, groups: false };
 /** Complete protobuf fields a prefix must show, and a whole (small) body. */
 const MIN_FIELDS = 4;
 const MIN_FIELDS_WHOLE = 2;

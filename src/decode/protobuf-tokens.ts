@@ -86,9 +86,11 @@ export interface WalkRules {
   strictLevels: number;
   /** Field numbers must not decrease within a message (encoders write fields in number order). */
   ordered: boolean;
+  /** Groups (wire types 3 and 4, deprecated since proto3) are accepted. */
+  groups: boolean;
 }
 
-const WIRE_RULES: WalkRules = { maxField: 0x1fffffff, strictLevels: 0, ordered: false };
+const WIRE_RULES: WalkRules = { maxField: 0x1fffffff, strictLevels: 0, ordered: false, groups: true };
 
 /**
  * Walks `b[s, e)` as protobuf fields without emitting anything: the number of complete fields, or -1 when the
@@ -134,7 +136,7 @@ export function walkFields(b: Uint8Array, s: number, e: number, complete: boolea
         break;
       }
       case 3:
-        if (groups.length >= 64) return -1;
+        if (!rules.groups || groups.length >= 64) return -1;
         groups.push(field);
         break;
       case 4:
