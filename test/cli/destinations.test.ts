@@ -1,24 +1,9 @@
 /** `toyscope destinations` over a real store filled by `toyscope replay` (child processes, as a tester runs them). */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../bin/toyscope.js');
-const FIXTURES = join(import.meta.dirname, '../../fixtures');
-
-async function toyscope(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 60_000 });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+import { FIXTURES, toyscope } from '../helpers/toyscope-process.ts';
 
 describe('toyscope destinations', () => {
   const dir = mkdtempSync(join(tmpdir(), 'toyscope-destinations-'));

@@ -1,26 +1,11 @@
 /** `toyscope replay` as a lab tester runs it: a child process over recorded fixtures, with its exit codes. */
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
 import { evidenceChunk, finding, flowRecord } from '../helpers/records.ts';
-
-const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../bin/toyscope.js');
-const FIXTURES = join(import.meta.dirname, '../../fixtures');
-
-async function toyscope(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 60_000 });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+import { FIXTURES, toyscope } from '../helpers/toyscope-process.ts';
 
 describe('toyscope replay', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-replay-'));

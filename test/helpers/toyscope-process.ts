@@ -1,0 +1,27 @@
+/** Runs `bin/toyscope.js` as a child process, as a lab tester or CI does, and returns its exit code and output. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+const BIN = join(import.meta.dirname, '../../bin/toyscope.js');
+
+/** The recorded fixture cases (fixtures/<case>/capture.pcap …). */
+export const FIXTURES = join(import.meta.dirname, '../../fixtures');
+
+export interface ToyscopeRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** `toyscope …args`; a non-zero exit is a result, not a throw (at most 60 s). */
+export async function toyscope(...args: string[]): Promise<ToyscopeRun> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [BIN, ...args], { timeout: 60_000 });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+}
