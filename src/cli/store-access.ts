@@ -24,6 +24,27 @@ export async function openExistingStore(g: Globals): Promise<Store | undefined> 
   }
 }
 
+/**
+ * Runs `read` on the existing store and closes it after; without a database, prints `absent(dbFile)` and exits 0
+ * (a reading command never creates one).
+ */
+export async function withExistingStore(
+  g: Globals,
+  absent: (dbFile: string) => string,
+  read: (store: Store) => number | Promise<number>,
+): Promise<number> {
+  const store = await openExistingStore(g);
+  if (!store) {
+    g.io.out(absent(g.dbFile));
+    return 0;
+  }
+  try {
+    return await read(store);
+  } finally {
+    store.close();
+  }
+}
+
 /** Every finding matching `q`, page by page, up to MAX_FINDINGS_READ. */
 export function readAllFindings(store: Store, q: FindingQuery = {}): Finding[] {
   const out: Finding[] = [];

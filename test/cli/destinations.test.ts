@@ -34,6 +34,8 @@ describe('toyscope destinations', () => {
     const third = await toyscope(...data, 'destinations', '--third-party');
     expect(third.out).toContain('ws-api.xfyun.cn');
     expect(third.out).not.toContain('xiaoyu-toys');
+    const none = await toyscope(...data, 'destinations', '--device', 'robot', '--third-party');
+    expect(none.out).toBe('No destinations match (1 stored).\n');
     const doc = JSON.parse((await toyscope(...data, 'destinations', '--device', 'robot', '--json')).out);
     expect(doc.destinations).toEqual([
       expect.objectContaining({

@@ -8,7 +8,7 @@ import type { Category } from '../../model/finding.ts';
 import type { DestinationRecord } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { cell, recipient, table } from '../format.ts';
-import { openExistingStore, resolveDeviceId } from '../store-access.ts';
+import { resolveDeviceId, withExistingStore } from '../store-access.ts';
 
 const NO_DATA = "No destinations yet. Replay a capture with 'toyscope replay capture.pcapng' first.";
 
@@ -53,34 +53,33 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
       return 0;
     }
     g.config(); // a bad toyscope.yaml is reported before anything is read
-    const store = await openExistingStore(g);
-    if (!store) {
-      g.io.out(`${NO_DATA}\n(no database at ${g.dbFile})\n`);
-      return 0;
-    }
-    try {
-      const device = str(p, 'device');
-      const deviceId = device === undefined ? undefined : resolveDeviceId(g, store, device);
-      const counts = store.countFindingsByDestination(deviceId);
-      let rows: Row[] = store.listDestinations(deviceId).map((d) => {
-        const findings: Row['findings'] = {};
-        for (const c of counts) {
-          if (c.deviceId === d.deviceId && c.host === d.host) findings[c.category] = c.count;
+    return withExistingStore(
+      g,
+      (db) => `${NO_DATA}\n(no database at ${db})\n`,
+      async (store) => {
+        const device = str(p, 'device');
+        const deviceId = device === undefined ? undefined : resolveDeviceId(g, store, device);
+        const byDestination = new Map<string, Row['findings']>();
+        for (const c of store.countFindingsByDestination(deviceId)) {
+          const key = `${c.deviceId} ${c.host}`;
+          byDestination.set(key, { ...byDestination.get(key), [c.category]: c.count });
         }
-        return { ...d, findings };
-      });
-      if (flag(p, 'third-party')) rows = rows.filter((r) => r.thirdParty);
-      if (flag(p, 'with-data')) rows = rows.filter((r) => Object.keys(r.findings).length > 0);
-      rows.sort((a, b) => total(b) - total(a) || b.bytesUp - a.bytesUp);
-      if (flag(p, 'json')) {
-        g.io.out(`${JSON.stringify({ destinations: rows.map((r) => jsonRow(r, g)) }, null, 2)}\n`);
+        const all: Row[] = store
+          .listDestinations(deviceId)
+          .map((d) => ({ ...d, findings: byDestination.get(`${d.deviceId} ${d.host}`) ?? {} }));
+        let rows = all;
+        if (flag(p, 'third-party')) rows = rows.filter((r) => r.thirdParty);
+        if (flag(p, 'with-data')) rows = rows.filter((r) => Object.keys(r.findings).length > 0);
+        rows.sort((a, b) => total(b) - total(a) || b.bytesUp - a.bytesUp);
+        if (flag(p, 'json')) {
+          g.io.out(`${JSON.stringify({ destinations: rows.map((r) => jsonRow(r, g)) }, null, 2)}\n`);
+          return 0;
+        }
+        if (rows.length > 0) g.io.out(`${renderTable(rows, g)}\n`);
+        else g.io.out(all.length === 0 ? `${NO_DATA}\n` : `No destinations match (${all.length} stored).\n`);
         return 0;
-      }
-      g.io.out(rows.length === 0 ? `${NO_DATA}\n` : `${renderTable(rows, g)}\n`);
-      return 0;
-    } finally {
-      store.close();
-    }
+      },
+    );
   },
 };
 

@@ -9,7 +9,7 @@ import type { FindingQuery } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { cell, formatTime, recipient, table } from '../format.ts';
-import { openExistingStore, resolveDeviceId } from '../store-access.ts';
+import { resolveDeviceId, withExistingStore } from '../store-access.ts';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100_000;
@@ -61,48 +61,45 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
     }
     const limit = parseLimit(str(p, 'limit'));
     g.config(); // a bad toyscope.yaml is reported before anything is read
-    const store = await openExistingStore(g);
-    if (!store) {
-      g.io.out(`${HOW_TO_GET_FINDINGS}\n(no database at ${g.dbFile})\n`);
-      return 0;
-    }
-    try {
-      const q: FindingQuery = { limit };
-      if (category) q.category = category as Category;
-      const device = str(p, 'device');
-      if (device) q.deviceId = resolveDeviceId(g, store, device);
-      const host = str(p, 'host');
-      if (host) q.host = host.toLowerCase();
-      const list = store.listFindings(q);
-      if (flag(p, 'json')) {
-        const flowIds = new Set(list.map((f) => f.flowId));
-        const captures = store.listCaptures();
-        const doc = buildJsonDocument(
-          {
-            captures,
-            devices: store.listDevices(),
-            flows: store.listFlows({ limit: MAX_LIMIT }).filter((f) => flowIds.has(f.id)),
-            findings: list,
-            violations: [],
-            skipped: skippedOf(captures),
-          },
-          { reveal: flag(p, 'reveal') },
-        );
-        g.io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    return withExistingStore(
+      g,
+      (db) => `${HOW_TO_GET_FINDINGS}\n(no database at ${db})\n`,
+      async (store) => {
+        const q: FindingQuery = { limit };
+        if (category) q.category = category as Category;
+        const device = str(p, 'device');
+        if (device) q.deviceId = resolveDeviceId(g, store, device);
+        const host = str(p, 'host');
+        if (host) q.host = host.toLowerCase();
+        const list = store.listFindings(q);
+        if (flag(p, 'json')) {
+          const flowIds = new Set(list.map((f) => f.flowId));
+          const captures = store.listCaptures();
+          const doc = buildJsonDocument(
+            {
+              captures,
+              devices: store.listDevices(),
+              flows: store.listFlows({ limit: MAX_LIMIT }).filter((f) => flowIds.has(f.id)),
+              findings: list,
+              violations: [],
+              skipped: skippedOf(captures),
+            },
+            { reveal: flag(p, 'reveal') },
+          );
+          g.io.out(`${JSON.stringify(doc, null, 2)}\n`);
+          return 0;
+        }
+        if (list.length === 0) {
+          const total = store.countFindings();
+          g.io.out(total === 0 ? `${HOW_TO_GET_FINDINGS}\n` : `No findings match (${total} stored in all).\n`);
+          return 0;
+        }
+        g.io.out(`${renderTable(list, g, flag(p, 'reveal'))}\n`);
+        const total = store.countFindings({ ...q, limit: undefined });
+        if (total > list.length) g.io.out(`(${list.length} of ${total} shown; use --limit to see more)\n`);
         return 0;
-      }
-      if (list.length === 0) {
-        const total = store.countFindings();
-        g.io.out(total === 0 ? `${HOW_TO_GET_FINDINGS}\n` : `No findings match (${total} stored in all).\n`);
-        return 0;
-      }
-      g.io.out(`${renderTable(list, g, flag(p, 'reveal'))}\n`);
-      const total = store.countFindings({ ...q, limit: undefined });
-      if (total > list.length) g.io.out(`(${list.length} of ${total} shown; use --limit to see more)\n`);
-      return 0;
-    } finally {
-      store.close();
-    }
+      },
+    );
   },
 };
 

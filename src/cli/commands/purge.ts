@@ -9,7 +9,7 @@ import type { PurgeOptions } from '../../store/types.ts';
 import { type Command, flag, parseCommandArgs, str } from '../command.ts';
 import { EXIT, InputError, UsageError } from '../errors.ts';
 import { formatTime } from '../format.ts';
-import { openExistingStore, resolveDeviceId } from '../store-access.ts';
+import { resolveDeviceId, withExistingStore } from '../store-access.ts';
 
 const UNIT_MS: Record<string, number> = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
@@ -63,37 +63,34 @@ Exit codes: 0 purged (or nothing to purge, or declined), 2 bad arguments, config
     else if (olderThan) opts.beforeTs = (now - parseAge(olderThan)) * 1000;
     else if (config.retention.days) opts.beforeTs = (now - config.retention.days * UNIT_MS.d!) * 1000;
     if (flag(p, 'everything')) opts.everything = true;
-    const store = await openExistingStore(g);
-    if (!store) {
-      g.io.out(`Nothing to purge: no database at ${g.dbFile}.\n`);
-      return EXIT.ok;
-    }
-    try {
-      const device = str(p, 'device');
-      if (device) opts.deviceId = resolveDeviceId(g, store, device);
-      const capture = str(p, 'capture');
-      if (capture)
-        opts.captureId = resolveCapture(
-          capture,
-          store.listCaptures().map((c) => c.id),
-        );
-      const what = describe(opts, (id) => deviceName(config, id));
-      if (!flag(p, 'yes')) {
-        if (!g.io.interactive) {
-          throw new UsageError(`refusing to purge ${what} without --yes (not a terminal, nobody to ask)`, 'purge');
+    return withExistingStore(
+      g,
+      (db) => `Nothing to purge: no database at ${db}.\n`,
+      async (store) => {
+        const device = str(p, 'device');
+        if (device) opts.deviceId = resolveDeviceId(g, store, device);
+        const capture = str(p, 'capture');
+        if (capture)
+          opts.captureId = resolveCapture(
+            capture,
+            store.listCaptures().map((c) => c.id),
+          );
+        const what = describe(opts, (id) => deviceName(config, id));
+        if (!flag(p, 'yes')) {
+          if (!g.io.interactive) {
+            throw new UsageError(`refusing to purge ${what} without --yes (not a terminal, nobody to ask)`, 'purge');
+          }
+          const answer = await g.io.ask(`Purge ${what}? This cannot be undone. [y/N] `);
+          if (!/^y(es)?$/i.test(answer.trim())) {
+            g.io.out('Nothing purged.\n');
+            return EXIT.ok;
+          }
         }
-        const answer = await g.io.ask(`Purge ${what}? This cannot be undone. [y/N] `);
-        if (!/^y(es)?$/i.test(answer.trim())) {
-          g.io.out('Nothing purged.\n');
-          return EXIT.ok;
-        }
-      }
-      const r = store.purge(opts);
-      g.io.out(`Purged ${r.evidence} evidence blob(s), ${r.findings} finding(s), ${r.flows} flow(s).\n`);
-      return EXIT.ok;
-    } finally {
-      store.close();
-    }
+        const r = store.purge(opts);
+        g.io.out(`Purged ${r.evidence} evidence blob(s), ${r.findings} finding(s), ${r.flows} flow(s).\n`);
+        return EXIT.ok;
+      },
+    );
   },
 };
 
