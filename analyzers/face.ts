@@ -10,9 +10,9 @@
 import type { FaceBox } from '../src/face/detector.ts';
 import { type FaceCheck, type FacePool, sharedFacePool } from '../src/face/pool.ts';
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
+import type { Limits } from '../src/model/limits.ts';
 import type { MediaInfo } from '../src/model/media.ts';
 import type { Token } from '../src/model/token.ts';
-import type { Limits } from '../src/pipeline/limits.ts';
 
 /** Sniffed raster formats that can hold a photo of a face. */
 const PHOTO_MIMES = new Set([

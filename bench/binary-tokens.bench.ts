@@ -12,8 +12,8 @@ import { CborTokenizer } from '../src/decode/cbor-tokens.ts';
 import type { Tokenizer } from '../src/decode/filter.ts';
 import { MsgpackTokenizer } from '../src/decode/msgpack-tokens.ts';
 import { ProtobufTokenizer } from '../src/decode/protobuf-tokens.ts';
+import { resolveLimits } from '../src/model/limits.ts';
 import type { Token } from '../src/model/token.ts';
-import { resolveLimits } from '../src/pipeline/limits.ts';
 import { mbPerSec, plainRead, round } from './measure.ts';
 import type { Bench } from './run.ts';
 

@@ -7,7 +7,7 @@ import { Base64Decoder } from '../src/decode/base64.ts';
 import { createContentDecoder } from '../src/decode/content-encoding.ts';
 import type { ByteSink } from '../src/decode/filter.ts';
 import { MultipartParser } from '../src/decode/multipart.ts';
-import { DEFAULT_LIMITS } from '../src/pipeline/limits.ts';
+import { DEFAULT_LIMITS } from '../src/model/limits.ts';
 import { mbPerSec, plainRead, round } from './measure.ts';
 import type { Bench } from './run.ts';
 

@@ -10,7 +10,7 @@ import jpeg from 'jpeg-js';
 import { faceAnalyzer } from '../analyzers/face.ts';
 import { analyzers } from '../analyzers/index.ts';
 import { FacePool } from '../src/face/pool.ts';
-import { resolveLimits } from '../src/pipeline/limits.ts';
+import { resolveLimits } from '../src/model/limits.ts';
 import { CollectingOutput } from '../src/pipeline/output.ts';
 import { Pipeline } from '../src/pipeline/pipeline.ts';
 import { FlowScript } from '../test/helpers/playbook.ts';

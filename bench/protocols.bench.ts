@@ -7,7 +7,7 @@
 import { createDeflateRaw, deflateRawSync, constants as Z } from 'node:zlib';
 import { MqttDecoder, type MqttSink } from '../src/decode/mqtt.ts';
 import { unmask, WebSocketDecoder, type WebSocketSink } from '../src/decode/websocket.ts';
-import { DEFAULT_LIMITS } from '../src/pipeline/limits.ts';
+import { DEFAULT_LIMITS } from '../src/model/limits.ts';
 import { mbPerSec, plainRead, round } from './measure.ts';
 import type { Bench } from './run.ts';
 

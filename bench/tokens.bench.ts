@@ -5,8 +5,8 @@
  */
 import { FormTokenizer } from '../src/decode/form-tokens.ts';
 import { JsonTokenizer } from '../src/decode/json-tokens.ts';
+import { resolveLimits } from '../src/model/limits.ts';
 import type { Token } from '../src/model/token.ts';
-import { resolveLimits } from '../src/pipeline/limits.ts';
 import { mbPerSec, plainRead, round } from './measure.ts';
 import type { Bench } from './run.ts';
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { boxIoU, type FaceBox } from '../src/face/detector.ts';
 import { FacePool } from '../src/face/pool.ts';
-import { resolveLimits } from '../src/pipeline/limits.ts';
+import { resolveLimits } from '../src/model/limits.ts';
 import { type Score, score } from './score.ts';
 
 /** One entry of fixtures/face-corpus/labels.json. */

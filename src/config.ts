@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { ConfigError } from './cli/errors.ts';
-import { DEFAULT_LIMITS, type Limits, resolveLimits } from './pipeline/limits.ts';
+import { ConfigError } from './errors.ts';
+import { DEFAULT_LIMITS, type Limits, resolveLimits } from './model/limits.ts';
 
 /** A device under test, named for display; matched to flows by MAC or IP. */
 export interface DeviceConfig {
@@ -42,7 +42,7 @@ export interface Config {
     /** Days captured personal data is kept; undefined = until purged by hand. */
     days?: number;
   };
-  /** Partial overrides of src/pipeline/limits.ts. */
+  /** Partial overrides of src/model/limits.ts. */
   limits: Partial<Limits>;
 }
 

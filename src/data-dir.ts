@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError } from './cli/errors.ts';
+import { InputError } from './errors.ts';
 
 export const DEFAULT_DATA_DIR = 'toyscope-data';
 

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { ConfigError } from './cli/errors.ts';
 import { type Config, isFirstParty, matchHost, parseYaml } from './config.ts';
+import { ConfigError } from './errors.ts';
 import type { Category, Finding } from './model/finding.ts';
 import { policySchema } from './policy-schema.ts';
 

@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/cli/errors.ts';
 import {
   configLimits,
   defaultConfig,
@@ -12,7 +11,8 @@ import {
   matchHost,
   parseConfig,
 } from '../src/config.ts';
-import { DEFAULT_LIMITS } from '../src/pipeline/limits.ts';
+import { ConfigError } from '../src/errors.ts';
+import { DEFAULT_LIMITS } from '../src/model/limits.ts';
 
 const parse = (text: string) => parseConfig(text, '/lab/toyscope.yaml');
 const errorOf = (text: string): string => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/cli/errors.ts';
 import { type Config, defaultConfig, parseConfig } from '../src/config.ts';
+import { ConfigError } from '../src/errors.ts';
 import type { Finding } from '../src/model/finding.ts';
 import { evaluatePolicy, loadPolicy, type Policy, parsePolicy } from '../src/policy.ts';
 import { finding as makeFinding } from './helpers/records.ts';

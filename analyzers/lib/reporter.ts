@@ -4,7 +4,7 @@
  */
 import type { AnalyzerContext, ReportInput, Verdict } from '../../src/model/analyzer.ts';
 import type { Category } from '../../src/model/finding.ts';
-import { DEFAULT_LIMITS } from '../../src/pipeline/limits.ts';
+import { DEFAULT_LIMITS } from '../../src/model/limits.ts';
 
 /** A quarter of the pipeline's per-message cap: four busy analyzers still fit in one message. */
 export const MAX_REPORTS_PER_ANALYZER = Math.floor(DEFAULT_LIMITS.MAX_FINDINGS_PER_MESSAGE / 4);

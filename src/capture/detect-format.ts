@@ -2,7 +2,7 @@
  * Picks the capture reader from a file's first 4 bytes (classic pcap in either byte order and time unit, or
  * pcapng). It reads nothing itself; an unknown magic is a clear error naming it.
  */
-import { DEFAULT_LIMITS } from '../pipeline/limits.ts';
+import { DEFAULT_LIMITS } from '../model/limits.ts';
 import { type PcapLimits, PcapReader, pcapMagic } from './pcap.ts';
 import { type PcapngLimits, PcapngReader } from './pcapng.ts';
 import type { CaptureReader, ReaderEvents } from './types.ts';
@@ -24,7 +24,7 @@ export function detectFormat(first: Uint8Array): CaptureFormat {
   throw new UnknownCaptureFormatError(`unknown capture format: magic 0x${hex} is neither pcap nor pcapng`);
 }
 
-/** The bounds of src/pipeline/limits.ts the capture readers enforce. */
+/** The bounds of src/model/limits.ts the capture readers enforce. */
 export type ReaderLimits = PcapLimits & PcapngLimits;
 
 /** The reader for the file whose first bytes are `first` (feed it from the start, `first` included). */

@@ -20,9 +20,9 @@ import {
 } from '../decode/dns.ts';
 import type { FlowEvent } from '../model/events.ts';
 import { type DeviceEndpoint, deviceIdOf, type FlowId, type Micros, type ServerEndpoint } from '../model/flow.ts';
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import type { Headers } from '../model/message.ts';
 import type { Violation } from '../model/violation.ts';
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import type { Endpoint, StreamDir, StreamHandler, TcpConn } from './types.ts';
 import type { UdpFlow } from './udp.ts';
 
@@ -30,7 +30,7 @@ export const DNS_PORT = 53;
 /** Question types that name a destination (not PTR, TXT …). */
 const DESTINATION_TYPES = new Set([1, 28, 64, 65]);
 
-/** The bounds of src/pipeline/limits.ts DNS replay enforces (its parser's included). */
+/** The bounds of src/model/limits.ts DNS replay enforces (its parser's included). */
 export type DnsFlowLimits = DnsLimits &
   Pick<Limits, 'MAX_DNS_NAMES' | 'MAX_DNS_LOOKUPS' | 'MAX_DNS_FLOWS' | 'MAX_DNS_PENDING_QUERIES'>;
 

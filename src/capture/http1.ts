@@ -8,13 +8,13 @@
  * Not here: flow.open / flow.close (replay.ts), content decoding (the pipeline), TCP reassembly.
  */
 import type { FlowId, Micros, MsgId, ServerEndpoint } from '../model/flow.ts';
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import { type Headers, header, type MessageHead } from '../model/message.ts';
 import type { ViolationInput } from '../model/violation.ts';
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { bodyFraming, findStartLine, hasToken, type ParsedHead, parseHead, startLinePrefix } from './http1-head.ts';
 import type { EmitEvent, StreamDir, StreamHandler, TcpCloseReason } from './types.ts';
 
-/** The bounds of src/pipeline/limits.ts the HTTP/1 handler enforces. */
+/** The bounds of src/model/limits.ts the HTTP/1 handler enforces. */
 export type Http1Limits = Pick<
   Limits,
   'MAX_HTTP_HEADER_BYTES' | 'MAX_HTTP_CHUNK_LINE_BYTES' | 'MAX_HTTP_UPGRADE_HOLD_BYTES' | 'MAX_HTTP_PENDING_REQUESTS'

@@ -6,9 +6,9 @@
  * It does not parse TCP or UDP; non-TCP/UDP protocols come back as a skipped reason named after the protocol.
  */
 import type { Micros } from '../model/flow.ts';
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 
-/** The bounds of src/pipeline/limits.ts fragment reassembly enforces. */
+/** The bounds of src/model/limits.ts fragment reassembly enforces. */
 export type IpLimits = Pick<Limits, 'MAX_FRAGMENT_DATAGRAMS' | 'MAX_FRAGMENTS_PER_DATAGRAM' | 'FRAGMENT_TIMEOUT_US'>;
 
 /** IPv6 extension headers followed before giving up (a parse guard: the walk already ends with the packet). */

@@ -5,11 +5,11 @@
  * not read pcapng (see pcapng.ts).
  */
 
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import { Framer, u32 } from './framer.ts';
 import type { CaptureReader, ReaderEvents } from './types.ts';
 
-/** The bound of src/pipeline/limits.ts the reader enforces (pcap has no resync marker: a larger record is corrupt). */
+/** The bound of src/model/limits.ts the reader enforces (pcap has no resync marker: a larger record is corrupt). */
 export type PcapLimits = Pick<Limits, 'MAX_PCAP_RECORD_BYTES'>;
 
 const FILE_HEADER_BYTES = 24;

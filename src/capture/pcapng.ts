@@ -6,11 +6,11 @@
  * A bad block length (not a multiple of 4, < 12, over the bound, or trailer ≠ header) → skipped('corrupt-block')
  * and the reader stops: pcapng has no safe resync point.
  */
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import { Framer, u16, u32 } from './framer.ts';
 import type { CaptureReader, ReaderEvents } from './types.ts';
 
-/** The bound of src/pipeline/limits.ts the reader enforces: larger blocks are taken as corruption. */
+/** The bound of src/model/limits.ts the reader enforces: larger blocks are taken as corruption. */
 export type PcapngLimits = Pick<Limits, 'MAX_PCAPNG_BLOCK_BYTES'>;
 
 const SHB = 0x0a0d0d0a;

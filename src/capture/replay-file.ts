@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
+import type { Limits } from '../model/limits.ts';
 import type { Violation } from '../model/violation.ts';
-import type { Limits } from '../pipeline/limits.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { CaptureRecord } from '../store/types.ts';
 import { CaptureReplay } from './replay.ts';
@@ -28,7 +28,7 @@ export interface ReplayFileOptions {
   onProgress?: (p: ReplayProgress) => void;
   /** Called with the sha256 before replaying; return false to skip the file (already stored). */
   shouldReplay?: (sha256: string) => boolean;
-  /** Overrides of src/pipeline/limits.ts for the capture layers (the pipeline was given its own). */
+  /** Overrides of src/model/limits.ts for the capture layers (the pipeline was given its own). */
   limits?: Partial<Limits>;
 }
 

@@ -5,8 +5,8 @@
  */
 import type { FlowEvent } from '../model/events.ts';
 import type { FlowId, Micros } from '../model/flow.ts';
+import { type Limits, resolveLimits } from '../model/limits.ts';
 import type { Violation } from '../model/violation.ts';
-import { type Limits, resolveLimits } from '../pipeline/limits.ts';
 import { AutoReader } from './detect-format.ts';
 import { DnsFlows, isDnsPort } from './dns-flows.ts';
 import { PacketDecoder } from './packet-decoder.ts';
@@ -20,7 +20,7 @@ export interface CaptureReplayOptions {
   captureId: string;
   emit: (ev: FlowEvent) => void;
   violation: (v: Violation) => void;
-  /** Overrides of src/pipeline/limits.ts (toyscope.yaml `limits`); resolved once, passed to every layer. */
+  /** Overrides of src/model/limits.ts (toyscope.yaml `limits`); resolved once, passed to every layer. */
   limits?: Partial<Limits>;
 }
 

@@ -15,8 +15,8 @@ import {
   type TlsState,
   type Transport,
 } from '../model/flow.ts';
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import type { ViolationInput } from '../model/violation.ts';
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { type DnsFlows, isDnsPort } from './dns-flows.ts';
 import { Http1Handler } from './http1.ts';
 import { startLinePrefix } from './http1-head.ts';

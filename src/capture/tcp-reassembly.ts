@@ -9,14 +9,14 @@
  * TCP checksums.
  */
 import type { Micros } from '../model/flow.ts';
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import type { Endpoint, StreamDir, TcpCloseReason, TcpConn, TcpStreamEvents } from './types.ts';
 import { flowKey } from './udp.ts';
 
 /** Capture time a closed connection is remembered, so that its trailing ACKs do not open a new one. */
 export const TCP_CLOSED_LINGER_US = 30_000_000;
 
-/** The bounds of src/pipeline/limits.ts the reassembler enforces. */
+/** The bounds of src/model/limits.ts the reassembler enforces. */
 export type TcpLimits = Pick<
   Limits,
   'MAX_OOO_BYTES_PER_DIR' | 'MAX_OOO_BYTES_TOTAL' | 'MAX_TCP_CONNECTIONS' | 'TCP_IDLE_TIMEOUT_US'

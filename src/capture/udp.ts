@@ -4,10 +4,10 @@
  * any UDP protocol.
  */
 import type { Micros } from '../model/flow.ts';
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import type { Endpoint, StreamDir } from './types.ts';
 
-/** The bounds of src/pipeline/limits.ts the UDP flow table enforces. */
+/** The bounds of src/model/limits.ts the UDP flow table enforces. */
 export type UdpLimits = Pick<Limits, 'MAX_UDP_FLOWS' | 'UDP_IDLE_TIMEOUT_US'>;
 
 /** One decoded UDP datagram, as packet-decoder.ts makes it. `data` may be a view: copy to keep. */

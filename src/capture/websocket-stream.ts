@@ -9,8 +9,8 @@
  */
 import { negotiatedDeflate, WebSocketDecoder, type WebSocketSink } from '../decode/websocket.ts';
 import type { Micros, MsgId, Transport } from '../model/flow.ts';
+import type { Limits } from '../model/limits.ts';
 import { header, type MessageHead } from '../model/message.ts';
-import type { Limits } from '../pipeline/limits.ts';
 import type { UpgradeContext } from './http1.ts';
 import { type MessageStreamEnv, MqttStream, msgIdCounter } from './mqtt-stream.ts';
 import { PerDirectionStream } from './per-direction-stream.ts';

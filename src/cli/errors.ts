@@ -3,6 +3,7 @@
  * Anything else reaching the top level is a bug: one line, exit 3, the stack only with TOYSCOPE_DEBUG=1.
  * Not a logger and not a place for output formatting beyond one line.
  */
+import { ConfigError, InputError } from '../errors.ts';
 
 /** Exit codes shared by every command (docs/cli.md § Exit codes). */
 export const EXIT = Object.freeze({ ok: 0, violations: 1, usage: 2, internal: 3 });
@@ -16,16 +17,6 @@ export class UsageError extends Error {
     super(message);
     this.command = command;
   }
-}
-
-/** A configuration or policy file that cannot be read or does not validate; the message names file and key path. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-/** Input that cannot be used: a missing database, an unreadable file, a refused confirmation. */
-export class InputError extends Error {
-  override readonly name = 'InputError';
 }
 
 /** Control characters and line breaks made visible, so one message stays one line on any terminal. */

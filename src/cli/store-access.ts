@@ -4,10 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import { findDevice } from '../config.ts';
+import { InputError } from '../errors.ts';
 import type { Finding } from '../model/finding.ts';
 import type { FindingQuery, Store } from '../store/types.ts';
 import type { Globals } from './command.ts';
-import { InputError } from './errors.ts';
 
 /** Findings read per query page. */
 export const FINDINGS_PAGE = 1000;

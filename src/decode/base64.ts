@@ -4,8 +4,9 @@
  * and URL-safe alphabets, optional padding, line breaks ignored, a `data:<mime>;base64,` prefix stripped.
  * It does not decide what the decoded bytes are (magic.ts does) nor how deep to nest (the pipeline does).
  */
+
+import { DEFAULT_LIMITS } from '../model/limits.ts';
 import type { ViolationSink } from '../model/violation.ts';
-import { DEFAULT_LIMITS } from '../pipeline/limits.ts';
 import type { ByteSink } from './filter.ts';
 
 /** Characters `looksLikeBase64` inspects at most. */

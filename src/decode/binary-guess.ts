@@ -5,8 +5,9 @@
  * must not pass (a wrong guess would flood analyzers with junk tokens). Not a validator: a body that passes may
  * still turn out malformed further on, and the tokenizer then reports it.
  */
+
+import { DEFAULT_LIMITS } from '../model/limits.ts';
 import type { Token } from '../model/token.ts';
-import { DEFAULT_LIMITS } from '../pipeline/limits.ts';
 import { looksLikeText } from './binary-tokens.ts';
 import { CborTokenizer } from './cbor-tokens.ts';
 import { MsgpackTokenizer } from './msgpack-tokens.ts';

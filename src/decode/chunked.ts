@@ -3,8 +3,9 @@
  * with extensions, strict CRLF checks, trailers read and dropped. It removes framing only; content-encoding stays.
  * After the last chunk it is `finished` and keeps whatever follows (the next pipelined message) for `takeRest()`.
  */
+
+import type { Limits } from '../model/limits.ts';
 import type { ViolationSink } from '../model/violation.ts';
-import type { Limits } from '../pipeline/limits.ts';
 import { ChunkList } from './chunk-list.ts';
 import type { ByteSink, Filter } from './filter.ts';
 

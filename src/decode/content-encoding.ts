@@ -5,8 +5,9 @@
  * not sniff or buffer; bytes leave as they are inflated. An unknown coding stops the filter (nothing is
  * forwarded: the body would be unreadable), with violation `unknown-encoding`.
  */
+
+import type { Limits } from '../model/limits.ts';
 import type { ViolationSink } from '../model/violation.ts';
-import type { Limits } from '../pipeline/limits.ts';
 import type { ByteSink, Filter } from './filter.ts';
 import { type Codec, SyncDecompressor } from './zlib-sync.ts';
 

@@ -5,17 +5,18 @@
  * datagram is one message (`parseDns`); over TCP `DnsTcpFramer` strips the 2-byte length prefix, streamed and
  * split-invariant. Malformed input gives a violation code, never a throw. It does not resolve anything.
  */
+
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import type { ViolationInput } from '../model/violation.ts';
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { ChunkList } from './chunk-list.ts';
 
 /**
  * Compression pointers followed within one name: a parse guard, not a resource bound (pointers must point
- * backwards, so the walk already ends within the message), hence not in src/pipeline/limits.ts.
+ * backwards, so the walk already ends within the message), hence not in src/model/limits.ts.
  */
 export const MAX_DNS_POINTERS = 16;
 
-/** The bound of src/pipeline/limits.ts the parser enforces: questions and records read per section. */
+/** The bound of src/model/limits.ts the parser enforces: questions and records read per section. */
 export type DnsLimits = Pick<Limits, 'MAX_DNS_RECORDS'>;
 
 export const DNS_TYPES: Readonly<Record<number, string>> = {

@@ -7,9 +7,9 @@
  * literal text), and it emits nothing for containers themselves (`{}` and `[]` give no token).
  */
 import { Buffer } from 'node:buffer';
+import type { Limits } from '../model/limits.ts';
 import type { Token, TokenKind } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
-import type { Limits } from '../pipeline/limits.ts';
 import type { Tokenizer, TokenSink } from './filter.ts';
 
 /** Options shared by the tokenizers of this folder. */

@@ -4,8 +4,9 @@
  * first SNIFF_BYTES of a part. It only recognises; it does not parse or validate whole files. A declared
  * Content-Type is mapped to a family by `mediaFamily`; sniffing wins over it in the pipeline.
  */
+
+import { DEFAULT_LIMITS } from '../model/limits.ts';
 import type { MediaFamily } from '../model/media.ts';
-import { DEFAULT_LIMITS } from '../pipeline/limits.ts';
 
 /** One row of the magic table. */
 export interface MagicEntry {

@@ -9,8 +9,9 @@
  * Our own parser, not mqtt-packet: that one is an event emitter that buffers whole packets, where this core
  * needs a synchronous sans-io parser that streams an oversize PUBLISH. Not here: FlowEvents (src/capture/mqtt-stream.ts).
  */
+
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import type { ViolationInput } from '../model/violation.ts';
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { ChunkList } from './chunk-list.ts';
 
 /** MQTT control packet names by type number (1..15). */
@@ -83,7 +84,7 @@ export interface MqttSession {
   level: number;
 }
 
-/** The bound of src/pipeline/limits.ts the MQTT parser enforces. */
+/** The bound of src/model/limits.ts the MQTT parser enforces. */
 export type MqttLimits = Pick<Limits, 'MAX_MQTT_HEADER_BYTES'>;
 
 type State = 'fixed-header' | 'body' | 'publish-head' | 'payload' | 'skip' | 'stopped';

@@ -5,8 +5,9 @@
  * search is linear whatever the chunk boundaries. Preamble and epilogue are dropped. It does not decode a part's
  * Content-Transfer-Encoding or Content-Encoding; the pipeline stacks those filters on the part's bytes.
  */
+
+import type { Limits } from '../model/limits.ts';
 import type { ViolationSink } from '../model/violation.ts';
-import type { Limits } from '../pipeline/limits.ts';
 import { headerMainValue, headerParams } from './header-params.ts';
 
 /** What a part's Content-Disposition and Content-Type say. */

@@ -4,11 +4,12 @@
  * encrypted records. It decrypts nothing and parses no handshake body (tls-hello.ts, x509-names.ts do); each side
  * stops at its first encrypted record, at a gap, at bad bytes (a violation) or after MAX_TLS_SCAN_BYTES.
  */
+
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import type { ViolationInput } from '../model/violation.ts';
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { ChunkList } from './chunk-list.ts';
 
-/** The bounds of src/pipeline/limits.ts the record reader enforces. */
+/** The bounds of src/model/limits.ts the record reader enforces. */
 export type TlsRecordLimits = Pick<Limits, 'MAX_TLS_SCAN_BYTES' | 'MAX_TLS_HANDSHAKE_BYTES'>;
 
 /** RFC 8446 §5.2: a record's payload is at most 2^14 + 256 bytes (+ 2048 for TLS 1.2 ciphertext). */

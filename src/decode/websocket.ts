@@ -11,8 +11,8 @@
  * messages (mqtt.ts).
  */
 
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import type { ViolationInput } from '../model/violation.ts';
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
 import { SyncDecompressor } from './zlib-sync.ts';
 
 /** A control frame as seen (its payload is not kept: a close reason or ping body is not personal data we need). */
@@ -44,7 +44,7 @@ export interface DeflateParams {
   noContextTakeover: boolean;
 }
 
-/** The bounds of src/pipeline/limits.ts the WebSocket parser enforces; the frame bound defaults to DEFAULT_LIMITS. */
+/** The bounds of src/model/limits.ts the WebSocket parser enforces; the frame bound defaults to DEFAULT_LIMITS. */
 export type WebSocketLimits = Pick<Limits, 'MAX_INFLATE_BYTES'> & Partial<Pick<Limits, 'MAX_WEBSOCKET_FRAME_BYTES'>>;
 
 export interface WebSocketOptions {

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import jpeg from 'jpeg-js';
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import { decodeBmp } from './decode-bmp.ts';
 import { decodeGif } from './decode-gif.ts';
 

@@ -6,12 +6,12 @@
  * flows or findings: analyzers/face.ts turns answers into findings.
  */
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import type { FaceBox } from './detector.ts';
 import type { DetectReply, DetectRequest, WorkerStatus } from './protocol.ts';
 
 /**
- * The bounds of src/pipeline/limits.ts the pool enforces: MAX_FACE_QUEUE (images waiting before `queue-full`),
+ * The bounds of src/model/limits.ts the pool enforces: MAX_FACE_QUEUE (images waiting before `queue-full`),
  * MAX_FACE_WAIT_MS (from `check` to an answer before `timeout`), MAX_DECODE_MEGAPIXELS (handed to the workers).
  */
 export type FaceLimits = Pick<

@@ -3,9 +3,9 @@
  * media chunks and tokens, closed by `end()`. Streams spread over many messages use the per-flow form.
  */
 
-import type { Limits } from '../pipeline/limits.ts';
 import type { Category, Finding, FindingDetail } from './finding.ts';
 import type { FlowInfo, Micros } from './flow.ts';
+import type { Limits } from './limits.ts';
 import type { MediaInfo } from './media.ts';
 import type { MessageHead } from './message.ts';
 import type { Token, TokenSource } from './token.ts';

@@ -4,7 +4,7 @@
  */
 import type { EvidenceWriter } from '../model/analyzer.ts';
 import type { FlowId, MsgId } from '../model/flow.ts';
-import type { EvidenceChunk } from './output.ts';
+import type { EvidenceChunk } from '../model/records.ts';
 
 /** Bytes gathered before a chunk leaves, so the store gets few large rows rather than many frames. */
 const EVIDENCE_CHUNK_BYTES = 64 * 1024;

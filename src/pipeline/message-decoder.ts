@@ -5,10 +5,10 @@
 import { createContentDecoder } from '../decode/content-encoding.ts';
 import type { ByteSink, Filter } from '../decode/filter.ts';
 import { headerTokens, queryTokens } from '../decode/form-tokens.ts';
+import type { Limits } from '../model/limits.ts';
 import { header, type MessageHead } from '../model/message.ts';
 import type { ViolationSink } from '../model/violation.ts';
 import type { AnalyzerFanout } from './fanout.ts';
-import type { Limits } from './limits.ts';
 import { PartDecoder } from './part.ts';
 
 export class MessageDecoder {

@@ -17,11 +17,11 @@ import { MsgpackTokenizer } from '../decode/msgpack-tokens.ts';
 import { boundaryOf, MultipartParser } from '../decode/multipart.ts';
 import { GrpcTokenizer, ProtobufTokenizer } from '../decode/protobuf-tokens.ts';
 import { charsetOf } from '../decode/text.ts';
+import type { Limits } from '../model/limits.ts';
 import type { MediaInfo } from '../model/media.ts';
 import type { Token, TokenSource } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
 import type { AnalyzerFanout } from './fanout.ts';
-import type { Limits } from './limits.ts';
 import { TextPieces } from './text-pieces.ts';
 
 export interface PartEnv {

@@ -15,15 +15,16 @@ import type {
 import type { FlowEvent, FlowUpdate } from '../model/events.ts';
 import type { Destination, Finding } from '../model/finding.ts';
 import type { FlowError, FlowId, FlowInfo, FlowStats, Micros, MsgId } from '../model/flow.ts';
+import { type Limits, resolveLimits } from '../model/limits.ts';
 import { header, type MessageHead } from '../model/message.ts';
+import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import type { ViolationInput } from '../model/violation.ts';
 import { type DestinationResolver, destinationResolver } from './destination.ts';
 import { CappedEvidence } from './evidence.ts';
 import { type ActiveAnalyzer, AnalyzerFanout } from './fanout.ts';
 import { OpenFinding } from './findings.ts';
-import { type Limits, resolveLimits } from './limits.ts';
 import { MessageDecoder } from './message-decoder.ts';
-import type { FlowRecord, MessageRecord, PipelineOutput } from './output.ts';
+import type { PipelineOutput } from './output.ts';
 import { TokenRouter } from './token-router.ts';
 
 export interface PipelineOptions {

@@ -5,9 +5,9 @@
  */
 import type { Tokenizer, TokenSink } from '../decode/filter.ts';
 import { createTextDecoder } from '../decode/text.ts';
+import type { Limits } from '../model/limits.ts';
 import type { TokenSource } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
-import type { Limits } from './limits.ts';
 
 export interface TextPiecesOptions {
   source: TokenSource;

@@ -6,8 +6,8 @@
 
 import type { Finding } from '../model/finding.ts';
 import type { DeviceEndpoint, TlsState, Transport } from '../model/flow.ts';
+import type { FlowRecord } from '../model/records.ts';
 import type { TlsInfo } from '../model/tls.ts';
-import type { FlowRecord } from '../pipeline/output.ts';
 import type { PolicyViolation } from '../policy.ts';
 import type { CaptureRecord, DeviceRecord } from '../store/types.ts';
 

@@ -7,8 +7,8 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Category, Finding } from '../model/finding.ts';
 import type { FlowSource, TlsState, Transport } from '../model/flow.ts';
 import type { Direction, MessageProtocol } from '../model/message.ts';
+import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import type { Violation } from '../model/violation.ts';
-import type { FlowRecord, MessageRecord } from '../pipeline/output.ts';
 import type {
   CaptureRecord,
   DestinationFindings,

@@ -4,8 +4,9 @@
  */
 import type { Category, Finding } from '../model/finding.ts';
 import type { FlowId, Micros, TlsState, Transport } from '../model/flow.ts';
+import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import type { Violation } from '../model/violation.ts';
-import type { FlowRecord, MessageRecord, PipelineOutput } from '../pipeline/output.ts';
+import type { PipelineOutput } from '../pipeline/output.ts';
 
 /** One imported capture file, identified by the sha256 of its bytes. */
 export interface CaptureRecord {

@@ -8,8 +8,8 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { Finding } from '../model/finding.ts';
+import type { EvidenceChunk, FlowRecord, MessageRecord } from '../model/records.ts';
 import type { Violation } from '../model/violation.ts';
-import type { EvidenceChunk, FlowRecord, MessageRecord } from '../pipeline/output.ts';
 import type { CaptureRecord, StoreWriter } from './types.ts';
 
 /** Bytes of one evidence_chunks row: a blob is never one giant row. */

@@ -5,7 +5,7 @@ import { analyzers } from '../../analyzers/index.ts';
 import { FacePool } from '../../src/face/pool.ts';
 import type { Analyzer } from '../../src/model/analyzer.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
-import type { Limits } from '../../src/pipeline/limits.ts';
+import type { Limits } from '../../src/model/limits.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 import { FlowScript } from '../helpers/playbook.ts';

@@ -2,8 +2,8 @@
 import type { Analyzer } from '../../src/model/analyzer.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import type { FlowInfo } from '../../src/model/flow.ts';
+import type { Limits } from '../../src/model/limits.ts';
 import type { Headers } from '../../src/model/message.ts';
-import type { Limits } from '../../src/pipeline/limits.ts';
 import { FlowScript, play } from '../helpers/playbook.ts';
 
 export interface Upload {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatIpv6, IpDecoder, type IpDecoderOptions, type IpResult } from '../../src/capture/ip.ts';
-import { resolveLimits } from '../../src/pipeline/limits.ts';
+import { resolveLimits } from '../../src/model/limits.ts';
 import { concat, ext6, frag6, ipv4, ipv6, parseIpv6, tcp, udp } from '../helpers/pcap-writer.ts';
 
 function decoder(opts: IpDecoderOptions = {}) {

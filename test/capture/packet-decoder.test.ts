@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PacketDecoder, type PacketSink } from '../../src/capture/packet-decoder.ts';
 import { TcpReassembler, type TcpSegment } from '../../src/capture/tcp-reassembly.ts';
 import { type UdpDatagram, UdpFlows } from '../../src/capture/udp.ts';
-import { resolveLimits } from '../../src/pipeline/limits.ts';
+import { resolveLimits } from '../../src/model/limits.ts';
 import { ethernet, ipv4, ipv6, tcpFrame, udp, udpFrame } from '../helpers/pcap-writer.ts';
 
 function decode(frames: Array<[number, Uint8Array]>) {

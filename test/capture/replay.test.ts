@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CaptureReplay } from '../../src/capture/replay.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
+import { DEFAULT_LIMITS, type Limits } from '../../src/model/limits.ts';
 import type { Violation } from '../../src/model/violation.ts';
-import { DEFAULT_LIMITS, type Limits } from '../../src/pipeline/limits.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 

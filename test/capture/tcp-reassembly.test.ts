@@ -6,7 +6,7 @@ import { PacketDecoder } from '../../src/capture/packet-decoder.ts';
 import { PcapReader } from '../../src/capture/pcap.ts';
 import { TcpReassembler, type TcpReassemblerOptions, type TcpSegment } from '../../src/capture/tcp-reassembly.ts';
 import type { Endpoint, TcpStreamEvents } from '../../src/capture/types.ts';
-import { resolveLimits } from '../../src/pipeline/limits.ts';
+import { resolveLimits } from '../../src/model/limits.ts';
 import { ACK, bytesOf, FIN, PSH, pcapFile, RST, SYN, tcpConversation } from '../helpers/pcap-writer.ts';
 
 type Log = string[];

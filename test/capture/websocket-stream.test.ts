@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebSocketStream } from '../../src/capture/websocket-stream.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
-import { resolveLimits } from '../../src/pipeline/limits.ts';
+import { resolveLimits } from '../../src/model/limits.ts';
 import { type FixtureRun, mqttSummary, replayFixture } from './fixture-replay.ts';
 
 /** tshark's frames folded into messages: [dir, opcode, compressed, payload length]. */

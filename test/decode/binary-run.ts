@@ -2,9 +2,9 @@
 import { expect } from 'vitest';
 import type { BinaryTokenizerOptions } from '../../src/decode/binary-tokens.ts';
 import type { Tokenizer } from '../../src/decode/filter.ts';
+import { type Limits, resolveLimits } from '../../src/model/limits.ts';
 import type { Token } from '../../src/model/token.ts';
 import type { ViolationInput } from '../../src/model/violation.ts';
-import { type Limits, resolveLimits } from '../../src/pipeline/limits.ts';
 
 export type TokenizerClass = new (sink: (t: Token) => void, opts: BinaryTokenizerOptions) => Tokenizer;
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChunkedDecoder } from '../../src/decode/chunked.ts';
+import { DEFAULT_LIMITS, resolveLimits } from '../../src/model/limits.ts';
 import type { ViolationInput } from '../../src/model/violation.ts';
-import { DEFAULT_LIMITS, resolveLimits } from '../../src/pipeline/limits.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
 import { collect } from './sink.ts';
 

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createContentDecoder, isZlibHeader } from '../../src/decode/content-encoding.ts';
 import type { Filter } from '../../src/decode/filter.ts';
+import { DEFAULT_LIMITS, type Limits, resolveLimits } from '../../src/model/limits.ts';
 import type { ViolationInput } from '../../src/model/violation.ts';
-import { DEFAULT_LIMITS, type Limits, resolveLimits } from '../../src/pipeline/limits.ts';
 import { everySplit, oneByteAtATime, splitAt } from '../helpers/splits.ts';
 import { runFilter } from './sink.ts';
 

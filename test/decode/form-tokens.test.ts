@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FormTokenizer, type FormTokenizerOptions, headerTokens, queryTokens } from '../../src/decode/form-tokens.ts';
+import { type Limits, resolveLimits } from '../../src/model/limits.ts';
 import type { Token } from '../../src/model/token.ts';
 import type { ViolationInput } from '../../src/model/violation.ts';
-import { type Limits, resolveLimits } from '../../src/pipeline/limits.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
 
 interface Run {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MqttDecoder, mqttConnectPrefix } from '../../src/decode/mqtt.ts';
-import { type Limits, resolveLimits } from '../../src/pipeline/limits.ts';
+import { type Limits, resolveLimits } from '../../src/model/limits.ts';
 import { type Ev, EventLog } from '../helpers/event-log.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
 

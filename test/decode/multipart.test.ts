@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { boundaryOf, type MultipartHandlers, MultipartParser, type PartInfo } from '../../src/decode/multipart.ts';
-import { DEFAULT_LIMITS, type Limits, resolveLimits } from '../../src/pipeline/limits.ts';
+import { DEFAULT_LIMITS, type Limits, resolveLimits } from '../../src/model/limits.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
 
 const data = new URL('../data/multipart/', import.meta.url);

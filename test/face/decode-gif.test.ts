@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeGif } from '../../src/face/decode-gif.ts';
-import { DEFAULT_LIMITS } from '../../src/pipeline/limits.ts';
+import { DEFAULT_LIMITS } from '../../src/model/limits.ts';
 import { expectSamples, pixels, readImage, sameAsFfmpeg } from './image-fixtures.ts';
 
 const MAX = DEFAULT_LIMITS.MAX_DECODE_MEGAPIXELS * 1e6;

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { iou } from '../../eval/face.ts';
 import type { FaceBox } from '../../src/face/detector.ts';
 import { closeSharedFacePool, FacePool, sharedFacePool } from '../../src/face/pool.ts';
-import { DEFAULT_LIMITS, resolveLimits } from '../../src/pipeline/limits.ts';
+import { DEFAULT_LIMITS, resolveLimits } from '../../src/model/limits.ts';
 
 const STUB = new URL('./stub-worker.mjs', import.meta.url);
 const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';

@@ -4,7 +4,7 @@
  * the real store is src/store/db.ts.
  */
 import type { Finding } from '../../src/model/finding.ts';
-import type { FlowRecord } from '../../src/pipeline/output.ts';
+import type { FlowRecord } from '../../src/model/records.ts';
 import type {
   CaptureRecord,
   DestinationFindings,

@@ -5,8 +5,8 @@
 import type { Analyzer } from '../../src/model/analyzer.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import type { FlowInfo, Micros, MsgId } from '../../src/model/flow.ts';
+import type { Limits } from '../../src/model/limits.ts';
 import type { MessageHead } from '../../src/model/message.ts';
-import type { Limits } from '../../src/pipeline/limits.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 

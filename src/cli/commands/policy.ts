@@ -5,13 +5,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { deviceName } from '../../config.ts';
+import { InputError } from '../../errors.ts';
 import type { Finding } from '../../model/finding.ts';
 import { evaluatePolicy, loadPolicy, type Policy, type PolicyViolation } from '../../policy.ts';
 import { buildJsonDocument, skippedOf } from '../../report/json.ts';
 import { buildJunit, type JunitSuite } from '../../report/junit.ts';
 import type { Store } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
-import { EXIT, InputError, UsageError } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { cell } from '../format.ts';
 import { openExistingStore, readAllFindings } from '../store-access.ts';
 

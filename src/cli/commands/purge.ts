@@ -4,10 +4,11 @@
  * --yes when nobody can answer. The deletion itself is Store.purge (one transaction).
  */
 import { deviceName } from '../../config.ts';
+import { InputError } from '../../errors.ts';
 import type { Micros } from '../../model/flow.ts';
 import type { PurgeOptions } from '../../store/types.ts';
 import { type Command, flag, parseCommandArgs, str } from '../command.ts';
-import { EXIT, InputError, UsageError } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { formatTime } from '../format.ts';
 import { resolveDeviceId, withExistingStore } from '../store-access.ts';
 
