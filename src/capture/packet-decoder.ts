@@ -3,10 +3,12 @@
  * or a skipped reason. Holds only IP fragment state; it does not reassemble TCP streams (tcp-reassembly.ts)
  * or group datagrams (udp.ts).
  */
+
+import type { Endpoint } from '../streams/types.ts';
 import { IpDecoder, type IpDecoderOptions, PROTO_TCP, PROTO_UDP, protoName } from './ip.ts';
 import { decodeLink, formatMac } from './link.ts';
 import type { TcpSegment } from './tcp-reassembly.ts';
-import type { Endpoint, RawPacket } from './types.ts';
+import type { RawPacket } from './types.ts';
 import type { UdpDatagram } from './udp.ts';
 
 /** Where decoded packets go. */

@@ -7,10 +7,11 @@ import type { FlowEvent } from '../model/events.ts';
 import type { FlowId, Micros } from '../model/flow.ts';
 import { type Limits, resolveLimits } from '../model/limits.ts';
 import type { Violation } from '../model/violation.ts';
+import { DnsFlows, isDnsPort } from '../streams/dns.ts';
+import { flowInfo } from '../streams/flow-info.ts';
+import { ConnectionRouter } from '../streams/router.ts';
 import { AutoReader } from './detect-format.ts';
-import { DnsFlows, isDnsPort } from './dns-flows.ts';
 import { PacketDecoder } from './packet-decoder.ts';
-import { ConnectionRouter } from './stream-router.ts';
 import { TcpReassembler } from './tcp-reassembly.ts';
 import type { TcpConn } from './types.ts';
 import { type UdpFlow, UdpFlows } from './udp.ts';
@@ -51,7 +52,8 @@ export class CaptureReplay {
     const nextId = () => ++n;
     const skip = (reason: string, count = 1) => this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + count);
     const { captureId, emit, violation } = opts;
-    this.#dns = new DnsFlows({ captureId, emit, violation, nextId, flowId: (id) => this.#flowId(id), limits });
+    const newFlowId = () => this.#flowId(nextId());
+    this.#dns = new DnsFlows({ source: 'capture', captureId, emit, violation, newFlowId, limits });
     this.#emit = (ev) => {
       this.#dns.observe(ev);
       emit(ev);
@@ -71,7 +73,8 @@ export class CaptureReplay {
     this.#udp = new UdpFlows(
       {
         open: (flow, ts) => this.#udpOpen(flow, ts),
-        datagram: (flow, dir, bytes, ts) => this.#dns.datagram(flow, dir, bytes, ts),
+        datagram: (flow, dir, bytes, ts) =>
+          this.#dns.datagram(this.#flowId(flow.id), flow.client, flow.server, dir, bytes, ts),
         close: (flow, ts) => {
           const stats = { bytesUp: flow.bytesUp, bytesDown: flow.bytesDown };
           this.#emit({ ts, type: 'flow.close', flowId: this.#flowId(flow.id), stats });
@@ -124,9 +127,13 @@ export class CaptureReplay {
     const flowId = this.#flowId(conn.id);
     return new ConnectionRouter({
       flowId,
-      conn,
-      openTs: ts,
+      client: conn.client,
+      server: conn.server,
+      source: 'capture',
+      tls: 'none',
       captureId: this.#opts.captureId,
+      midStream: conn.midStream,
+      openTs: ts,
       emit: this.#emit,
       dns: this.#dns,
       limits: this.limits,
@@ -137,20 +144,17 @@ export class CaptureReplay {
 
   #udpOpen(flow: UdpFlow, ts: Micros): void {
     const { client, server } = flow;
-    const device = { ip: client.ip, port: client.port, ...(client.mac ? { mac: client.mac } : {}) };
+    const transport = isDnsPort(server.port) || isDnsPort(client.port) ? 'dns' : 'udp';
+    const spec = {
+      flowId: this.#flowId(flow.id),
+      client,
+      server: this.#dns.server(server),
+      source: 'capture' as const,
+    };
     this.#emit({
       ts,
       type: 'flow.open',
-      flow: {
-        id: this.#flowId(flow.id),
-        deviceId: device.mac ?? device.ip,
-        device,
-        server: this.#dns.server(server),
-        transport: isDnsPort(server.port) || isDnsPort(client.port) ? 'dns' : 'udp',
-        tls: 'none',
-        source: 'capture',
-        captureId: this.#opts.captureId,
-      },
+      flow: flowInfo({ ...spec, captureId: this.#opts.captureId }, transport, 'none'),
     });
   }
 }

@@ -10,7 +10,8 @@
  */
 import type { Micros } from '../model/flow.ts';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
-import type { Endpoint, StreamDir, TcpCloseReason, TcpConn, TcpStreamEvents } from './types.ts';
+import type { Endpoint, StreamDir } from '../streams/types.ts';
+import type { TcpCloseReason, TcpConn, TcpStreamEvents } from './types.ts';
 import { flowKey } from './udp.ts';
 
 /** Capture time a closed connection is remembered, so that its trailing ACKs do not open a new one. */

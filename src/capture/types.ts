@@ -1,10 +1,10 @@
 /**
- * Contracts inside src/capture/: packet readers → link/IP decoding → TCP reassembly / UDP → per-connection
- * protocol handlers (HTTP/1 now; WebSocket, MQTT, TLS, DNS later) → FlowEvents. Sans-io: nothing here reads
- * files; replay.ts feeds bytes in.
+ * Contracts inside src/capture/: packet readers → link/IP decoding → TCP reassembly / UDP flows. What the
+ * reassembler hands on (one connection's two byte streams) goes to the stream layer (src/streams/types.ts).
+ * Sans-io: nothing here reads files; replay-file.ts feeds bytes in.
  */
-import type { FlowEvent } from '../model/events.ts';
 import type { Micros } from '../model/flow.ts';
+import type { CloseReason, Endpoint, StreamDir } from '../streams/types.ts';
 
 /** One captured frame as a reader yields it. `data` may be a view into the reader's buffer: copy to keep. */
 export interface RawPacket {
@@ -33,15 +33,6 @@ export interface CaptureReader {
   end(): void;
 }
 
-export interface Endpoint {
-  ip: string;
-  port: number;
-  mac?: string;
-}
-
-/** `up` = client→server (device→cloud), `down` = server→client. */
-export type StreamDir = 'up' | 'down';
-
 /** One TCP connection as the reassembler sees it. */
 export interface TcpConn {
   /** Sequential per replay: 1, 2, 3 … */
@@ -52,7 +43,8 @@ export interface TcpConn {
   midStream: boolean;
 }
 
-export type TcpCloseReason = 'fin' | 'rst' | 'idle' | 'evicted' | 'end-of-capture';
+/** How the reassembler ends a connection (a subset of the stream layer's close reasons). */
+export type TcpCloseReason = Exclude<CloseReason, 'error'>;
 
 /** What the reassembler emits per connection, in order. */
 export interface TcpStreamEvents {
@@ -62,12 +54,3 @@ export interface TcpStreamEvents {
   gap(conn: TcpConn, dir: StreamDir, length: number, ts: Micros): void;
   close(conn: TcpConn, ts: Micros, reason: TcpCloseReason): void;
 }
-
-/** A per-connection application protocol handler (HTTP/1, and later TLS, MQTT, WebSocket …). */
-export interface StreamHandler {
-  data(dir: StreamDir, bytes: Uint8Array, ts: Micros): void;
-  gap(dir: StreamDir, length: number, ts: Micros): void;
-  close(ts: Micros, reason: TcpCloseReason): void;
-}
-
-export type EmitEvent = (ev: FlowEvent) => void;

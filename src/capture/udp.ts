@@ -5,7 +5,7 @@
  */
 import type { Micros } from '../model/flow.ts';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
-import type { Endpoint, StreamDir } from './types.ts';
+import type { Endpoint, StreamDir } from '../streams/types.ts';
 
 /** The bounds of src/model/limits.ts the UDP flow table enforces. */
 export type UdpLimits = Pick<Limits, 'MAX_UDP_FLOWS' | 'UDP_IDLE_TIMEOUT_US'>;

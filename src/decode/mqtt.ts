@@ -7,7 +7,7 @@
  * skipped and counted. Bad bytes become violations (decoder `mqtt`): a bad remaining length stops the
  * direction; a packet malformed inside a good length is skipped.
  * Our own parser, not mqtt-packet: that one is an event emitter that buffers whole packets, where this core
- * needs a synchronous sans-io parser that streams an oversize PUBLISH. Not here: FlowEvents (src/capture/mqtt-stream.ts).
+ * needs a synchronous sans-io parser that streams an oversize PUBLISH. Not here: FlowEvents (src/streams/mqtt.ts).
  */
 
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';

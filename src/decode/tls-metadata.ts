@@ -2,7 +2,7 @@
  * What an observer learns from a TLS connection it cannot decrypt, as one `TlsInfo` snapshot: ClientHello SNI,
  * ALPN, offered versions, JA3/JA4; ServerHello version and cipher; the leaf certificate's names (TLS 1.2); alerts
  * both ways, and whether the client refused the server's certificate. Sans-io and shared by capture replay
- * (src/capture/tls-stream.ts) and the live proxy's passthrough. Records: tls-records.ts; hellos: tls-hello.ts.
+ * (src/streams/tls.ts) and the live proxy's passthrough. Records: tls-records.ts; hellos: tls-hello.ts.
  *
  * Rejection: a client fatal certificate alert (42–46, 48) in clear (TLS ≤ 1.2); or, in TLS 1.3 where alerts
  * are encrypted, a client's first encrypted record of exactly one alert's size (2 + 1 + AEAD tag) sent after the

@@ -7,7 +7,7 @@
  * Each text/binary message is reported as start → data… → end, payload unmasked and inflated: the
  * "content-encoding kept" rule of message.chunk does not apply to permessage-deflate, which is framing and is
  * removed here. Malformed input becomes a violation (decoder `websocket`), never a throw.
- * Not here: the HTTP handshake (http1.ts), FlowEvents (src/capture/websocket-stream.ts), MQTT inside binary
+ * Not here: the HTTP handshake (http1.ts), FlowEvents (src/streams/websocket.ts), MQTT inside binary
  * messages (mqtt.ts).
  */
 

@@ -5,8 +5,9 @@ import { AutoReader } from '../../src/capture/detect-format.ts';
 import { PacketDecoder } from '../../src/capture/packet-decoder.ts';
 import { PcapReader } from '../../src/capture/pcap.ts';
 import { TcpReassembler, type TcpReassemblerOptions, type TcpSegment } from '../../src/capture/tcp-reassembly.ts';
-import type { Endpoint, TcpStreamEvents } from '../../src/capture/types.ts';
+import type { TcpStreamEvents } from '../../src/capture/types.ts';
 import { resolveLimits } from '../../src/model/limits.ts';
+import type { Endpoint } from '../../src/streams/types.ts';
 import { ACK, bytesOf, FIN, PSH, pcapFile, RST, SYN, tcpConversation } from '../helpers/pcap-writer.ts';
 
 type Log = string[];

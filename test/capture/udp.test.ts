@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Endpoint } from '../../src/capture/types.ts';
 import { type UdpDatagram, type UdpFlowEvents, UdpFlows } from '../../src/capture/udp.ts';
 import { resolveLimits } from '../../src/model/limits.ts';
+import type { Endpoint } from '../../src/streams/types.ts';
 
 const dev: Endpoint = { ip: '192.168.4.20', port: 40000, mac: '02:00:00:00:00:01' };
 const dns: Endpoint = { ip: '192.168.4.1', port: 53 };

@@ -72,7 +72,7 @@ describe('destination', () => {
     const script = new FlowScript({ server: { ip: '127.0.0.1', port: 443, host: 'asr.toy-vendor.example' } })
       .message(IAT_UPGRADE)
       .message({ msgId: 2, direction: 'download', status: 101, headers: [['Upgrade', 'websocket']] })
-      // What src/capture/websocket-stream.ts announces after the upgrade: the request's operator must survive it.
+      // What src/streams/websocket.ts announces after the upgrade: the request's operator must survive it.
       .raw({ ts: 1_700_000_000_100_000, type: 'flow.update', flowId: 'c1:1', update: { transport: 'websocket' } })
       .message({ msgId: 3, protocol: 'websocket', ws: { opcode: 2, compressed: false } }, new Uint8Array(640))
       .close();

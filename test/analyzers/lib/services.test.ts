@@ -67,7 +67,7 @@ function pub(topic: string): MessageHead {
   return { msgId: 1, direction: 'upload', protocol: 'mqtt', headers: [], mqtt: { packet: 'publish', topic, qos: 1 } };
 }
 
-/** An MQTT SUBSCRIBE from the device to `filters`, as src/capture/mqtt-stream.ts announces it. */
+/** An MQTT SUBSCRIBE from the device to `filters`, as src/streams/mqtt.ts announces it. */
 function sub(...filters: string[]): MessageHead {
   const headers = filters.map((f) => ['topic-filter', f] as const);
   return {

@@ -1,10 +1,10 @@
 // WebSocketStream: the ws-json-base64, ws-binary and mqtt-ws fixtures (real `ws` and MQTT.js clients) replayed
 // through CaptureReplay (HTTP/1 upgrade → onUpgrade) and the Pipeline, compared with tshark's websocket view.
 import { describe, expect, it } from 'vitest';
-import { WebSocketStream } from '../../src/capture/websocket-stream.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import { resolveLimits } from '../../src/model/limits.ts';
-import { type FixtureRun, mqttSummary, replayFixture } from './fixture-replay.ts';
+import { WebSocketStream } from '../../src/streams/websocket.ts';
+import { type FixtureRun, mqttSummary, replayFixture } from '../capture/fixture-replay.ts';
 
 /** tshark's frames folded into messages: [dir, opcode, compressed, payload length]. */
 function tsharkMessages(run: FixtureRun): Array<[string, number, boolean, number]> {

@@ -1,5 +1,5 @@
 /**
- * DNS in a capture replay. Each DNS query or response on a flow to/from port 53 (UDP datagrams, or TCP through
+ * DNS seen by a run (replay, or the live proxy's DNS forwarder). Each DNS query or response on a flow to/from port 53 (UDP datagrams, or TCP through
  * `tcpStream`) becomes one body-less pipeline message: protocol `dns`, `upload` for what the device sent, `url`
  * `dns:<name>?type=<TYPE>` (the first question), and the questions, rcode and answers as `question`/`rcode`/
  * `answer` pseudo-headers; a response's `requestId` is its query's msgId. Answers fill a bounded LRU map from IP
@@ -19,12 +19,19 @@ import {
   typeName,
 } from '../decode/dns.ts';
 import type { FlowEvent } from '../model/events.ts';
-import { type DeviceEndpoint, deviceIdOf, type FlowId, type Micros, type ServerEndpoint } from '../model/flow.ts';
+import {
+  type DeviceEndpoint,
+  deviceIdOf,
+  type FlowId,
+  type FlowSource,
+  type Micros,
+  type ServerEndpoint,
+} from '../model/flow.ts';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import type { Headers } from '../model/message.ts';
 import type { Violation } from '../model/violation.ts';
-import type { Endpoint, StreamDir, StreamHandler, TcpConn } from './types.ts';
-import type { UdpFlow } from './udp.ts';
+import { flowInfo } from './flow-info.ts';
+import type { Endpoint, StreamDir, StreamHandler } from './types.ts';
 
 export const DNS_PORT = 53;
 /** Question types that name a destination (not PTR, TXT …). */
@@ -37,12 +44,12 @@ export type DnsFlowLimits = DnsLimits &
 export const isDnsPort = (port: number): boolean => port === DNS_PORT;
 
 export interface DnsFlowsOptions {
-  captureId: string;
+  source: FlowSource;
+  captureId?: string;
   emit: (ev: FlowEvent) => void;
   violation: (v: Violation) => void;
-  /** The replay's flow id source (shared with TCP and UDP) and its id format. */
-  nextId: () => number;
-  flowId: (n: number) => FlowId;
+  /** A new flow id from the run's id source (shared with TCP and UDP), for never-contacted lookups. */
+  newFlowId: () => FlowId;
   /** The run's limits; default DEFAULT_LIMITS. */
   limits?: DnsFlowLimits;
 }
@@ -77,22 +84,21 @@ export class DnsFlows {
     return host === undefined ? { ip: ep.ip, port: ep.port } : { ip: ep.ip, port: ep.port, host };
   }
 
-  /** A UDP datagram; only flows with port 53 on either side are read. */
-  datagram(flow: UdpFlow, dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
-    if (!isDnsPort(flow.server.port) && !isDnsPort(flow.client.port)) return;
-    const flowId = this.#opts.flowId(flow.id);
+  /** A UDP datagram of flow `flowId` between `client` and `server`; only flows with port 53 on either side are read. */
+  datagram(flowId: FlowId, client: Endpoint, server: Endpoint, dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
+    if (!isDnsPort(server.port) && !isDnsPort(client.port)) return;
     let m = this.#udp.get(flowId);
     if (!m) {
       if (this.#udp.size >= this.limits.MAX_DNS_FLOWS) this.#udp.delete(this.#udp.keys().next().value as FlowId);
-      m = new DnsMessages(flowId, endpoint(flow.client), this);
+      m = new DnsMessages(flowId, endpoint(client), this);
       this.#udp.set(flowId, m);
     }
     m.message(dir, parseDns(bytes, this.limits), ts);
   }
 
   /** The handler for a TCP connection to port 53 (flow already opened with transport `dns`). */
-  tcpStream(flowId: FlowId, conn: TcpConn): StreamHandler {
-    const m = new DnsMessages(flowId, endpoint(conn.client), this);
+  tcpStream(flowId: FlowId, client: Endpoint): StreamHandler {
+    const m = new DnsMessages(flowId, endpoint(client), this);
     const framers = new Map<StreamDir, DnsTcpFramer>();
     let now: Micros = 0;
     const framer = (dir: StreamDir) => {
@@ -136,20 +142,16 @@ export class DnsFlows {
       const deviceId = deviceIdOf(l.device);
       if (this.#contacted.has(`${deviceId} ${l.name}`)) continue;
       if ([...l.ips].some((ip) => this.#contacted.has(`${deviceId} ${ip}`))) continue;
-      const id = this.#opts.flowId(this.#opts.nextId());
+      const flowId = this.#opts.newFlowId();
       const server = { ip: l.ips.values().next().value ?? '0.0.0.0', port: 0, host: l.name };
-      const { captureId, emit } = this.#opts;
-      const flow = {
-        id,
-        deviceId,
-        device: l.device,
-        server,
-        transport: 'dns',
-        tls: 'none',
-        source: 'capture',
-      } as const;
-      emit({ ts: l.ts, type: 'flow.open', flow: { ...flow, captureId } });
-      emit({ ts: Math.max(l.ts, ts), type: 'flow.close', flowId: id, stats: { bytesUp: 0, bytesDown: 0 } });
+      const { source, captureId, emit } = this.#opts;
+      const flow = flowInfo(
+        { flowId, client: l.device, server, source, ...(captureId ? { captureId } : {}) },
+        'dns',
+        'none',
+      );
+      emit({ ts: l.ts, type: 'flow.open', flow });
+      emit({ ts: Math.max(l.ts, ts), type: 'flow.close', flowId, stats: { bytesUp: 0, bytesDown: 0 } });
     }
     this.#lookups.clear();
   }

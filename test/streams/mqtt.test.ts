@@ -1,9 +1,9 @@
 // MqttStream: the mqtt-tcp fixture (mosquitto_pub/sub against mosquitto) replayed through CaptureReplay and the
 // Pipeline, compared with tshark's MQTT dissector; the password appears in no event or violation.
 import { describe, expect, it } from 'vitest';
-import { MqttStream, msgIdCounter } from '../../src/capture/mqtt-stream.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
-import { mqttSummary, replayFixture } from './fixture-replay.ts';
+import { MqttStream, msgIdCounter } from '../../src/streams/mqtt.ts';
+import { mqttSummary, replayFixture } from '../capture/fixture-replay.ts';
 
 describe('mqtt-tcp fixture', () => {
   const run = replayFixture('mqtt-tcp');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DnsFlows } from '../../src/capture/dns-flows.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import type { Violation } from '../../src/model/violation.ts';
+import { DnsFlows } from '../../src/streams/dns.ts';
 import { oneByteAtATime } from '../helpers/splits.ts';
 
 const u16 = (n: number) => [n >> 8, n & 0xff];
@@ -45,11 +45,11 @@ function setup() {
   const violations: Violation[] = [];
   let n = 100;
   const dns = new DnsFlows({
+    source: 'capture',
     captureId: 'c0ffee',
     emit: (ev) => events.push(ev),
     violation: (v) => violations.push(v),
-    nextId: () => ++n,
-    flowId: (id) => `c:${id}`,
+    newFlowId: () => `c:${++n}`,
   });
   const device = { ip: '127.0.0.5', port: 40000 };
   const conn = { id: 1, client: device, server: { ip: '127.0.0.153', port: 53 }, midStream: false };
@@ -59,7 +59,7 @@ function setup() {
 describe('DnsFlows', () => {
   it('turns DNS over TCP, split anyhow, into query and response messages and learns IP → name', () => {
     const { events, violations, dns, conn } = setup();
-    const s = dns.tcpStream('c:1', conn);
+    const s = dns.tcpStream('c:1', conn.client);
     for (const b of oneByteAtATime(framed(query(9, 'api.toy.example')))) s.data('up', b, 10);
     for (const b of oneByteAtATime(framed(answer(9, 'api.toy.example', [127, 0, 0, 11])))) s.data('down', b, 20);
     expect(violations).toEqual([]);
@@ -100,7 +100,7 @@ describe('DnsFlows', () => {
 
   it('lists names looked up and never contacted as zero-byte dns flows at the end', () => {
     const { events, dns, conn } = setup();
-    const s = dns.tcpStream('c:1', conn);
+    const s = dns.tcpStream('c:1', conn.client);
     s.data('up', framed(query(1, 'used.example')), 1);
     s.data('down', framed(answer(1, 'used.example', [127, 0, 0, 11])), 2);
     s.data('up', framed(query(2, 'unused.example')), 3);
@@ -141,7 +141,7 @@ describe('DnsFlows', () => {
 
   it('reports malformed DNS as a violation', () => {
     const { violations, dns, conn } = setup();
-    dns.tcpStream('c:1', conn).data('up', framed([1, 2, 3]), 1);
+    dns.tcpStream('c:1', conn.client).data('up', framed([1, 2, 3]), 1);
     expect(violations).toMatchObject([{ decoder: 'dns', code: 'truncated', flowId: 'c:1' }]);
   });
 });

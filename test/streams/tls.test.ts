@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TlsStream } from '../../src/capture/tls-stream.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
+import { TlsStream } from '../../src/streams/tls.ts';
 import { bytes, clientHelloBody, handshake, records, sniExt } from '../decode/tls-builders.ts';
 
 describe('TlsStream', () => {

@@ -4,13 +4,13 @@
  * upload, broker→client = download); a CONNECT is a bodiless message (a will payload is its body) whose
  * headers carry protocol, level, client id and username, never the password; a SUBSCRIBE is a bodiless
  * message whose `topic-filter` headers list its filters (`mqtt.topic` joins them with ", "). Other packets
- * are only counted. Not here: parsing (src/decode/mqtt.ts), choosing the protocol (stream-router.ts).
+ * are only counted. Not here: parsing (src/decode/mqtt.ts), choosing the protocol (router.ts).
  */
 import { MqttDecoder, type MqttLimits, type MqttSink } from '../decode/mqtt.ts';
 import type { FlowId, Micros, MsgId } from '../model/flow.ts';
 import type { Direction, Headers, MessageHead } from '../model/message.ts';
 import type { ViolationInput } from '../model/violation.ts';
-import { PerDirectionStream } from './per-direction-stream.ts';
+import { PerDirectionStream } from './per-direction.ts';
 import type { EmitEvent, StreamDir } from './types.ts';
 
 /** What a message-level stream handler (MQTT, WebSocket) needs from its connection. */

@@ -5,14 +5,15 @@
  * segment inside a chunk does not lose the body), close-delimited bodies, HEAD, 1xx and 100-continue, 204/304,
  * and Upgrade / CONNECT, whose rest is handed to `onUpgrade` or counted as opaque. Transfer framing is removed,
  * content-encoding kept. Bad bytes become violations, never exceptions.
- * Not here: flow.open / flow.close (replay.ts), content decoding (the pipeline), TCP reassembly.
+ * Not here: flow.open / flow.close (router.ts), content decoding (the pipeline), TCP reassembly.
  */
 import type { FlowId, Micros, MsgId, ServerEndpoint } from '../model/flow.ts';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import { type Headers, header, type MessageHead } from '../model/message.ts';
 import type { ViolationInput } from '../model/violation.ts';
 import { bodyFraming, findStartLine, hasToken, type ParsedHead, parseHead, startLinePrefix } from './http1-head.ts';
-import type { EmitEvent, StreamDir, StreamHandler, TcpCloseReason } from './types.ts';
+import { OpaqueStream } from './raw.ts';
+import type { CloseReason, EmitEvent, StreamDir, StreamHandler } from './types.ts';
 
 /** The bounds of src/model/limits.ts the HTTP/1 handler enforces. */
 export type Http1Limits = Pick<
@@ -51,19 +52,6 @@ export interface Http1Options {
   midStream?: boolean;
   /** The run's limits; default DEFAULT_LIMITS. */
   limits?: Http1Limits;
-}
-
-/** A stream nobody decodes: counts the bytes and gaps of each direction. */
-export class OpaqueStream implements StreamHandler {
-  readonly bytes = { up: 0, down: 0 };
-  readonly missing = { up: 0, down: 0 };
-  data(dir: StreamDir, bytes: Uint8Array): void {
-    this.bytes[dir] += bytes.length;
-  }
-  gap(dir: StreamDir, length: number): void {
-    this.missing[dir] += length;
-  }
-  close(): void {}
 }
 
 /** Parser states of one direction. */
@@ -170,7 +158,7 @@ export class Http1Handler implements StreamHandler {
     this.#guard(ts, () => this.#gap(this.#side(dir), length, ts));
   }
 
-  close(ts: Micros, reason: TcpCloseReason): void {
+  close(ts: Micros, reason: CloseReason): void {
     if (this.#closed) return;
     this.#guard(ts, () => {
       if (this.#up.state === 'paused') this.#resume(this.#up, ts);

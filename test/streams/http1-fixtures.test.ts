@@ -4,12 +4,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AutoReader } from '../../src/capture/detect-format.ts';
-import { Http1Handler } from '../../src/capture/http1.ts';
 import { PacketDecoder } from '../../src/capture/packet-decoder.ts';
 import { TcpReassembler } from '../../src/capture/tcp-reassembly.ts';
-import type { StreamHandler } from '../../src/capture/types.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import { header } from '../../src/model/message.ts';
+import { Http1Handler } from '../../src/streams/http1.ts';
+import type { StreamHandler } from '../../src/streams/types.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 

@@ -12,8 +12,8 @@ import type { Micros, MsgId, Transport } from '../model/flow.ts';
 import type { Limits } from '../model/limits.ts';
 import { header, type MessageHead } from '../model/message.ts';
 import type { UpgradeContext } from './http1.ts';
-import { type MessageStreamEnv, MqttStream, msgIdCounter } from './mqtt-stream.ts';
-import { PerDirectionStream } from './per-direction-stream.ts';
+import { type MessageStreamEnv, MqttStream, msgIdCounter } from './mqtt.ts';
+import { PerDirectionStream } from './per-direction.ts';
 import type { StreamDir, StreamHandler } from './types.ts';
 
 /** Subprotocol names that mean "MQTT inside binary messages". */

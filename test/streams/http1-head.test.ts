@@ -7,7 +7,7 @@ import {
   type ParsedHead,
   parseHead,
   startLinePrefix,
-} from '../../src/capture/http1-head.ts';
+} from '../../src/streams/http1-head.ts';
 import { utf8 } from '../helpers/splits.ts';
 
 const req = (s: string) => parseHead('request', utf8(s)) as ParsedHead;

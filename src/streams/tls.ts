@@ -1,8 +1,8 @@
 /**
- * The stream handler for a TLS connection in a capture: feeds both directions to TlsMetadata and reports what
- * it learns as `flow.update` events — the SNI as `server.host` as soon as the ClientHello is read, the TLS
- * metadata snapshot (`tlsInfo`), and `tls: 'device-rejected-cert'` when the client refused the certificate. The
- * payload stays opaque: no messages are emitted (nothing here decrypts; a key log is another issue's work).
+ * The stream handler for a TLS connection whose payload is not read (a capture without keys, a passthrough):
+ * feeds both directions to TlsMetadata and reports what it learns as `flow.update` events — the SNI as
+ * `server.host` as soon as the ClientHello is read, the TLS metadata snapshot (`tlsInfo`), and
+ * `tls: 'device-rejected-cert'` when the client refused the certificate. No messages are emitted.
  */
 import { TlsMetadata } from '../decode/tls-metadata.ts';
 import type { TlsRecordLimits } from '../decode/tls-records.ts';

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Http1Handler, type Http1Options, OpaqueStream } from '../../src/capture/http1.ts';
-import type { StreamDir, StreamHandler } from '../../src/capture/types.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import { DEFAULT_LIMITS, resolveLimits } from '../../src/model/limits.ts';
+import { Http1Handler, type Http1Options } from '../../src/streams/http1.ts';
+import { OpaqueStream } from '../../src/streams/raw.ts';
+import type { StreamDir, StreamHandler } from '../../src/streams/types.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
 
 /** One step of a connection script. */

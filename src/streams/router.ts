@@ -1,0 +1,140 @@
+/**
+ * One connection's entry into the stream layer: decides what it speaks from its first bytes and hands both
+ * streams to the handler for it — HTTP/1 (a request line; WebSocket upgrades continue in websocket.ts), MQTT
+ * (a CONNECT), TLS (a handshake record: metadata only, the payload stays unread), DNS (port 53), or raw bytes
+ * (anything else, delivered to the analyzers as one message per direction). The flow is opened once the
+ * transport is known, with the bytes held until then replayed into the chosen handler, and closed with its
+ * byte counts. Replay and the live proxy both create one per connection; the caller's ConnectionSpec says
+ * where the bytes came from and what TLS did to them.
+ */
+
+import { mqttConnectPrefix } from '../decode/mqtt.ts';
+import type { FlowError, Micros, ServerEndpoint, TlsState, Transport } from '../model/flow.ts';
+import { type DnsFlows, isDnsPort } from './dns.ts';
+import { flowInfo } from './flow-info.ts';
+import { Http1Handler } from './http1.ts';
+import { startLinePrefix } from './http1-head.ts';
+import { MqttStream, msgIdCounter } from './mqtt.ts';
+import { RawStream } from './raw.ts';
+import { TlsStream } from './tls.ts';
+import { type CloseReason, type ConnectionEnv, closeError, type StreamDir, type StreamHandler } from './types.ts';
+import { websocketUpgrade } from './websocket.ts';
+
+/** First upload bytes held while the request line is still ambiguous (a method name is at most 20 bytes). */
+const MAX_UNDECIDED_BYTES = 24;
+
+export interface RouterEnv extends ConnectionEnv {
+  /** DNS of this run: hosts for bare IPs at flow.open, and the handler for TCP port 53. */
+  dns?: DnsFlows;
+}
+
+type Held = { dir: StreamDir; bytes: Uint8Array; ts: Micros };
+type Kind = 'http' | 'tls' | 'mqtt' | 'dns' | 'raw';
+
+export class ConnectionRouter implements StreamHandler {
+  readonly #env: RouterEnv;
+  #handler: StreamHandler | undefined;
+  #held: Held[] = [];
+  #heldUp = 0;
+  readonly bytes = { up: 0, down: 0 };
+  readonly missing = { up: 0, down: 0 };
+
+  constructor(env: RouterEnv) {
+    this.#env = env;
+  }
+
+  data(dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
+    this.bytes[dir] += bytes.length;
+    if (this.#handler) {
+      this.#handler.data(dir, bytes, ts);
+      return;
+    }
+    this.#held.push({ dir, bytes: bytes.slice(), ts });
+    if (dir === 'up') this.#heldUp += bytes.length;
+    this.#decide(false);
+  }
+
+  gap(dir: StreamDir, length: number, ts: Micros): void {
+    this.missing[dir] += length;
+    if (!this.#handler) this.#decide(true);
+    this.#handler?.gap(dir, length, ts);
+  }
+
+  /** Ends the connection; `error` (live) says what failed when the reason is `error`. */
+  close(ts: Micros, reason: CloseReason, error?: FlowError): void {
+    if (!this.#handler) this.#decide(true);
+    this.#handler?.close(ts, reason);
+    const err = closeError(reason, error);
+    this.#env.emit({
+      ts,
+      type: 'flow.close',
+      flowId: this.#env.flowId,
+      stats: { bytesUp: this.bytes.up, bytesDown: this.bytes.down, bytesMissing: this.missing.up + this.missing.down },
+      ...(err ? { error: err } : {}),
+    });
+  }
+
+  /** Picks the handler once the first bytes tell (or `force`d by a gap or close), then replays what was held. */
+  #decide(force: boolean): void {
+    const kind = this.#kind(force);
+    if (kind === undefined) return;
+    this.#handler = this.#start(kind);
+    const held = this.#held;
+    this.#held = [];
+    for (const h of held) this.#handler.data(h.dir, h.bytes, h.ts);
+  }
+
+  #kind(force: boolean): Kind | undefined {
+    const first = this.#held[0];
+    if (this.#env.dns && isDnsPort(this.#env.server.port)) return 'dns';
+    if (first === undefined) return force ? 'raw' : undefined;
+    if (first.dir === 'down') return 'raw';
+    const up = Buffer.concat(this.#held.filter((h) => h.dir === 'up').map((h) => h.bytes));
+    const undecided = force || this.#heldUp >= MAX_UNDECIDED_BYTES;
+    if (up[0] === 0x16 && (up.length < 2 || up[1] === 0x03)) return 'tls';
+    if (up[0] === 0x10) {
+      const mqtt = mqttConnectPrefix(up.subarray(0, MAX_UNDECIDED_BYTES));
+      if (mqtt === 'ok') return 'mqtt';
+      return mqtt === 'bad' || undecided ? 'raw' : undefined;
+    }
+    const line = startLinePrefix('request', up.subarray(0, MAX_UNDECIDED_BYTES));
+    if (line === 'ok') return 'http';
+    return line === 'bad' || undecided ? 'raw' : undefined;
+  }
+
+  #start(kind: Kind): StreamHandler {
+    const env = this.#env;
+    const { limits } = env;
+    const transport: Transport = kind === 'http' || kind === 'mqtt' || kind === 'dns' ? kind : 'tcp';
+    const server = this.#server();
+    env.emit({ ts: env.openTs, type: 'flow.open', flow: flowInfo({ ...env, server }, transport, this.#tls(kind)) });
+    if (kind === 'http') {
+      return new Http1Handler({
+        flowId: env.flowId,
+        emit: env.emit,
+        report: env.report,
+        server,
+        midStream: env.midStream ?? false,
+        limits,
+        onUpgrade: (ctx) => websocketUpgrade(ctx, env, limits),
+      });
+    }
+    if (kind === 'tls') return new TlsStream({ ...env, server, limits });
+    if (kind === 'dns' && env.dns) return env.dns.tcpStream(env.flowId, env.client);
+    if (kind === 'mqtt') return new MqttStream({ ...env, nextMsgId: msgIdCounter() }, limits);
+    return new RawStream(env.flowId, env.emit);
+  }
+
+  /** A stream that is TLS itself is unread (`opaque`), or relayed unread on purpose (`passthrough`). */
+  #tls(kind: Kind): TlsState {
+    if (kind !== 'tls') return this.#env.tls;
+    return this.#env.tls === 'passthrough' ? 'passthrough' : 'opaque';
+  }
+
+  /** The server endpoint: the caller's host, else the host a DNS answer in this run gave for its IP. */
+  #server(): ServerEndpoint {
+    const { server, dns } = this.#env;
+    if (server.host) return { ip: server.ip, port: server.port, host: server.host };
+    return dns?.server(server) ?? { ip: server.ip, port: server.port };
+  }
+}
