@@ -4,7 +4,7 @@
  * Everything not understood is counted in `skipped` by reason; nothing is silently dropped.
  */
 import type { FlowEvent } from '../model/events.ts';
-import type { FlowId, Micros } from '../model/flow.ts';
+import type { FlowId, FrameRange, Micros } from '../model/flow.ts';
 import { type Limits, resolveLimits } from '../model/limits.ts';
 import type { Violation } from '../model/violation.ts';
 import { DnsFlows, isDnsPort } from '../streams/dns.ts';
@@ -37,6 +37,8 @@ export class CaptureReplay {
   /** opts.emit, with DnsFlows watching which hosts and IPs each device contacted. */
   readonly #emit: (ev: FlowEvent) => void;
   readonly #conns = new Map<number, ConnectionRouter>();
+  /** Capture frames of each open TCP connection and UDP flow (by reassembler id): first packet, last with data. */
+  readonly #frames = new Map<number, FrameRange>();
   readonly skipped = new Map<string, number>();
   /** pcapng Decryption Secrets Blocks (TLS key logs), kept for the TLS decoder. */
   readonly secrets: Array<{ type: number; data: Uint8Array }> = [];
@@ -60,23 +62,39 @@ export class CaptureReplay {
     };
     this.#tcp = new TcpReassembler(
       {
-        open: (conn, ts) => this.#conns.set(conn.id, this.#router(conn, ts)),
-        data: (conn, dir, bytes, ts) => this.#conns.get(conn.id)?.data(dir, bytes, ts),
+        open: (conn, ts) => {
+          this.#frames.set(conn.id, { first: this.packets, last: this.packets });
+          this.#conns.set(conn.id, this.#router(conn, ts));
+        },
+        data: (conn, dir, bytes, ts) => {
+          this.#seen(conn.id);
+          this.#conns.get(conn.id)?.data(dir, bytes, ts);
+        },
         gap: (conn, dir, length, ts) => this.#conns.get(conn.id)?.gap(dir, length, ts),
         close: (conn, ts, reason) => {
-          this.#conns.get(conn.id)?.close(ts, reason);
+          if (reason === 'fin' || reason === 'rst') this.#seen(conn.id);
+          const frames = this.#frames.get(conn.id);
+          this.#conns.get(conn.id)?.close(ts, reason, frames ? { frames } : {});
           this.#conns.delete(conn.id);
+          this.#frames.delete(conn.id);
         },
       },
       { nextId, skipped: skip, limits },
     );
     this.#udp = new UdpFlows(
       {
-        open: (flow, ts) => this.#udpOpen(flow, ts),
-        datagram: (flow, dir, bytes, ts) =>
-          this.#dns.datagram(this.#flowId(flow.id), flow.client, flow.server, dir, bytes, ts),
+        open: (flow, ts) => {
+          this.#frames.set(flow.id, { first: this.packets, last: this.packets });
+          this.#udpOpen(flow, ts);
+        },
+        datagram: (flow, dir, bytes, ts) => {
+          this.#seen(flow.id);
+          this.#dns.datagram(this.#flowId(flow.id), flow.client, flow.server, dir, bytes, ts);
+        },
         close: (flow, ts) => {
-          const stats = { bytesUp: flow.bytesUp, bytesDown: flow.bytesDown };
+          const frames = this.#frames.get(flow.id);
+          this.#frames.delete(flow.id);
+          const stats = { bytesUp: flow.bytesUp, bytesDown: flow.bytesDown, ...(frames ? { frames } : {}) };
           this.#emit({ ts, type: 'flow.close', flowId: this.#flowId(flow.id), stats });
         },
       },
@@ -117,6 +135,12 @@ export class CaptureReplay {
     this.#tcp.end(this.lastTs);
     this.#udp.end(this.lastTs);
     this.#dns.end(this.lastTs);
+  }
+
+  /** The packet being read belongs to connection or UDP flow `id`. */
+  #seen(id: number): void {
+    const f = this.#frames.get(id);
+    if (f) f.last = this.packets;
   }
 
   #flowId(n: number): FlowId {

@@ -11,7 +11,11 @@ import { UsageError } from './errors.ts';
 /** Where a command reads and writes; the real process or a test double. */
 export interface CliIo {
   out(text: string): void;
+  /** Binary output (an evidence blob) on stdout. */
+  outBytes(bytes: Uint8Array): void;
   err(text: string): void;
+  /** stdout is a terminal: no binary data there. */
+  stdoutIsTerminal: boolean;
   /** stdin and stdout are a terminal (confirmation prompts allowed). */
   interactive: boolean;
   /** Reads one answer line from the user (only called when `interactive`). */
@@ -92,4 +96,14 @@ export function str(p: Parsed, key: string): string | undefined {
 /** A boolean option's value. */
 export function flag(p: Parsed, key: string): boolean {
   return p.values[key] === true;
+}
+
+/** `--limit N`: a whole number from 1 to `max`, else `fallback` when absent. */
+export function parseLimit(v: string | undefined, fallback: number, command: string, max = 100_000): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > max) {
+    throw new UsageError(`--limit: expected a whole number from 1 to ${max}, got '${v}'`, command);
+  }
+  return n;
 }

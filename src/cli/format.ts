@@ -3,14 +3,7 @@
  * excerpts are attacker-controlled and could carry terminal escapes). No colours, no I/O.
  */
 import type { Destination } from '../model/finding.ts';
-import type { Micros } from '../model/flow.ts';
 import { oneLine } from './errors.ts';
-
-/** `2024-05-01 12:00:00` (UTC) from microseconds since the epoch. */
-export function formatTime(ts: Micros): string {
-  const d = new Date(Math.floor(ts / 1000));
-  return Number.isNaN(d.getTime()) ? String(ts) : d.toISOString().slice(0, 19).replace('T', ' ');
-}
 
 /** Printable on one line and at most `max` characters (an ellipsis marks the cut). */
 export function cell(value: string, max = 60): string {
@@ -36,4 +29,15 @@ export function table(headers: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
+}
+
+/** KiB with one decimal, for columns headed "KiB". */
+export const kib = (n: number): string => (n / 1024).toFixed(1);
+
+/** A byte count for people: `512 B`, `8.2 KiB`, `3.1 MiB`, `1.2 GiB`. */
+export function size(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${kib(n)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GiB`;
 }

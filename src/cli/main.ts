@@ -8,7 +8,9 @@ import type { CliIo } from './command.ts';
 
 const io: CliIo = {
   out: (text) => process.stdout.write(text),
+  outBytes: (bytes) => process.stdout.write(bytes),
   err: (text) => process.stderr.write(text),
+  stdoutIsTerminal: Boolean(process.stdout.isTTY),
   interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
   async ask(question) {
     const rl = createInterface({ input: process.stdin, output: process.stdout });

@@ -3,11 +3,12 @@
  * every finding in bounded pages, and turn a `--device` argument (configured name, MAC or IP) into a device id.
  */
 import { existsSync } from 'node:fs';
-import { findDevice } from '../config.ts';
+import { deviceName, findDevice } from '../config.ts';
 import { InputError } from '../errors.ts';
 import type { Finding } from '../model/finding.ts';
 import type { FindingQuery, Store } from '../store/types.ts';
 import type { Globals } from './command.ts';
+import { UsageError } from './errors.ts';
 
 /** Findings read per query page. */
 export const FINDINGS_PAGE = 1000;
@@ -56,15 +57,36 @@ export function readAllFindings(store: Store, q: FindingQuery = {}): Finding[] {
   return out;
 }
 
-/** The device id for `--device`: a configured or stored device name, else the argument itself (MAC or IP). */
+/**
+ * The device id for `--device`: a configured or stored device name, a MAC or an IP of a device the store knows.
+ * A device the store does not know is an InputError naming it and the known ones (exit 2), never an empty list.
+ */
 export function resolveDeviceId(g: Globals, store: Store, arg: string): string {
   const stored = store.listDevices();
-  const d = findDevice(g.config(), arg);
-  if (d) {
-    const known = [d.mac, d.ip].find((id) => id !== undefined && stored.some((s) => s.id === id));
-    return known ?? d.mac ?? d.ip ?? arg;
-  }
+  const config = g.config();
+  const d = findDevice(config, arg);
+  const candidates = d
+    ? [d.mac, d.ip].filter((id): id is string => id !== undefined)
+    : [arg, arg.toLowerCase().replace(/-/g, ':')];
   const byName = stored.find((s) => s.name === arg);
-  if (byName) return byName.id;
-  return /^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i.test(arg) ? arg.toLowerCase().replace(/-/g, ':') : arg;
+  const hit = byName ?? stored.find((s) => candidates.includes(s.id));
+  if (hit) return hit.id;
+  const known = stored.map((s) => {
+    const name = deviceName(config, s.id);
+    return name === s.id ? s.id : `${name} (${s.id})`;
+  });
+  const list = known.length === 0 ? 'the database has no devices yet' : `known devices: ${known.join(', ')}`;
+  throw new InputError(`no device '${arg}' in the database; ${list}`);
+}
+
+/** The capture id for `--capture`: a sha256 or a unique prefix of at least 4 hex digits. */
+export function resolveCaptureId(store: Store, arg: string, command: string): string {
+  const prefix = arg.toLowerCase();
+  if (!/^[0-9a-f]{4,64}$/.test(prefix)) {
+    throw new UsageError(`--capture: expected a sha256 (or at least 4 hex digits of one), got '${arg}'`, command);
+  }
+  const hits = store.listCaptures().filter((c) => c.id.startsWith(prefix));
+  if (hits.length === 1) return hits[0]!.id;
+  if (hits.length === 0) throw new InputError(`no capture ${arg} in the database ('toyscope captures' lists them)`);
+  throw new UsageError(`--capture ${arg} matches ${hits.length} captures; give more digits`, command);
 }

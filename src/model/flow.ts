@@ -63,6 +63,14 @@ export interface FlowStats {
   bytesDown: number;
   /** Bytes lost in the capture (sum of `message.gap` lengths and unreassembled holes). */
   bytesMissing?: number;
+  /** Replay only: capture frame numbers (1-based, as Wireshark counts) of the flow's first and last packet. */
+  frames?: FrameRange;
+}
+
+/** The first and last capture frame of a flow. */
+export interface FrameRange {
+  first: number;
+  last: number;
 }
 
 /** Why a flow ended badly. */

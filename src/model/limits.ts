@@ -35,6 +35,8 @@ export interface Limits {
   MAX_EVIDENCE_BYTES: number;
   /** Findings one analyzer may report per message. */
   MAX_FINDINGS_PER_MESSAGE: number;
+  /** Bytes of a message head (names and values) kept in the store; past it the rest is cut (`headTruncated`). */
+  MAX_STORED_HEAD_BYTES: number;
 
   /** Bytes a classic pcap record may claim; a larger one is taken as corruption (`corrupt-record`). */
   MAX_PCAP_RECORD_BYTES: number;
@@ -112,6 +114,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_IMAGE_BYTES: 16 * 1024 * 1024,
   MAX_EVIDENCE_BYTES: 8 * 1024 * 1024,
   MAX_FINDINGS_PER_MESSAGE: 100,
+  MAX_STORED_HEAD_BYTES: 16 * 1024,
 
   MAX_PCAP_RECORD_BYTES: 16 * 1024 * 1024,
   MAX_PCAPNG_BLOCK_BYTES: 16 * 1024 * 1024,

@@ -6,6 +6,7 @@
 import type { AnalyzerState } from '../model/analyzer.ts';
 import type { MediaInfo } from '../model/media.ts';
 import type { Token } from '../model/token.ts';
+import { BodySummaryCollector } from './body-summary.ts';
 import type { TokenRouter } from './token-router.ts';
 
 export interface ActiveAnalyzer {
@@ -31,6 +32,8 @@ export class AnalyzerFanout {
    * token (a base64 clip in JSON). When neither, tokenizers are not even started.
    */
   readonly wantsTokens: boolean;
+  /** Parts and token counts of this message, for its record. */
+  readonly summary = new BodySummaryCollector();
 
   constructor(active: ActiveAnalyzer[], router: TokenRouter, onError: AnalyzerErrorSink) {
     this.#active = active;
@@ -51,6 +54,7 @@ export class AnalyzerFanout {
   // and, for tokens, per token per analyzer).
 
   media(info: MediaInfo, chunk: Uint8Array): void {
+    this.summary.part(info, chunk.length);
     for (const a of this.#active) {
       if (a.done || !a.state.media) continue;
       try {
@@ -74,6 +78,7 @@ export class AnalyzerFanout {
 
   /** `encoded`: a string being decoded as base64 (see TokenRouter.route). */
   token(t: Token, encoded = false): void {
+    this.summary.token(t.kind);
     const takers = this.#takers;
     const wanted = this.#routed ? this.#router.route(t, encoded) : 0;
     for (let i = 0; i < takers.length; i++) {

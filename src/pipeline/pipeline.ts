@@ -19,6 +19,7 @@ import { type Limits, resolveLimits } from '../model/limits.ts';
 import { header, type MessageHead } from '../model/message.ts';
 import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import type { ViolationInput } from '../model/violation.ts';
+import { capHeaders } from './body-summary.ts';
 import { type DestinationResolver, destinationResolver } from './destination.ts';
 import { CappedEvidence } from './evidence.ts';
 import { type ActiveAnalyzer, AnalyzerFanout } from './fanout.ts';
@@ -50,6 +51,8 @@ interface FlowState {
   /** Per-flow analyzer states by analyzer name; null when `openFlow` threw. */
   flowStates: Map<string, FlowAnalyzerState | null>;
   lastHead: MessageHead | undefined;
+  /** While per-flow states hear of a finding: the message it was found in (msgId and direction are what count). */
+  findingHead: MessageHead | undefined;
   findingSeq: number;
   evidenceSeq: number;
   openFindings: OpenFinding[];
@@ -188,6 +191,7 @@ export class Pipeline {
       messages: new Map(),
       flowStates: new Map(),
       lastHead: undefined,
+      findingHead: undefined,
       findingSeq: 0,
       evidenceSeq: 0,
       openFindings: [],
@@ -225,18 +229,22 @@ export class Pipeline {
       if (fs.record.destination.operator !== undefined) this.#out.flow({ ...fs.record });
     }
     fs.lastHead = head;
+    const capped = capHeaders(head.headers, this.limits.MAX_STORED_HEAD_BYTES);
     const record: MessageRecord = {
       flowId: fs.info.id,
       msgId: head.msgId,
       direction: head.direction,
       protocol: head.protocol,
+      headers: capped.headers,
       bodyBytes: 0,
       gapBytes: 0,
       firstTs: this.#now,
       lastTs: this.#now,
-      ...pick(head, ['method', 'url', 'status']),
+      ...pick(head, ['method', 'url', 'status', 'requestId']),
+      ...(capped.truncated ? { headTruncated: true } : {}),
       ...(header(head, 'content-type') === undefined ? {} : { contentType: header(head, 'content-type') }),
       ...(head.mqtt?.topic === undefined ? {} : { topic: head.mqtt.topic }),
+      ...(head.ws ? { topic: head.ws.opcode === 1 ? 'text' : 'binary' } : {}),
     };
     const ms: MessageState = { head, record, fanout: undefined, decoder: undefined, findings: 0 };
     fs.messages.set(head.msgId, ms);
@@ -274,7 +282,8 @@ export class Pipeline {
           return fs.lastHead as MessageHead;
         },
         now: () => this.#now,
-        report: (input) => this.#report(fs, fs.lastHead as MessageHead, undefined, input),
+        // A report made while hearing of another finding belongs to that finding's message, not the latest head.
+        report: (input) => this.#report(fs, fs.findingHead ?? (fs.lastHead as MessageHead), undefined, input),
         openEvidence: (mime) => this.#openEvidence(fs, fs.lastHead?.msgId, mime),
         limits: this.limits,
         defer: (work) => this.#defer(fs, fs.lastHead?.msgId, a.name, work),
@@ -327,13 +336,20 @@ export class Pipeline {
 
   /** Per-flow analyzer states that watch findings (the tls analyzer) see every other analyzer's findings. */
   #tellFlowStates(fs: FlowState, f: Finding): void {
-    for (const [name, st] of fs.flowStates) {
-      if (!st?.finding || name === f.category) continue;
-      try {
-        st.finding(f);
-      } catch (err) {
-        this.#analyzerError(fs, f.msgId, name, err);
+    const outer = fs.findingHead;
+    if (f.msgId !== undefined)
+      fs.findingHead = { msgId: f.msgId, direction: f.direction, protocol: 'raw', headers: [] };
+    try {
+      for (const [name, st] of fs.flowStates) {
+        if (!st?.finding || name === f.category) continue;
+        try {
+          st.finding(f);
+        } catch (err) {
+          this.#analyzerError(fs, f.msgId, name, err);
+        }
       }
+    } finally {
+      fs.findingHead = outer;
     }
   }
 
@@ -380,6 +396,11 @@ export class Pipeline {
       this.#decoderError(fs, ms, err);
     }
     ms.fanout?.end();
+    if (ms.fanout) {
+      ms.record.summary = ms.fanout.summary.summary();
+      const mime = ms.fanout.summary.bodyMime;
+      if (mime !== undefined) ms.record.mime = mime;
+    }
     this.#out.message(ms.record);
   }
 
@@ -399,6 +420,7 @@ export class Pipeline {
     r.bytesUp = Math.max(r.bytesUp, stats.bytesUp);
     r.bytesDown = Math.max(r.bytesDown, stats.bytesDown);
     r.bytesMissing = Math.max(r.bytesMissing, stats.bytesMissing ?? 0);
+    if (stats.frames) r.frames = stats.frames;
     r.lastTs = this.#now;
     r.closed = true;
     if (error) r.error = error;

@@ -90,7 +90,7 @@ export function skippedOf(captures: CaptureRecord[]): SkippedEntry[] {
   );
 }
 
-function jsonFlow(f: FlowRecord): JsonFlow {
+export function jsonFlow(f: FlowRecord): JsonFlow {
   const client: DeviceEndpoint = { ip: f.device.ip, port: f.device.port };
   if (f.device.mac) client.mac = f.device.mac;
   return {
@@ -109,7 +109,7 @@ function jsonFlow(f: FlowRecord): JsonFlow {
   };
 }
 
-function jsonFinding(f: Finding, reveal: boolean): Finding {
+export function jsonFinding(f: Finding, reveal: boolean): Finding {
   const { value, ...evidence } = f.evidence;
   return { ...f, evidence: reveal && value !== undefined ? { ...evidence, value } : evidence };
 }

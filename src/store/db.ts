@@ -101,6 +101,8 @@ class SqliteStore implements Store {
   listDestinations: Store['listDestinations'] = (deviceId) => this.#q.listDestinations(deviceId);
   listFlows: Store['listFlows'] = (q) => this.#q.listFlows(q);
   listMessages: Store['listMessages'] = (flowId) => this.#q.listMessages(flowId);
+  listExchanges: Store['listExchanges'] = (q) => this.#q.listExchanges(q);
+  getFlow: Store['getFlow'] = (id) => this.#q.getFlow(id);
   listFindings: Store['listFindings'] = (q) => this.#q.listFindings(q);
   countFindings: Store['countFindings'] = (q) => this.#q.countFindings(q);
   countFindingsByDestination: Store['countFindingsByDestination'] = (deviceId) =>

@@ -7,12 +7,13 @@ import type { Database } from 'better-sqlite3';
 import { initial } from './migrations/001-initial.ts';
 import { evidenceDestinations } from './migrations/002-evidence-destinations.ts';
 import { tlsInfo } from './migrations/003-tls-info.ts';
+import { messageHeads } from './migrations/004-message-heads.ts';
 
 /** One step of the schema, run inside a transaction. */
 export type Migration = (db: Database) => void;
 
 /** In order: index 0 makes version 1. */
-export const MIGRATIONS: readonly Migration[] = [initial, evidenceDestinations, tlsInfo];
+export const MIGRATIONS: readonly Migration[] = [initial, evidenceDestinations, tlsInfo, messageHeads];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

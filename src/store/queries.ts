@@ -14,6 +14,8 @@ import type {
   DestinationFindings,
   DestinationRecord,
   DeviceRecord,
+  Exchange,
+  ExchangeQuery,
   ExperimentRecord,
   FindingQuery,
   FlowQuery,
@@ -48,23 +50,57 @@ function findingWhere(q: FindingQuery): Where {
   if (q.captureId !== undefined) add('f.flow_id IN (SELECT id FROM flows WHERE capture_id = ?)', q.captureId);
   if (q.host !== undefined) add('(f.destination_host = ? OR f.destination_etld1 = ?)', q.host, q.host);
   if (q.sinceTs !== undefined) add('f.last_ts >= ?', q.sinceTs);
+  if (q.untilTs !== undefined) add('f.first_ts < ?', q.untilTs);
   return { sql: c.length ? `WHERE ${c.join(' AND ')}` : '', params };
 }
 
-function flowWhere(q: FlowQuery): Where {
+function flowWhere(q: FlowQuery, alias = ''): Where {
   const c: string[] = [];
   const params: unknown[] = [];
-  for (const [col, v] of [
+  const col = (name: string) => `${alias}${name}`;
+  for (const [name, v] of [
     ['device_id', q.deviceId],
     ['capture_id', q.captureId],
     ['transport', q.transport],
     ['tls', q.tls],
   ] as const) {
     if (v === undefined) continue;
-    c.push(`${col} = ?`);
+    c.push(`${col(name)} = ?`);
     params.push(v);
   }
+  if (q.host !== undefined) {
+    c.push(`(${col('destination_host')} = ? OR ${col('destination_etld1')} = ?)`);
+    params.push(q.host, q.host);
+  }
   return { sql: c.length ? `WHERE ${c.join(' AND ')}` : '', params };
+}
+
+/**
+ * Exchanges: every message that is not the answer to another (requests, WebSocket and MQTT messages, DNS
+ * queries, a response whose request was not seen), and every flow that carried no message at all.
+ */
+function exchangeSql(q: ExchangeQuery): Where {
+  const w = flowWhere(q, 'f.');
+  const c = [w.sql ? w.sql.slice('WHERE '.length) : '1'];
+  const params = [...w.params];
+  if (q.sinceTs !== undefined) {
+    c.push('coalesce(m.first_ts, f.first_ts) >= ?');
+    params.push(q.sinceTs);
+  }
+  if (q.untilTs !== undefined) {
+    c.push('coalesce(m.first_ts, f.first_ts) < ?');
+    params.push(q.untilTs);
+  }
+  c.push('(m.msg_id IS NOT NULL OR NOT EXISTS (SELECT 1 FROM messages x WHERE x.flow_id = f.id))');
+  if (q.withFindings) {
+    c.push(`EXISTS (SELECT 1 FROM findings g WHERE g.flow_id = f.id AND (m.msg_id IS NULL OR g.msg_id = m.msg_id
+      OR g.msg_id IN (SELECT r.msg_id FROM messages r WHERE r.flow_id = f.id AND r.request_id = m.msg_id)))`);
+  }
+  const sql = `SELECT f.id AS fid, m.msg_id AS mid FROM flows f
+    LEFT JOIN messages m ON m.flow_id = f.id AND (m.request_id IS NULL OR m.direction = 'upload')
+    WHERE ${c.join(' AND ')}
+    ORDER BY coalesce(m.first_ts, f.first_ts), f.rowid, m.msg_id LIMIT ? OFFSET ?`;
+  return { sql, params: [...params, q.limit ?? DEFAULT_LIMIT, q.offset ?? 0] };
 }
 
 export function findingFromRow(r: Row): Finding {
@@ -122,6 +158,7 @@ export function flowFromRow(r: Row): FlowRecord {
       thirdParty: r.destination_third_party === 1,
     }),
     tlsInfo: r.tls_info == null ? undefined : JSON.parse(r.tls_info as string),
+    frames: r.first_frame == null ? undefined : { first: r.first_frame as number, last: r.last_frame as number },
   });
 }
 
@@ -141,6 +178,10 @@ function messageFromRow(r: Row): MessageRecord {
     firstTs: r.first_ts as number,
     lastTs: r.last_ts as number,
     topic: str(r.topic),
+    headers: r.headers == null ? [] : JSON.parse(r.headers as string),
+    headTruncated: r.head_truncated === 1 ? true : undefined,
+    requestId: num(r.request_id),
+    summary: r.body_summary == null ? undefined : JSON.parse(r.body_summary as string),
   });
 }
 
@@ -223,6 +264,38 @@ export class StoreQueries {
     const w = flowWhere(q);
     const sql = `SELECT * FROM flows ${w.sql} ORDER BY first_ts DESC, rowid DESC LIMIT ? OFFSET ?`;
     return this.#all(sql, [...w.params, q.limit ?? DEFAULT_LIMIT, q.offset ?? 0]).map(flowFromRow);
+  }
+
+  getFlow(id: string): FlowRecord | undefined {
+    const r = this.#stmt('SELECT * FROM flows WHERE id = ?').get(id) as Row | undefined;
+    return r && flowFromRow(r);
+  }
+
+  listExchanges(q: ExchangeQuery = {}): Exchange[] {
+    const { sql, params } = exchangeSql(q);
+    const message = this.#stmt('SELECT * FROM messages WHERE flow_id = ? AND msg_id = ?');
+    // The final response, not an interim 1xx (100 Continue) before it.
+    const response = this.#stmt(`SELECT * FROM messages WHERE flow_id = ? AND request_id = ?
+      ORDER BY (status IS NOT NULL AND status < 200 AND status <> 101), msg_id LIMIT 1`);
+    const findings = this.#stmt(
+      'SELECT * FROM findings WHERE flow_id = ? AND (msg_id = ? OR msg_id = ?) ORDER BY rowid',
+    );
+    const flowFindings = this.#stmt('SELECT * FROM findings WHERE flow_id = ? ORDER BY rowid');
+    const flows = new Map<string, FlowRecord>();
+    return this.#all(sql, params).map((row) => {
+      const fid = row.fid as string;
+      let flow = flows.get(fid);
+      if (!flow) {
+        flow = this.getFlow(fid) as FlowRecord;
+        flows.set(fid, flow);
+      }
+      if (row.mid === null) return { flow, findings: (flowFindings.all(fid) as Row[]).map(findingFromRow) };
+      const req = messageFromRow(message.get(fid, row.mid) as Row);
+      const resRow = req.direction === 'upload' ? (response.get(fid, row.mid) as Row | undefined) : undefined;
+      const res = resRow && messageFromRow(resRow);
+      const found = (findings.all(fid, req.msgId, res?.msgId ?? req.msgId) as Row[]).map(findingFromRow);
+      return { flow, request: req, ...(res ? { response: res } : {}), findings: found };
+    });
   }
 
   listMessages(flowId: string): MessageRecord[] {

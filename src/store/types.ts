@@ -62,6 +62,8 @@ export interface FindingQuery {
   captureId?: string;
   host?: string;
   sinceTs?: Micros;
+  /** Findings first seen before this time. */
+  untilTs?: Micros;
   /** Default 1000. */
   limit?: number;
   offset?: number;
@@ -72,8 +74,30 @@ export interface FlowQuery {
   captureId?: string;
   transport?: Transport;
   tls?: TlsState;
+  /** The destination host or its eTLD+1. */
+  host?: string;
+  /** Flows (exchanges) that started at or after / before these times. */
+  sinceTs?: Micros;
+  untilTs?: Micros;
   limit?: number;
   offset?: number;
+}
+
+export interface ExchangeQuery extends FlowQuery {
+  /** Only exchanges with at least one finding. */
+  withFindings?: boolean;
+}
+
+/**
+ * One line of `toyscope flows`: a request with its response (HTTP, DNS), one WebSocket or MQTT message, or a
+ * flow that carried no message (TLS left opaque, a connection with no data).
+ */
+export interface Exchange {
+  flow: FlowRecord;
+  request?: MessageRecord;
+  response?: MessageRecord;
+  /** The findings on the request or its response (on the flow, for a flow without messages). */
+  findings: Finding[];
 }
 
 export interface StoredEvidence {
@@ -126,6 +150,10 @@ export interface Store {
   listDestinations(deviceId?: string): DestinationRecord[];
   listFlows(q?: FlowQuery): FlowRecord[];
   listMessages(flowId: FlowId): MessageRecord[];
+  /** Exchanges in time order (oldest first), for `toyscope flows`. */
+  listExchanges(q?: ExchangeQuery): Exchange[];
+  /** One flow by id. */
+  getFlow(id: FlowId): FlowRecord | undefined;
   /** Findings with `evidence.value` (unredacted): redact before printing. */
   listFindings(q?: FindingQuery): Finding[];
   countFindings(q?: FindingQuery): number;

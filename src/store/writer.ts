@@ -44,8 +44,8 @@ const SQL = {
   flow: `INSERT INTO flows (id, capture_id, device_id, client_ip, client_port, client_mac, server_ip, server_port,
       server_host, transport, tls, source, first_ts, last_ts, bytes_up, bytes_down, bytes_missing, closed,
       error_code, error_message, destination_host, destination_etld1, destination_operator, destination_third_party,
-      tls_info)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      tls_info, first_frame, last_frame)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET capture_id = excluded.capture_id, device_id = excluded.device_id,
       client_ip = excluded.client_ip, client_port = excluded.client_port, client_mac = excluded.client_mac,
       server_ip = excluded.server_ip, server_port = excluded.server_port, server_host = excluded.server_host,
@@ -55,13 +55,17 @@ const SQL = {
       closed = excluded.closed, error_code = excluded.error_code, error_message = excluded.error_message,
       destination_host = excluded.destination_host, destination_etld1 = excluded.destination_etld1,
       destination_operator = excluded.destination_operator,
-      destination_third_party = excluded.destination_third_party, tls_info = coalesce(excluded.tls_info, tls_info)`,
+      destination_third_party = excluded.destination_third_party, tls_info = coalesce(excluded.tls_info, tls_info),
+      first_frame = coalesce(excluded.first_frame, first_frame), last_frame = coalesce(excluded.last_frame, last_frame)`,
   message: `INSERT INTO messages (flow_id, msg_id, direction, protocol, method, url, status, content_type, mime,
-      body_bytes, gap_bytes, first_ts, last_ts, topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      body_bytes, gap_bytes, first_ts, last_ts, topic, headers, head_truncated, request_id, body_summary)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (flow_id, msg_id) DO UPDATE SET direction = excluded.direction, protocol = excluded.protocol,
       method = excluded.method, url = excluded.url, status = excluded.status, content_type = excluded.content_type,
       mime = excluded.mime, body_bytes = excluded.body_bytes, gap_bytes = excluded.gap_bytes,
-      last_ts = excluded.last_ts, topic = excluded.topic`,
+      last_ts = excluded.last_ts, topic = excluded.topic, headers = excluded.headers,
+      head_truncated = excluded.head_truncated, request_id = excluded.request_id,
+      body_summary = excluded.body_summary`,
   finding: `INSERT INTO findings (id, flow_id, msg_id, device_id, category, subtype, confidence, first_ts, last_ts,
       direction, destination_host, destination_etld1, destination_operator, destination_third_party, encrypted,
       excerpt, value, evidence_id, truncated, path, detail, final)
@@ -168,6 +172,8 @@ export class SqliteStoreWriter implements StoreWriter {
       opt(d.operator),
       bit(d.thirdParty),
       opt(r.tlsInfo && JSON.stringify(r.tlsInfo)),
+      opt(r.frames?.first),
+      opt(r.frames?.last),
     ]);
   }
 
@@ -187,6 +193,10 @@ export class SqliteStoreWriter implements StoreWriter {
       m.firstTs,
       m.lastTs,
       opt(m.topic),
+      JSON.stringify(m.headers),
+      bit(m.headTruncated),
+      opt(m.requestId),
+      opt(m.summary && JSON.stringify(m.summary)),
     ]);
   }
 

@@ -9,7 +9,7 @@
  */
 
 import { mqttConnectPrefix } from '../decode/mqtt.ts';
-import type { FlowError, Micros, ServerEndpoint, TlsState, Transport } from '../model/flow.ts';
+import type { FlowError, FlowStats, FrameRange, Micros, ServerEndpoint, TlsState, Transport } from '../model/flow.ts';
 import { type DnsFlows, isDnsPort } from './dns.ts';
 import { flowInfo } from './flow-info.ts';
 import { Http1Handler } from './http1.ts';
@@ -60,18 +60,18 @@ export class ConnectionRouter implements StreamHandler {
     this.#handler?.gap(dir, length, ts);
   }
 
-  /** Ends the connection; `error` (live) says what failed when the reason is `error`. */
-  close(ts: Micros, reason: CloseReason, error?: FlowError): void {
+  /** Ends the connection. `more.error` (live) says what failed; `more.frames` (replay) where it is in the capture. */
+  close(ts: Micros, reason: CloseReason, more: { error?: FlowError; frames?: FrameRange } = {}): void {
     if (!this.#handler) this.#decide(true);
     this.#handler?.close(ts, reason);
-    const err = closeError(reason, error);
-    this.#env.emit({
-      ts,
-      type: 'flow.close',
-      flowId: this.#env.flowId,
-      stats: { bytesUp: this.bytes.up, bytesDown: this.bytes.down, bytesMissing: this.missing.up + this.missing.down },
-      ...(err ? { error: err } : {}),
-    });
+    const err = closeError(reason, more.error);
+    const stats: FlowStats = {
+      bytesUp: this.bytes.up,
+      bytesDown: this.bytes.down,
+      bytesMissing: this.missing.up + this.missing.down,
+      ...(more.frames ? { frames: more.frames } : {}),
+    };
+    this.#env.emit({ ts, type: 'flow.close', flowId: this.#env.flowId, stats, ...(err ? { error: err } : {}) });
   }
 
   /** Picks the handler once the first bytes tell (or `force`d by a gap or close), then replays what was held. */

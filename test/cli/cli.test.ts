@@ -29,6 +29,20 @@ interface Run {
   asked: string[];
 }
 
+/** An io that discards everything (tests that only look at files or exit codes). */
+function quietIo(): CliIo {
+  const none = () => {};
+  return {
+    out: none,
+    outBytes: none,
+    err: none,
+    stdoutIsTerminal: false,
+    interactive: false,
+    ask: async () => '',
+    env: {},
+  };
+}
+
 async function run(
   argv: string[],
   store = new FakeStore(),
@@ -39,9 +53,11 @@ async function run(
     out: (t) => {
       r.out += t;
     },
+    outBytes: () => {},
     err: (t) => {
       r.err += t;
     },
+    stdoutIsTerminal: false,
     interactive: opts.interactive ?? false,
     ask: async (q) => {
       r.asked.push(q);
@@ -125,7 +141,10 @@ describe('toyscope (in process)', () => {
     expect((await run(['findings', '--category', 'location'], store)).out).not.toContain('voice/raw-pcm');
     expect((await run(['findings', '--device', 'teddy'], store)).out).toContain('voice/raw-pcm');
     expect((await run(['findings', '--host', 'GEO.tracker.example'], store)).out).toContain('wifi-scan');
-    expect((await run(['findings', '--device', '10.9.9.9'], store)).out).toBe('No findings match (2 stored in all).\n');
+    const unknown = await run(['findings', '--device', '10.9.9.9'], store);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^toyscope: no device '10\.9\.9\.9' in the database; known devices: teddy \(/);
+    expect((await run(['findings', '--category', 'face'], store)).out).toBe('No findings match (2 stored in all).\n');
     expect((await run(['findings', '--limit', '1'], store)).out).toContain('(1 of 2 shown; use --limit to see more)');
   });
 
@@ -223,7 +242,7 @@ describe('toyscope (in process)', () => {
 
   it('creates the data directory with mode 0700, and reading commands create nothing', async () => {
     const dataDir = join(dir, 'data');
-    const io: CliIo = { out: () => {}, err: () => {}, interactive: false, ask: async () => '', env: {} };
+    const io: CliIo = { ...quietIo(), err: () => {} };
     await runCli(['--data-dir', dataDir, 'findings'], io, { openStore: async () => new FakeStore() });
     expect(() => statSync(dataDir)).toThrow();
     ensureDataDir(join(dataDir, 'nested'));
@@ -233,7 +252,7 @@ describe('toyscope (in process)', () => {
   });
 
   it('turns an unexpected error into one line and exit 3', async () => {
-    const io = { out: () => {}, err: (t: string) => errs.push(t), interactive: false, ask: async () => '', env: {} };
+    const io = { ...quietIo(), err: (t: string) => errs.push(t) };
     const errs: string[] = [];
     const code = await runCli(['--db', db, 'findings'], io, {
       openStore: async () => {

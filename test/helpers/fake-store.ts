@@ -83,6 +83,12 @@ export class FakeStore implements Store {
   listMessages(): never {
     return unsupported('listMessages');
   }
+  listExchanges(): never {
+    return unsupported('listExchanges');
+  }
+  getFlow(id: string): FlowRecord | undefined {
+    return this.flows.find((f) => f.id === id);
+  }
   listViolations(): never {
     return unsupported('listViolations');
   }

@@ -7,7 +7,7 @@ import { deviceName } from '../../config.ts';
 import type { Category } from '../../model/finding.ts';
 import type { DestinationRecord } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
-import { cell, recipient, table } from '../format.ts';
+import { cell, kib, recipient, table } from '../format.ts';
 import { resolveDeviceId, withExistingStore } from '../store-access.ts';
 
 const NO_DATA = "No destinations yet. Replay a capture with 'toyscope replay capture.pcapng' first.";
@@ -91,7 +91,6 @@ function jsonRow(r: Row, g: Globals) {
 
 function renderTable(rows: Row[], g: Globals): string {
   const config = g.config();
-  const kib = (n: number) => (n / 1024).toFixed(1);
   const lines = rows.map((r) => [
     cell(deviceName(config, r.deviceId), 24),
     cell(recipient(r, true), 64),

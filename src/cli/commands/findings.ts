@@ -6,10 +6,11 @@ import { deviceName } from '../../config.ts';
 import { CATEGORIES, type Category, type Finding } from '../../model/finding.ts';
 import { buildJsonDocument, skippedOf } from '../../report/json.ts';
 import type { FindingQuery } from '../../store/types.ts';
-import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
+import { type Command, flag, type Globals, parseCommandArgs, parseLimit, str } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { cell, formatTime, recipient, table } from '../format.ts';
-import { resolveDeviceId, withExistingStore } from '../store-access.ts';
+import { cell, recipient, table } from '../format.ts';
+import { resolveCaptureId, resolveDeviceId, withExistingStore } from '../store-access.ts';
+import { formatTime, parseTime, timeHeader } from '../time.ts';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100_000;
@@ -22,13 +23,17 @@ export const findings: Command = {
   summary: 'list what personal data devices sent, and where',
   usage: `Usage: toyscope findings [options]
 
-Lists the findings stored in the database: when, which device, what kind of personal data
-(category/subtype), where it went (third parties marked "3p") and a redacted excerpt.
+Lists the findings stored in the database: when (local time), which device, what kind of personal
+data (category/subtype), where it went (third parties marked "3p") and a redacted excerpt.
 
 Options:
   --category C   only this category: ${CATEGORIES.join(', ')}
   --device D     only this device (name from toyscope.yaml, MAC or IP)
-  --host H       only data sent to this host
+  --host H       only data sent to this host (or to any host under this domain)
+  --capture C    only findings from this capture (sha256 or a prefix; 'toyscope captures' lists them)
+  --since T      only findings seen at or after T: 2026-11-23, '2026-11-23 10:55' (local time; add Z or
+                 +08:00 for another zone) or an age such as 2h or 7d
+  --until T      only findings first seen before T (same forms)
   --limit N      show at most N findings, newest first (default ${DEFAULT_LIMIT})
   --json         print the JSON document (docs/cli.md) instead of a table
   --reveal       print the captured values unmasked (do not use in CI logs)
@@ -39,6 +44,7 @@ Examples:
   toyscope findings
   toyscope findings --device teddy --category voice
   toyscope findings --host api.toycloud.example --json > findings.json
+  toyscope findings --since 2h --category location
 
 Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
 
@@ -47,6 +53,9 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
       category: { type: 'string' },
       device: { type: 'string' },
       host: { type: 'string' },
+      capture: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
       limit: { type: 'string' },
       json: { type: 'boolean' },
       reveal: { type: 'boolean' },
@@ -59,7 +68,7 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
     if (category !== undefined && !CATEGORIES.includes(category as Category)) {
       throw new UsageError(`unknown category '${category}' (expected one of ${CATEGORIES.join(', ')})`, 'findings');
     }
-    const limit = parseLimit(str(p, 'limit'));
+    const limit = parseLimit(str(p, 'limit'), DEFAULT_LIMIT, 'findings', MAX_LIMIT);
     g.config(); // a bad toyscope.yaml is reported before anything is read
     return withExistingStore(
       g,
@@ -71,15 +80,24 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
         if (device) q.deviceId = resolveDeviceId(g, store, device);
         const host = str(p, 'host');
         if (host) q.host = host.toLowerCase();
+        const capture = str(p, 'capture');
+        if (capture) q.captureId = resolveCaptureId(store, capture, 'findings');
+        const since = str(p, 'since');
+        if (since) q.sinceTs = parseTime('--since', since, 'findings');
+        const until = str(p, 'until');
+        if (until) q.untilTs = parseTime('--until', until, 'findings');
         const list = store.listFindings(q);
         if (flag(p, 'json')) {
-          const flowIds = new Set(list.map((f) => f.flowId));
-          const captures = store.listCaptures();
+          // The document describes what the findings came from: only their flows, devices and captures.
+          const flows = [...new Set(list.map((f) => f.flowId))].flatMap((id) => store.getFlow(id) ?? []);
+          const captureIds = new Set(flows.map((f) => f.captureId));
+          const deviceIds = new Set(list.map((f) => f.deviceId));
+          const captures = store.listCaptures().filter((c) => captureIds.has(c.id));
           const doc = buildJsonDocument(
             {
               captures,
-              devices: store.listDevices(),
-              flows: store.listFlows({ limit: MAX_LIMIT }).filter((f) => flowIds.has(f.id)),
+              devices: store.listDevices().filter((d) => deviceIds.has(d.id)),
+              flows,
               findings: list,
               violations: [],
               skipped: skippedOf(captures),
@@ -103,15 +121,6 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
   },
 };
 
-function parseLimit(v: string | undefined): number {
-  if (v === undefined) return DEFAULT_LIMIT;
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 1 || n > MAX_LIMIT) {
-    throw new UsageError(`--limit: expected a whole number from 1 to ${MAX_LIMIT}, got '${v}'`, 'findings');
-  }
-  return n;
-}
-
 /** The findings table: time, device, category/subtype, destination (3p marked), excerpt. */
 export function renderTable(list: Finding[], g: Globals, reveal: boolean): string {
   const config = g.config();
@@ -120,7 +129,7 @@ export function renderTable(list: Finding[], g: Globals, reveal: boolean): strin
     cell(deviceName(config, f.deviceId), 24),
     cell(`${f.category}/${f.subtype}`, 32),
     cell(recipient(f.destination, true), 64),
-    cell(reveal && f.evidence.value !== undefined ? f.evidence.value : f.evidence.excerpt),
+    cell(reveal ? (f.evidence.value ?? `${f.evidence.excerpt} (value purged)`) : f.evidence.excerpt),
   ]);
-  return table(['TIME (UTC)', 'DEVICE', 'WHAT', 'SENT TO', 'EXCERPT'], rows);
+  return table([timeHeader(), 'DEVICE', 'WHAT', 'SENT TO', 'EXCERPT'], rows);
 }

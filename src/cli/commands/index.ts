@@ -2,9 +2,11 @@
 import type { Command } from '../command.ts';
 import { config } from './config.ts';
 import { destinations } from './destinations.ts';
+import { evidence } from './evidence.ts';
 import { findings } from './findings.ts';
+import { flows } from './flows.ts';
 import { policy } from './policy.ts';
 import { purge } from './purge.ts';
 import { replay } from './replay.ts';
 
-export const COMMANDS: readonly Command[] = [replay, findings, destinations, policy, purge, config];
+export const COMMANDS: readonly Command[] = [replay, findings, flows, evidence, destinations, policy, purge, config];

@@ -4,15 +4,11 @@
  * --yes when nobody can answer. The deletion itself is Store.purge (one transaction).
  */
 import { deviceName } from '../../config.ts';
-import { InputError } from '../../errors.ts';
-import type { Micros } from '../../model/flow.ts';
 import type { PurgeOptions } from '../../store/types.ts';
 import { type Command, flag, parseCommandArgs, str } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { formatTime } from '../format.ts';
-import { resolveDeviceId, withExistingStore } from '../store-access.ts';
-
-const UNIT_MS: Record<string, number> = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+import { resolveCaptureId, resolveDeviceId, withExistingStore } from '../store-access.ts';
+import { formatTime, parseAge, parseTime, zoneLabel } from '../time.ts';
 
 export const purge: Command = {
   name: 'purge',
@@ -60,9 +56,9 @@ Exit codes: 0 purged (or nothing to purge, or declined), 2 bad arguments, config
     const config = g.config();
     const now = Date.now();
     const opts: PurgeOptions = {};
-    if (before) opts.beforeTs = parseDate(before);
-    else if (olderThan) opts.beforeTs = (now - parseAge(olderThan)) * 1000;
-    else if (config.retention.days) opts.beforeTs = (now - config.retention.days * UNIT_MS.d!) * 1000;
+    if (before) opts.beforeTs = parseTime('--before', before, 'purge', now);
+    else if (olderThan) opts.beforeTs = (now - parseAge('--older-than', olderThan, 'purge')) * 1000;
+    else if (config.retention.days) opts.beforeTs = (now - config.retention.days * 86_400_000) * 1000;
     if (flag(p, 'everything')) opts.everything = true;
     return withExistingStore(
       g,
@@ -71,11 +67,7 @@ Exit codes: 0 purged (or nothing to purge, or declined), 2 bad arguments, config
         const device = str(p, 'device');
         if (device) opts.deviceId = resolveDeviceId(g, store, device);
         const capture = str(p, 'capture');
-        if (capture)
-          opts.captureId = resolveCapture(
-            capture,
-            store.listCaptures().map((c) => c.id),
-          );
+        if (capture) opts.captureId = resolveCaptureId(store, capture, 'purge');
         const what = describe(opts, (id) => deviceName(config, id));
         if (!flag(p, 'yes')) {
           if (!g.io.interactive) {
@@ -95,40 +87,10 @@ Exit codes: 0 purged (or nothing to purge, or declined), 2 bad arguments, config
   },
 };
 
-/** `2024-05-01` (UTC midnight) or any ISO 8601 date-time → microseconds. */
-export function parseDate(s: string): Micros {
-  const ms = /^\d{4}-\d{2}-\d{2}$/.test(s)
-    ? Date.parse(`${s}T00:00:00Z`)
-    : /^\d{4}-\d{2}-\d{2}T/.test(s)
-      ? Date.parse(s)
-      : Number.NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`--before: expected a date like 2024-05-01, got '${s}'`, 'purge');
-  return ms * 1000;
-}
-
-/** `30d`, `12h`, `2w` → milliseconds. */
-export function parseAge(s: string): number {
-  const m = /^(\d{1,6})([hdw])$/.exec(s);
-  if (!m) throw new UsageError(`--older-than: expected an age like 30d, 12h or 2w, got '${s}'`, 'purge');
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
-}
-
-function resolveCapture(arg: string, ids: string[]): string {
-  const prefix = arg.toLowerCase();
-  if (!/^[0-9a-f]{4,64}$/.test(prefix)) {
-    throw new UsageError(`--capture: expected a sha256 (or at least 4 hex digits of one), got '${arg}'`, 'purge');
-  }
-  const hits = ids.filter((id) => id.startsWith(prefix));
-  if (hits.length === 1) return hits[0]!;
-  if (hits.length === 0)
-    throw new InputError(`no capture ${arg} in the database ('toyscope findings --json' lists them)`);
-  throw new UsageError(`--capture ${arg} matches ${hits.length} captures; give more digits`, 'purge');
-}
-
 function describe(o: PurgeOptions, name: (id: string) => string): string {
   const parts = [o.everything ? 'all findings, flows and personal data' : 'captured personal data'];
   parts.push(o.deviceId ? `of device ${name(o.deviceId)}` : 'of all devices');
   if (o.captureId) parts.push(`from capture ${o.captureId.slice(0, 12)}`);
-  parts.push(o.beforeTs !== undefined ? `captured before ${formatTime(o.beforeTs)} UTC` : 'of all time');
+  parts.push(o.beforeTs !== undefined ? `captured before ${formatTime(o.beforeTs)} ${zoneLabel()}` : 'of all time');
   return parts.join(' ');
 }

@@ -18,7 +18,7 @@ import { applyRetention } from '../../store/retention.ts';
 import type { CaptureRecord, Store } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { cell, recipient, table } from '../format.ts';
+import { cell, kib, recipient, size, table } from '../format.ts';
 import { ProgressBar } from '../progress.ts';
 import { readAllFindings } from '../store-access.ts';
 import { checkStoredPolicy, writeJunit } from './policy.ts';
@@ -285,8 +285,6 @@ function countBy<T>(items: T[], key: (t: T) => string): Array<[string, number]> 
   return [...m].sort((a, b) => b[1] - a[1]);
 }
 
-const size = (n: number) => (n < 1024 * 1024 ? `${kib(n)} KiB` : `${(n / (1024 * 1024)).toFixed(1)} MiB`);
-const kib = (n: number) => (n / 1024).toFixed(1);
 /** Recipients named per kind of data in the summary; the rest are counted. */
 const MAX_RECIPIENTS_SHOWN = 3;
 const indent = (text: string) =>
