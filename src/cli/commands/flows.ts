@@ -129,7 +129,8 @@ async function show(argv: string[], g: Globals, usage: string): Promise<number> 
     g.io.out(`${usage}\n`);
     return 0;
   }
-  const id = p.positionals[0];
+  // The list's ids name a message (`flow#3`): show its flow.
+  const id = p.positionals[0]?.replace(/#\d+$/, '');
   if (id === undefined) throw new UsageError("missing flow id ('toyscope flows' lists them)", 'flows');
   g.config();
   return withExistingStore(
@@ -194,7 +195,7 @@ function renderExchanges(list: Exchange[], g: Globals, reveal: boolean): string 
       size(up),
       size(down),
       label(x.flow.transport, x.flow.tls),
-      cell([...new Set(x.findings.map((f) => `${f.category}/${f.subtype}`))].join(', '), 48),
+      cell([...new Set(x.findings.map((f) => `${f.category}/${f.subtype}`))].sort().join(', '), 64),
     ];
   });
   return table([timeHeader(), 'ID', 'DEVICE', 'REQUEST', 'HOST', 'STATUS', 'UP', 'DOWN', 'PROTO', 'FINDINGS'], rows);
