@@ -48,6 +48,11 @@ export interface PolicyViolation {
   ruleId: string;
   finding: Finding;
   reason: string;
+  /**
+   * Whether the policy judged the destination a third party (its `firstParty` plus toyscope.yaml's), which is
+   * what the reason says; `finding.destination.thirdParty` knew only toyscope.yaml when the finding was made.
+   */
+  thirdParty: boolean;
 }
 
 /** A rule (or the built-in declared-categories check, which has no `rule`) and what it saw. */
@@ -197,6 +202,7 @@ export function evaluatePolicy(policy: Policy, findings: Finding[], ctx: PolicyC
           ruleId: DECLARED_CATEGORIES_ID,
           finding: f,
           reason: `${f.category} is collected but not declared`,
+          thirdParty: !firstParty(f),
         });
       }
     }
@@ -204,8 +210,11 @@ export function evaluatePolicy(policy: Policy, findings: Finding[], ctx: PolicyC
     const result = results[index];
     if (!result?.rule) continue;
     result.checked++;
-    const reasons = breaches(result.rule, f, policy, firstParty(f));
-    if (reasons.length > 0) result.violations.push({ ruleId: result.id, finding: f, reason: reasons.join('; ') });
+    const first = firstParty(f);
+    const reasons = breaches(result.rule, f, policy, first);
+    if (reasons.length > 0) {
+      result.violations.push({ ruleId: result.id, finding: f, reason: reasons.join('; '), thirdParty: !first });
+    }
   }
   const rules = declaredResult ? [declaredResult, ...results] : results;
   const violations = rules.flatMap((r) => r.violations);

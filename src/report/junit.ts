@@ -48,7 +48,7 @@ function failure(v: PolicyViolation, reveal: boolean): string {
   const body = [
     v.reason,
     `category: ${f.category}/${f.subtype}`,
-    `destination: ${destination(f)}`,
+    `destination: ${destination(f, v.thirdParty)}`,
     `encrypted: ${f.encrypted}`,
     `flow: ${f.flowId}${f.msgId !== undefined ? ` message ${f.msgId}` : ''}`,
     `evidence: ${f.evidence.evidenceId ?? '(none kept)'}`,
@@ -59,9 +59,10 @@ function failure(v: PolicyViolation, reveal: boolean): string {
   return `      <failure message="${attr(v.reason)}" type="${attr(`${f.category}/${f.subtype}`)}">${text(body)}</failure>`;
 }
 
-function destination(f: Finding): string {
+/** The host, first or third party as the policy judged it (the same word the reason uses), and its operator. */
+function destination(f: Finding, thirdParty: boolean): string {
   const d = f.destination;
-  const who = [d.thirdParty ? 'third party' : 'first party', d.operator].filter(Boolean).join(', ');
+  const who = [thirdParty ? 'third party' : 'first party', d.operator].filter(Boolean).join(', ');
   return `${d.host} (${who})`;
 }
 

@@ -60,6 +60,7 @@ function parseXml(xml: string): El {
 
 const POLICY: Policy = {
   version: 1,
+  firstParty: ['*.toycloud.example'],
   rules: [
     { id: 'voice-none', category: 'voice', allow: 'none', description: 'No voice leaves the toy' },
     { id: 'tls', category: '*', allow: 'any', encrypted: true },

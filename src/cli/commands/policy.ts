@@ -12,21 +12,22 @@ import { buildJsonDocument, skippedOf } from '../../report/json.ts';
 import { buildJunit, type JunitSuite } from '../../report/junit.ts';
 import type { Store } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
-import { EXIT, UsageError } from '../errors.ts';
+import { EXIT, oneLine, UsageError } from '../errors.ts';
 import { cell } from '../format.ts';
 import { openExistingStore, readAllFindings } from '../store-access.ts';
 
 const USAGE = `Usage: toyscope policy check [--policy FILE] [options]
 
 Checks the findings stored in the database against a privacy policy (docs/policy.md): for each
-device, every rule passes or lists the findings that break it. Use it as a CI gate after
-'toyscope replay'. Excerpts are redacted unless --reveal.
+device, the rules that fail are listed with every finding that breaks them and why (passing rules
+too with --verbose). Use it as a CI gate after 'toyscope replay'. Excerpts are redacted unless --reveal.
 
 Options:
   --policy FILE  the policy (YAML or JSON); default: 'policy' in toyscope.yaml
   --junit FILE   also write JUnit XML (one test suite per device, one test case per rule)
   --json         print the JSON document (docs/cli.md) instead of the summary
   --reveal       unmasked values in the output and JUnit (do not use in CI logs)
+  --verbose      also list the rules that passed, per device
   -h, --help     show this help
 Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help').
 
@@ -54,6 +55,7 @@ export const policy: Command = {
       junit: { type: 'string' },
       json: { type: 'boolean' },
       reveal: { type: 'boolean' },
+      verbose: { type: 'boolean' },
     });
     if (p.help) {
       g.io.out(`${USAGE}\n`);
@@ -71,7 +73,7 @@ export const policy: Command = {
       const junit = str(p, 'junit');
       if (junit) writeJunit(junit, buildJunit(suites, { reveal }));
       if (flag(p, 'json')) g.io.out(`${JSON.stringify(jsonDocument(store, violations, reveal), null, 2)}\n`);
-      else g.io.out(summary(suites, file, reveal));
+      else g.io.out(summary(suites, file, reveal, flag(p, 'verbose')));
       return violations.length > 0 ? EXIT.violations : EXIT.ok;
     } finally {
       store.close();
@@ -119,28 +121,37 @@ function jsonDocument(store: Store, violations: PolicyViolation[], reveal: boole
   );
 }
 
-/** `PASS`/`FAIL` per rule and device, the violations under each failing rule (redacted), and a total line. */
-function summary(suites: JunitSuite[], file: string, reveal: boolean): string {
+/**
+ * Per device, each failing rule with every violation under it (whole reasons: they are the verdict), passing
+ * rules only when `verbose`, and a total line. Excerpts redacted unless `reveal`.
+ */
+function summary(suites: JunitSuite[], file: string, reveal: boolean, verbose: boolean): string {
   const lines: string[] = [];
   let failed = 0;
+  let passed = 0;
   for (const s of suites) {
+    const shown = s.result.rules.filter((r) => verbose || r.violations.length > 0);
+    passed += s.result.rules.length - s.result.rules.filter((r) => r.violations.length > 0).length;
+    if (shown.length === 0) continue;
     lines.push(`${cell(s.name, 40)}:`);
-    for (const r of s.result.rules) {
+    for (const r of shown) {
       const bad = r.violations.length > 0;
       if (bad) failed++;
-      lines.push(`  ${bad ? 'FAIL' : 'pass'}  ${cell(r.id, 40)}  ${cell(r.title, 80)}  (${r.checked} checked)`);
+      lines.push(`  ${bad ? 'FAIL' : 'pass'}  ${cell(r.id, 40)}  ${oneLine(r.title)}  (${r.checked} checked)`);
       for (const v of r.violations) {
         const ev = v.finding.evidence;
         const excerpt = reveal && ev.value !== undefined ? ev.value : ev.excerpt;
-        lines.push(`        ${cell(v.reason, 100)}  [finding ${cell(v.finding.id, 40)}: ${cell(excerpt, 40)}]`);
+        lines.push(`        ${oneLine(v.reason)}  [finding ${cell(v.finding.id, 40)}: ${cell(excerpt, 40)}]`);
       }
     }
   }
   const total = suites.reduce((n, s) => n + s.result.violations.length, 0);
+  const hidden =
+    verbose || passed === 0 ? '' : ` (${passed} passing rule check${passed === 1 ? '' : 's'} not listed: --verbose)`;
   lines.push(
     total === 0
-      ? `Policy ${file}: passed.`
-      : `Policy ${file}: ${total} violation${total === 1 ? '' : 's'} in ${failed} failing rule${failed === 1 ? '' : 's'}.`,
+      ? `Policy ${file}: passed${hidden}.`
+      : `Policy ${file}: ${total} violation${total === 1 ? '' : 's'} in ${failed} failing rule${failed === 1 ? '' : 's'}${hidden}.`,
   );
   return `${lines.join('\n')}\n`;
 }
