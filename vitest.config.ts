@@ -5,5 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
+    // Tables print local time: pin the zone so expectations hold on any machine (test/cli/time.test.ts
+    // changes it on purpose).
+    env: { TZ: 'UTC' },
   },
 });

@@ -22,16 +22,20 @@ export function parseAge(option: string, s: string, command: string): number {
 export function parseTime(option: string, s: string, command: string, nowMs = Date.now()): Micros {
   if (/^\d{1,6}[mhdw]$/.test(s)) return (nowMs - parseAge(option, s, command)) * 1000;
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(s);
-  const ms = m
-    ? m[7]
+  const [y, mo, d, h, mi, sec] = (m ?? []).slice(1, 7).map((v) => Number(v ?? 0)) as number[];
+  const valid = m && mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= daysIn(y!, mo!) && h! < 24 && mi! < 60 && sec! < 60;
+  const ms = !valid
+    ? Number.NaN
+    : m[7]
       ? Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}${m[7]}`)
-      : new Date(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)).getTime()
-    : Number.NaN;
+      : new Date(y!, mo! - 1, d, h, mi, sec).getTime();
   if (Number.isNaN(ms)) {
     throw new UsageError(`${option}: expected a time like 2026-11-23, '2026-11-23 10:55' or 2h, got '${s}'`, command);
   }
   return ms * 1000;
 }
+
+const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
 /** `2026-11-23 10:55:30` in the local time zone. */
 export function formatTime(ts: Micros): string {

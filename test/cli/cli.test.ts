@@ -188,7 +188,9 @@ describe('toyscope (in process)', () => {
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toContain('<testsuite name="teddy" tests="1" failures="1"');
     // The reason and the destination line use the policy's word for the host: third party.
-    expect(xml).toMatch(/sent to third party geo\.tracker\.example[^\n]*\n[^]*destination: geo\.tracker\.example \(third party/);
+    expect(xml).toMatch(
+      /sent to third party geo\.tracker\.example[^\n]*\n[^]*destination: geo\.tracker\.example \(third party/,
+    );
     expect(bad.out).not.toContain('…');
     const json = JSON.parse((await run(['policy', 'check', '--policy', POLICY, '--json'], store)).out);
     expect(json.violations.map((v: { findingId: string }) => v.findingId)).toEqual(['leak']);
@@ -220,13 +222,16 @@ describe('toyscope (in process)', () => {
     });
     expect(yes.code).toBe(0);
     expect(store.purges[0]).toEqual({
-      beforeTs: Date.parse('2024-05-01T00:00:00Z') * 1000,
+      beforeTs: new Date(2024, 4, 1).getTime() * 1000, // local midnight, as --help says
       captureId: 'a'.repeat(64),
       everything: true,
     });
-    expect(yes.out).toBe('Purged 2 evidence blob(s), 3 finding(s), 1 flow(s).\n');
-    await run(['purge', '--yes', '--device', 'teddy'], store);
+    expect(yes.out).toBe('Deleted 3 findings, 1 flow with their messages, and 2 evidence blobs.\n');
+    const values = await run(['purge', '--yes', '--device', 'teddy'], store);
     expect(store.purges[1]).toEqual({ deviceId: MAC });
+    expect(values.out).toBe(
+      'Removed 2 evidence blobs and the captured values of 0 findings; the findings, flows and messages remain, masked (--everything deletes them too).\n',
+    );
     const unknown = await run(['purge', '--yes', '--capture', 'bbbb'], store);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/^toyscope: no capture bbbb/);

@@ -60,9 +60,11 @@ describe('toyscope flows and evidence export', () => {
   });
 
   it('shows one flow whole: heads masked, body parts, findings with paths, Wireshark filter and frames', async () => {
-    const id = (JSON.parse((await toyscope(...data, 'flows', '--device', 'robot', '--json')).out) as {
-      exchanges: Array<{ flowId: string }>;
-    }).exchanges[0]!.flowId;
+    const id = (
+      JSON.parse((await toyscope(...data, 'flows', '--device', 'robot', '--json')).out) as {
+        exchanges: Array<{ flowId: string }>;
+      }
+    ).exchanges[0]!.flowId;
     const r = await toyscope(...data, 'flows', 'show', id);
     expect(r.code).toBe(0);
     const frames = pcapRecords(multipart);
@@ -94,7 +96,9 @@ describe('toyscope flows and evidence export', () => {
     const out = join(dir, 'clip.wav');
     const r = await toyscope(...data, 'evidence', 'export', f.id, '-o', out);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^Wrote .*clip\.wav: audio\/wav, [\d.]+ KiB, sha256 [0-9a-f]{64} — finding \S+ voice\/raw-pcm\n$/);
+    expect(r.out).toMatch(
+      /^Wrote .*clip\.wav: audio\/wav, [\d.]+ KiB, sha256 [0-9a-f]{64} — finding \S+ voice\/raw-pcm\n$/,
+    );
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const wav = readFileSync(out);
     expect(wav.toString('latin1', 0, 4)).toBe('RIFF');

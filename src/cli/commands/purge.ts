@@ -4,7 +4,7 @@
  * --yes when nobody can answer. The deletion itself is Store.purge (one transaction).
  */
 import { deviceName } from '../../config.ts';
-import type { PurgeOptions } from '../../store/types.ts';
+import type { PurgeOptions, PurgeResult } from '../../store/types.ts';
 import { type Command, flag, parseCommandArgs, str } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { resolveCaptureId, resolveDeviceId, withExistingStore } from '../store-access.ts';
@@ -21,7 +21,8 @@ what was sent and where, unless --everything. Without a filter it purges all dev
 On a terminal it asks before deleting; elsewhere it needs --yes.
 
 Options:
-  --before DATE       only data captured before DATE (2024-05-01 or 2024-05-01T12:00:00Z)
+  --before TIME       only data captured before TIME: 2024-05-01, '2024-05-01 12:00' (local time;
+                      Z or +08:00 for another zone)
   --older-than AGE    only data older than AGE: 12h, 30d, 2w (default: retention.days in toyscope.yaml)
   --device D          only this device (name from toyscope.yaml, MAC or IP)
   --capture SHA       only data from this capture (its sha256, or a unique prefix)
@@ -80,7 +81,7 @@ Exit codes: 0 purged (or nothing to purge, or declined), 2 bad arguments, config
           }
         }
         const r = store.purge(opts);
-        g.io.out(`Purged ${r.evidence} evidence blob(s), ${r.findings} finding(s), ${r.flows} flow(s).\n`);
+        g.io.out(`${purgedLine(r, opts.everything === true)}\n`);
         return EXIT.ok;
       },
     );
@@ -93,4 +94,16 @@ function describe(o: PurgeOptions, name: (id: string) => string): string {
   if (o.captureId) parts.push(`from capture ${o.captureId.slice(0, 12)}`);
   parts.push(o.beforeTs !== undefined ? `captured before ${formatTime(o.beforeTs)} ${zoneLabel()}` : 'of all time');
   return parts.join(' ');
+}
+
+/** What a purge removed and what it left, in the words of what happened. */
+export function purgedLine(r: PurgeResult, everything: boolean): string {
+  const n = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+  if (everything) {
+    return `Deleted ${n(r.findings, 'finding')}, ${n(r.flows, 'flow')} with their messages, and ${n(r.evidence, 'evidence blob')}.`;
+  }
+  return (
+    `Removed ${n(r.evidence, 'evidence blob')} and the captured values of ${n(r.findings, 'finding')}; ` +
+    'the findings, flows and messages remain, masked (--everything deletes them too).'
+  );
 }
