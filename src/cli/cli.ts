@@ -10,6 +10,7 @@ import type { Store } from '../store/types.ts';
 import type { CliIo, Globals } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { describeError, EXIT, UsageError } from './errors.ts';
+import { invocation } from './invocation.ts';
 
 /** Options every command accepts, before or after the command name. */
 const GLOBAL_OPTIONS = ['--data-dir', '--config', '--db'] as const;
@@ -84,6 +85,7 @@ function makeGlobals(flags: GlobalFlags, io: CliIo, deps: CliDeps): Globals {
   const configFile = flags['--config'] ?? (existsSync(paths.config) ? paths.config : undefined);
   const dbFile = flags['--db'] ?? paths.db;
   let config: Config | undefined;
+  let tool: string | undefined;
   return {
     dataDir: paths.dir,
     dbFile,
@@ -97,6 +99,7 @@ function makeGlobals(flags: GlobalFlags, io: CliIo, deps: CliDeps): Globals {
       if (file === paths.db) ensureDataDir(paths.dir);
       return deps.openStore(file);
     },
+    hint: (args) => `${(tool ??= invocation(io.env))} ${args}`,
   };
 }
 
@@ -127,10 +130,14 @@ Global options (before or after the command):
 Examples:
   toyscope replay toy.pcapng --policy policy.yaml --junit privacy.xml
   toyscope findings --device teddy
+  toyscope flows --with-findings
+  toyscope evidence export 3fa9c2d4e5f6:12/e0 -o clip.wav
   toyscope policy check --policy examples/policy.yaml --junit policy.xml
   toyscope purge --older-than 30d
 
 Exit codes: 0 success, 1 policy violations, 2 bad arguments, configuration or input,
 3 internal error (run with TOYSCOPE_DEBUG=1 for the stack).
+Running it: 'npx toyscope …' from the checkout; to type 'toyscope …' anywhere, put it on your PATH
+once with 'npm link' (or 'npm install --global .') in the checkout.
 Docs: docs/cli.md (commands, JSON output), docs/policy.md (policy files).`;
 }

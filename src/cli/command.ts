@@ -34,6 +34,8 @@ export interface Globals {
   config(): Config;
   /** Opens (creating if needed) the store at `file`. */
   openStore(file: string): Promise<Store>;
+  /** `toyscope args` as the user can type it: `toyscope …` on their PATH, else `npx toyscope …`. */
+  hint(args: string): string;
 }
 
 export interface Command {

@@ -80,13 +80,13 @@ export function resolveDeviceId(g: Globals, store: Store, arg: string): string {
 }
 
 /** The capture id for `--capture`: a sha256 or a unique prefix of at least 4 hex digits. */
-export function resolveCaptureId(store: Store, arg: string, command: string): string {
+export function resolveCaptureId(g: Globals, store: Store, arg: string, command: string): string {
   const prefix = arg.toLowerCase();
   if (!/^[0-9a-f]{4,64}$/.test(prefix)) {
     throw new UsageError(`--capture: expected a sha256 (or at least 4 hex digits of one), got '${arg}'`, command);
   }
   const hits = store.listCaptures().filter((c) => c.id.startsWith(prefix));
   if (hits.length === 1) return hits[0]!.id;
-  if (hits.length === 0) throw new InputError(`no capture ${arg} in the database ('toyscope captures' lists them)`);
+  if (hits.length === 0) throw new InputError(`no capture ${arg} in the database ('${g.hint('captures')}' lists them)`);
   throw new UsageError(`--capture ${arg} matches ${hits.length} captures; give more digits`, command);
 }

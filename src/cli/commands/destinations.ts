@@ -10,7 +10,7 @@ import { type Command, flag, type Globals, parseCommandArgs, str } from '../comm
 import { cell, kib, recipient, table } from '../format.ts';
 import { resolveDeviceId, withExistingStore } from '../store-access.ts';
 
-const NO_DATA = "No destinations yet. Replay a capture with 'toyscope replay capture.pcapng' first.";
+const noData = (g: Globals) => `No destinations yet. Replay a capture with '${g.hint('replay capture.pcapng')}' first.`;
 
 /** One destination of one device with the personal data found going there (category → findings). */
 interface Row extends DestinationRecord {
@@ -55,7 +55,7 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
     g.config(); // a bad toyscope.yaml is reported before anything is read
     return withExistingStore(
       g,
-      (db) => `${NO_DATA}\n(no database at ${db})\n`,
+      (db) => `${noData(g)}\n(no database at ${db})\n`,
       async (store) => {
         const device = str(p, 'device');
         const deviceId = device === undefined ? undefined : resolveDeviceId(g, store, device);
@@ -76,7 +76,7 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
           return 0;
         }
         if (rows.length > 0) g.io.out(`${renderTable(rows, g)}\n`);
-        else g.io.out(all.length === 0 ? `${NO_DATA}\n` : `No destinations match (${all.length} stored).\n`);
+        else g.io.out(all.length === 0 ? `${noData(g)}\n` : `No destinations match (${all.length} stored).\n`);
         return 0;
       },
     );

@@ -15,8 +15,8 @@ import { formatTime, parseTime, timeHeader } from '../time.ts';
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100_000;
 
-const HOW_TO_GET_FINDINGS =
-  "No findings yet. Replay a capture with 'toyscope replay capture.pcapng', then run 'toyscope findings' again.";
+const howToGetFindings = (g: Globals) =>
+  `No findings yet. Replay a capture with '${g.hint('replay capture.pcapng')}', then run '${g.hint('findings')}' again.`;
 
 export const findings: Command = {
   name: 'findings',
@@ -72,7 +72,7 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
     g.config(); // a bad toyscope.yaml is reported before anything is read
     return withExistingStore(
       g,
-      (db) => `${HOW_TO_GET_FINDINGS}\n(no database at ${db})\n`,
+      (db) => `${howToGetFindings(g)}\n(no database at ${db})\n`,
       async (store) => {
         const q: FindingQuery = { limit };
         if (category) q.category = category as Category;
@@ -81,7 +81,7 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
         const host = str(p, 'host');
         if (host) q.host = host.toLowerCase();
         const capture = str(p, 'capture');
-        if (capture) q.captureId = resolveCaptureId(store, capture, 'findings');
+        if (capture) q.captureId = resolveCaptureId(g, store, capture, 'findings');
         const since = str(p, 'since');
         if (since) q.sinceTs = parseTime('--since', since, 'findings');
         const until = str(p, 'until');
@@ -109,7 +109,7 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
         }
         if (list.length === 0) {
           const total = store.countFindings();
-          g.io.out(total === 0 ? `${HOW_TO_GET_FINDINGS}\n` : `No findings match (${total} stored in all).\n`);
+          g.io.out(total === 0 ? `${howToGetFindings(g)}\n` : `No findings match (${total} stored in all).\n`);
           return 0;
         }
         g.io.out(`${renderTable(list, g, flag(p, 'reveal'))}\n`);

@@ -19,7 +19,7 @@ import { formatTime, parseTime, timeHeader } from '../time.ts';
 
 const DEFAULT_LIMIT = 100;
 const TRANSPORTS: readonly Transport[] = ['http', 'websocket', 'mqtt', 'dns', 'tcp', 'udp'];
-const NO_FLOWS = "No flows yet. Replay a capture with 'toyscope replay capture.pcapng' first.";
+const noFlows = (g: Globals) => `No flows yet. Replay a capture with '${g.hint('replay capture.pcapng')}' first.`;
 
 export const flows: Command = {
   name: 'flows',
@@ -85,7 +85,7 @@ Exit codes: 0 listed (even if none), 2 bad arguments, unknown device, capture or
     g.config();
     return withExistingStore(
       g,
-      (db) => `${NO_FLOWS}\n(no database at ${db})\n`,
+      (db) => `${noFlows(g)}\n(no database at ${db})\n`,
       async (store) => {
         const q = query(p, g, store, limit);
         if (transport) q.transport = transport as Transport;
@@ -96,7 +96,7 @@ Exit codes: 0 listed (even if none), 2 bad arguments, unknown device, capture or
           return 0;
         }
         if (list.length === 0) {
-          g.io.out(store.listFlows({ limit: 1 }).length === 0 ? `${NO_FLOWS}\n` : 'No flows match.\n');
+          g.io.out(store.listFlows({ limit: 1 }).length === 0 ? `${noFlows(g)}\n` : 'No flows match.\n');
           return 0;
         }
         g.io.out(`${renderExchanges(list, g, reveal)}\n`);
@@ -114,7 +114,7 @@ function query(p: Parsed, g: Globals, store: Parameters<typeof resolveDeviceId>[
   const host = str(p, 'host');
   if (host) q.host = host.toLowerCase();
   const capture = str(p, 'capture');
-  if (capture) q.captureId = resolveCaptureId(store, capture, 'flows');
+  if (capture) q.captureId = resolveCaptureId(g, store, capture, 'flows');
   const since = str(p, 'since');
   if (since) q.sinceTs = parseTime('--since', since, 'flows');
   const until = str(p, 'until');
@@ -131,14 +131,14 @@ async function show(argv: string[], g: Globals, usage: string): Promise<number> 
   }
   // The list's ids name a message (`flow#3`): show its flow.
   const id = p.positionals[0]?.replace(/#\d+$/, '');
-  if (id === undefined) throw new UsageError("missing flow id ('toyscope flows' lists them)", 'flows');
+  if (id === undefined) throw new UsageError('missing flow id', 'flows');
   g.config();
   return withExistingStore(
     g,
-    (db) => `${NO_FLOWS}\n(no database at ${db})\n`,
+    (db) => `${noFlows(g)}\n(no database at ${db})\n`,
     async (store) => {
       const flow = store.getFlow(id);
-      if (!flow) throw new InputError(`no flow '${id}' in the database ('toyscope flows' lists them)`);
+      if (!flow) throw new InputError(`no flow '${id}' in the database ('${g.hint('flows')}' lists them)`);
       const data = {
         flow,
         messages: store.listMessages(id),

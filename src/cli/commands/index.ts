@@ -1,5 +1,6 @@
 /** The commands `toyscope` knows, in help order. A new command is one file in this folder and one line here. */
 import type { Command } from '../command.ts';
+import { captures } from './captures.ts';
 import { config } from './config.ts';
 import { destinations } from './destinations.ts';
 import { evidence } from './evidence.ts';
@@ -9,4 +10,14 @@ import { policy } from './policy.ts';
 import { purge } from './purge.ts';
 import { replay } from './replay.ts';
 
-export const COMMANDS: readonly Command[] = [replay, findings, flows, evidence, destinations, policy, purge, config];
+export const COMMANDS: readonly Command[] = [
+  replay,
+  findings,
+  flows,
+  evidence,
+  destinations,
+  captures,
+  policy,
+  purge,
+  config,
+];

@@ -68,7 +68,7 @@ Exit codes: 0 purged (or nothing to purge, or declined), 2 bad arguments, config
         const device = str(p, 'device');
         if (device) opts.deviceId = resolveDeviceId(g, store, device);
         const capture = str(p, 'capture');
-        if (capture) opts.captureId = resolveCaptureId(store, capture, 'purge');
+        if (capture) opts.captureId = resolveCaptureId(g, store, capture, 'purge');
         const what = describe(opts, (id) => deviceName(config, id));
         if (!flag(p, 'yes')) {
           if (!g.io.interactive) {
