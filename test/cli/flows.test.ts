@@ -44,7 +44,9 @@ describe('toyscope flows and evidence export', () => {
 
   it('filters by transport, host, findings and time, and prints JSON', async () => {
     const mqtt = await toyscope(...data, 'flows', '--transport', 'mqtt', '--with-findings');
-    expect(mqtt.out).toMatch(/mqtt PUBLISH toy\/XY-1\/audio\s+127\.0\.0\.14\s+3\.1 KiB\s+0 B\s+mqtt\s+voice\/raw-pcm/);
+    expect(mqtt.out).toMatch(
+      /mqtt PUBLISH toy\/XY-1\/audio\s+127\.0\.0\.14\s+3\.1 KiB\s+0 B\s+mqtt\s+tls\/plaintext-personal-data, voice\/raw-pcm/,
+    );
     expect(mqtt.out.trimEnd().split('\n')).toHaveLength(2);
     const host = await toyscope(...data, 'flows', '--host', 'aliyuncs.com', '--json');
     const doc = JSON.parse(host.out) as { exchanges: Array<{ host: string; request: string; status?: number }> };
@@ -85,7 +87,9 @@ describe('toyscope flows and evidence export', () => {
     expect(json.findings.every((f: { evidence: { value?: string } }) => f.evidence.value === undefined)).toBe(true);
     const unknown = await toyscope(...data, 'flows', 'show', 'nope:1');
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toBe("toyscope: no flow 'nope:1' in the database ('toyscope flows' lists them)\n");
+    expect(unknown.err).toMatch(
+      /^toyscope: no flow 'nope:1' in the database \('(npx )?toyscope flows' lists them\)\n$/,
+    );
   });
 
   it('exports a voice clip as a WAV whose sizes say its real length, mode 0600, never over a file', async () => {
@@ -113,6 +117,19 @@ describe('toyscope flows and evidence export', () => {
     expect(piped.code).toBe(0);
     expect(piped.err).toMatch(/^Wrote standard output: audio\/wav/);
     expect((await toyscope(...data, 'evidence', 'export', 'nope/e0')).err).toContain("no evidence 'nope/e0'");
+  });
+
+  it('lists the captures with the ids --capture takes', async () => {
+    const r = await toyscope(...data, 'captures');
+    expect(r.out).toMatch(/^CAPTURE\s+FIRST PACKET \(UTC\)\s+FILE\s+FORMAT\s+SIZE\s+SKIPPED\n/);
+    const id = /^([0-9a-f]{12})\s.*curl-multipart/m.exec(r.out)?.[1];
+    expect(id).toBeDefined();
+    const flows = await toyscope(...data, 'flows', '--capture', id!);
+    expect(flows.out).toContain('POST /api/v2/asr/upload');
+    expect(flows.out).not.toContain('mqtt');
+    const none = await toyscope(...data, 'flows', '--capture', 'ffff');
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/^toyscope: no capture ffff in the database \('(npx )?toyscope captures' lists them\)\n$/);
   });
 
   it('names an unknown device and the known ones for findings, destinations and purge (exit 2)', async () => {
