@@ -7,7 +7,7 @@
  * Certificate acceptance and rejection are the proxy's to report.
  */
 import type { Analyzer, AnalyzerContext, FindingHandle, FlowAnalyzerState } from '../src/model/analyzer.ts';
-import type { Category, Finding } from '../src/model/finding.ts';
+import { type Category, type Finding, isPersonal } from '../src/model/finding.ts';
 import type { FlowInfo } from '../src/model/flow.ts';
 
 const WEAK_VERSIONS = new Set(['SSLv3', 'TLSv1', 'TLSv1.0', 'TLSv1.1']);
@@ -18,7 +18,6 @@ const NON_FS_SUITES = new Set([
 ]);
 
 /** Categories that are personal data: their presence on a plaintext flow is what `plaintext-personal-data` says. */
-const PERSONAL = new Set<Category>(['voice', 'face', 'location', 'contacts', 'identifiers', 'child-profile']);
 
 export const tls: Analyzer = {
   name: 'tls',
@@ -43,7 +42,7 @@ class TlsFlow implements FlowAnalyzerState {
   }
 
   finding(f: Finding): void {
-    if (this.#flow.tls !== 'none' || f.direction !== 'upload' || !PERSONAL.has(f.category)) return;
+    if (this.#flow.tls !== 'none' || f.direction !== 'upload' || !isPersonal(f.category)) return;
     const what = `${f.category}/${f.subtype}`;
     if (!this.#plaintext) {
       const handle = this.#ctx.report({

@@ -11,44 +11,16 @@
  * not looked at. Evidence: containers as sent, raw PCM wrapped in WAV (0xFFFFFFFF sizes, lib/audio-wav.ts), raw
  * Opus packets wrapped in Ogg (lib/audio-ogg-writer.ts), capped by the pipeline.
  */
-import type {
-  Analyzer,
-  AnalyzerContext,
-  AnalyzerState,
-  EvidenceWriter,
-  FindingHandle,
-  FlowAnalyzerState,
-  Verdict,
-} from '../src/model/analyzer.ts';
-import type { FindingDetail } from '../src/model/finding.ts';
+import type { Analyzer, AnalyzerContext, AnalyzerState, FlowAnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Micros } from '../src/model/flow.ts';
 import type { MediaInfo } from '../src/model/media.ts';
 import type { MessageHead } from '../src/model/message.ts';
 import type { Token } from '../src/model/token.ts';
-import { type DurationWalker, durationWalker } from './lib/audio-frames.ts';
-import { gunzipFrame, gzipOffset, MAX_GZIP_FRAME_BYTES, MAX_GZIP_HEADER_OFFSET } from './lib/audio-gzip-frame.ts';
-import { AUDIO_HEAD_BYTES, type AudioFacts, audioFacts } from './lib/audio-header.ts';
-import { MAX_OGG_PACKET_BYTES, OggOpusWriter } from './lib/audio-ogg-writer.ts';
-import { opusPacketMs } from './lib/audio-opus.ts';
-import { wavWriterFor } from './lib/audio-wav.ts';
-import { classifyPcm, guessSampleRate, MIN_PCM_FRAMES, PcmStats } from './lib/pcm-stats.ts';
-
-/** Frames of PCM after which a stream is judged before its end (about 2 s at 16 kHz). */
-const DECIDE_FRAMES = 125;
-/** PCM kept in memory while undecided, so the evidence clip starts at the start (8 s at 16 kHz). */
-const MAX_PREBUFFER_BYTES = 256 * 1024;
-/** Raw codec packets needed before the session's description is believed. */
-const MIN_PACKETS = 5;
-/** Raw codec packets kept while undecided, so the evidence clip starts at the start. */
-const MAX_PENDING_PACKETS = 64;
-
-/** What the session said about its own audio (JSON start frame, `format` fields): evidence, not the detector. */
-interface SessionDescription {
-  format?: string;
-  sampleRate?: number;
-  /** Milliseconds per packet (`frame_duration`). */
-  frameMs?: number;
-}
+import { gunzipFrame, gzipOffset, MAX_GZIP_HEADER_OFFSET } from './lib/audio-gzip-frame.ts';
+import { type Clip, DESCRIBING_KEYS, describe, type SessionDescription } from './lib/voice-clip.ts';
+import { ContainerClip } from './lib/voice-container.ts';
+import { OpusPackets } from './lib/voice-opus.ts';
+import { PcmClip } from './lib/voice-pcm.ts';
 
 /** Weak magic that quiet PCM matches by chance (`00 00 01 00` is an icon, `00 00 00 01` an H.264 start code). */
 const WEAK_MAGIC = new Set(['image/x-icon', 'video/h264']);
@@ -148,7 +120,8 @@ class VoiceMessage implements AnalyzerState {
 
 /**
  * One message (part) of a stream on its way to the flow's raw stream: passed through as it comes, unless its
- * first bytes show a vendor header and a gzip member, in which case the message (at most MAX_GZIP_FRAME_BYTES)
+ * first bytes show a vendor header and a gzip member, in which case the message (at most
+ * MAX_AUDIO_GZIP_FRAME_BYTES)
  * is inflated at its end and the payload joins the stream instead.
  */
 class StreamPart implements Clip {
@@ -170,7 +143,7 @@ class StreamPart implements Clip {
     this.#held.push(chunk.slice());
     this.#bytes += chunk.length;
     if (this.#mode === 'undecided' && this.#bytes >= MAX_GZIP_HEADER_OFFSET + 10) this.#decide();
-    if (this.#mode === 'gzip' && this.#bytes > MAX_GZIP_FRAME_BYTES) {
+    if (this.#mode === 'gzip' && this.#bytes > this.ctx.limits.MAX_AUDIO_GZIP_FRAME_BYTES) {
       this.#mode = 'skip';
       this.#held = [];
     }
@@ -179,7 +152,7 @@ class StreamPart implements Clip {
   messageEnd(): void {
     if (this.#mode === 'undecided') this.#decide();
     if (this.#mode === 'gzip') {
-      const payload = gunzipFrame(Buffer.concat(this.#held, this.#bytes));
+      const payload = gunzipFrame(Buffer.concat(this.#held, this.#bytes), this.ctx.limits);
       if (payload) this.#target().push(payload, this.#ts);
     }
     if (this.#mode !== 'skip') this.#target().messageEnd();
@@ -202,355 +175,5 @@ class StreamPart implements Clip {
 
   #target(): Clip {
     return this.flow.raw(this.ctx, this.origin);
-  }
-}
-
-/** Takes the audio bytes of one part (or of every message of a stream). */
-interface Clip {
-  push(chunk: Uint8Array, ts: Micros): void;
-  /** One message of a stream ended: a chance to report or update. */
-  messageEnd(): void;
-  /** The part or the stream ended. */
-  finish(): void;
-}
-
-/** The keys `describe` reads (lower-cased). */
-const DESCRIBING_KEYS = new Set([
-  'format',
-  'codec',
-  'encoding',
-  'aue',
-  'sample_rate',
-  'samplerate',
-  'rate',
-  'frame_duration',
-  'frameduration',
-]);
-
-/** Reads the session's own description of its audio from JSON/form tokens. */
-function describe(desc: SessionDescription, t: Token): void {
-  if (t.offset > 0) return;
-  const key = t.key.toLowerCase();
-  if (key === 'format' || key === 'codec' || key === 'encoding' || key === 'aue') {
-    const v = t.value.toLowerCase();
-    const rate = /rate=(\d+)/.exec(v);
-    if (rate) desc.sampleRate = Number(rate[1]);
-    if (v.includes('opus')) desc.format = 'opus';
-    else if (v.includes('pcm') || v.includes('l16') || v === 'raw') desc.format ??= 'pcm';
-  } else if (key === 'sample_rate' || key === 'samplerate' || key === 'rate') {
-    const n = Number(t.value);
-    if (n === 8000 || n === 16000 || n === 24000 || n === 44100 || n === 48000) desc.sampleRate = n;
-  } else if (key === 'frame_duration' || key === 'frameduration') {
-    const n = Number(t.value);
-    if (n > 0 && n <= 120) desc.frameMs = n;
-  }
-}
-
-/** The finding of one clip or stream, reported once and updated in place. */
-class Report {
-  handle: FindingHandle | undefined;
-  constructor(
-    private readonly ctx: AnalyzerContext,
-    private readonly path: string,
-    private readonly streaming: boolean,
-  ) {}
-
-  emit(subtype: string, confidence: number, detail: FindingDetail, evidenceId?: string): void {
-    const excerpt = excerptOf(subtype, detail);
-    if (this.handle) this.handle.update({ detail, excerpt, confidence });
-    else
-      this.handle = this.ctx.report({
-        category: 'voice',
-        subtype,
-        confidence,
-        path: this.path,
-        excerpt,
-        detail,
-        ...(evidenceId === undefined ? {} : { evidenceId }),
-        ...(this.streaming ? { streaming: true } : {}),
-      });
-  }
-}
-
-function excerptOf(subtype: string, d: FindingDetail): string {
-  const rate = d.sampleRate ? ` ${d.sampleRate} Hz` : '';
-  const secs = typeof d.durationMs === 'number' ? `, ${(d.durationMs / 1000).toFixed(1)} s` : '';
-  return `${subtype}${rate}${secs}, ${d.bytes} bytes`;
-}
-
-/** A container sniffed by magic: codec facts from the head, duration from header or frames, kept as sent. */
-class ContainerClip implements Clip {
-  #head: Uint8Array[] | undefined = [];
-  #headBytes = 0;
-  #bytes = 0;
-  #facts: AudioFacts | undefined;
-  #walker: DurationWalker | undefined;
-  #evidence: EvidenceWriter | undefined;
-  #pcm: PcmClip | undefined;
-  readonly #report: Report;
-
-  constructor(
-    private readonly ctx: AnalyzerContext,
-    private readonly info: MediaInfo,
-    private readonly desc: SessionDescription,
-    private readonly streaming = false,
-  ) {
-    this.#report = new Report(ctx, info.origin, streaming);
-  }
-
-  push(chunk: Uint8Array, ts: Micros): void {
-    this.#bytes += chunk.length;
-    if (this.#head) {
-      this.#head.push(chunk.slice());
-      this.#headBytes += chunk.length;
-      if (this.#headBytes >= AUDIO_HEAD_BYTES) this.#start(ts);
-      return;
-    }
-    this.#feed(chunk, ts);
-  }
-
-  messageEnd(): void {
-    if (this.#head) this.#start(this.ctx.now());
-    this.#decide();
-  }
-
-  finish(): void {
-    this.messageEnd();
-    this.#pcm?.finish();
-    this.#evidence?.end();
-  }
-
-  #start(ts: Micros): void {
-    const head = Buffer.concat(this.#head ?? [], this.#headBytes);
-    this.#head = undefined;
-    this.#facts = audioFacts(this.info.mime, head);
-    if (!this.#facts) return;
-    this.#walker = durationWalker(this.#facts, head);
-    const pcm16 = this.#facts.pcm16;
-    if (pcm16) {
-      // WAV PCM: the signal must be speech; the clip (the WAV as sent) is kept by the PcmClip once it is.
-      this.#pcm = new PcmClip(this.ctx, this.info.origin, this.desc, this.streaming, {
-        facts: this.#facts,
-        head,
-        pcm16,
-      });
-    } else {
-      this.#evidence = this.ctx.openEvidence(this.info.mime);
-    }
-    this.#feed(head, ts);
-  }
-
-  #feed(chunk: Uint8Array, ts: Micros): void {
-    if (!this.#facts) return;
-    this.#walker?.push(chunk);
-    if (this.#pcm) this.#pcm.push(chunk, ts);
-    else this.#evidence?.write(chunk);
-  }
-
-  #decide(): void {
-    const f = this.#facts;
-    if (!f || this.#pcm) {
-      this.#pcm?.messageEnd();
-      return;
-    }
-    const durationMs = f.durationMs ?? this.#walker?.durationMs;
-    const sampleRate = f.sampleRate ?? this.#walker?.sampleRate;
-    const detail: FindingDetail = {
-      codec: f.codec,
-      bytes: this.#bytes,
-      ...(sampleRate ? { sampleRate } : {}),
-      ...(f.channels ? { channels: f.channels } : {}),
-      ...(durationMs === undefined ? {} : { durationMs }),
-      ...(this.streaming ? { streaming: true } : {}),
-    };
-    this.#report.emit(f.codec, 0.9, detail, this.#evidence?.id);
-  }
-}
-
-/** Where a gated clip's evidence comes from: raw PCM wrapped as WAV, or a WAV container kept as sent. */
-interface WavSource {
-  facts: AudioFacts;
-  head: Uint8Array;
-  pcm16: { dataOffset: number };
-}
-
-/**
- * 16-bit PCM judged from its signal: raw (headerless) or the data of a WAV. Undecided bytes wait in a bounded
- * prebuffer so the evidence clip starts at the start; a speech verdict reports and opens the evidence.
- */
-class PcmClip implements Clip {
-  readonly #stats = new PcmStats();
-  readonly #report: Report;
-  #pre: Uint8Array[] | undefined = [];
-  #preBytes = 0;
-  #evidence: EvidenceWriter | undefined;
-  #skip: number;
-  #judgedAt = 0;
-  #speech = false;
-  #firstTs: Micros | undefined;
-  #lastTs: Micros = 0;
-
-  constructor(
-    private readonly ctx: AnalyzerContext,
-    path: string,
-    private readonly desc: SessionDescription,
-    private readonly streaming: boolean,
-    private readonly wav?: WavSource,
-  ) {
-    this.#report = new Report(ctx, path, streaming);
-    this.#skip = wav?.pcm16.dataOffset ?? 0;
-  }
-
-  push(chunk: Uint8Array, ts: Micros): void {
-    this.#firstTs ??= ts;
-    this.#lastTs = ts;
-    if (this.#evidence) this.#evidence.write(chunk);
-    else if (this.#pre) {
-      if (this.#preBytes + chunk.length <= MAX_PREBUFFER_BYTES) {
-        this.#pre.push(chunk.slice());
-        this.#preBytes += chunk.length;
-      } else this.#pre = undefined; // too long undecided: the clip will start at the verdict
-    }
-    let samples = chunk;
-    if (this.#skip > 0) {
-      const n = Math.min(this.#skip, chunk.length);
-      this.#skip -= n;
-      samples = chunk.subarray(n);
-    }
-    this.#stats.push(samples);
-    if (!this.#speech && this.#stats.frames >= DECIDE_FRAMES && this.#judgedAt < DECIDE_FRAMES) this.#judge();
-  }
-
-  messageEnd(): void {
-    const frames = this.#stats.frames;
-    if (this.#speech) this.#emit();
-    else if (this.streaming && frames >= MIN_PCM_FRAMES && frames - this.#judgedAt >= DECIDE_FRAMES / 2) this.#judge();
-  }
-
-  finish(): void {
-    if (!this.#speech && this.#stats.frames >= MIN_PCM_FRAMES && this.#stats.frames > this.#judgedAt) this.#judge();
-    if (this.#speech) this.#emit();
-    this.#evidence?.end();
-  }
-
-  #judge(): void {
-    this.#judgedAt = this.#stats.frames;
-    if (classifyPcm(this.#stats.summary()) !== 'speech') return;
-    this.#speech = true;
-    this.#stats.narrow(); // judged for good: only the sample-rate guess (r1) still reads the signal
-    this.#evidence = this.wav ? this.ctx.openEvidence('audio/wav') : wavWriterFor(this.ctx, this.#rate().rate);
-    for (const c of this.#pre ?? []) this.#evidence.write(c);
-    this.#pre = undefined;
-    if (this.streaming) this.#emit(); // a single part is reported once, at its end, with its full size
-  }
-
-  /** Sample rate: the WAV header, the session's description, the cadence of a live stream, else the signal. */
-  #rate(): { rate: number; from: string } {
-    if (this.wav?.facts.sampleRate) return { rate: this.wav.facts.sampleRate, from: 'header' };
-    if (this.desc.sampleRate) return { rate: this.desc.sampleRate, from: 'session' };
-    const spanUs = this.#lastTs - (this.#firstTs ?? this.#lastTs);
-    if (this.streaming && spanUs >= 1_000_000) {
-      const bytesPerSec = this.#stats.bytes / (spanUs / 1e6);
-      for (const rate of [8000, 16000])
-        if (Math.abs(bytesPerSec / (2 * rate) - 1) < 0.15) return { rate, from: 'cadence' };
-    }
-    return { rate: guessSampleRate(this.#stats.summary()), from: 'signal' };
-  }
-
-  #emit(): void {
-    const { rate, from } = this.#rate();
-    const pcmBytes = this.#stats.bytes; // the samples (a WAV's header is skipped before the stats)
-    const subtype = this.wav ? 'wav' : 'raw-pcm';
-    const detail: FindingDetail = {
-      codec: this.wav ? 'wav' : 'pcm-s16le',
-      bytes: pcmBytes + (this.wav?.pcm16.dataOffset ?? 0),
-      sampleRate: rate,
-      sampleRateFrom: from,
-      channels: 1,
-      // A WAV header's duration only caps what was sent (a truncated upload must not claim the whole clip).
-      durationMs: Math.min(
-        this.wav?.facts.durationMs ?? Number.POSITIVE_INFINITY,
-        Math.round((pcmBytes / (2 * rate)) * 1000),
-      ),
-      speech: true,
-      ...(this.streaming ? { streaming: true } : {}),
-    };
-    this.#report.emit(subtype, 0.9, detail, this.#evidence?.id);
-  }
-}
-
-/**
- * Raw Opus packets with no container, one per message, named by the session's own description: believed once
- * MIN_PACKETS packets, nine in ten of all, have valid TOC bytes giving the session's `frame_duration` (any
- * duration when it gave none; encoders switch between SILK, hybrid and CELT configurations mid-stream, so the
- * configuration is not held constant). The duration is read from the TOC bytes; the evidence is the packets
- * wrapped in Ogg Opus.
- */
-class OpusPackets implements Clip {
-  readonly #report: Report;
-  #packets = 0;
-  #valid = 0;
-  #ms = 0;
-  #bytes = 0;
-  #current: Uint8Array[] = [];
-  #currentBytes = 0;
-  #pending: Array<{ packet: Uint8Array; ms: number }> | undefined = [];
-  #evidence: EvidenceWriter | undefined;
-  #ogg: OggOpusWriter | undefined;
-
-  constructor(
-    private readonly ctx: AnalyzerContext,
-    path: string,
-    private readonly desc: SessionDescription,
-  ) {
-    this.#report = new Report(ctx, path, true);
-  }
-
-  push(chunk: Uint8Array): void {
-    this.#bytes += chunk.length;
-    this.#currentBytes += chunk.length;
-    if (this.#currentBytes <= MAX_OGG_PACKET_BYTES) this.#current.push(chunk.slice());
-  }
-
-  messageEnd(): void {
-    const size = this.#currentBytes;
-    const packet = size <= MAX_OGG_PACKET_BYTES ? Buffer.concat(this.#current, size) : undefined;
-    this.#current = [];
-    this.#currentBytes = 0;
-    if (size === 0) return;
-    this.#packets++;
-    const ms = packet ? opusPacketMs(packet[0]!, packet[1]) : undefined;
-    if (!packet || ms === undefined || (this.desc.frameMs !== undefined && ms !== this.desc.frameMs)) return;
-    this.#valid++;
-    this.#ms += ms;
-    if (this.#ogg) this.#ogg.packet(packet, ms);
-    else if (this.#pending && this.#pending.length < MAX_PENDING_PACKETS) this.#pending.push({ packet, ms });
-    if (this.#valid >= MIN_PACKETS && this.#valid >= 0.9 * this.#packets) this.#emit();
-  }
-
-  finish(): void {
-    this.#ogg?.end();
-    this.#evidence?.end();
-  }
-
-  #emit(): void {
-    if (!this.#ogg) {
-      const evidence = this.ctx.openEvidence('audio/ogg;codecs=opus');
-      this.#evidence = evidence;
-      this.#ogg = new OggOpusWriter((page) => evidence.write(page), this.desc.sampleRate ?? 48000);
-      for (const p of this.#pending ?? []) this.#ogg.packet(p.packet, p.ms);
-      this.#pending = undefined;
-    }
-    const detail: FindingDetail = {
-      codec: 'opus',
-      container: 'none',
-      bytes: this.#bytes,
-      packets: this.#packets,
-      durationMs: Math.round(this.#ms),
-      streaming: true,
-      ...(this.desc.sampleRate ? { sampleRate: this.desc.sampleRate, sampleRateFrom: 'session' } : {}),
-      ...(this.desc.frameMs ? { frameMs: this.desc.frameMs } : {}),
-    };
-    this.#report.emit('opus', 0.85, detail, this.#evidence?.id);
   }
 }

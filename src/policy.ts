@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { type Config, isFirstParty, matchHost, parseYaml } from './config.ts';
 import { ConfigError } from './errors.ts';
-import type { Category, Finding } from './model/finding.ts';
+import { type Category, type Finding, isPersonal } from './model/finding.ts';
 import { policySchema } from './policy-schema.ts';
 
 /** Where a rule lets a category go. */
@@ -76,16 +76,6 @@ export interface PolicyResult {
 export interface PolicyContext {
   config: Config;
 }
-
-/** Categories that are personal data, the ones `declared.categories` speaks about. */
-export const PERSONAL_CATEGORIES: readonly Category[] = [
-  'voice',
-  'face',
-  'location',
-  'contacts',
-  'identifiers',
-  'child-profile',
-];
 
 export const DECLARED_CATEGORIES_ID = 'declared-categories';
 
@@ -195,7 +185,7 @@ export function evaluatePolicy(policy: Policy, findings: Finding[], ctx: PolicyC
     isFirstParty(ctx.config, f.deviceId, f.destination.host);
 
   for (const f of findings) {
-    if (declaredResult && declaredCats && PERSONAL_CATEGORIES.includes(f.category)) {
+    if (declaredResult && declaredCats && isPersonal(f.category)) {
       declaredResult.checked++;
       if (!declaredCats.includes(f.category)) {
         declaredResult.violations.push({

@@ -6,12 +6,10 @@
  */
 import { gunzipSync, constants as zlib } from 'node:zlib';
 
-/** Bytes of vendor header tolerated before the gzip member. */
+import type { Limits } from '../../src/model/limits.ts';
+
+/** Bytes of vendor header tolerated before the gzip member (a format tolerance, not a resource bound). */
 export const MAX_GZIP_HEADER_OFFSET = 16;
-/** A framed message is inflated only up to this size (bigger ones are not looked into). */
-export const MAX_GZIP_FRAME_BYTES = 64 * 1024;
-/** Inflated bytes kept per message (a gzip bomb stops here). */
-export const MAX_GUNZIP_BYTES = 256 * 1024;
 
 /** Offset of a gzip member (1f 8b, method 8, reserved flag bits clear) in the first bytes of `b`, or -1. */
 export function gzipOffset(b: Uint8Array): number {
@@ -21,12 +19,21 @@ export function gzipOffset(b: Uint8Array): number {
   return -1;
 }
 
-/** The inflated payload (what inflates of a truncated member too), at most MAX_GUNZIP_BYTES; undefined if bad. */
-export function gunzipFrame(frame: Uint8Array): Uint8Array | undefined {
+/**
+ * The inflated payload (what inflates of a truncated member too), at most MAX_AUDIO_GUNZIP_BYTES, of a frame of
+ * at most MAX_AUDIO_GZIP_FRAME_BYTES; undefined if bad or too big.
+ */
+export function gunzipFrame(
+  frame: Uint8Array,
+  limits: Pick<Limits, 'MAX_AUDIO_GZIP_FRAME_BYTES' | 'MAX_AUDIO_GUNZIP_BYTES'>,
+): Uint8Array | undefined {
   const o = gzipOffset(frame);
-  if (o < 0 || frame.length > MAX_GZIP_FRAME_BYTES) return undefined;
+  if (o < 0 || frame.length > limits.MAX_AUDIO_GZIP_FRAME_BYTES) return undefined;
   try {
-    const out = gunzipSync(frame.subarray(o), { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: MAX_GUNZIP_BYTES });
+    const out = gunzipSync(frame.subarray(o), {
+      finishFlush: zlib.Z_SYNC_FLUSH,
+      maxOutputLength: limits.MAX_AUDIO_GUNZIP_BYTES,
+    });
     return out.length > 0 ? out : undefined;
   } catch {
     return undefined;

@@ -1,13 +1,10 @@
 /**
- * Per-message reporting shared by the analyzers: one finding per distinct (subtype, value), at most
- * MAX_REPORTS_PER_ANALYZER per message, so one analyzer cannot use up the message's MAX_FINDINGS_PER_MESSAGE.
+ * Per-message reporting shared by the analyzers: one finding per distinct (subtype, value), at most a quarter
+ * of the run's MAX_FINDINGS_PER_MESSAGE per analyzer (`ctx.limits`), so one analyzer cannot use up a message's
+ * budget and four busy analyzers still fit.
  */
 import type { AnalyzerContext, ReportInput, Verdict } from '../../src/model/analyzer.ts';
 import type { Category } from '../../src/model/finding.ts';
-import { DEFAULT_LIMITS } from '../../src/model/limits.ts';
-
-/** A quarter of the pipeline's per-message cap: four busy analyzers still fit in one message. */
-export const MAX_REPORTS_PER_ANALYZER = Math.floor(DEFAULT_LIMITS.MAX_FINDINGS_PER_MESSAGE / 4);
 
 export class Reporter {
   readonly #ctx: AnalyzerContext;
@@ -15,10 +12,12 @@ export class Reporter {
   /** Excerpts reported, per subtype (no key string to build per call: most calls repeat a value). */
   readonly #seen = new Map<string, Set<string>>();
   #count = 0;
+  readonly #max: number;
 
   constructor(ctx: AnalyzerContext, category: Category) {
     this.#ctx = ctx;
     this.#category = category;
+    this.#max = Math.max(1, Math.floor(ctx.limits.MAX_FINDINGS_PER_MESSAGE / 4));
   }
 
   /** Reports unless the same subtype and excerpt was reported in this message; 'done' once the budget is spent. */
@@ -41,6 +40,6 @@ export class Reporter {
   }
 
   get full(): boolean {
-    return this.#count >= MAX_REPORTS_PER_ANALYZER;
+    return this.#count >= this.#max;
   }
 }

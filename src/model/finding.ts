@@ -26,6 +26,21 @@ export const CATEGORIES: readonly Category[] = [
   'opaque-upload',
 ];
 
+/**
+ * The categories that are personal data themselves (what `declared.categories` and the tls analyzer's
+ * plaintext check speak about); `tls` and `opaque-upload` describe how data travelled, not what it was.
+ */
+export const PERSONAL_CATEGORIES: readonly Category[] = [
+  'voice',
+  'face',
+  'location',
+  'contacts',
+  'identifiers',
+  'child-profile',
+];
+
+export const isPersonal = (c: Category): boolean => PERSONAL_CATEGORIES.includes(c);
+
 /** Where a finding's data went. */
 export interface Destination {
   /** Host name when known, else the server IP. */

@@ -37,6 +37,14 @@ export interface Limits {
   MAX_FINDINGS_PER_MESSAGE: number;
   /** Bytes of a message head (names and values) kept in the store; past it the rest is cut (`headTruncated`). */
   MAX_STORED_HEAD_BYTES: number;
+  /** PCM the voice analyzer holds while a stream is undecided, so its clip starts at the start. */
+  MAX_VOICE_PREBUFFER_BYTES: number;
+  /** Raw Opus packets the voice analyzer holds until the stream is believed. */
+  MAX_VOICE_PENDING_PACKETS: number;
+  /** A stream message in vendor framing around gzip is inflated only up to this size (bigger: not looked into). */
+  MAX_AUDIO_GZIP_FRAME_BYTES: number;
+  /** Bytes inflated from one such message (a gzip bomb stops here). */
+  MAX_AUDIO_GUNZIP_BYTES: number;
 
   /** Bytes a classic pcap record may claim; a larger one is taken as corruption (`corrupt-record`). */
   MAX_PCAP_RECORD_BYTES: number;
@@ -115,6 +123,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_EVIDENCE_BYTES: 8 * 1024 * 1024,
   MAX_FINDINGS_PER_MESSAGE: 100,
   MAX_STORED_HEAD_BYTES: 16 * 1024,
+  MAX_VOICE_PREBUFFER_BYTES: 256 * 1024,
+  MAX_VOICE_PENDING_PACKETS: 64,
+  MAX_AUDIO_GZIP_FRAME_BYTES: 64 * 1024,
+  MAX_AUDIO_GUNZIP_BYTES: 256 * 1024,
 
   MAX_PCAP_RECORD_BYTES: 16 * 1024 * 1024,
   MAX_PCAPNG_BLOCK_BYTES: 16 * 1024 * 1024,

@@ -21,8 +21,6 @@ export interface StoreOptions {
   batchRows?: number;
   /** Longest time a written row waits for its commit, in ms (default 200). */
   batchMs?: number;
-  /** Bytes kept per evidence blob (default MAX_EVIDENCE_BYTES, 8 MiB); past it the blob is `truncated`. */
-  evidenceCapBytes?: number;
 }
 
 /** Waits this long on a lock held by another connection before SQLITE_BUSY. */
@@ -85,7 +83,6 @@ class SqliteStore implements Store {
     this.#writer ??= new SqliteStoreWriter(this.#db, {
       batchRows: this.#opts.batchRows ?? 1000,
       batchMs: this.#opts.batchMs ?? 200,
-      evidenceCapBytes: this.#opts.evidenceCapBytes ?? DEFAULT_LIMITS.MAX_EVIDENCE_BYTES,
     });
     return this.#writer;
   }

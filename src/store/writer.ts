@@ -17,11 +17,10 @@ export const EVIDENCE_ROW_BYTES = 256 * 1024;
 /** Evidence bytes queued before a commit is forced, whatever the row count. */
 export const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
-/** How the writer batches and bounds what it keeps. */
+/** How the writer batches. (Evidence is capped once, by the pipeline: MAX_EVIDENCE_BYTES of the run's limits.) */
 export interface WriterOptions {
   batchRows: number;
   batchMs: number;
-  evidenceCapBytes: number;
 }
 
 type Param = string | number | Buffer | null;
@@ -242,8 +241,8 @@ export class SqliteStoreWriter implements StoreWriter {
 
   evidence(e: EvidenceChunk): void {
     const state = this.#evidenceState(e.evidenceId);
-    const keep = e.data.subarray(0, Math.max(0, this.#opts.evidenceCapBytes - state.bytes));
-    state.truncated ||= e.truncated || keep.length < e.data.length;
+    const keep = e.data;
+    state.truncated ||= e.truncated;
     state.bytes += keep.length;
     this.#push(this.#st.evidence, [
       e.evidenceId,

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { gunzipFrame, gzipOffset, MAX_GUNZIP_BYTES } from '../../analyzers/lib/audio-gzip-frame.ts';
+import { gunzipFrame as gunzip, gzipOffset } from '../../analyzers/lib/audio-gzip-frame.ts';
 import { voice } from '../../analyzers/voice.ts';
 import { captureOf } from '../../eval/score.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
+import { DEFAULT_LIMITS } from '../../src/model/limits.ts';
 import { FlowScript, play } from '../helpers/playbook.ts';
 import { replayCapture } from '../helpers/replay.ts';
 import { evidenceBytes, FIXTURES, speechPcm } from './voice-samples.ts';
@@ -35,6 +36,8 @@ function paced(bytes: Buffer, size: number, everyUs: number, wrap: (b: Buffer) =
   });
 }
 
+const gunzipFrame = (frame: Uint8Array) => gunzip(frame, DEFAULT_LIMITS);
+
 describe('vendor binary framing with a gzip payload', () => {
   it('finds a gzip member behind a short vendor header and inflates it, bounded', () => {
     const pcm = speechPcm().subarray(0, 3200);
@@ -44,7 +47,10 @@ describe('vendor binary framing with a gzip payload', () => {
     expect(gzipOffset(Buffer.concat([Buffer.alloc(40), frame]))).toBe(-1); // header too long to be framing
     expect(gunzipFrame(frame.subarray(0, 200))?.length).toBeGreaterThan(0); // a truncated member gives its head
     expect(gunzipFrame(Buffer.concat([frame.subarray(0, 18), Buffer.alloc(100, 0xa5)]))).toBeUndefined();
-    const bomb = Buffer.concat([Buffer.from('TOYA\0\0\0\0'), gzipSync(Buffer.alloc(4 * MAX_GUNZIP_BYTES))]);
+    const bomb = Buffer.concat([
+      Buffer.from('TOYA\0\0\0\0'),
+      gzipSync(Buffer.alloc(4 * DEFAULT_LIMITS.MAX_AUDIO_GUNZIP_BYTES)),
+    ]);
     expect(gunzipFrame(bomb)).toBeUndefined();
   });
 

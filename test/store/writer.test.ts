@@ -248,18 +248,16 @@ describe('batching', () => {
 });
 
 describe('evidence', () => {
-  it('cuts a blob at evidenceCapBytes and marks it truncated', () => {
-    store.close();
-    store = openStore(file, { evidenceCapBytes: 10 });
+  it('keeps what the pipeline kept: a blob larger than the default cap is not cut again (evidence.maxBytes)', () => {
     const w = store.writer();
     w.flow(flowRecord());
-    w.evidence(evidenceChunk({ data: new Uint8Array(6).fill(1), seq: 0 }));
-    w.evidence(evidenceChunk({ data: new Uint8Array(6).fill(2), seq: 1 }));
-    w.evidence(evidenceChunk({ data: new Uint8Array(6).fill(3), seq: 2, final: true }));
+    const nine = 9 * 1024 * 1024;
+    const piece = new Uint8Array(1024 * 1024).fill(7);
+    for (let seq = 0; seq < 9; seq++) w.evidence(evidenceChunk({ data: piece, seq, final: seq === 8 }));
     w.flush();
     const ev = store.readEvidence('ev-1')!;
-    expect(ev.truncated).toBe(true);
-    expect([...ev.bytes]).toEqual([1, 1, 1, 1, 1, 1, 2, 2, 2, 2]);
+    expect(ev.truncated).toBe(false);
+    expect(ev.bytes.length).toBe(nine);
   });
 
   it('keeps the pipeline truncated flag and splits large chunks into bounded rows', () => {

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_REPORTS_PER_ANALYZER, Reporter } from '../../../analyzers/lib/reporter.ts';
+import { Reporter } from '../../../analyzers/lib/reporter.ts';
 import type { AnalyzerContext, ReportInput } from '../../../src/model/analyzer.ts';
+
+/** A quarter of the run's MAX_FINDINGS_PER_MESSAGE (40 here: a configured limit, not the default). */
+const MAX_REPORTS_PER_ANALYZER = 10;
 
 function reporter(): { out: Reporter; sent: ReportInput[] } {
   const sent: ReportInput[] = [];
-  const ctx = { report: (f: ReportInput) => sent.push(f) } as unknown as AnalyzerContext;
+  const limits = { MAX_FINDINGS_PER_MESSAGE: 4 * MAX_REPORTS_PER_ANALYZER };
+  const ctx = { report: (f: ReportInput) => sent.push(f), limits } as unknown as AnalyzerContext;
   return { out: new Reporter(ctx, 'identifiers'), sent };
 }
 
