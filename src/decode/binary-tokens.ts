@@ -7,8 +7,8 @@
 import { Buffer } from 'node:buffer';
 import type { Token, TokenKind } from '../model/token.ts';
 import type { Tokenizer, TokenSink } from './filter.ts';
-import type { TokenizerOptions } from './json-tokens.ts';
-import { StringPieces } from './json-tokens.ts';
+import type { TokenizerOptions } from './token-text.ts';
+import { StringPieces } from './token-text.ts';
 
 /**
  * Bytes of a byte-string field (protobuf bytes, CBOR byte string, MessagePack bin) in arrival order:

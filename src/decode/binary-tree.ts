@@ -8,7 +8,7 @@
 import type { TokenKind } from '../model/token.ts';
 import { BinaryInput, type BinaryTokenizerOptions, decodeText, TextStream } from './binary-tokens.ts';
 import type { TokenSink } from './filter.ts';
-import { cutKey, keySegment } from './json-tokens.ts';
+import { cutKey, keySegment } from './token-text.ts';
 
 // What the payload bytes being read are.
 const TEXT = 0;

@@ -9,7 +9,7 @@ import { TextDecoder } from 'node:util';
 import type { Headers } from '../model/message.ts';
 import type { Token, TokenSource } from '../model/token.ts';
 import type { Tokenizer, TokenSink } from './filter.ts';
-import { cutKey, hexValue, keySegment, type SliceBuffer, StringPieces, type TokenizerOptions } from './json-tokens.ts';
+import { cutKey, hexValue, keySegment, type SliceBuffer, StringPieces, type TokenizerOptions } from './token-text.ts';
 
 export interface FormTokenizerOptions extends TokenizerOptions {
   /** WHATWG label of the charset of the %XX-decoded bytes (`gbk`, `gb18030`, `big5`, …); default `utf-8`. */

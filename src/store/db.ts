@@ -6,7 +6,6 @@
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Micros } from '../model/flow.ts';
-import { DEFAULT_LIMITS } from '../model/limits.ts';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
 import { experimentFromRow, StoreQueries } from './queries.ts';
 import { purge } from './retention.ts';

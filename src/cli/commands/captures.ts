@@ -24,6 +24,10 @@ Options:
   -h, --help   show this help
 Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help').
 
+Examples:
+  toyscope captures
+  toyscope flows --capture 3fa9c2d4e5f6
+
 Exit codes: 0 listed (even if none), 2 bad arguments or database.`,
 
   async run(argv, g) {
