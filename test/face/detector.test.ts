@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   AGREE_SCORE,
+  CLOSE_UP_SCALE,
+  closeUpRegion,
   confirmed,
   type FaceBox,
   fastVerdict,
@@ -37,6 +39,14 @@ describe('second pass: an SSD box is a face only where the tiny detector agrees'
 
   it('needs the boxes to overlap, not just to exist', () => {
     expect(confirmed([box(0, 0.9)], [box(100, 0.9)])).toEqual([]);
+  });
+
+  it('takes its close look at a square twice the box around it, clamped to the image', () => {
+    expect(CLOSE_UP_SCALE).toBe(2);
+    const b = { x: 100, y: 50, width: 20, height: 30, score: 0.9 }; // centre (110, 65), side 2 × 30
+    expect(closeUpRegion(b, 640, 480)).toEqual([80, 35, 60, 60]);
+    expect(closeUpRegion({ ...b, x: 0, y: 0 }, 640, 480)).toEqual([0, 0, 40, 45]);
+    expect(closeUpRegion({ ...b, x: 630, y: 470 }, 640, 480)).toEqual([610, 455, 30, 25]);
   });
 
   it('merges overlapping boxes to the best-scored one', () => {
