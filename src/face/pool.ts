@@ -27,9 +27,9 @@ export interface FaceWorkerData {
 /** Why an image was not checked. */
 export type UncheckedReason = 'queue-full' | 'timeout' | 'undecodable' | 'detector-failed' | 'closed';
 
-/** The pool's answer for one image. */
+/** The pool's answer for one image (`secondPass`: the detector's second, slower pass decided; `ms` in the worker). */
 export type FaceCheck =
-  | { kind: 'checked'; width: number; height: number; faces: FaceBox[]; ms: number }
+  | { kind: 'checked'; width: number; height: number; faces: FaceBox[]; secondPass: boolean; ms: number }
   | { kind: 'unchecked'; reason: UncheckedReason; message: string };
 
 export interface FacePoolOptions {
@@ -143,7 +143,7 @@ export class FacePool {
         settle(
           job,
           m.kind === 'checked'
-            ? { kind: 'checked', width: m.width, height: m.height, faces: m.faces, ms: m.ms }
+            ? { kind: 'checked', width: m.width, height: m.height, faces: m.faces, secondPass: m.secondPass, ms: m.ms }
             : unchecked('undecodable', m.reason),
         );
       }

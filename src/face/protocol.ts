@@ -9,9 +9,9 @@ export interface DetectRequest {
   bytes: Uint8Array;
 }
 
-/** Worker → pool: what one image gave. */
+/** Worker → pool: what one image gave (`secondPass`: the fast pass was unsure, SSD decided). */
 export type DetectReply =
-  | { id: number; kind: 'checked'; width: number; height: number; faces: FaceBox[]; ms: number }
+  | { id: number; kind: 'checked'; width: number; height: number; faces: FaceBox[]; secondPass: boolean; ms: number }
   | { id: number; kind: 'undecodable'; reason: string };
 
 /** Worker → pool once, after the model loaded (or failed to). */

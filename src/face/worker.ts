@@ -29,8 +29,9 @@ async function answer({ id, bytes }: DetectRequest): Promise<DetectReply> {
   try {
     const img = decodeImage(bytes, (workerData as FaceWorkerData | undefined)?.limits);
     if ('unsupported' in img) return { id, kind: 'undecodable', reason: img.unsupported };
-    const faces = await detect(img);
-    return { id, kind: 'checked', width: img.width, height: img.height, faces, ms: performance.now() - t0 };
+    const { faces, secondPass } = await detect(img);
+    const ms = performance.now() - t0;
+    return { id, kind: 'checked', width: img.width, height: img.height, faces, secondPass, ms };
   } catch (err) {
     return { id, kind: 'undecodable', reason: `decode failed: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -5,9 +5,9 @@ import { iou } from '../../eval/face.ts';
 import type { FaceBox } from '../../src/face/detector.ts';
 import { closeSharedFacePool, FacePool, sharedFacePool } from '../../src/face/pool.ts';
 import { DEFAULT_LIMITS, resolveLimits } from '../../src/model/limits.ts';
+import { readImage } from './image-fixtures.ts';
 
 const STUB = new URL('./stub-worker.mjs', import.meta.url);
-const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
 const CORPUS = new URL('../../fixtures/face-corpus/', import.meta.url);
 const HANG = new Uint8Array([0]);
 const QUICK = new Uint8Array([1]);
@@ -21,10 +21,16 @@ describe('FacePool (stub worker)', () => {
     });
     try {
       await pool.check(QUICK); // the worker is up: the next image runs at once
-      const accepted = [pool.check(QUICK), pool.check(QUICK), pool.check(QUICK)];
-      const t0 = performance.now();
+      const settled: number[] = [];
+      const accepted = [pool.check(QUICK), pool.check(QUICK), pool.check(QUICK)].map((p, i) =>
+        p.then((a) => {
+          settled.push(i);
+          return a;
+        }),
+      );
+      // "At once": the answer comes before any worker reply could (those need a turn of the event loop).
       const over = await pool.check(QUICK);
-      expect(performance.now() - t0).toBeLessThan(20);
+      expect(settled).toEqual([]);
       expect(over).toMatchObject({ kind: 'unchecked', reason: 'queue-full' });
       expect(await Promise.all(accepted)).toMatchObject([
         { kind: 'checked' },
@@ -39,15 +45,14 @@ describe('FacePool (stub worker)', () => {
   it('answers timeout for a stuck detection and for images waiting behind it, then goes on with a new worker', async () => {
     const pool = new FacePool({
       size: 1,
-      limits: resolveLimits({ MAX_FACE_QUEUE: 4, MAX_FACE_WAIT_MS: 150 }),
+      // Long enough for a new worker to start on a busy machine: the answers, not the clock, are under test.
+      limits: resolveLimits({ MAX_FACE_QUEUE: 4, MAX_FACE_WAIT_MS: 2000 }),
       workerUrl: STUB,
     });
     try {
-      const t0 = performance.now();
       const [stuck, waiting] = await Promise.all([pool.check(HANG), pool.check(HANG)]);
       expect(stuck).toMatchObject({ kind: 'unchecked', reason: 'timeout' });
       expect(waiting).toMatchObject({ kind: 'unchecked', reason: 'timeout' });
-      expect(performance.now() - t0).toBeLessThan(1000);
       expect(await pool.check(QUICK)).toMatchObject({ kind: 'checked', faces: [] });
     } finally {
       await pool.close();
@@ -91,7 +96,8 @@ describe('FacePool (stub worker)', () => {
 });
 
 describe('FacePool (real detector)', () => {
-  const pool = new FacePool({ size: 2 });
+  // Results, not speed, are under test: a busy machine must not turn an answer into a timeout.
+  const pool = new FacePool({ size: 2, limits: resolveLimits({ MAX_FACE_WAIT_MS: 300_000 }) });
   afterAll(() => pool.close());
   const labels = JSON.parse(readFileSync(new URL('labels.json', CORPUS), 'utf8')).images as Array<{
     file: string;
@@ -107,9 +113,37 @@ describe('FacePool (real detector)', () => {
     expect(iou(label?.boxes[0] ?? [], answer.faces[0] as FaceBox)).toBeGreaterThanOrEqual(0.5);
   });
 
-  it.each(['chelsea.png', 'coffee.png', 'rocket.jpg', 'motorcycle_left.png'])('finds no face in %s', async (file) => {
-    const answer = await pool.check(readFileSync(`${SKIMAGE}/${file}`));
-    expect(answer).toMatchObject({ kind: 'checked', faces: [] });
+  it.each(['neg-chelsea.jpg', 'neg-coffee.jpg', 'neg-rocket.jpg', 'neg-motorcycle_left.jpg'])(
+    'finds no face in %s',
+    async (file) => {
+      const answer = await pool.check(readFileSync(new URL(file, CORPUS)));
+      expect(answer).toMatchObject({ kind: 'checked', faces: [] });
+    },
+  );
+
+  it('decides a clear photo in the fast pass, and sends the unsure ones to the second pass', async () => {
+    const check = (file: string) => pool.check(readFileSync(new URL(file, CORPUS)));
+    const portrait = await check('pos-grace-hopper.jpg');
+    expect(portrait).toMatchObject({ kind: 'checked', secondPass: false });
+    expect(portrait.kind === 'checked' && portrait.faces.length).toBe(1);
+    // The fast pass scores this retina photo 0.50 (a face, before the second pass existed): SSD sees none.
+    expect(await check('neg-retina.jpg')).toMatchObject({ kind: 'checked', secondPass: true, faces: [] });
+    // A face at the edge of the frame (0.49 in the fast pass) and a small face across a room (0.35): SSD and the
+    // tiny detector agree on both.
+    for (const file of ['pos-composite-camera-3.jpg', 'pos-basketball1.jpg']) {
+      const answer = await check(file);
+      expect(answer).toMatchObject({ kind: 'checked', secondPass: true });
+      expect(answer.kind === 'checked' && answer.faces.length).toBe(1);
+    }
+  });
+
+  it('decodes a PNG and finds no face in the cat', async () => {
+    expect(await pool.check(readImage('cat-160.png'))).toMatchObject({
+      kind: 'checked',
+      width: 160,
+      height: 106,
+      faces: [],
+    });
   });
 
   it("hands the pool's decode bound to its workers", async () => {
@@ -127,8 +161,8 @@ describe('FacePool (real detector)', () => {
 
   it('says which formats it cannot decode', async () => {
     // An animated GIF is decoded (its first frame); WebP is not.
-    const gif = readFileSync(`${SKIMAGE}/no_time_for_that_tiny.gif`);
-    expect(await pool.check(gif)).toMatchObject({ kind: 'checked', width: 14, height: 25, faces: [] });
+    const gif = readImage('cat-48-2frames.gif');
+    expect(await pool.check(gif)).toMatchObject({ kind: 'checked', width: 48, height: 32, faces: [] });
     const webp = Buffer.from('RIFF\u0000\u0000\u0000\u0000WEBPVP8 ', 'latin1');
     expect(await pool.check(webp)).toMatchObject({ kind: 'unchecked', reason: 'undecodable' });
     const heic = new Uint8Array([0, 0, 0, 24, ...Buffer.from('ftypheic'), 0, 0, 0, 0, ...Buffer.from('mif1heic')]);

@@ -5,5 +5,8 @@ import { parentPort } from 'node:worker_threads';
 parentPort.postMessage({ kind: 'ready' });
 parentPort.on('message', ({ id, bytes }) => {
   if (bytes[0] === 0) return;
-  setTimeout(() => parentPort.postMessage({ id, kind: 'checked', width: 1, height: 1, faces: [], ms: 5 }), 5);
+  setTimeout(
+    () => parentPort.postMessage({ id, kind: 'checked', width: 1, height: 1, faces: [], secondPass: false, ms: 5 }),
+    5,
+  );
 });
