@@ -62,6 +62,10 @@ export interface Limits {
   MAX_OOO_BYTES_TOTAL: number;
   /** TCP connections tracked at once; past it the oldest is closed as `evicted`. */
   MAX_TCP_CONNECTIONS: number;
+  /** Delivered bytes each TCP direction remembers to compare overlapping retransmissions with (rounded to a power of 2). */
+  MAX_TCP_OVERLAP_CHECK_BYTES: number;
+  /** Remembered delivered bytes across all connections; a direction opened past it is not compared. */
+  MAX_TCP_OVERLAP_CHECK_TOTAL: number;
   /** Capture time (µs) without a segment after which an open TCP connection closes as `idle` (Zeek's default). */
   TCP_IDLE_TIMEOUT_US: number;
   /** UDP flows open at once; past it the least recently active one closes as `evicted`. */
@@ -136,6 +140,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_OOO_BYTES_PER_DIR: 1024 * 1024,
   MAX_OOO_BYTES_TOTAL: 128 * 1024 * 1024,
   MAX_TCP_CONNECTIONS: 250_000,
+  MAX_TCP_OVERLAP_CHECK_BYTES: 8 * 1024,
+  MAX_TCP_OVERLAP_CHECK_TOTAL: 64 * 1024 * 1024,
   TCP_IDLE_TIMEOUT_US: 300_000_000,
   MAX_UDP_FLOWS: 100_000,
   UDP_IDLE_TIMEOUT_US: 60_000_000,
