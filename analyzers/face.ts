@@ -144,11 +144,9 @@ class FaceState implements AnalyzerState {
       this.#unchecked(img, bytes, 'too-large', `image larger than MAX_IMAGE_BYTES (${limit})`);
       return;
     }
-    this.ctx.defer(
-      this.pool(this.ctx.limits)
-        .check(bytes)
-        .then((answer) => this.#answer(img, bytes, answer)),
-    );
+    // Offline (replay) the detector is waited for; only the live proxy sheds images under load.
+    const shed = this.ctx.flow.source === 'live';
+    this.ctx.defer(this.pool(this.ctx.limits).check(bytes, { shed }), (answer) => this.#answer(img, bytes, answer));
   }
 
   #answer(img: ImageBuffer, bytes: Uint8Array, answer: FaceCheck): void {

@@ -71,12 +71,15 @@ export async function replayFile(file: string, opts: ReplayFileOptions): Promise
     ...(opts.limits ? { limits: opts.limits } : {}),
   });
   let read = 0;
+  const { MAX_FACE_QUEUE, MAX_HELD_BYTES } = replay.limits;
   for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK_BYTES })) {
     const buf = chunk as Buffer;
     if (read === 0) capture.format = formatOf(buf);
     replay.write(buf);
     read += buf.length;
     progress('replay', read);
+    // Offline, the detector is waited for: the next read waits while too much work is pending or held.
+    await opts.pipeline.idle(MAX_FACE_QUEUE, MAX_HELD_BYTES);
   }
   replay.end();
   opts.pipeline.finish(replay.lastTs);

@@ -59,11 +59,14 @@ export interface AnalyzerContext {
   /** The run's limits (MAX_IMAGE_BYTES, …), config overrides applied. */
   readonly limits: Readonly<Limits>;
   /**
-   * Hands off async work (a face detection in a worker pool) so the synchronous pipeline need not wait: it may
-   * `report` when it settles, even after `message.end` or `flow.close`. `Pipeline.drain()` awaits it; a
-   * rejection becomes an `analyzer-error` violation.
+   * Hands off async work (a face detection in a worker pool) so the synchronous pipeline need not wait;
+   * `apply(value)` runs when it settled and may `report`, even after `message.end` or `flow.close`. On an offline
+   * flow (replay, HAR) results are applied in the order the work was deferred, before the flow's next event
+   * (which waits): the findings never depend on how long the work took. On a live flow each is applied when it
+   * settles. `Pipeline.drain()` awaits it all; a rejection (or a throw in `apply`) becomes an `analyzer-error`
+   * violation.
    */
-  defer(work: Promise<void>): void;
+  defer<T>(work: Promise<T>, apply: (value: T) => void): void;
 }
 
 export interface AnalyzerState {

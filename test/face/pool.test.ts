@@ -11,19 +11,21 @@ const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
 const CORPUS = new URL('../../fixtures/face-corpus/', import.meta.url);
 const HANG = new Uint8Array([0]);
 const QUICK = new Uint8Array([1]);
+/** Live work: may be shed (queue-full, timeout). */
+const LIVE = { shed: true };
 
 describe('FacePool (stub worker)', () => {
-  it('answers queue-full at once when the queue is full, and the queued images still get checked', async () => {
+  it('live: answers queue-full at once when the queue is full, and the queued images still get checked', async () => {
     const pool = new FacePool({
       size: 1,
       limits: resolveLimits({ MAX_FACE_QUEUE: 2, MAX_FACE_WAIT_MS: 2000 }),
       workerUrl: STUB,
     });
     try {
-      await pool.check(QUICK); // the worker is up: the next image runs at once
-      const accepted = [pool.check(QUICK), pool.check(QUICK), pool.check(QUICK)];
+      await pool.check(QUICK, LIVE); // the worker is up: the next image runs at once
+      const accepted = [pool.check(QUICK, LIVE), pool.check(QUICK, LIVE), pool.check(QUICK, LIVE)];
       const t0 = performance.now();
-      const over = await pool.check(QUICK);
+      const over = await pool.check(QUICK, LIVE);
       expect(performance.now() - t0).toBeLessThan(20);
       expect(over).toMatchObject({ kind: 'unchecked', reason: 'queue-full' });
       expect(await Promise.all(accepted)).toMatchObject([
@@ -36,7 +38,7 @@ describe('FacePool (stub worker)', () => {
     }
   });
 
-  it('answers timeout for a stuck detection and for images waiting behind it, then goes on with a new worker', async () => {
+  it('live: answers timeout for a stuck detection and for images waiting behind it, then goes on with a new worker', async () => {
     const pool = new FacePool({
       size: 1,
       limits: resolveLimits({ MAX_FACE_QUEUE: 4, MAX_FACE_WAIT_MS: 150 }),
@@ -44,7 +46,7 @@ describe('FacePool (stub worker)', () => {
     });
     try {
       const t0 = performance.now();
-      const [stuck, waiting] = await Promise.all([pool.check(HANG), pool.check(HANG)]);
+      const [stuck, waiting] = await Promise.all([pool.check(HANG, LIVE), pool.check(HANG, LIVE)]);
       expect(stuck).toMatchObject({ kind: 'unchecked', reason: 'timeout' });
       expect(waiting).toMatchObject({ kind: 'unchecked', reason: 'timeout' });
       expect(performance.now() - t0).toBeLessThan(1000);
