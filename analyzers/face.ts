@@ -8,7 +8,7 @@
  */
 
 import type { FaceBox } from '../src/face/detector.ts';
-import { type FaceCheck, type FacePool, sharedFacePool } from '../src/face/pool.ts';
+import { type FaceCheck, type FacePool, SHED_REASONS, sharedFacePool } from '../src/face/pool.ts';
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Limits } from '../src/model/limits.ts';
 import type { MediaInfo } from '../src/model/media.ts';
@@ -185,7 +185,13 @@ class FaceState implements AnalyzerState {
       path: info.origin,
       excerpt: `${info.mime} not checked for faces: ${reason}`,
       evidenceId: this.#evidence(info, bytes),
-      detail: { reason, message, ...partDetail(info, bytes.length) },
+      // `shed`: the live proxy dropped it under load (queue-full, timeout); the summary, --json and the gate count it.
+      detail: {
+        reason,
+        message,
+        ...(SHED_REASONS.has(reason) ? { shed: true } : {}),
+        ...partDetail(info, bytes.length),
+      },
     });
   }
 

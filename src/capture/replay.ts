@@ -55,6 +55,8 @@ export class CaptureReplay {
   /** pcapng Decryption Secrets Blocks (TLS key logs), kept for the TLS decoder. */
   readonly secrets: Array<{ type: number; data: Uint8Array }> = [];
   packets = 0;
+  /** Flows opened (TCP connections and UDP flows). */
+  flows = 0;
   firstTs: Micros | undefined;
   lastTs: Micros = 0;
 
@@ -69,6 +71,7 @@ export class CaptureReplay {
     const newFlowId = () => this.#flowId(nextId());
     this.#dns = new DnsFlows({ source: 'capture', captureId, emit, violation, newFlowId, limits });
     this.#emit = (ev) => {
+      if (ev.type === 'flow.open') this.flows++;
       this.#dns.observe(ev);
       emit(ev);
     };

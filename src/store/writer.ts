@@ -35,8 +35,10 @@ interface EvidenceState {
 }
 
 const SQL = {
-  capture: `INSERT INTO captures (id, path, format, bytes, imported_at, first_ts, last_ts, skipped)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  capture: `INSERT INTO captures (id, path, format, bytes, imported_at, first_ts, last_ts, skipped, status, sha256)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET path = excluded.path,
+      format = excluded.format, bytes = excluded.bytes, first_ts = excluded.first_ts, last_ts = excluded.last_ts,
+      skipped = excluded.skipped, status = excluded.status, sha256 = coalesce(excluded.sha256, sha256)`,
   device: `INSERT INTO devices (id, mac, ip, first_ts, last_ts) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET mac = coalesce(excluded.mac, mac), ip = excluded.ip,
       first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts)`,
@@ -139,6 +141,8 @@ export class SqliteStoreWriter implements StoreWriter {
       opt(rec.firstTs),
       opt(rec.lastTs),
       rec.skipped ? JSON.stringify(rec.skipped) : null,
+      rec.status ?? 'complete',
+      opt(rec.sha256),
     ]);
   }
 
