@@ -124,7 +124,7 @@ class FaceState implements AnalyzerState {
         subtype: 'face-api-request',
         confidence: 0.6,
         path: this.#shape.path,
-        excerpt: `face-API request shape: ${this.#shape.shape}`,
+        excerpt: [`face-API request shape: ${this.#shape.shape}`],
         detail: { shape: this.#shape.shape },
       });
     }
@@ -163,7 +163,7 @@ class FaceState implements AnalyzerState {
       subtype: 'face',
       confidence: Math.max(...scores),
       path: info.origin,
-      excerpt: `${n} face${n === 1 ? '' : 's'} in ${info.mime} ${answer.width}x${answer.height}`,
+      excerpt: [`${n} face${n === 1 ? '' : 's'} in ${info.mime} ${answer.width}x${answer.height}`],
       evidenceId: this.#evidence(info, bytes),
       detail: {
         faces: n,
@@ -183,7 +183,7 @@ class FaceState implements AnalyzerState {
       subtype: 'face-unchecked',
       confidence: 0.5,
       path: info.origin,
-      excerpt: `${info.mime} not checked for faces: ${reason}`,
+      excerpt: [`${info.mime} not checked for faces: ${reason}`],
       evidenceId: this.#evidence(info, bytes),
       // `shed`: the live proxy dropped it under load (queue-full, timeout); the summary, --json and the gate count it.
       detail: {
@@ -232,7 +232,7 @@ class FaceState implements AnalyzerState {
       subtype: 'face-embedding',
       confidence: 0.7,
       path: run.array,
-      excerpt: `${run.count} floats under ${run.array}`,
+      excerpt: [`${run.count} floats under ${run.array}`],
       detail: { length: run.count },
     });
   }

@@ -65,7 +65,7 @@ class OpaqueFlow {
       category: 'opaque-upload',
       subtype: 'tls-opaque-upload',
       confidence: 1,
-      excerpt: `${this.#bytes} bytes`,
+      excerpt: [`${this.#bytes} bytes`],
       streaming: true,
       detail,
     });

@@ -128,7 +128,9 @@ export function jsonFlow(f: FlowRecord): JsonFlow {
   };
 }
 
+/** A finding for output: `evidence.value` and `evidence.detail` (unmasked personal values) only with `reveal`. */
 export function jsonFinding(f: Finding, reveal: boolean): Finding {
-  const { value, ...evidence } = f.evidence;
-  return { ...f, evidence: reveal && value !== undefined ? { ...evidence, value } : evidence };
+  if (reveal) return f;
+  const { value: _value, detail: _detail, ...evidence } = f.evidence;
+  return { ...f, evidence };
 }

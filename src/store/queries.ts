@@ -132,6 +132,7 @@ export function findingFromRow(r: Row): Finding {
       value: str(r.value),
       evidenceId: str(r.evidence_id),
       truncated: r.truncated === 1 ? true : undefined,
+      detail: r.detail_value == null ? undefined : JSON.parse(r.detail_value as string),
     }),
     path: str(r.path),
     detail: r.detail === null ? undefined : JSON.parse(r.detail as string),
