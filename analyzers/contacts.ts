@@ -133,12 +133,20 @@ class ContactsState implements AnalyzerState {
   }
 
   #phone(t: Token, phone: Phone, confidence: number): Verdict {
-    const detail = { e164: phone.e164, country: phone.country, type: phone.type, source: t.source };
-    return this.#out.report({ subtype: 'phone-number', confidence, excerpt: phone.e164, path: t.path, detail });
+    const detail = { country: phone.country, type: phone.type, source: t.source };
+    const personal = { e164: phone.e164 };
+    return this.#out.report({
+      subtype: 'phone-number',
+      confidence,
+      excerpt: phone.e164,
+      path: t.path,
+      detail,
+      personal,
+    });
   }
 
   #relation(relation: string, phone: Phone, path: string): Verdict {
-    const excerpt = `${relation} ${phone.e164}`;
+    const excerpt = [`${relation} `, { personal: phone.e164 }];
     return this.#out.report({ subtype: 'family-relation', confidence: 0.85, excerpt, path, detail: { relation } });
   }
 

@@ -8,7 +8,7 @@
  */
 
 import type { FaceBox } from '../src/face/detector.ts';
-import { type FaceCheck, type FacePool, sharedFacePool } from '../src/face/pool.ts';
+import { type FaceCheck, type FacePool, SHED_REASONS, sharedFacePool } from '../src/face/pool.ts';
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Limits } from '../src/model/limits.ts';
 import type { MediaInfo } from '../src/model/media.ts';
@@ -124,7 +124,7 @@ class FaceState implements AnalyzerState {
         subtype: 'face-api-request',
         confidence: 0.6,
         path: this.#shape.path,
-        excerpt: `face-API request shape: ${this.#shape.shape}`,
+        excerpt: [`face-API request shape: ${this.#shape.shape}`],
         detail: { shape: this.#shape.shape },
       });
     }
@@ -144,11 +144,9 @@ class FaceState implements AnalyzerState {
       this.#unchecked(img, bytes, 'too-large', `image larger than MAX_IMAGE_BYTES (${limit})`);
       return;
     }
-    this.ctx.defer(
-      this.pool(this.ctx.limits)
-        .check(bytes)
-        .then((answer) => this.#answer(img, bytes, answer)),
-    );
+    // Offline (replay) the detector is waited for; only the live proxy sheds images under load.
+    const shed = this.ctx.flow.source === 'live';
+    this.ctx.defer(this.pool(this.ctx.limits).check(bytes, { shed }), (answer) => this.#answer(img, bytes, answer));
   }
 
   #answer(img: ImageBuffer, bytes: Uint8Array, answer: FaceCheck): void {
@@ -165,7 +163,7 @@ class FaceState implements AnalyzerState {
       subtype: 'face',
       confidence: Math.max(...scores),
       path: info.origin,
-      excerpt: `${n} face${n === 1 ? '' : 's'} in ${info.mime} ${answer.width}x${answer.height}`,
+      excerpt: [`${n} face${n === 1 ? '' : 's'} in ${info.mime} ${answer.width}x${answer.height}`],
       evidenceId: this.#evidence(info, bytes),
       detail: {
         faces: n,
@@ -185,9 +183,15 @@ class FaceState implements AnalyzerState {
       subtype: 'face-unchecked',
       confidence: 0.5,
       path: info.origin,
-      excerpt: `${info.mime} not checked for faces: ${reason}`,
+      excerpt: [`${info.mime} not checked for faces: ${reason}`],
       evidenceId: this.#evidence(info, bytes),
-      detail: { reason, message, ...partDetail(info, bytes.length) },
+      // `shed`: the live proxy dropped it under load (queue-full, timeout); the summary, --json and the gate count it.
+      detail: {
+        reason,
+        message,
+        ...(SHED_REASONS.has(reason) ? { shed: true } : {}),
+        ...partDetail(info, bytes.length),
+      },
     });
   }
 
@@ -228,7 +232,7 @@ class FaceState implements AnalyzerState {
       subtype: 'face-embedding',
       confidence: 0.7,
       path: run.array,
-      excerpt: `${run.count} floats under ${run.array}`,
+      excerpt: [`${run.count} floats under ${run.array}`],
       detail: { length: run.count },
     });
   }

@@ -189,8 +189,8 @@ class IdentifierState implements AnalyzerState {
       if (c.password === undefined) continue;
       const path = c.path ?? '';
       if (c.ssid !== undefined) {
-        const excerpt = `ssid=${c.ssid} password=${c.password}`;
-        this.#out.report({ subtype: 'wifi-credentials', confidence: 0.95, excerpt, path, detail: { ssid: c.ssid } });
+        const excerpt = ['ssid=', { personal: c.ssid }, ' password=', { personal: c.password }];
+        this.#out.report({ subtype: 'wifi-credentials', confidence: 0.95, excerpt, path, personal: { ssid: c.ssid } });
       } else if (this.#plaintext()) {
         this.#out.report({ subtype: 'password', confidence: 0.8, excerpt: c.password, path, detail: { tls: 'none' } });
       }

@@ -145,7 +145,8 @@ class LocationState implements AnalyzerState {
       confidence: decimals >= 4 ? 0.9 : 0.75,
       excerpt: `${lat.x},${lon.x}`,
       path: objectPathOf(t),
-      detail: { lat: lat.x, lon: lon.x, decimals, source: t.source },
+      detail: { decimals, source: t.source },
+      personal: { lat: lat.x, lon: lon.x },
     });
   }
 
@@ -161,7 +162,8 @@ class LocationState implements AnalyzerState {
       confidence: decimals >= 4 ? 0.85 : 0.7,
       excerpt: `${s1},${s2}`,
       path: t.path,
-      detail: { first: a.x, second: b.x, decimals, source: t.source },
+      detail: { decimals, source: t.source },
+      personal: { first: a.x, second: b.x },
     });
   }
 

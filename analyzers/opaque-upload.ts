@@ -4,12 +4,16 @@
  * octet-stream or undeclared) whose sampled bytes have at least MIN_ENTROPY_BITS bits/byte (encrypted or
  * compressed without a header) and at least MIN_OPAQUE_BYTES. `tls-opaque-upload`: the upload bytes of a flow
  * whose TLS was left unopened (passthrough, opaque, device rejected our certificate), one per flow, updated as
- * bytes come. Size, destination and timing are in the finding. Structured parts and text are never opaque: the
- * tokenizers read them (base64 values inside them are parts of their own).
+ * bytes come. `nested-too-deep`: a base64 value nested past MAX_BASE64_NESTING, which the pipeline does not decode
+ * (it also reports a violation), once per message: what it holds was not looked at, so "nothing found" must not be
+ * read as "nothing there". Size, destination and timing are in the finding. Structured parts and text are never
+ * opaque: the tokenizers read them (base64 values inside them are parts of their own).
  */
+import { startsBase64 } from '../src/decode/base64.ts';
 import type { Analyzer, AnalyzerContext, AnalyzerState, FindingHandle, Verdict } from '../src/model/analyzer.ts';
 import type { FlowInfo } from '../src/model/flow.ts';
 import type { MediaInfo } from '../src/model/media.ts';
+import type { Token } from '../src/model/token.ts';
 import { ByteEntropy } from './lib/entropy.ts';
 
 /** Smaller uploads (heartbeats, acks) are not reported. */
@@ -22,9 +26,14 @@ const MIN_SAMPLE_LANE_GAP = 0.5;
 const MAX_ENTROPY_SAMPLE = 64 * 1024;
 const HEAD_BYTES = 16;
 
+/** Strings shorter than this are never decoded as base64 whatever MIN_BASE64_CHARS says (a token-routing bound). */
+const MIN_NESTED_CHARS = 16;
+
 export const opaqueUpload: Analyzer = {
   name: 'opaque-upload',
   wants: (head) => head.direction === 'upload',
+  // Long strings only: a base64 value past the nesting bound is one (decoded ones come by key only: never here).
+  tokens: { key: () => false, minLength: MIN_NESTED_CHARS },
   openFlow: (flow) => new OpaqueFlow(flow),
 };
 
@@ -65,7 +74,7 @@ class OpaqueFlow {
       category: 'opaque-upload',
       subtype: 'tls-opaque-upload',
       confidence: 1,
-      excerpt: `${this.#bytes} bytes`,
+      excerpt: [`${this.#bytes} bytes`],
       streaming: true,
       detail,
     });
@@ -84,6 +93,7 @@ interface Part {
 class OpaqueParts implements AnalyzerState {
   readonly #ctx: AnalyzerContext;
   readonly #parts = new Map<number, Part>();
+  #tooDeep = false;
 
   constructor(ctx: AnalyzerContext) {
     this.#ctx = ctx;
@@ -123,6 +133,21 @@ class OpaqueParts implements AnalyzerState {
         origin: info.origin,
         depth: info.depth,
       },
+    });
+    return undefined;
+  }
+
+  token(t: Token): Verdict {
+    const { MAX_BASE64_NESTING, MIN_BASE64_CHARS } = this.#ctx.limits;
+    if (this.#tooDeep || t.depth + 1 <= MAX_BASE64_NESTING || !startsBase64(t, MIN_BASE64_CHARS)) return undefined;
+    this.#tooDeep = true;
+    this.#ctx.report({
+      category: 'opaque-upload',
+      subtype: 'nested-too-deep',
+      confidence: 0.5,
+      excerpt: [`base64 at nesting level ${t.depth + 1} (past ${MAX_BASE64_NESTING}) not read`],
+      path: t.path,
+      detail: { depth: t.depth + 1, limit: MAX_BASE64_NESTING },
     });
     return undefined;
   }

@@ -6,7 +6,7 @@
  * key exchange suite) from the flow's TLS metadata (`flow.tlsInfo`, when the source read the handshake).
  * Certificate acceptance and rejection are the proxy's to report.
  */
-import type { Analyzer, AnalyzerContext, FindingHandle, FlowAnalyzerState } from '../src/model/analyzer.ts';
+import type { Analyzer, AnalyzerContext, Excerpt, FindingHandle, FlowAnalyzerState } from '../src/model/analyzer.ts';
 import { type Finding, isPersonal } from '../src/model/finding.ts';
 import type { FlowInfo } from '../src/model/flow.ts';
 
@@ -49,7 +49,8 @@ class TlsFlow implements FlowAnalyzerState {
         category: 'tls',
         subtype: 'plaintext-personal-data',
         confidence: 0.95,
-        excerpt: f.evidence.value ?? f.evidence.excerpt,
+        // The other finding's excerpt: masked as it was (what it showed readable stays readable).
+        excerpt: excerptOf(f),
         streaming: true,
         ...(f.path === undefined ? {} : { path: f.path }),
         detail: { found: what, transport: this.#flow.transport },
@@ -71,7 +72,7 @@ class TlsFlow implements FlowAnalyzerState {
         category: 'tls',
         subtype: 'weak-tls-version',
         confidence: 1,
-        excerpt: version,
+        excerpt: [version],
         detail: { version },
       });
     }
@@ -82,11 +83,17 @@ class TlsFlow implements FlowAnalyzerState {
         category: 'tls',
         subtype: 'no-forward-secrecy',
         confidence: 1,
-        excerpt,
+        excerpt: [excerpt],
         detail: { cipher: excerpt, version },
       });
     }
   }
 
   close(): void {}
+}
+
+/** A finding's excerpt for another finding: readable when nothing in it was masked, else one personal value. */
+function excerptOf(f: Finding): Excerpt {
+  const { excerpt, value } = f.evidence;
+  return value === undefined || value === excerpt ? [excerpt] : value;
 }

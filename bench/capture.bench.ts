@@ -89,7 +89,12 @@ const bench: Bench = async (emit) => {
     [
       'pcap+link+ip',
       () => {
-        const d = new PacketDecoder({ tcp: (s) => (sink += s.len), udp: () => sink++, skipped: () => sink++ });
+        const d = new PacketDecoder({
+          tcp: (s) => (sink += s.len),
+          udp: () => sink++,
+          skipped: () => sink++,
+          violation: () => sink++,
+        });
         const r = new PcapReader({ packet: (p) => d.packet(p), skipped: () => sink++ });
         stream((c) => r.write(c));
         r.end();
@@ -104,7 +109,12 @@ const bench: Bench = async (emit) => {
           gap: () => sink--,
           close: () => sink++,
         });
-        const d = new PacketDecoder({ tcp: (s) => t.segment(s), udp: () => sink++, skipped: () => sink++ });
+        const d = new PacketDecoder({
+          tcp: (s) => t.segment(s),
+          udp: () => sink++,
+          skipped: () => sink++,
+          violation: () => sink++,
+        });
         let last = 0;
         const r = new PcapReader({
           packet: (p) => {

@@ -3,7 +3,7 @@
  * of the run's MAX_FINDINGS_PER_MESSAGE per analyzer (`ctx.limits`), so one analyzer cannot use up a message's
  * budget and four busy analyzers still fit.
  */
-import type { AnalyzerContext, ReportInput, Verdict } from '../../src/model/analyzer.ts';
+import { type AnalyzerContext, excerptText, type ReportInput, type Verdict } from '../../src/model/analyzer.ts';
 import type { Category } from '../../src/model/finding.ts';
 
 export class Reporter {
@@ -27,8 +27,10 @@ export class Reporter {
     if (excerpts === undefined) {
       excerpts = new Set();
       this.#seen.set(input.subtype, excerpts);
-    } else if (excerpts.has(input.excerpt)) return undefined;
-    excerpts.add(input.excerpt);
+    }
+    const text = excerptText(input.excerpt);
+    if (excerpts.has(text)) return undefined;
+    excerpts.add(text);
     this.#count++;
     this.#ctx.report({ category: this.#category, ...input });
     return this.full ? 'done' : undefined;

@@ -3,7 +3,7 @@
  * own description of its audio (read from JSON/form tokens: evidence, not the detector) and the one finding per
  * clip, reported once and updated in place. The clips: voice-container.ts, voice-pcm.ts, voice-opus.ts.
  */
-import type { AnalyzerContext, FindingHandle } from '../../src/model/analyzer.ts';
+import type { AnalyzerContext, Excerpt, FindingHandle } from '../../src/model/analyzer.ts';
 import type { FindingDetail } from '../../src/model/finding.ts';
 import type { Micros } from '../../src/model/flow.ts';
 import type { Token } from '../../src/model/token.ts';
@@ -83,8 +83,9 @@ export class Report {
   }
 }
 
-function excerptOf(subtype: string, d: FindingDetail): string {
+/** `raw-pcm 16000 Hz, 4.4 s, 140800 bytes`: a description with nothing personal in it (the clip is evidence). */
+function excerptOf(subtype: string, d: FindingDetail): Excerpt {
   const rate = d.sampleRate ? ` ${d.sampleRate} Hz` : '';
   const secs = typeof d.durationMs === 'number' ? `, ${(d.durationMs / 1000).toFixed(1)} s` : '';
-  return `${subtype}${rate}${secs}, ${d.bytes} bytes`;
+  return [`${subtype}${rate}${secs}, ${d.bytes} bytes`];
 }

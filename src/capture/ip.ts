@@ -2,7 +2,10 @@
  * IPv4 and IPv6 decoding down to the transport payload: IPv4 options skipped (the header checksum is not
  * checked: loopback captures carry offloaded checksums), IPv6 extension headers walked (hop-by-hop, routing,
  * destination options, AH, fragment), and fragments of either version reassembled with bounds (datagrams in
- * flight, fragments per datagram, a timeout in capture time; overlaps: the first copy wins).
+ * flight, fragments per datagram, a timeout in capture time). Hostile fragments are flagged, never trusted:
+ * overlaps with conflicting bytes are a violation (the first copy wins, as in TCP); a fragment past 65,535 bytes,
+ * past the end the last fragment set, with a length not a multiple of 8, or a fragment header inside a
+ * reassembled IPv6 payload drops its datagram with a violation and a skipped reason.
  * It does not parse TCP or UDP; non-TCP/UDP protocols come back as a skipped reason named after the protocol.
  */
 import type { Micros } from '../model/flow.ts';
@@ -32,6 +35,17 @@ export interface IpPacket {
 /** Decoded packet, `undefined` for a fragment held for reassembly, or a skipped reason. */
 export type IpResult = IpPacket | string | undefined;
 
+/** Largest IP payload a reassembled datagram may have (the 16-bit length fields; jumbograms are not fragmented). */
+export const MAX_DATAGRAM_BYTES = 65_535;
+
+/** What the decoder reports besides packets. */
+export interface IpEvents {
+  /** Something not decoded (a fragment timeout or overflow, a dropped datagram): counted in `skipped`. */
+  skipped(reason: string): void;
+  /** Malformed or hostile fragments (`ip-fragment-overlap`, `ip-fragment-out-of-range` …), dated by capture time. */
+  violation(code: string, message: string, ts: Micros): void;
+}
+
 const PROTO_NAMES: Record<number, string> = {
   1: 'icmp',
   2: 'igmp',
@@ -60,7 +74,12 @@ interface Pending {
   proto: number;
   /** Total payload length, known once the last fragment arrived; else -1. */
   total: number;
-  parts: Array<{ off: number; bytes: Uint8Array }>;
+  parts: Fragment[];
+}
+
+interface Fragment {
+  off: number;
+  bytes: Uint8Array;
 }
 
 export interface IpDecoderOptions {
@@ -68,10 +87,10 @@ export interface IpDecoderOptions {
   limits?: IpLimits;
 }
 
-/** Stateful (fragments) IP decoder; `skipped` receives fragment timeouts and overflows. */
+/** Stateful (fragments) IP decoder; `events` receive fragment timeouts, overflows and hostile fragments. */
 export class IpDecoder {
   readonly #pending = new Map<string, Pending>();
-  readonly #skipped: (reason: string) => void;
+  readonly #ev: IpEvents;
   readonly #timeout: number;
   readonly #maxDatagrams: number;
   readonly #maxFragments: number;
@@ -80,8 +99,8 @@ export class IpDecoder {
   readonly #v6Cache: Array<{ bytes: Uint8Array; name: string }> = [];
   #lastSweep = 0;
 
-  constructor(skipped: (reason: string) => void, opts: IpDecoderOptions = {}) {
-    this.#skipped = skipped;
+  constructor(events: IpEvents, opts: IpDecoderOptions = {}) {
+    this.#ev = events;
     const limits = opts.limits ?? DEFAULT_LIMITS;
     this.#timeout = limits.FRAGMENT_TIMEOUT_US;
     this.#maxDatagrams = limits.MAX_FRAGMENT_DATAGRAMS;
@@ -99,7 +118,7 @@ export class IpDecoder {
     for (const [key, p] of this.#pending) {
       if (ts - p.firstTs <= this.#timeout) continue;
       this.#pending.delete(key);
-      this.#skipped('ip-fragment-timeout');
+      this.#ev.skipped('ip-fragment-timeout');
     }
   }
 
@@ -135,8 +154,16 @@ export class IpDecoder {
     return this.#walk6(d.subarray(off + 40, Math.min(end, d.length)), d[off + 6]!, src, dst, missing, ts);
   }
 
-  /** Follows IPv6 extension headers from `nh` at the start of `p`. */
-  #walk6(p: Uint8Array, nh: number, src: string, dst: string, missing: number, ts: Micros): IpResult {
+  /** Follows IPv6 extension headers from `nh` at the start of `p` (`reassembled`: a payload made of fragments). */
+  #walk6(
+    p: Uint8Array,
+    nh: number,
+    src: string,
+    dst: string,
+    missing: number,
+    ts: Micros,
+    reassembled = false,
+  ): IpResult {
     let at = 0;
     for (let hops = 0; hops < MAX_IPV6_EXT_HEADERS; hops++) {
       if (nh === PROTO_TCP || nh === PROTO_UDP)
@@ -145,6 +172,7 @@ export class IpDecoder {
       if (p.length < at + 8) return 'truncated-ip';
       const next = p[at]!;
       if (nh === 44) {
+        if (reassembled) return this.#drop('ip-fragment-nested', 'a fragment header inside a reassembled payload', ts);
         const fo = (p[at + 2]! << 8) | p[at + 3]!;
         const body = p.subarray(at + 8);
         if ((fo & 0xfff9) === 0) {
@@ -158,7 +186,7 @@ export class IpDecoder {
         const id = ((p[at + 4]! << 24) | (p[at + 5]! << 16) | (p[at + 6]! << 8) | p[at + 7]!) >>> 0;
         const whole = this.#fragment(`6|${src}|${dst}|${id}`, ts, 6, src, dst, next, fo & 0xfff8, (fo & 1) !== 0, body);
         if (!whole) return undefined;
-        return this.#walk6(whole.payload, whole.proto, src, dst, 0, ts);
+        return this.#walk6(whole.payload, whole.proto, src, dst, 0, ts, true);
       }
       at += nh === 51 ? (p[at + 1]! + 2) * 4 : (p[at + 1]! + 1) * 8;
       nh = next;
@@ -166,7 +194,10 @@ export class IpDecoder {
     return 'ipv6-too-many-headers';
   }
 
-  /** Stores one fragment; returns the whole payload once every byte from 0 to the last fragment's end is there. */
+  /**
+   * Stores one fragment; returns the whole payload once every byte from 0 to the last fragment's end is there.
+   * A fragment that cannot belong to a valid datagram drops the datagram with a violation.
+   */
   #fragment(
     key: string,
     ts: Micros,
@@ -178,32 +209,73 @@ export class IpDecoder {
     more: boolean,
     bytes: Uint8Array,
   ): IpPacket | undefined {
+    const end = off + bytes.length;
+    if (end > MAX_DATAGRAM_BYTES) {
+      this.#pending.delete(key);
+      return this.#drop('ip-fragment-out-of-range', `fragment at ${off} + ${bytes.length} bytes ends past 65535`, ts);
+    }
+    if (more && bytes.length % 8 !== 0) {
+      this.#pending.delete(key);
+      return this.#drop(
+        'ip-fragment-misaligned',
+        `non-final fragment of ${bytes.length} bytes (not a multiple of 8)`,
+        ts,
+      );
+    }
     let p = this.#pending.get(key);
     if (!p) {
       if (this.#pending.size >= this.#maxDatagrams) {
         const oldest = this.#pending.keys().next().value!;
         this.#pending.delete(oldest);
-        this.#skipped('ip-fragment-overflow');
+        this.#ev.skipped('ip-fragment-overflow');
       }
       p = { firstTs: ts, version, src, dst, proto, total: -1, parts: [] };
       this.#pending.set(key, p);
     }
-    if (!more) p.total = off + bytes.length;
-    if (p.parts.length >= this.#maxFragments || off + bytes.length > 65535) {
+    if (off === 0) p.proto = proto;
+    if (p.parts.length >= this.#maxFragments) {
       this.#pending.delete(key);
-      this.#skipped('ip-fragment-overflow');
+      this.#ev.skipped('ip-fragment-overflow');
       return undefined;
+    }
+    const inconsistent = this.#inconsistency(p, end, more);
+    if (inconsistent) {
+      this.#pending.delete(key);
+      return this.#drop('ip-fragment-inconsistent', inconsistent, ts);
+    }
+    if (!more) p.total = end;
+    if (conflicts(p.parts, off, bytes)) {
+      this.#ev.violation('ip-fragment-overlap', `fragment at ${off} overlaps earlier bytes with different ones`, ts);
     }
     p.parts.push({ off, bytes: bytes.slice() });
     if (p.total < 0 || !covered(p.parts, p.total)) return undefined;
     this.#pending.delete(key);
     const whole = new Uint8Array(p.total);
-    // Written last-arrived first, so on overlaps the first copy wins.
+    // Written last-arrived first, so on overlaps the first copy wins (every part ends within the total).
     for (let i = p.parts.length - 1; i >= 0; i--) {
       const part = p.parts[i]!;
-      whole.set(part.bytes.subarray(0, Math.max(0, p.total - part.off)), part.off);
+      whole.set(part.bytes, part.off);
     }
-    return { version, src, dst, proto, payload: whole, missing: 0 };
+    return { version, src, dst, proto: p.proto, payload: whole, missing: 0 };
+  }
+
+  /** Why a fragment ending at `end` cannot join `p`: a second, different end, or bytes past the datagram's end. */
+  #inconsistency(p: Pending, end: number, more: boolean): string | undefined {
+    if (!more && p.total >= 0 && p.total !== end) return `two last fragments (ending at ${p.total} and ${end})`;
+    const total = more ? p.total : end;
+    if (total < 0) return undefined;
+    if (end > total) return `fragment ending at ${end} is past the last one's end (${total})`;
+    for (const part of p.parts) {
+      if (part.off + part.bytes.length > total) return `fragment bytes past the datagram's end (${total})`;
+    }
+    return undefined;
+  }
+
+  /** A datagram dropped for a malformed fragment: a violation and a skipped reason of the same name. */
+  #drop(code: string, message: string, ts: Micros): undefined {
+    this.#ev.violation(code, message, ts);
+    this.#ev.skipped(code);
+    return undefined;
   }
 
   #v6Name(d: Uint8Array, at: number): string {
@@ -230,7 +302,18 @@ function sameAddress(a: Uint8Array, d: Uint8Array, at: number): boolean {
   return true;
 }
 
-function covered(parts: ReadonlyArray<{ off: number; bytes: Uint8Array }>, total: number): boolean {
+/** True when `bytes` at `off` overlap a stored fragment with different bytes. */
+function conflicts(parts: readonly Fragment[], off: number, bytes: Uint8Array): boolean {
+  const end = off + bytes.length;
+  for (const p of parts) {
+    const from = Math.max(off, p.off);
+    const to = Math.min(end, p.off + p.bytes.length);
+    for (let i = from; i < to; i++) if (bytes[i - off] !== p.bytes[i - p.off]) return true;
+  }
+  return false;
+}
+
+function covered(parts: readonly Fragment[], total: number): boolean {
   const sorted = [...parts].sort((a, b) => a.off - b.off);
   let reach = 0;
   for (const p of sorted) {

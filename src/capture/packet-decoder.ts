@@ -4,6 +4,7 @@
  * or group datagrams (udp.ts).
  */
 
+import type { Micros } from '../model/flow.ts';
 import type { Endpoint } from '../streams/types.ts';
 import { IpDecoder, type IpDecoderOptions, PROTO_TCP, PROTO_UDP, protoName } from './ip.ts';
 import { decodeLink, formatMac } from './link.ts';
@@ -16,6 +17,8 @@ export interface PacketSink {
   tcp(seg: TcpSegment): void;
   udp(dgram: UdpDatagram): void;
   skipped(reason: string): void;
+  /** Malformed or hostile IP fragments (decoder `ip`). */
+  violation(code: string, message: string, ts: Micros): void;
 }
 
 export class PacketDecoder {
@@ -27,7 +30,7 @@ export class PacketDecoder {
 
   constructor(sink: PacketSink, opts?: IpDecoderOptions) {
     this.#sink = sink;
-    this.#ip = new IpDecoder((r) => sink.skipped(r), opts);
+    this.#ip = new IpDecoder(sink, opts);
   }
 
   packet(p: RawPacket): void {

@@ -2,17 +2,20 @@
  * Classic pcap reader (libpcap format): both byte orders, microsecond (a1b2c3d4) and nanosecond (a1b23c4d)
  * magic. Sans-io and streaming: fed file chunks of any size, it emits RawPacket with `ts` in microseconds,
  * `data` a view into the fed bytes (never overwritten). It does not decode link layers (see link.ts) and does
- * not read pcapng (see pcapng.ts).
+ * not read pcapng (see pcapng.ts). A header with a version other than 2.x or a nonsense snap length is counted
+ * as skipped (`pcap-version-M.m`, `pcap-bad-snaplen`) and the records are read on.
  */
 
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
-import { Framer, u32 } from './framer.ts';
+import { Framer, u16, u32 } from './framer.ts';
 import type { CaptureReader, ReaderEvents } from './types.ts';
 
 /** The bound of src/model/limits.ts the reader enforces (pcap has no resync marker: a larger record is corrupt). */
 export type PcapLimits = Pick<Limits, 'MAX_PCAP_RECORD_BYTES'>;
 
 const FILE_HEADER_BYTES = 24;
+/** A snap length past this is nonsense: libpcap's largest, for D-Bus, is 128 MiB. */
+const MAX_SANE_SNAPLEN = 256 * 1024 * 1024;
 const RECORD_HEADER_BYTES = 16;
 
 /** Byte order and time unit of a pcap file, from its magic; undefined when the magic is not classic pcap. */
@@ -71,6 +74,10 @@ export class PcapReader implements CaptureReader {
       this.#nanos = m.nanos;
       this.#linkType = u32(b, o + 20, m.le) & 0xffff;
       this.#headerSeen = true;
+      // A nonsense header is read on (records carry their own lengths) but counted, so --strict fails on it.
+      const major = u16(b, o + 4, m.le);
+      if (major !== 2) this.#ev.skipped(`pcap-version-${major}.${u16(b, o + 6, m.le)}`);
+      if (u32(b, o + 16, m.le) > MAX_SANE_SNAPLEN) this.#ev.skipped('pcap-bad-snaplen');
       return;
     }
     const sec = u32(b, o, le);

@@ -4,7 +4,8 @@
  * Secrets → `secrets(type, data)`). NRB, ISB, custom and other non-packet blocks are stepped over by their
  * length. Sans-io and streaming like pcap.ts. It does not decode link layers.
  * A bad block length (not a multiple of 4, < 12, over the bound, or trailer ≠ header) → skipped('corrupt-block')
- * and the reader stops: pcapng has no safe resync point.
+ * and the reader stops: pcapng has no safe resync point. A section of a major version other than 1 is counted
+ * (`pcapng-version-M.m`) and read on.
  */
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import { Framer, u16, u32 } from './framer.ts';
@@ -84,10 +85,13 @@ export class PcapngReader implements CaptureReader {
     const type = u32(b, o, le);
     const body = b.subarray(o + 8, o + len - 4);
     switch (type) {
-      case SHB:
+      case SHB: {
         this.#inSection = true;
         this.#ifaces = [];
+        const major = body.length >= 8 ? u16(body, 4, le) : -1;
+        if (major !== 1) this.#ev.skipped(`pcapng-version-${major}.${body.length >= 8 ? u16(body, 6, le) : 0}`);
         return;
+      }
       case IDB:
         this.#idb(body, le);
         return;

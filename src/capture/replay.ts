@@ -1,7 +1,10 @@
 /**
  * Capture bytes in, FlowEvents out: reader (pcap/pcapng) → packet decoder (link, IP) → TCP reassembly and UDP
  * flows → one ConnectionRouter per TCP connection. Sans-io: replay-file.ts reads the file and feeds `write`.
- * Everything not understood is counted in `skipped` by reason; nothing is silently dropped.
+ * Everything not understood is counted in `skipped` by reason; nothing is silently dropped. One bad packet never
+ * ends a replay: an unexpected exception while handling a packet is a violation for that packet (and a skipped
+ * `packet-error`), one inside a connection's handlers a violation for that flow, whose further bytes are then
+ * only counted; one in the reader stops reading the rest of the file (`reader-error`).
  */
 import type { FlowEvent } from '../model/events.ts';
 import type { FlowId, FrameRange, Micros } from '../model/flow.ts';
@@ -10,7 +13,7 @@ import type { Violation } from '../model/violation.ts';
 import { DnsFlows, isDnsPort } from '../streams/dns.ts';
 import { flowInfo } from '../streams/flow-info.ts';
 import { ConnectionRouter } from '../streams/router.ts';
-import { AutoReader } from './detect-format.ts';
+import { AutoReader, UnknownCaptureFormatError } from './detect-format.ts';
 import { PacketDecoder } from './packet-decoder.ts';
 import { TcpReassembler } from './tcp-reassembly.ts';
 import type { TcpConn } from './types.ts';
@@ -25,6 +28,13 @@ export interface CaptureReplayOptions {
   limits?: Partial<Limits>;
 }
 
+/** One TCP connection's router; `broken` once one of its handlers threw (its bytes are then ignored). */
+interface Connection {
+  router: ConnectionRouter;
+  flowId: FlowId;
+  broken: boolean;
+}
+
 export class CaptureReplay {
   readonly #opts: CaptureReplayOptions;
   /** The bounds this replay enforces: defaults with `opts.limits` applied. */
@@ -36,13 +46,17 @@ export class CaptureReplay {
   readonly #dns: DnsFlows;
   /** opts.emit, with DnsFlows watching which hosts and IPs each device contacted. */
   readonly #emit: (ev: FlowEvent) => void;
-  readonly #conns = new Map<number, ConnectionRouter>();
+  readonly #conns = new Map<number, Connection>();
   /** Capture frames of each open TCP connection and UDP flow (by reassembler id): first packet, last with data. */
   readonly #frames = new Map<number, FrameRange>();
   readonly skipped = new Map<string, number>();
+  /** The reader threw: the rest of the file is not read. */
+  #readerFailed = false;
   /** pcapng Decryption Secrets Blocks (TLS key logs), kept for the TLS decoder. */
   readonly secrets: Array<{ type: number; data: Uint8Array }> = [];
   packets = 0;
+  /** Flows opened (TCP connections and UDP flows). */
+  flows = 0;
   firstTs: Micros | undefined;
   lastTs: Micros = 0;
 
@@ -52,11 +66,12 @@ export class CaptureReplay {
     this.limits = limits;
     let n = 0;
     const nextId = () => ++n;
-    const skip = (reason: string, count = 1) => this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + count);
+    const skip = (reason: string, count = 1) => this.#skip(reason, count);
     const { captureId, emit, violation } = opts;
     const newFlowId = () => this.#flowId(nextId());
     this.#dns = new DnsFlows({ source: 'capture', captureId, emit, violation, newFlowId, limits });
     this.#emit = (ev) => {
+      if (ev.type === 'flow.open') this.flows++;
       this.#dns.observe(ev);
       emit(ev);
     };
@@ -64,17 +79,25 @@ export class CaptureReplay {
       {
         open: (conn, ts) => {
           this.#frames.set(conn.id, { first: this.packets, last: this.packets });
-          this.#conns.set(conn.id, this.#router(conn, ts));
+          this.#conns.set(conn.id, this.#connection(conn, ts));
         },
         data: (conn, dir, bytes, ts) => {
           this.#seen(conn.id);
-          this.#conns.get(conn.id)?.data(dir, bytes, ts);
+          this.#guarded(conn.id, ts, (r) => r.data(dir, bytes, ts));
         },
-        gap: (conn, dir, length, ts) => this.#conns.get(conn.id)?.gap(dir, length, ts),
+        gap: (conn, dir, length, ts) => this.#guarded(conn.id, ts, (r) => r.gap(dir, length, ts)),
+        conflict: (conn, dir, overlap, ts) =>
+          violation({
+            ts,
+            flowId: this.#flowId(conn.id),
+            decoder: 'tcp',
+            code: 'overlap-conflict',
+            message: `${dir === 'up' ? 'device' : 'server'} resent ${overlap} bytes with other content (first copy kept)`,
+          }),
         close: (conn, ts, reason) => {
           if (reason === 'fin' || reason === 'rst') this.#seen(conn.id);
           const frames = this.#frames.get(conn.id);
-          this.#conns.get(conn.id)?.close(ts, reason, frames ? { frames } : {});
+          this.#guarded(conn.id, ts, (r) => r.close(ts, reason, frames ? { frames } : {}));
           this.#conns.delete(conn.id);
           this.#frames.delete(conn.id);
         },
@@ -105,6 +128,7 @@ export class CaptureReplay {
         tcp: (seg) => this.#tcp.segment(seg),
         udp: (d) => this.#udp.datagram(d),
         skipped: (reason) => skip(reason),
+        violation: (code, message, ts) => violation({ ts, decoder: 'ip', code, message }),
       },
       { limits },
     );
@@ -114,7 +138,17 @@ export class CaptureReplay {
           this.packets++;
           this.firstTs ??= p.ts;
           if (p.ts > this.lastTs) this.lastTs = p.ts;
-          this.#packets.packet(p);
+          try {
+            this.#packets.packet(p);
+          } catch (err) {
+            skip('packet-error');
+            violation({
+              ts: p.ts,
+              decoder: 'capture',
+              code: 'internal-error',
+              message: `packet ${this.packets}: ${errorText(err)}`,
+            });
+          }
         },
         skipped: skip,
         secrets: (type, data) => this.secrets.push({ type, data: data.slice() }),
@@ -125,12 +159,20 @@ export class CaptureReplay {
 
   /** Bytes of the capture file, in order, any chunk size. Throws UnknownCaptureFormatError on a foreign file. */
   write(chunk: Uint8Array): void {
-    this.#reader.write(chunk);
+    if (this.#readerFailed) return;
+    try {
+      this.#reader.write(chunk);
+    } catch (err) {
+      if (err instanceof UnknownCaptureFormatError) throw err;
+      this.#readerFailed = true;
+      this.#skip('reader-error');
+      this.#opts.violation({ ts: this.lastTs, decoder: 'capture', code: 'reader-error', message: errorText(err) });
+    }
   }
 
   /** End of file: partial records are counted, and every connection and UDP flow still open is closed. */
   end(): void {
-    this.#reader.end();
+    if (!this.#readerFailed) this.#reader.end();
     this.#packets.end();
     this.#tcp.end(this.lastTs);
     this.#udp.end(this.lastTs);
@@ -143,13 +185,30 @@ export class CaptureReplay {
     if (f) f.last = this.packets;
   }
 
+  #skip(reason: string, count = 1): void {
+    this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + count);
+  }
+
+  /** Runs `fn` on a connection's router; a throw is a violation for its flow and the connection stops. */
+  #guarded(id: number, ts: Micros, fn: (r: ConnectionRouter) => void): void {
+    const c = this.#conns.get(id);
+    if (!c || c.broken) return;
+    try {
+      fn(c.router);
+    } catch (err) {
+      c.broken = true;
+      const message = `connection handlers stopped: ${errorText(err)}`;
+      this.#opts.violation({ ts, flowId: c.flowId, decoder: 'stream', code: 'internal-error', message });
+    }
+  }
+
   #flowId(n: number): FlowId {
     return `${this.#opts.captureId.slice(0, 12)}:${n}`;
   }
 
-  #router(conn: TcpConn, ts: Micros): ConnectionRouter {
+  #connection(conn: TcpConn, ts: Micros): Connection {
     const flowId = this.#flowId(conn.id);
-    return new ConnectionRouter({
+    const router = new ConnectionRouter({
       flowId,
       client: conn.client,
       server: conn.server,
@@ -164,6 +223,7 @@ export class CaptureReplay {
       report: ({ msgId, ...v }, at) =>
         this.#opts.violation({ ...v, ts: at, flowId, ...(msgId === undefined ? {} : { msgId }) }),
     });
+    return { router, flowId, broken: false };
   }
 
   #udpOpen(flow: UdpFlow, ts: Micros): void {
@@ -181,4 +241,8 @@ export class CaptureReplay {
       flow: flowInfo({ ...spec, captureId: this.#opts.captureId }, transport, 'none'),
     });
   }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -2,9 +2,12 @@
  * TCP reassembly: per connection and direction, segments in → ordered stream bytes out (TcpStreamEvents).
  * Finds the client from SYN / SYN-ACK (else guesses it mid-stream: the lower or well-known port serves), queues
  * out-of-order segments and releases them in sequence order, trims retransmissions and overlaps (the first copy
- * wins), follows sequence wrap-around, closes on both FINs, RST, idle time (capture clock) or end of capture.
- * Bounded: out-of-order bytes per direction and in total (least recently used connection flushed with gaps),
- * connections at once. In-order bytes are emitted as views of the captured packets (readers never overwrite
+ * wins; an overlap whose bytes differ from those already delivered is reported through `conflict`, as Suricata
+ * does, since a device or an attacker can hide data that way), follows sequence wrap-around, closes on both FINs,
+ * RST, idle time (capture clock) or end of capture. A SYN on a 4-tuple whose connection closed, went idle or
+ * already carried data opens a new connection (captures concatenated with mergecap reuse ports and go back in
+ * time). Bounded: out-of-order bytes per direction and in total (least recently used connection flushed with
+ * gaps), connections at once, and the delivered bytes kept to compare overlaps (per direction and in total). In-order bytes are emitted as views of the captured packets (readers never overwrite
  * them); only queued out-of-order bytes are copied. It does not look at payloads (handlers do) and does not check
  * TCP checksums.
  */
@@ -20,7 +23,12 @@ export const TCP_CLOSED_LINGER_US = 30_000_000;
 /** The bounds of src/model/limits.ts the reassembler enforces. */
 export type TcpLimits = Pick<
   Limits,
-  'MAX_OOO_BYTES_PER_DIR' | 'MAX_OOO_BYTES_TOTAL' | 'MAX_TCP_CONNECTIONS' | 'TCP_IDLE_TIMEOUT_US'
+  | 'MAX_OOO_BYTES_PER_DIR'
+  | 'MAX_OOO_BYTES_TOTAL'
+  | 'MAX_TCP_CONNECTIONS'
+  | 'TCP_IDLE_TIMEOUT_US'
+  | 'MAX_TCP_OVERLAP_CHECK_BYTES'
+  | 'MAX_TCP_OVERLAP_CHECK_TOTAL'
 >;
 
 export const TCP_FIN = 0x01;
@@ -68,6 +76,15 @@ interface Half {
   /** Sequence number of the FIN, or -1. */
   fin: number;
   done: boolean;
+  /**
+   * The last delivered bytes (a ring indexed by sequence number), to compare overlapping retransmissions with;
+   * undefined until the first delivery, null when the total bound left none for this direction.
+   */
+  tail: Uint8Array | null | undefined;
+  /** Valid bytes in `tail`, ending at `next`. */
+  tailLen: number;
+  /** A conflicting overlap was already reported for this direction. */
+  conflicted: boolean;
 }
 
 interface Conn {
@@ -79,6 +96,8 @@ interface Conn {
   closed: boolean;
   /** Sequence number of the client's SYN, or -1 when none was seen. */
   synSeq: number;
+  /** Payload, FIN or RST seen: a SYN now starts another connection, even with the same sequence number. */
+  used: boolean;
 }
 
 /** Signed distance a − b in sequence space (wrap-around safe within ±2^31). */
@@ -95,7 +114,10 @@ export class TcpReassembler {
   readonly #maxConns: number;
   readonly #nextId: () => number;
   readonly #skipped: ((reason: string) => void) | undefined;
+  readonly #tailBytes: number;
+  readonly #tailTotal: number;
   #total = 0;
+  #tails = 0;
   #lastSweep = 0;
 
   constructor(events: TcpStreamEvents, opts: TcpReassemblerOptions = {}) {
@@ -105,6 +127,9 @@ export class TcpReassembler {
     this.#maxTotal = limits.MAX_OOO_BYTES_TOTAL;
     this.#idle = limits.TCP_IDLE_TIMEOUT_US;
     this.#maxConns = limits.MAX_TCP_CONNECTIONS;
+    // A power of two, so that a sequence number (mod 2^32) indexes the ring directly.
+    this.#tailBytes = 2 ** Math.floor(Math.log2(Math.max(1, limits.MAX_TCP_OVERLAP_CHECK_BYTES)));
+    this.#tailTotal = limits.MAX_TCP_OVERLAP_CHECK_TOTAL;
     let n = 0;
     this.#nextId = opts.nextId ?? (() => ++n);
     this.#skipped = opts.skipped;
@@ -127,6 +152,12 @@ export class TcpReassembler {
     const syn = (seg.flags & TCP_SYN) !== 0;
     const synOnly = syn && (seg.flags & TCP_ACK) === 0;
     let c = this.#conns.get(key);
+    if (c && !c.closed && ts - c.lastTs > this.#idle) {
+      // Idle past the timeout (the periodic sweep had not come by yet): whatever comes now is a new connection.
+      this.#close(c, ts, 'idle');
+      this.#conns.delete(key);
+      c = undefined;
+    }
     if (c?.closed) {
       c.lastTs = ts;
       if (!synOnly) {
@@ -135,8 +166,9 @@ export class TcpReassembler {
       }
       this.#conns.delete(key);
       c = undefined;
-    } else if (c && synOnly && c.synSeq !== seg.seq) {
-      // A new SYN on an open 4-tuple (its FIN/RST was not captured): the old connection ends here.
+    } else if (c && synOnly && (c.synSeq !== seg.seq || c.used)) {
+      // A new SYN on an open 4-tuple (its FIN/RST was not captured, or a capture appended to another that used the
+      // same ports): the old connection ends here. Only a SYN repeated before anything else is a retransmission.
       this.#close(c, ts, 'evicted');
       this.#conns.delete(key);
       c = undefined;
@@ -161,6 +193,7 @@ export class TcpReassembler {
       if (!up && c.up.next < 0 && (seg.flags & TCP_ACK) !== 0) c.up.next = seg.ack;
     }
     if (h.next < 0) h.next = seq;
+    if (seg.len > 0 || (seg.flags & (TCP_FIN | TCP_RST)) !== 0) c.used = true;
     if (seg.len > 0) this.#data(c, dir, h, seq, seg.data, seg.len, ts);
     if ((seg.flags & TCP_RST) !== 0) {
       this.#close(c, ts, 'rst');
@@ -201,7 +234,7 @@ export class TcpReassembler {
       midStream: !syn,
     };
     const synSeq = syn && !synAck ? seg.seq : -1;
-    const c: Conn = { key, info, up: half(), down: half(), lastTs: seg.ts, closed: false, synSeq };
+    const c: Conn = { key, info, up: half(), down: half(), lastTs: seg.ts, closed: false, synSeq, used: false };
     this.#conns.set(key, c);
     this.#ev.open(info, seg.ts);
     return c;
@@ -233,14 +266,73 @@ export class TcpReassembler {
     this.#drain(c, dir, h, ts);
   }
 
-  /** Emits `len` bytes starting at h.next after trimming `trim` already delivered ones. */
+  /** Emits `len` bytes starting at h.next after trimming `trim` already delivered ones (compared first). */
   #deliver(c: Conn, dir: StreamDir, h: Half, trim: number, data: Uint8Array, len: number, ts: Micros): void {
+    if (trim > 0 && !h.conflicted && this.#conflicts(h, trim, data)) {
+      h.conflicted = true;
+      this.#ev.conflict?.(c.info, dir, Math.min(trim, len), ts);
+    }
     if (trim >= len) return;
     const bytes = trim > 0 ? data.subarray(Math.min(trim, data.length)) : data;
     const n = len - trim;
-    if (bytes.length > 0) this.#ev.data(c.info, dir, bytes, ts);
-    if (n > bytes.length) this.#ev.gap(c.info, dir, n - bytes.length, ts);
+    if (bytes.length > 0) {
+      this.#remember(h, bytes);
+      this.#ev.data(c.info, dir, bytes, ts);
+    }
+    if (n > bytes.length) {
+      h.tailLen = 0; // the ring no longer ends at `next`
+      this.#ev.gap(c.info, dir, n - bytes.length, ts);
+    }
     h.next = (h.next + n) >>> 0;
+  }
+
+  /**
+   * Whether the first `trim` bytes of `data` (sequence numbers next − trim …) differ from what was delivered, as
+   * far as the ring remembers them.
+   */
+  #conflicts(h: Half, trim: number, data: Uint8Array): boolean {
+    const ring = h.tail;
+    if (!ring) return false;
+    const mask = ring.length - 1;
+    const start = (h.next - trim) >>> 0;
+    // Only the last tailLen delivered bytes are known: skip the older part of the overlap.
+    const from = Math.max(0, trim - h.tailLen);
+    const to = Math.min(trim, data.length);
+    for (let i = from; i < to; i++) if (data[i] !== ring[((start + i) >>> 0) & mask]) return true;
+    return false;
+  }
+
+  /** Copies delivered bytes into the direction's ring (allocated on first use, within the total bound). */
+  #remember(h: Half, bytes: Uint8Array): void {
+    if (h.tail === undefined) {
+      const room = this.#tails + this.#tailBytes <= this.#tailTotal;
+      h.tail = room ? new Uint8Array(this.#tailBytes) : null;
+      if (room) this.#tails += this.#tailBytes;
+    }
+    const ring = h.tail;
+    if (!ring) return;
+    const mask = ring.length - 1;
+    const keep = Math.min(bytes.length, ring.length);
+    const from = bytes.length - keep;
+    const seq0 = (h.next + from) >>> 0;
+    let at = seq0 & mask;
+    let i = from;
+    while (i < bytes.length) {
+      const n = Math.min(bytes.length - i, ring.length - at);
+      ring.set(bytes.subarray(i, i + n), at);
+      i += n;
+      at = 0;
+    }
+    h.tailLen = Math.min(ring.length, h.tailLen + bytes.length);
+  }
+
+  /** Gives a closed connection's rings back to the total bound. */
+  #forget(c: Conn): void {
+    for (const h of [c.up, c.down]) {
+      if (h.tail) this.#tails -= h.tail.length;
+      h.tail = null;
+      h.tailLen = 0;
+    }
   }
 
   #drain(c: Conn, dir: StreamDir, h: Half, ts: Micros): void {
@@ -299,12 +391,13 @@ export class TcpReassembler {
   #close(c: Conn, ts: Micros, reason: TcpCloseReason): void {
     this.#flush(c, ts);
     c.closed = true;
+    this.#forget(c);
     this.#ev.close(c.info, ts, reason);
   }
 }
 
 function half(): Half {
-  return { next: -1, queue: [], queued: 0, fin: -1, done: false };
+  return { next: -1, queue: [], queued: 0, fin: -1, done: false, tail: undefined, tailLen: 0, conflicted: false };
 }
 
 /** Mid-stream: the well-known (< 1024) port serves, else the lower port, else the destination. */

@@ -52,5 +52,10 @@ export interface TcpStreamEvents {
   data(conn: TcpConn, dir: StreamDir, bytes: Uint8Array, ts: Micros): void;
   /** `length` bytes of this direction are missing (lost, or evicted out-of-order data). */
   gap(conn: TcpConn, dir: StreamDir, length: number, ts: Micros): void;
+  /**
+   * A retransmitted or overlapping segment carried bytes that differ from those already delivered (the first copy
+   * was kept); `overlap` is how many of its bytes lay before the stream position. Reported once per direction.
+   */
+  conflict?(conn: TcpConn, dir: StreamDir, overlap: number, ts: Micros): void;
   close(conn: TcpConn, ts: Micros, reason: TcpCloseReason): void;
 }

@@ -11,6 +11,7 @@ import type { CliIo, Globals } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { describeError, EXIT, UsageError } from './errors.ts';
 import { invocation } from './invocation.ts';
+import { storeOpenError } from './store-access.ts';
 
 /** Options every command accepts, before or after the command name. */
 const GLOBAL_OPTIONS = ['--data-dir', '--config', '--db'] as const;
@@ -97,7 +98,11 @@ function makeGlobals(flags: GlobalFlags, io: CliIo, deps: CliDeps): Globals {
     },
     openStore: async (file) => {
       if (file === paths.db) ensureDataDir(paths.dir);
-      return deps.openStore(file);
+      try {
+        return await deps.openStore(file);
+      } catch (err) {
+        throw storeOpenError(file, err); // a directory, a missing directory, not a database: bad input, exit 2
+      }
     },
     hint: (args) => {
       tool ??= invocation(io.env);

@@ -21,6 +21,8 @@ export interface CliIo {
   /** Reads one answer line from the user (only called when `interactive`). */
   ask(question: string): Promise<string>;
   env: Record<string, string | undefined>;
+  /** Standard input for `replay -` (default: the process's). */
+  stdin?: () => AsyncIterable<Uint8Array>;
 }
 
 /** Resolved global options, shared by every command. */

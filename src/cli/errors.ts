@@ -19,11 +19,17 @@ export class UsageError extends Error {
   }
 }
 
-/** Control characters and line breaks made visible, so one message stays one line on any terminal. */
+/**
+ * Control characters, line breaks and the invisible characters that reorder or hide text on a terminal (bidi
+ * controls such as U+202E, zero-width characters, line separators, BOM) made visible as `\xNN` / `\u{NNNN}`, so
+ * one message stays one line and captured text cannot disguise itself or drive the terminal.
+ */
 export function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
-    c === '\n' ? ' ' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, (c) => {
+    if (c === '\n') return ' ';
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
 }
 
 /** What the top-level handler prints for an error, and the exit code. */

@@ -1,14 +1,25 @@
 /**
- * The `toyscope` process: binds runCli (cli.ts) to argv, stdout/stderr, the terminal and the real store, and
- * sets the exit code. Everything testable lives in cli.ts and commands/.
+ * The `toyscope` process: binds runCli (cli.ts) to argv, stdout/stderr/stdin, the terminal and the real store,
+ * and sets the exit code. A reader that goes away (`toyscope findings | head -1`) ends the output quietly: no
+ * EPIPE stack, the command finishes with its own exit code. Everything testable lives in cli.ts and commands/.
  */
 import { createInterface } from 'node:readline/promises';
 import { runCli } from './cli.ts';
 import type { CliIo } from './command.ts';
 
+/** Standard output was closed by its reader: later output is dropped. */
+let stdoutClosed = false;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  stdoutClosed = true;
+});
+const out = (data: string | Uint8Array): void => {
+  if (!stdoutClosed) process.stdout.write(data);
+};
+
 const io: CliIo = {
-  out: (text) => process.stdout.write(text),
-  outBytes: (bytes) => process.stdout.write(bytes),
+  out,
+  outBytes: out,
   err: (text) => process.stderr.write(text),
   stdoutIsTerminal: Boolean(process.stdout.isTTY),
   interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
@@ -21,6 +32,7 @@ const io: CliIo = {
     }
   },
   env: process.env,
+  stdin: () => process.stdin,
 };
 
 process.exitCode = await runCli(process.argv.slice(2), io, {

@@ -23,16 +23,21 @@ export class ProgressBar {
     this.#start = Date.now();
   }
 
-  update(label: string, done: number, total: number): void {
+  /** `total` undefined: the size is not known (standard input); bytes and rate only. */
+  update(label: string, done: number, total: number | undefined): void {
     if (!this.#enabled) return;
     const now = Date.now();
-    if (now - this.#last < REDRAW_MS && done < total) return;
+    if (now - this.#last < REDRAW_MS && (total === undefined || done < total)) return;
     this.#last = now;
-    const frac = total > 0 ? Math.min(1, done / total) : 1;
-    const filled = Math.round(frac * BAR_WIDTH);
     const secs = Math.max(0.001, (now - this.#start) / 1000);
-    const rate = done / (1024 * 1024) / secs;
-    const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${mib(done)}/${mib(total)} MiB  ${rate.toFixed(0)} MiB/s`;
+    const rate = `${(done / (1024 * 1024) / secs).toFixed(0)} MiB/s`;
+    let line = `${label}  ${mib(done)} MiB  ${rate}`;
+    if (total !== undefined) {
+      const frac = total > 0 ? Math.min(1, done / total) : 1;
+      const filled = Math.round(frac * BAR_WIDTH);
+      const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%`;
+      line = `${label} ${bar}  ${mib(done)}/${mib(total)} MiB  ${rate}`;
+    }
     this.#stream.write(`\r${line.slice(0, (this.#stream.columns || 100) - 1)}\u001b[K`);
     this.#drawn = true;
   }

@@ -2,7 +2,8 @@
  * How commands reach the store: open the database only if it exists (reading commands never create one), read
  * every finding in bounded pages, and turn a `--device` argument (configured name, MAC or IP) into a device id.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { deviceName, findDevice } from '../config.ts';
 import { InputError } from '../errors.ts';
 import type { Finding } from '../model/finding.ts';
@@ -18,10 +19,28 @@ export const MAX_FINDINGS_READ = 1_000_000;
 /** The store if the database file exists, else undefined; a file that is not a usable database is an InputError. */
 export async function openExistingStore(g: Globals): Promise<Store | undefined> {
   if (!existsSync(g.dbFile)) return undefined;
+  return g.openStore(g.dbFile);
+}
+
+/**
+ * Why a database could not be opened or created, as one line for an InputError (exit 2): a directory, a missing
+ * directory, a file that is not a SQLite database, or what SQLite said.
+ */
+export function storeOpenError(file: string, err: unknown): InputError {
+  const e = err as NodeJS.ErrnoException;
+  let why = e instanceof Error ? e.message : String(err);
+  if (isDirectory(file)) why = 'it is a directory';
+  else if (e.code === 'ENOENT') why = `no such directory ${dirname(file)}`;
+  else if (e.code === 'EACCES' || e.code === 'EPERM') why = 'permission denied';
+  else if (e.code === 'SQLITE_NOTADB') why = 'not a toyscope database (not SQLite)';
+  return new InputError(`cannot open database ${file}: ${why}`);
+}
+
+function isDirectory(file: string): boolean {
   try {
-    return await g.openStore(g.dbFile);
-  } catch (err) {
-    throw new InputError(`cannot open database ${g.dbFile}: ${err instanceof Error ? err.message : String(err)}`);
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -6,6 +6,7 @@
  */
 
 import { DEFAULT_LIMITS } from '../model/limits.ts';
+import type { Token } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
 import type { ByteSink } from './filter.ts';
 
@@ -24,6 +25,17 @@ export interface Base64Probe {
   length?: number;
   /** Minimum length worth trying; defaults to MIN_BASE64_CHARS. */
   minChars?: number;
+}
+
+/**
+ * Whether a string token starts a value worth decoding as base64: its first piece, long enough (or more pieces
+ * follow), base64-looking. The pipeline decodes it as a nested part when the nesting bound allows; past the bound
+ * the same test says what was left unread.
+ */
+export function startsBase64(t: Token, minChars: number): boolean {
+  if (t.kind !== 'string' || t.offset !== 0) return false;
+  if (!t.more && t.value.length < minChars) return false;
+  return looksLikeBase64(t.value, { minChars, ...(t.more ? {} : { length: t.value.length }) });
 }
 
 /**

@@ -183,6 +183,8 @@ export class WebSocketDecoder {
     const masked = (b1 & 0x80) !== 0;
     let len = b1 & 0x7f;
     let p = 2;
+    /** The declared length as written: exact even past 2^53, where `len` (a float) rounds. */
+    let exact = (): string => String(len);
     if (len === 126) {
       len = (h[2]! << 8) | h[3]!;
       p = 4;
@@ -191,10 +193,11 @@ export class WebSocketDecoder {
       const lo = ((h[6]! << 24) | (h[7]! << 16) | (h[8]! << 8) | h[9]!) >>> 0;
       if (hi & 0x80000000) return ['frame-too-large', 'length has the most significant bit set'];
       len = hi * 2 ** 32 + lo;
+      exact = () => String((BigInt(hi) << 32n) | BigInt(lo));
       p = 10;
     }
     this.#mask = masked ? h.slice(p, p + 4) : undefined;
-    if (len > this.#maxFrame) return ['frame-too-large', `frame of ${len} bytes`];
+    if (len > this.#maxFrame) return ['frame-too-large', `frame of ${exact()} bytes`];
     if (b0 & 0x30) return ['bad-rsv', 'RSV2/RSV3 set: no extension using them was negotiated'];
     if (masked !== this.#fromClient) this.#noteMasking(masked);
     this.#opcode = opcode;

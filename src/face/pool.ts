@@ -1,9 +1,14 @@
 /**
- * The face-detection pool: worker threads (src/face/worker.ts) each holding the model, fed from a bounded queue.
- * `check(bytes)` never rejects and never blocks the caller: a full queue answers `unchecked: queue-full` at once,
- * and an image not answered within the job timeout (queue wait included) answers `unchecked: timeout` (its worker
- * is replaced). Workers are unref'd while idle, so an idle pool never keeps a process alive. It knows nothing of
- * flows or findings: analyzers/face.ts turns answers into findings.
+ * The face-detection pool: worker threads (src/face/worker.ts) each holding the model, fed from one queue.
+ * `check(bytes, {shed})` never rejects and never blocks the caller. Two kinds of work share it:
+ * - offline (`shed: false`, replay): never dropped because the machine is busy. No queue bound (the replay's
+ *   reader waits instead) and no deadline; a worker that crashes, or stays silent on one image past
+ *   MAX_FACE_STUCK_MS, is replaced and the image retried once, then answered `unchecked: detector-failed`.
+ * - live (`shed: true`, the proxy): may be shed under load, and says so: a full queue answers
+ *   `unchecked: queue-full` at once, an image not answered within MAX_FACE_WAIT_MS (queue wait included)
+ *   `unchecked: timeout` (its worker is replaced).
+ * Workers are unref'd while idle, so an idle pool never keeps a process alive. It knows nothing of flows or
+ * findings: analyzers/face.ts turns answers into findings.
  */
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
@@ -11,12 +16,13 @@ import type { FaceBox } from './detector.ts';
 import type { DetectReply, DetectRequest, WorkerStatus } from './protocol.ts';
 
 /**
- * The bounds of src/model/limits.ts the pool enforces: MAX_FACE_QUEUE (images waiting before `queue-full`),
- * MAX_FACE_WAIT_MS (from `check` to an answer before `timeout`), MAX_DECODE_MEGAPIXELS (handed to the workers).
+ * The bounds of src/model/limits.ts the pool enforces: MAX_FACE_QUEUE (live images waiting before `queue-full`),
+ * MAX_FACE_WAIT_MS (live: from `check` to an answer before `timeout`), MAX_FACE_STUCK_MS (one image in a worker
+ * before the worker is taken as stuck), MAX_DECODE_MEGAPIXELS (handed to the workers).
  */
 export type FaceLimits = Pick<
   Limits,
-  'MAX_FACE_WORKERS' | 'MAX_FACE_QUEUE' | 'MAX_FACE_WAIT_MS' | 'MAX_DECODE_MEGAPIXELS'
+  'MAX_FACE_WORKERS' | 'MAX_FACE_QUEUE' | 'MAX_FACE_WAIT_MS' | 'MAX_FACE_STUCK_MS' | 'MAX_DECODE_MEGAPIXELS'
 >;
 
 /** What a worker is started with (`workerData`): the decode bound for decodeImage. */
@@ -24,8 +30,17 @@ export interface FaceWorkerData {
   limits: Pick<Limits, 'MAX_DECODE_MEGAPIXELS'>;
 }
 
-/** Why an image was not checked. */
+/** Why an image was not checked. `queue-full` and `timeout` happen to live work only: load shedding. */
 export type UncheckedReason = 'queue-full' | 'timeout' | 'undecodable' | 'detector-failed' | 'closed';
+
+/** The reasons that mean an image was shed under load (live only), not that it could not be checked. */
+export const SHED_REASONS: ReadonlySet<string> = new Set<UncheckedReason>(['queue-full', 'timeout']);
+
+/** How one image may be treated. */
+export interface CheckOptions {
+  /** Live work that may be shed under load (queue-full, timeout); false (offline, the default) waits. */
+  shed: boolean;
+}
 
 /** The pool's answer for one image (`secondPass`: the detector's second, slower pass decided; `ms` in the worker). */
 export type FaceCheck =
@@ -45,7 +60,11 @@ interface Job {
   id: number;
   bytes: Uint8Array;
   resolve: (c: FaceCheck) => void;
-  timer: NodeJS.Timeout;
+  shed: boolean;
+  /** Live: the deadline from `check`. Offline: the stuck watchdog while a worker has it. */
+  timer: NodeJS.Timeout | undefined;
+  /** Workers that were given this image (offline work is retried once on another). */
+  attempts: number;
 }
 
 interface Slot {
@@ -58,6 +77,7 @@ export class FacePool {
   readonly size: number;
   readonly maxQueue: number;
   readonly timeoutMs: number;
+  readonly stuckMs: number;
   readonly #workerUrl: URL;
   readonly #workerData: FaceWorkerData;
   readonly #queue: Job[] = [];
@@ -71,6 +91,7 @@ export class FacePool {
     this.size = Math.max(1, opts.size ?? limits.MAX_FACE_WORKERS);
     this.maxQueue = limits.MAX_FACE_QUEUE;
     this.timeoutMs = limits.MAX_FACE_WAIT_MS;
+    this.stuckMs = limits.MAX_FACE_STUCK_MS;
     this.#workerData = { limits: { MAX_DECODE_MEGAPIXELS: limits.MAX_DECODE_MEGAPIXELS } };
     this.#workerUrl = opts.workerUrl ?? new URL('./worker.mjs', import.meta.url);
   }
@@ -83,15 +104,16 @@ export class FacePool {
   }
 
   /** Checks one image for faces. The bytes are copied to the worker; the caller keeps its own. */
-  check(bytes: Uint8Array): Promise<FaceCheck> {
+  check(bytes: Uint8Array, opts: CheckOptions = { shed: false }): Promise<FaceCheck> {
     if (this.#closed) return Promise.resolve(unchecked('closed', 'the face pool is closed'));
     if (this.#broken) return Promise.resolve(unchecked('detector-failed', this.#broken));
-    if (this.#queue.length >= this.maxQueue) {
+    const { shed } = opts;
+    if (shed && this.#queue.filter((j) => j.shed).length >= this.maxQueue) {
       return Promise.resolve(unchecked('queue-full', `${this.#queue.length} images already wait for the detector`));
     }
     return new Promise((resolve) => {
-      const job: Job = { id: this.#nextId++, bytes, resolve, timer: undefined as unknown as NodeJS.Timeout };
-      job.timer = setTimeout(() => this.#timeout(job), this.timeoutMs);
+      const job: Job = { id: this.#nextId++, bytes, resolve, shed, timer: undefined, attempts: 0 };
+      if (shed) job.timer = setTimeout(() => this.#timeout(job), this.timeoutMs);
       this.#queue.push(job);
       this.#pump();
     });
@@ -113,6 +135,8 @@ export class FacePool {
       if (!slot) break;
       const job = this.#queue.shift() as Job;
       slot.job = job;
+      job.attempts++;
+      if (!job.shed) job.timer = setTimeout(() => this.#stuck(slot, job), this.stuckMs);
       slot.worker.postMessage({ id: job.id, bytes: job.bytes } satisfies DetectRequest);
     }
     const starting = [...this.#slots].filter((s) => !s.ready).length;
@@ -151,13 +175,34 @@ export class FacePool {
     this.#pump();
   }
 
-  /** A worker died or errored: its job is answered, the slot dropped; the next pump starts another. */
+  /** A worker died or errored: its job is retried (offline, once) or answered, the slot dropped; the next pump starts another. */
   #lost(slot: Slot, reason: string): void {
     if (!this.#slots.delete(slot)) return;
-    if (slot.job) settle(slot.job, unchecked('detector-failed', reason));
+    if (slot.job) this.#failed(slot.job, reason);
     if (!slot.ready && !this.#broken) this.#broken = reason;
     if (this.#broken) for (const job of this.#queue.splice(0)) settle(job, unchecked('detector-failed', reason));
     if (!this.#closed) this.#pump();
+  }
+
+  /** An offline image whose worker stayed silent past MAX_FACE_STUCK_MS: the worker is replaced. */
+  #stuck(slot: Slot, job: Job): void {
+    if (slot.job !== job || !this.#slots.delete(slot)) return;
+    slot.job = undefined;
+    void slot.worker.terminate();
+    this.#failed(job, `no answer from the face detector within ${this.stuckMs} ms`);
+    this.#pump();
+  }
+
+  /** The worker holding `job` crashed or was stuck: offline work gets one more worker, then detector-failed. */
+  #failed(job: Job, reason: string): void {
+    clearTimeout(job.timer);
+    job.timer = undefined;
+    if (!job.shed && job.attempts < 2 && !this.#closed) {
+      this.#queue.unshift(job);
+      return;
+    }
+    const tries = job.attempts > 1 ? ` (${job.attempts} attempts)` : '';
+    settle(job, unchecked('detector-failed', `${reason}${tries}`));
   }
 
   #timeout(job: Job): void {

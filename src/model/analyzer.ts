@@ -13,6 +13,21 @@ import type { Token, TokenSource } from './token.ts';
 /** `'done'` = stop feeding me this message (Zeek's `return false`). */
 export type Verdict = undefined | 'done';
 
+/** A piece of an excerpt: readable text (a kind, a key, a size, a reason) or a personal value, masked unless --reveal. */
+export type ExcerptPart = string | { readonly personal: string };
+
+/**
+ * What a finding shows. A plain string is one personal value, masked whole (the safe default); a list mixes
+ * readable text with personal values so that only those are masked: `['mother ', {personal: e164}]`, or
+ * `['raw-pcm 16000 Hz, 4.4 s']` for an excerpt with nothing personal in it.
+ */
+export type Excerpt = string | readonly ExcerptPart[];
+
+/** The excerpt as seen, personal values included. */
+export function excerptText(e: Excerpt): string {
+  return typeof e === 'string' ? e : e.map((p) => (typeof p === 'string' ? p : p.personal)).join('');
+}
+
 /** What an analyzer reports; the pipeline adds ids, device, destination, timestamps and redaction. */
 export interface ReportInput {
   category: Category;
@@ -21,9 +36,15 @@ export interface ReportInput {
   confidence?: number;
   /** Token path or part origin. */
   path?: string;
-  /** The personal data as seen (masked by the pipeline for output). */
-  excerpt: string;
+  /** The data as seen; its personal parts are masked by the pipeline for output. */
+  excerpt: Excerpt;
+  /** Facts that are not personal (sizes, durations, counts, reasons, keys): printed as they are. */
   detail?: FindingDetail;
+  /**
+   * Personal values to keep with the finding (a phone's E.164, coordinates, an SSID): in the finding's `detail`
+   * masked, whole only in `evidence.detail` (store and --reveal).
+   */
+  personal?: FindingDetail;
   /** An evidence blob opened with `ctx.openEvidence`. */
   evidenceId?: string;
   /** More updates follow (a per-stream finding): not final until `handle.finish()` or flow close. */
@@ -34,7 +55,7 @@ export interface ReportInput {
 export interface FindingHandle {
   readonly id: string;
   /** Merge new detail / confidence / excerpt; re-emitted with the same id and a new lastTs. */
-  update(patch: Partial<Pick<ReportInput, 'confidence' | 'excerpt' | 'detail' | 'evidenceId'>>): void;
+  update(patch: Partial<Pick<ReportInput, 'confidence' | 'excerpt' | 'detail' | 'personal' | 'evidenceId'>>): void;
   /** Mark final (also done for every open handle at flow close). */
   finish(): void;
 }
@@ -59,11 +80,14 @@ export interface AnalyzerContext {
   /** The run's limits (MAX_IMAGE_BYTES, …), config overrides applied. */
   readonly limits: Readonly<Limits>;
   /**
-   * Hands off async work (a face detection in a worker pool) so the synchronous pipeline need not wait: it may
-   * `report` when it settles, even after `message.end` or `flow.close`. `Pipeline.drain()` awaits it; a
-   * rejection becomes an `analyzer-error` violation.
+   * Hands off async work (a face detection in a worker pool) so the synchronous pipeline need not wait;
+   * `apply(value)` runs when it settled and may `report`, even after `message.end` or `flow.close`. On an offline
+   * flow (replay, HAR) results are applied in the order the work was deferred, before the flow's next event
+   * (which waits): the findings never depend on how long the work took. On a live flow each is applied when it
+   * settles. `Pipeline.drain()` awaits it all; a rejection (or a throw in `apply`) becomes an `analyzer-error`
+   * violation.
    */
-  defer(work: Promise<void>): void;
+  defer<T>(work: Promise<T>, apply: (value: T) => void): void;
 }
 
 export interface AnalyzerState {

@@ -59,10 +59,12 @@ export interface Destination {
 export type FindingDetail = Record<string, string | number | boolean>;
 
 export interface FindingEvidence {
-  /** The excerpt with personal data masked: safe for logs, CLI output, JSON and JUnit. */
+  /** The excerpt with its personal values masked (kinds, sizes, reasons readable): safe for logs, CLI, JSON, JUnit. */
   excerpt: string;
   /** The excerpt unmasked: kept in the store, printed only with `--reveal`. */
   value?: string;
+  /** The personal `detail` values unmasked (the finding's `detail` holds them masked): store and `--reveal` only. */
+  detail?: FindingDetail;
   /** The stored evidence blob (a voice clip, a photo), when one was kept. */
   evidenceId?: string;
   /** The blob stopped at the evidence cap. */
@@ -89,6 +91,7 @@ export interface Finding {
   evidence: FindingEvidence;
   /** Token path or part origin the finding was made on. */
   path?: string;
+  /** Measured facts; personal values among them are masked (whole in `evidence.detail`). */
   detail?: FindingDetail;
   /** False while a per-stream finding may still be updated; true once finalised. */
   final: boolean;

@@ -62,6 +62,10 @@ export interface Limits {
   MAX_OOO_BYTES_TOTAL: number;
   /** TCP connections tracked at once; past it the oldest is closed as `evicted`. */
   MAX_TCP_CONNECTIONS: number;
+  /** Delivered bytes each TCP direction remembers to compare overlapping retransmissions with (rounded to a power of 2). */
+  MAX_TCP_OVERLAP_CHECK_BYTES: number;
+  /** Remembered delivered bytes across all connections; a direction opened past it is not compared. */
+  MAX_TCP_OVERLAP_CHECK_TOTAL: number;
   /** Capture time (µs) without a segment after which an open TCP connection closes as `idle` (Zeek's default). */
   TCP_IDLE_TIMEOUT_US: number;
   /** UDP flows open at once; past it the least recently active one closes as `evicted`. */
@@ -99,12 +103,25 @@ export interface Limits {
    * which never shrinks); the default leaves one core to the pipeline: min(2, cores - 1), at least 1.
    */
   MAX_FACE_WORKERS: number;
-  /** Images waiting for a face-pool worker before a check answers `queue-full`. */
+  /**
+   * Live: images waiting for a face-pool worker before a check answers `queue-full`. Replay: images being checked
+   * before the reader waits for the detector (backpressure; nothing is dropped).
+   */
   MAX_FACE_QUEUE: number;
-  /** Milliseconds from a face check to its answer (queue wait + model load + detection) before `timeout`. */
+  /** Live only: milliseconds from a face check to its answer (queue wait + model load + detection) before `timeout`. */
   MAX_FACE_WAIT_MS: number;
+  /**
+   * Milliseconds one image may stay in a worker without an answer before the worker is taken as stuck and
+   * replaced; replay retries the image once on a new worker, then reports `detector-failed`.
+   */
+  MAX_FACE_STUCK_MS: number;
   /** Images above this many megapixels are not decoded for the face detector. */
   MAX_DECODE_MEGAPIXELS: number;
+  /**
+   * Replay: body bytes of a flow's events held (copied) while they wait for its deferred work (the face detector);
+   * past it the reader waits too.
+   */
+  MAX_HELD_BYTES: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -136,6 +153,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_OOO_BYTES_PER_DIR: 1024 * 1024,
   MAX_OOO_BYTES_TOTAL: 128 * 1024 * 1024,
   MAX_TCP_CONNECTIONS: 250_000,
+  MAX_TCP_OVERLAP_CHECK_BYTES: 8 * 1024,
+  MAX_TCP_OVERLAP_CHECK_TOTAL: 64 * 1024 * 1024,
   TCP_IDLE_TIMEOUT_US: 300_000_000,
   MAX_UDP_FLOWS: 100_000,
   UDP_IDLE_TIMEOUT_US: 60_000_000,
@@ -155,7 +174,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_FACE_WORKERS: Math.min(2, Math.max(1, availableParallelism() - 1)),
   MAX_FACE_QUEUE: 32,
   MAX_FACE_WAIT_MS: 15_000,
+  MAX_FACE_STUCK_MS: 60_000,
   MAX_DECODE_MEGAPIXELS: 40,
+  MAX_HELD_BYTES: 32 * 1024 * 1024,
 });
 
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {

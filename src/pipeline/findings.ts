@@ -1,12 +1,13 @@
 /**
- * Turns an analyzer's ReportInput into a Finding (ids, device, destination, timestamps, redaction) and keeps
- * per-stream findings open so they can be updated in place and finalised at flow close.
+ * Turns an analyzer's ReportInput into a Finding (ids, device, destination, timestamps, redaction of the
+ * personal parts only) and keeps per-stream findings open so they can be updated in place and finalised at flow
+ * close.
  */
-import type { FindingHandle, ReportInput } from '../model/analyzer.ts';
-import type { Destination, Finding } from '../model/finding.ts';
+import { type Excerpt, excerptText, type FindingHandle, type ReportInput } from '../model/analyzer.ts';
+import type { Destination, Finding, FindingDetail } from '../model/finding.ts';
 import type { FlowInfo, Micros } from '../model/flow.ts';
 import type { MessageHead } from '../model/message.ts';
-import { redact } from './redact.ts';
+import { maskDetail, maskExcerpt } from './redact.ts';
 
 const DEFAULT_CONFIDENCE = 0.9;
 
@@ -27,9 +28,16 @@ export function isEncrypted(flow: FlowInfo): boolean {
 export class OpenFinding implements FindingHandle {
   #f: Finding;
   #env: FindingEnv;
+  /** What the analyzer said, kept as given so updates re-mask only the personal parts. */
+  #excerpt: Excerpt;
+  #detail: FindingDetail | undefined;
+  #personal: FindingDetail | undefined;
 
   constructor(id: string, input: ReportInput, head: MessageHead, env: FindingEnv) {
     this.#env = env;
+    this.#excerpt = input.excerpt;
+    this.#detail = input.detail;
+    this.#personal = input.personal;
     const flow = env.flow();
     const ts = env.now();
     this.#f = {
@@ -45,11 +53,11 @@ export class OpenFinding implements FindingHandle {
       direction: head.direction,
       destination: env.destination(),
       encrypted: isEncrypted(flow),
-      evidence: evidenceOf(input.excerpt, input.evidenceId, env),
+      evidence: this.#evidence(input.evidenceId),
       ...(input.path === undefined ? {} : { path: input.path }),
-      ...(input.detail === undefined ? {} : { detail: { ...input.detail } }),
       final: !input.streaming,
     };
+    this.#setDetail();
     env.emit({ ...this.#f });
   }
 
@@ -61,14 +69,15 @@ export class OpenFinding implements FindingHandle {
     return this.#f.final;
   }
 
-  update(patch: Partial<Pick<ReportInput, 'confidence' | 'excerpt' | 'detail' | 'evidenceId'>>): void {
+  update(patch: Partial<Pick<ReportInput, 'confidence' | 'excerpt' | 'detail' | 'personal' | 'evidenceId'>>): void {
     if (this.#f.final) return;
     const f = this.#f;
     if (patch.confidence !== undefined) f.confidence = clamp01(patch.confidence);
-    if (patch.detail) f.detail = { ...f.detail, ...patch.detail };
-    const excerpt = patch.excerpt ?? f.evidence.value ?? '';
-    const evidenceId = patch.evidenceId ?? f.evidence.evidenceId;
-    f.evidence = evidenceOf(excerpt, evidenceId, this.#env);
+    if (patch.detail) this.#detail = { ...this.#detail, ...patch.detail };
+    if (patch.personal) this.#personal = { ...this.#personal, ...patch.personal };
+    if (patch.excerpt !== undefined) this.#excerpt = patch.excerpt;
+    f.evidence = this.#evidence(patch.evidenceId ?? f.evidence.evidenceId);
+    this.#setDetail();
     f.lastTs = this.#env.now();
     this.#env.emit({ ...f });
   }
@@ -77,18 +86,26 @@ export class OpenFinding implements FindingHandle {
     if (this.#f.final) return;
     this.#f.final = true;
     this.#f.lastTs = Math.max(this.#f.lastTs, this.#env.now());
-    this.#f.evidence = evidenceOf(this.#f.evidence.value ?? '', this.#f.evidence.evidenceId, this.#env);
+    this.#f.evidence = this.#evidence(this.#f.evidence.evidenceId);
     this.#env.emit({ ...this.#f });
   }
-}
 
-function evidenceOf(excerpt: string, evidenceId: string | undefined, env: FindingEnv): Finding['evidence'] {
-  const ev: Finding['evidence'] = { excerpt: redact(excerpt), value: excerpt };
-  if (evidenceId !== undefined) {
-    ev.evidenceId = evidenceId;
-    if (env.evidenceTruncated(evidenceId)) ev.truncated = true;
+  /** Readable detail plus the personal values masked; the personal values whole go to `evidence.detail`. */
+  #setDetail(): void {
+    const personal = this.#personal;
+    if (this.#detail === undefined && personal === undefined) return;
+    this.#f.detail = { ...this.#detail, ...(personal ? maskDetail(personal) : {}) };
   }
-  return ev;
+
+  #evidence(evidenceId: string | undefined): Finding['evidence'] {
+    const ev: Finding['evidence'] = { excerpt: maskExcerpt(this.#excerpt), value: excerptText(this.#excerpt) };
+    if (this.#personal !== undefined) ev.detail = { ...this.#personal };
+    if (evidenceId !== undefined) {
+      ev.evidenceId = evidenceId;
+      if (this.#env.evidenceTruncated(evidenceId)) ev.truncated = true;
+    }
+    return ev;
+  }
 }
 
 function clamp01(x: number): number {

@@ -5,7 +5,7 @@
  * multipart container) and feeds the analyzers. String tokens that look like base64 become nested parts,
  * up to MAX_BASE64_NESTING deep. Decode once, analyze many: no analyzer re-parses a body.
  */
-import { Base64Decoder, looksLikeBase64 } from '../decode/base64.ts';
+import { Base64Decoder, startsBase64 } from '../decode/base64.ts';
 import { guessBinaryEncoding } from '../decode/binary-guess.ts';
 import type { BinaryTokenizerOptions, BytesHook } from '../decode/binary-tokens.ts';
 import { CborTokenizer } from '../decode/cbor-tokens.ts';
@@ -243,10 +243,13 @@ export class PartDecoder implements ByteSink {
 
   #maybeStartBase64(t: Token): void {
     const { limits } = this.#env;
-    if (t.depth + 1 > limits.MAX_BASE64_NESTING) return;
-    if (!t.more && t.value.length < limits.MIN_BASE64_CHARS) return;
-    const probe = { minChars: limits.MIN_BASE64_CHARS, ...(t.more ? {} : { length: t.value.length }) };
-    if (!looksLikeBase64(t.value, probe)) return;
+    if (!startsBase64(t, limits.MIN_BASE64_CHARS)) return;
+    if (t.depth + 1 > limits.MAX_BASE64_NESTING) {
+      // Never silent: a violation here, and the opaque-upload analyzer notes what was left unread.
+      const message = `${t.path}: base64 nested past MAX_BASE64_NESTING (${limits.MAX_BASE64_NESTING}), not decoded`;
+      this.#env.report({ decoder: 'pipeline', code: 'base64-too-deep', message });
+      return;
+    }
     const decoder = new Base64Decoder(this.#env.report);
     // The nested part is created lazily so a `data:<mime>;base64,` prefix can set its declared type.
     const env = this.#env;

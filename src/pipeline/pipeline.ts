@@ -20,6 +20,7 @@ import { header, type MessageHead } from '../model/message.ts';
 import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import type { ViolationInput } from '../model/violation.ts';
 import { capHeaders } from './body-summary.ts';
+import { Deferrals, OrderedWork } from './deferred.ts';
 import { type DestinationResolver, destinationResolver } from './destination.ts';
 import { CappedEvidence } from './evidence.ts';
 import { type ActiveAnalyzer, AnalyzerFanout } from './fanout.ts';
@@ -57,6 +58,8 @@ interface FlowState {
   evidenceSeq: number;
   openFindings: OpenFinding[];
   evidence: Map<string, CappedEvidence>;
+  /** Deferred work of an offline flow (not `live`), applied in order before the flow's next event. */
+  ordered: OrderedWork | undefined;
 }
 
 /** A handle for findings past MAX_FINDINGS_PER_MESSAGE: accepted and dropped. */
@@ -69,8 +72,8 @@ export class Pipeline {
   readonly #destination: DestinationResolver;
   readonly #router: TokenRouter;
   readonly #flows = new Map<FlowId, FlowState>();
-  /** Work handed off by analyzers through `ctx.defer`, until it settles. */
-  readonly #deferred = new Set<Promise<void>>();
+  /** Work handed off by analyzers through `ctx.defer`, and the events of offline flows waiting for it. */
+  readonly #deferrals = new Deferrals((ev) => this.#run(ev));
   #now: Micros = 0;
   /** True while `push` or `finish` runs; false when deferred work reports in between. */
   #inEvent = false;
@@ -88,7 +91,16 @@ export class Pipeline {
     return this.#flows.size;
   }
 
+  /**
+   * Takes one event. An event of an offline flow with deferred work still running is held (in order) and
+   * handled once that work has been applied; see `idle()`.
+   */
   push(ev: FlowEvent): void {
+    const fs = ev.type === 'flow.open' ? undefined : this.#flows.get(ev.flowId);
+    if (!this.#deferrals.hold(fs?.ordered, ev)) this.#run(ev);
+  }
+
+  #run(ev: FlowEvent): void {
     this.#now = ev.ts;
     this.#inEvent = true;
     try {
@@ -136,34 +148,53 @@ export class Pipeline {
   }
 
   #finishFlows(): void {
+    const error = { code: 'not-closed', message: 'flow still open at the end' };
     for (const fs of [...this.#flows.values()]) {
       const { bytesUp, bytesDown, bytesMissing } = fs.record;
-      this.#close(
-        fs,
-        { bytesUp, bytesDown, bytesMissing },
-        { code: 'not-closed', message: 'flow still open at the end' },
-      );
+      const close: FlowEvent = {
+        ts: this.#now,
+        type: 'flow.close',
+        flowId: fs.info.id,
+        stats: { bytesUp, bytesDown, bytesMissing },
+        error,
+      };
+      // A flow waiting for deferred work closes after it, like any of its events.
+      if (!this.#deferrals.hold(fs.ordered, close)) this.#close(fs, close.stats, error);
     }
   }
 
   /** Async work analyzers deferred and not yet settled (face detections in the pool). */
   get deferred(): number {
-    return this.#deferred.size;
+    return this.#deferrals.pending;
   }
 
   /**
-   * Resolves once every deferred piece of work has settled, including work deferred meanwhile; its findings
-   * have then been emitted. Call after `finish()` before flushing the output (replay), or at shutdown.
+   * Resolves once every deferred piece of work has settled, including work deferred meanwhile, and every held
+   * event has run; its findings have then been emitted. Call after `finish()` before flushing the output
+   * (replay), or at shutdown.
    */
-  async drain(): Promise<void> {
-    while (this.#deferred.size > 0) await Promise.all(this.#deferred);
+  drain(): Promise<void> {
+    return this.#deferrals.idle(0, 0);
   }
 
-  #defer(fs: FlowState, msgId: MsgId | undefined, name: string, work: Promise<void>): void {
-    const settled: Promise<void> = work
-      .catch((err: unknown) => this.#analyzerError(fs, msgId, name, err))
-      .finally(() => this.#deferred.delete(settled));
-    this.#deferred.add(settled);
+  /**
+   * Backpressure for offline sources: resolves once at most `maxDeferred` pieces of work are running and at most
+   * `maxHeldBytes` body bytes wait behind them. A replay awaits it between reads.
+   */
+  idle(maxDeferred: number, maxHeldBytes: number): Promise<void> {
+    return this.#deferrals.idle(maxDeferred, maxHeldBytes);
+  }
+
+  #defer<T>(fs: FlowState, msgId: MsgId | undefined, name: string, work: Promise<T>, apply: (v: T) => void): void {
+    const fail = (err: unknown) => this.#analyzerError(fs, msgId, name, err);
+    const guarded = (v: T) => {
+      try {
+        apply(v);
+      } catch (err) {
+        fail(err);
+      }
+    };
+    this.#deferrals.defer(fs.ordered, work, guarded, fail);
   }
 
   #open(flow: FlowInfo): void {
@@ -196,6 +227,7 @@ export class Pipeline {
       evidenceSeq: 0,
       openFindings: [],
       evidence: new Map(),
+      ordered: info.source === 'live' ? undefined : new OrderedWork(),
     });
     this.#out.flow({ ...record });
   }
@@ -286,7 +318,7 @@ export class Pipeline {
         report: (input) => this.#report(fs, fs.findingHead ?? (fs.lastHead as MessageHead), undefined, input),
         openEvidence: (mime) => this.#openEvidence(fs, fs.lastHead?.msgId, mime),
         limits: this.limits,
-        defer: (work) => this.#defer(fs, fs.lastHead?.msgId, a.name, work),
+        defer: (work, apply) => this.#defer(fs, fs.lastHead?.msgId, a.name, work, apply),
       };
       try {
         st = a.openFlow?.(fs.info, flowCtx) ?? null;
@@ -307,7 +339,7 @@ export class Pipeline {
       report: (input) => this.#report(fs, ms.head, ms, input),
       openEvidence: (mime) => this.#openEvidence(fs, ms.head.msgId, mime),
       limits: this.limits,
-      defer: (work) => this.#defer(fs, ms.head.msgId, 'deferred', work),
+      defer: (work, apply) => this.#defer(fs, ms.head.msgId, 'deferred', work, apply),
     };
   }
 

@@ -1,7 +1,11 @@
 /**
  * Masking of personal data for output that may land in CI logs (CLI, --json, JUnit): a tester sees enough to
- * recognise the value (`13••••••678`, `mi••••@ex••••.com`) but not the value itself. `--reveal` prints `value`.
+ * recognise the value (`13••••••678`, `mi••••@ex••••.com`) but not the value itself, and only the personal
+ * values are masked: the readable parts of an excerpt (kind, key, size, reason) stay as they are. `--reveal`
+ * prints the unmasked `value` and `evidence.detail`.
  */
+import type { Excerpt } from '../model/analyzer.ts';
+import type { FindingDetail } from '../model/finding.ts';
 
 const MASK = '•';
 
@@ -13,4 +17,16 @@ export function redact(value: string): string {
   return (
     chars.slice(0, keep).join('') + MASK.repeat(chars.length - 2 * keep) + chars.slice(chars.length - keep).join('')
   );
+}
+
+/** The excerpt with its personal values masked (a plain string is one personal value). */
+export function maskExcerpt(e: Excerpt): string {
+  return typeof e === 'string' ? redact(e) : e.map((p) => (typeof p === 'string' ? p : redact(p.personal))).join('');
+}
+
+/** Personal detail values masked, keys kept (numbers become masked text). */
+export function maskDetail(d: FindingDetail): FindingDetail {
+  const out: FindingDetail = {};
+  for (const [k, v] of Object.entries(d)) out[k] = redact(String(v));
+  return out;
 }

@@ -1,7 +1,8 @@
 /**
  * The `--json` document (docs/cli.md § JSON output, additive only): captures, devices, flows, findings, policy
- * violations and skipped capture parts, with excerpts redacted and no `evidence.value` unless `reveal`.
- * It builds a plain object with a fixed key order; it does not read the store or print.
+ * violations, skipped capture parts and work shed under load, with excerpts redacted and no `evidence.value`
+ * unless `reveal`. It builds a plain object with a fixed key order, or writes the same text piece by piece with
+ * the flows streamed (400,000 flows are never one string); it does not read the store.
  */
 
 import type { Finding } from '../model/finding.ts';
@@ -10,21 +11,18 @@ import type { FlowRecord } from '../model/records.ts';
 import type { TlsInfo } from '../model/tls.ts';
 import type { PolicyViolation } from '../policy.ts';
 import type { CaptureRecord, DeviceRecord } from '../store/types.ts';
-
-/** A part of a capture that was not understood, counted. */
-export interface SkippedEntry {
-  file: string;
-  reason: string;
-  count: number;
-}
+import { type ShedEntry, type SkippedEntry, shedOf } from './coverage.ts';
 
 export interface JsonInput {
   captures: CaptureRecord[];
   devices: DeviceRecord[];
-  flows: FlowRecord[];
+  /** Iterated once (a store iterator is fine). */
+  flows: Iterable<FlowRecord>;
   findings: Finding[];
   violations: PolicyViolation[];
   skipped: SkippedEntry[];
+  /** Work shed under load; default: counted from `findings` (pass it when `findings` is a selection). */
+  shed?: ShedEntry[];
 }
 
 export interface JsonFlow {
@@ -61,14 +59,41 @@ export interface JsonDocument {
   findings: Finding[];
   violations: JsonViolation[];
   skipped: SkippedEntry[];
+  /** Work the live proxy shed under load (images not checked for faces), by category and reason. */
+  shed: ShedEntry[];
 }
 
 /** Builds the document; `reveal` keeps `evidence.value`, otherwise it is dropped. */
 export function buildJsonDocument(input: JsonInput, opts: { reveal: boolean }): JsonDocument {
+  const { captures, devices, ...after } = documentWithout(input, opts);
+  return { captures, devices, flows: Array.from(input.flows, jsonFlow), ...after };
+}
+
+/**
+ * Writes the same text as `JSON.stringify(buildJsonDocument(…), null, 2)` and a newline, in pieces: one call of
+ * `write` per key and per flow, so the flows are never held together.
+ */
+export function writeJsonDocument(write: (text: string) => void, input: JsonInput, opts: { reveal: boolean }): void {
+  const { captures, devices, ...after } = documentWithout(input, opts);
+  const field = (key: string, value: unknown) => `  ${JSON.stringify(key)}: ${indented(value, '  ')}`;
+  write(`{\n${field('captures', captures)},\n${field('devices', devices)},\n  "flows": `);
+  let n = 0;
+  for (const f of input.flows) write(`${n++ === 0 ? '[' : ','}\n    ${indented(jsonFlow(f), '    ')}`);
+  write(n === 0 ? '[]' : '\n  ]');
+  for (const [key, value] of Object.entries(after)) write(`,\n${field(key, value)}`);
+  write('\n}\n');
+}
+
+/** `JSON.stringify(value, null, 2)` with every line after the first indented by `by`. */
+function indented(value: unknown, by: string): string {
+  return JSON.stringify(value, null, 2).replace(/\n/g, `\n${by}`);
+}
+
+/** Every key but `flows`, in the document's order. */
+function documentWithout(input: JsonInput, opts: { reveal: boolean }): Omit<JsonDocument, 'flows'> {
   return {
     captures: input.captures,
     devices: input.devices,
-    flows: input.flows.map(jsonFlow),
     findings: input.findings.map((f) => jsonFinding(f, opts.reveal)),
     violations: input.violations.map((v) => ({
       rule: v.ruleId,
@@ -80,14 +105,8 @@ export function buildJsonDocument(input: JsonInput, opts: { reveal: boolean }): 
       host: v.finding.destination.host,
     })),
     skipped: input.skipped,
+    shed: input.shed ?? shedOf(input.findings),
   };
-}
-
-/** The skipped entries of stored captures (`{reason: count}` per capture). */
-export function skippedOf(captures: CaptureRecord[]): SkippedEntry[] {
-  return captures.flatMap((c) =>
-    Object.entries(c.skipped ?? {}).map(([reason, count]) => ({ file: c.path, reason, count })),
-  );
 }
 
 export function jsonFlow(f: FlowRecord): JsonFlow {
@@ -109,7 +128,9 @@ export function jsonFlow(f: FlowRecord): JsonFlow {
   };
 }
 
+/** A finding for output: `evidence.value` and `evidence.detail` (unmasked personal values) only with `reveal`. */
 export function jsonFinding(f: Finding, reveal: boolean): Finding {
-  const { value, ...evidence } = f.evidence;
-  return { ...f, evidence: reveal && value !== undefined ? { ...evidence, value } : evidence };
+  if (reveal) return f;
+  const { value: _value, detail: _detail, ...evidence } = f.evidence;
+  return { ...f, evidence };
 }

@@ -1,11 +1,14 @@
 /**
  * JUnit XML for the policy gate: one <testsuite> per device (or one named "policy"), one <testcase> per rule,
  * passing ones included so a clean run never reads "0 tests", and one <failure> per violation carrying the
- * redacted excerpt, category/subtype, destination, flow id and evidence id. Every string is escaped and
- * stripped of what XML 1.0 cannot carry: captured content is attacker-controlled. It does not write files.
+ * redacted excerpt, category/subtype, destination, flow id and evidence id. What the run could not look at
+ * (capture parts skipped, work shed under load) is a suite named "coverage" with one <skipped> test case each, so
+ * a CI view shows it next to the verdict. Every string is escaped and stripped of what XML 1.0 cannot carry:
+ * captured content is attacker-controlled. It does not write files.
  */
 import type { Finding } from '../model/finding.ts';
 import type { PolicyResult, PolicyViolation } from '../policy.ts';
+import type { ShedEntry, SkippedEntry } from './coverage.ts';
 
 /** One suite: a device (by display name) and the policy result over its findings. */
 export interface JunitSuite {
@@ -13,13 +16,20 @@ export interface JunitSuite {
   result: PolicyResult;
 }
 
+/** What the run could not look at (see src/report/coverage.ts). */
+export interface JunitCoverage {
+  skipped: SkippedEntry[];
+  shed: ShedEntry[];
+}
+
 /** The XML document; `reveal` prints evidence values instead of redacted excerpts. */
-export function buildJunit(suites: JunitSuite[], opts: { reveal: boolean }): string {
-  const total = suites.reduce((n, s) => n + s.result.rules.length, 0);
+export function buildJunit(suites: JunitSuite[], opts: { reveal: boolean; coverage?: JunitCoverage }): string {
+  const notes = coverageNotes(opts.coverage);
+  const total = suites.reduce((n, s) => n + s.result.rules.length, 0) + notes.length;
   const failed = suites.reduce((n, s) => n + s.result.rules.filter((r) => r.violations.length > 0).length, 0);
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="toyscope policy" tests="${total}" failures="${failed}" errors="0">`,
+    `<testsuites name="toyscope policy" tests="${total}" failures="${failed}" errors="0" skipped="${notes.length}">`,
   ];
   for (const s of suites) {
     const fails = s.result.rules.filter((r) => r.violations.length > 0).length;
@@ -39,8 +49,32 @@ export function buildJunit(suites: JunitSuite[], opts: { reveal: boolean }): str
     }
     out.push('  </testsuite>');
   }
+  if (notes.length > 0) {
+    out.push(`  <testsuite name="coverage" tests="${notes.length}" failures="0" errors="0" skipped="${notes.length}">`);
+    for (const [name, message] of notes) {
+      out.push(
+        `    <testcase classname="toyscope.coverage" name="${attr(name)}"><skipped message="${attr(message)}"/></testcase>`,
+      );
+    }
+    out.push('  </testsuite>');
+  }
   out.push('</testsuites>', '');
   return out.join('\n');
+}
+
+/** [test case name, message] per capture part skipped and per kind of work shed. */
+function coverageNotes(c: JunitCoverage | undefined): Array<[string, string]> {
+  if (!c) return [];
+  return [
+    ...c.skipped.map((e): [string, string] => [
+      `skipped: ${e.reason} (${e.file})`,
+      `${e.count} part${e.count === 1 ? '' : 's'} of ${e.file} not understood: ${e.reason}`,
+    ]),
+    ...c.shed.map((e): [string, string] => [
+      `shed: ${e.category} ${e.reason}`,
+      `${e.count} not analyzed (${e.category}): shed under load by the live proxy (${e.reason})`,
+    ]),
+  ];
 }
 
 function failure(v: PolicyViolation, reveal: boolean): string {

@@ -9,7 +9,7 @@ import type { Micros } from '../model/flow.ts';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
 import { experimentFromRow, StoreQueries } from './queries.ts';
 import { purge } from './retention.ts';
-import type { ExperimentRecord, PurgeOptions, PurgeResult, Store, StoreWriter } from './types.ts';
+import type { CaptureRecord, ExperimentRecord, PurgeOptions, PurgeResult, Store, StoreWriter } from './types.ts';
 import { SqliteStoreWriter } from './writer.ts';
 
 /** How a store is opened and how its writer batches. */
@@ -93,9 +93,16 @@ class SqliteStore implements Store {
   }
 
   listCaptures = () => this.#q.listCaptures();
+  /** Commits what the writer holds first, so a capture just written is found. */
+  findCapture(sha256: string): CaptureRecord | undefined {
+    this.#writer?.flush();
+    return this.#q.findCapture(sha256);
+  }
   listDevices = () => this.#q.listDevices();
   listDestinations: Store['listDestinations'] = (deviceId) => this.#q.listDestinations(deviceId);
   listFlows: Store['listFlows'] = (q) => this.#q.listFlows(q);
+  iterateFlows: Store['iterateFlows'] = (q) => this.#q.iterateFlows(q);
+  summarizeFlows: Store['summarizeFlows'] = (ids, max) => this.#q.summarizeFlows(ids, max);
   listMessages: Store['listMessages'] = (flowId) => this.#q.listMessages(flowId);
   listExchanges: Store['listExchanges'] = (q) => this.#q.listExchanges(q);
   getFlow: Store['getFlow'] = (id) => this.#q.getFlow(id);

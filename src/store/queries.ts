@@ -19,6 +19,7 @@ import type {
   ExperimentRecord,
   FindingQuery,
   FlowQuery,
+  FlowSummary,
   StoredEvidence,
 } from './types.ts';
 
@@ -71,6 +72,10 @@ function flowWhere(q: FlowQuery, alias = ''): Where {
   if (q.host !== undefined) {
     c.push(`(${col('destination_host')} = ? OR ${col('destination_etld1')} = ?)`);
     params.push(q.host, q.host);
+  }
+  if (q.captureIds !== undefined) {
+    c.push(`${col('capture_id')} IN (SELECT value FROM json_each(?))`);
+    params.push(JSON.stringify(q.captureIds));
   }
   return { sql: c.length ? `WHERE ${c.join(' AND ')}` : '', params };
 }
@@ -127,10 +132,26 @@ export function findingFromRow(r: Row): Finding {
       value: str(r.value),
       evidenceId: str(r.evidence_id),
       truncated: r.truncated === 1 ? true : undefined,
+      detail: r.detail_value == null ? undefined : JSON.parse(r.detail_value as string),
     }),
     path: str(r.path),
     detail: r.detail === null ? undefined : JSON.parse(r.detail as string),
     final: r.final === 1,
+  });
+}
+
+function captureFromRow(r: Row): CaptureRecord {
+  return defined<CaptureRecord>({
+    id: r.id as string,
+    sha256: str(r.sha256),
+    status: r.status as CaptureRecord['status'],
+    path: r.path as string,
+    format: r.format as CaptureRecord['format'],
+    bytes: r.bytes as number,
+    importedAt: r.imported_at as number,
+    firstTs: num(r.first_ts),
+    lastTs: num(r.last_ts),
+    skipped: r.skipped === null ? undefined : JSON.parse(r.skipped as string),
   });
 }
 
@@ -208,22 +229,17 @@ export class StoreQueries {
   }
 
   hasCapture(sha256: string): boolean {
-    return this.#stmt('SELECT 1 FROM captures WHERE id = ?').get(sha256) !== undefined;
+    const sql = "SELECT 1 FROM captures WHERE coalesce(sha256, id) = ? AND status = 'complete'";
+    return this.#stmt(sql).get(sha256) !== undefined;
+  }
+
+  findCapture(sha256: string): CaptureRecord | undefined {
+    const r = this.#stmt('SELECT * FROM captures WHERE coalesce(sha256, id) = ? ORDER BY imported_at DESC').get(sha256);
+    return r === undefined ? undefined : captureFromRow(r as Row);
   }
 
   listCaptures(): CaptureRecord[] {
-    return this.#all('SELECT * FROM captures ORDER BY imported_at DESC').map((r) =>
-      defined<CaptureRecord>({
-        id: r.id as string,
-        path: r.path as string,
-        format: r.format as CaptureRecord['format'],
-        bytes: r.bytes as number,
-        importedAt: r.imported_at as number,
-        firstTs: num(r.first_ts),
-        lastTs: num(r.last_ts),
-        skipped: r.skipped === null ? undefined : JSON.parse(r.skipped as string),
-      }),
-    );
+    return this.#all('SELECT * FROM captures ORDER BY imported_at DESC').map(captureFromRow);
   }
 
   listDevices(): DeviceRecord[] {
@@ -296,6 +312,37 @@ export class StoreQueries {
       const found = (findings.all(fid, req.msgId, res?.msgId ?? req.msgId) as Row[]).map(findingFromRow);
       return { flow, request: req, ...(res ? { response: res } : {}), findings: found };
     });
+  }
+
+  *iterateFlows(q: FlowQuery = {}): IterableIterator<FlowRecord> {
+    const w = flowWhere(q);
+    const sql = `SELECT * FROM flows ${w.sql} ORDER BY first_ts DESC, rowid DESC`;
+    for (const r of this.#stmt(sql).iterate(w.params)) yield flowFromRow(r as Row);
+  }
+
+  summarizeFlows(captureIds: string[], maxDestinations: number): FlowSummary {
+    const ids = [JSON.stringify(captureIds)];
+    const inCaptures = 'capture_id IN (SELECT value FROM json_each(?))';
+    const byKind = this.#all(
+      `SELECT transport, tls, count(*) AS n FROM flows WHERE ${inCaptures} GROUP BY transport, tls ORDER BY n DESC`,
+      ids,
+    ).map((r) => ({ transport: r.transport as Transport, tls: r.tls as TlsState, flows: r.n as number }));
+    const hosts = `SELECT destination_host AS host, max(destination_operator) AS operator,
+        max(destination_third_party) AS third_party, count(*) AS n, sum(bytes_up) AS up, sum(bytes_down) AS down
+      FROM flows WHERE ${inCaptures} GROUP BY destination_host`;
+    const destinations = this.#all(`${hosts} ORDER BY up DESC, host LIMIT ?`, [...ids, maxDestinations]).map((r) =>
+      defined({
+        host: r.host as string,
+        operator: str(r.operator),
+        thirdParty: r.third_party === 1,
+        flows: r.n as number,
+        bytesUp: r.up as number,
+        bytesDown: r.down as number,
+      }),
+    );
+    const total = this.#stmt(`SELECT count(*) AS hosts FROM (${hosts})`).get(ids) as { hosts: number };
+    const flows = byKind.reduce((n, k) => n + k.flows, 0);
+    return { flows, byKind, destinations, moreDestinations: Math.max(0, total.hosts - destinations.length) };
   }
 
   listMessages(flowId: string): MessageRecord[] {

@@ -40,8 +40,8 @@ export function purge(db: Database, opts: PurgeOptions): PurgeResult {
       );
       if (!opts.everything) {
         const findings = run(
-          `UPDATE findings SET value = NULL, evidence_id = NULL
-           WHERE ${f.sql} AND (value IS NOT NULL OR evidence_id IS NOT NULL)`,
+          `UPDATE findings SET value = NULL, evidence_id = NULL, detail_value = NULL
+           WHERE ${f.sql} AND (value IS NOT NULL OR evidence_id IS NOT NULL OR detail_value IS NOT NULL)`,
           f.params,
         );
         return { evidence, findings, flows: 0 };

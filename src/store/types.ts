@@ -8,11 +8,18 @@ import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import type { Violation } from '../model/violation.ts';
 import type { PipelineOutput } from '../pipeline/output.ts';
 
-/** One imported capture file, identified by the sha256 of its bytes. */
+/** One imported capture, identified by the sha256 of its bytes (a random id until read, for standard input). */
 export interface CaptureRecord {
-  /** sha256 hex of the file. */
+  /** sha256 hex of the file; for a capture read from standard input a random hex id. */
   id: string;
-  /** Path as given when imported (informational). */
+  /** sha256 hex of the capture's bytes: the id for a file; for standard input, known once it was read whole. */
+  sha256?: string;
+  /**
+   * `incomplete` from the start of its replay until the end: a run that was killed leaves it so (its data can be
+   * purged by capture, and a rerun replaces it). Absent on records from before schema 5: complete.
+   */
+  status?: 'incomplete' | 'complete';
+  /** Path as given when imported (informational); `-` for standard input. */
   path: string;
   format: 'pcap' | 'pcapng' | 'har';
   bytes: number;
@@ -72,6 +79,8 @@ export interface FindingQuery {
 export interface FlowQuery {
   deviceId?: string;
   captureId?: string;
+  /** Flows of any of these captures. */
+  captureIds?: string[];
   transport?: Transport;
   tls?: TlsState;
   /** The destination host or its eTLD+1. */
@@ -81,6 +90,24 @@ export interface FlowQuery {
   untilTs?: Micros;
   limit?: number;
   offset?: number;
+}
+
+/** Flows of some captures counted in SQL, so a summary of 400,000 flows never loads them. */
+export interface FlowSummary {
+  flows: number;
+  /** Flows per transport and TLS state, most first. */
+  byKind: Array<{ transport: Transport; tls: TlsState; flows: number }>;
+  /** Per destination host, most bytes sent first, at most the number asked for. */
+  destinations: Array<{
+    host: string;
+    operator?: string;
+    thirdParty: boolean;
+    flows: number;
+    bytesUp: number;
+    bytesDown: number;
+  }>;
+  /** Destinations left out of `destinations`. */
+  moreDestinations: number;
 }
 
 export interface ExchangeQuery extends FlowQuery {
@@ -144,11 +171,18 @@ export interface Store {
   readonly path: string;
   /** The single writer of this store (created on first call). */
   writer(): StoreWriter;
+  /** A complete capture with these bytes (sha256) is stored. */
   hasCapture(sha256: string): boolean;
   listCaptures(): CaptureRecord[];
+  /** The capture holding these bytes (by sha256), complete or not. */
+  findCapture(sha256: string): CaptureRecord | undefined;
   listDevices(): DeviceRecord[];
   listDestinations(deviceId?: string): DestinationRecord[];
   listFlows(q?: FlowQuery): FlowRecord[];
+  /** Every flow matching `q` (no limit), read row by row: for output that streams. */
+  iterateFlows(q?: Omit<FlowQuery, 'limit' | 'offset'>): IterableIterator<FlowRecord>;
+  /** Counts of the flows of these captures (see FlowSummary), with at most `maxDestinations` destinations. */
+  summarizeFlows(captureIds: string[], maxDestinations: number): FlowSummary;
   listMessages(flowId: FlowId): MessageRecord[];
   /** Exchanges in time order (oldest first), for `toyscope flows`. */
   listExchanges(q?: ExchangeQuery): Exchange[];

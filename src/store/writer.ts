@@ -35,8 +35,10 @@ interface EvidenceState {
 }
 
 const SQL = {
-  capture: `INSERT INTO captures (id, path, format, bytes, imported_at, first_ts, last_ts, skipped)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  capture: `INSERT INTO captures (id, path, format, bytes, imported_at, first_ts, last_ts, skipped, status, sha256)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET path = excluded.path,
+      format = excluded.format, bytes = excluded.bytes, first_ts = excluded.first_ts, last_ts = excluded.last_ts,
+      skipped = excluded.skipped, status = excluded.status, sha256 = coalesce(excluded.sha256, sha256)`,
   device: `INSERT INTO devices (id, mac, ip, first_ts, last_ts) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET mac = coalesce(excluded.mac, mac), ip = excluded.ip,
       first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts)`,
@@ -67,15 +69,16 @@ const SQL = {
       body_summary = excluded.body_summary`,
   finding: `INSERT INTO findings (id, flow_id, msg_id, device_id, category, subtype, confidence, first_ts, last_ts,
       direction, destination_host, destination_etld1, destination_operator, destination_third_party, encrypted,
-      excerpt, value, evidence_id, truncated, path, detail, final)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      excerpt, value, evidence_id, truncated, path, detail, final, detail_value)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET msg_id = excluded.msg_id, subtype = excluded.subtype,
       confidence = excluded.confidence, last_ts = excluded.last_ts, direction = excluded.direction,
       destination_host = excluded.destination_host, destination_etld1 = excluded.destination_etld1,
       destination_operator = excluded.destination_operator,
       destination_third_party = excluded.destination_third_party, encrypted = excluded.encrypted,
       excerpt = excluded.excerpt, value = excluded.value, evidence_id = excluded.evidence_id,
-      truncated = excluded.truncated, path = excluded.path, detail = excluded.detail, final = excluded.final`,
+      truncated = excluded.truncated, path = excluded.path, detail = excluded.detail, final = excluded.final,
+      detail_value = excluded.detail_value`,
   violation: `INSERT INTO violations (ts, flow_id, msg_id, decoder, code, message, offset)
     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   evidence: `INSERT INTO evidence (id, mime, flow_id, msg_id, total_bytes, truncated, complete)
@@ -139,6 +142,8 @@ export class SqliteStoreWriter implements StoreWriter {
       opt(rec.firstTs),
       opt(rec.lastTs),
       rec.skipped ? JSON.stringify(rec.skipped) : null,
+      rec.status ?? 'complete',
+      opt(rec.sha256),
     ]);
   }
 
@@ -224,6 +229,7 @@ export class SqliteStoreWriter implements StoreWriter {
       opt(f.path),
       f.detail ? JSON.stringify(f.detail) : null,
       bit(f.final),
+      f.evidence.detail ? JSON.stringify(f.evidence.detail) : null,
     ]);
   }
 

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { faceAnalyzer } from '../../analyzers/face.ts';
-import { analyzers } from '../../analyzers/index.ts';
 import { FacePool } from '../../src/face/pool.ts';
 import type { Analyzer } from '../../src/model/analyzer.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
-import type { Limits } from '../../src/model/limits.ts';
+import { type Limits, resolveLimits } from '../../src/model/limits.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 import { FlowScript } from '../helpers/playbook.ts';
@@ -58,9 +57,10 @@ describe('face analyzer', () => {
     const chunks = out.evidenceChunks.filter((c) => c.evidenceId === f?.evidence.evidenceId);
     expect(Buffer.concat(chunks.map((c) => c.data))).toEqual(FACE);
     expect(chunks.at(-1)?.final).toBe(true);
-    // Dated at the message's end, not when the worker answered.
-    const end = script.events.find((e) => e.type === 'message.end')?.ts;
-    expect(f?.firstTs).toBe(end);
+    // Dated at the message's last event before the answer was applied (the chunk that ended the image), not when
+    // the worker answered: the same however busy the machine is.
+    const lastChunk = script.events.filter((e) => e.type === 'message.chunk').at(-1)?.ts;
+    expect(f?.firstTs).toBe(lastChunk);
     expect(out.findings.find((x) => x.subtype === 'face-api-request')?.detail).toEqual({
       shape: 'multipart image_file',
     });
@@ -128,45 +128,46 @@ describe('face analyzer', () => {
     expect(out.findings.map((f) => [f.subtype, f.detail?.shape])).toEqual([['face-api-request', 'Image.Bytes']]);
   });
 
-  it('keeps other flows fast while a burst of 50 photos waits for the detector', async () => {
-    const burstPool = new FacePool();
-    const list = [...analyzers.filter((a) => a.name !== 'face'), faceAnalyzer(() => burstPool)];
+  it('live: a burst of 50 photos never holds the pipeline up; what the pool sheds says so', async () => {
+    const burstPool = new FacePool({ limits: resolveLimits({ MAX_FACE_QUEUE: 8 }) });
     const out = new CollectingOutput();
-    const p = new Pipeline({ analyzers: list, output: out });
-    const json = JSON.stringify({ device: 'toy-1', temp: 21.5, battery: 80, lat: 31.2304, lng: 121.4737 });
-    let n = 0;
-    const jsonFlowMs = (): number => {
-      const events = new FlowScript({ id: `j${n++}` }).message({ msgId: 1, ...JSON_HEAD }, json).close().events;
-      const t0 = performance.now();
-      for (const ev of events) p.push(ev);
-      return performance.now() - t0;
-    };
-    const median = (k: number): number => {
-      const xs = Array.from({ length: k }, jsonFlowMs).sort((a, b) => a - b);
-      return xs[k >> 1] as number;
-    };
+    const live = new Pipeline({ analyzers: [faceAnalyzer(() => burstPool)], output: out });
     try {
-      median(200); // warm-up
-      const idle = median(300);
       for (let i = 0; i < 50; i++) {
-        for (const ev of new FlowScript({ id: `img${i}` })
-          .message({ msgId: 1, ...MULTIPART_HEAD }, multipart('image_file', FACE))
-          .close().events) {
-          p.push(ev);
+        const flow = new FlowScript({ id: `img${i}`, source: 'live' });
+        for (const ev of flow.message({ msgId: 1, ...MULTIPART_HEAD }, multipart('image_file', FACE)).close().events) {
+          live.push(ev);
         }
       }
-      expect(burstPool.pending).toBeGreaterThan(20);
-      const busy = median(300);
-      expect(burstPool.pending).toBeGreaterThan(0);
-      expect(busy).toBeLessThanOrEqual(2 * idle);
-      await p.drain();
+      // Every flow closed at once: nothing waited for the detector.
+      expect([...out.flows.values()].filter((f) => f.closed)).toHaveLength(50);
+      await live.drain();
       const faces = out.findings.filter((f) => f.subtype === 'face').length;
       const unchecked = out.findings.filter((f) => f.subtype === 'face-unchecked');
       expect(faces + unchecked.length).toBe(50);
-      expect(unchecked.every((f) => f.detail?.reason === 'queue-full')).toBe(true);
-      expect(faces).toBeGreaterThanOrEqual(32);
+      expect(unchecked.length).toBeGreaterThan(0);
+      expect(unchecked.every((f) => f.detail?.reason === 'queue-full' || f.detail?.reason === 'timeout')).toBe(true);
     } finally {
       await burstPool.close();
     }
-  }, 30_000);
+  }, 60_000);
+
+  it('replay: a burst of photos far past the queue bound is waited for, never shed', async () => {
+    const burstPool = new FacePool({ limits: resolveLimits({ MAX_FACE_QUEUE: 2, MAX_FACE_WAIT_MS: 1 }) });
+    const out = new CollectingOutput();
+    const replay = new Pipeline({ analyzers: [faceAnalyzer(() => burstPool)], output: out });
+    try {
+      for (let i = 0; i < 12; i++) {
+        const flow = new FlowScript({ id: `img${i}`, source: 'capture' });
+        for (const ev of flow.message({ msgId: 1, ...MULTIPART_HEAD }, multipart('image_file', FACE)).close().events) {
+          replay.push(ev);
+        }
+        await replay.idle(2, 1 << 20); // backpressure, as replayFile applies it between reads
+      }
+      await replay.drain();
+      expect(out.findings.filter((f) => f.subtype === 'face')).toHaveLength(12);
+    } finally {
+      await burstPool.close();
+    }
+  }, 120_000);
 });

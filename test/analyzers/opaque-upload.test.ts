@@ -22,6 +22,22 @@ describe('opaque-upload', () => {
     expect(f.map((x) => [x.subtype, x.path, x.detail?.bytes])).toEqual([['high-entropy-upload', '$.data', 3000]]);
   });
 
+  it('notes base64 nested past MAX_BASE64_NESTING, which is left unread, with a violation: never "nothing found"', () => {
+    // Four levels of JSON-in-base64 around a phone number: the fourth is past the default bound of 3.
+    let inner: unknown = { phone: '+8613812345678', note: 'x'.repeat(80) };
+    for (let i = 0; i < 4; i++) inner = { data: Buffer.from(JSON.stringify(inner)).toString('base64') };
+    const events = new FlowScript()
+      .message({ msgId: 0, method: 'POST', headers: [['Content-Type', 'application/json']] }, JSON.stringify(inner))
+      .close().events;
+    const out = play(A, events);
+    expect([...out.findingsById.values()].map((f) => [f.subtype, f.path, f.detail])).toEqual([
+      ['nested-too-deep', '$.data>$.data>$.data>$.data', { depth: 4, limit: 3 }],
+    ]);
+    expect(out.violations.map((v) => v.code)).toEqual(['base64-too-deep']);
+    // Within the bound, nothing is noted.
+    expect([...play(A, events, { MAX_BASE64_NESTING: 4 }).findingsById.values()]).toEqual([]);
+  });
+
   it('ignores small, low-entropy, sniffed and structured uploads', () => {
     expect(run(A, { contentType: octet, body: randomBytes(500) })).toEqual([]);
     expect(run(A, { contentType: octet, body: Buffer.alloc(8192, 7) })).toEqual([]);

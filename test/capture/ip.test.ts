@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatIpv6, IpDecoder, type IpDecoderOptions, type IpResult } from '../../src/capture/ip.ts';
 import { resolveLimits } from '../../src/model/limits.ts';
@@ -5,7 +6,9 @@ import { concat, ext6, frag6, ipv4, ipv6, parseIpv6, tcp, udp } from '../helpers
 
 function decoder(opts: IpDecoderOptions = {}) {
   const skipped: string[] = [];
-  return { dec: new IpDecoder((r) => skipped.push(r), opts), skipped };
+  const violations: string[] = [];
+  const events = { skipped: (r: string) => skipped.push(r), violation: (code: string) => violations.push(code) };
+  return { dec: new IpDecoder(events, opts), skipped, violations };
 }
 const v4 = (b: Uint8Array, dec = decoder().dec, ts = 0): IpResult => dec.decode(4, b, 0, ts);
 const v6 = (b: Uint8Array, dec = decoder().dec, ts = 0): IpResult => dec.decode(6, b, 0, ts);
@@ -44,8 +47,8 @@ describe('IpDecoder', () => {
     expect(v4(new Uint8Array(10))).toBe('truncated-ip');
   });
 
-  it('reassembles IPv4 fragments in any order, first copy winning on overlaps', () => {
-    const { dec, skipped } = decoder();
+  it('reassembles IPv4 fragments in any order, first copy winning on overlaps, conflicting bytes flagged', () => {
+    const { dec, skipped, violations } = decoder();
     const frag = (off: number, len: number, mf: boolean, fill?: number) => {
       const part = dgram.slice(off, off + len);
       if (fill !== undefined) part.fill(fill);
@@ -59,6 +62,128 @@ describe('IpDecoder', () => {
       concat([dgram.subarray(0, 24), new Uint8Array(8).fill(0xee), dgram.subarray(32)]),
     );
     expect(skipped).toEqual([]);
+    // The garbage overlaps the first fragment, then the fourth overlaps the garbage: two conflicts.
+    expect(violations).toEqual(['ip-fragment-overlap', 'ip-fragment-overlap']);
+  });
+
+  it('takes an overlap that repeats the same bytes (a retransmission) silently', () => {
+    const { dec, violations } = decoder();
+    const frag = (off: number, len: number, mf: boolean) =>
+      ipv4(dgram.slice(off, off + len), { src: '10.0.0.1', dst: '10.0.0.2', proto: 17, id: 5, mf, fragOffset: off });
+    expect(v4(frag(0, 40, true), dec)).toBeUndefined();
+    expect(v4(frag(16, 32, true), dec)).toBeUndefined();
+    expect(v4(frag(40, 32, false), dec)).toMatchObject({ payload: dgram });
+    expect(violations).toEqual([]);
+  });
+
+  describe('drops a datagram with a malformed fragment, with a violation, and goes on', () => {
+    const v4frag = (part: Uint8Array, off: number, mf: boolean, id = 9) =>
+      ipv4(part, { src: '10.0.0.1', dst: '10.0.0.2', proto: 17, id, mf, fragOffset: off });
+    const v6frag = (part: Uint8Array, off: number, more: boolean, id = 9) =>
+      ipv6(concat([frag6(17, off, more, id), part]), { src: '::1', dst: '::2', next: 44 });
+
+    it('IPv6: a fragment past the end the last fragment set (was a RangeError)', () => {
+      const { dec, skipped, violations } = decoder();
+      expect(v6(v6frag(dgram.subarray(0, 16), 0, true), dec)).toBeUndefined();
+      expect(v6(v6frag(dgram.subarray(0, 16), 64, true), dec)).toBeUndefined();
+      expect(v6(v6frag(dgram.subarray(16, 32), 16, false), dec)).toBeUndefined();
+      expect(violations).toEqual(['ip-fragment-inconsistent']);
+      expect(skipped).toEqual(['ip-fragment-inconsistent']);
+      // The same ids, sent properly afterwards, reassemble: one bad datagram spoils nothing else.
+      expect(v6(v6frag(dgram.subarray(0, 16), 0, true), dec)).toBeUndefined();
+      expect(v6(v6frag(dgram.subarray(16), 16, false), dec)).toMatchObject({ proto: 17, payload: dgram });
+    });
+
+    it('IPv4 and IPv6: the last fragment arriving after one that ends beyond it', () => {
+      for (const make of [v4frag, v6frag]) {
+        const { dec, violations } = decoder();
+        const version = make === v4frag ? 4 : 6;
+        dec.decode(version, make(dgram.subarray(0, 48), 16, true), 0, 0);
+        expect(dec.decode(version, make(dgram.subarray(0, 8), 8, false), 0, 0)).toBeUndefined();
+        expect(violations).toEqual(['ip-fragment-inconsistent']);
+      }
+    });
+
+    it('two last fragments with different ends', () => {
+      const { dec, violations } = decoder();
+      v4(v4frag(dgram.subarray(0, 8), 8, false), dec);
+      v4(v4frag(dgram.subarray(0, 16), 8, false), dec);
+      expect(violations).toEqual(['ip-fragment-inconsistent']);
+    });
+
+    it('IPv4 and IPv6: a fragment reaching past 65,535 bytes (out of range, oversized)', () => {
+      const { dec, violations, skipped } = decoder();
+      expect(v4(v4frag(new Uint8Array(64), 65528, false), dec)).toBeUndefined();
+      expect(v6(v6frag(new Uint8Array(1500), 65000, true), dec)).toBeUndefined();
+      expect(violations).toEqual(['ip-fragment-out-of-range', 'ip-fragment-out-of-range']);
+      expect(skipped).toEqual(['ip-fragment-out-of-range', 'ip-fragment-out-of-range']);
+    });
+
+    it('a non-final fragment whose length is not a multiple of 8', () => {
+      const { dec, violations } = decoder();
+      expect(v4(v4frag(dgram.subarray(0, 13), 0, true), dec)).toBeUndefined();
+      expect(violations).toEqual(['ip-fragment-misaligned']);
+    });
+
+    it('IPv6: fragments of fragments (a fragment header inside the reassembled payload)', () => {
+      const { dec, violations } = decoder();
+      const inner = concat([frag6(17, 0, true, 77), dgram]);
+      const a = ipv6(concat([frag6(44, 0, true, 3), inner.subarray(0, 40)]), { src: '::1', dst: '::2', next: 44 });
+      const b = ipv6(concat([frag6(44, 40, false, 3), inner.subarray(40)]), { src: '::1', dst: '::2', next: 44 });
+      expect(v6(a, dec)).toBeUndefined();
+      expect(v6(b, dec)).toBeUndefined();
+      expect(violations).toEqual(['ip-fragment-nested']);
+    });
+
+    it('IPv4: fragments of fragments (a refragmented fragment) reassemble like any fragments', () => {
+      const { dec, violations } = decoder();
+      // The first 32-byte fragment was split again on a smaller link: 0–16 and 16–32, both with MF set.
+      expect(v4(v4frag(dgram.subarray(0, 16), 0, true), dec)).toBeUndefined();
+      expect(v4(v4frag(dgram.subarray(16, 32), 16, true), dec)).toBeUndefined();
+      expect(v4(v4frag(dgram.subarray(32), 32, false), dec)).toMatchObject({ payload: dgram });
+      expect(violations).toEqual([]);
+    });
+  });
+
+  it('fuzz: random fragments of random datagrams never throw, bound what they hold, and say why they drop', () => {
+    const fragment = fc.record({
+      v6: fc.boolean(),
+      id: fc.integer({ min: 0, max: 3 }),
+      off: fc.oneof(
+        fc.integer({ min: 0, max: 64 }).map((x) => x * 8),
+        fc.integer({ min: 0, max: 65535 }),
+      ),
+      len: fc.oneof(fc.integer({ min: 0, max: 96 }), fc.integer({ min: 0, max: 70_000 })),
+      more: fc.boolean(),
+      fill: fc.integer({ min: 0, max: 3 }),
+      nested: fc.boolean(),
+    });
+    const limits = resolveLimits({ MAX_FRAGMENT_DATAGRAMS: 3, MAX_FRAGMENTS_PER_DATAGRAM: 8 });
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 40 }), (frags) => {
+        const { dec, skipped, violations } = decoder({ limits });
+        for (const [i, f] of frags.entries()) {
+          const part = new Uint8Array(Math.min(f.len, 65_000)).fill(f.fill);
+          const next = f.nested ? 44 : 17;
+          const pkt = f.v6
+            ? ipv6(concat([frag6(next, f.off & 0xfff8, f.more, f.id), part]), { src: '::1', dst: '::2', next: 44 })
+            : ipv4(part.subarray(0, 65_000), {
+                src: '10.0.0.1',
+                dst: '10.0.0.2',
+                proto: 17,
+                id: f.id,
+                mf: f.more,
+                fragOffset: f.off & 0xfff8,
+              });
+          const r = dec.decode(f.v6 ? 6 : 4, pkt, 0, i);
+          if (r !== undefined && typeof r !== 'string') expect(r.payload.length).toBeLessThanOrEqual(65_535);
+        }
+        dec.expire(Number.POSITIVE_INFINITY);
+        const named = new Set(['ip-fragment-overflow', 'ip-fragment-timeout']);
+        for (const s of skipped) expect(named.has(s) || violations.includes(s)).toBe(true);
+      }),
+      { seed: 20261203, numRuns: 300 },
+    );
   });
 
   it('times out incomplete datagrams by capture time and bounds those in flight', () => {

@@ -12,6 +12,7 @@ function decode(frames: Array<[number, Uint8Array]>) {
     tcp: (s) => out.tcp.push(s),
     udp: (d) => out.udp.push(d),
     skipped: (r) => out.skipped.push(r),
+    violation: () => {},
   };
   const dec = new PacketDecoder(sink);
   for (const [i, [linkType, data]] of frames.entries())
@@ -137,6 +138,7 @@ describe('PacketDecoder', () => {
             tcp: (x) => tcp.segment(x),
             udp: (x) => udps.datagram(x),
             skipped: () => {},
+            violation: () => {},
           });
           packets.forEach(([seed, linkType, muts, len], ts) => {
             const data = seeds[seed]!.slice(0, len);

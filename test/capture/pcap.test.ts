@@ -28,6 +28,16 @@ describe('PcapReader', () => {
     }
   }
 
+  it('counts a nonsense header (version 0xffff, snap length 2^32 - 1) as skipped and reads the records on', () => {
+    const file = pcapFile(frames);
+    const v = new DataView(file.buffer, file.byteOffset);
+    v.setUint16(4, 0xffff, true);
+    v.setUint32(16, 0xffffffff, true);
+    const log = read([file]);
+    expect(log.skipped).toEqual(['pcap-version-65535.4', 'pcap-bad-snaplen']);
+    expect(log.packets).toHaveLength(frames.length);
+  });
+
   it('keeps the original length of cut records', () => {
     const data = new Uint8Array(10).fill(7);
     const log = read([pcapFile([{ ts: 5_000_001, data, origLen: 1500 }])]);

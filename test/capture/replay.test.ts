@@ -1,11 +1,14 @@
 /** CaptureReplay hands its `limits` to every layer: a lowered bound gives the violation or skip it should. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PacketDecoder } from '../../src/capture/packet-decoder.ts';
+import { PcapReader } from '../../src/capture/pcap.ts';
 import { CaptureReplay } from '../../src/capture/replay.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import { DEFAULT_LIMITS, type Limits } from '../../src/model/limits.ts';
 import type { Violation } from '../../src/model/violation.ts';
+import { ConnectionRouter } from '../../src/streams/router.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 
@@ -21,7 +24,7 @@ function replay(fixture: string, limits?: Partial<Limits>) {
   r.write(readFileSync(join(FIXTURES, fixture, 'capture.pcap')));
   r.end();
   const codes = violations.map((v) => `${v.decoder} ${v.code}`);
-  return { r, events, codes, skipped: Object.fromEntries(r.skipped) };
+  return { r, events, codes, violations, skipped: Object.fromEntries(r.skipped) };
 }
 
 describe('CaptureReplay limits', () => {
@@ -68,5 +71,46 @@ describe('CaptureReplay limits', () => {
       replay('mqtt-tcp', limits).events.flatMap((e) => (e.type === 'flow.close' && e.error ? [e.error.code] : []));
     expect(closes()).not.toContain('evicted');
     expect(closes({ MAX_TCP_CONNECTIONS: 1 })).toContain('evicted');
+  });
+});
+
+describe('CaptureReplay never ends on one bad packet', () => {
+  afterEach(() => vi.restoreAllMocks());
+  const flows = (events: FlowEvent[]) => events.filter((e) => e.type === 'flow.close').length;
+
+  it('an exception while decoding a packet is a violation for that packet; the replay goes on', () => {
+    const real = PacketDecoder.prototype.packet;
+    let n = 0;
+    vi.spyOn(PacketDecoder.prototype, 'packet').mockImplementation(function (this: PacketDecoder, p) {
+      if (++n === 3) throw new RangeError('offset is out of bounds');
+      real.call(this, p);
+    });
+    const { codes, skipped, events } = replay('curl-keepalive');
+    expect(codes).toContain('capture internal-error');
+    expect(skipped).toMatchObject({ 'packet-error': 1 });
+    expect(flows(events)).toBe(1);
+  });
+
+  it("an exception in a connection's handlers is a violation for that flow; other flows go on", () => {
+    const real = ConnectionRouter.prototype.data;
+    vi.spyOn(ConnectionRouter.prototype, 'data').mockImplementation(function (this: ConnectionRouter, dir, b, ts) {
+      if (Buffer.from(b).includes('/v1/contacts/sync')) throw new TypeError('handler bug');
+      real.call(this, dir, b, ts);
+    });
+    const { violations, events } = replay('sll2-any');
+    const broken = violations.filter((v) => v.code === 'internal-error');
+    expect(broken.map((v) => [v.decoder, v.message])).toEqual([['stream', 'connection handlers stopped: handler bug']]);
+    const heads = events.filter((e) => e.type === 'message.head').map((e) => e.flowId);
+    expect(heads.length).toBeGreaterThan(0);
+    expect(heads).not.toContain(broken[0]!.flowId);
+  });
+
+  it('an exception in the reader stops reading with a violation, not a throw', () => {
+    vi.spyOn(PcapReader.prototype, 'write').mockImplementation(() => {
+      throw new Error('reader bug');
+    });
+    const { codes, skipped } = replay('curl-keepalive');
+    expect(codes).toEqual(['capture reader-error']);
+    expect(skipped).toEqual({ 'reader-error': 1 });
   });
 });

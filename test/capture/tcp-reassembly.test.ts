@@ -27,6 +27,7 @@ function recorder(): { log: Log; streams: Map<string, string>; ev: TcpStreamEven
       streams.set(k, (streams.get(k) ?? '') + '~'.repeat(n));
       log.push(`gap ${c.id} ${dir} ${n}`);
     },
+    conflict: (c, dir, overlap) => log.push(`conflict ${c.id} ${dir} ${overlap}`),
     close: (c, _ts, reason) => log.push(`close ${c.id} ${reason}`),
   };
   return { log, streams, ev };
@@ -80,11 +81,48 @@ describe('TcpReassembler', () => {
       ...handshake(0, 0),
       seg('c', 7, ACK, 'world'),
       seg('c', 1, ACK, 'hello '),
-      seg('c', 1, ACK, 'HELLO '), // retransmission with other bytes: ignored
+      seg('c', 1, ACK, 'HELLO '), // retransmission with other bytes: ignored, and flagged
       seg('c', 4, ACK, 'LO WORLD!'), // overlap: only '!' is new
     ]);
     expect(streams.get('1up')).toBe('hello world!');
     expect(log.filter((l) => l.startsWith('gap'))).toEqual([]);
+    expect(log.filter((l) => l.startsWith('conflict'))).toEqual(['conflict 1 up 6']); // once per direction
+  });
+
+  it('flags overlaps with conflicting bytes, not retransmissions of the same bytes, queued or delivered', () => {
+    const same = run([
+      ...handshake(0, 0),
+      seg('c', 1, ACK, 'abcdef'),
+      seg('c', 1, ACK, 'abcdef'),
+      seg('c', 4, ACK, 'defgh'),
+    ]);
+    expect(same.log.filter((l) => l.startsWith('conflict'))).toEqual([]);
+    expect(same.streams.get('1up')).toBe('abcdefgh');
+    // Two queued out-of-order copies of the same range with different bytes: the first wins, the second is flagged.
+    const queued = run([
+      ...handshake(0, 0),
+      seg('s', 0, ACK),
+      seg('c', 5, ACK, 'EVIL'),
+      seg('c', 5, ACK, 'good'),
+      seg('c', 1, ACK, 'abcd'),
+    ]);
+    expect(queued.streams.get('1up')).toBe('abcdEVIL');
+    expect(queued.log.filter((l) => l.startsWith('conflict'))).toEqual(['conflict 1 up 4']);
+  });
+
+  it('compares overlaps only as far back as it remembers, within the total bound', () => {
+    const limits = resolveLimits({ MAX_TCP_OVERLAP_CHECK_BYTES: 4, MAX_TCP_OVERLAP_CHECK_TOTAL: 4 });
+    // Only the last 4 bytes ('efgh') are remembered: a change in 'abcd' goes unseen, one in 'efgh' does not.
+    const far = run([...handshake(0, 0), seg('c', 1, ACK, 'abcdefgh'), seg('c', 1, ACK, 'ABCDefgh')], { limits });
+    expect(far.log.filter((l) => l.startsWith('conflict'))).toEqual([]);
+    const near = run([...handshake(0, 0), seg('c', 1, ACK, 'abcdefgh'), seg('c', 5, ACK, 'efgH')], { limits });
+    expect(near.log.filter((l) => l.startsWith('conflict'))).toEqual(['conflict 1 up 4']);
+    // The total bound is spent by the client direction: the server direction is not compared.
+    const down = run(
+      [...handshake(0, 0), seg('c', 1, ACK, 'abcd'), seg('s', 1, ACK, 'wxyz'), seg('s', 1, ACK, 'WXYZ')],
+      { limits },
+    );
+    expect(down.log.filter((l) => l.startsWith('conflict'))).toEqual([]);
   });
 
   it('handles sequence wrap-around', () => {
@@ -179,6 +217,33 @@ describe('TcpReassembler', () => {
     ]);
   });
 
+  it('opens a new connection on a SYN with the same sequence number once the first one carried data', () => {
+    // A capture appended to itself (mergecap -a): the same 4-tuple, the same ISN, and time going back.
+    const conv = () => [...handshake(77, 500), seg('c', 78, ACK | PSH, 'GET /'), seg('s', 501, ACK | PSH, 'OK')];
+    const first = conv();
+    clock -= 100;
+    const { log } = run([...first, ...conv()]);
+    expect(log).toEqual([
+      'open 1 10.0.0.9:50000>443',
+      'data 1 up GET /',
+      'data 1 down OK',
+      'close 1 evicted',
+      'open 2 10.0.0.9:50000>443',
+      'data 2 up GET /',
+      'data 2 down OK',
+      'close 2 end-of-capture',
+    ]);
+  });
+
+  it('opens a new connection on a SYN to a 4-tuple idle past the timeout, even before a sweep', () => {
+    const r = recorder();
+    const tcp = new TcpReassembler(r.ev, { limits: resolveLimits({ TCP_IDLE_TIMEOUT_US: 1_000_000 }) });
+    tcp.segment({ ...seg('c', 0, SYN), ts: 0 });
+    tcp.segment({ ...seg('c', 0, SYN), ts: 900_000 }); // a retransmission: same connection
+    tcp.segment({ ...seg('c', 0, SYN), ts: 2_500_000 }); // idle for 1.6 s: a new one
+    expect(r.log).toEqual(['open 1 10.0.0.9:50000>443', 'close 1 idle', 'open 2 10.0.0.9:50000>443']);
+  });
+
   it('evicts the least recently active connections past the connection bound', () => {
     const r = recorder();
     const tcp = new TcpReassembler(r.ev, { limits: resolveLimits({ MAX_TCP_CONNECTIONS: 3 }) });
@@ -245,7 +310,12 @@ describe('TcpReassembler', () => {
       },
     });
     const skipped: string[] = [];
-    const decoder = new PacketDecoder({ tcp: (s) => tcp.segment(s), udp: () => {}, skipped: (r) => skipped.push(r) });
+    const decoder = new PacketDecoder({
+      tcp: (s) => tcp.segment(s),
+      udp: () => {},
+      skipped: (r) => skipped.push(r),
+      violation: () => {},
+    });
     const reader = new PcapReader({ packet: (p) => decoder.packet(p), skipped: (r) => skipped.push(r) });
     reader.write(pcapFile(frames));
     reader.end();
@@ -322,7 +392,12 @@ describe('TcpReassembler on real captures', () => {
       const enc = new TextEncoder();
       const tcp = new TcpReassembler(r.ev);
       const skipped: string[] = [];
-      const dec = new PacketDecoder({ tcp: (s) => tcp.segment(s), udp: () => {}, skipped: (x) => skipped.push(x) });
+      const dec = new PacketDecoder({
+        tcp: (s) => tcp.segment(s),
+        udp: () => {},
+        skipped: (x) => skipped.push(x),
+        violation: () => {},
+      });
       const reader = new AutoReader({ packet: (p) => dec.packet(p), skipped: (x) => skipped.push(x) });
       reader.write(readFileSync(`test/data/capture/${capture}`));
       reader.end();

@@ -15,7 +15,7 @@ describe('toyscope replay', () => {
     const r = await toyscope('--data-dir', dataDir, 'replay', multipart, '--json');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
-    expect(Object.keys(doc)).toEqual(['captures', 'devices', 'flows', 'findings', 'violations', 'skipped']);
+    expect(Object.keys(doc)).toEqual(['captures', 'devices', 'flows', 'findings', 'violations', 'skipped', 'shed']);
     expect(doc.captures[0]).toMatchObject({ format: 'pcap', path: multipart });
     expect(doc.flows).toHaveLength(1);
     expect(doc.flows[0]).toMatchObject({ transport: 'http', tls: 'none', host: 'ai.xiaoyu-toys.com' });
@@ -43,12 +43,13 @@ describe('toyscope replay', () => {
   it('applies toyscope.yaml `limits` to the capture layers: a lowered bound shows in the JSON', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'toyscope-limits-'));
     const capture = join(FIXTURES, 'curl-keepalive/capture.pcap');
-    writeFileSync(join(dir, 'toyscope.yaml'), 'limits:\n  MAX_PCAP_RECORD_BYTES: 60\n');
+    // Records past 80 bytes are corrupt: the handshake is read, the first request is not.
+    writeFileSync(join(dir, 'toyscope.yaml'), 'limits:\n  MAX_PCAP_RECORD_BYTES: 80\n');
     const r = await toyscope('--data-dir', dir, 'replay', capture, '--json');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc.skipped).toEqual([{ file: capture, reason: 'corrupt-record', count: 1 }]);
-    expect(doc.flows).toHaveLength(0);
+    expect(doc.flows).toMatchObject([{ transport: 'tcp', bytesUp: 0 }]);
     writeFileSync(join(dir, 'toyscope.yaml'), 'limits: {}\n');
     const plain = JSON.parse((await toyscope('--data-dir', dir, 'replay', capture, '--json', '--force')).out);
     expect([plain.skipped, plain.flows.length]).toEqual([[], 1]);

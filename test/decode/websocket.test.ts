@@ -150,6 +150,24 @@ describe('WebSocketDecoder frames', () => {
     expect(run([bad])).toEqual([['violation', 'frame-too-large']]);
   });
 
+  it('says a length near 2^62 exactly, not rounded as a float', () => {
+    const messages: string[] = [];
+    const dec = new WebSocketDecoder(
+      {
+        start: () => {},
+        data: () => {},
+        gap: () => {},
+        end: () => {},
+        control: () => {},
+        violation: (v) => messages.push(v.message ?? ''),
+      },
+      { fromClient: false, limits: { MAX_INFLATE_BYTES: 1 << 20 } },
+    );
+    // 2^62 + 1 = 4611686018427387905: a double would print 4611686018427388000.
+    dec.write(new Uint8Array([0x82, 127, 0x40, 0, 0, 0, 0, 0, 0, 1]));
+    expect(messages).toEqual(['frame of 4611686018427387905 bytes']);
+  });
+
   it('flags a continuation without a message and a message interrupting another', () => {
     expect(run([cat(frame({ opcode: 0, payload: 'orphan' }), frame({ opcode: 1, payload: 'ok' }))])).toEqual([
       ['violation', 'unexpected-continuation'],

@@ -11,25 +11,27 @@ const STUB = new URL('./stub-worker.mjs', import.meta.url);
 const CORPUS = new URL('../../fixtures/face-corpus/', import.meta.url);
 const HANG = new Uint8Array([0]);
 const QUICK = new Uint8Array([1]);
+/** Live work: may be shed (queue-full, timeout). */
+const LIVE = { shed: true };
 
 describe('FacePool (stub worker)', () => {
-  it('answers queue-full at once when the queue is full, and the queued images still get checked', async () => {
+  it('live: answers queue-full at once when the queue is full, and the queued images still get checked', async () => {
     const pool = new FacePool({
       size: 1,
       limits: resolveLimits({ MAX_FACE_QUEUE: 2, MAX_FACE_WAIT_MS: 2000 }),
       workerUrl: STUB,
     });
     try {
-      await pool.check(QUICK); // the worker is up: the next image runs at once
+      await pool.check(QUICK, LIVE); // the worker is up: the next image runs at once
       const settled: number[] = [];
-      const accepted = [pool.check(QUICK), pool.check(QUICK), pool.check(QUICK)].map((p, i) =>
+      const accepted = [pool.check(QUICK, LIVE), pool.check(QUICK, LIVE), pool.check(QUICK, LIVE)].map((p, i) =>
         p.then((a) => {
           settled.push(i);
           return a;
         }),
       );
       // "At once": the answer comes before any worker reply could (those need a turn of the event loop).
-      const over = await pool.check(QUICK);
+      const over = await pool.check(QUICK, LIVE);
       expect(settled).toEqual([]);
       expect(over).toMatchObject({ kind: 'unchecked', reason: 'queue-full' });
       expect(await Promise.all(accepted)).toMatchObject([
@@ -42,7 +44,7 @@ describe('FacePool (stub worker)', () => {
     }
   });
 
-  it('answers timeout for a stuck detection and for images waiting behind it, then goes on with a new worker', async () => {
+  it('live: answers timeout for a stuck detection and for images waiting behind it, then goes on with a new worker', async () => {
     const pool = new FacePool({
       size: 1,
       // Long enough for a new worker to start on a busy machine: the answers, not the clock, are under test.
@@ -50,7 +52,7 @@ describe('FacePool (stub worker)', () => {
       workerUrl: STUB,
     });
     try {
-      const [stuck, waiting] = await Promise.all([pool.check(HANG), pool.check(HANG)]);
+      const [stuck, waiting] = await Promise.all([pool.check(HANG, LIVE), pool.check(HANG, LIVE)]);
       expect(stuck).toMatchObject({ kind: 'unchecked', reason: 'timeout' });
       expect(waiting).toMatchObject({ kind: 'unchecked', reason: 'timeout' });
       expect(await pool.check(QUICK)).toMatchObject({ kind: 'checked', faces: [] });

@@ -10,6 +10,7 @@ import type {
   DestinationFindings,
   DeviceRecord,
   FindingQuery,
+  FlowSummary,
   PurgeOptions,
   PurgeResult,
   Store,
@@ -73,6 +74,15 @@ export class FakeStore implements Store {
   }
   writer(): StoreWriter {
     return unsupported('writer');
+  }
+  *iterateFlows(): IterableIterator<FlowRecord> {
+    yield* this.flows;
+  }
+  summarizeFlows(): FlowSummary {
+    return unsupported('summarizeFlows');
+  }
+  findCapture(sha256: string): CaptureRecord | undefined {
+    return this.captures.find((c) => (c.sha256 ?? c.id) === sha256);
   }
   hasCapture(): boolean {
     return unsupported('hasCapture');

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Analyzer } from '../../src/model/analyzer.ts';
+import type { FlowSource } from '../../src/model/flow.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 import { FlowScript } from '../helpers/playbook.ts';
 
-const later = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const later = <T>(ms: number, v: T) => new Promise<T>((r) => setTimeout(() => r(v), ms));
 
 /** Defers at end(): a report after 20 ms that defers a second one, and a rejection. */
 const slow: Analyzer = {
@@ -12,29 +13,53 @@ const slow: Analyzer = {
   wants: () => true,
   open: (ctx) => ({
     end() {
-      ctx.defer(
-        later(20).then(() => {
-          ctx.report({ category: 'face', subtype: 'first', excerpt: 'a' });
-          ctx.defer(later(20).then(() => void ctx.report({ category: 'face', subtype: 'second', excerpt: 'b' })));
-        }),
-      );
-      ctx.defer(Promise.reject(new Error('worker died')));
+      ctx.defer(later(20, 'a'), (excerpt) => {
+        ctx.report({ category: 'face', subtype: 'first', excerpt });
+        ctx.defer(later(20, 'b'), (b) => void ctx.report({ category: 'face', subtype: 'second', excerpt: b }));
+      });
+      ctx.defer(Promise.reject(new Error('worker died')), () => {});
     },
   }),
 };
+
+/**
+ * Per message: defers work that takes `ms` from the message's first body byte (so later messages finish first)
+ * and reports the message's id; a per-message synchronous finding at the same time.
+ */
+function racing(delays: number[]): Analyzer {
+  return {
+    name: 'face',
+    wants: () => true,
+    open: (ctx) => ({
+      end() {
+        const id = ctx.head.msgId;
+        ctx.report({ category: 'identifiers', subtype: `sync-${id}`, excerpt: 'x' });
+        ctx.defer(later(delays[id % delays.length]!, id), (n) => {
+          ctx.report({ category: 'face', subtype: `deferred-${n}`, excerpt: 'y' });
+        });
+      },
+    }),
+  };
+}
+
+function script(source: FlowSource, messages: number): FlowScript {
+  const s = new FlowScript({ source });
+  for (let i = 0; i < messages; i++) s.message({ msgId: i }, '{}');
+  return s.close();
+}
 
 describe('pipeline: deferred work', () => {
   it('drain() awaits deferred work and work deferred meanwhile; reports are dated at the message end', async () => {
     const out = new CollectingOutput();
     const p = new Pipeline({ analyzers: [slow], output: out });
-    const script = new FlowScript().message({ msgId: 1 }, '{}').close();
-    for (const ev of script.events) p.push(ev);
+    const s = new FlowScript().message({ msgId: 1 }, '{}').close();
+    for (const ev of s.events) p.push(ev);
     expect(out.findings).toEqual([]);
     expect(p.deferred).toBe(2);
     await p.drain();
     expect(p.deferred).toBe(0);
     expect(out.findings.map((f) => f.subtype)).toEqual(['first', 'second']);
-    const end = script.events.find((e) => e.type === 'message.end')?.ts;
+    const end = s.events.find((e) => e.type === 'message.end')?.ts;
     expect(out.findings.every((f) => f.firstTs === end && f.final)).toBe(true);
     expect(out.violations).toMatchObject([
       { code: 'analyzer-error', decoder: 'analyzer:deferred', message: 'worker died' },
@@ -44,5 +69,44 @@ describe('pipeline: deferred work', () => {
   it('drain() resolves at once with nothing deferred', async () => {
     const p = new Pipeline({ analyzers: [], output: new CollectingOutput() });
     await expect(p.drain()).resolves.toBeUndefined();
+  });
+
+  it('offline: results are applied in deferral order before the flow`s next event, however long the work took', async () => {
+    const run = async (delays: number[]) => {
+      const out = new CollectingOutput();
+      const p = new Pipeline({ analyzers: [racing(delays)], output: out });
+      for (const ev of script('capture', 4).events) p.push(ev);
+      await p.drain();
+      return out.findings.map((f) => `${f.id} ${f.subtype}`);
+    };
+    const slowFirst = await run([60, 1, 30, 1]);
+    expect(slowFirst).toEqual(await run([1, 1, 1, 1]));
+    expect(slowFirst).toEqual(await run([1, 40, 1, 80]));
+    // Each message's result comes before the next message's findings, with ids in that order.
+    expect(slowFirst.slice(0, 4)).toEqual([
+      'c1:1/f0 sync-0',
+      'c1:1/f1 deferred-0',
+      'c1:1/f2 sync-1',
+      'c1:1/f3 deferred-1',
+    ]);
+  });
+
+  it('offline: idle() waits for held events; the flow closes after its deferred work', async () => {
+    const out = new CollectingOutput();
+    const p = new Pipeline({ analyzers: [racing([30])], output: out });
+    for (const ev of script('capture', 2).events) p.push(ev);
+    expect(out.flows.get('c1:1')?.closed).toBe(false); // the close waits behind the deferred work
+    await p.idle(10, 0);
+    expect(out.flows.get('c1:1')?.closed).toBe(true);
+    expect(out.findings.map((f) => f.subtype)).toEqual(['sync-0', 'deferred-0', 'sync-1', 'deferred-1']);
+  });
+
+  it('live: results are applied as they settle, events never wait', async () => {
+    const out = new CollectingOutput();
+    const p = new Pipeline({ analyzers: [racing([40, 1])], output: out });
+    for (const ev of script('live', 2).events) p.push(ev);
+    expect(out.flows.get('c1:1')?.closed).toBe(true);
+    await p.drain();
+    expect(out.findings.map((f) => f.subtype)).toEqual(['sync-0', 'sync-1', 'deferred-1', 'deferred-0']);
   });
 });

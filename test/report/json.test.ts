@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Config, defaultConfig } from '../../src/config.ts';
 import { evaluatePolicy } from '../../src/policy.ts';
-import { buildJsonDocument, skippedOf } from '../../src/report/json.ts';
+import { skippedOf } from '../../src/report/coverage.ts';
+import { buildJsonDocument, writeJsonDocument } from '../../src/report/json.ts';
 import { captureRecord as makeCapture, finding as makeFinding, flowRecord as makeFlow } from '../helpers/records.ts';
 
 describe('buildJsonDocument', () => {
@@ -23,7 +24,7 @@ describe('buildJsonDocument', () => {
 
   it('has exactly the documented top-level keys and flow fields', () => {
     const doc = buildJsonDocument(input, { reveal: false });
-    expect(Object.keys(doc)).toEqual(['captures', 'devices', 'flows', 'findings', 'violations', 'skipped']);
+    expect(Object.keys(doc)).toEqual(['captures', 'devices', 'flows', 'findings', 'violations', 'skipped', 'shed']);
     expect(Object.keys(doc.flows[0]!)).toEqual([
       'id',
       'deviceId',
@@ -58,6 +59,32 @@ describe('buildJsonDocument', () => {
     expect(doc.skipped).toEqual([
       { file: 'teddy.pcapng', reason: 'ipv6-fragment', count: 3 },
       { file: 'teddy.pcapng', reason: 'unknown-link', count: 1 },
+    ]);
+  });
+
+  it('writes, piece by piece, exactly the text JSON.stringify gives, with no flow, one or many', () => {
+    for (const flows of [[], [makeFlow()], [makeFlow(), makeFlow({ id: 'flow-2' }), makeFlow({ id: 'flow-3' })]]) {
+      for (const reveal of [false, true]) {
+        const pieces: string[] = [];
+        writeJsonDocument((t) => pieces.push(t), { ...input, flows }, { reveal });
+        expect(pieces.join('')).toBe(
+          `${JSON.stringify(buildJsonDocument({ ...input, flows }, { reveal }), null, 2)}\n`,
+        );
+        expect(pieces.length).toBeGreaterThanOrEqual(flows.length);
+      }
+    }
+  });
+
+  it('counts work the live proxy shed (findings marked detail.shed) by category and reason', () => {
+    const shed = (reason: string) =>
+      makeFinding({ subtype: 'face-unchecked', category: 'face', detail: { reason, shed: true } });
+    const doc = buildJsonDocument(
+      { ...input, findings: [finding, shed('queue-full'), shed('queue-full'), shed('timeout')] },
+      { reveal: false },
+    );
+    expect(doc.shed).toEqual([
+      { category: 'face', reason: 'queue-full', count: 2 },
+      { category: 'face', reason: 'timeout', count: 1 },
     ]);
   });
 

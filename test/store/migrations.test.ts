@@ -125,4 +125,34 @@ describe('migrations', () => {
     expect(cols).not.toContain('bytes_missing');
     db.close();
   });
+
+  it('5 and 6: old captures are complete under their sha256; personal detail values move to detail_value, masked', () => {
+    const file = join(tmp.dir, 'v4.db');
+    const db = new Database(file);
+    migrate(db, 4);
+    db.prepare(
+      "INSERT INTO captures (id, path, format, bytes, imported_at) VALUES ('c'||hex(randomblob(4)), 'a.pcap', 'pcap', 1, 1)",
+    ).run();
+    db.prepare(
+      `INSERT INTO flows (id, device_id, client_ip, client_port, server_ip, server_port, transport, tls, source,
+         first_ts, last_ts, destination_host, destination_etld1)
+       VALUES ('f1', 'd', '127.0.0.2', 1, '127.0.0.1', 2, 'http', 'none', 'capture', 1, 1, 'h', 'h')`,
+    ).run();
+    db.prepare(
+      `INSERT INTO findings (id, flow_id, device_id, category, subtype, confidence, first_ts, last_ts, direction,
+         destination_host, destination_third_party, encrypted, excerpt, value, detail)
+       VALUES ('p', 'f1', 'd', 'contacts', 'phone-number', 0.9, 1, 1, 'upload', 'h', 0, 0, '+86•••678', ?, ?)`,
+    ).run('+8613812345678', JSON.stringify({ e164: '+8613812345678', country: 'CN' }));
+    db.close();
+    const store = openStore(file);
+    const [capture] = store.listCaptures();
+    expect(capture).toMatchObject({ status: 'complete', sha256: capture?.id });
+    expect(store.hasCapture(capture?.id ?? '')).toBe(true);
+    const [f] = store.listFindings();
+    expect(f?.detail).toEqual({ e164: '+86••••••••678', country: 'CN' });
+    expect(f?.evidence.detail).toEqual({ e164: '+8613812345678' });
+    store.purge({});
+    expect(store.listFindings()[0]?.evidence.detail).toBeUndefined();
+    store.close();
+  });
 });

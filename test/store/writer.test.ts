@@ -25,6 +25,8 @@ describe('writer round-trip', () => {
     const w = store.writer();
     const cap = {
       id: 'cap-1',
+      sha256: 'cap-1',
+      status: 'complete' as const,
       path: 'toy.pcap',
       format: 'pcap' as const,
       bytes: 4096,
@@ -169,12 +171,17 @@ describe('upserts', () => {
     expect(store.listDestinations().map((d) => [d.host, d.flows])).toEqual([['api.toycloud.example', 1]]);
   });
 
-  it('ignores a capture already stored', () => {
+  it('completes a capture written incomplete when its replay started, keeping when it was imported', () => {
     const w = store.writer();
-    w.capture({ id: 'c', path: 'a.pcap', format: 'pcap', bytes: 1, importedAt: T0 });
-    w.capture({ id: 'c', path: 'b.pcap', format: 'pcap', bytes: 1, importedAt: T0 + 1 });
+    w.capture({ id: 'c', path: '-', format: 'pcap', bytes: 0, importedAt: T0, status: 'incomplete' });
     w.flush();
-    expect(store.listCaptures().map((c) => c.path)).toEqual(['a.pcap']);
+    expect(store.hasCapture('c')).toBe(false);
+    expect(store.findCapture('c')).toMatchObject({ status: 'incomplete' });
+    const done = { bytes: 99, importedAt: T0 + 1, status: 'complete', sha256: 'f'.repeat(64) } as const;
+    w.capture({ id: 'c', path: '-', format: 'pcap', ...done });
+    w.flush();
+    expect(store.listCaptures()).toEqual([{ id: 'c', path: '-', format: 'pcap', ...done, importedAt: T0 }]);
+    expect(store.hasCapture('f'.repeat(64))).toBe(true);
   });
 });
 

@@ -71,7 +71,12 @@ function replay(file: string): Seen[] {
     gap: (conn, dir, length, ts) => handlers.get(conn.id)?.gap(dir, length, ts),
     close: (conn, ts, reason) => handlers.get(conn.id)?.close(ts, reason),
   });
-  const decoder = new PacketDecoder({ tcp: (s) => tcp.segment(s), udp: () => {}, skipped: () => {} });
+  const decoder = new PacketDecoder({
+    tcp: (s) => tcp.segment(s),
+    udp: () => {},
+    skipped: () => {},
+    violation: () => {},
+  });
   let last = 0;
   const reader = new AutoReader({
     packet: (p) => {

@@ -4,7 +4,8 @@
  */
 import { deviceName } from '../../config.ts';
 import { CATEGORIES, type Category, type Finding } from '../../model/finding.ts';
-import { buildJsonDocument, skippedOf } from '../../report/json.ts';
+import { skippedOf } from '../../report/coverage.ts';
+import { buildJsonDocument } from '../../report/json.ts';
 import type { FindingQuery } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, parseLimit, str } from '../command.ts';
 import { UsageError } from '../errors.ts';

@@ -8,7 +8,8 @@ import { deviceName } from '../../config.ts';
 import { InputError } from '../../errors.ts';
 import type { Finding } from '../../model/finding.ts';
 import { evaluatePolicy, loadPolicy, type Policy, type PolicyViolation } from '../../policy.ts';
-import { buildJsonDocument, skippedOf } from '../../report/json.ts';
+import { coverageLines, type ShedEntry, shedOf, skippedOf } from '../../report/coverage.ts';
+import { buildJsonDocument } from '../../report/json.ts';
 import { buildJunit, type JunitSuite } from '../../report/junit.ts';
 import type { Store } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
@@ -68,12 +69,19 @@ export const policy: Command = {
     if (!store) throw new InputError(`no database at ${g.dbFile}: replay a capture first, or pass --db FILE`);
     try {
       const reveal = flag(p, 'reveal');
-      const suites = checkStoredPolicy(pol, readAllFindings(store), g);
+      const findings = readAllFindings(store);
+      const suites = checkStoredPolicy(pol, findings, g);
       const violations = suites.flatMap((s) => s.result.violations);
       const junit = str(p, 'junit');
-      if (junit) writeJunit(junit, buildJunit(suites, { reveal }));
-      if (flag(p, 'json')) g.io.out(`${JSON.stringify(jsonDocument(store, violations, reveal), null, 2)}\n`);
-      else g.io.out(summary(suites, file, reveal, flag(p, 'verbose')));
+      // What was never looked at (skipped capture parts, work shed live) is said next to the verdict.
+      const coverage = { skipped: skippedOf(store.listCaptures()), shed: shedOf(findings) };
+      if (junit) writeJunit(junit, buildJunit(suites, { reveal, coverage }));
+      if (flag(p, 'json'))
+        g.io.out(`${JSON.stringify(jsonDocument(store, violations, coverage.shed, reveal), null, 2)}\n`);
+      else {
+        g.io.out(summary(suites, file, reveal, flag(p, 'verbose')));
+        for (const line of coverageLines(coverage.skipped, coverage.shed)) g.io.out(`${line}\n`);
+      }
       return violations.length > 0 ? EXIT.violations : EXIT.ok;
     } finally {
       store.close();
@@ -105,7 +113,7 @@ export function writeJunit(file: string, xml: string): void {
   }
 }
 
-function jsonDocument(store: Store, violations: PolicyViolation[], reveal: boolean) {
+function jsonDocument(store: Store, violations: PolicyViolation[], shed: ShedEntry[], reveal: boolean) {
   const ids = new Set(violations.map((v) => v.finding.flowId));
   const captures = store.listCaptures();
   return buildJsonDocument(
@@ -116,6 +124,7 @@ function jsonDocument(store: Store, violations: PolicyViolation[], reveal: boole
       findings: violations.map((v) => v.finding).filter((f, i, a) => a.findIndex((x) => x.id === f.id) === i),
       violations,
       skipped: skippedOf(captures),
+      shed,
     },
     { reveal },
   );

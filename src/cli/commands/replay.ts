@@ -3,23 +3,20 @@
  * stores flows and findings, prints a summary (or the --json document), and with --policy acts as a CI gate.
  * A capture already in the database (same sha256) is not analyzed or stored twice unless --force.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { analysisPipeline } from '../../analysis.ts';
-import { replayFile } from '../../capture/replay-file.ts';
 import { deviceName } from '../../config.ts';
 import { InputError } from '../../errors.ts';
 import type { Finding } from '../../model/finding.ts';
 import { displayLabel } from '../../model/flow.ts';
-import type { FlowRecord } from '../../model/records.ts';
 import { loadPolicy, type PolicyViolation } from '../../policy.ts';
-import { buildJsonDocument, skippedOf } from '../../report/json.ts';
+import { coverageLines, shedOf, skippedOf } from '../../report/coverage.ts';
+import { writeJsonDocument } from '../../report/json.ts';
 import { buildJunit } from '../../report/junit.ts';
 import { applyRetention } from '../../store/retention.ts';
-import type { CaptureRecord, Store } from '../../store/types.ts';
+import type { CaptureRecord, FlowSummary } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { cell, kib, recipient, size, table } from '../format.ts';
-import { ProgressBar } from '../progress.ts';
+import { checkCaptureArgs, replayCaptures } from '../replay-run.ts';
 import { readAllFindings } from '../store-access.ts';
 import { checkStoredPolicy, writeJunit } from './policy.ts';
 
@@ -27,10 +24,13 @@ const USAGE = `Usage: toyscope replay <capture…> [options]
 
 Replays recorded traffic (pcap or pcapng, e.g. from 'tcpdump -i wlan0 -w toy.pcap') through the
 analyzers, stores flows and findings in the database, and prints what each device sent where.
+'-' reads the capture from standard input ('tcpdump -i wlan0 -U -w - | toyscope replay -').
 Damaged or truncated captures are analyzed as far as they go; what could not be read is
-counted under "skipped". A capture already in the database is not analyzed twice (--force).
-With 'retention: {days: N}' in toyscope.yaml, captured personal data older than N days is
-purged first.
+counted under "skipped". A capture with nothing to analyze (empty, no packets, none of them
+TCP or UDP) is an error and is not stored. A capture already in the database is not analyzed
+twice (--force); one whose replay was interrupted is analyzed again and replaces what the
+interrupted run left. With 'retention: {days: N}' in toyscope.yaml, captured personal data older
+than N days is purged first.
 
 Options:
   --policy FILE  check the findings of these captures against a policy (docs/policy.md): exit 1 on violations
@@ -47,10 +47,11 @@ Examples:
   toyscope replay teddy-*.pcapng --policy teddy-policy.yaml --junit reports/privacy.xml
   toyscope --db ci.db replay capture.pcapng --json > findings.json
 
-Exit codes: 0 done (no policy violation), 1 policy violations (or skipped parts with --strict),
-2 bad arguments, unreadable capture, bad policy or configuration.`;
+  tcpdump -i wlan0 -U -w - | toyscope replay - --policy teddy-policy.yaml
 
-const PCAP_MAGICS = new Set(['a1b2c3d4', 'd4c3b2a1', 'a1b23c4d', '4d3cb2a1', '0a0d0d0a']);
+Exit codes: 0 done (no policy violation), 1 policy violations (or skipped parts with --strict),
+2 bad arguments, database or configuration, an unreadable capture or one with nothing to analyze
+(even with --policy: a gate never passes on nothing).`;
 
 export const replay: Command = {
   name: 'replay',
@@ -77,7 +78,7 @@ export const replay: Command = {
     }
     if (p.positionals.length === 0) throw new UsageError('missing capture file (pcap or pcapng)', 'replay');
     if (str(p, 'junit') && !str(p, 'policy')) throw new UsageError('--junit needs --policy FILE', 'replay');
-    for (const file of p.positionals) checkCaptureFile(file);
+    checkCaptureArgs(p.positionals, g);
     const config = g.config();
     const policyFile = str(p, 'policy');
     const pol = policyFile ? loadPolicy(policyFile) : undefined;
@@ -93,25 +94,39 @@ export const replay: Command = {
           );
         }
       }
-      const captures = await replayAll(p.positionals, store, g, flag(p, 'force'));
-      const ids = new Set(captures.map((c) => c.id));
-      const flows = captures.flatMap((c) => store.listFlows({ captureId: c.id, limit: 1_000_000 }));
-      const findings = captures.flatMap((c) => readAllFindings(store, { captureId: c.id }));
-      const stored = store.listCaptures().filter((c) => ids.has(c.id));
+      const run = await replayCaptures(p.positionals, store, g, flag(p, 'force'));
+      // Nothing analyzable is bad input, never a pass: one line per such capture, exit 2.
+      if (run.captures.length === 0) throw new InputError(run.nothing.join('; '));
+      const ids = run.captures.map((c) => c.id);
+      const flows = store.summarizeFlows(ids, MAX_DESTINATIONS_SHOWN);
+      const findings = ids.flatMap((captureId) => readAllFindings(store, { captureId }));
+      const stored = run.captures;
       const suites = pol ? checkStoredPolicy(pol, findings, g) : [];
       const violations: PolicyViolation[] = suites.flatMap((s) => s.result.violations);
       const reveal = flag(p, 'reveal');
       const junit = str(p, 'junit');
-      if (junit) writeJunit(junit, buildJunit(suites, { reveal }));
       const skipped = skippedOf(stored);
+      const coverage = { skipped, shed: shedOf(findings) };
+      if (junit) writeJunit(junit, buildJunit(suites, { reveal, coverage }));
       if (flag(p, 'json')) {
-        const deviceIds = new Set(flows.map((f) => f.deviceId));
+        const ofCaptures = { captureIds: ids };
+        const deviceIds = new Set<string>();
+        for (const f of store.iterateFlows(ofCaptures)) deviceIds.add(f.deviceId);
         const devices = store.listDevices().filter((d) => deviceIds.has(d.id));
-        const doc = buildJsonDocument({ captures: stored, devices, flows, findings, violations, skipped }, { reveal });
-        g.io.out(`${JSON.stringify(doc, null, 2)}\n`);
+        const input = {
+          captures: stored,
+          devices,
+          flows: store.iterateFlows(ofCaptures),
+          findings,
+          violations,
+          skipped,
+        };
+        writeJsonDocument(g.io.out, input, { reveal });
       } else {
         g.io.out(summary({ captures: stored, flows, findings, violations, policyFile, g, reveal, config }));
       }
+      for (const line of run.nothing) g.io.err(`toyscope: ${line}\n`);
+      if (run.nothing.length > 0) return EXIT.usage;
       if (violations.length > 0) return EXIT.violations;
       if (flag(p, 'strict') && skipped.length > 0) return EXIT.violations;
       return EXIT.ok;
@@ -121,63 +136,9 @@ export const replay: Command = {
   },
 };
 
-/** A missing, unreadable or non-capture file is bad input (exit 2) before anything is analyzed. */
-function checkCaptureFile(file: string): void {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`);
-  }
-  const head = Buffer.alloc(4);
-  const n = readSync(fd, head, 0, 4, 0);
-  closeSync(fd);
-  const magic = head.subarray(0, n).toString('hex');
-  if (n === 4 && !PCAP_MAGICS.has(magic)) {
-    throw new InputError(`${file} is not a pcap or pcapng capture (starts with 0x${magic})`);
-  }
-}
-
-async function replayAll(files: string[], store: Store, g: Globals, force: boolean): Promise<CaptureRecord[]> {
-  const config = g.config();
-  const writer = store.writer();
-  const pipeline = analysisPipeline(config, writer);
-  const bar = new ProgressBar();
-  const out: CaptureRecord[] = [];
-  try {
-    for (const file of files) {
-      bar.reset();
-      const result = await replayFile(file, {
-        pipeline,
-        limits: config.limits,
-        violation: (v) => writer.violation(v),
-        onProgress: (pr) =>
-          bar.update(`${pr.phase === 'hash' ? 'hashing' : 'replaying'} ${cell(file, 32)}`, pr.bytesRead, pr.bytesTotal),
-        shouldReplay: (sha) => {
-          if (!store.hasCapture(sha)) return true;
-          if (!force) return false;
-          store.purge({ captureId: sha, everything: true });
-          return true;
-        },
-      });
-      if (result.replayed) writer.capture(result.capture);
-      else
-        g.io.err(
-          `${file}: already in the database (sha256 ${result.capture.id.slice(0, 12)}); showing stored results (--force re-analyzes)\n`,
-        );
-      out.push(result.capture);
-      writer.flush();
-    }
-  } finally {
-    bar.done();
-  }
-  return out;
-}
-
 interface SummaryInput {
   captures: CaptureRecord[];
-  flows: FlowRecord[];
+  flows: FlowSummary;
   findings: Finding[];
   violations: PolicyViolation[];
   policyFile: string | undefined;
@@ -192,38 +153,28 @@ function summary(s: SummaryInput): string {
   for (const c of s.captures) {
     lines.push(`${cell(c.path, 60)}  ${c.format}  ${size(c.bytes)}  sha256 ${c.id.slice(0, 12)}`);
   }
-  const labels = countBy(s.flows, (f) => displayLabel(f.transport, f.tls));
+  const labels = new Map<string, number>();
+  for (const k of s.flows.byKind) {
+    const label = displayLabel(k.transport, k.tls);
+    labels.set(label, (labels.get(label) ?? 0) + k.flows);
+  }
+  const byLabel = [...labels].sort((a, b) => b[1] - a[1]);
   lines.push(
     '',
-    `Flows: ${s.flows.length}${labels.length ? `  (${labels.map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
+    `Flows: ${s.flows.flows}${byLabel.length ? `  (${byLabel.map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
   );
-  const dests = new Map<string, { flows: number; up: number; down: number; thirdParty: boolean; operator: string }>();
-  for (const f of s.flows) {
-    const key = f.destination.host;
-    const d = dests.get(key) ?? {
-      flows: 0,
-      up: 0,
-      down: 0,
-      thirdParty: f.destination.thirdParty,
-      operator: f.destination.operator ?? '',
-    };
-    d.flows++;
-    d.up += f.bytesUp;
-    d.down += f.bytesDown;
-    dests.set(key, d);
-  }
-  if (dests.size > 0) {
-    const rows = [...dests]
-      .sort((a, b) => b[1].up - a[1].up)
-      .map(([host, d]) => [
-        cell(host, 48),
-        cell(d.operator, 32),
-        String(d.flows),
-        kib(d.up),
-        kib(d.down),
-        d.thirdParty ? 'third party' : '',
-      ]);
+  if (s.flows.destinations.length > 0) {
+    const rows = s.flows.destinations.map((d) => [
+      cell(d.host, 48),
+      cell(d.operator ?? '', 32),
+      String(d.flows),
+      kib(d.bytesUp),
+      kib(d.bytesDown),
+      d.thirdParty ? 'third party' : '',
+    ]);
     lines.push('', 'Destinations:', indent(table(['HOST', 'OPERATOR', 'FLOWS', 'UP KiB', 'DOWN KiB', ''], rows)));
+    const more = s.flows.moreDestinations;
+    if (more > 0) lines.push(`  … and ${more} more ('${s.g.hint('destinations')}' lists them all)`);
   }
   if (s.findings.length === 0) lines.push('', 'Findings: none');
   else {
@@ -236,11 +187,7 @@ function summary(s: SummaryInput): string {
     }
     lines.push("  (details: 'toyscope findings')");
   }
-  const skipped = skippedOf(s.captures);
-  if (skipped.length > 0) {
-    const total = skipped.reduce((n, e) => n + e.count, 0);
-    lines.push('', `Skipped: ${total}  (${skipped.map((e) => `${e.reason} ${e.count}`).join(', ')})`);
-  }
+  for (const line of coverageLines(skippedOf(s.captures), shedOf(s.findings))) lines.push('', line);
   if (s.policyFile) {
     const n = s.violations.length;
     lines.push(
@@ -279,14 +226,10 @@ function whatWentWhere(list: Finding[]): string[][] {
     });
 }
 
-function countBy<T>(items: T[], key: (t: T) => string): Array<[string, number]> {
-  const m = new Map<string, number>();
-  for (const it of items) m.set(key(it), (m.get(key(it)) ?? 0) + 1);
-  return [...m].sort((a, b) => b[1] - a[1]);
-}
-
 /** Recipients named per kind of data in the summary; the rest are counted. */
 const MAX_RECIPIENTS_SHOWN = 3;
+/** Destinations listed in the summary (the busiest first); the rest are counted. */
+const MAX_DESTINATIONS_SHOWN = 50;
 const indent = (text: string) =>
   text
     .split('\n')
