@@ -20,6 +20,7 @@ import type {
   FindingQuery,
   FlowQuery,
   StoredEvidence,
+  ViolationQuery,
 } from './types.ts';
 
 /** Rows returned when a query names no limit. */
@@ -326,9 +327,22 @@ export class StoreQueries {
     }));
   }
 
-  listViolations(q: { flowId?: string; limit?: number } = {}): Violation[] {
-    const where = q.flowId === undefined ? '' : 'WHERE flow_id = ?';
-    const params = q.flowId === undefined ? [] : [q.flowId];
+  listViolations(q: ViolationQuery = {}): Violation[] {
+    const conds: string[] = [];
+    const params: unknown[] = [];
+    if (q.flowId !== undefined) {
+      conds.push('flow_id = ?');
+      params.push(q.flowId);
+    }
+    if (q.captureId !== undefined) {
+      conds.push('flow_id IN (SELECT id FROM flows WHERE capture_id = ?)');
+      params.push(q.captureId);
+    }
+    if (q.codePrefix !== undefined) {
+      conds.push("code LIKE ? ESCAPE '\\'");
+      params.push(`${q.codePrefix.replace(/[\\%_]/g, '\\$&')}%`);
+    }
+    const where = conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '';
     const sql = `SELECT * FROM violations ${where} ORDER BY ts DESC, rowid DESC LIMIT ?`;
     return this.#all(sql, [...params, q.limit ?? DEFAULT_LIMIT]).map((r) =>
       defined<Violation>({

@@ -11,11 +11,13 @@ import { InputError } from '../../errors.ts';
 import type { Finding } from '../../model/finding.ts';
 import { displayLabel } from '../../model/flow.ts';
 import type { FlowRecord } from '../../model/records.ts';
+import { ANOMALY_CODE_PREFIX, type Violation } from '../../model/violation.ts';
 import { loadPolicy, type PolicyViolation } from '../../policy.ts';
 import { buildJsonDocument, skippedOf } from '../../report/json.ts';
 import { buildJunit } from '../../report/junit.ts';
 import { applyRetention } from '../../store/retention.ts';
 import type { CaptureRecord, Store } from '../../store/types.ts';
+import { anomalyLines } from '../anomalies.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { cell, kib, recipient, size, table } from '../format.ts';
@@ -98,6 +100,9 @@ export const replay: Command = {
       const flows = captures.flatMap((c) => store.listFlows({ captureId: c.id, limit: 1_000_000 }));
       const findings = captures.flatMap((c) => readAllFindings(store, { captureId: c.id }));
       const stored = store.listCaptures().filter((c) => ids.has(c.id));
+      const anomalies = captures.flatMap((c) =>
+        store.listViolations({ captureId: c.id, codePrefix: ANOMALY_CODE_PREFIX, limit: 1_000_000 }),
+      );
       const suites = pol ? checkStoredPolicy(pol, findings, g) : [];
       const violations: PolicyViolation[] = suites.flatMap((s) => s.result.violations);
       const reveal = flag(p, 'reveal');
@@ -110,7 +115,7 @@ export const replay: Command = {
         const doc = buildJsonDocument({ captures: stored, devices, flows, findings, violations, skipped }, { reveal });
         g.io.out(`${JSON.stringify(doc, null, 2)}\n`);
       } else {
-        g.io.out(summary({ captures: stored, flows, findings, violations, policyFile, g, reveal, config }));
+        g.io.out(summary({ captures: stored, flows, findings, violations, anomalies, policyFile, g, reveal, config }));
       }
       if (violations.length > 0) return EXIT.violations;
       if (flag(p, 'strict') && skipped.length > 0) return EXIT.violations;
@@ -180,6 +185,8 @@ interface SummaryInput {
   flows: FlowRecord[];
   findings: Finding[];
   violations: PolicyViolation[];
+  /** Anomaly violations of the captures' flows (read one way of several). */
+  anomalies: Violation[];
   policyFile: string | undefined;
   g: Globals;
   reveal: boolean;
@@ -236,6 +243,8 @@ function summary(s: SummaryInput): string {
     }
     lines.push("  (details: 'toyscope findings')");
   }
+  const anomalies = anomalyLines(s.anomalies, s.flows);
+  if (anomalies.length > 0) lines.push('', ...anomalies);
   const skipped = skippedOf(s.captures);
   if (skipped.length > 0) {
     const total = skipped.reduce((n, e) => n + e.count, 0);
