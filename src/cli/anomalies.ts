@@ -6,7 +6,7 @@
  */
 import type { FlowRecord } from '../model/records.ts';
 import { ANOMALY_CODE_PREFIX, type Violation } from '../model/violation.ts';
-import { cell } from './format.ts';
+import { cell, table } from './format.ts';
 
 /** Flows listed by name; the rest are counted. */
 const MAX_FLOWS_SHOWN = 10;
@@ -15,7 +15,7 @@ const MAX_FLOWS_SHOWN = 10;
 export function anomalyLines(violations: readonly Violation[], flows: readonly FlowRecord[]): string[] {
   const byFlow = new Map<string, Set<string>>();
   const counts = new Map<string, number>();
-  for (const v of violations) {
+  for (const v of [...violations].sort((a, b) => a.ts - b.ts)) {
     if (v.flowId === undefined || !v.code.startsWith(ANOMALY_CODE_PREFIX)) continue;
     const name = v.code.slice(ANOMALY_CODE_PREFIX.length);
     const seen = byFlow.get(v.flowId) ?? new Set<string>();
@@ -30,11 +30,16 @@ export function anomalyLines(violations: readonly Violation[], flows: readonly F
   const n = byFlow.size;
   const lines = [
     `Read one way of several: ${n} flow${n === 1 ? '' : 's'}  (${kinds.map(([k, c]) => `${k} ${c}`).join(', ')})`,
-    "  toyscope's reading of these HTTP messages may differ from the server's (docs/ARCHITECTURE.md § HTTP/1 framing anomalies):",
+    '  toyscope read each of these HTTP messages one way; the server may have read it another (docs/ARCHITECTURE.md § HTTP/1 framing anomalies)',
   ];
-  for (const [flowId, names] of [...byFlow].slice(0, MAX_FLOWS_SHOWN)) {
-    lines.push(`  ${cell(flowId, 24)}  ${cell(hostOf.get(flowId) ?? '', 48)}  ${[...names].join(', ')}`);
-  }
+  const rows = [...byFlow]
+    .slice(0, MAX_FLOWS_SHOWN)
+    .map(([flowId, names]) => [cell(flowId, 24), cell(hostOf.get(flowId) ?? '', 48), [...names].join(', ')]);
+  lines.push(
+    ...table(['FLOW', 'HOST', 'ANOMALIES'], rows)
+      .split('\n')
+      .map((l) => `  ${l}`),
+  );
   if (n > MAX_FLOWS_SHOWN) lines.push(`  … and ${n - MAX_FLOWS_SHOWN} more flows`);
   return lines;
 }

@@ -38,7 +38,7 @@ export type HttpAnomaly = LineAnomaly | FramingAnomaly;
 /** What toyscope read, and what a peer may read instead: the violation's message (no captured content). */
 export const ANOMALY_READINGS: Readonly<Record<HttpAnomaly, string>> = {
   'te-invalid':
-    'Transfer-Encoding is no valid coding list (unknown coding, chunked repeated or not last): read as chunked if it names chunked, else a request by its Content-Length or as bodiless, a response until close; strict servers reject it',
+    'Transfer-Encoding is no valid coding list (unknown coding, chunked repeated or not last): a request read as chunked if a coding names chunked (even inside another word, as curl and lenient servers do), else by its Content-Length or as bodiless, a response until close; strict servers reject it',
   'te-http10': 'Transfer-Encoding in an HTTP/1.0 message: read as coded; an HTTP/1.0 peer knows no transfer coding',
   'cl-te':
     'Content-Length and Transfer-Encoding both: read by Transfer-Encoding (RFC 9112); a peer reading Content-Length ends the body elsewhere',
@@ -75,6 +75,9 @@ function transferCodings(head: ParsedHead, te: string): { codings: string[]; val
   return { codings, valid };
 }
 
+/** A coding that names chunked, even obscured (`xchunked`, `chunked\v`): how lenient peers take it. */
+const namesChunked = (coding: string): boolean => coding.includes('chunked');
+
 /** Every Content-Length member (repeated headers and comma lists), OWS-trimmed. */
 function lengthMembers(head: ParsedHead): string[] | undefined {
   return headerList(head.headers, 'content-length')
@@ -93,7 +96,7 @@ export function bodyFraming(head: ParsedHead, bodiless: boolean): BodyFraming {
   const lengths = lengthMembers(head);
   if (te !== undefined) {
     const { codings } = transferCodings(head, te);
-    if (codings[codings.length - 1] === 'chunked' || (head.kind === 'request' && codings.includes('chunked'))) {
+    if (codings[codings.length - 1] === 'chunked' || (head.kind === 'request' && codings.some(namesChunked))) {
       return { kind: 'chunked' };
     }
     if (head.kind === 'response') return { kind: 'close' };

@@ -8,6 +8,7 @@
  * (http1-framing.ts) become `anomaly-*` violations on their message.
  * Not here: flow.open / flow.close (router.ts), content decoding (the pipeline), TCP reassembly.
  */
+import { isIP } from 'node:net';
 import type { FlowId, Micros, MsgId, ServerEndpoint } from '../model/flow.ts';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import { type Headers, header, type MessageHead } from '../model/message.ts';
@@ -124,14 +125,17 @@ function latin1(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
 
-/** The host a request names: Host header, else the authority of a CONNECT or absolute-form target. */
+/**
+ * The host a request names: Host header, else the authority of a CONNECT or absolute-form target. An IP literal
+ * names nothing the flow's server address does not: the flow keeps the host a DNS answer gave it.
+ */
 function requestHost(method: string, url: string, headers: Headers): string | undefined {
   let authority = header({ headers }, 'host');
   if (!authority && method === 'CONNECT') authority = url;
   if (!authority && /^[a-z][a-z0-9+.-]*:\/\//i.test(url)) authority = url.replace(/^[^:]+:\/\//, '').split('/')[0];
   if (!authority) return undefined;
   const host = authority.startsWith('[') ? authority.slice(1, authority.indexOf(']')) : authority.split(':')[0]!;
-  return host.toLowerCase() || undefined;
+  return host === '' || isIP(host) !== 0 ? undefined : host.toLowerCase();
 }
 
 /** HTTP/1.x for one TCP connection. Feed it the reassembled streams; it emits message events. */

@@ -23,6 +23,10 @@ describe('anomalyLines', () => {
       flows,
     );
     expect(lines[0]).toBe('Read one way of several: 2 flows  (cl-te 2, obs-fold 1)');
-    expect(lines.slice(2)).toEqual(['  c:1  api.toy-cloud.example  cl-te, obs-fold', '  c:2  127.0.0.9  cl-te']);
+    expect(lines.slice(2)).toEqual([
+      '  FLOW  HOST                   ANOMALIES',
+      '  c:1   api.toy-cloud.example  cl-te, obs-fold',
+      '  c:2   127.0.0.9              cl-te',
+    ]);
   });
 });

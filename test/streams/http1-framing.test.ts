@@ -22,8 +22,15 @@ describe('HTTP/1 framing anomalies', () => {
     ]);
   });
 
-  it('a Transfer-Encoding that is no coding: read by Content-Length, flagged', () => {
-    const req = `POST /a HTTP/1.1\r\nTransfer-Encoding: xchunked\r\nContent-Length: 5\r\n\r\nhello${NEXT}`;
+  it('a Transfer-Encoding that is no coding: read as chunked when it names chunked, else by Content-Length', () => {
+    const obscured = 'POST /a HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
+    expect(expectSplitInvariant([up(obscured)])).toEqual([
+      'head #0 POST /a',
+      'violation anomaly-te-invalid #0',
+      'body #0 hello',
+      'end #0',
+    ]);
+    const req = `POST /a HTTP/1.1\r\nTransfer-Encoding: identity\r\nContent-Length: 5\r\n\r\nhello${NEXT}`;
     expect(expectSplitInvariant([up(req)])).toEqual([
       'head #0 POST /a',
       'violation anomaly-te-invalid #0',

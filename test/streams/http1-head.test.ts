@@ -91,8 +91,9 @@ describe('bodyFraming', () => {
     ['POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n', false, { kind: 'invalid' }],
     ['POST / HTTP/1.1\r\nTransfer-Encoding: gzip, Chunked\r\nContent-Length: 5\r\n\r\n', false, { kind: 'chunked' }],
     ['POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n', false, { kind: 'none' }],
+    ['POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n', false, { kind: 'chunked' }],
     [
-      'POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\nContent-Length: 5\r\n\r\n',
+      'POST / HTTP/1.1\r\nTransfer-Encoding: identity\r\nContent-Length: 5\r\n\r\n',
       false,
       { kind: 'length', length: 5 },
     ],

@@ -320,6 +320,11 @@ describe('Http1Handler: parser tables', () => {
     expect(expectSplitInvariant([up(big)])).toContain('head #0 GET /');
   });
 
+  it('announces no host from an IP literal Host (the flow keeps what DNS named it)', () => {
+    expect(run([up('GET / HTTP/1.1\r\nHost: 127.0.0.28:18124\r\n\r\n')])).toEqual(['head #0 GET /', 'end #0']);
+    expect(run([up('GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n')])).toEqual(['head #0 GET /', 'end #0']);
+  });
+
   it('bad Content-Length and bad chunk sizes are violations', () => {
     expect(run([up('POST / HTTP/1.1\r\nContent-Length: 5x\r\n\r\nhello')])).toEqual([
       'head #0 POST /',
