@@ -55,6 +55,20 @@ function findingWhere(q: FindingQuery): Where {
   return { sql: c.length ? `WHERE ${c.join(' AND ')}` : '', params };
 }
 
+function violationWhere(q: ViolationQuery): Where {
+  const c: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, p: unknown) => {
+    c.push(sql);
+    params.push(p);
+  };
+  if (q.flowId !== undefined) add('flow_id = ?', q.flowId);
+  if (q.captureId !== undefined) add('flow_id IN (SELECT id FROM flows WHERE capture_id = ?)', q.captureId);
+  // A prefix, not a pattern: LIKE's wildcards in it are escaped.
+  if (q.codePrefix !== undefined) add("code LIKE ? ESCAPE '\\'", `${q.codePrefix.replace(/[\\%_]/g, '\\$&')}%`);
+  return { sql: c.length ? `WHERE ${c.join(' AND ')}` : '', params };
+}
+
 function flowWhere(q: FlowQuery, alias = ''): Where {
   const c: string[] = [];
   const params: unknown[] = [];
@@ -328,23 +342,9 @@ export class StoreQueries {
   }
 
   listViolations(q: ViolationQuery = {}): Violation[] {
-    const conds: string[] = [];
-    const params: unknown[] = [];
-    if (q.flowId !== undefined) {
-      conds.push('flow_id = ?');
-      params.push(q.flowId);
-    }
-    if (q.captureId !== undefined) {
-      conds.push('flow_id IN (SELECT id FROM flows WHERE capture_id = ?)');
-      params.push(q.captureId);
-    }
-    if (q.codePrefix !== undefined) {
-      conds.push("code LIKE ? ESCAPE '\\'");
-      params.push(`${q.codePrefix.replace(/[\\%_]/g, '\\$&')}%`);
-    }
-    const where = conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '';
-    const sql = `SELECT * FROM violations ${where} ORDER BY ts DESC, rowid DESC LIMIT ?`;
-    return this.#all(sql, [...params, q.limit ?? DEFAULT_LIMIT]).map((r) =>
+    const w = violationWhere(q);
+    const sql = `SELECT * FROM violations ${w.sql} ORDER BY ts DESC, rowid DESC LIMIT ?`;
+    return this.#all(sql, [...w.params, q.limit ?? DEFAULT_LIMIT]).map((r) =>
       defined<Violation>({
         ts: r.ts as number,
         flowId: str(r.flow_id),
