@@ -3,7 +3,10 @@
  * Chinese keys: 昵称, 生日, 年龄, 性别, 学校, 班级, 头像 …) with value checks (a date, an age under 18, a known
  * gender word). Generic keys (`name`, `class`, `grade`) count only under a path that names a child (`child`,
  * `kid`, `baby`, `student`, 宝宝, 孩子 …). A photo is an image part (multipart file or base64 value) or an image
- * URL under a photo key. Not the face detector: it does not look inside images.
+ * URL, and it is profile data only in a profile: the same message carries the child's name, age, birthday …,
+ * its path names a child (`$.child.photo`), or it goes to a profile/avatar endpoint (URL path or MQTT topic). A
+ * field named `photo` alone proves nothing (an object photographed, a face-recognition upload), so photos are
+ * decided at the message's end. Not the face detector: it does not look inside images.
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { MediaInfo } from '../src/model/media.ts';
@@ -17,9 +20,13 @@ const CJK_KEY = /[\u4e00-\u9fff]/;
 const GENDERS = new Set(['male', 'female', 'm', 'f', 'boy', 'girl', '男', '女', '男孩', '女孩', '0', '1', '2']);
 const AGE = /^(\d{1,2})(?:\s*(?:岁|years?|yrs?|y))?$/i;
 const IMAGE_URL = /^(https?:\/\/|\/)\S+\.(jpe?g|png|webp|gif|heic|bmp)(\?\S*)?$/i;
+/** A URL path or MQTT topic that names a profile or its picture. */
+const PROFILE_ENDPOINT = /profile|avatar|head_?(?:img|image|pic)|portrait|userinfo|头像|资料/i;
 /** The key flags this analyzer reads (first and second word). */
 const MY_FLAGS = K.CHILD_NAME | K.BIRTHDAY | K.AGE | K.GENDER | K.SCHOOL;
 const MY_FLAGS_2 = K2.NAME | K2.CLASS | K2.PHOTO;
+/** Photos held per message until its end decides whether it is a profile. */
+const MAX_PHOTOS = 16;
 /** Ages a child has: older values are an adult's (or not an age). */
 const MAX_CHILD_AGE = 17;
 
@@ -30,14 +37,31 @@ export const childProfile: Analyzer = {
   open: (ctx) => new ChildProfileState(ctx),
 };
 
+/** A photo seen in the message, reported at its end if the message turns out to be a profile. */
+interface Photo {
+  excerpt: string;
+  path: string;
+  confidence: number;
+  /** Its own path names a child (`$.child.photo`, `multipart:babyPhoto`). */
+  childPath: boolean;
+  detail: Record<string, string | number | boolean>;
+}
+
 class ChildProfileState implements AnalyzerState {
   readonly #out: Reporter;
   readonly #ctx: AnalyzerContext;
-  readonly #photos = new Map<number, { info: MediaInfo; bytes: number }>();
+  readonly #parts = new Map<number, { info: MediaInfo; bytes: number }>();
+  readonly #photos: Photo[] = [];
+  /** The message goes to a profile/avatar endpoint. */
+  readonly #endpoint: boolean;
+  /** The message carries a child's profile field (name, birthday, age, gender, school, class). */
+  #profile = false;
 
   constructor(ctx: AnalyzerContext) {
     this.#ctx = ctx;
     this.#out = new Reporter(ctx, 'child-profile');
+    const where = ctx.head.url?.split('?')[0] ?? ctx.head.mqtt?.topic ?? '';
+    this.#endpoint = PROFILE_ENDPOINT.test(where);
   }
 
   token(t: Token): Verdict {
@@ -77,44 +101,55 @@ class ChildProfileState implements AnalyzerState {
     if (b & K2.CLASS && (strong(t) || /班|年级|grade|class/i.test(v)) && isName(v)) {
       return this.#found(t, 'class', v, 0.75);
     }
-    if (b & K2.PHOTO && t.kind === 'string' && IMAGE_URL.test(v)) {
-      return this.#found(t, 'photo', v, 0.7, { url: true });
+    if (b & K2.PHOTO && t.kind === 'string' && IMAGE_URL.test(v) && this.#photos.length < MAX_PHOTOS) {
+      const detail = { key: keyOf(t), url: true };
+      this.#photos.push({ excerpt: v, path: t.path, confidence: 0.7, childPath: childPath(t), detail });
     }
     return undefined;
   }
 
   media(info: MediaInfo, chunk: Uint8Array): Verdict {
     if (info.family !== 'image') return undefined;
-    let p = this.#photos.get(info.partId);
+    let p = this.#parts.get(info.partId);
     if (!p) {
-      if (!isPhotoOrigin(info.origin)) return undefined;
+      if (!this.#endpoint && !isPhotoOrigin(info.origin)) return undefined;
       p = { info, bytes: 0 };
-      this.#photos.set(info.partId, p);
+      this.#parts.set(info.partId, p);
     }
     p.bytes += chunk.length;
     return undefined;
   }
 
   mediaEnd(info: MediaInfo): Verdict {
-    const p = this.#photos.get(info.partId);
+    const p = this.#parts.get(info.partId);
     if (!p) return undefined;
-    this.#photos.delete(info.partId);
-    const excerpt = info.filename ?? info.origin;
-    return this.#out.report({
-      subtype: 'photo',
-      confidence: 0.9,
-      excerpt,
+    this.#parts.delete(info.partId);
+    if (this.#photos.length >= MAX_PHOTOS) return undefined;
+    this.#photos.push({
+      excerpt: info.filename ?? info.origin,
       path: info.origin,
+      confidence: 0.9,
+      childPath: CHILD_PATH.test(info.origin),
       detail: { mime: info.mime, bytes: p.bytes, origin: info.origin },
     });
+    return undefined;
   }
 
   #found(t: Token, subtype: string, v: string, confidence: number, extra: Record<string, number | boolean> = {}) {
+    this.#profile = true;
     if (!this.#out.fresh(subtype, v)) return undefined;
     return this.#out.report({ subtype, confidence, excerpt: v, path: t.path, detail: { key: keyOf(t), ...extra } });
   }
 
-  end(): void {}
+  /** The photos of a profile: beside the child's fields, under a child's path, or sent to a profile endpoint. */
+  end(): void {
+    for (const p of this.#photos) {
+      const context = this.#endpoint ? 'endpoint' : this.#profile ? 'profile-fields' : p.childPath ? 'child-path' : '';
+      if (context === '') continue;
+      const { excerpt, path, confidence } = p;
+      if (this.#out.report({ subtype: 'photo', confidence, excerpt, path, detail: { ...p.detail, context } })) return;
+    }
+  }
 }
 
 /** A key `token` reads: every other token returns at once. */

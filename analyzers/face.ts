@@ -173,6 +173,7 @@ class FaceState implements AnalyzerState {
         height: answer.height,
         ...partDetail(info, bytes.length),
       },
+      ...personalOf(info),
     });
   }
 
@@ -192,6 +193,7 @@ class FaceState implements AnalyzerState {
         ...(SHED_REASONS.has(reason) ? { shed: true } : {}),
         ...partDetail(info, bytes.length),
       },
+      ...personalOf(info),
     });
   }
 
@@ -272,7 +274,12 @@ function boxOf(f: FaceBox): [number, number, number, number, number] {
 }
 
 function partDetail(info: MediaInfo, bytes: number): Record<string, string | number> {
-  return { mime: info.mime, bytes, origin: info.origin, ...(info.filename ? { filename: info.filename } : {}) };
+  return { mime: info.mime, bytes, origin: info.origin };
+}
+
+/** The part's file name is the sender's choice and often names the child (`lily-birthday.jpg`): personal. */
+function personalOf(info: MediaInfo): { personal?: { filename: string } } {
+  return info.filename ? { personal: { filename: info.filename } } : {};
 }
 
 function isFloat(v: string): boolean {

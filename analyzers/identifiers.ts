@@ -1,12 +1,14 @@
 /**
  * identifiers: device and account identifiers leaving a device: IMEI (Luhn), IMSI, ICCID, MAC addresses,
  * serial numbers by key name (not vendor device ids: a pseudonym its own cloud assigns), advertising ids, Wi-Fi credentials sent during provisioning, and
- * account tokens / passwords sent in clear text (flow `tls: 'none'`). Not location: BSSIDs of scanned access
+ * account tokens / passwords sent in clear text (flow `tls: 'none'`), and an MQTT CONNECT's client id, username and
+ * password (a MAC, IMEI or serial built into the id; a token or password as credential). Not location: BSSIDs of scanned access
  * points belong to location's `wifi-scan`. Matches on key names first; bare values only where a checksum or a
  * strong shape (Luhn + prefix, `eyJ…` JWT, `WIFI:S:…;P:…;`) makes a guess safe.
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
+import { idsInField, tokenShaped } from './lib/id-fields.ts';
 import {
   arrayOf,
   classify,
@@ -39,6 +41,8 @@ const MIN_UNKEYED_CHARS = 13;
 const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g;
 const WIFI_QR = /WIFI:(?:[^;]*;)*?S:([^;]{1,64});(?:[^;]*;)*?P:([^;]{1,128});/g;
 const TEXT_ID = /\b(imei|iccid|imsi)\s*[:=]\s*"?(\d{14,20})/gi;
+/** The token keys of an MQTT CONNECT's identity fields (src/decode/form-tokens.ts `mqttConnectTokens`). */
+const CONNECT_ID_KEYS = new Set(['client-id', 'username']);
 
 export const identifiers: Analyzer = {
   name: 'identifiers',
@@ -47,7 +51,9 @@ export const identifiers: Analyzer = {
   tokens: {
     key: (key) => {
       const c = classify(key);
-      return (c.a & MY_FLAGS) !== 0 || (c.b & K2.AUTH_HEADER) !== 0 || isWrappedValueKey(key);
+      return (
+        (c.a & MY_FLAGS) !== 0 || (c.b & K2.AUTH_HEADER) !== 0 || isWrappedValueKey(key) || CONNECT_ID_KEYS.has(key)
+      );
     },
     minLength: MIN_UNKEYED_CHARS,
     sources: ['text', 'multipart-field'],
@@ -78,6 +84,10 @@ class IdentifierState implements AnalyzerState {
     if (t.kind === 'boolean' || t.kind === 'null') return undefined;
     const c = classify(keyOf(t));
     const whole = t.offset === 0 && !t.more;
+    if (whole && t.source === 'header' && t.parent === '$' && this.#ctx.head.mqtt?.packet === 'connect') {
+      const v = this.#connectField(t);
+      if (v !== 'next') return v;
+    }
     if (whole && ((c.a & MY_FLAGS) !== 0 || (c.b & K2.AUTH_HEADER) !== 0)) {
       const v = this.#keyed(t, c.a, c.b);
       if (v) return v;
@@ -123,6 +133,27 @@ class IdentifierState implements AnalyzerState {
       }
     }
     return undefined;
+  }
+
+  /**
+   * An MQTT CONNECT's client id or username: the MACs, IMEIs and serials firmware builds into it, and a token used
+   * as username (plaintext only); its password: a token or a password sent in clear. `next` = go on as any token.
+   */
+  #connectField(t: Token): Verdict | 'next' {
+    const v = t.value;
+    if (t.key === 'password') {
+      if (!this.#plaintext() || v === '') return undefined;
+      const token = tokenShaped(v);
+      return this.#id(t, token ? 'account-token' : 'password', v, token ? 0.85 : 0.8, { field: t.key, tls: 'none' });
+    }
+    if (!CONNECT_ID_KEYS.has(t.key)) return 'next';
+    for (const id of idsInField(v)) {
+      if (this.#id(t, id.subtype, id.value, id.confidence, { field: t.key }) === 'done') return 'done';
+    }
+    if (t.key === 'username' && this.#plaintext() && tokenShaped(v)) {
+      return this.#id(t, 'account-token', v, 0.85, { field: t.key, tls: 'none' });
+    }
+    return 'next';
   }
 
   /** Values with no telling key: only shapes a checksum or a prefix makes safe. */

@@ -1,6 +1,7 @@
 /**
  * Detection-quality scoring: replays every fixtures/<case> through the pipeline with the registered analyzers and
- * scores the findings against each case's expected.json (DESIGN.md fixture contract). Per category and subtype it
+ * scores the findings against each case's expected.json (DESIGN.md fixture contract), and the anomaly violations
+ * (`anomaly-*`: read one way of several) as category `anomaly` against its `violations`. Per category and subtype it
  * counts true positives, false positives and false negatives, and builds a confusion table (expected subtype vs
  * found subtype). It does not print or exit: eval/run.ts does, and test/eval.test.ts calls it directly.
  */
@@ -8,7 +9,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Analyzer } from '../src/model/analyzer.ts';
 import type { Finding } from '../src/model/finding.ts';
-import { type ExpectEntry, type Expected, matches, replayCaptureDrained } from '../test/helpers/replay.ts';
+import { ANOMALY_CODE_PREFIX } from '../src/model/violation.ts';
+import {
+  type AnomalyItem,
+  anomaliesOf,
+  type ExpectEntry,
+  type Expected,
+  matches,
+  replayCaptureDrained,
+} from '../test/helpers/replay.ts';
 import type { FaceThresholds } from './face.ts';
 
 /** The label for "nothing" in the confusion table: no expected entry, or no finding. */
@@ -75,7 +84,16 @@ export async function evaluate(
     const dir = join(fixturesDir, name);
     const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Expected;
     const { out } = await replayCaptureDrained(captureOf(dir), analyzers);
-    cases.push(scoreCase(name, expected, out.findings, tally));
+    const anomalies = anomaliesOf(out).map(anomalyItem);
+    const anomalyEntries = (expected.violations ?? []).map(anomalyEntry);
+    cases.push(
+      scoreCase(
+        name,
+        { ...expected, findings: [...expected.findings, ...anomalyEntries] },
+        [...out.findings, ...anomalies],
+        tally,
+      ),
+    );
   }
   return { cases, ...tally.result() };
 }
@@ -118,6 +136,22 @@ export function scoreCase(name: string, expected: Expected, findings: Finding[],
   }
   for (const m of missing) tally.add(m.label, NONE, 'fn');
   return { name, exhaustive: expected.exhaustive, found: findings.map(labelOf), unexpected, problems };
+}
+
+/**
+ * An anomaly violation scored like a finding: category `anomaly`, subtype its code without the prefix, and the
+ * violation's own fields (so an entry may match on `code`, `msgId` …).
+ */
+function anomalyItem(v: AnomalyItem): Finding {
+  const subtype = v.code.slice(ANOMALY_CODE_PREFIX.length);
+  return { ...v, category: 'anomaly', subtype, destination: { host: v.host ?? '' } } as unknown as Finding;
+}
+
+/** An expected.json `violations` entry (`{"code": "anomaly-cl-te"}`) as a finding entry of category `anomaly`. */
+function anomalyEntry(e: ExpectEntry): ExpectEntry {
+  const code = String(e.match.code ?? '');
+  const subtype = code.startsWith(ANOMALY_CODE_PREFIX) ? code.slice(ANOMALY_CODE_PREFIX.length) : undefined;
+  return { count: e.count, match: { category: 'anomaly', ...(subtype ? { subtype } : {}), ...e.match } };
 }
 
 function labelOf(f: Finding): string {

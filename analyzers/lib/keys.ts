@@ -114,7 +114,7 @@ const RULES: ReadonlyArray<readonly [RegExp, number, number]> = [
   [/^(school|schoolname|kindergarten|nursery|学校|幼儿园|学校名称)$/, K.SCHOOL, 0],
   [/^(class|classname|grade|gradename|classroom|班级|年级)$/, 0, K2.CLASS],
   [
-    /^(avatar|avatarurl|photo|photourl|headimg|headimgurl|headimage|headurl|portrait|picture|childphoto|babyphoto|facephoto|selfie|头像|照片)$/,
+    /^(avatar|avatarurl|photo|photourl|headimg|headimgurl|headimage|headurl|headpic|portrait|picture|pic|image|img|imageurl|childphoto|babyphoto|kidphoto|facephoto|selfie|头像|照片|图片)$/,
     0,
     K2.PHOTO,
   ],

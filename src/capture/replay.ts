@@ -10,8 +10,9 @@ import type { FlowEvent } from '../model/events.ts';
 import type { FlowId, FrameRange, Micros } from '../model/flow.ts';
 import { type Limits, resolveLimits } from '../model/limits.ts';
 import type { Violation } from '../model/violation.ts';
-import { DnsFlows, isDnsPort } from '../streams/dns.ts';
+import { DnsFlows } from '../streams/dns.ts';
 import { flowInfo } from '../streams/flow-info.ts';
+import { recognizeUdp } from '../streams/recognize.ts';
 import { ConnectionRouter } from '../streams/router.ts';
 import { AutoReader, UnknownCaptureFormatError } from './detect-format.ts';
 import { PacketDecoder } from './packet-decoder.ts';
@@ -49,6 +50,8 @@ export class CaptureReplay {
   readonly #conns = new Map<number, Connection>();
   /** Capture frames of each open TCP connection and UDP flow (by reassembler id): first packet, last with data. */
   readonly #frames = new Map<number, FrameRange>();
+  /** UDP flows recognised as DNS at open (content, or port 53): their datagrams go to DnsFlows. */
+  readonly #dnsUdp = new Set<number>();
   readonly skipped = new Map<string, number>();
   /** The reader threw: the rest of the file is not read. */
   #readerFailed = false;
@@ -112,11 +115,12 @@ export class CaptureReplay {
         },
         datagram: (flow, dir, bytes, ts) => {
           this.#seen(flow.id);
-          this.#dns.datagram(this.#flowId(flow.id), flow.client, flow.server, dir, bytes, ts);
+          if (this.#dnsUdp.has(flow.id)) this.#dns.datagram(this.#flowId(flow.id), flow.client, dir, bytes, ts);
         },
         close: (flow, ts) => {
           const frames = this.#frames.get(flow.id);
           this.#frames.delete(flow.id);
+          this.#dnsUdp.delete(flow.id);
           const stats = { bytesUp: flow.bytesUp, bytesDown: flow.bytesDown, ...(frames ? { frames } : {}) };
           this.#emit({ ts, type: 'flow.close', flowId: this.#flowId(flow.id), stats });
         },
@@ -228,7 +232,8 @@ export class CaptureReplay {
 
   #udpOpen(flow: UdpFlow, ts: Micros): void {
     const { client, server } = flow;
-    const transport = isDnsPort(server.port) || isDnsPort(client.port) ? 'dns' : 'udp';
+    const transport = recognizeUdp(flow.first, client.port, server.port);
+    if (transport === 'dns') this.#dnsUdp.add(flow.id);
     const spec = {
       flowId: this.#flowId(flow.id),
       client,

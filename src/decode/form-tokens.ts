@@ -1,12 +1,13 @@
 /**
  * Token streams for the flat key=value syntaxes: application/x-www-form-urlencoded bodies (streaming, chunk by
- * chunk), the query string of a request target, and message headers (Cookie split into its cookies).
+ * chunk), the query string of a request target, message headers (Cookie split into its cookies) and an MQTT
+ * CONNECT's identity fields (client id, username, password).
  * Paths are `$.<name>` (quoted like JSON keys when needed); repeated names give one token each.
  * It is not a URL parser (only the part between `?` and `#` is read) and it does not unquote cookie values.
  */
 import { Buffer } from 'node:buffer';
 import { TextDecoder } from 'node:util';
-import type { Headers } from '../model/message.ts';
+import type { Headers, MqttMeta } from '../model/message.ts';
 import type { Token, TokenSource } from '../model/token.ts';
 import type { Tokenizer, TokenSink } from './filter.ts';
 import { cutKey, hexValue, keySegment, type SliceBuffer, StringPieces, type TokenizerOptions } from './token-text.ts';
@@ -248,22 +249,8 @@ export function queryTokens(url: string, sink: TokenSink, opts: FormTokenizerOpt
  * included); a Cookie header gives one token per cookie at `$.cookie.<name>`.
  */
 export function headerTokens(headers: Headers, sink: TokenSink, opts: TokenizerOptions): void {
-  const root = (opts.pathPrefix ?? '') + '$';
-  const depth = opts.depth ?? 0;
+  const { root, emit } = flatEmitter(sink, opts);
   const cookies = `${root}.cookie`;
-  let path = '';
-  let parent = root;
-  let key = '';
-  const pieces = new StringPieces(opts.limits.MAX_TOKEN_BYTES, (value, offset, more) =>
-    sink({ source: 'header', path, parent, key, kind: 'string', value, offset, more, depth }),
-  );
-  const emit = (p: string, container: string, k: string, value: string): void => {
-    path = p;
-    parent = container;
-    key = k;
-    pieces.push(value);
-    pieces.finish();
-  };
   for (const [name, value] of headers) {
     const lower = cutKey(name.toLowerCase(), opts.limits.MAX_KEY_BYTES);
     if (lower !== 'cookie') {
@@ -277,4 +264,50 @@ export function headerTokens(headers: Headers, sink: TokenSink, opts: TokenizerO
       emit(cookies + keySegment(cookie), cookies, cookie, eq < 0 ? '' : part.slice(eq + 1).trim());
     }
   }
+}
+
+/** `k=v` members of a credential field (`XY1|securemode=3,signmethod=hmacsha1|`, `user?token=…&x=1`). */
+const FIELD_MEMBER = /(?:^|[|,;&?])([A-Za-z_][\w.-]{0,63})=([^|,;&?]*)/g;
+
+/**
+ * Tokens of an MQTT CONNECT's identity fields: source `header`, `$.client-id`, `$.username` and `$.password`
+ * (the Secret revealed here and nowhere else), each whole; `k=v` members inside a field (IoT platforms pack
+ * signing parameters, device names and tokens into them) also as `$.<field>.<k>`.
+ */
+export function mqttConnectTokens(meta: MqttMeta, sink: TokenSink, opts: TokenizerOptions): void {
+  const { root, emit } = flatEmitter(sink, opts);
+  const fields: Array<[string, string | undefined]> = [
+    ['client-id', meta.clientId],
+    ['username', meta.username],
+    ['password', meta.password?.reveal()],
+  ];
+  for (const [name, value] of fields) {
+    if (value === undefined) continue;
+    const path = root + keySegment(name);
+    emit(path, root, name, value);
+    for (const m of value.matchAll(FIELD_MEMBER)) {
+      const k = cutKey(m[1]!, opts.limits.MAX_KEY_BYTES);
+      emit(path + keySegment(k), path, k, m[2]!);
+    }
+  }
+}
+
+/** One whole string token per call, in MAX_TOKEN_BYTES pieces: the flat syntaxes' shared emitter. */
+function flatEmitter(sink: TokenSink, opts: TokenizerOptions) {
+  const root = (opts.pathPrefix ?? '') + '$';
+  const depth = opts.depth ?? 0;
+  let path = '';
+  let parent = root;
+  let key = '';
+  const pieces = new StringPieces(opts.limits.MAX_TOKEN_BYTES, (value, offset, more) =>
+    sink({ source: 'header', path, parent, key, kind: 'string', value, offset, more, depth }),
+  );
+  const emit = (p: string, container: string, k: string, value: string): void => {
+    path = p;
+    parent = container;
+    key = k;
+    pieces.push(value);
+    pieces.finish();
+  };
+  return { root, emit };
 }

@@ -1,7 +1,7 @@
 /**
  * Sans-io MQTT 3.1.1 and 5 parser for ONE direction of a connection (over TCP, or the byte stream carried by
  * WebSocket binary messages). Fixed header and remaining length; CONNECT (protocol name and level, client id,
- * username, will topic and payload; the password is skipped, never read into a value); PUBLISH (topic, QoS,
+ * username, will topic and payload; the password only as a Secret, which prints masked); PUBLISH (topic, QoS,
  * packet id, MQTT 5 properties skipped except content type and topic alias, whose mapping is kept per
  * direction) with its payload streamed, never buffered; SUBSCRIBE (topic filters). Every other packet is
  * skipped and counted. Bad bytes become violations (decoder `mqtt`): a bad remaining length stops the
@@ -11,6 +11,7 @@
  */
 
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
+import { Secret } from '../model/secret.ts';
 import type { ViolationInput } from '../model/violation.ts';
 import { ChunkList } from './chunk-list.ts';
 
@@ -35,7 +36,7 @@ export const PACKET_NAMES = [
 ] as const;
 export type PacketName = (typeof PACKET_NAMES)[number];
 
-/** A CONNECT packet, without its password. */
+/** A CONNECT packet; its password is a Secret (masked in every printout). */
 export interface MqttConnect {
   /** `MQTT` (3.1.1, 5) or `MQIsdp` (3.1). */
   protocol: string;
@@ -43,8 +44,10 @@ export interface MqttConnect {
   level: number;
   clientId: string;
   username?: string;
-  /** Whether a password was present (its value is never read). */
+  /** Whether a password was present. */
   hasPassword: boolean;
+  /** The password (UTF-8, invalid bytes as U+FFFD), masked however it is printed. */
+  password?: Secret;
   keepAlive: number;
   cleanStart: boolean;
   will?: { topic: string; qos: 0 | 1 | 2; retain: boolean; payload: Uint8Array };
@@ -266,10 +269,13 @@ export class MqttDecoder {
       if (username === undefined) return false;
       c.username = username;
     }
-    // The password is the rest of the body: only its length is checked (so that a username length gone wrong
-    // cannot carry password bytes out), its bytes are never read.
-    const rest = c.hasPassword ? r.u16() : 0;
-    if (rest === undefined || r.left !== rest) return false;
+    // The password is the rest of the body, and exactly its declared length: a username length gone wrong must not
+    // carry password bytes out as a username. It leaves only as a Secret.
+    if (c.hasPassword) {
+      const password = r.binary();
+      if (password === undefined || r.left !== 0) return false;
+      c.password = new Secret(Buffer.from(password).toString('utf8'));
+    } else if (r.left !== 0) return false;
     this.#sink.connect(c);
     return true;
   }

@@ -3,6 +3,7 @@
  * packet, a raw TCP/UDP payload run). Bodies follow as `message.chunk` events.
  */
 import type { MsgId } from './flow.ts';
+import type { Secret } from './secret.ts';
 
 /** `upload` is device→cloud, `download` cloud→device. */
 export type Direction = 'upload' | 'download';
@@ -20,12 +21,16 @@ export interface WebSocketMeta {
   compressed: boolean;
 }
 
-/** MQTT PUBLISH metadata for an `mqtt` message. */
+/** MQTT metadata for an `mqtt` message: a PUBLISH's topic and QoS, a CONNECT's identity fields. */
 export interface MqttMeta {
   packet: 'publish' | 'connect' | 'subscribe';
   topic?: string;
   qos?: 0 | 1 | 2;
   clientId?: string;
+  /** CONNECT user name. */
+  username?: string;
+  /** CONNECT password: masked however it is printed; the pipeline turns it into a token for the analyzers. */
+  password?: Secret;
 }
 
 export interface MessageHead {

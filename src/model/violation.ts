@@ -18,5 +18,14 @@ export interface Violation extends ViolationInput {
   msgId?: MsgId;
 }
 
+/**
+ * Codes of anomalies: input read one way of several, where a peer (the server, a proxy, an IDS) may read the
+ * same bytes another way, as Suricata's app-layer events (`anomaly-cl-te`; src/streams/http1-framing.ts).
+ */
+export const ANOMALY_CODE_PREFIX = 'anomaly-';
+
+/** Whether a violation is such an anomaly. */
+export const isAnomaly = (v: Pick<ViolationInput, 'code'>): boolean => v.code.startsWith(ANOMALY_CODE_PREFIX);
+
 /** Where decoders send violations. */
 export type ViolationSink = (v: ViolationInput) => void;

@@ -1,10 +1,11 @@
 /**
- * Decodes one message once for all its analyzers: header and query-string tokens at the head, then the body
+ * Decodes one message once for all its analyzers: header (HTTP), identity-field (MQTT CONNECT) and query-string
+ * tokens at the head, then the body
  * through the content-encoding filter (bounded inflate) into the body part (sniff, tokenize, nested parts).
  */
 import { createContentDecoder } from '../decode/content-encoding.ts';
 import type { ByteSink, Filter } from '../decode/filter.ts';
-import { headerTokens, queryTokens } from '../decode/form-tokens.ts';
+import { headerTokens, mqttConnectTokens, queryTokens } from '../decode/form-tokens.ts';
 import type { Limits } from '../model/limits.ts';
 import { header, type MessageHead } from '../model/message.ts';
 import type { ViolationSink } from '../model/violation.ts';
@@ -25,6 +26,7 @@ export class MessageDecoder {
       const opts = { limits, report, depth: 0, pathPrefix: '' };
       const sink = (t: Parameters<AnalyzerFanout['token']>[0]) => fanout.token(t);
       if (head.protocol === 'http') headerTokens(head.headers, sink, opts);
+      else if (head.mqtt?.packet === 'connect') mqttConnectTokens(head.mqtt, sink, opts);
       if (head.url?.includes('?')) queryTokens(head.url, sink, opts);
     }
     const declared = declaredType(head);

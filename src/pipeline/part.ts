@@ -1,13 +1,14 @@
 /**
  * One part of a message: the body, a multipart part, a base64 value decoded, or a byte field of a binary body.
  * It sniffs the first SNIFF_BYTES once, picks a route (JSON, form, text, protobuf/gRPC, CBOR, MessagePack or
- * multipart tokenizing, the binary ones also recognised by shape; media bytes for everything that is not a
- * multipart container) and feeds the analyzers. String tokens that look like base64 become nested parts,
+ * multipart tokenizing, the binary ones also recognised by shape, and undeclared printable UTF-8 with word or
+ * field separators read as text;
+ * media bytes for everything that is not a multipart container) and feeds the analyzers. String tokens that look like base64 become nested parts,
  * up to MAX_BASE64_NESTING deep. Decode once, analyze many: no analyzer re-parses a body.
  */
 import { Base64Decoder, startsBase64 } from '../decode/base64.ts';
 import { guessBinaryEncoding } from '../decode/binary-guess.ts';
-import type { BinaryTokenizerOptions, BytesHook } from '../decode/binary-tokens.ts';
+import { type BinaryTokenizerOptions, type BytesHook, looksLikeText } from '../decode/binary-tokens.ts';
 import { CborTokenizer } from '../decode/cbor-tokens.ts';
 import type { ByteSink, Tokenizer } from '../decode/filter.ts';
 import { FormTokenizer } from '../decode/form-tokens.ts';
@@ -117,14 +118,15 @@ export class PartDecoder implements ByteSink {
     } else {
       const magic = sniff(buffered, this.#env.limits.SNIFF_BYTES);
       const useMagic = magic && (magic.strength >= TRUSTED_MAGIC || isVague(declaredMime));
-      // No magic and a vague declared type: a protobuf/CBOR/MessagePack body may still be recognised by shape.
-      const shape = !magic && isVague(declaredMime) ? guessBinaryEncoding(buffered, whole) : undefined;
-      const mime = useMagic ? magic.mime : shape ? GUESSED_MIME[shape] : (declaredMime ?? 'application/octet-stream');
+      // No magic and a vague declared type: a protobuf/CBOR/MessagePack body may still be recognised by shape, and
+      // a raw text payload (NMEA over MQTT, a log line over raw TCP) by being printable UTF-8.
+      const guess = !magic && isVague(declaredMime) ? guessShape(buffered, whole) : undefined;
+      const mime = useMagic ? magic.mime : (guess ?? declaredMime ?? 'application/octet-stream');
       this.#info = {
         partId: this.#env.nextPartId(),
         mime,
         family: useMagic ? magic.family : mediaFamily(mime),
-        sniffed: Boolean(useMagic || shape),
+        sniffed: Boolean(useMagic || guess),
         depth,
         origin: this.#opts.origin,
         ...(declared === undefined ? {} : { declared }),
@@ -265,6 +267,25 @@ export class PartDecoder implements ByteSink {
     };
     this.#nested = { decoder, part: lazy };
   }
+}
+
+/**
+ * The type of an undeclared body recognised by shape: protobuf, CBOR, MessagePack, or text — printable UTF-8 with
+ * a separator in it (space, tab, line end, comma, semicolon, colon, equals): an NMEA sentence or a log line is
+ * text, while a short binary frame whose bytes happen to be printable (an Opus packet, a base64 run) stays bytes.
+ */
+function guessShape(head: Uint8Array, whole: boolean): string | undefined {
+  const shape = guessBinaryEncoding(head, whole);
+  if (shape) return GUESSED_MIME[shape];
+  return hasSeparator(head) && looksLikeText(head, 0, head.length, !whole) ? 'text/plain' : undefined;
+}
+
+/** Separators of words and fields: SP, HT, LF, CR, `,`, `;`, `:`, `=`. */
+const SEPARATORS = new Set([0x20, 0x09, 0x0a, 0x0d, 0x2c, 0x3b, 0x3a, 0x3d]);
+
+function hasSeparator(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (SEPARATORS.has(b[i]!)) return true;
+  return false;
 }
 
 /** Declared types that say nothing a sniffed type should yield to (JSON sent as text/plain is common). */

@@ -21,6 +21,7 @@ import type {
   FlowQuery,
   FlowSummary,
   StoredEvidence,
+  ViolationQuery,
 } from './types.ts';
 
 /** Rows returned when a query names no limit. */
@@ -52,6 +53,20 @@ function findingWhere(q: FindingQuery): Where {
   if (q.host !== undefined) add('(f.destination_host = ? OR f.destination_etld1 = ?)', q.host, q.host);
   if (q.sinceTs !== undefined) add('f.last_ts >= ?', q.sinceTs);
   if (q.untilTs !== undefined) add('f.first_ts < ?', q.untilTs);
+  return { sql: c.length ? `WHERE ${c.join(' AND ')}` : '', params };
+}
+
+function violationWhere(q: ViolationQuery): Where {
+  const c: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, p: unknown) => {
+    c.push(sql);
+    params.push(p);
+  };
+  if (q.flowId !== undefined) add('flow_id = ?', q.flowId);
+  if (q.captureId !== undefined) add('flow_id IN (SELECT id FROM flows WHERE capture_id = ?)', q.captureId);
+  // A prefix, not a pattern: LIKE's wildcards in it are escaped.
+  if (q.codePrefix !== undefined) add("code LIKE ? ESCAPE '\\'", `${q.codePrefix.replace(/[\\%_]/g, '\\$&')}%`);
   return { sql: c.length ? `WHERE ${c.join(' AND ')}` : '', params };
 }
 
@@ -373,11 +388,10 @@ export class StoreQueries {
     }));
   }
 
-  listViolations(q: { flowId?: string; limit?: number } = {}): Violation[] {
-    const where = q.flowId === undefined ? '' : 'WHERE flow_id = ?';
-    const params = q.flowId === undefined ? [] : [q.flowId];
-    const sql = `SELECT * FROM violations ${where} ORDER BY ts DESC, rowid DESC LIMIT ?`;
-    return this.#all(sql, [...params, q.limit ?? DEFAULT_LIMIT]).map((r) =>
+  listViolations(q: ViolationQuery = {}): Violation[] {
+    const w = violationWhere(q);
+    const sql = `SELECT * FROM violations ${w.sql} ORDER BY ts DESC, rowid DESC LIMIT ?`;
+    return this.#all(sql, [...w.params, q.limit ?? DEFAULT_LIMIT]).map((r) =>
       defined<Violation>({
         ts: r.ts as number,
         flowId: str(r.flow_id),

@@ -127,6 +127,16 @@ export interface Exchange {
   findings: Finding[];
 }
 
+/** Which violations `listViolations` returns (all conditions must hold). */
+export interface ViolationQuery {
+  flowId?: FlowId;
+  /** Violations of the flows of one capture. */
+  captureId?: string;
+  /** Codes starting with this (`anomaly-`: see isAnomaly). */
+  codePrefix?: string;
+  limit?: number;
+}
+
 export interface StoredEvidence {
   id: string;
   mime: string;
@@ -193,7 +203,7 @@ export interface Store {
   countFindings(q?: FindingQuery): number;
   /** Findings counted per device, destination host and category (one device, or all). */
   countFindingsByDestination(deviceId?: string): DestinationFindings[];
-  listViolations(q?: { flowId?: FlowId; limit?: number }): Violation[];
+  listViolations(q?: ViolationQuery): Violation[];
   readEvidence(id: string): StoredEvidence | undefined;
   startExperiment(name: string, startTs: Micros, notes?: string): ExperimentRecord;
   endExperiment(id: number, endTs: Micros): void;

@@ -1,6 +1,6 @@
 /**
- * DNS seen by a run (replay, or the live proxy's DNS forwarder). Each DNS query or response on a flow to/from port 53 (UDP datagrams, or TCP through
- * `tcpStream`) becomes one body-less pipeline message: protocol `dns`, `upload` for what the device sent, `url`
+ * DNS seen by a run (replay, or the live proxy's DNS forwarder). Each DNS query or response on a flow recognised as
+ * DNS (by content on any port, or port 53: src/streams/recognize.ts; UDP datagrams, or TCP through `tcpStream`) becomes one body-less pipeline message: protocol `dns`, `upload` for what the device sent, `url`
  * `dns:<name>?type=<TYPE>` (the first question), and the questions, rcode and answers as `question`/`rcode`/
  * `answer` pseudo-headers; a response's `requestId` is its query's msgId. Answers fill a bounded LRU map from IP
  * to the name the device asked for (the question, not the CNAME target), so a later flow to a bare IP gets
@@ -33,15 +33,12 @@ import type { Violation } from '../model/violation.ts';
 import { flowInfo } from './flow-info.ts';
 import type { Endpoint, StreamDir, StreamHandler } from './types.ts';
 
-export const DNS_PORT = 53;
 /** Question types that name a destination (not PTR, TXT …). */
 const DESTINATION_TYPES = new Set([1, 28, 64, 65]);
 
 /** The bounds of src/model/limits.ts DNS replay enforces (its parser's included). */
 export type DnsFlowLimits = DnsLimits &
   Pick<Limits, 'MAX_DNS_NAMES' | 'MAX_DNS_LOOKUPS' | 'MAX_DNS_FLOWS' | 'MAX_DNS_PENDING_QUERIES'>;
-
-export const isDnsPort = (port: number): boolean => port === DNS_PORT;
 
 export interface DnsFlowsOptions {
   source: FlowSource;
@@ -84,9 +81,8 @@ export class DnsFlows {
     return host === undefined ? { ip: ep.ip, port: ep.port } : { ip: ep.ip, port: ep.port, host };
   }
 
-  /** A UDP datagram of flow `flowId` between `client` and `server`; only flows with port 53 on either side are read. */
-  datagram(flowId: FlowId, client: Endpoint, server: Endpoint, dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
-    if (!isDnsPort(server.port) && !isDnsPort(client.port)) return;
+  /** A datagram of UDP flow `flowId` from or to `client`, which the caller recognised as DNS (recognize.ts). */
+  datagram(flowId: FlowId, client: Endpoint, dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
     let m = this.#udp.get(flowId);
     if (!m) {
       if (this.#udp.size >= this.limits.MAX_DNS_FLOWS) this.#udp.delete(this.#udp.keys().next().value as FlowId);
@@ -96,7 +92,7 @@ export class DnsFlows {
     m.message(dir, parseDns(bytes, this.limits), ts);
   }
 
-  /** The handler for a TCP connection to port 53 (flow already opened with transport `dns`). */
+  /** The handler for a TCP connection recognised as DNS (flow already opened with transport `dns`). */
   tcpStream(flowId: FlowId, client: Endpoint): StreamHandler {
     const m = new DnsMessages(flowId, endpoint(client), this);
     const framers = new Map<StreamDir, DnsTcpFramer>();

@@ -1,23 +1,22 @@
 /**
  * HTTP/1.x message heads, as pure functions over bytes: is a stream prefix plausibly a start line, parse one
- * complete head (start line, header fields with obs-fold), decide how the body is framed (RFC 9112 § 6.3),
- * and find where a request or status line starts again after lost bytes. No state, no events: http1.ts
- * drives these.
+ * complete head (start line, header fields; obs-fold, bare LF, bare CR and whitespace before a colon tolerated
+ * and noted as anomalies), and find where a request or status line starts again after lost bytes. No state, no
+ * events: http1.ts drives these; how the body is framed is http1-framing.ts.
  */
 import type { Headers } from '../model/message.ts';
 
-/** A parsed request or status line plus header fields. */
-export type ParsedHead =
-  | { kind: 'request'; method: string; url: string; version: string; headers: Headers }
-  | { kind: 'response'; status: number; reason: string; version: string; headers: Headers };
+/**
+ * Leniencies a head was parsed with (llhttp's lenient flags; RFC 9112 says reject or replace): a peer may read the
+ * same bytes differently (http1-framing.ts describes each).
+ */
+export type LineAnomaly = 'obs-fold' | 'bare-lf' | 'bare-cr' | 'space-before-colon';
 
-/** How a message body is delimited. `none` = no body; `close` = until the connection closes. */
-export type BodyFraming =
-  | { kind: 'none' }
-  | { kind: 'length'; length: number }
-  | { kind: 'chunked' }
-  | { kind: 'close' }
-  | { kind: 'invalid'; code: string };
+/** A parsed request or status line plus header fields, and the leniencies it needed (none: `[]`). */
+export type ParsedHead = (
+  | { kind: 'request'; method: string; url: string; version: string; headers: Headers }
+  | { kind: 'response'; status: number; reason: string; version: string; headers: Headers }
+) & { anomalies: LineAnomaly[] };
 
 /** Methods a resync accepts at a line start (a wider set would find requests inside bodies). */
 const KNOWN_METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE'];
@@ -59,30 +58,51 @@ function stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
-/** Parse a complete head (its bytes, with or without the empty line ending it). `undefined` if malformed. */
+/**
+ * Parse a complete head (its bytes, with or without the empty line ending it). `undefined` if malformed. Lenient
+ * where servers differ, and says so in `anomalies`: an obs-fold continuation is joined with one SP, a line may
+ * end in a bare LF, a CR inside a line stays in the value, whitespace between a name and its colon is dropped.
+ */
 export function parseHead(kind: ParsedHead['kind'], bytes: Uint8Array): ParsedHead | undefined {
   const lines = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1').split('\n');
+  const found = new Set<LineAnomaly>();
   const start = stripCr(lines[0] ?? '');
   const headers: Array<[string, string]> = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = stripCr(lines[i]!);
-    if (line === '') continue;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!;
+    // The piece after the last LF is not a line (it is empty when the head ends in its empty line).
+    if (i < lines.length - 1 && !raw.endsWith('\r')) found.add('bare-lf');
+    const line = stripCr(raw);
+    if (line.includes('\r')) found.add('bare-cr');
+    if (i === 0 || line === '') continue;
     const last = headers[headers.length - 1];
     if ((line[0] === ' ' || line[0] === '\t') && last) {
-      last[1] = `${last[1]} ${line.trim()}`.trim(); // obs-fold: one SP joins the continuation
+      found.add('obs-fold');
+      last[1] = trimOws(`${last[1]} ${trimOws(line)}`); // obs-fold: one SP joins the continuation
       continue;
     }
     const colon = line.indexOf(':');
-    const name = colon > 0 ? line.slice(0, colon) : '';
-    if (!TOKEN_RE.test(name)) return undefined;
-    headers.push([name, line.slice(colon + 1).trim()]);
+    let name = colon > 0 ? line.slice(0, colon) : '';
+    if (!TOKEN_RE.test(name)) {
+      const bare = name.replace(/[ \t]+$/, '');
+      if (bare === name || !TOKEN_RE.test(bare)) return undefined;
+      found.add('space-before-colon');
+      name = bare;
+    }
+    headers.push([name, trimOws(line.slice(colon + 1))]);
   }
+  const anomalies = [...found];
   if (kind === 'request') {
     const m = REQUEST_LINE_RE.exec(start);
-    return m ? { kind, method: m[1]!, url: m[2]!, version: m[3]!, headers } : undefined;
+    return m ? { kind, method: m[1]!, url: m[2]!, version: m[3]!, headers, anomalies } : undefined;
   }
   const m = STATUS_LINE_RE.exec(start);
-  return m ? { kind, status: Number(m[2]), reason: m[3] ?? '', version: m[1]!, headers } : undefined;
+  return m ? { kind, status: Number(m[2]), reason: m[3] ?? '', version: m[1]!, headers, anomalies } : undefined;
+}
+
+/** Without the optional whitespace (SP, HTAB) around a field value; other characters (VT, FF, NBSP) stay. */
+export function trimOws(v: string): string {
+  return v.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 /** All values of a header, case-insensitive, as one comma-joined list. */
@@ -95,33 +115,6 @@ export function headerList(headers: Headers, name: string): string | undefined {
 /** Whether a comma-separated header value holds `token` (case-insensitive), e.g. Connection: keep-alive, Upgrade. */
 export function hasToken(value: string | undefined, token: string): boolean {
   return !!value && value.split(',').some((t) => t.trim().toLowerCase() === token);
-}
-
-function contentLength(value: string): number | undefined {
-  const parts = value.split(',').map((p) => p.trim());
-  if (!parts.every((p) => /^\d{1,15}$/.test(p) && p === parts[0])) return undefined;
-  return Number(parts[0]);
-}
-
-/**
- * How the body of a message with these headers is framed. `bodiless` is true for responses that never have a
- * body (to HEAD, 1xx, 204, 304); requests without Content-Length or Transfer-Encoding have none.
- */
-export function bodyFraming(head: ParsedHead, bodiless: boolean): BodyFraming {
-  if (bodiless) return { kind: 'none' };
-  const te = headerList(head.headers, 'transfer-encoding');
-  const cl = headerList(head.headers, 'content-length');
-  if (te !== undefined) {
-    const codings = te.split(',').map((c) => c.trim().toLowerCase());
-    if (codings[codings.length - 1] === 'chunked') return { kind: 'chunked' };
-    return head.kind === 'request' ? { kind: 'invalid', code: 'bad-transfer-encoding' } : { kind: 'close' };
-  }
-  if (cl !== undefined) {
-    const length = contentLength(cl);
-    if (length === undefined) return { kind: 'invalid', code: 'bad-content-length' };
-    return length === 0 ? { kind: 'none' } : { kind: 'length', length };
-  }
-  return head.kind === 'request' ? { kind: 'none' } : { kind: 'close' };
 }
 
 /**

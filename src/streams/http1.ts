@@ -4,14 +4,17 @@
  * pipelining (responses matched to requests in order), Content-Length, chunked (inline and gap-aware, so a lost
  * segment inside a chunk does not lose the body), close-delimited bodies, HEAD, 1xx and 100-continue, 204/304,
  * and Upgrade / CONNECT, whose rest is handed to `onUpgrade` or counted as opaque. Transfer framing is removed,
- * content-encoding kept. Bad bytes become violations, never exceptions.
+ * content-encoding kept. Bad bytes become violations, never exceptions; bytes a peer may read another way
+ * (http1-framing.ts) become `anomaly-*` violations on their message.
  * Not here: flow.open / flow.close (router.ts), content decoding (the pipeline), TCP reassembly.
  */
+import { isIP } from 'node:net';
 import type { FlowId, Micros, MsgId, ServerEndpoint } from '../model/flow.ts';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import { type Headers, header, type MessageHead } from '../model/message.ts';
-import type { ViolationInput } from '../model/violation.ts';
-import { bodyFraming, findStartLine, hasToken, type ParsedHead, parseHead, startLinePrefix } from './http1-head.ts';
+import { ANOMALY_CODE_PREFIX, type ViolationInput } from '../model/violation.ts';
+import { ANOMALY_READINGS, bodyFraming, type HttpAnomaly, headAnomalies } from './http1-framing.ts';
+import { findStartLine, hasToken, type ParsedHead, parseHead, startLinePrefix } from './http1-head.ts';
 import { OpaqueStream } from './raw.ts';
 import type { CloseReason, EmitEvent, StreamDir, StreamHandler } from './types.ts';
 
@@ -99,6 +102,8 @@ class Side {
   upgradeWait: PendingRequest | undefined;
   carry: Uint8Array = EMPTY;
   lineStart = true;
+  /** The open message's chunk-size-space anomaly was reported. */
+  chunkSpaceSeen = false;
   constructor(
     readonly dir: StreamDir,
     readonly kind: ParsedHead['kind'],
@@ -120,14 +125,17 @@ function latin1(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
 
-/** The host a request names: Host header, else the authority of a CONNECT or absolute-form target. */
+/**
+ * The host a request names: Host header, else the authority of a CONNECT or absolute-form target. An IP literal
+ * names nothing the flow's server address does not: the flow keeps the host a DNS answer gave it.
+ */
 function requestHost(method: string, url: string, headers: Headers): string | undefined {
   let authority = header({ headers }, 'host');
   if (!authority && method === 'CONNECT') authority = url;
   if (!authority && /^[a-z][a-z0-9+.-]*:\/\//i.test(url)) authority = url.replace(/^[^:]+:\/\//, '').split('/')[0];
   if (!authority) return undefined;
   const host = authority.startsWith('[') ? authority.slice(1, authority.indexOf(']')) : authority.split(':')[0]!;
-  return host.toLowerCase() || undefined;
+  return host === '' || isIP(host) !== 0 ? undefined : host.toLowerCase();
 }
 
 /** HTTP/1.x for one TCP connection. Feed it the reassembled streams; it emits message events. */
@@ -348,6 +356,8 @@ export class Http1Handler implements StreamHandler {
   }
 
   #startBody(s: Side, p: ParsedHead, bodiless: boolean, ts: Micros): void {
+    for (const a of headAnomalies(p)) this.#anomaly(a, s, ts, s.headStart);
+    s.chunkSpaceSeen = false;
     const framing = bodyFraming(p, bodiless);
     switch (framing.kind) {
       case 'none':
@@ -364,8 +374,7 @@ export class Http1Handler implements StreamHandler {
       case 'close':
         s.state = 'body-close';
         return;
-      case 'invalid':
-        this.#violation(framing.code, ts, s.msgId, undefined, s.headStart);
+      case 'invalid': // reported as an anomaly above
         this.#endMessage(s, ts);
         s.state = 'opaque';
     }
@@ -387,8 +396,12 @@ export class Http1Handler implements StreamHandler {
     } else if (s.state === 'trailers') {
       if (line === '') this.#endMessage(s, ts);
     } else {
-      const size = /^([0-9a-fA-F]{1,13})[ \t]*(;.*)?$/.exec(line);
+      const size = /^([0-9a-fA-F]{1,13})([ \t]*)(;.*)?$/.exec(line);
       if (!size) return this.#badChunked(s, 'bad-chunk-size', ts, lf + 1);
+      if (size[2] && size[3] === undefined && !s.chunkSpaceSeen) {
+        s.chunkSpaceSeen = true;
+        this.#anomaly('chunk-size-space', s, ts, s.pos);
+      }
       s.remaining = Number.parseInt(size[1]!, 16);
       s.state = s.remaining === 0 ? 'trailers' : 'chunk-data';
     }
@@ -544,6 +557,11 @@ export class Http1Handler implements StreamHandler {
   #chunk(s: Side, data: Uint8Array, ts: Micros): void {
     if (data.length > 0)
       this.#opts.emit({ ts, type: 'message.chunk', flowId: this.#opts.flowId, msgId: s.msgId, data });
+  }
+
+  /** A reading of several (http1-framing.ts): `anomaly-<name>` on the open message. */
+  #anomaly(a: HttpAnomaly, s: Side, ts: Micros, offset: number): void {
+    this.#violation(ANOMALY_CODE_PREFIX + a, ts, s.msgId, ANOMALY_READINGS[a], offset);
   }
 
   #violation(code: string, ts: Micros, msgId?: MsgId, message?: string, offset?: number): void {

@@ -2,13 +2,14 @@
  * MQTT on the two byte streams of one connection (TCP, or WebSocket binary messages) → FlowEvents: each
  * PUBLISH is a message with its topic in `head.mqtt` and its payload streamed as chunks (client→broker =
  * upload, broker→client = download); a CONNECT is a bodiless message (a will payload is its body) whose
- * headers carry protocol, level, client id and username, never the password; a SUBSCRIBE is a bodiless
+ * headers carry protocol, level, client id and username, never the password, and whose `head.mqtt` carries
+ * client id, username and the password as a Secret (masked in every printout); a SUBSCRIBE is a bodiless
  * message whose `topic-filter` headers list its filters (`mqtt.topic` joins them with ", "). Other packets
  * are only counted. Not here: parsing (src/decode/mqtt.ts), choosing the protocol (router.ts).
  */
 import { MqttDecoder, type MqttLimits, type MqttSink } from '../decode/mqtt.ts';
 import type { FlowId, Micros, MsgId } from '../model/flow.ts';
-import type { Direction, Headers, MessageHead } from '../model/message.ts';
+import type { Direction, Headers, MessageHead, MqttMeta } from '../model/message.ts';
 import type { ViolationInput } from '../model/violation.ts';
 import { PerDirectionStream } from './per-direction.ts';
 import type { EmitEvent, StreamDir } from './types.ts';
@@ -71,7 +72,10 @@ export class MqttStream extends PerDirectionStream<MqttDecoder> {
         ];
         if (c.username !== undefined) headers.push(['username', c.username]);
         if (c.will) headers.push(['will-topic', c.will.topic]);
-        const msgId = head({ headers, mqtt: { packet: 'connect', clientId: c.clientId } });
+        const mqtt: MqttMeta = { packet: 'connect', clientId: c.clientId };
+        if (c.username !== undefined) mqtt.username = c.username;
+        if (c.password) mqtt.password = c.password;
+        const msgId = head({ headers, mqtt });
         if (c.will && c.will.payload.length > 0) chunk(msgId, c.will.payload);
         end(msgId);
       },

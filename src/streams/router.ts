@@ -1,27 +1,24 @@
 /**
- * One connection's entry into the stream layer: decides what it speaks from its first bytes and hands both
- * streams to the handler for it — HTTP/1 (a request line; WebSocket upgrades continue in websocket.ts), MQTT
- * (a CONNECT), TLS (a handshake record: metadata only, the payload stays unread), DNS (port 53), or raw bytes
- * (anything else, delivered to the analyzers as one message per direction). The flow is opened once the
+ * One connection's entry into the stream layer: decides what it speaks from its first bytes, on any port
+ * (recognize.ts; the port only breaks a tie content cannot) and hands both streams to the handler for it —
+ * HTTP/1 (a request line; WebSocket upgrades continue in websocket.ts), MQTT (a CONNECT), TLS (a handshake
+ * record: metadata only, the payload stays unread), DNS (a length-prefixed query), or raw bytes (anything else,
+ * delivered to the analyzers as one message per direction). The flow is opened once the
  * transport is known, with the bytes held until then replayed into the chosen handler, and closed with its
  * byte counts. Replay and the live proxy both create one per connection; the caller's ConnectionSpec says
  * where the bytes came from and what TLS did to them.
  */
 
-import { mqttConnectPrefix } from '../decode/mqtt.ts';
 import type { FlowError, FlowStats, FrameRange, Micros, ServerEndpoint, TlsState, Transport } from '../model/flow.ts';
-import { type DnsFlows, isDnsPort } from './dns.ts';
+import type { DnsFlows } from './dns.ts';
 import { flowInfo } from './flow-info.ts';
 import { Http1Handler } from './http1.ts';
-import { startLinePrefix } from './http1-head.ts';
 import { MqttStream, msgIdCounter } from './mqtt.ts';
 import { RawStream } from './raw.ts';
+import { recognizeTcp } from './recognize.ts';
 import { TlsStream } from './tls.ts';
 import { type CloseReason, type ConnectionEnv, closeError, type StreamDir, type StreamHandler } from './types.ts';
 import { websocketUpgrade } from './websocket.ts';
-
-/** First upload bytes held while the request line is still ambiguous (a method name is at most 20 bytes). */
-const MAX_UNDECIDED_BYTES = 24;
 
 export interface RouterEnv extends ConnectionEnv {
   /** DNS of this run: hosts for bare IPs at flow.open, and the handler for TCP port 53. */
@@ -35,7 +32,6 @@ export class ConnectionRouter implements StreamHandler {
   readonly #env: RouterEnv;
   #handler: StreamHandler | undefined;
   #held: Held[] = [];
-  #heldUp = 0;
   readonly bytes = { up: 0, down: 0 };
   readonly missing = { up: 0, down: 0 };
 
@@ -50,7 +46,6 @@ export class ConnectionRouter implements StreamHandler {
       return;
     }
     this.#held.push({ dir, bytes: bytes.slice(), ts });
-    if (dir === 'up') this.#heldUp += bytes.length;
     this.#decide(false);
   }
 
@@ -84,22 +79,19 @@ export class ConnectionRouter implements StreamHandler {
     for (const h of held) this.#handler.data(h.dir, h.bytes, h.ts);
   }
 
+  /**
+   * The protocol, once the client's first bytes tell (at most MAX_RECOGNITION_BYTES are held), or undefined to
+   * wait. Bytes from the server end the wait (the client's first flight is over, or the server speaks first):
+   * the client's bytes so far decide.
+   */
   #kind(force: boolean): Kind | undefined {
-    const first = this.#held[0];
-    if (this.#env.dns && isDnsPort(this.#env.server.port)) return 'dns';
-    if (first === undefined) return force ? 'raw' : undefined;
-    if (first.dir === 'down') return 'raw';
+    if (this.#held.length === 0 && !force) return undefined;
     const up = Buffer.concat(this.#held.filter((h) => h.dir === 'up').map((h) => h.bytes));
-    const undecided = force || this.#heldUp >= MAX_UNDECIDED_BYTES;
-    if (up[0] === 0x16 && (up.length < 2 || up[1] === 0x03)) return 'tls';
-    if (up[0] === 0x10) {
-      const mqtt = mqttConnectPrefix(up.subarray(0, MAX_UNDECIDED_BYTES));
-      if (mqtt === 'ok') return 'mqtt';
-      return mqtt === 'bad' || undecided ? 'raw' : undefined;
-    }
-    const line = startLinePrefix('request', up.subarray(0, MAX_UNDECIDED_BYTES));
-    if (line === 'ok') return 'http';
-    return line === 'bad' || undecided ? 'raw' : undefined;
+    const final = force || this.#held.some((h) => h.dir === 'down');
+    const kind = recognizeTcp(up, final, this.#env.server.port);
+    if (kind === 'more') return undefined;
+    if (kind === 'unknown' || (kind === 'dns' && !this.#env.dns)) return 'raw';
+    return kind;
   }
 
   #start(kind: Kind): StreamHandler {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { childProfile } from '../../analyzers/child-profile.ts';
+import { FlowScript, play } from '../helpers/playbook.ts';
+import { everySplit } from '../helpers/splits.ts';
 import { json, run, summary } from './run.ts';
 
 const A = [childProfile];
@@ -45,18 +47,59 @@ describe('child-profile', () => {
     expect(summary(json(A, { kid: { name: 'Mia' } }))).toEqual(['name=Mia']);
   });
 
-  it('finds a photo sent as a multipart file under a photo field', () => {
-    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108020000009077', 'hex');
-    const b = 'XyZb0undary';
-    const body = Buffer.concat([
+  const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108020000009077', 'hex');
+  const b = 'XyZb0undary';
+  /** A multipart body: text fields and one image file. */
+  const multipart = (fields: Record<string, string>, file: string, filename: string) =>
+    Buffer.concat([
+      ...Object.entries(fields).map(([k, v]) =>
+        Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`),
+      ),
       Buffer.from(
-        `--${b}\r\nContent-Disposition: form-data; name="avatar"; filename="kid.png"\r\nContent-Type: image/png\r\n\r\n`,
+        `--${b}\r\nContent-Disposition: form-data; name="${file}"; filename="${filename}"\r\nContent-Type: image/png\r\n\r\n`,
       ),
       png,
       Buffer.from(`\r\n--${b}--\r\n`),
     ]);
-    const f = run(A, { contentType: `multipart/form-data; boundary=${b}`, body });
-    expect(f.map((x) => [x.subtype, x.evidence.value, x.detail?.bytes])).toEqual([['photo', 'kid.png', png.length]]);
+  const upload = (body: Uint8Array | Uint8Array[], url: string) =>
+    run(A, { contentType: `multipart/form-data; boundary=${b}`, body, url });
+
+  it('finds a photo sent to a profile/avatar endpoint, under any field', () => {
+    const f = upload(multipart({}, 'file', 'kid.png'), '/v2/child/avatar');
+    expect(f.map((x) => [x.subtype, x.evidence.value, x.detail?.bytes, x.detail?.context])).toEqual([
+      ['photo', 'kid.png', png.length, 'endpoint'],
+    ]);
+  });
+
+  it("finds a photo beside the child's profile fields, before or after them, at every split", () => {
+    const body = multipart({ nickname: 'Mia', age: '6' }, 'photo', 'mia.png');
+    const want = ['age=6', 'name=Mia', 'photo=mia.png'];
+    for (const chunks of everySplit(body)) expect(summary(upload(chunks, '/api/v1/upload'))).toEqual(want);
+    const after = Buffer.concat([
+      Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="avatar"; filename="mia.png"\r\n\r\n`),
+      png,
+      Buffer.from(`\r\n--${b}\r\nContent-Disposition: form-data; name="birthday"\r\n\r\n2019-04-01\r\n--${b}--\r\n`),
+    ]);
+    expect(summary(upload(after, '/api/v1/upload'))).toEqual(['birthday=2019-04-01', 'photo=mia.png']);
+  });
+
+  it('does not claim a photo from the field name alone: an object photo, a face-recognition upload', () => {
+    expect(upload(multipart({ item: 'lego-castle' }, 'photo', 'castle.png'), '/api/v1/upload')).toEqual([]);
+    const image = Buffer.concat([png, Buffer.alloc(65)]).toString('base64');
+    expect(json(A, { image, image_type: 'BASE64', group_id: 'toys' }, { url: '/rest/2.0/face/v3/search' })).toEqual([]);
+    expect(json(A, { photo: 'https://cdn.toy-cloud.example/scan/42.jpg', sku: 'X1' })).toEqual([]);
+  });
+
+  it('finds a photo whose own path names a child, or sent on a profile topic', () => {
+    const image = Buffer.concat([png, Buffer.alloc(65)]).toString('base64');
+    expect(json(A, { child: { photo: image } }).map((x) => [x.path, x.detail?.context])).toEqual([
+      ['$.child.photo', 'child-path'],
+    ]);
+    const s = new FlowScript({ transport: 'mqtt', tls: 'none' })
+      .message({ msgId: 0, protocol: 'mqtt', mqtt: { packet: 'publish', topic: 'toys/XY-1/profile/avatar' } }, png)
+      .close();
+    const f = [...play(A, s.events).findingsById.values()];
+    expect(f.map((x) => [x.subtype, x.detail?.context])).toEqual([['photo', 'endpoint']]);
   });
 
   it('does not fire on adult ages, counters and non-gender values', () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { identifiers } from '../../analyzers/identifiers.ts';
+import type { FlowInfo } from '../../src/model/flow.ts';
+import type { MqttMeta } from '../../src/model/message.ts';
+import { Secret } from '../../src/model/secret.ts';
+import { FlowScript, play } from '../helpers/playbook.ts';
 import { json, run, summary } from './run.ts';
 
 const A = [identifiers];
@@ -71,5 +75,60 @@ describe('identifiers in IoT property wrappers', () => {
   it('reads `{"IMEI": {"value": …}}` (Alink) as the IMEI key', () => {
     const f = json(A, { params: { IMEI: { value: '862012345678903', time: 1 } } });
     expect(f.map((x) => [x.subtype, x.path])).toEqual([['imei', '$.params.IMEI.value']]);
+  });
+});
+
+/** One MQTT CONNECT through a real Pipeline (no body): its identity fields become header tokens. */
+function connect(fields: { clientId: string; username?: string; password?: string }, tls: FlowInfo['tls'] = 'none') {
+  const mqtt: MqttMeta = { packet: 'connect', clientId: fields.clientId };
+  if (fields.username !== undefined) mqtt.username = fields.username;
+  if (fields.password !== undefined) mqtt.password = new Secret(fields.password);
+  const s = new FlowScript({ transport: 'mqtt', tls }).message({ msgId: 0, protocol: 'mqtt', mqtt }).close();
+  return [...play(A, s.events).findingsById.values()];
+}
+
+describe('identifiers in an MQTT CONNECT', () => {
+  it('finds the MAC, IMEI or serial firmware builds into the client id or username', () => {
+    expect(summary(connect({ clientId: 'ESP32_A4CF12B3C4D5' }))).toEqual(['mac-address=a4:cf:12:b3:c4:d5']);
+    expect(summary(connect({ clientId: 'toy-a4:cf:12:b3:c4:d5' }))).toEqual(['mac-address=a4:cf:12:b3:c4:d5']);
+    expect(summary(connect({ clientId: 'shellyplus1-a8032ab12345' }))).toEqual(['mac-address=a8:03:2a:b1:23:45']);
+    expect(summary(connect({ clientId: 'gps-490154203237518' }))).toEqual(['imei=490154203237518']);
+    expect(summary(connect({ clientId: 'x', username: 'SN-XY2023000123' }))).toEqual(['serial-number=XY2023000123']);
+    const f = connect({ clientId: 'ESP32_A4CF12B3C4D5' })[0]!;
+    expect([f.path, f.detail?.field]).toEqual(['$.client-id', 'client-id']);
+  });
+
+  it('does not take ids of no hardware for one: vendor ids, random client ids, UUIDs', () => {
+    for (const clientId of [
+      '6c1234abcdef', // a Tuya devId: nothing around the 12 hex digits
+      'mqttjs_3f2a1b9c',
+      'mosq-Xk2l3kQ09aZ1bB0c',
+      'c0a8f1de-4b2a-4c1e-9f3d-0242ac120002',
+      'client-0123456789ab', // locally administered bit: a random id
+      'SNOWMAN2023',
+    ]) {
+      expect(connect({ clientId }), clientId).toEqual([]);
+    }
+  });
+
+  it('reports a clear-text password, or a token used as username or password, on plaintext flows only', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0b3ktMDAxIn0.c2lnbmF0dXJlLXZhbHVl';
+    const hmac = 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3';
+    expect(summary(connect({ clientId: 'toy', username: 'toy-user', password: 'hunter2-Secret!' }))).toEqual([
+      'password=hunter2-Secret!',
+    ]);
+    expect(summary(connect({ clientId: 'toy', username: 'u', password: jwt }))).toEqual([`account-token=${jwt}`]);
+    expect(summary(connect({ clientId: 'toy', username: 'u', password: hmac }))).toEqual([`account-token=${hmac}`]);
+    expect(summary(connect({ clientId: 'toy', username: 'Zk3q9XbV2mLp7RtY4wNc' }))).toEqual([
+      'account-token=Zk3q9XbV2mLp7RtY4wNc',
+    ]);
+    expect(summary(connect({ clientId: 'toy', username: 'toy-living-room-0001' }))).toEqual([]);
+    expect(connect({ clientId: 'toy', username: 'Zk3q9XbV2mLp7RtY4wNc', password: jwt }, 'intercepted')).toEqual([]);
+  });
+
+  it('reads k=v members packed into a field (AWS custom authorizer, Alibaba signing parameters)', () => {
+    const token = 'Tk9q2WmXc7Lp3RbV8yZa5sDf';
+    const f = connect({ clientId: 'toy|securemode=3,signmethod=hmacsha1|', username: `bob?x-auth=a&token=${token}` });
+    expect(f.map((x) => [x.subtype, x.evidence.value, x.path])).toEqual([['account-token', token, '$.username.token']]);
   });
 });

@@ -78,6 +78,18 @@ describe('location', () => {
     expect(f.map((x) => [x.subtype, x.detail?.sentences])).toEqual([['nmea', 1]]);
   });
 
+  it('finds NMEA sent as a raw payload with no declared type (MQTT, raw TCP), at every split', () => {
+    const rmc = '$GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A';
+    expect(nmeaChecksumOk(rmc)).toBe(true);
+    const body = new TextEncoder().encode(`${rmc}\r\n`);
+    for (const chunks of everySplit(body)) {
+      expect(run(A, { body: chunks }).map((x) => [x.subtype, x.path])).toEqual([['nmea', '$']]);
+    }
+    // Random text with dollars in it, and a sentence whose checksum is wrong: no location.
+    expect(run(A, { body: 'price $12.50, $GPRMC,123519,A,4807.038,N,01131.000,E,0,0,230394,,*00 $$' })).toEqual([]);
+    expect(run(A, { contentType: 'application/octet-stream', body: rmc })).toHaveLength(1);
+  });
+
   it('finds geohashes by key', () => {
     expect(summary(json(A, { geohash: 'wx4g0bm6c', hash: 'wx4g0bm6c' }))).toEqual(['geohash=wx4g0bm6c']);
   });

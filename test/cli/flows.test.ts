@@ -44,10 +44,12 @@ describe('toyscope flows and evidence export', () => {
 
   it('filters by transport, host, findings and time, and prints JSON', async () => {
     const mqtt = await toyscope(...data, 'flows', '--transport', 'mqtt', '--with-findings');
+    // The CONNECT sends the broker password in clear (a finding of its own); the PUBLISH carries the voice.
     expect(mqtt.out).toMatch(
-      /mqtt PUBLISH toy\/XY-1\/audio\s+127\.0\.0\.14\s+3\.1 KiB\s+0 B\s+mqtt\s+tls\/plaintext-personal-data, voice\/raw-pcm/,
+      /mqtt CONNECT\s+127\.0\.0\.14\s+0 B\s+0 B\s+mqtt\s+identifiers\/password, tls\/plaintext-personal-data/,
     );
-    expect(mqtt.out.trimEnd().split('\n')).toHaveLength(2);
+    expect(mqtt.out).toMatch(/mqtt PUBLISH toy\/XY-1\/audio\s+127\.0\.0\.14\s+3\.1 KiB\s+0 B\s+mqtt\s+voice\/raw-pcm/);
+    expect(mqtt.out.trimEnd().split('\n')).toHaveLength(3);
     const host = await toyscope(...data, 'flows', '--host', 'aliyuncs.com', '--json');
     const doc = JSON.parse(host.out) as { exchanges: Array<{ host: string; request: string; status?: number }> };
     expect(doc.exchanges.length).toBeGreaterThan(0);

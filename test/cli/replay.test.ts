@@ -55,6 +55,18 @@ describe('toyscope replay', () => {
     expect([plain.skipped, plain.flows.length]).toEqual([[], 1]);
   });
 
+  it('says which flows were read one way of several (HTTP framing anomalies), and none for clean traffic', async () => {
+    const r = await toyscope('--data-dir', dataDir, 'replay', join(FIXTURES, 'http-framing-anomalies/capture.pcap'));
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('Read one way of several: 10 flows'));
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(lines[at]).toMatch(/\(.*cl-te 1.*te-invalid 1/);
+    expect(lines.slice(at + 3, at + 13).every((l) => l.includes('api.toy-cloud.example'))).toBe(true);
+    const clean = await toyscope('--data-dir', dataDir, 'replay', join(FIXTURES, 'curl-keepalive/capture.pcap'));
+    expect(clean.out).not.toMatch(/Read one way of several/);
+  });
+
   it('rejects a missing or foreign file with one line and exit 2', async () => {
     const missing = await toyscope('--data-dir', dataDir, 'replay', join(dataDir, 'nope.pcap'));
     expect(missing.code).toBe(2);

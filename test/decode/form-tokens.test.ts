@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FormTokenizer, type FormTokenizerOptions, headerTokens, queryTokens } from '../../src/decode/form-tokens.ts';
+import {
+  FormTokenizer,
+  type FormTokenizerOptions,
+  headerTokens,
+  mqttConnectTokens,
+  queryTokens,
+} from '../../src/decode/form-tokens.ts';
 import { type Limits, resolveLimits } from '../../src/model/limits.ts';
+import type { MqttMeta } from '../../src/model/message.ts';
+import { Secret } from '../../src/model/secret.ts';
 import type { Token } from '../../src/model/token.ts';
 import type { ViolationInput } from '../../src/model/violation.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
@@ -283,5 +291,26 @@ describe('headerTokens', () => {
       ['efgh', 4, true],
       ['ij', 8, false],
     ]);
+  });
+});
+
+describe('mqttConnectTokens', () => {
+  it('gives client id, username and the revealed password, and k=v members of each', () => {
+    const tokens: Token[] = [];
+    const meta: MqttMeta = {
+      packet: 'connect',
+      clientId: 'a1B2.toy-001|securemode=3,signmethod=hmacsha1|',
+      username: 'toy-001&a1B2',
+      password: new Secret('0a1b2c'),
+    };
+    mqttConnectTokens(meta, (t) => tokens.push(t), opts);
+    expect(tokens.map((t) => [t.path, t.parent, t.key, t.value])).toEqual([
+      ['$.client-id', '$', 'client-id', 'a1B2.toy-001|securemode=3,signmethod=hmacsha1|'],
+      ['$.client-id.securemode', '$.client-id', 'securemode', '3'],
+      ['$.client-id.signmethod', '$.client-id', 'signmethod', 'hmacsha1'],
+      ['$.username', '$', 'username', 'toy-001&a1B2'],
+      ['$.password', '$', 'password', '0a1b2c'],
+    ]);
+    expect(tokens.every((t) => t.source === 'header' && !t.more)).toBe(true);
   });
 });

@@ -1,7 +1,9 @@
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MqttDecoder, mqttConnectPrefix } from '../../src/decode/mqtt.ts';
+import { MqttDecoder, type MqttSink, mqttConnectPrefix } from '../../src/decode/mqtt.ts';
 import { type Limits, resolveLimits } from '../../src/model/limits.ts';
+import type { Secret } from '../../src/model/secret.ts';
 import { type Ev, EventLog } from '../helpers/event-log.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
 
@@ -45,6 +47,15 @@ const packet = (b0: number, body: number[] | Uint8Array) => new Uint8Array([b0, 
 const cat = (...p: Uint8Array[]) => new Uint8Array(Buffer.concat(p));
 
 const PASSWORD = 'hunter2-Secret!';
+const ignore: MqttSink = {
+  connect: () => {},
+  publishStart: () => {},
+  publishData: () => {},
+  publishGap: () => {},
+  publishEnd: () => {},
+  subscribe: () => {},
+  violation: () => {},
+};
 const connect311 = packet(0x10, [
   ...str('MQTT'),
   4,
@@ -72,7 +83,7 @@ const publish = (topic: string, payload: string, qos = 0, extra: number[] = []) 
   packet(0x30 | (qos << 1), [...str(topic), ...(qos ? [0, 7] : []), ...extra, ...utf8(payload)]);
 
 describe('MqttDecoder packets', () => {
-  it('reads a 3.1.1 CONNECT without ever reading the password', () => {
+  it('reads a 3.1.1 CONNECT, the password only as a Secret that prints masked', () => {
     const log = run([connect311]);
     expect(log[0]).toEqual([
       'connect',
@@ -82,12 +93,21 @@ describe('MqttDecoder packets', () => {
         clientId: 'XY-00017',
         username: 'toy-user',
         hasPassword: true,
+        password: `[secret, ${PASSWORD.length} chars]`,
         keepAlive: 60,
         cleanStart: true,
         will: { topic: 'toys/XY-00017/lwt', qos: 1, retain: false, payload: { ...utf8('offline') } },
       },
     ]);
     expect(JSON.stringify(log)).not.toContain(PASSWORD);
+  });
+
+  it('hands the password to its reader through Secret.reveal() only', () => {
+    let secret: Secret | undefined;
+    const dec = new MqttDecoder({ ...ignore, connect: (c) => (secret = c.password) }, { level: 4 }, resolveLimits());
+    dec.write(connect311);
+    expect(secret?.reveal()).toBe(PASSWORD);
+    expect([String(secret), JSON.stringify({ secret }), inspect(secret)].join()).not.toContain(PASSWORD);
   });
 
   it('reads an MQTT 5 CONNECT with properties', () => {

@@ -9,6 +9,7 @@ import { configuredDestinations } from '../../src/analysis.ts';
 import { CaptureReplay } from '../../src/capture/replay.ts';
 import { defaultConfig } from '../../src/config.ts';
 import type { Analyzer } from '../../src/model/analyzer.ts';
+import { isAnomaly, type Violation } from '../../src/model/violation.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
 
@@ -44,6 +45,17 @@ export async function replayCaptureDrained(
   return result;
 }
 
+/** An anomaly violation with its flow's device and host, so expected.json can name them (`deviceId`, `host`). */
+export type AnomalyItem = Violation & { deviceId?: string; host?: string };
+
+/** The anomaly violations of a replay (isAnomaly), each with its flow's device and host. */
+export function anomaliesOf(out: CollectingOutput): AnomalyItem[] {
+  return out.violations.filter(isAnomaly).map((v) => {
+    const flow = v.flowId === undefined ? undefined : out.flows.get(v.flowId);
+    return flow ? { ...v, deviceId: flow.deviceId, host: flow.destination.host } : v;
+  });
+}
+
 export interface ExpectEntry {
   count: number;
   match: Record<string, unknown>;
@@ -53,6 +65,12 @@ export interface Expected {
   exhaustive: boolean;
   flows: ExpectEntry[];
   findings: ExpectEntry[];
+  /**
+   * Anomaly violations (`anomaly-*` codes: read one way of several), matched like findings
+   * (`{"count": 1, "match": {"code": "anomaly-cl-te"}}`). In an exhaustive case an anomaly matching no entry is
+   * a false positive; absent = none expected.
+   */
+  violations?: ExpectEntry[];
 }
 
 /** The value at a dotted path (`destination.host`, `detail.sampleRate`); flows also answer `host`. */

@@ -36,6 +36,19 @@ function summary(events: FlowEvent[]) {
 }
 
 describe('pipeline: decode once, analyze many', () => {
+  it('reads an undeclared payload as text when it is printable with separators, else keeps it bytes', () => {
+    const mimeOf = (body: string | Uint8Array, protocol: 'mqtt' | 'http' = 'mqtt') => {
+      const head = { msgId: 0, protocol, ...(protocol === 'mqtt' ? { mqtt: { packet: 'publish' as const } } : {}) };
+      const out = play([mediaSniffer], new FlowScript().message(head, body).close().events);
+      return out.findings.map((f) => [f.detail?.mime, f.detail?.family, f.detail?.sniffed]);
+    };
+    expect(mimeOf('$GPRMC,123519,A,4807.038,N*6A\r\n')).toEqual([['text/plain', 'text', true]]);
+    expect(mimeOf('battery low, please charge', 'http')).toEqual([['text/plain', 'text', true]]);
+    const printable = new Uint8Array(80).fill(0x33); // an Opus packet whose bytes happen to be printable
+    expect(mimeOf(printable)).toEqual([['application/octet-stream', 'unknown', false]]);
+    expect(mimeOf(Uint8Array.from([0x24, 0x00, 0x2c, 0xff]))).toEqual([['application/octet-stream', 'unknown', false]]);
+  });
+
   it('sniffs a WAV body under a misleading Content-Type', () => {
     const s = new FlowScript().message(
       { msgId: 0, method: 'POST', url: '/asr', headers: [['Content-Type', 'application/json']] },

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzers } from '../../analyzers/index.ts';
-import { checkExpected, type Expected, replayCaptureDrained } from '../helpers/replay.ts';
+import { anomaliesOf, checkExpected, type Expected, replayCaptureDrained } from '../helpers/replay.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const cases = readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'expected.json')));
@@ -29,6 +29,7 @@ describe('fixture replay', () => {
       const problems = [
         ...checkExpected(flows, expected.flows, false, 'flow'),
         ...checkExpected(out.findings, expected.findings, expected.exhaustive, 'finding'),
+        ...checkExpected(anomaliesOf(out), expected.violations ?? [], expected.exhaustive, 'anomaly'),
       ];
       expect(problems).toEqual([]);
       expect(flows.every((f) => f.closed)).toBe(true);

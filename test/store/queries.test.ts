@@ -47,6 +47,7 @@ beforeAll(() => {
   w.violation({ ts: T0, flowId: 'a', decoder: 'json', code: 'too-deep' });
   w.violation({ ts: T0 + 1, flowId: 'b', decoder: 'mqtt', code: 'bad-remaining-length' });
   w.violation({ ts: T0 + 2, decoder: 'pcapng', code: 'bad-block' });
+  w.violation({ ts: T0 - 1, flowId: 'b', decoder: 'http1', code: 'anomaly-cl-te' });
   w.flush();
 });
 afterAll(() => {
@@ -105,9 +106,20 @@ describe('other lists', () => {
     expect(store.listFlows({ limit: 1, offset: 1 }).map((f) => f.id)).toEqual(['a']);
   });
 
-  it('violations newest first, by flow, limited', () => {
-    expect(store.listViolations().map((v) => v.code)).toEqual(['bad-block', 'bad-remaining-length', 'too-deep']);
+  it('violations newest first, by flow, by capture, by code prefix, limited', () => {
+    expect(store.listViolations().map((v) => v.code)).toEqual([
+      'bad-block',
+      'bad-remaining-length',
+      'too-deep',
+      'anomaly-cl-te',
+    ]);
     expect(store.listViolations({ flowId: 'a' }).map((v) => v.code)).toEqual(['too-deep']);
+    expect(store.listViolations({ captureId: 'cap-b' }).map((v) => v.code)).toEqual([
+      'bad-remaining-length',
+      'anomaly-cl-te',
+    ]);
+    expect(store.listViolations({ codePrefix: 'anomaly-' }).map((v) => v.flowId)).toEqual(['b']);
+    expect(store.listViolations({ codePrefix: 'anomaly_' })).toEqual([]); // LIKE wildcards are escaped
     expect(store.listViolations({ limit: 1 })).toHaveLength(1);
   });
 

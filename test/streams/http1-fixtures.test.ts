@@ -8,6 +8,7 @@ import { PacketDecoder } from '../../src/capture/packet-decoder.ts';
 import { TcpReassembler } from '../../src/capture/tcp-reassembly.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import { header } from '../../src/model/message.ts';
+import { isAnomaly } from '../../src/model/violation.ts';
 import { Http1Handler } from '../../src/streams/http1.ts';
 import type { StreamHandler } from '../../src/streams/types.ts';
 
@@ -118,9 +119,14 @@ describe('Http1Handler on the recorded fixtures, compared with tshark', () => {
       view.flows.forEach((f, i) => {
         const stream = (f as { stream?: number }).stream ?? i;
         const want = view.requests.filter((r) => r.stream === stream).map(({ stream: _, ...r }) => r);
-        expect(seen[i]!.requests).toEqual(want);
-        expect(seen[i]!.responses).toBeGreaterThanOrEqual(want.length);
-        expect(seen[i]!.violations).toEqual([]);
+        // A message read one way of several (an anomaly, checked against expected.json by test/replay) may have
+        // a body tshark reads another way, and a server may not answer it: that is what the anomaly says. Only
+        // its head is compared.
+        const anomalous = seen[i]!.violations.some((code) => isAnomaly({ code }));
+        const heads = (rs: typeof want) => (anomalous ? rs.map(({ bodyLength: _, ...r }) => r) : rs);
+        expect(heads(seen[i]!.requests)).toEqual(heads(want));
+        if (!anomalous) expect(seen[i]!.responses).toBeGreaterThanOrEqual(want.length);
+        expect(seen[i]!.violations.filter((code) => !isAnomaly({ code }))).toEqual([]);
       });
     });
   }

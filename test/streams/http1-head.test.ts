@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { bodyFraming, headAnomalies } from '../../src/streams/http1-framing.ts';
 import {
-  bodyFraming,
   findStartLine,
   hasToken,
   headerList,
@@ -44,7 +44,25 @@ describe('parseHead', () => {
         ['X-A', '1 2'],
         ['x-a', '3'],
       ],
+      anomalies: ['bare-lf', 'obs-fold'],
     });
+    expect(req('GET / HTTP/1.1\r\nHost: h\r\n\r\n').anomalies).toEqual([]);
+  });
+
+  it('notes every leniency it needed: bare LF, bare CR, whitespace before a colon (name read without it)', () => {
+    expect(req('GET / HTTP/1.1\nHost: h\n\n').anomalies).toEqual(['bare-lf']);
+    expect(req('GET / HTTP/1.1\r\nX-A: 1\rX-B: 2\r\n\r\n')).toMatchObject({
+      headers: [['X-A', '1\rX-B: 2']],
+      anomalies: ['bare-cr'],
+    });
+    expect(req('POST / HTTP/1.1\r\nTransfer-Encoding : chunked\r\n\r\n')).toMatchObject({
+      headers: [['Transfer-Encoding', 'chunked']],
+      anomalies: ['space-before-colon'],
+    });
+    // Only SP and HTAB are optional whitespace: a vertical tab stays in the value.
+    expect(req('POST / HTTP/1.1\r\nTransfer-Encoding: \x0bchunked\r\n\r\n').headers).toEqual([
+      ['Transfer-Encoding', '\x0bchunked'],
+    ]);
   });
 
   it('status line with and without a reason', () => {
@@ -69,14 +87,17 @@ describe('bodyFraming', () => {
     ['POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\n', false, { kind: 'length', length: 12 }],
     ['POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n', false, { kind: 'none' }],
     ['POST / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\n', false, { kind: 'length', length: 3 }],
-    [
-      'POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n',
-      false,
-      { kind: 'invalid', code: 'bad-content-length' },
-    ],
-    ['POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n', false, { kind: 'invalid', code: 'bad-content-length' }],
+    ['POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n', false, { kind: 'length', length: 3 }],
+    ['POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n', false, { kind: 'invalid' }],
     ['POST / HTTP/1.1\r\nTransfer-Encoding: gzip, Chunked\r\nContent-Length: 5\r\n\r\n', false, { kind: 'chunked' }],
-    ['POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n', false, { kind: 'invalid', code: 'bad-transfer-encoding' }],
+    ['POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n', false, { kind: 'none' }],
+    ['POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n', false, { kind: 'chunked' }],
+    [
+      'POST / HTTP/1.1\r\nTransfer-Encoding: identity\r\nContent-Length: 5\r\n\r\n',
+      false,
+      { kind: 'length', length: 5 },
+    ],
+    ['POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n', false, { kind: 'chunked' }],
   ] as const)('request %j → %j', (text, bodiless, framing) => {
     expect(bodyFraming(req(text), bodiless)).toEqual(framing);
   });
@@ -88,6 +109,33 @@ describe('bodyFraming', () => {
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', false, { kind: 'chunked' }],
   ] as const)('response %j (bodiless %s) → %j', (text, bodiless, framing) => {
     expect(bodyFraming(res(text), bodiless)).toEqual(framing);
+  });
+});
+
+describe('headAnomalies', () => {
+  it.each([
+    ['POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n', ['cl-te']],
+    ['POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n', ['te-invalid']],
+    ['POST / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n', ['te-invalid']],
+    ['POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n', ['te-invalid']],
+    ['POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n', ['te-invalid']],
+    ['POST / HTTP/1.1\r\nTransfer-Encoding: \x0bchunked\r\n\r\n', ['te-invalid']],
+    ['POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n', ['te-http10']],
+    ['POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n', ['cl-conflict']],
+    ['POST / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\n', ['cl-duplicate']],
+    ['POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\n', ['cl-invalid']],
+    ['GET / HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n', ['host-duplicate']],
+    ['GET http://a.example/x HTTP/1.1\r\nHost: b.example\r\n\r\n', ['host-ambiguous']],
+    ['GET http://A.example:80/x HTTP/1.1\r\nHost: a.example\r\n\r\n', []],
+    ['POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n', []],
+    ['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n', []],
+  ] as const)('request %j → %j', (text, anomalies) => {
+    expect(headAnomalies(req(text))).toEqual(anomalies);
+  });
+
+  it("takes a response's close-delimited codings as valid", () => {
+    expect(headAnomalies(res('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n'))).toEqual([]);
+    expect(headAnomalies(res('HTTP/1.1 200 OK\r\nTransfer-Encoding: foo\r\n\r\n'))).toEqual(['te-invalid']);
   });
 });
 

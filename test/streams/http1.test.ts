@@ -2,91 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FlowEvent } from '../../src/model/events.ts';
 import { DEFAULT_LIMITS, resolveLimits } from '../../src/model/limits.ts';
-import { Http1Handler, type Http1Options } from '../../src/streams/http1.ts';
+import { Http1Handler } from '../../src/streams/http1.ts';
 import { OpaqueStream } from '../../src/streams/raw.ts';
 import type { StreamDir, StreamHandler } from '../../src/streams/types.ts';
-import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
-
-/** One step of a connection script. */
-type Step = [StreamDir, string | Uint8Array] | ['gap', StreamDir, number] | ['close'];
-
-const up = (s: string | Uint8Array): Step => ['up', s];
-const down = (s: string | Uint8Array): Step => ['down', s];
-const latin1 = (b: Uint8Array) => Buffer.from(b).toString('latin1');
-
-/**
- * Run a script through a handler and return a readable log: heads, bodies (adjacent chunks of one message
- * merged, so chunking does not show), gaps, ends, host updates, violations.
- */
-function run(
-  steps: Step[],
-  split: (b: Uint8Array, stepIndex: number) => Uint8Array[] = (b) => [b],
-  opts: Partial<Http1Options> = {},
-): string[] {
-  const log: string[] = [];
-  const emit = (ev: FlowEvent) => {
-    switch (ev.type) {
-      case 'flow.update':
-        log.push(`host ${ev.update.server?.host}`);
-        break;
-      case 'message.head': {
-        const m = ev.msg;
-        const what = m.direction === 'upload' ? `${m.method} ${m.url}` : `${m.status} <-${m.requestId ?? '?'}`;
-        log.push(`head #${m.msgId} ${what}`);
-        break;
-      }
-      case 'message.chunk': {
-        const last = log[log.length - 1];
-        const prefix = `body #${ev.msgId} `;
-        if (last?.startsWith(prefix)) log[log.length - 1] = last + latin1(ev.data);
-        else log.push(prefix + latin1(ev.data));
-        break;
-      }
-      case 'message.gap':
-        log.push(`gap #${ev.msgId} ${ev.length}`);
-        break;
-      case 'message.end':
-        log.push(`end #${ev.msgId}`);
-        break;
-      default:
-        log.push(ev.type);
-    }
-  };
-  const h = new Http1Handler({
-    flowId: 'f1',
-    emit,
-    report: (v) => log.push(`violation ${v.code}${v.msgId === undefined ? '' : ` #${v.msgId}`}`),
-    server: { ip: '127.0.0.1', port: 80 },
-    ...opts,
-  });
-  let ts = 1;
-  steps.forEach((step, i) => {
-    ts++;
-    if (step[0] === 'close') h.close(ts, 'fin');
-    else if (step[0] === 'gap') h.gap(step[1], step[2], ts);
-    else {
-      const bytes = typeof step[1] === 'string' ? new Uint8Array(Buffer.from(step[1], 'latin1')) : step[1];
-      for (const part of split(bytes, i)) h.data(step[0], part, ts);
-    }
-  });
-  return log;
-}
-
-/** The log is the same whatever the chunking: every split offset of every data step, and one byte at a time. */
-function expectSplitInvariant(steps: Step[], opts: Partial<Http1Options> = {}): string[] {
-  const whole = run(steps, undefined, opts);
-  expect(run(steps, oneByteAtATime, opts)).toEqual(whole);
-  steps.forEach((step, i) => {
-    if (step[0] !== 'up' && step[0] !== 'down') return;
-    const bytes = typeof step[1] === 'string' ? utf8(step[1]) : step[1];
-    if (bytes.length > 600) return;
-    for (const cut of everySplit(bytes)) {
-      const cutAt = cut.length === 2 ? cut[0]!.length : 0;
-      expect(run(steps, (b, j) => (j === i ? splitAt(b, [cutAt]) : [b]), opts)).toEqual(whole);
-    }
-  });
-  return whole;
-}
+import { splitAt, utf8 } from '../helpers/splits.ts';
+import { down, expectSplitInvariant, latin1, run, type Step, up } from './http1-script.ts';
 
 const GET = 'GET /a HTTP/1.1\r\nHost: api.toy-cloud.example\r\n\r\n';
 const OK = (body: string, extra = '') => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
@@ -400,10 +320,15 @@ describe('Http1Handler: parser tables', () => {
     expect(expectSplitInvariant([up(big)])).toContain('head #0 GET /');
   });
 
+  it('announces no host from an IP literal Host (the flow keeps what DNS named it)', () => {
+    expect(run([up('GET / HTTP/1.1\r\nHost: 127.0.0.28:18124\r\n\r\n')])).toEqual(['head #0 GET /', 'end #0']);
+    expect(run([up('GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n')])).toEqual(['head #0 GET /', 'end #0']);
+  });
+
   it('bad Content-Length and bad chunk sizes are violations', () => {
-    expect(run([up('POST / HTTP/1.1\r\nContent-Length: 5, 6\r\n\r\nhello')])).toEqual([
+    expect(run([up('POST / HTTP/1.1\r\nContent-Length: 5x\r\n\r\nhello')])).toEqual([
       'head #0 POST /',
-      'violation bad-content-length #0',
+      'violation anomaly-cl-invalid #0',
       'end #0',
     ]);
     expect(run([up(`POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n${GET}`)])).toEqual([

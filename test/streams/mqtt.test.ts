@@ -1,9 +1,13 @@
 // MqttStream: the mqtt-tcp fixture (mosquitto_pub/sub against mosquitto) replayed through CaptureReplay and the
-// Pipeline, compared with tshark's MQTT dissector; the password appears in no event or violation.
+// Pipeline, compared with tshark's MQTT dissector; the password appears in no event or violation, reaches the
+// analyzers as one token per CONNECT, and leaves only as a redacted finding.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { identifiers } from '../../analyzers/identifiers.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import { MqttStream, msgIdCounter } from '../../src/streams/mqtt.ts';
-import { mqttSummary, replayFixture } from '../capture/fixture-replay.ts';
+import { FIXTURES, mqttSummary, replayFixture } from '../capture/fixture-replay.ts';
+import { replayCapture } from '../helpers/replay.ts';
 
 describe('mqtt-tcp fixture', () => {
   const run = replayFixture('mqtt-tcp');
@@ -50,6 +54,23 @@ describe('mqtt-tcp fixture', () => {
     );
     expect(text).toContain('toy-XY-00017');
     expect(text).not.toContain('s3cr3t-Pa55word');
+  });
+
+  it('hands the CONNECT identity fields to the analyzers as tokens, the password among them', () => {
+    const connect = run.tokens.filter((t) => t.source === 'header').map((t) => `${t.path}=${t.value}`);
+    expect(connect.filter((t) => t.startsWith('$.password='))).toEqual(Array(3).fill('$.password=s3cr3t-Pa55word'));
+    expect(connect).toContain('$.client-id=XY-00017');
+    expect(connect).toContain('$.username=toy-XY-00017');
+  });
+
+  it('reports the clear-text password as a finding whose printed excerpt is masked', () => {
+    const { out } = replayCapture(join(FIXTURES, 'mqtt-tcp/capture.pcap'), [identifiers]);
+    const found = out.findings.filter((f) => f.subtype === 'password');
+    expect(found).toHaveLength(3);
+    for (const f of found) {
+      expect(f.evidence.excerpt).not.toContain('s3cr3t-Pa55word');
+      expect(f.evidence.value).toBe('s3cr3t-Pa55word');
+    }
   });
 });
 

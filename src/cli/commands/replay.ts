@@ -7,12 +7,14 @@ import { deviceName } from '../../config.ts';
 import { InputError } from '../../errors.ts';
 import type { Finding } from '../../model/finding.ts';
 import { displayLabel } from '../../model/flow.ts';
+import { ANOMALY_CODE_PREFIX, type Violation } from '../../model/violation.ts';
 import { loadPolicy, type PolicyViolation } from '../../policy.ts';
 import { coverageLines, shedOf, skippedOf } from '../../report/coverage.ts';
 import { writeJsonDocument } from '../../report/json.ts';
 import { buildJunit } from '../../report/junit.ts';
 import { applyRetention } from '../../store/retention.ts';
 import type { CaptureRecord, FlowSummary } from '../../store/types.ts';
+import { anomalyLines } from '../anomalies.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { cell, kib, recipient, size, table } from '../format.ts';
@@ -101,6 +103,10 @@ export const replay: Command = {
       const flows = store.summarizeFlows(ids, MAX_DESTINATIONS_SHOWN);
       const findings = ids.flatMap((captureId) => readAllFindings(store, { captureId }));
       const stored = run.captures;
+      const anomalies = ids.flatMap((captureId) =>
+        store.listViolations({ captureId, codePrefix: ANOMALY_CODE_PREFIX, limit: 1_000_000 }),
+      );
+      const hostOf = (flowId: string) => store.getFlow(flowId)?.destination.host;
       const suites = pol ? checkStoredPolicy(pol, findings, g) : [];
       const violations: PolicyViolation[] = suites.flatMap((s) => s.result.violations);
       const reveal = flag(p, 'reveal');
@@ -123,7 +129,9 @@ export const replay: Command = {
         };
         writeJsonDocument(g.io.out, input, { reveal });
       } else {
-        g.io.out(summary({ captures: stored, flows, findings, violations, policyFile, g, reveal, config }));
+        g.io.out(
+          summary({ captures: stored, flows, findings, violations, anomalies, hostOf, policyFile, g, reveal, config }),
+        );
       }
       for (const line of run.nothing) g.io.err(`toyscope: ${line}\n`);
       if (run.nothing.length > 0) return EXIT.usage;
@@ -141,6 +149,9 @@ interface SummaryInput {
   flows: FlowSummary;
   findings: Finding[];
   violations: PolicyViolation[];
+  /** Anomaly violations of the captures' flows (read one way of several). */
+  anomalies: Violation[];
+  hostOf: (flowId: string) => string | undefined;
   policyFile: string | undefined;
   g: Globals;
   reveal: boolean;
@@ -187,6 +198,8 @@ function summary(s: SummaryInput): string {
     }
     lines.push("  (details: 'toyscope findings')");
   }
+  const anomalies = anomalyLines(s.anomalies, s.hostOf);
+  if (anomalies.length > 0) lines.push('', ...anomalies);
   for (const line of coverageLines(skippedOf(s.captures), shedOf(s.findings))) lines.push('', line);
   if (s.policyFile) {
     const n = s.violations.length;

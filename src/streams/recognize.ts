@@ -1,0 +1,58 @@
+/**
+ * What a connection speaks, from its content on any port (Zeek's dynamic protocol detection): each recogniser
+ * reads the client's first bytes and says `ok`, `bad` or `more`; the first `ok` in priority order wins (TLS
+ * handshake record, MQTT CONNECT, HTTP/1 request line, DNS query with its TCP length prefix). Every recogniser is
+ * bounded by the bytes it needs (a method name, an MQTT protocol name, a DNS question), so a caller holds at most
+ * MAX_RECOGNITION_BYTES. Ports are a hint only, used when the content cannot tell: a connection or UDP flow to
+ * or from port 53 with no payload, a truncated or malformed query, is still DNS. Pure functions: the router and
+ * the replay's UDP flows call them.
+ */
+import { dnsDatagram, dnsTcpQueryPrefix, type ShapeVerdict } from '../decode/dns-shape.ts';
+import { mqttConnectPrefix } from '../decode/mqtt.ts';
+import { startLinePrefix } from './http1-head.ts';
+
+/** Application protocols recognised on a TCP connection. */
+export type TcpProtocol = 'tls' | 'mqtt' | 'http' | 'dns';
+
+/** Bytes the longest recogniser may need: a DNS length prefix, header and a 255-octet name, type and class. */
+export const MAX_RECOGNITION_BYTES = 2 + 12 + 256 + 4;
+
+const DNS_PORT = 53;
+
+/** TLS: a handshake record (0x16) of version 3.x. */
+function tlsRecordPrefix(b: Uint8Array): ShapeVerdict {
+  if (b.length === 0) return 'more';
+  if (b[0] !== 0x16) return 'bad';
+  if (b.length === 1) return 'more';
+  return b[1] === 0x03 ? 'ok' : 'bad';
+}
+
+const TCP_RECOGNISERS: ReadonlyArray<readonly [TcpProtocol, (b: Uint8Array) => ShapeVerdict]> = [
+  ['tls', tlsRecordPrefix],
+  ['mqtt', mqttConnectPrefix],
+  ['http', (b) => startLinePrefix('request', b)],
+  ['dns', dnsTcpQueryPrefix],
+];
+
+/**
+ * The protocol of a TCP connection from its client's first bytes `up`: a protocol, `more` (hold more bytes), or
+ * `unknown`. `final`: no more bytes will come before deciding (a gap, the close, or the server spoke first), so
+ * `more` counts as `bad`. `serverPort` is the hint for content that no recogniser takes.
+ */
+export function recognizeTcp(up: Uint8Array, final: boolean, serverPort: number): TcpProtocol | 'more' | 'unknown' {
+  const head = up.length > MAX_RECOGNITION_BYTES ? up.subarray(0, MAX_RECOGNITION_BYTES) : up;
+  let waiting = false;
+  for (const [protocol, test] of TCP_RECOGNISERS) {
+    const v = test(head);
+    if (v === 'ok') return protocol;
+    if (v === 'more') waiting = true;
+  }
+  if (waiting && !final && up.length < MAX_RECOGNITION_BYTES) return 'more';
+  return serverPort === DNS_PORT ? 'dns' : 'unknown';
+}
+
+/** The protocol of a UDP flow from its first datagram: DNS by content on any port, or by port 53 as a hint. */
+export function recognizeUdp(first: Uint8Array, clientPort: number, serverPort: number): 'dns' | 'udp' {
+  if (serverPort === DNS_PORT || clientPort === DNS_PORT) return 'dns';
+  return dnsDatagram(first) ? 'dns' : 'udp';
+}
