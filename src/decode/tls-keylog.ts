@@ -11,7 +11,7 @@
  * SERVER_TRAFFIC_SECRET_0, and EXPORTER_SECRET / EARLY_EXPORTER_SECRET (kept, not needed to decrypt). Other
  * labels (the old `RSA` pre-master form, ECH secrets) are counted as `ignored`.
  */
-import { DEFAULT_LIMITS, type Limits } from '../pipeline/limits.ts';
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 
 /** The bounds of src/pipeline/limits.ts a key log enforces. */
 export type KeyLogLimits = Pick<Limits, 'MAX_TLS_KEYLOG_SESSIONS' | 'MAX_TLS_KEYLOG_LINE_BYTES'>;

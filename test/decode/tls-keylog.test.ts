@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KeyLog } from '../../src/decode/tls-keylog.ts';
-import { DEFAULT_LIMITS } from '../../src/pipeline/limits.ts';
+import { DEFAULT_LIMITS } from '../../src/model/limits.ts';
 import { everySplit, utf8 } from '../helpers/splits.ts';
 
 const R1 = 'cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7';

@@ -15,7 +15,7 @@
  * clear bytes mean (the stream layer).
  */
 import type { ViolationInput } from '../../model/violation.ts';
-import { DEFAULT_LIMITS, type Limits } from '../../pipeline/limits.ts';
+import { DEFAULT_LIMITS, type Limits } from '../../model/limits.ts';
 import { ChunkList } from '../chunk-list.ts';
 import { parseClientHello, parseServerHello } from '../tls-hello.ts';
 import type { SessionSecrets } from '../tls-keylog.ts';

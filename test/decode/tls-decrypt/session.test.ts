@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tls13NextSecret, tls13TrafficKeys } from '../../../src/decode/tls-decrypt/key-schedule.ts';
 import { cipherSuite } from '../../../src/decode/tls-decrypt/suites.ts';
-import { DEFAULT_LIMITS } from '../../../src/pipeline/limits.ts';
+import { DEFAULT_LIMITS } from '../../../src/model/limits.ts';
 import { HELLO_RETRY, hex, keyLogOf, SIMPLE, ZERO_RTT } from './rfc8448.ts';
 import { cutSide, interleave, runSession, type Step } from './run-session.ts';
 
