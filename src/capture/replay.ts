@@ -1,8 +1,10 @@
 /**
  * Capture bytes in, FlowEvents out: reader (pcap/pcapng) → packet decoder (link, IP) → TCP reassembly and UDP
- * flows → one ConnectionRouter per TCP connection. Sans-io: replay-file.ts reads the file and feeds `write`.
+ * flows → one ConnectionRouter per TCP connection, TLS decrypted where the key log (or the capture's DSB) has the
+ * keys. Sans-io: replay-file.ts reads the file and feeds `write`.
  * Everything not understood is counted in `skipped` by reason; nothing is silently dropped.
  */
+import { DSB_TLS_KEY_LOG, KeyLog } from '../decode/tls-keylog.ts';
 import type { FlowEvent } from '../model/events.ts';
 import type { FlowId, FrameRange, Micros } from '../model/flow.ts';
 import { type Limits, resolveLimits } from '../model/limits.ts';
@@ -23,6 +25,11 @@ export interface CaptureReplayOptions {
   violation: (v: Violation) => void;
   /** Overrides of src/model/limits.ts (toyscope.yaml `limits`); resolved once, passed to every layer. */
   limits?: Partial<Limits>;
+  /**
+   * TLS secrets to decrypt with (`--keylog`); the capture's own Decryption Secrets Blocks are added to it as they
+   * are read. Default: an empty key log, so only DSB secrets decrypt.
+   */
+  keyLog?: KeyLog;
 }
 
 export class CaptureReplay {
@@ -40,8 +47,8 @@ export class CaptureReplay {
   /** Capture frames of each open TCP connection and UDP flow (by reassembler id): first packet, last with data. */
   readonly #frames = new Map<number, FrameRange>();
   readonly skipped = new Map<string, number>();
-  /** pcapng Decryption Secrets Blocks (TLS key logs), kept for the TLS decoder. */
-  readonly secrets: Array<{ type: number; data: Uint8Array }> = [];
+  /** The TLS secrets of this replay: the caller's key log plus the capture's DSB secrets. */
+  readonly keyLog: KeyLog;
   packets = 0;
   firstTs: Micros | undefined;
   lastTs: Micros = 0;
@@ -50,6 +57,7 @@ export class CaptureReplay {
     this.#opts = opts;
     const limits = resolveLimits(opts.limits);
     this.limits = limits;
+    this.keyLog = opts.keyLog ?? new KeyLog(limits);
     let n = 0;
     const nextId = () => ++n;
     const skip = (reason: string, count = 1) => this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + count);
@@ -117,7 +125,10 @@ export class CaptureReplay {
           this.#packets.packet(p);
         },
         skipped: skip,
-        secrets: (type, data) => this.secrets.push({ type, data: data.slice() }),
+        secrets: (type, data) => {
+          if (type === DSB_TLS_KEY_LOG) this.keyLog.add(data);
+          else skip(`pcapng-dsb-0x${type.toString(16)}`);
+        },
       },
       limits,
     );
@@ -160,6 +171,7 @@ export class CaptureReplay {
       openTs: ts,
       emit: this.#emit,
       dns: this.#dns,
+      keys: (random) => this.keyLog.lookup(random),
       limits: this.limits,
       report: ({ msgId, ...v }, at) =>
         this.#opts.violation({ ...v, ts: at, flowId, ...(msgId === undefined ? {} : { msgId }) }),

@@ -13,6 +13,14 @@ export interface TlsAlert {
   afterCertificate: boolean;
 }
 
+/**
+ * How decrypting a TLS flow with logged keys went (replay with `--keylog` or pcapng DSB secrets): `decrypted` (its
+ * records open with the logged keys), `no-keys` (the key log names no secrets for its client random),
+ * `unsupported` (SSL 3.0 – TLS 1.1, or a suite toyscope does not decrypt), `failed` (the keys did not open its
+ * records). Absent when no decryption was tried or the hellos were never complete.
+ */
+export type TlsDecryption = 'decrypted' | 'no-keys' | 'unsupported' | 'failed';
+
 /** TLS metadata read from the clear-text handshake of a flow (src/decode/tls-metadata.ts). Snapshot, not delta. */
 export interface TlsInfo {
   /** ClientHello server_name, lower-case. */
@@ -38,4 +46,6 @@ export interface TlsInfo {
   certNotBefore?: string;
   certNotAfter?: string;
   alerts?: TlsAlert[];
+  /** Decryption with logged keys, when it was tried (see {@link TlsDecryption}). */
+  decryption?: TlsDecryption;
 }

@@ -14,8 +14,9 @@
  * Not here: reading key log files (tls-keylog.ts), TLS metadata for the flow (tls-metadata.ts), and what the
  * clear bytes mean (the stream layer).
  */
-import type { ViolationInput } from '../../model/violation.ts';
+
 import { DEFAULT_LIMITS, type Limits } from '../../model/limits.ts';
+import type { ViolationInput } from '../../model/violation.ts';
 import { ChunkList } from '../chunk-list.ts';
 import { parseClientHello, parseServerHello } from '../tls-hello.ts';
 import type { SessionSecrets } from '../tls-keylog.ts';
@@ -180,7 +181,7 @@ export class TlsDecryptSession {
 
   /** End of the connection: a partial record or held records are counted as undecrypted. */
   end(): void {
-    for (const s of [this.#sides.client, this.#sides.server]) if (!s.stopped) this.#stop(s);
+    this.#idle();
   }
 
   /** Clear application bytes delivered per side. */
@@ -318,7 +319,7 @@ export class TlsDecryptSession {
       this.#violation(server, h.error, 'ServerHello');
       this.#keysKnown = true;
       this.status = 'unsupported';
-      this.#release(this.#sides.client);
+      this.#idle();
       return;
     }
     if (h.helloRetry) return; // the next ServerHello names the keys
@@ -345,6 +346,12 @@ export class TlsDecryptSession {
       this.#sides.client.opener = recordOpener(suite, block.client, etm);
     } else this.status = 'no-keys';
     this.#release(this.#sides.client);
+    if (this.status === 'no-keys' || this.status === 'unsupported') this.#idle();
+  }
+
+  /** Nothing will be decrypted (no keys, unsupported): both sides only count from here on, holding nothing. */
+  #idle(): void {
+    for (const s of [this.#sides.client, this.#sides.server]) if (!s.stopped) this.#stop(s);
   }
 
   /** Records held until the ServerHello, processed now in order. */
