@@ -4,10 +4,12 @@
  * style partial matches on dotted paths).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { configuredDestinations } from '../../src/analysis.ts';
 import { CaptureReplay } from '../../src/capture/replay.ts';
 import { defaultConfig } from '../../src/config.ts';
+import { KeyLog } from '../../src/decode/tls-keylog.ts';
 import type { Analyzer } from '../../src/model/analyzer.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
@@ -26,7 +28,16 @@ export function replayCapture(file: string, analyzers: readonly Analyzer[], chun
   // Destinations as `toyscope replay` names them with no toyscope.yaml (a fixture has no configuration).
   const pipeline = new Pipeline({ analyzers, output: out, destination: configuredDestinations(defaultConfig) });
   const captureId = createHash('sha256').update(bytes).digest('hex');
-  const replay = new CaptureReplay({ captureId, emit: (ev) => pipeline.push(ev), violation: (v) => out.violation(v) });
+  // A fixture's TLS secrets sit beside its capture (fixtures/<case>/keylog.txt), as `--keylog` would give them.
+  const keyLogFile = join(dirname(file), 'keylog.txt');
+  const keyLog = new KeyLog();
+  if (existsSync(keyLogFile)) keyLog.add(readFileSync(keyLogFile));
+  const replay = new CaptureReplay({
+    captureId,
+    emit: (ev) => pipeline.push(ev),
+    violation: (v) => out.violation(v),
+    keyLog,
+  });
   for (let i = 0; i < bytes.length; i += chunkSize) replay.write(bytes.subarray(i, i + chunkSize));
   replay.end();
   pipeline.finish(replay.lastTs);
