@@ -1,11 +1,13 @@
 /**
  * Replays one capture file through a Pipeline: hashes it (its sha256 is its identity in the store, so a capture
  * replayed twice is not stored twice), then streams it in fixed-size chunks through CaptureReplay. The only
- * file I/O of the replay path; memory stays bounded whatever the capture size.
+ * file I/O of the replay path (with the `--keylog` file); memory stays bounded whatever the capture size.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import type { Limits } from '../model/limits.ts';
+import { KeyLog } from '../decode/tls-keylog.ts';
+import { InputError } from '../errors.ts';
+import { type Limits, resolveLimits } from '../model/limits.ts';
 import type { Violation } from '../model/violation.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { CaptureRecord } from '../store/types.ts';
@@ -28,6 +30,8 @@ export interface ReplayFileOptions {
   onProgress?: (p: ReplayProgress) => void;
   /** Called with the sha256 before replaying; return false to skip the file (already stored). */
   shouldReplay?: (sha256: string) => boolean;
+  /** TLS secrets to decrypt with (`--keylog`); DSB secrets of the capture are added to it. */
+  keyLog?: KeyLog;
   /** Overrides of src/model/limits.ts for the capture layers (the pipeline was given its own). */
   limits?: Partial<Limits>;
 }
@@ -50,6 +54,28 @@ export async function sha256File(file: string, onBytes?: (n: number) => void): P
   return hash.digest('hex');
 }
 
+/**
+ * A key log file (`--keylog`) read in chunks into a KeyLog. Bad input (unreadable, or no secret in it at all) is an
+ * InputError; lines that do not parse are only counted (`keyLog.stats`).
+ */
+export async function readKeyLogFile(file: string, limits?: Partial<Limits>): Promise<KeyLog> {
+  const keyLog = new KeyLog(resolveLimits(limits));
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }))
+      keyLog.write(chunk as Buffer);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read key log ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`);
+  }
+  keyLog.end();
+  if (keyLog.stats.secrets === 0) {
+    throw new InputError(
+      `${file} holds no TLS secrets (${keyLog.stats.lines} lines; an NSS key log has lines like 'CLIENT_RANDOM <64 hex> <96 hex>')`,
+    );
+  }
+  return keyLog;
+}
+
 export async function replayFile(file: string, opts: ReplayFileOptions): Promise<ReplayFileResult> {
   const bytesTotal = statSync(file).size;
   const progress = (phase: ReplayProgress['phase'], bytesRead: number) =>
@@ -69,6 +95,7 @@ export async function replayFile(file: string, opts: ReplayFileOptions): Promise
     emit: (ev) => opts.pipeline.push(ev),
     violation: opts.violation,
     ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.keyLog ? { keyLog: opts.keyLog } : {}),
   });
   let read = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK_BYTES })) {

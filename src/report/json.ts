@@ -1,6 +1,7 @@
 /**
  * The `--json` document (docs/cli.md § JSON output, additive only): captures, devices, flows, findings, policy
- * violations and skipped capture parts, with excerpts redacted and no `evidence.value` unless `reveal`.
+ * violations, skipped capture parts and the TLS decryption counts, with excerpts redacted and no
+ * `evidence.value` unless `reveal`.
  * It builds a plain object with a fixed key order; it does not read the store or print.
  */
 
@@ -54,6 +55,19 @@ export interface JsonViolation {
   host: string;
 }
 
+/**
+ * TLS flows of the document and how decrypting them went (replay `--keylog`, pcapng DSB secrets): `decrypted`,
+ * `withoutKeys` (no secrets for the session, or no key log at all), `unsupported` (SSL 3.0 – TLS 1.1 or a suite not
+ * decrypted), `failed` (the logged keys did not open its records).
+ */
+export interface TlsSummary {
+  flows: number;
+  decrypted: number;
+  withoutKeys: number;
+  unsupported: number;
+  failed: number;
+}
+
 export interface JsonDocument {
   captures: CaptureRecord[];
   devices: DeviceRecord[];
@@ -61,6 +75,7 @@ export interface JsonDocument {
   findings: Finding[];
   violations: JsonViolation[];
   skipped: SkippedEntry[];
+  tls: TlsSummary;
 }
 
 /** Builds the document; `reveal` keeps `evidence.value`, otherwise it is dropped. */
@@ -80,7 +95,25 @@ export function buildJsonDocument(input: JsonInput, opts: { reveal: boolean }): 
       host: v.finding.destination.host,
     })),
     skipped: input.skipped,
+    tls: tlsSummary(input.flows),
   };
+}
+
+/** A flow whose own bytes were TLS (not one the proxy intercepted): counted in {@link TlsSummary}. */
+const TLS_ON_THE_WIRE = new Set<TlsState>(['opaque', 'decrypted', 'device-rejected-cert', 'passthrough']);
+
+export function tlsSummary(flows: FlowRecord[]): TlsSummary {
+  const t: TlsSummary = { flows: 0, decrypted: 0, withoutKeys: 0, unsupported: 0, failed: 0 };
+  for (const f of flows) {
+    if (!TLS_ON_THE_WIRE.has(f.tls)) continue;
+    t.flows++;
+    const d = f.tlsInfo?.decryption;
+    if (d === 'decrypted') t.decrypted++;
+    else if (d === 'unsupported') t.unsupported++;
+    else if (d === 'failed') t.failed++;
+    else t.withoutKeys++;
+  }
+  return t;
 }
 
 /** The skipped entries of stored captures (`{reason: count}` per capture). */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type Config, defaultConfig } from '../../src/config.ts';
+import type { TlsState } from '../../src/model/flow.ts';
+import type { TlsDecryption } from '../../src/model/tls.ts';
 import { evaluatePolicy } from '../../src/policy.ts';
-import { buildJsonDocument, skippedOf } from '../../src/report/json.ts';
+import { buildJsonDocument, skippedOf, tlsSummary } from '../../src/report/json.ts';
 import { captureRecord as makeCapture, finding as makeFinding, flowRecord as makeFlow } from '../helpers/records.ts';
 
 describe('buildJsonDocument', () => {
@@ -23,7 +25,7 @@ describe('buildJsonDocument', () => {
 
   it('has exactly the documented top-level keys and flow fields', () => {
     const doc = buildJsonDocument(input, { reveal: false });
-    expect(Object.keys(doc)).toEqual(['captures', 'devices', 'flows', 'findings', 'violations', 'skipped']);
+    expect(Object.keys(doc)).toEqual(['captures', 'devices', 'flows', 'findings', 'violations', 'skipped', 'tls']);
     expect(Object.keys(doc.flows[0]!)).toEqual([
       'id',
       'deviceId',
@@ -78,5 +80,21 @@ describe('buildJsonDocument', () => {
     flow.destination.host = '203.0.113.9';
     const doc = buildJsonDocument({ ...input, flows: [flow] }, { reveal: false });
     expect(doc.flows[0]!.host).toBe('203.0.113.9');
+  });
+
+  it('counts TLS flows by how decrypting them went; intercepted and clear flows are not TLS on the wire', () => {
+    const flow = (tls: TlsState, decryption?: TlsDecryption) =>
+      makeFlow({ tls, ...(decryption ? { tlsInfo: { decryption } } : {}) });
+    const flows = [
+      flow('decrypted', 'decrypted'),
+      flow('opaque', 'no-keys'),
+      flow('opaque'),
+      flow('opaque', 'unsupported'),
+      flow('opaque', 'failed'),
+      flow('device-rejected-cert', 'decrypted'),
+      flow('intercepted'),
+      flow('none'),
+    ];
+    expect(tlsSummary(flows)).toEqual({ flows: 6, decrypted: 2, withoutKeys: 2, unsupported: 1, failed: 1 });
   });
 });

@@ -5,14 +5,15 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { analysisPipeline } from '../../analysis.ts';
-import { replayFile } from '../../capture/replay-file.ts';
+import { readKeyLogFile, replayFile } from '../../capture/replay-file.ts';
 import { deviceName } from '../../config.ts';
+import type { KeyLog } from '../../decode/tls-keylog.ts';
 import { InputError } from '../../errors.ts';
 import type { Finding } from '../../model/finding.ts';
 import { displayLabel } from '../../model/flow.ts';
 import type { FlowRecord } from '../../model/records.ts';
 import { loadPolicy, type PolicyViolation } from '../../policy.ts';
-import { buildJsonDocument, skippedOf } from '../../report/json.ts';
+import { buildJsonDocument, skippedOf, tlsSummary } from '../../report/json.ts';
 import { buildJunit } from '../../report/junit.ts';
 import { applyRetention } from '../../store/retention.ts';
 import type { CaptureRecord, Store } from '../../store/types.ts';
@@ -29,10 +30,15 @@ Replays recorded traffic (pcap or pcapng, e.g. from 'tcpdump -i wlan0 -w toy.pca
 analyzers, stores flows and findings in the database, and prints what each device sent where.
 Damaged or truncated captures are analyzed as far as they go; what could not be read is
 counted under "skipped". A capture already in the database is not analyzed twice (--force).
+TLS is read when its keys are known: from --keylog (an NSS key log, as SSLKEYLOGFILE makes
+curl, browsers and 'toyscope proxy --keylog' write it) or from the capture's own Decryption
+Secrets Blocks (pcapng, e.g. 'editcap --inject-secrets tls,keys.txt'). No key log is read
+unless given.
 With 'retention: {days: N}' in toyscope.yaml, captured personal data older than N days is
 purged first.
 
 Options:
+  --keylog FILE  TLS secrets (NSS key log format) to decrypt the captures' TLS flows with
   --policy FILE  check the findings of these captures against a policy (docs/policy.md): exit 1 on violations
   --junit FILE   with --policy, also write JUnit XML (one test case per rule and device)
   --json         print the JSON document (docs/cli.md) instead of the summary
@@ -44,6 +50,7 @@ Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help')
 
 Examples:
   toyscope replay fixtures/curl-multipart/capture.pcap
+  toyscope replay companion-app.pcapng --keylog sslkeys.txt
   toyscope replay teddy-*.pcapng --policy teddy-policy.yaml --junit reports/privacy.xml
   toyscope --db ci.db replay capture.pcapng --json > findings.json
 
@@ -68,6 +75,7 @@ export const replay: Command = {
         reveal: { type: 'boolean' },
         strict: { type: 'boolean' },
         force: { type: 'boolean' },
+        keylog: { type: 'string' },
       },
       Number.POSITIVE_INFINITY,
     );
@@ -81,6 +89,9 @@ export const replay: Command = {
     const config = g.config();
     const policyFile = str(p, 'policy');
     const pol = policyFile ? loadPolicy(policyFile) : undefined;
+    const keyLogFile = str(p, 'keylog');
+    const keyLog = keyLogFile ? await readKeyLogFile(keyLogFile, config.limits) : undefined;
+    if (keyLog && keyLogFile) g.io.err(`${keyLogSummary(keyLogFile, keyLog)}\n`);
 
     const store = await g.openStore(g.dbFile);
     try {
@@ -93,7 +104,7 @@ export const replay: Command = {
           );
         }
       }
-      const captures = await replayAll(p.positionals, store, g, flag(p, 'force'));
+      const captures = await replayAll(p.positionals, store, g, { force: flag(p, 'force'), keyLog });
       const ids = new Set(captures.map((c) => c.id));
       const flows = captures.flatMap((c) => store.listFlows({ captureId: c.id, limit: 1_000_000 }));
       const findings = captures.flatMap((c) => readAllFindings(store, { captureId: c.id }));
@@ -139,7 +150,24 @@ function checkCaptureFile(file: string): void {
   }
 }
 
-async function replayAll(files: string[], store: Store, g: Globals, force: boolean): Promise<CaptureRecord[]> {
+/** `keylog FILE: N secrets for M TLS sessions (K lines skipped)`: what --keylog gave, counts only. */
+function keyLogSummary(file: string, k: KeyLog): string {
+  const { secrets, bad, overflow } = k.stats;
+  const skipped = bad + overflow;
+  const tail =
+    skipped > 0
+      ? ` (${skipped} line${skipped === 1 ? '' : 's'} skipped: not NSS key log format or over the bounds)`
+      : '';
+  return `keylog ${file}: ${secrets} secrets for ${k.size} TLS sessions${tail}`;
+}
+
+async function replayAll(
+  files: string[],
+  store: Store,
+  g: Globals,
+  opts: { force: boolean; keyLog: KeyLog | undefined },
+): Promise<CaptureRecord[]> {
+  const { force, keyLog } = opts;
   const config = g.config();
   const writer = store.writer();
   const pipeline = analysisPipeline(config, writer);
@@ -151,6 +179,7 @@ async function replayAll(files: string[], store: Store, g: Globals, force: boole
       const result = await replayFile(file, {
         pipeline,
         limits: config.limits,
+        ...(keyLog ? { keyLog } : {}),
         violation: (v) => writer.violation(v),
         onProgress: (pr) =>
           bar.update(`${pr.phase === 'hash' ? 'hashing' : 'replaying'} ${cell(file, 32)}`, pr.bytesRead, pr.bytesTotal),
@@ -164,7 +193,7 @@ async function replayAll(files: string[], store: Store, g: Globals, force: boole
       if (result.replayed) writer.capture(result.capture);
       else
         g.io.err(
-          `${file}: already in the database (sha256 ${result.capture.id.slice(0, 12)}); showing stored results (--force re-analyzes)\n`,
+          `${file}: already in the database (sha256 ${result.capture.id.slice(0, 12)}); showing stored results (--force re-analyzes${keyLog ? ' with the key log' : ''})\n`,
         );
       out.push(result.capture);
       writer.flush();
@@ -197,6 +226,14 @@ function summary(s: SummaryInput): string {
     '',
     `Flows: ${s.flows.length}${labels.length ? `  (${labels.map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
   );
+  const tls = tlsSummary(s.flows);
+  if (tls.flows > 0) {
+    const more = [
+      tls.unsupported > 0 ? `, ${tls.unsupported} unsupported (SSL 3.0 – TLS 1.1 or suite)` : '',
+      tls.failed > 0 ? `, ${tls.failed} failed (the keys did not open them)` : '',
+    ].join('');
+    lines.push(`${tls.flows} TLS flows, ${tls.decrypted} decrypted, ${tls.withoutKeys} without keys${more}`);
+  }
   const dests = new Map<string, { flows: number; up: number; down: number; thirdParty: boolean; operator: string }>();
   for (const f of s.flows) {
     const key = f.destination.host;
