@@ -19,9 +19,10 @@ const VERSION = 1;
 export const TARGET_MB = 210;
 export const MIXED_PCAP = join(tmpdir(), `toyscope-bench-replay-v${VERSION}-${TARGET_MB}mb.pcap`);
 
-const CONCURRENT = 48;
-const MSS = 1448;
-const VARIANTS = 8;
+/** Connections interleaved packet by packet, segment size, body variants per kind. */
+export const CONCURRENT = 48;
+export const MSS = 1448;
+export const VARIANTS = 8;
 const CHUNKED_PIECE = 4096;
 
 /** Cloud hosts a toy talks to, first party and third party. */
@@ -39,7 +40,7 @@ export const HOSTS = [
 const enc = new TextEncoder();
 
 /** The bytes of one request on the wire: head, then the body framed by Content-Length or chunked encoding. */
-function requestBytes(u: Upload, host: string, n: number, last: boolean): Uint8Array {
+export function requestBytes(u: Upload, host: string, n: number, last: boolean): Uint8Array {
   const chunked = u.kind === 'chunked-wav';
   const lines = [
     `POST ${u.path}?sn=TOY${n % 100000} HTTP/1.1`,
@@ -60,7 +61,8 @@ function requestBytes(u: Upload, host: string, n: number, last: boolean): Uint8A
   return Buffer.concat(parts);
 }
 
-function replyBytes(n: number): Uint8Array {
+/** A small JSON reply. */
+export function replyBytes(n: number): Uint8Array {
   const body = `{"code":0,"msg":"ok","seq":${n}}`;
   return enc.encode(
     `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
@@ -99,16 +101,36 @@ function connection(n: number, draw: () => number, uploads: (k: BodyKind, v: num
   return frames;
 }
 
-/** Returns the capture's path, writing it first unless a complete one is already there. */
-export function ensureMixedPcap(file = MIXED_PCAP, targetBytes = TARGET_MB * 1024 * 1024): string {
-  if (existsSync(file) && statSync(file).size >= targetBytes) return file;
+/** Upload bodies by kind and variant, each made once and reused. */
+export function uploadCache(): (k: BodyKind, v: number) => Upload {
   const cache = new Map<string, Upload>();
-  const uploads = (k: BodyKind, v: number): Upload => {
+  return (k, v) => {
     const key = `${k}/${v}`;
     const u = cache.get(key) ?? upload(k, 1000 + v);
     cache.set(key, u);
     return u;
   };
+}
+
+/** Concurrent connections' frames interleaved packet by packet as pcap records, 7 µs apart from `ts` on. */
+export function interleave(convs: Frame[][], ts: number): { records: Buffer; ts: number } {
+  const longest = Math.max(...convs.map((c) => c.length));
+  const recs: Uint8Array[] = [];
+  for (let k = 0; k < longest; k++) {
+    for (const c of convs) {
+      const f = c[k];
+      if (!f) continue;
+      ts += 7;
+      recs.push(pcapRecord({ ts, data: f.data }));
+    }
+  }
+  return { records: Buffer.concat(recs), ts };
+}
+
+/** Returns the capture's path, writing it first unless a complete one is already there. */
+export function ensureMixedPcap(file = MIXED_PCAP, targetBytes = TARGET_MB * 1024 * 1024): string {
+  if (existsSync(file) && statSync(file).size >= targetBytes) return file;
+  const uploads = uploadCache();
   const draw = rng(2024);
   const tmp = `${file}.${process.pid}`;
   const fd = openSync(tmp, 'w');
@@ -118,19 +140,10 @@ export function ensureMixedPcap(file = MIXED_PCAP, targetBytes = TARGET_MB * 102
     let ts = 1_700_000_000_000_000;
     for (let wave = 0; written < targetBytes; wave++) {
       const convs = Array.from({ length: CONCURRENT }, (_, i) => connection(wave * CONCURRENT + i, draw, uploads));
-      const longest = Math.max(...convs.map((c) => c.length));
-      const recs: Uint8Array[] = [];
-      for (let k = 0; k < longest; k++) {
-        for (const c of convs) {
-          const f = c[k];
-          if (!f) continue;
-          ts += 7;
-          recs.push(pcapRecord({ ts, data: f.data }));
-        }
-      }
-      const buf = Buffer.concat(recs);
-      writeSync(fd, buf);
-      written += buf.length;
+      const w = interleave(convs, ts);
+      ts = w.ts;
+      writeSync(fd, w.records);
+      written += w.records.length;
     }
   } finally {
     closeSync(fd);

@@ -1,7 +1,8 @@
 /**
  * Real TLS sessions between Node's own client and server on 127.0.0.1, recorded on the wire for the decryption
- * tests: a relay in the middle keeps each direction's bytes as sent, the client's `keylog` events give the NSS key
- * log, and each side's application bytes are known. Bounded: one connection, a 10 s deadline.
+ * tests and the TLS bench corpus: a relay in the middle keeps each direction's bytes in the order they crossed it,
+ * the client's `keylog` events give the NSS key log, and each side's application bytes are known. Bounded: one
+ * connection at a time, a 10 s deadline each.
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -18,8 +19,10 @@ export interface TlsRecording {
   /** Bytes client → server and server → client as they crossed the relay. */
   client: Buffer;
   server: Buffer;
+  /** Both directions in the order the relay passed them on (`up` = client → server). */
+  exchanges: Array<['up' | 'down', Buffer]>;
   keyLog: string;
-  /** The cipher and protocol the client saw. */
+  /** The cipher (IANA name) and protocol the client saw. */
   cipher: string;
   protocol: string;
   /** The client's last session (to resume it) and whether this session was a resumption. */
@@ -27,8 +30,8 @@ export interface TlsRecording {
   reused: boolean;
 }
 
-export interface TlsSessionSpec {
-  server: tls.TlsOptions;
+/** One session: the client's options and what each side writes. */
+export interface TlsExchange {
   client?: tls.ConnectionOptions;
   /** Application data the client writes (each a write), then it half-closes. */
   upload: Buffer[];
@@ -36,45 +39,68 @@ export interface TlsSessionSpec {
   download: Buffer[];
 }
 
+export interface TlsSessionSpec extends TlsExchange {
+  server: tls.TlsOptions;
+}
+
 const DEADLINE_MS = 10_000;
 
-/** Runs one session through a recording relay and returns what crossed it. */
-export async function recordTls(spec: TlsSessionSpec): Promise<TlsRecording> {
-  const server = tls.createServer({ allowHalfOpen: true, ...spec.server }, (s) => {
-    s.on('data', () => {});
-    s.on('end', () => {
-      for (const d of spec.download) s.write(d);
-      s.end();
+/** A TLS server and a recording relay in front of it, for many sessions one after the other. */
+export class TlsRecorder {
+  readonly #server: tls.Server;
+  readonly #relay: net.Server;
+  #download: Buffer[] = [];
+  #exchanges: Array<['up' | 'down', Buffer]> = [];
+
+  private constructor(serverOptions: tls.TlsOptions) {
+    this.#server = tls.createServer({ allowHalfOpen: true, ...serverOptions }, (s) => {
+      const download = this.#download;
+      s.on('data', () => {});
+      s.on('end', () => {
+        for (const d of download) s.write(d);
+        s.end();
+      });
+      s.on('error', () => {});
     });
-    s.on('error', () => {});
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const up: Buffer[] = [];
-  const down: Buffer[] = [];
-  const relay = net.createServer((inbound) => {
-    const outbound = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-    inbound.on('data', (b) => {
-      up.push(Buffer.from(b));
-      outbound.write(b);
+    // Half-open both ways: the client's FIN must not end the relay's way back before the server has answered.
+    this.#relay = net.createServer({ allowHalfOpen: true }, (inbound) => {
+      const exchanges = this.#exchanges;
+      const port = (this.#server.address() as net.AddressInfo).port;
+      const outbound = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+      inbound.on('data', (b) => {
+        exchanges.push(['up', Buffer.from(b)]);
+        outbound.write(b);
+      });
+      outbound.on('data', (b) => {
+        exchanges.push(['down', Buffer.from(b)]);
+        inbound.write(b);
+      });
+      inbound.on('end', () => outbound.end());
+      outbound.on('end', () => inbound.end());
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
     });
-    outbound.on('data', (b) => {
-      down.push(Buffer.from(b));
-      inbound.write(b);
-    });
-    inbound.on('end', () => outbound.end());
-    outbound.on('end', () => inbound.end());
-    inbound.on('error', () => outbound.destroy());
-    outbound.on('error', () => inbound.destroy());
-  });
-  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
-  let keyLog = '';
-  let session: Buffer | undefined;
-  try {
-    return await new Promise<TlsRecording>((resolve, reject) => {
+  }
+
+  static async open(serverOptions: tls.TlsOptions): Promise<TlsRecorder> {
+    const r = new TlsRecorder(serverOptions);
+    await new Promise<void>((ok) => r.#server.listen(0, '127.0.0.1', ok));
+    await new Promise<void>((ok) => r.#relay.listen(0, '127.0.0.1', ok));
+    return r;
+  }
+
+  /** Runs one session through the relay and returns what crossed it. */
+  record(spec: TlsExchange): Promise<TlsRecording> {
+    this.#download = spec.download;
+    const exchanges: Array<['up' | 'down', Buffer]> = [];
+    this.#exchanges = exchanges;
+    let keyLog = '';
+    let session: Buffer | undefined;
+    return new Promise<TlsRecording>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('TLS session did not finish in time')), DEADLINE_MS);
       const client = tls.connect({
         host: '127.0.0.1',
-        port: (relay.address() as net.AddressInfo).port,
+        port: (this.#relay.address() as net.AddressInfo).port,
         servername: 'api.toy-cloud.example',
         rejectUnauthorized: false,
         ...spec.client,
@@ -98,20 +124,33 @@ export async function recordTls(spec: TlsSessionSpec): Promise<TlsRecording> {
       });
       client.on('close', () => {
         clearTimeout(timer);
-        const c = client.getCipher();
+        const side = (dir: 'up' | 'down') => Buffer.concat(exchanges.filter((e) => e[0] === dir).map((e) => e[1]));
         resolve({
-          client: Buffer.concat(up),
-          server: Buffer.concat(down),
+          client: side('up'),
+          server: side('down'),
+          exchanges,
           keyLog,
-          cipher: c?.standardName ?? '',
+          cipher: client.getCipher()?.standardName ?? '',
           protocol: client.getProtocol() ?? '',
           session,
           reused,
         });
       });
     });
+  }
+
+  close(): void {
+    this.#relay.close();
+    this.#server.close();
+  }
+}
+
+/** One session with a server of its own. */
+export async function recordTls(spec: TlsSessionSpec): Promise<TlsRecording> {
+  const recorder = await TlsRecorder.open(spec.server);
+  try {
+    return await recorder.record(spec);
   } finally {
-    relay.close();
-    server.close();
+    recorder.close();
   }
 }
