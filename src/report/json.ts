@@ -56,7 +56,8 @@ export interface JsonViolation {
 }
 
 /**
- * TLS flows of the document and how decrypting them went (replay `--keylog`, pcapng DSB secrets): `decrypted`,
+ * TLS flows of the document and how decrypting them went (replay `--keylog`, pcapng DSB secrets; a HAR's https
+ * entries count as decrypted, the browser recorded them in clear): `decrypted`,
  * `withoutKeys` (no secrets for the session, or no key log at all), `unsupported` (SSL 3.0 – TLS 1.1 or a suite not
  * decrypted), `failed` (the logged keys did not open its records).
  */
@@ -108,7 +109,7 @@ export function tlsSummary(flows: FlowRecord[]): TlsSummary {
     if (!TLS_ON_THE_WIRE.has(f.tls)) continue;
     t.flows++;
     const d = f.tlsInfo?.decryption;
-    if (d === 'decrypted') t.decrypted++;
+    if (d === 'decrypted' || f.tls === 'decrypted') t.decrypted++;
     else if (d === 'unsupported') t.unsupported++;
     else if (d === 'failed') t.failed++;
     else t.withoutKeys++;

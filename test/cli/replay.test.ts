@@ -60,10 +60,10 @@ describe('toyscope replay', () => {
     expect(missing.code).toBe(2);
     expect(missing.err.trim().split('\n')[0]).toMatch(/^toyscope: cannot read .*nope\.pcap: no such file$/);
     const foreign = join(dataDir, 'notes.txt');
-    copyFileSync(join(import.meta.dirname, '../../package.json'), foreign);
+    copyFileSync(join(import.meta.dirname, '../../README.md'), foreign);
     const r = await toyscope('--data-dir', dataDir, 'replay', foreign);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/is not a pcap or pcapng capture/);
+    expect(r.err).toMatch(/is not a pcap, pcapng or HAR file/);
     expect(r.err).not.toMatch(/at .*\.ts:/);
   });
 
@@ -144,6 +144,28 @@ describe('toyscope replay of TLS captures', () => {
     const bad = await toyscope('--data-dir', dataDir, 'replay', capture, '--keylog', junk);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/junk\.txt holds no TLS secrets \(1 lines;/);
+  });
+});
+
+describe('toyscope replay of a HAR', () => {
+  it('replays a HAR told by its content, its flows belonging to --device', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-har-'));
+    const har = join(FIXTURES, 'har-chromium/capture.har');
+    const r = await toyscope('--data-dir', dataDir, 'replay', har, '--device', 'teddy', '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.captures[0]).toMatchObject({ format: 'har', path: har });
+    expect(new Set(doc.flows.map((f: { deviceId: string }) => f.deviceId))).toEqual(new Set(['teddy']));
+    expect(doc.findings.map((f: { subtype: string }) => f.subtype)).toContain('birthday');
+  });
+
+  it('rejects JSON that is not a HAR with one line and exit 2', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-nothar-'));
+    const json = join(dataDir, 'devices.json');
+    writeFileSync(json, '{"devices": [1, 2, 3]}\n');
+    const r = await toyscope('--data-dir', dataDir, 'replay', json);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^toyscope: .*devices\.json is JSON but not a HAR \(no log\.entries\)\n$/);
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { analysisPipeline } from '../../analysis.ts';
+import { startsLikeJson } from '../../capture/detect-format.ts';
 import { readKeyLogFile, replayFile } from '../../capture/replay-file.ts';
 import { deviceName } from '../../config.ts';
 import type { KeyLog } from '../../decode/tls-keylog.ts';
@@ -26,8 +27,8 @@ import { checkStoredPolicy, writeJunit } from './policy.ts';
 
 const USAGE = `Usage: toyscope replay <capture…> [options]
 
-Replays recorded traffic (pcap or pcapng, e.g. from 'tcpdump -i wlan0 -w toy.pcap') through the
-analyzers, stores flows and findings in the database, and prints what each device sent where.
+Replays recorded traffic (pcap or pcapng, e.g. from 'tcpdump -i wlan0 -w toy.pcap', or a HAR saved
+by a browser, mitmproxy or HTTP Toolkit, told apart by content) through the analyzers, stores flows and findings in the database, and prints what each device sent where.
 Damaged or truncated captures are analyzed as far as they go; what could not be read is
 counted under "skipped". A capture already in the database is not analyzed twice (--force).
 TLS is read when its keys are known: from --keylog (an NSS key log, as SSLKEYLOGFILE makes
@@ -39,6 +40,7 @@ purged first.
 
 Options:
   --keylog FILE  TLS secrets (NSS key log format) to decrypt the captures' TLS flows with
+  --device NAME  the device a HAR's flows belong to (a HAR has no client address); default har:<file name>
   --policy FILE  check the findings of these captures against a policy (docs/policy.md): exit 1 on violations
   --junit FILE   with --policy, also write JUnit XML (one test case per rule and device)
   --json         print the JSON document (docs/cli.md) instead of the summary
@@ -51,6 +53,7 @@ Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help')
 Examples:
   toyscope replay fixtures/curl-multipart/capture.pcap
   toyscope replay companion-app.pcapng --keylog sslkeys.txt
+  toyscope replay companion-web.har --device teddy
   toyscope replay teddy-*.pcapng --policy teddy-policy.yaml --junit reports/privacy.xml
   toyscope --db ci.db replay capture.pcapng --json > findings.json
 
@@ -76,6 +79,7 @@ export const replay: Command = {
         strict: { type: 'boolean' },
         force: { type: 'boolean' },
         keylog: { type: 'string' },
+        device: { type: 'string' },
       },
       Number.POSITIVE_INFINITY,
     );
@@ -104,7 +108,8 @@ export const replay: Command = {
           );
         }
       }
-      const captures = await replayAll(p.positionals, store, g, { force: flag(p, 'force'), keyLog });
+      const device = str(p, 'device');
+      const captures = await replayAll(p.positionals, store, g, { force: flag(p, 'force'), keyLog, device });
       const ids = new Set(captures.map((c) => c.id));
       const flows = captures.flatMap((c) => store.listFlows({ captureId: c.id, limit: 1_000_000 }));
       const findings = captures.flatMap((c) => readAllFindings(store, { captureId: c.id }));
@@ -141,12 +146,12 @@ function checkCaptureFile(file: string): void {
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`);
   }
-  const head = Buffer.alloc(4);
-  const n = readSync(fd, head, 0, 4, 0);
+  const head = Buffer.alloc(64);
+  const n = readSync(fd, head, 0, head.length, 0);
   closeSync(fd);
-  const magic = head.subarray(0, n).toString('hex');
-  if (n === 4 && !PCAP_MAGICS.has(magic)) {
-    throw new InputError(`${file} is not a pcap or pcapng capture (starts with 0x${magic})`);
+  const magic = head.subarray(0, Math.min(n, 4)).toString('hex');
+  if (n >= 4 && !PCAP_MAGICS.has(magic) && !startsLikeJson(head.subarray(0, n))) {
+    throw new InputError(`${file} is not a pcap, pcapng or HAR file (starts with 0x${magic})`);
   }
 }
 
@@ -165,9 +170,9 @@ async function replayAll(
   files: string[],
   store: Store,
   g: Globals,
-  opts: { force: boolean; keyLog: KeyLog | undefined },
+  opts: { force: boolean; keyLog: KeyLog | undefined; device: string | undefined },
 ): Promise<CaptureRecord[]> {
-  const { force, keyLog } = opts;
+  const { force, keyLog, device } = opts;
   const config = g.config();
   const writer = store.writer();
   const pipeline = analysisPipeline(config, writer);
@@ -180,6 +185,7 @@ async function replayAll(
         pipeline,
         limits: config.limits,
         ...(keyLog ? { keyLog } : {}),
+        ...(device ? { device } : {}),
         violation: (v) => writer.violation(v),
         onProgress: (pr) =>
           bar.update(`${pr.phase === 'hash' ? 'hashing' : 'replaying'} ${cell(file, 32)}`, pr.bytesRead, pr.bytesTotal),

@@ -1,0 +1,378 @@
+/**
+ * HAR import, the second pass: the entries of a HAR file (read by the JSON tokenizer as it streams) → FlowEvents,
+ * as a capture's HTTP would give them. Entries sharing a `connection` (and server) are one flow; an entry without
+ * one is a flow of its own. Per entry: the request (`message.head` with the method, the origin-form target and the
+ * headers, HTTP/2 pseudo-headers dropped; the `postData.text` body), the response (status and headers — without
+ * Content-Encoding, since a HAR holds bodies decoded — and `content.text`, base64-decoded when the first pass saw
+ * `encoding: base64`), and Chromium's `_webSocketMessages` as WebSocket messages. Bodies stream through in the
+ * tokenizer's pieces, never whole. A HAR has no client address: every flow belongs to the device the caller names;
+ * `https`/`wss` entries are `tls: 'decrypted'` (the browser recorded them in clear), others `none`.
+ * Sans-io; the first pass (har-index.ts) gives what entries only say after their bodies. Not here: reading the
+ * file (replay-file.ts) or HAR export.
+ */
+import { Base64Decoder } from '../decode/base64.ts';
+import type { ByteSink } from '../decode/filter.ts';
+import { JsonTokenizer } from '../decode/json-tokens.ts';
+import type { FlowEvent } from '../model/events.ts';
+import type { FlowId, Micros, MsgId, ServerEndpoint } from '../model/flow.ts';
+import type { Limits } from '../model/limits.ts';
+import type { Direction, MessageHead } from '../model/message.ts';
+import type { Token } from '../model/token.ts';
+import type { Violation, ViolationInput } from '../model/violation.ts';
+import { flowInfo } from '../streams/flow-info.ts';
+import { entryPath, type HarEntryMeta } from './har-index.ts';
+
+export interface HarReplayOptions {
+  /** sha256 of the file: flows are `<first 12 hex>:<n>`. */
+  captureId: string;
+  /** The device every flow belongs to (`--device`, default `har:<file name>`). */
+  deviceId: string;
+  /** The first pass's per-entry metadata (HarIndex.entries). */
+  entries: readonly HarEntryMeta[];
+  emit: (ev: FlowEvent) => void;
+  violation: (v: Violation) => void;
+  limits: Limits;
+}
+
+interface OpenFlow {
+  id: FlowId;
+  nextMsgId: MsgId;
+  bytesUp: number;
+  bytesDown: number;
+  lastTs: Micros;
+  websocket: boolean;
+}
+
+/** One side of an entry being read: the head's fields until it is emitted, then its body. */
+interface Side {
+  direction: Direction;
+  method?: string;
+  url?: string;
+  status?: number;
+  headers: Array<[string, string]>;
+  headerBytes: number;
+  /** The header object being read (`…headers[3]`) and its name so far. */
+  headerParent?: string;
+  headerName?: string;
+  msgId?: MsgId;
+  base64?: Base64Decoder;
+  ended: boolean;
+}
+
+interface Entry {
+  index: number;
+  meta: HarEntryMeta;
+  request: Side;
+  response: Side;
+  flow?: OpenFlow;
+  /** The WebSocket message being read (`_webSocketMessages[i]`). */
+  ws?: { parent: string; type?: string; opcode?: number; time?: number; msgId?: MsgId };
+}
+
+const newSide = (direction: Direction): Side => ({ direction, headers: [], headerBytes: 0, ended: false });
+/** Headers a HAR response keeps from the wire though its body is decoded and unframed. */
+const DROPPED_RESPONSE_HEADERS = new Set(['content-encoding', 'transfer-encoding']);
+
+export class HarReplay {
+  readonly skipped = new Map<string, number>();
+  firstTs: Micros | undefined;
+  lastTs: Micros = 0;
+  /** Entries replayed. */
+  entries = 0;
+  readonly #opts: HarReplayOptions;
+  readonly #tokenizer: JsonTokenizer;
+  /** Open flows by connection group, least recently used first. */
+  readonly #flows = new Map<string, OpenFlow>();
+  #entry: Entry | undefined;
+  #flowCount = 0;
+  #now: Micros = 0;
+
+  constructor(opts: HarReplayOptions) {
+    this.#opts = opts;
+    this.#tokenizer = new JsonTokenizer((t) => this.#token(t), {
+      limits: opts.limits,
+      report: (v) => this.#violation(v),
+    });
+  }
+
+  write(chunk: Uint8Array): void {
+    this.#tokenizer.write(chunk);
+  }
+
+  /** End of the file: the last entry is finished and every flow closed. */
+  end(): void {
+    this.#tokenizer.end();
+    this.#finishEntry();
+    for (const key of [...this.#flows.keys()]) this.#close(key);
+  }
+
+  #token(t: Token): void {
+    const at = entryPath(t.path);
+    if (!at) return;
+    const meta = this.#opts.entries[at.index];
+    if (!meta) {
+      if (this.#entry?.index !== at.index) this.#finishEntry();
+      return; // past MAX_HAR_ENTRIES: counted by the first pass
+    }
+    if (this.#entry?.index !== at.index) {
+      this.#finishEntry();
+      this.#entry = { index: at.index, meta, request: newSide('upload'), response: newSide('download') };
+      this.entries++;
+      this.#now = meta.started;
+      this.firstTs ??= meta.started;
+    }
+    const e = this.#entry as Entry;
+    const inner = at.inner;
+    if (inner.startsWith('request.')) this.#request(e, inner.slice(8), t);
+    else if (inner.startsWith('response.')) this.#response(e, inner.slice(9), t);
+    else if (inner.startsWith('_webSocketMessages[')) this.#websocket(e, t);
+  }
+
+  #request(e: Entry, field: string, t: Token): void {
+    const r = e.request;
+    if (r.msgId === undefined) {
+      if (field === 'method') r.method = t.value;
+      else if (field === 'url') r.url = t.value;
+      else if (field.startsWith('headers[')) this.#header(r, t);
+    }
+    if (field === 'postData.text') this.#body(e, r, t.value, e.meta.requestBase64, e.meta.started);
+  }
+
+  #response(e: Entry, field: string, t: Token): void {
+    this.#endSide(e, e.request, e.meta.started);
+    const r = e.response;
+    if (r.msgId === undefined) {
+      if (field === 'status') r.status = Number(t.value);
+      else if (field.startsWith('headers[')) this.#header(r, t);
+    }
+    if (field === 'content.text') this.#body(e, r, t.value, e.meta.responseBase64, this.#responseTs(e));
+  }
+
+  /** A header object's `name` and `value` tokens, paired by their parent path. */
+  #header(s: Side, t: Token): void {
+    if (t.key !== 'name' && t.key !== 'value') return;
+    if (s.headerParent !== t.parent) {
+      s.headerParent = t.parent;
+      s.headerName = undefined;
+    }
+    if (t.key === 'name') {
+      s.headerName = t.value;
+      return;
+    }
+    const name = s.headerName;
+    if (name === undefined || name.startsWith(':')) return;
+    if (s.direction === 'download' && DROPPED_RESPONSE_HEADERS.has(name.toLowerCase())) return;
+    s.headerBytes += name.length + t.value.length;
+    if (s.headerBytes > this.#opts.limits.MAX_HTTP_HEADER_BYTES) {
+      if (s.headerBytes - name.length - t.value.length <= this.#opts.limits.MAX_HTTP_HEADER_BYTES) {
+        this.#violation({ decoder: 'har', code: 'header-too-large', message: `entry ${this.#entry?.index}` });
+      }
+      return;
+    }
+    s.headers.push([name, t.value]);
+  }
+
+  /** A piece of a body: the head goes first, then the bytes (base64-decoded when the first pass said so). */
+  #body(e: Entry, s: Side, piece: string, base64: boolean, ts: Micros): void {
+    const msgId = this.#head(e, s, ts);
+    if (msgId === undefined || piece.length === 0) return;
+    const flow = e.flow as OpenFlow;
+    const out = this.#chunkSink(flow, msgId, s.direction, ts);
+    if (!base64) {
+      out.write(Buffer.from(piece, 'utf8'));
+      return;
+    }
+    s.base64 ??= new Base64Decoder((v) => this.#violation({ ...v, decoder: 'har' }));
+    s.base64.write(piece, out);
+  }
+
+  #chunkSink(flow: OpenFlow, msgId: MsgId, direction: Direction, ts: Micros): ByteSink {
+    return {
+      write: (data) => {
+        if (data.length === 0) return;
+        if (direction === 'upload') flow.bytesUp += data.length;
+        else flow.bytesDown += data.length;
+        this.#opts.emit({ ts, type: 'message.chunk', flowId: flow.id, msgId, data });
+      },
+      end: () => {},
+    };
+  }
+
+  /** Emits a side's head once (the request's opens or reuses its flow); undefined for a response that never came. */
+  #head(e: Entry, s: Side, ts: Micros): MsgId | undefined {
+    if (s.msgId !== undefined) return s.msgId;
+    if (s.direction === 'download' && !(s.status && s.status > 0)) return undefined;
+    const flow = e.flow ?? this.#flowFor(e, ts);
+    const msgId = flow.nextMsgId++;
+    s.msgId = msgId;
+    const msg: MessageHead = { msgId, direction: s.direction, protocol: 'http', headers: s.headers };
+    if (s.direction === 'upload') {
+      msg.method = s.method ?? 'GET';
+      msg.url = originForm(s.url ?? '/');
+    } else {
+      msg.status = s.status as number;
+      if (e.request.msgId !== undefined) msg.requestId = e.request.msgId;
+    }
+    this.#opts.emit({ ts, type: 'message.head', flowId: flow.id, msg });
+    this.#seen(ts);
+    return msgId;
+  }
+
+  /** Ends a side (head first if it had no body); the body's base64 tail is flushed. */
+  #endSide(e: Entry, s: Side, ts: Micros): void {
+    if (s.ended) return;
+    s.ended = true;
+    const msgId = this.#head(e, s, ts);
+    if (msgId === undefined) return;
+    const flow = e.flow as OpenFlow;
+    s.base64?.end(this.#chunkSink(flow, msgId, s.direction, ts));
+    this.#opts.emit({ ts, type: 'message.end', flowId: flow.id, msgId });
+  }
+
+  #websocket(e: Entry, t: Token): void {
+    const endTs = this.#endTs(e);
+    this.#endSide(e, e.request, e.meta.started);
+    this.#endSide(e, e.response, this.#responseTs(e));
+    const flow = e.flow;
+    if (!flow) return;
+    if (!flow.websocket) {
+      flow.websocket = true;
+      this.#opts.emit({ ts: endTs, type: 'flow.update', flowId: flow.id, update: { transport: 'websocket' } });
+    }
+    if (e.ws?.parent !== t.parent) {
+      this.#endWebSocketMessage(e);
+      e.ws = { parent: t.parent };
+    }
+    const m = e.ws as NonNullable<Entry['ws']>;
+    if (t.key === 'type') m.type = t.value;
+    else if (t.key === 'opcode') m.opcode = Number(t.value);
+    else if (t.key === 'time') m.time = Math.round(Number(t.value) * 1e6);
+    else if (t.key === 'data') this.#websocketData(flow, m, t.value);
+  }
+
+  #websocketData(flow: OpenFlow, m: NonNullable<Entry['ws']>, piece: string): void {
+    if (m.opcode !== 1 && m.opcode !== 2) return; // control frames are not messages
+    const direction: Direction = m.type === 'send' ? 'upload' : 'download';
+    const ts = Number.isFinite(m.time) ? (m.time as number) : this.#now;
+    if (m.msgId === undefined) {
+      m.msgId = flow.nextMsgId++;
+      const msg: MessageHead = {
+        msgId: m.msgId,
+        direction,
+        protocol: 'websocket',
+        headers: [],
+        ws: { opcode: m.opcode, compressed: false },
+      };
+      this.#opts.emit({ ts, type: 'message.head', flowId: flow.id, msg });
+      this.#seen(ts);
+    }
+    // Chromium writes binary messages as base64 text.
+    const data = m.opcode === 2 ? Buffer.from(piece, 'base64') : Buffer.from(piece, 'utf8');
+    this.#chunkSink(flow, m.msgId, direction, ts).write(data);
+  }
+
+  #endWebSocketMessage(e: Entry): void {
+    const m = e.ws;
+    if (m?.msgId === undefined || !e.flow) return;
+    this.#opts.emit({ ts: m.time ?? this.#now, type: 'message.end', flowId: e.flow.id, msgId: m.msgId });
+  }
+
+  #finishEntry(): void {
+    const e = this.#entry;
+    if (!e) return;
+    this.#entry = undefined;
+    this.#endSide(e, e.request, e.meta.started);
+    this.#endSide(e, e.response, this.#responseTs(e));
+    this.#endWebSocketMessage(e);
+    const flow = e.flow;
+    if (!flow) return;
+    flow.lastTs = Math.max(flow.lastTs, this.#endTs(e));
+    this.#seen(flow.lastTs);
+    if (e.meta.connection === undefined) this.#close(`entry ${e.index}`);
+  }
+
+  /** The flow of an entry: its connection group's, opened if new (the least recently used closed past the bound). */
+  #flowFor(e: Entry, ts: Micros): OpenFlow {
+    const server = serverOf(e);
+    const key =
+      e.meta.connection === undefined
+        ? `entry ${e.index}`
+        : `${e.meta.connection}|${server.ip}|${server.host ?? ''}|${server.port}`;
+    let flow = this.#flows.get(key);
+    if (flow) this.#flows.delete(key);
+    else {
+      if (this.#flows.size >= this.#opts.limits.MAX_HAR_OPEN_FLOWS) {
+        const oldest = this.#flows.keys().next().value as string;
+        this.#close(oldest);
+      }
+      flow = this.#open(e, server, ts);
+    }
+    this.#flows.set(key, flow);
+    e.flow = flow;
+    return flow;
+  }
+
+  #open(e: Entry, server: ServerEndpoint, ts: Micros): OpenFlow {
+    const { captureId, deviceId } = this.#opts;
+    const id = `${captureId.slice(0, 12)}:${++this.#flowCount}`;
+    const secure = /^(https|wss):/i.test(e.request.url ?? '');
+    const spec = {
+      flowId: id,
+      deviceId,
+      client: { ip: '0.0.0.0', port: 0 },
+      server,
+      source: 'har' as const,
+      captureId,
+    };
+    this.#opts.emit({ ts, type: 'flow.open', flow: flowInfo(spec, 'http', secure ? 'decrypted' : 'none') });
+    return { id, nextMsgId: 0, bytesUp: 0, bytesDown: 0, lastTs: ts, websocket: false };
+  }
+
+  #close(key: string): void {
+    const flow = this.#flows.get(key);
+    if (!flow) return;
+    this.#flows.delete(key);
+    const stats = { bytesUp: flow.bytesUp, bytesDown: flow.bytesDown };
+    this.#opts.emit({ ts: flow.lastTs, type: 'flow.close', flowId: flow.id, stats });
+  }
+
+  #responseTs(e: Entry): Micros {
+    return e.meta.started + Math.round(e.meta.waitMs * 1000);
+  }
+
+  #endTs(e: Entry): Micros {
+    return e.meta.started + Math.round(Math.max(e.meta.timeMs, e.meta.waitMs) * 1000);
+  }
+
+  #seen(ts: Micros): void {
+    if (ts > this.lastTs) this.lastTs = ts;
+  }
+
+  #violation(v: ViolationInput): void {
+    this.#opts.violation({ ...v, ts: this.#now });
+  }
+}
+
+/** The server of an entry: host and port from its URL, address from `serverIPAddress` (else 0.0.0.0). */
+function serverOf(e: Entry): ServerEndpoint {
+  let host: string | undefined;
+  let port = 0;
+  try {
+    const u = new URL(e.request.url ?? '');
+    host = u.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase() || undefined;
+    port = u.port ? Number(u.port) : /^(https|wss):$/.test(u.protocol) ? 443 : 80;
+  } catch {
+    // an unreadable URL: the flow has no host
+  }
+  return { ip: e.meta.serverIp ?? '0.0.0.0', port, ...(host ? { host } : {}) };
+}
+
+/** `https://h/p?q#f` → `/p?q` (the request target as a client sends it); anything else as it is. */
+function originForm(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return url;
+  }
+}
