@@ -2,13 +2,14 @@
  * HAR import, the second pass: the entries of a HAR file (read by the JSON tokenizer as it streams) → FlowEvents,
  * as a capture's HTTP would give them. Entries sharing a `connection` (and server) are one flow; an entry without
  * one is a flow of its own. Per entry: the request (`message.head` with the method, the origin-form target and the
- * headers, HTTP/2 pseudo-headers dropped; the `postData.text` body), the response (status and headers — without
- * Content-Encoding, since a HAR holds bodies decoded — and `content.text`, base64-decoded when the first pass saw
- * `encoding: base64`), and Chromium's `_webSocketMessages` as WebSocket messages. Bodies stream through in the
- * tokenizer's pieces, never whole. A HAR has no client address: every flow belongs to the device the caller names;
- * `https`/`wss` entries are `tls: 'decrypted'` (the browser recorded them in clear), others `none`.
- * Sans-io; the first pass (har-index.ts) gives what entries only say after their bodies. Not here: reading the
- * file (replay-file.ts) or HAR export.
+ * headers, HTTP/2 pseudo-headers dropped; the `postData.text` body), the response (status and headers, without
+ * Content-Encoding when a body follows since a HAR holds bodies decoded; `content.text`, base64-decoded when the
+ * first pass saw `encoding: base64`), a declared body the HAR does not carry as a gap of its size, and Chromium's
+ * `_webSocketMessages` as WebSocket messages. Bodies stream through in the tokenizer's pieces, never whole. A HAR
+ * has no client address: every flow belongs to the device the caller names; `https`/`wss` entries are
+ * `tls: 'decrypted'` (the browser recorded them in clear), others `none`. Sans-io; the first pass (har-index.ts)
+ * gives what entries only say after their bodies. Not here: reading the file (replay-file.ts), HAR export
+ * (src/report/har.ts).
  */
 import { Base64Decoder } from '../decode/base64.ts';
 import type { ByteSink } from '../decode/filter.ts';
@@ -56,6 +57,9 @@ interface Side {
   headerName?: string;
   msgId?: MsgId;
   base64?: Base64Decoder;
+  /** Body bytes the HAR carried, and the size it declares (`bodySize`, else `content.size`; -1 unknown). */
+  written: number;
+  declared: number;
   ended: boolean;
 }
 
@@ -69,9 +73,14 @@ interface Entry {
   ws?: { parent: string; type?: string; opcode?: number; time?: number; msgId?: MsgId };
 }
 
-const newSide = (direction: Direction): Side => ({ direction, headers: [], headerBytes: 0, ended: false });
-/** Headers a HAR response keeps from the wire though its body is decoded and unframed. */
-const DROPPED_RESPONSE_HEADERS = new Set(['content-encoding', 'transfer-encoding']);
+const newSide = (direction: Direction): Side => ({
+  direction,
+  headers: [],
+  headerBytes: 0,
+  written: 0,
+  declared: -1,
+  ended: false,
+});
 
 export class HarReplay {
   readonly skipped = new Map<string, number>();
@@ -135,6 +144,7 @@ export class HarReplay {
       else if (field === 'url') r.url = t.value;
       else if (field.startsWith('headers[')) this.#header(r, t);
     }
+    if (field === 'bodySize') r.declared = Number(t.value);
     if (field === 'postData.text') this.#body(e, r, t.value, e.meta.requestBase64, e.meta.started);
   }
 
@@ -145,6 +155,8 @@ export class HarReplay {
       if (field === 'status') r.status = Number(t.value);
       else if (field.startsWith('headers[')) this.#header(r, t);
     }
+    if (field === 'bodySize' && Number(t.value) > 0) r.declared = Number(t.value);
+    else if (field === 'content.size' && r.declared <= 0) r.declared = Number(t.value);
     if (field === 'content.text') this.#body(e, r, t.value, e.meta.responseBase64, this.#responseTs(e));
   }
 
@@ -161,7 +173,6 @@ export class HarReplay {
     }
     const name = s.headerName;
     if (name === undefined || name.startsWith(':')) return;
-    if (s.direction === 'download' && DROPPED_RESPONSE_HEADERS.has(name.toLowerCase())) return;
     s.headerBytes += name.length + t.value.length;
     if (s.headerBytes > this.#opts.limits.MAX_HTTP_HEADER_BYTES) {
       if (s.headerBytes - name.length - t.value.length <= this.#opts.limits.MAX_HTTP_HEADER_BYTES) {
@@ -174,10 +185,10 @@ export class HarReplay {
 
   /** A piece of a body: the head goes first, then the bytes (base64-decoded when the first pass said so). */
   #body(e: Entry, s: Side, piece: string, base64: boolean, ts: Micros): void {
-    const msgId = this.#head(e, s, ts);
+    const msgId = this.#head(e, s, ts, true);
     if (msgId === undefined || piece.length === 0) return;
     const flow = e.flow as OpenFlow;
-    const out = this.#chunkSink(flow, msgId, s.direction, ts);
+    const out = this.#chunkSink(flow, msgId, s, ts);
     if (!base64) {
       out.write(Buffer.from(piece, 'utf8'));
       return;
@@ -186,10 +197,12 @@ export class HarReplay {
     s.base64.write(piece, out);
   }
 
-  #chunkSink(flow: OpenFlow, msgId: MsgId, direction: Direction, ts: Micros): ByteSink {
+  #chunkSink(flow: OpenFlow, msgId: MsgId, s: Pick<Side, 'direction' | 'written'>, ts: Micros): ByteSink {
+    const direction = s.direction;
     return {
       write: (data) => {
         if (data.length === 0) return;
+        s.written += data.length;
         if (direction === 'upload') flow.bytesUp += data.length;
         else flow.bytesDown += data.length;
         this.#opts.emit({ ts, type: 'message.chunk', flowId: flow.id, msgId, data });
@@ -198,14 +211,18 @@ export class HarReplay {
     };
   }
 
-  /** Emits a side's head once (the request's opens or reuses its flow); undefined for a response that never came. */
-  #head(e: Entry, s: Side, ts: Micros): MsgId | undefined {
+  /**
+   * Emits a side's head once (the request's opens or reuses its flow); undefined for a response that never came.
+   * A HAR holds bodies decoded: a head followed by a body loses its Content-Encoding, so nobody inflates it twice.
+   */
+  #head(e: Entry, s: Side, ts: Micros, withBody = false): MsgId | undefined {
     if (s.msgId !== undefined) return s.msgId;
     if (s.direction === 'download' && !(s.status && s.status > 0)) return undefined;
     const flow = e.flow ?? this.#flowFor(e, ts);
     const msgId = flow.nextMsgId++;
     s.msgId = msgId;
-    const msg: MessageHead = { msgId, direction: s.direction, protocol: 'http', headers: s.headers };
+    const headers = withBody ? s.headers.filter(([n]) => n.toLowerCase() !== 'content-encoding') : s.headers;
+    const msg: MessageHead = { msgId, direction: s.direction, protocol: 'http', headers };
     if (s.direction === 'upload') {
       msg.method = s.method ?? 'GET';
       msg.url = originForm(s.url ?? '/');
@@ -218,14 +235,20 @@ export class HarReplay {
     return msgId;
   }
 
-  /** Ends a side (head first if it had no body); the body's base64 tail is flushed. */
+  /**
+   * Ends a side (head first if it had no body); the body's base64 tail is flushed. A body the HAR declares but
+   * does not carry (left out, or exported without it) is a gap of its declared size: it was sent, it is not here.
+   */
   #endSide(e: Entry, s: Side, ts: Micros): void {
     if (s.ended) return;
     s.ended = true;
     const msgId = this.#head(e, s, ts);
     if (msgId === undefined) return;
     const flow = e.flow as OpenFlow;
-    s.base64?.end(this.#chunkSink(flow, msgId, s.direction, ts));
+    s.base64?.end(this.#chunkSink(flow, msgId, s, ts));
+    if (s.written === 0 && s.declared > 0) {
+      this.#opts.emit({ ts, type: 'message.gap', flowId: flow.id, msgId, length: s.declared });
+    }
     this.#opts.emit({ ts, type: 'message.end', flowId: flow.id, msgId });
   }
 
@@ -268,7 +291,7 @@ export class HarReplay {
     }
     // Chromium writes binary messages as base64 text.
     const data = m.opcode === 2 ? Buffer.from(piece, 'base64') : Buffer.from(piece, 'utf8');
-    this.#chunkSink(flow, m.msgId, direction, ts).write(data);
+    this.#chunkSink(flow, m.msgId, { direction, written: 0 }, ts).write(data);
   }
 
   #endWebSocketMessage(e: Entry): void {

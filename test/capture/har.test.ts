@@ -227,6 +227,36 @@ describe('HAR import', () => {
     expect(kinds.indexOf('flow.close')).toBeLessThan(kinds.lastIndexOf('flow.open'));
   });
 
+  it('takes a declared body the HAR does not carry as a gap of its size, and keeps that head’s Content-Encoding', () => {
+    const { events } = replayHar([
+      utf8(
+        har([
+          entry({
+            request: { method: 'POST', url: 'https://api.toy-cloud.example/up', headers: [], bodySize: 120 },
+            response: {
+              status: 200,
+              headers: [header('Content-Encoding', 'gzip')],
+              content: { size: 0 },
+              bodySize: 40,
+            },
+          }),
+        ]),
+      ),
+    ]);
+    const gaps = events.filter((e) => (e as FlowEvent).type === 'message.gap') as Array<{
+      msgId: number;
+      length: number;
+    }>;
+    expect(gaps.map((g) => [g.msgId, g.length])).toEqual([
+      [0, 120],
+      [1, 40],
+    ]);
+    const response = events.find(
+      (e) => (e as FlowEvent).type === 'message.head' && (e as { msg: { msgId: number } }).msg.msgId === 1,
+    );
+    expect((response as { msg: { headers: unknown } }).msg.headers).toEqual([['Content-Encoding', 'gzip']]);
+  });
+
   it('tells a HAR from other JSON', () => {
     const index = new HarIndex(DEFAULT_LIMITS);
     index.write(utf8('{"devices":[1,2]}'));
