@@ -69,9 +69,27 @@ export function replyBytes(n: number): Uint8Array {
   );
 }
 
+/** Connection `n` of device 127.0.0.(2 + n % 8) (its own MAC) to `host`'s server on 127.1.0.x, as frames. */
+export function deviceConversation(
+  n: number,
+  host: string,
+  sport: number,
+  exchanges: Array<['up' | 'down', Uint8Array]>,
+): Frame[] {
+  const dev = 2 + (n % 8);
+  return tcpConversation({
+    client: `127.0.0.${dev}`,
+    server: `127.1.0.${1 + HOSTS.indexOf(host)}`,
+    cport: 32768 + (n % 28000),
+    sport,
+    isn: Math.imul(n + 1, 2654435761) >>> 0,
+    exchanges,
+    eth: { src: `02:00:00:00:00:0${dev}`, dst: '02:00:00:00:01:01' },
+  });
+}
+
 /** One keep-alive connection of 2–8 request/reply pairs, as frames; some upload segments swapped. */
 function connection(n: number, draw: () => number, uploads: (k: BodyKind, v: number) => Upload): Frame[] {
-  const dev = 2 + (n % 8);
   const host = HOSTS[draw() % HOSTS.length] as string;
   const requests = 2 + (draw() % 7);
   const exchanges: Array<['up' | 'down', Uint8Array]> = [];
@@ -80,15 +98,7 @@ function connection(n: number, draw: () => number, uploads: (k: BodyKind, v: num
     for (let at = 0; at < bytes.length; at += MSS) exchanges.push(['up', bytes.subarray(at, at + MSS)]);
     exchanges.push(['down', replyBytes(n + r)]);
   }
-  const frames = tcpConversation({
-    client: `127.0.0.${dev}`,
-    server: `127.1.0.${1 + HOSTS.indexOf(host)}`,
-    cport: 32768 + (n % 28000),
-    sport: 80,
-    isn: Math.imul(n + 1, 2654435761) >>> 0,
-    exchanges,
-    eth: { src: `02:00:00:00:00:0${dev}`, dst: '02:00:00:00:01:01' },
-  });
+  const frames = deviceConversation(n, host, 80, exchanges);
   if (n % 3 === 0) {
     // frames[2 + k] carries exchange k: swap two adjacent upload segments in the middle of the connection.
     for (let k = exchanges.length >> 1; k + 1 < exchanges.length; k++) {

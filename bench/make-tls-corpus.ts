@@ -11,11 +11,12 @@ import { appendFileSync, closeSync, existsSync, openSync, renameSync, statSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Frame, pcapHeader, tcpConversation } from '../test/helpers/pcap-writer.ts';
+import { type Frame, pcapHeader } from '../test/helpers/pcap-writer.ts';
 import { TEST_CERTS, type TlsExchange, TlsRecorder } from '../test/helpers/tls-loopback.ts';
 import { kindOf, rng } from './corpus.ts';
 import {
   CONCURRENT,
+  deviceConversation,
   HOSTS,
   interleave,
   MSS,
@@ -55,7 +56,6 @@ async function connection(
   draw: () => number,
   uploads: ReturnType<typeof uploadCache>,
 ): Promise<{ frames: Frame[]; keyLog: string }> {
-  const dev = 2 + (n % 8);
   const host = HOSTS[draw() % HOSTS.length] as string;
   const requests = 2 + (draw() % 7);
   const up: Buffer[] = [];
@@ -70,15 +70,7 @@ async function connection(
   for (const [dir, bytes] of rec.exchanges) {
     for (let at = 0; at < bytes.length; at += MSS) exchanges.push([dir, bytes.subarray(at, at + MSS)]);
   }
-  const frames = tcpConversation({
-    client: `127.0.0.${dev}`,
-    server: `127.1.0.${1 + HOSTS.indexOf(host)}`,
-    cport: 32768 + (n % 28000),
-    sport: 443,
-    isn: Math.imul(n + 1, 2654435761) >>> 0,
-    exchanges,
-    eth: { src: `02:00:00:00:00:0${dev}`, dst: '02:00:00:00:01:01' },
-  });
+  const frames = deviceConversation(n, host, 443, exchanges);
   return { frames, keyLog: rec.keyLog };
 }
 

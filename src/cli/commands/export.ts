@@ -4,13 +4,13 @@
  * not overwritten without --force) or standard output. Heads and URLs are masked unless --reveal; bodies are in
  * only where the store kept them as evidence, and only with --reveal. Reads the store only.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { InputError } from '../../errors.ts';
+import { closeSync, writeSync } from 'node:fs';
 import { exportable, HAR_TAIL, harEntries, harHead } from '../../report/har.ts';
 import type { FlowQuery, Store } from '../../store/types.ts';
 import { VERSION } from '../cli.ts';
 import { type Command, flag, type Globals, type Parsed, parseCommandArgs, str } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
+import { openPrivateFile } from '../private-file.ts';
 import { readAllFlows, resolveCaptureId, resolveDeviceId, withExistingStore } from '../store-access.ts';
 import { parseTime } from '../time.ts';
 
@@ -128,13 +128,6 @@ function output(
   force: boolean,
 ): { name: string; write(s: string): void; close(): void } {
   if (file === undefined) return { name: 'standard output', write: (s) => g.io.out(s), close: () => {} };
-  let fd: number;
-  try {
-    fd = openSync(file, force ? 'w' : 'wx', 0o600);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new InputError(`${file} exists; use --force to overwrite it`);
-    throw new InputError(`cannot write ${file}: ${(err as Error).message}`);
-  }
+  const fd = openPrivateFile(file, force);
   return { name: file, write: (s) => void writeSync(fd, s), close: () => closeSync(fd) };
 }
