@@ -32,26 +32,24 @@ export function recordOpener(suite: CipherSuite, keys: TrafficKeys, etm = false)
   return new Tls12AeadOpener(suite, keys);
 }
 
-/** The 8-byte big-endian sequence number. */
-function seqBytes(seq: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt32BE(Math.floor(seq / 2 ** 32), 0);
-  b.writeUInt32BE(seq >>> 0, 4);
-  return b;
+/** Writes the 8-byte big-endian sequence number at `at`. */
+function writeSeq(b: Buffer, at: number, seq: number): void {
+  b.writeUInt32BE(Math.floor(seq / 2 ** 32), at);
+  b.writeUInt32BE(seq >>> 0, at + 4);
 }
 
-/** IV ⊕ sequence number, right-aligned (RFC 8446 §5.3, RFC 7905 §2). */
-function xorNonce(iv: Uint8Array, seq: number): Buffer {
-  const nonce = Buffer.from(iv);
-  const s = seqBytes(seq);
-  for (let i = 0; i < 8; i++) nonce[nonce.length - 8 + i]! ^= s[i]!;
+/** IV ⊕ sequence number, right-aligned (RFC 8446 §5.3, RFC 7905 §2), into `nonce` (reused per record). */
+function xorNonce(nonce: Buffer, iv: Uint8Array, seq: number): Buffer {
+  nonce.set(iv);
+  const at = nonce.length - 8;
+  nonce.writeUInt32BE((nonce.readUInt32BE(at) ^ Math.floor(seq / 2 ** 32)) >>> 0, at);
+  nonce.writeUInt32BE((nonce.readUInt32BE(at + 4) ^ seq) >>> 0, at + 4);
   return nonce;
 }
 
-/** The TLS 1.2 additional data / MAC header: seq_num, type, version, length. */
-function header12(seq: number, type: number, version: number, length: number): Buffer {
-  const h = Buffer.alloc(13);
-  seqBytes(seq).copy(h, 0);
+/** The TLS 1.2 additional data / MAC header (seq_num, type, version, length) into `h` (13 bytes, reused). */
+function header12(h: Buffer, seq: number, type: number, version: number, length: number): Buffer {
+  writeSeq(h, 0, seq);
   h[8] = type;
   h.writeUInt16BE(version, 9);
   h.writeUInt16BE(length, 11);
@@ -89,6 +87,7 @@ function aeadOpen(
 
 class Tls13Opener implements RecordOpener {
   #seq = 0;
+  readonly #nonce = Buffer.alloc(12);
   constructor(
     readonly suite: CipherSuite,
     readonly keys: TrafficKeys,
@@ -97,7 +96,7 @@ class Tls13Opener implements RecordOpener {
   open(header: Uint8Array, body: Uint8Array): OpenedRecord | OpenFailure {
     const tagLen = this.suite.tagLen;
     if (body.length < tagLen + 1) return 'malformed';
-    const nonce = xorNonce(this.keys.iv, this.#seq);
+    const nonce = xorNonce(this.#nonce, this.keys.iv, this.#seq);
     const split = body.length - tagLen;
     const inner = aeadOpen(this.suite, this.keys.key, nonce, header, body.subarray(0, split), body.subarray(split));
     if (inner === undefined) return 'auth-failed';
@@ -111,6 +110,8 @@ class Tls13Opener implements RecordOpener {
 
 class Tls12AeadOpener implements RecordOpener {
   #seq = 0;
+  readonly #nonce = Buffer.alloc(12);
+  readonly #aad = Buffer.alloc(13);
   /** GCM and CCM carry an 8-byte explicit nonce before the ciphertext; ChaCha20-Poly1305 does not. */
   readonly #explicit: number;
   constructor(
@@ -124,13 +125,16 @@ class Tls12AeadOpener implements RecordOpener {
     const { tagLen } = this.suite;
     const ctLen = body.length - this.#explicit - tagLen;
     if (ctLen < 0) return 'malformed';
-    const nonce =
-      this.#explicit === 0
-        ? xorNonce(this.keys.iv, this.#seq)
-        : Buffer.concat([this.keys.iv, body.subarray(0, this.#explicit)]);
+    let nonce: Buffer;
+    if (this.#explicit === 0) nonce = xorNonce(this.#nonce, this.keys.iv, this.#seq);
+    else {
+      nonce = this.#nonce;
+      nonce.set(this.keys.iv);
+      nonce.set(body.subarray(0, this.#explicit), this.keys.iv.length);
+    }
     const type = header[0] as number;
     const version = ((header[1] as number) << 8) | (header[2] as number);
-    const aad = header12(this.#seq, type, version, ctLen);
+    const aad = header12(this.#aad, this.#seq, type, version, ctLen);
     const ct = body.subarray(this.#explicit, this.#explicit + ctLen);
     const out = aeadOpen(this.suite, this.keys.key, nonce, aad, ct, body.subarray(this.#explicit + ctLen));
     if (out === undefined) return 'auth-failed';
@@ -143,6 +147,7 @@ const AES_BLOCK = 16;
 
 class Tls12CbcOpener implements RecordOpener {
   #seq = 0;
+  readonly #head = Buffer.alloc(13);
   constructor(
     readonly suite: CipherSuite,
     readonly keys: TrafficKeys,
@@ -156,19 +161,20 @@ class Tls12CbcOpener implements RecordOpener {
     const encLen = this.etm ? body.length - macLen : body.length;
     if (encLen < 2 * AES_BLOCK || encLen % AES_BLOCK !== 0) return 'malformed';
     if (this.etm) {
-      const mac = this.#mac(header12(this.#seq, type, version, encLen), body.subarray(0, encLen));
+      const mac = this.#mac(header12(this.#head, this.#seq, type, version, encLen), body.subarray(0, encLen));
       if (!timingSafeEqual(mac, body.subarray(encLen))) return 'auth-failed';
     }
     const d = createDecipheriv(this.suite.cipher, this.keys.key, body.subarray(0, AES_BLOCK));
     d.setAutoPadding(false);
-    const plain = Buffer.concat([d.update(body.subarray(AES_BLOCK, encLen)), d.final()]);
+    const plain = d.update(body.subarray(AES_BLOCK, encLen));
+    d.final(); // whole blocks and no auto-padding: nothing more comes out
     const pad = plain[plain.length - 1] as number;
     const contentLen = plain.length - pad - 1 - (this.etm ? 0 : macLen);
     if (contentLen < 0) return this.etm ? 'malformed' : 'auth-failed';
     for (let i = plain.length - pad - 1; i < plain.length; i++) if (plain[i] !== pad) return 'auth-failed';
     const data = plain.subarray(0, contentLen);
     if (!this.etm) {
-      const mac = this.#mac(header12(this.#seq, type, version, contentLen), data);
+      const mac = this.#mac(header12(this.#head, this.#seq, type, version, contentLen), data);
       if (!timingSafeEqual(mac, plain.subarray(contentLen, contentLen + macLen))) return 'auth-failed';
     }
     this.#seq++;

@@ -149,27 +149,59 @@ export class TlsDecryptSession {
     };
   }
 
-  /** Bytes of one side (`client` = device → cloud). Kept by copy, so `chunk` may be a view the caller reuses. */
+  /**
+   * Bytes of one side (`client` = device → cloud); `chunk` may be a view the caller reuses. Whole records are read
+   * in place; only a record cut by the chunk's end is copied (and what is held or reassembled).
+   */
   write(side: TlsSide, chunk: Uint8Array): void {
     const s = this.#sides[side];
-    if (s.stopped) {
-      s.undecrypted += chunk.length;
-      return;
-    }
-    s.buf.push(chunk.slice());
-    while (!s.stopped && s.buf.length >= 5) {
-      const header = s.buf.peek(5);
-      const length = recordLength(header);
+    let off = 0;
+    while (!s.stopped && off < chunk.length) {
+      if (s.buf.length > 0) {
+        // Complete the record begun in an earlier chunk: copy just what it still needs.
+        const take = Math.min(this.#needed(s), chunk.length - off);
+        s.buf.push(chunk.slice(off, off + take));
+        off += take;
+        this.#buffered(s);
+        continue;
+      }
+      const left = chunk.length - off;
+      const length = left >= 5 ? recordLength(chunk.subarray(off, off + 5)) : 0;
       if (length < 0) {
-        this.#stop(s, 'bad-record-header', recordHeaderText(header));
+        this.#stop(s, 'bad-record-header', recordHeaderText(chunk.subarray(off, off + 5)));
+        break;
+      }
+      if (left < 5 || left < 5 + length) {
+        s.buf.push(chunk.slice(off));
         return;
       }
-      if (s.buf.length < 5 + length) return;
-      const h = s.buf.consume(5);
-      const body = s.buf.consume(length);
       s.offset += 5 + length;
-      this.#record(s, h, body);
+      this.#record(s, chunk.subarray(off, off + 5), chunk.subarray(off + 5, off + 5 + length));
+      off += 5 + length;
     }
+    if (s.stopped) s.undecrypted += chunk.length - off;
+  }
+
+  /** Bytes the record begun in `s.buf` still needs: the rest of its header, else the rest of its body. */
+  #needed(s: Side): number {
+    if (s.buf.length < 5) return 5 - s.buf.length;
+    return Math.max(1, 5 + Math.max(0, recordLength(s.buf.peek(5))) - s.buf.length);
+  }
+
+  /** Reads the record in `s.buf` once it is whole (a bad header stops the side). */
+  #buffered(s: Side): void {
+    if (s.buf.length < 5) return;
+    const header = s.buf.peek(5);
+    const length = recordLength(header);
+    if (length < 0) {
+      this.#stop(s, 'bad-record-header', recordHeaderText(header));
+      return;
+    }
+    if (s.buf.length < 5 + length) return;
+    const h = s.buf.consume(5);
+    const body = s.buf.consume(length);
+    s.offset += 5 + length;
+    this.#record(s, h, body);
   }
 
   /** Bytes of one side are missing: its record boundaries are lost, it is decrypted no further. */
@@ -217,12 +249,12 @@ export class TlsDecryptSession {
       this.#stop(s, 'held-too-long', `${s.heldBytes} bytes waited for the ServerHello`);
       return;
     }
-    s.held.push([header, body]);
+    s.held.push([header.slice(), body.slice()]); // the caller's chunk may be reused
   }
 
   #clear(s: Side, type: number, body: Uint8Array): void {
     if (type === CONTENT_HANDSHAKE) {
-      s.hs.push(body);
+      s.hs.push(body.slice()); // kept until the message is whole; the caller's chunk may be reused
       this.#handshakeMessages(s, false);
     } else if (type === CONTENT_ALERT) this.#alerts(s, body);
     else if (type === CONTENT_CHANGE_CIPHER_SPEC) {
