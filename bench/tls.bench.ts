@@ -19,6 +19,7 @@ const SESSION_MIB = 16;
 const FEED_CHUNK = 64 * 1024;
 const RECORD = 16 * 1024;
 const GOAL_VS_TSHARK = 2;
+const RUNS = Number(process.env.BENCH_TLS_RUNS ?? 2);
 
 /** Decrypts a recorded session once: both sides fed in 64 KiB chunks; returns the clear bytes delivered. */
 function decryptOnce(keyLog: KeyLog, client: Buffer, server: Buffer): number {
@@ -94,7 +95,16 @@ const bench: Bench = async (emit) => {
   const { pcap, keyLog } = await ensureTlsPcap();
   const mb = statSync(pcap).size / 2 ** 20;
   const corpus = `mixed-https-pcap-${Math.round(mb)}mb`;
-  const r = replayInChild(pcap, 'store', keyLog);
+  // Best of RUNS each, replay and tshark alternating, so that a change of load on a shared machine hits both.
+  const args = ['-r', pcap, '-o', `tls.keylog_file:${keyLog}`, '-Y', 'http.request', '-T', 'fields', '-e', 'http.host'];
+  let r = replayInChild(pcap, 'store', keyLog);
+  let t = tshark(args);
+  for (let i = 1; i < RUNS && t; i++) {
+    const r2 = replayInChild(pcap, 'store', keyLog);
+    if (r2.seconds < r.seconds) r = r2;
+    const t2 = tshark(args);
+    if (t2 && t2.seconds < t.seconds) t = t2;
+  }
   const mbs = round(mb / r.seconds);
   const replay = {
     bench: 'tls',
@@ -107,9 +117,8 @@ const bench: Bench = async (emit) => {
     messages: r.messages,
     findings: r.findings,
     violations: r.violations,
+    runs: RUNS,
   };
-  const args = ['-r', pcap, '-o', `tls.keylog_file:${keyLog}`, '-Y', 'http.request', '-T', 'fields', '-e', 'http.host'];
-  const t = tshark(args);
   if (!t) {
     emit({ ...replay, reference: 'tshark', skipped: 'tshark not installed' });
     return;

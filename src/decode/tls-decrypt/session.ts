@@ -17,7 +17,6 @@
 
 import { DEFAULT_LIMITS, type Limits } from '../../model/limits.ts';
 import type { ViolationInput } from '../../model/violation.ts';
-import { ChunkList } from '../chunk-list.ts';
 import { parseClientHello, parseServerHello } from '../tls-hello.ts';
 import type { SessionSecrets } from '../tls-keylog.ts';
 import {
@@ -76,7 +75,11 @@ type Phase = 'early' | 'handshake' | 'application';
 
 interface Side {
   readonly name: TlsSide;
-  buf: ChunkList;
+  /** A record cut by a chunk's end: its header so far, then its body, each copied once into place. */
+  readonly head: Buffer;
+  headFill: number;
+  body: Buffer | undefined;
+  bodyFill: number;
   readonly hs: HandshakeAssembler;
   opener: RecordOpener | undefined;
   /** TLS 1.2: ChangeCipherSpec seen, later records are protected. */
@@ -104,9 +107,15 @@ const HS_HELLO_REQUEST = 0;
 const EXT_ENCRYPT_THEN_MAC = 22;
 const EXT_EARLY_DATA = 42;
 
+/** A copy (Buffer#slice is a view, not a copy). */
+const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
+
 const newSide = (name: TlsSide, maxHandshake: number): Side => ({
   name,
-  buf: new ChunkList(),
+  head: Buffer.alloc(5),
+  headFill: 0,
+  body: undefined,
+  bodyFill: 0,
   hs: new HandshakeAssembler(maxHandshake),
   opener: undefined,
   ccs: false,
@@ -157,12 +166,8 @@ export class TlsDecryptSession {
     const s = this.#sides[side];
     let off = 0;
     while (!s.stopped && off < chunk.length) {
-      if (s.buf.length > 0) {
-        // Complete the record begun in an earlier chunk: copy just what it still needs.
-        const take = Math.min(this.#needed(s), chunk.length - off);
-        s.buf.push(chunk.slice(off, off + take));
-        off += take;
-        this.#buffered(s);
+      if (s.headFill > 0) {
+        off += this.#resume(s, chunk, off);
         continue;
       }
       const left = chunk.length - off;
@@ -172,8 +177,8 @@ export class TlsDecryptSession {
         break;
       }
       if (left < 5 || left < 5 + length) {
-        s.buf.push(chunk.slice(off));
-        return;
+        off += this.#resume(s, chunk, off);
+        continue;
       }
       s.offset += 5 + length;
       this.#record(s, chunk.subarray(off, off + 5), chunk.subarray(off + 5, off + 5 + length));
@@ -182,26 +187,39 @@ export class TlsDecryptSession {
     if (s.stopped) s.undecrypted += chunk.length - off;
   }
 
-  /** Bytes the record begun in `s.buf` still needs: the rest of its header, else the rest of its body. */
-  #needed(s: Side): number {
-    if (s.buf.length < 5) return 5 - s.buf.length;
-    return Math.max(1, 5 + Math.max(0, recordLength(s.buf.peek(5))) - s.buf.length);
-  }
-
-  /** Reads the record in `s.buf` once it is whole (a bad header stops the side). */
-  #buffered(s: Side): void {
-    if (s.buf.length < 5) return;
-    const header = s.buf.peek(5);
-    const length = recordLength(header);
-    if (length < 0) {
-      this.#stop(s, 'bad-record-header', recordHeaderText(header));
-      return;
+  /**
+   * Copies the next bytes of a record cut by a chunk's end into place (its header, then its body, allocated once
+   * the header tells its size) and reads the record once whole. Returns the bytes of `chunk` taken.
+   */
+  #resume(s: Side, chunk: Uint8Array, off: number): number {
+    let taken = 0;
+    if (s.headFill < 5) {
+      taken = Math.min(5 - s.headFill, chunk.length - off);
+      s.head.set(chunk.subarray(off, off + taken), s.headFill);
+      s.headFill += taken;
+      if (s.headFill < 5) return taken;
+      const length = recordLength(s.head);
+      if (length < 0) {
+        this.#stop(s, 'bad-record-header', recordHeaderText(s.head));
+        return taken;
+      }
+      s.body = Buffer.allocUnsafe(length);
+      s.bodyFill = 0;
     }
-    if (s.buf.length < 5 + length) return;
-    const h = s.buf.consume(5);
-    const body = s.buf.consume(length);
-    s.offset += 5 + length;
-    this.#record(s, h, body);
+    const body = s.body as Buffer;
+    const more = Math.min(body.length - s.bodyFill, chunk.length - off - taken);
+    body.set(chunk.subarray(off + taken, off + taken + more), s.bodyFill);
+    s.bodyFill += more;
+    taken += more;
+    if (s.bodyFill === body.length) {
+      const header = copy(s.head);
+      s.headFill = 0;
+      s.body = undefined;
+      s.bodyFill = 0;
+      s.offset += 5 + body.length;
+      this.#record(s, header, body);
+    }
+    return taken;
   }
 
   /** Bytes of one side are missing: its record boundaries are lost, it is decrypted no further. */
@@ -249,12 +267,12 @@ export class TlsDecryptSession {
       this.#stop(s, 'held-too-long', `${s.heldBytes} bytes waited for the ServerHello`);
       return;
     }
-    s.held.push([header.slice(), body.slice()]); // the caller's chunk may be reused
+    s.held.push([copy(header), copy(body)]); // the caller's chunk may be reused
   }
 
   #clear(s: Side, type: number, body: Uint8Array): void {
     if (type === CONTENT_HANDSHAKE) {
-      s.hs.push(body.slice()); // kept until the message is whole; the caller's chunk may be reused
+      s.hs.push(copy(body)); // kept until the message is whole; the caller's chunk may be reused
       this.#handshakeMessages(s, false);
     } else if (type === CONTENT_ALERT) this.#alerts(s, body);
     else if (type === CONTENT_CHANGE_CIPHER_SPEC) {
@@ -314,7 +332,7 @@ export class TlsDecryptSession {
         this.#violation(s, h.error, 'ClientHello');
         return;
       }
-      this.#clientRandom = h.random.slice();
+      this.#clientRandom = copy(h.random);
       this.#offersEarlyData = h.extensions.includes(EXT_EARLY_DATA);
       this.#offersEtm = h.extensions.includes(EXT_ENCRYPT_THEN_MAC);
     } else if (s.name === 'server' && type === HS_SERVER_HELLO && !this.#keysKnown) this.#serverHello(body);
@@ -409,8 +427,10 @@ export class TlsDecryptSession {
   #stop(s: Side, code?: string, message?: string): void {
     if (code) this.#violation(s, code, message ?? code);
     s.stopped = true;
-    s.undecrypted += s.buf.length + s.heldBytes;
-    s.buf = new ChunkList();
+    s.undecrypted += s.headFill + s.bodyFill + s.heldBytes;
+    s.headFill = 0;
+    s.body = undefined;
+    s.bodyFill = 0;
     s.held = [];
     s.heldBytes = 0;
   }
