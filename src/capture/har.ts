@@ -1,13 +1,11 @@
 /**
  * HAR import, the second pass: the entries of a HAR file (read by the JSON tokenizer as it streams) → FlowEvents,
- * as a capture's HTTP would give them. Entries sharing a `connection` (and server) are one flow; an entry without
- * one is a flow of its own. Per entry: the request (`message.head` with the method, the origin-form target and the
+ * as a capture's HTTP would give them, on the flows of har-flows.ts (one per `connection` group). Per entry: the request (`message.head` with the method, the origin-form target and the
  * headers, HTTP/2 pseudo-headers dropped; the `postData.text` body), the response (status and headers, without
  * Content-Encoding when a body follows since a HAR holds bodies decoded; `content.text`, base64-decoded when the
  * first pass saw `encoding: base64`), a declared body the HAR does not carry as a gap of its size, and Chromium's
- * `_webSocketMessages` as WebSocket messages. Bodies stream through in the tokenizer's pieces, never whole. A HAR
- * has no client address: every flow belongs to the device the caller names; `https`/`wss` entries are
- * `tls: 'decrypted'` (the browser recorded them in clear), others `none`. Sans-io; the first pass (har-index.ts)
+ * `_webSocketMessages` as WebSocket messages. Bodies stream through in the tokenizer's pieces, never whole.
+ * Sans-io; the first pass (har-index.ts)
  * gives what entries only say after their bodies. Not here: reading the file (replay-file.ts), HAR export
  * (src/report/har.ts).
  */
@@ -15,12 +13,12 @@ import { Base64Decoder } from '../decode/base64.ts';
 import type { ByteSink } from '../decode/filter.ts';
 import { JsonTokenizer } from '../decode/json-tokens.ts';
 import type { FlowEvent } from '../model/events.ts';
-import type { FlowId, Micros, MsgId, ServerEndpoint } from '../model/flow.ts';
+import type { Micros, MsgId } from '../model/flow.ts';
 import type { Limits } from '../model/limits.ts';
 import type { Direction, MessageHead } from '../model/message.ts';
 import type { Token } from '../model/token.ts';
 import type { Violation, ViolationInput } from '../model/violation.ts';
-import { flowInfo } from '../streams/flow-info.ts';
+import { type HarFlow, HarFlows, originForm, serverOf } from './har-flows.ts';
 import { entryPath, type HarEntryMeta } from './har-index.ts';
 
 export interface HarReplayOptions {
@@ -33,15 +31,6 @@ export interface HarReplayOptions {
   emit: (ev: FlowEvent) => void;
   violation: (v: Violation) => void;
   limits: Limits;
-}
-
-interface OpenFlow {
-  id: FlowId;
-  nextMsgId: MsgId;
-  bytesUp: number;
-  bytesDown: number;
-  lastTs: Micros;
-  websocket: boolean;
 }
 
 /** One side of an entry being read: the head's fields until it is emitted, then its body. */
@@ -68,7 +57,7 @@ interface Entry {
   meta: HarEntryMeta;
   request: Side;
   response: Side;
-  flow?: OpenFlow;
+  flow?: HarFlow;
   /** The WebSocket message being read (`_webSocketMessages[i]`). */
   ws?: { parent: string; type?: string; opcode?: number; time?: number; msgId?: MsgId };
 }
@@ -90,14 +79,14 @@ export class HarReplay {
   entries = 0;
   readonly #opts: HarReplayOptions;
   readonly #tokenizer: JsonTokenizer;
-  /** Open flows by connection group, least recently used first. */
-  readonly #flows = new Map<string, OpenFlow>();
+  readonly #flows: HarFlows;
   #entry: Entry | undefined;
-  #flowCount = 0;
   #now: Micros = 0;
 
   constructor(opts: HarReplayOptions) {
     this.#opts = opts;
+    const { captureId, deviceId, emit } = opts;
+    this.#flows = new HarFlows({ captureId, deviceId, emit, maxOpen: opts.limits.MAX_HAR_OPEN_FLOWS });
     this.#tokenizer = new JsonTokenizer((t) => this.#token(t), {
       limits: opts.limits,
       report: (v) => this.#violation(v),
@@ -112,7 +101,7 @@ export class HarReplay {
   end(): void {
     this.#tokenizer.end();
     this.#finishEntry();
-    for (const key of [...this.#flows.keys()]) this.#close(key);
+    this.#flows.closeAll();
   }
 
   #token(t: Token): void {
@@ -187,7 +176,7 @@ export class HarReplay {
   #body(e: Entry, s: Side, piece: string, base64: boolean, ts: Micros): void {
     const msgId = this.#head(e, s, ts, true);
     if (msgId === undefined || piece.length === 0) return;
-    const flow = e.flow as OpenFlow;
+    const flow = e.flow as HarFlow;
     const out = this.#chunkSink(flow, msgId, s, ts);
     if (!base64) {
       out.write(Buffer.from(piece, 'utf8'));
@@ -197,7 +186,7 @@ export class HarReplay {
     s.base64.write(piece, out);
   }
 
-  #chunkSink(flow: OpenFlow, msgId: MsgId, s: Pick<Side, 'direction' | 'written'>, ts: Micros): ByteSink {
+  #chunkSink(flow: HarFlow, msgId: MsgId, s: Pick<Side, 'direction' | 'written'>, ts: Micros): ByteSink {
     const direction = s.direction;
     return {
       write: (data) => {
@@ -244,7 +233,7 @@ export class HarReplay {
     s.ended = true;
     const msgId = this.#head(e, s, ts);
     if (msgId === undefined) return;
-    const flow = e.flow as OpenFlow;
+    const flow = e.flow as HarFlow;
     s.base64?.end(this.#chunkSink(flow, msgId, s, ts));
     if (s.written === 0 && s.declared > 0) {
       this.#opts.emit({ ts, type: 'message.gap', flowId: flow.id, msgId, length: s.declared });
@@ -273,7 +262,7 @@ export class HarReplay {
     else if (t.key === 'data') this.#websocketData(flow, m, t.value);
   }
 
-  #websocketData(flow: OpenFlow, m: NonNullable<Entry['ws']>, piece: string): void {
+  #websocketData(flow: HarFlow, m: NonNullable<Entry['ws']>, piece: string): void {
     if (m.opcode !== 1 && m.opcode !== 2) return; // control frames are not messages
     const direction: Direction = m.type === 'send' ? 'upload' : 'download';
     const ts = Number.isFinite(m.time) ? (m.time as number) : this.#now;
@@ -311,52 +300,15 @@ export class HarReplay {
     if (!flow) return;
     flow.lastTs = Math.max(flow.lastTs, this.#endTs(e));
     this.#seen(flow.lastTs);
-    if (e.meta.connection === undefined) this.#close(`entry ${e.index}`);
+    if (e.meta.connection === undefined) this.#flows.close(`entry ${e.index}`);
   }
 
-  /** The flow of an entry: its connection group's, opened if new (the least recently used closed past the bound). */
-  #flowFor(e: Entry, ts: Micros): OpenFlow {
-    const server = serverOf(e);
-    const key =
-      e.meta.connection === undefined
-        ? `entry ${e.index}`
-        : `${e.meta.connection}|${server.ip}|${server.host ?? ''}|${server.port}`;
-    let flow = this.#flows.get(key);
-    if (flow) this.#flows.delete(key);
-    else {
-      if (this.#flows.size >= this.#opts.limits.MAX_HAR_OPEN_FLOWS) {
-        const oldest = this.#flows.keys().next().value as string;
-        this.#close(oldest);
-      }
-      flow = this.#open(e, server, ts);
-    }
-    this.#flows.set(key, flow);
-    e.flow = flow;
-    return flow;
-  }
-
-  #open(e: Entry, server: ServerEndpoint, ts: Micros): OpenFlow {
-    const { captureId, deviceId } = this.#opts;
-    const id = `${captureId.slice(0, 12)}:${++this.#flowCount}`;
-    const secure = /^(https|wss):/i.test(e.request.url ?? '');
-    const spec = {
-      flowId: id,
-      deviceId,
-      client: { ip: '0.0.0.0', port: 0 },
-      server,
-      source: 'har' as const,
-      captureId,
-    };
-    this.#opts.emit({ ts, type: 'flow.open', flow: flowInfo(spec, 'http', secure ? 'decrypted' : 'none') });
-    return { id, nextMsgId: 0, bytesUp: 0, bytesDown: 0, lastTs: ts, websocket: false };
-  }
-
-  #close(key: string): void {
-    const flow = this.#flows.get(key);
-    if (!flow) return;
-    this.#flows.delete(key);
-    const stats = { bytesUp: flow.bytesUp, bytesDown: flow.bytesDown };
-    this.#opts.emit({ ts: flow.lastTs, type: 'flow.close', flowId: flow.id, stats });
+  /** The flow of an entry's connection group (har-flows.ts). */
+  #flowFor(e: Entry, ts: Micros): HarFlow {
+    const url = e.request.url ?? '';
+    const server = serverOf(url, e.meta.serverIp);
+    e.flow = this.#flows.flowFor(HarFlows.key(e.index, e.meta.connection, server), server, url, ts);
+    return e.flow;
   }
 
   #responseTs(e: Entry): Micros {
@@ -373,29 +325,5 @@ export class HarReplay {
 
   #violation(v: ViolationInput): void {
     this.#opts.violation({ ...v, ts: this.#now });
-  }
-}
-
-/** The server of an entry: host and port from its URL, address from `serverIPAddress` (else 0.0.0.0). */
-function serverOf(e: Entry): ServerEndpoint {
-  let host: string | undefined;
-  let port = 0;
-  try {
-    const u = new URL(e.request.url ?? '');
-    host = u.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase() || undefined;
-    port = u.port ? Number(u.port) : /^(https|wss):$/.test(u.protocol) ? 443 : 80;
-  } catch {
-    // an unreadable URL: the flow has no host
-  }
-  return { ip: e.meta.serverIp ?? '0.0.0.0', port, ...(host ? { host } : {}) };
-}
-
-/** `https://h/p?q#f` → `/p?q` (the request target as a client sends it); anything else as it is. */
-function originForm(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.pathname}${u.search}`;
-  } catch {
-    return url;
   }
 }

@@ -25,11 +25,10 @@ import {
   CONTENT_CHANGE_CIPHER_SPEC,
   CONTENT_HANDSHAKE,
   HandshakeAssembler,
-  recordHeaderText,
-  recordLength,
   type TlsSide,
 } from '../tls-records.ts';
 import { tls12KeyBlock, tls13NextSecret, tls13TrafficKeys } from './key-schedule.ts';
+import { RecordFramer } from './record-framer.ts';
 import { type RecordOpener, recordOpener } from './record-protection.ts';
 import { type CipherSuite, cipherSuite } from './suites.ts';
 
@@ -75,11 +74,7 @@ type Phase = 'early' | 'handshake' | 'application';
 
 interface Side {
   readonly name: TlsSide;
-  /** A record cut by a chunk's end: its header so far, then its body, each copied once into place. */
-  readonly head: Buffer;
-  headFill: number;
-  body: Buffer | undefined;
-  bodyFill: number;
+  readonly records: RecordFramer;
   readonly hs: HandshakeAssembler;
   opener: RecordOpener | undefined;
   /** TLS 1.2: ChangeCipherSpec seen, later records are protected. */
@@ -112,10 +107,7 @@ const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
 
 const newSide = (name: TlsSide, maxHandshake: number): Side => ({
   name,
-  head: Buffer.alloc(5),
-  headFill: 0,
-  body: undefined,
-  bodyFill: 0,
+  records: new RecordFramer(),
   hs: new HandshakeAssembler(maxHandshake),
   opener: undefined,
   ccs: false,
@@ -158,68 +150,21 @@ export class TlsDecryptSession {
     };
   }
 
-  /**
-   * Bytes of one side (`client` = device → cloud); `chunk` may be a view the caller reuses. Whole records are read
-   * in place; only a record cut by the chunk's end is copied (and what is held or reassembled).
-   */
+  /** Bytes of one side (`client` = device → cloud), any chunking; `chunk` may be a view the caller reuses. */
   write(side: TlsSide, chunk: Uint8Array): void {
     const s = this.#sides[side];
-    let off = 0;
-    while (!s.stopped && off < chunk.length) {
-      if (s.headFill > 0) {
-        off += this.#resume(s, chunk, off);
-        continue;
-      }
-      const left = chunk.length - off;
-      const length = left >= 5 ? recordLength(chunk.subarray(off, off + 5)) : 0;
-      if (length < 0) {
-        this.#stop(s, 'bad-record-header', recordHeaderText(chunk.subarray(off, off + 5)));
-        break;
-      }
-      if (left < 5 || left < 5 + length) {
-        off += this.#resume(s, chunk, off);
-        continue;
-      }
-      s.offset += 5 + length;
-      this.#record(s, chunk.subarray(off, off + 5), chunk.subarray(off + 5, off + 5 + length));
-      off += 5 + length;
-    }
-    if (s.stopped) s.undecrypted += chunk.length - off;
-  }
-
-  /**
-   * Copies the next bytes of a record cut by a chunk's end into place (its header, then its body, allocated once
-   * the header tells its size) and reads the record once whole. Returns the bytes of `chunk` taken.
-   */
-  #resume(s: Side, chunk: Uint8Array, off: number): number {
-    let taken = 0;
-    if (s.headFill < 5) {
-      taken = Math.min(5 - s.headFill, chunk.length - off);
-      s.head.set(chunk.subarray(off, off + taken), s.headFill);
-      s.headFill += taken;
-      if (s.headFill < 5) return taken;
-      const length = recordLength(s.head);
-      if (length < 0) {
-        this.#stop(s, 'bad-record-header', recordHeaderText(s.head));
-        return taken;
-      }
-      s.body = Buffer.allocUnsafe(length);
-      s.bodyFill = 0;
-    }
-    const body = s.body as Buffer;
-    const more = Math.min(body.length - s.bodyFill, chunk.length - off - taken);
-    body.set(chunk.subarray(off + taken, off + taken + more), s.bodyFill);
-    s.bodyFill += more;
-    taken += more;
-    if (s.bodyFill === body.length) {
-      const header = copy(s.head);
-      s.headFill = 0;
-      s.body = undefined;
-      s.bodyFill = 0;
-      s.offset += 5 + body.length;
-      this.#record(s, header, body);
-    }
-    return taken;
+    const taken = s.stopped
+      ? 0
+      : s.records.write(
+          chunk,
+          (header, body) => {
+            s.offset += header.length + body.length;
+            this.#record(s, header, body);
+            return !s.stopped;
+          },
+          (header) => this.#stop(s, 'bad-record-header', header),
+        );
+    if (s.stopped) s.undecrypted += chunk.length - taken;
   }
 
   /** Bytes of one side are missing: its record boundaries are lost, it is decrypted no further. */
@@ -427,10 +372,8 @@ export class TlsDecryptSession {
   #stop(s: Side, code?: string, message?: string): void {
     if (code) this.#violation(s, code, message ?? code);
     s.stopped = true;
-    s.undecrypted += s.headFill + s.bodyFill + s.heldBytes;
-    s.headFill = 0;
-    s.body = undefined;
-    s.bodyFill = 0;
+    s.undecrypted += s.records.pending + s.heldBytes;
+    s.records.reset();
     s.held = [];
     s.heldBytes = 0;
   }
