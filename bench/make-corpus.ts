@@ -19,9 +19,10 @@ const VERSION = 1;
 export const TARGET_MB = 210;
 export const MIXED_PCAP = join(tmpdir(), `toyscope-bench-replay-v${VERSION}-${TARGET_MB}mb.pcap`);
 
-const CONCURRENT = 48;
-const MSS = 1448;
-const VARIANTS = 8;
+/** Connections interleaved packet by packet, segment size, body variants per kind. */
+export const CONCURRENT = 48;
+export const MSS = 1448;
+export const VARIANTS = 8;
 const CHUNKED_PIECE = 4096;
 
 /** Cloud hosts a toy talks to, first party and third party. */
@@ -39,7 +40,7 @@ export const HOSTS = [
 const enc = new TextEncoder();
 
 /** The bytes of one request on the wire: head, then the body framed by Content-Length or chunked encoding. */
-function requestBytes(u: Upload, host: string, n: number, last: boolean): Uint8Array {
+export function requestBytes(u: Upload, host: string, n: number, last: boolean): Uint8Array {
   const chunked = u.kind === 'chunked-wav';
   const lines = [
     `POST ${u.path}?sn=TOY${n % 100000} HTTP/1.1`,
@@ -60,16 +61,35 @@ function requestBytes(u: Upload, host: string, n: number, last: boolean): Uint8A
   return Buffer.concat(parts);
 }
 
-function replyBytes(n: number): Uint8Array {
+/** A small JSON reply. */
+export function replyBytes(n: number): Uint8Array {
   const body = `{"code":0,"msg":"ok","seq":${n}}`;
   return enc.encode(
     `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
   );
 }
 
+/** Connection `n` of device 127.0.0.(2 + n % 8) (its own MAC) to `host`'s server on 127.1.0.x, as frames. */
+export function deviceConversation(
+  n: number,
+  host: string,
+  sport: number,
+  exchanges: Array<['up' | 'down', Uint8Array]>,
+): Frame[] {
+  const dev = 2 + (n % 8);
+  return tcpConversation({
+    client: `127.0.0.${dev}`,
+    server: `127.1.0.${1 + HOSTS.indexOf(host)}`,
+    cport: 32768 + (n % 28000),
+    sport,
+    isn: Math.imul(n + 1, 2654435761) >>> 0,
+    exchanges,
+    eth: { src: `02:00:00:00:00:0${dev}`, dst: '02:00:00:00:01:01' },
+  });
+}
+
 /** One keep-alive connection of 2–8 request/reply pairs, as frames; some upload segments swapped. */
 function connection(n: number, draw: () => number, uploads: (k: BodyKind, v: number) => Upload): Frame[] {
-  const dev = 2 + (n % 8);
   const host = HOSTS[draw() % HOSTS.length] as string;
   const requests = 2 + (draw() % 7);
   const exchanges: Array<['up' | 'down', Uint8Array]> = [];
@@ -78,15 +98,7 @@ function connection(n: number, draw: () => number, uploads: (k: BodyKind, v: num
     for (let at = 0; at < bytes.length; at += MSS) exchanges.push(['up', bytes.subarray(at, at + MSS)]);
     exchanges.push(['down', replyBytes(n + r)]);
   }
-  const frames = tcpConversation({
-    client: `127.0.0.${dev}`,
-    server: `127.1.0.${1 + HOSTS.indexOf(host)}`,
-    cport: 32768 + (n % 28000),
-    sport: 80,
-    isn: Math.imul(n + 1, 2654435761) >>> 0,
-    exchanges,
-    eth: { src: `02:00:00:00:00:0${dev}`, dst: '02:00:00:00:01:01' },
-  });
+  const frames = deviceConversation(n, host, 80, exchanges);
   if (n % 3 === 0) {
     // frames[2 + k] carries exchange k: swap two adjacent upload segments in the middle of the connection.
     for (let k = exchanges.length >> 1; k + 1 < exchanges.length; k++) {
@@ -99,16 +111,36 @@ function connection(n: number, draw: () => number, uploads: (k: BodyKind, v: num
   return frames;
 }
 
-/** Returns the capture's path, writing it first unless a complete one is already there. */
-export function ensureMixedPcap(file = MIXED_PCAP, targetBytes = TARGET_MB * 1024 * 1024): string {
-  if (existsSync(file) && statSync(file).size >= targetBytes) return file;
+/** Upload bodies by kind and variant, each made once and reused. */
+export function uploadCache(): (k: BodyKind, v: number) => Upload {
   const cache = new Map<string, Upload>();
-  const uploads = (k: BodyKind, v: number): Upload => {
+  return (k, v) => {
     const key = `${k}/${v}`;
     const u = cache.get(key) ?? upload(k, 1000 + v);
     cache.set(key, u);
     return u;
   };
+}
+
+/** Concurrent connections' frames interleaved packet by packet as pcap records, 7 µs apart from `ts` on. */
+export function interleave(convs: Frame[][], ts: number): { records: Buffer; ts: number } {
+  const longest = Math.max(...convs.map((c) => c.length));
+  const recs: Uint8Array[] = [];
+  for (let k = 0; k < longest; k++) {
+    for (const c of convs) {
+      const f = c[k];
+      if (!f) continue;
+      ts += 7;
+      recs.push(pcapRecord({ ts, data: f.data }));
+    }
+  }
+  return { records: Buffer.concat(recs), ts };
+}
+
+/** Returns the capture's path, writing it first unless a complete one is already there. */
+export function ensureMixedPcap(file = MIXED_PCAP, targetBytes = TARGET_MB * 1024 * 1024): string {
+  if (existsSync(file) && statSync(file).size >= targetBytes) return file;
+  const uploads = uploadCache();
   const draw = rng(2024);
   const tmp = `${file}.${process.pid}`;
   const fd = openSync(tmp, 'w');
@@ -118,19 +150,10 @@ export function ensureMixedPcap(file = MIXED_PCAP, targetBytes = TARGET_MB * 102
     let ts = 1_700_000_000_000_000;
     for (let wave = 0; written < targetBytes; wave++) {
       const convs = Array.from({ length: CONCURRENT }, (_, i) => connection(wave * CONCURRENT + i, draw, uploads));
-      const longest = Math.max(...convs.map((c) => c.length));
-      const recs: Uint8Array[] = [];
-      for (let k = 0; k < longest; k++) {
-        for (const c of convs) {
-          const f = c[k];
-          if (!f) continue;
-          ts += 7;
-          recs.push(pcapRecord({ ts, data: f.data }));
-        }
-      }
-      const buf = Buffer.concat(recs);
-      writeSync(fd, buf);
-      written += buf.length;
+      const w = interleave(convs, ts);
+      ts = w.ts;
+      writeSync(fd, w.records);
+      written += w.records.length;
     }
   } finally {
     closeSync(fd);

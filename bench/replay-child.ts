@@ -1,6 +1,6 @@
 /**
- * One replay for bench/replay.bench.ts, in its own process so that its peak RSS is the replay's own:
- * `node --import tsx bench/replay-child.ts FILE store|pipeline`. Wired as src/cli/commands/replay.ts wires it (src/analysis.ts)
+ * One replay for bench/replay.bench.ts and bench/tls.bench.ts, in its own process so that its peak RSS is the
+ * replay's own: `node --import tsx bench/replay-child.ts FILE store|pipeline [KEYLOG]` (KEYLOG as `--keylog`). Wired as src/cli/commands/replay.ts wires it (src/analysis.ts)
  * (replayFile + Pipeline with the registry's analyzers, default config limits and destinations), plus the bench
  * analyzers so every decoder runs; `store` writes into a fresh SQLite file through openStore().writer(),
  * `pipeline` into an output that drops everything. Prints one JSON object on stdout; not a bench by itself.
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzers } from '../analyzers/index.ts';
 import { analysisPipeline } from '../src/analysis.ts';
-import { replayFile } from '../src/capture/replay-file.ts';
+import { readKeyLogFile, replayFile } from '../src/capture/replay-file.ts';
 import { defaultConfig } from '../src/config.ts';
 import type { PipelineOutput } from '../src/pipeline/output.ts';
 import { openStore } from '../src/store/db.ts';
@@ -35,9 +35,9 @@ export interface ChildResult {
   maxRssMiB: number;
 }
 
-const [file, mode = 'store'] = process.argv.slice(2);
+const [file, mode = 'store', keyLogFile] = process.argv.slice(2);
 if (!file || (mode !== 'store' && mode !== 'pipeline')) {
-  process.stderr.write('usage: replay-child.ts FILE store|pipeline\n');
+  process.stderr.write('usage: replay-child.ts FILE store|pipeline [KEYLOG]\n');
   process.exit(2);
 }
 
@@ -84,9 +84,11 @@ const pipeline = analysisPipeline(config, output, bench.analyzers);
 
 const startRssMiB = process.memoryUsage.rss() / 2 ** 20;
 const t0 = process.hrtime.bigint();
+const keyLog = keyLogFile ? await readKeyLogFile(keyLogFile) : undefined;
 let hashEnd = t0;
 const result = await replayFile(file, {
   pipeline,
+  ...(keyLog ? { keyLog } : {}),
   violation: (v) => output.violation(v),
   onProgress: (p) => {
     if (p.phase === 'hash') hashEnd = process.hrtime.bigint();

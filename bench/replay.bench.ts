@@ -6,37 +6,15 @@
  * references of issue 3's goals (≥ 1× the first, ≥ 1.5× the second, peak RSS ≤ 300 MB). Without tshark those two
  * figures say `skipped`.
  */
-import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureMixedPcap } from './make-corpus.ts';
 import { plainRead, round } from './measure.ts';
+import { replayInChild, seconds, tshark } from './processes.ts';
 import type { ChildResult } from './replay-child.ts';
 import type { Bench } from './run.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const RUNS = Number(process.env.BENCH_REPLAY_RUNS ?? 1);
 const GOAL_RSS_MIB = 300;
-const TSHARK_TIMEOUT_MS = 120_000;
-
-function seconds(fn: () => void): number {
-  const t0 = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
-}
-
-/** One replay in a child process. */
-function replayInChild(file: string, mode: ChildResult['mode']): ChildResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'replay-child.ts'), file, mode], {
-    cwd: join(here, '..'),
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 120_000,
-  });
-  if (r.status !== 0) throw new Error(`replay-child ${mode} exited ${r.status ?? r.signal}`);
-  return JSON.parse(r.stdout) as ChildResult;
-}
 
 /** Best (fastest) of RUNS replays per mode, the modes alternating so that noise hits both; peak RSS is the highest. */
 function bestReplays(file: string): Record<ChildResult['mode'], ChildResult> {
@@ -50,27 +28,6 @@ function bestReplays(file: string): Record<ChildResult['mode'], ChildResult> {
     }
   }
   return best as Record<ChildResult['mode'], ChildResult>;
-}
-
-/** Wall time of tshark with `args`, and its stdout lines; undefined when tshark is not installed. */
-function tshark(args: string[]): { seconds: number; lines: number } | undefined {
-  let out = '';
-  let status: number | null = null;
-  let missing = false;
-  const s = seconds(() => {
-    const r = spawnSync('tshark', args, {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      maxBuffer: 256 * 2 ** 20,
-      timeout: TSHARK_TIMEOUT_MS,
-    });
-    missing = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-    out = r.stdout ?? '';
-    status = r.status;
-  });
-  if (missing) return undefined;
-  if (status !== 0) throw new Error(`tshark ${args.join(' ')} exited ${status}`);
-  return { seconds: s, lines: out.split('\n').filter((l) => l !== '').length };
 }
 
 const bench: Bench = async (emit) => {

@@ -66,7 +66,7 @@ export function fixtureCases(fixturesDir: string): string[] {
 }
 
 export function captureOf(dir: string): string {
-  const name = readdirSync(dir).find((f) => /^capture\.(pcap|pcapng)$/.test(f));
+  const name = readdirSync(dir).find((f) => /^capture\.(pcap|pcapng|har)$/.test(f));
   if (!name) throw new Error(`${dir}: no capture.pcap or capture.pcapng`);
   return join(dir, name);
 }

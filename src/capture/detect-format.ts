@@ -1,6 +1,6 @@
 /**
  * Picks the capture reader from a file's first 4 bytes (classic pcap in either byte order and time unit, or
- * pcapng). It reads nothing itself; an unknown magic is a clear error naming it.
+ * pcapng), and tells a HAR (JSON) apart. It reads nothing itself; an unknown magic is a clear error naming it.
  */
 import { DEFAULT_LIMITS } from '../model/limits.ts';
 import { type PcapLimits, PcapReader, pcapMagic } from './pcap.ts';
@@ -22,6 +22,13 @@ export function detectFormat(first: Uint8Array): CaptureFormat {
   if (first[0] === 0x0a && first[1] === 0x0d && first[2] === 0x0d && first[3] === 0x0a) return 'pcapng';
   const hex = Array.from(first.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('');
   throw new UnknownCaptureFormatError(`unknown capture format: magic 0x${hex} is neither pcap nor pcapng`);
+}
+
+/** The file starts like a JSON document (a HAR): optional BOM and whitespace, then `{`. */
+export function startsLikeJson(first: Uint8Array): boolean {
+  let i = first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf ? 3 : 0;
+  while (i < first.length && (first[i] === 0x20 || first[i] === 0x09 || first[i] === 0x0a || first[i] === 0x0d)) i++;
+  return first[i] === 0x7b;
 }
 
 /** The bounds of src/model/limits.ts the capture readers enforce. */

@@ -4,19 +4,28 @@
  * fixed-size chunks through CaptureReplay. Standard input, a FIFO or a device (`tcpdump -w - | toyscope replay -`)
  * is read once, hashed while it is read: its capture gets a random id and its sha256 at the end. Between reads
  * the replay waits for the pipeline's deferred work (backpressure), so memory stays bounded whatever the size.
- * What it never does: decide whether a capture is stored (the caller's `begin`), or print.
+ * A HAR (told by its first bytes; a regular file only) is indexed during the hash pass (har-index.ts: it says
+ * after each entry's bodies what they need), then streamed through HarReplay. `--keylog` secrets (and a pcapng's
+ * own DSB secrets) decrypt TLS. What it never does: decide whether a capture is stored (the caller's `begin`),
+ * or print.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { KeyLog } from '../decode/tls-keylog.ts';
 import { InputError } from '../errors.ts';
-import type { Limits } from '../model/limits.ts';
+import { type Limits, resolveLimits } from '../model/limits.ts';
 import type { Violation } from '../model/violation.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { CaptureRecord } from '../store/types.ts';
-import { detectFormat, UnknownCaptureFormatError } from './detect-format.ts';
+import { detectFormat, startsLikeJson, UnknownCaptureFormatError } from './detect-format.ts';
+import { HarReplay } from './har.ts';
+import { HarIndex } from './har-index.ts';
 import { CaptureReplay } from './replay.ts';
 
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** Bytes read to tell a capture from a HAR. */
+const HEAD_BYTES = 64;
 
 export interface ReplayProgress {
   file: string;
@@ -69,6 +78,10 @@ export interface ReplayFileOptions {
    * capture already stored.
    */
   begin?: (capture: CaptureRecord) => boolean;
+  /** TLS secrets to decrypt with (`--keylog`); DSB secrets of the capture are added to it. */
+  keyLog?: KeyLog;
+  /** The device of a HAR's flows (`--device`); default `har:<file name>`. */
+  device?: string;
   /** Overrides of src/model/limits.ts for the capture layers (the pipeline was given its own). */
   limits?: Partial<Limits>;
 }
@@ -83,16 +96,38 @@ export interface ReplayFileResult {
   nothingToAnalyze?: string;
 }
 
-/** The sha256 of a file, streamed. */
-export async function sha256File(file: string, onBytes?: (n: number) => void): Promise<string> {
+/** The sha256 of a file, streamed; `onBytes` sees each chunk and the bytes read so far. */
+export async function sha256File(file: string, onBytes?: (n: number, chunk: Buffer) => void): Promise<string> {
   const hash = createHash('sha256');
   let n = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK_BYTES })) {
     hash.update(chunk as Buffer);
     n += (chunk as Buffer).length;
-    onBytes?.(n);
+    onBytes?.(n, chunk as Buffer);
   }
   return hash.digest('hex');
+}
+
+/**
+ * A key log file (`--keylog`) read in chunks into a KeyLog. Bad input (unreadable, or no secret in it at all) is an
+ * InputError; lines that do not parse are only counted (`keyLog.stats`).
+ */
+export async function readKeyLogFile(file: string, limits?: Partial<Limits>): Promise<KeyLog> {
+  const keyLog = new KeyLog(resolveLimits(limits));
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }))
+      keyLog.write(chunk as Buffer);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read key log ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`);
+  }
+  keyLog.end();
+  if (keyLog.stats.secrets === 0) {
+    throw new InputError(
+      `${file} holds no TLS secrets (${keyLog.stats.lines} lines; an NSS key log has lines like 'CLIENT_RANDOM <64 hex> <96 hex>')`,
+    );
+  }
+  return keyLog;
 }
 
 /** Replays a capture file by path (a regular file, or a FIFO/device read once). */
@@ -104,6 +139,7 @@ export function replayFile(file: string, opts: ReplayFileOptions): Promise<Repla
 }
 
 export async function replaySource(src: CaptureSource, opts: ReplayFileOptions): Promise<ReplayFileResult> {
+  if (src.regular && startsLikeJson(readHead(src.path))) return replayHar(src, opts);
   const progress = (phase: ReplayProgress['phase'], bytesRead: number) =>
     opts.onProgress?.({ file: src.path, phase, bytesRead, bytesTotal: src.bytes });
   const sha = src.regular ? await sha256File(src.path, (n) => progress('hash', n)) : undefined;
@@ -121,12 +157,14 @@ export async function replaySource(src: CaptureSource, opts: ReplayFileOptions):
     emit: (ev) => opts.pipeline.push(ev),
     violation: opts.violation,
     ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.keyLog ? { keyLog: opts.keyLog } : {}),
   });
   const { MAX_FACE_QUEUE, MAX_HELD_BYTES } = replay.limits;
   const hash = createHash('sha256');
   let read = 0;
   let head: Uint8Array[] | undefined = [];
   const start = (first: Uint8Array): boolean => {
+    if (startsLikeJson(first)) throw new InputError(`${src.path}: a HAR is read from a file, not from a pipe`);
     try {
       if (first.length > 0) detectFormat(first);
     } catch (err) {
@@ -181,6 +219,66 @@ function nothingToAnalyze(bytes: number, replay: CaptureReplay): string | undefi
   if (replay.packets === 0) return skipped ? `no packets (skipped: ${skipped})` : 'no packets, only a file header';
   const what = `none of its ${replay.packets} packet${replay.packets === 1 ? ' is' : 's is'} TCP or UDP`;
   return skipped ? `${what} (skipped: ${skipped})` : what;
+}
+
+/** A HAR file: indexed while hashed, then streamed through HarReplay into the same pipeline. */
+async function replayHar(src: CaptureSource, opts: ReplayFileOptions): Promise<ReplayFileResult> {
+  const progress = (phase: ReplayProgress['phase'], bytesRead: number) =>
+    opts.onProgress?.({ file: src.path, phase, bytesRead, bytesTotal: src.bytes });
+  const limits = resolveLimits(opts.limits);
+  const index = new HarIndex(limits);
+  const sha = await sha256File(src.path, (n, chunk) => {
+    index.write(chunk);
+    progress('hash', n);
+  });
+  index.end();
+  if (!index.isHar) throw new InputError(`${src.path} is JSON but not a HAR (no log.entries)`);
+  const capture: CaptureRecord = {
+    id: sha,
+    sha256: sha,
+    status: 'incomplete',
+    path: src.path,
+    format: 'har',
+    bytes: src.bytes ?? 0,
+    importedAt: Date.now() * 1000,
+  };
+  if (opts.begin && !opts.begin(capture)) return { capture, replayed: false, packets: 0, flows: 0 };
+  const replay = new HarReplay({
+    captureId: sha,
+    deviceId: opts.device ?? `har:${basename(src.path)}`,
+    entries: index.entries,
+    emit: (ev) => opts.pipeline.push(ev),
+    violation: opts.violation,
+    limits,
+  });
+  let read = 0;
+  for await (const chunk of src.read()) {
+    replay.write(chunk as Buffer);
+    read += (chunk as Buffer).length;
+    progress('replay', read);
+    await opts.pipeline.idle(limits.MAX_FACE_QUEUE, limits.MAX_HELD_BYTES);
+  }
+  replay.end();
+  opts.pipeline.finish(replay.lastTs);
+  await opts.pipeline.drain();
+  if (index.overflow) replay.skipped.set('har-entries-over-limit', index.overflow);
+  capture.status = 'complete';
+  if (replay.firstTs !== undefined) capture.firstTs = replay.firstTs;
+  if (replay.entries > 0) capture.lastTs = replay.lastTs;
+  if (replay.skipped.size > 0) capture.skipped = Object.fromEntries(replay.skipped);
+  const result: ReplayFileResult = { capture, replayed: true, packets: replay.entries, flows: replay.entries };
+  return replay.entries > 0 ? result : { ...result, nothingToAnalyze: 'the HAR has no entries' };
+}
+
+/** The first bytes of a file (fewer when it is shorter). */
+function readHead(file: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(HEAD_BYTES);
+    return head.subarray(0, readSync(fd, head, 0, HEAD_BYTES, 0));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function formatOf(head: Uint8Array): CaptureRecord['format'] {

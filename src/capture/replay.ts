@@ -1,11 +1,13 @@
 /**
  * Capture bytes in, FlowEvents out: reader (pcap/pcapng) → packet decoder (link, IP) → TCP reassembly and UDP
- * flows → one ConnectionRouter per TCP connection. Sans-io: replay-file.ts reads the file and feeds `write`.
+ * flows → one ConnectionRouter per TCP connection, TLS decrypted where the key log (or the capture's DSB) has the
+ * keys. Sans-io: replay-file.ts reads the file and feeds `write`.
  * Everything not understood is counted in `skipped` by reason; nothing is silently dropped. One bad packet never
  * ends a replay: an unexpected exception while handling a packet is a violation for that packet (and a skipped
  * `packet-error`), one inside a connection's handlers a violation for that flow, whose further bytes are then
  * only counted; one in the reader stops reading the rest of the file (`reader-error`).
  */
+import { DSB_TLS_KEY_LOG, KeyLog } from '../decode/tls-keylog.ts';
 import type { FlowEvent } from '../model/events.ts';
 import type { FlowId, FrameRange, Micros } from '../model/flow.ts';
 import { type Limits, resolveLimits } from '../model/limits.ts';
@@ -27,6 +29,11 @@ export interface CaptureReplayOptions {
   violation: (v: Violation) => void;
   /** Overrides of src/model/limits.ts (toyscope.yaml `limits`); resolved once, passed to every layer. */
   limits?: Partial<Limits>;
+  /**
+   * TLS secrets to decrypt with (`--keylog`); the capture's own Decryption Secrets Blocks are added to it as they
+   * are read. Default: an empty key log, so only DSB secrets decrypt.
+   */
+  keyLog?: KeyLog;
 }
 
 /** One TCP connection's router; `broken` once one of its handlers threw (its bytes are then ignored). */
@@ -55,8 +62,8 @@ export class CaptureReplay {
   readonly skipped = new Map<string, number>();
   /** The reader threw: the rest of the file is not read. */
   #readerFailed = false;
-  /** pcapng Decryption Secrets Blocks (TLS key logs), kept for the TLS decoder. */
-  readonly secrets: Array<{ type: number; data: Uint8Array }> = [];
+  /** The TLS secrets of this replay: the caller's key log plus the capture's DSB secrets. */
+  readonly keyLog: KeyLog;
   packets = 0;
   /** Flows opened (TCP connections and UDP flows). */
   flows = 0;
@@ -67,6 +74,7 @@ export class CaptureReplay {
     this.#opts = opts;
     const limits = resolveLimits(opts.limits);
     this.limits = limits;
+    this.keyLog = opts.keyLog ?? new KeyLog(limits);
     let n = 0;
     const nextId = () => ++n;
     const skip = (reason: string, count = 1) => this.#skip(reason, count);
@@ -155,7 +163,10 @@ export class CaptureReplay {
           }
         },
         skipped: skip,
-        secrets: (type, data) => this.secrets.push({ type, data: data.slice() }),
+        secrets: (type, data) => {
+          if (type === DSB_TLS_KEY_LOG) this.keyLog.add(data);
+          else skip(`pcapng-dsb-0x${type.toString(16)}`);
+        },
       },
       limits,
     );
@@ -223,6 +234,7 @@ export class CaptureReplay {
       openTs: ts,
       emit: this.#emit,
       dns: this.#dns,
+      keys: (random) => this.keyLog.lookup(random),
       limits: this.limits,
       report: ({ msgId, ...v }, at) =>
         this.#opts.violation({ ...v, ts: at, flowId, ...(msgId === undefined ? {} : { msgId }) }),

@@ -7,8 +7,9 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { analysisPipeline } from '../analysis.ts';
-import { detectFormat } from '../capture/detect-format.ts';
+import { detectFormat, startsLikeJson } from '../capture/detect-format.ts';
 import { captureSource, replaySource } from '../capture/replay-file.ts';
+import type { KeyLog } from '../decode/tls-keylog.ts';
 import { InputError } from '../errors.ts';
 import type { CaptureRecord, Store } from '../store/types.ts';
 import type { Globals } from './command.ts';
@@ -41,18 +42,33 @@ function checkMagic(file: string): void {
   } catch (err) {
     throw new InputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  const head = Buffer.alloc(4);
-  const n = readSync(fd, head, 0, 4, 0);
+  const head = Buffer.alloc(64);
+  const n = readSync(fd, head, 0, head.length, 0);
   closeSync(fd);
   if (n < 4) return; // an empty or tiny file: reported as having nothing to analyze
+  if (startsLikeJson(head.subarray(0, n))) return; // a HAR: read (and checked) by its replay
   try {
     detectFormat(head);
   } catch {
-    throw new InputError(`${file} is not a pcap or pcapng capture (starts with 0x${head.toString('hex')})`);
+    throw new InputError(
+      `${file} is not a pcap, pcapng or HAR file (starts with 0x${head.subarray(0, 4).toString('hex')})`,
+    );
   }
 }
 
-export async function replayCaptures(args: string[], store: Store, g: Globals, force: boolean): Promise<ReplayRun> {
+/** What `toyscope replay` passes on besides the files: --force, --keylog, --device. */
+export interface ReplayRunOptions {
+  force: boolean;
+  keyLog: KeyLog | undefined;
+  device: string | undefined;
+}
+
+export async function replayCaptures(
+  args: string[],
+  store: Store,
+  g: Globals,
+  { force, keyLog, device }: ReplayRunOptions,
+): Promise<ReplayRun> {
   const config = g.config();
   const writer = store.writer();
   const pipeline = analysisPipeline(config, writer);
@@ -66,6 +82,8 @@ export async function replayCaptures(args: string[], store: Store, g: Globals, f
       const result = await replaySource(captureSource(arg, stdinOf(g)), {
         pipeline,
         limits: config.limits,
+        ...(keyLog ? { keyLog } : {}),
+        ...(device ? { device } : {}),
         violation: (v) => writer.violation(v),
         onProgress: (pr) =>
           bar.update(`${pr.phase === 'hash' ? 'hashing' : 'replaying'} ${cell(arg, 32)}`, pr.bytesRead, pr.bytesTotal),

@@ -7,11 +7,12 @@ import { dirname } from 'node:path';
 import { deviceName, findDevice } from '../config.ts';
 import { InputError } from '../errors.ts';
 import type { Finding } from '../model/finding.ts';
-import type { FindingQuery, Store } from '../store/types.ts';
+import type { FlowRecord } from '../model/records.ts';
+import type { FindingQuery, FlowQuery, Store } from '../store/types.ts';
 import type { Globals } from './command.ts';
 import { UsageError } from './errors.ts';
 
-/** Findings read per query page. */
+/** Findings (and flows) read per query page. */
 export const FINDINGS_PAGE = 1000;
 /** Findings a command reads at most (a bound on memory; a larger store is read in part and says so). */
 export const MAX_FINDINGS_READ = 1_000_000;
@@ -63,6 +64,20 @@ export async function withExistingStore(
   } finally {
     store.close();
   }
+}
+
+/** Flows a command reads at most (records only, no messages). */
+export const MAX_FLOWS_READ = 1_000_000;
+
+/** Every flow matching `q`, oldest first, page by page, up to MAX_FLOWS_READ. */
+export function readAllFlows(store: Store, q: FlowQuery = {}): FlowRecord[] {
+  const out: FlowRecord[] = [];
+  while (out.length < MAX_FLOWS_READ) {
+    const page = store.listFlows({ ...q, limit: FINDINGS_PAGE, offset: out.length });
+    out.push(...page);
+    if (page.length < FINDINGS_PAGE) break;
+  }
+  return out.reverse();
 }
 
 /** Every finding matching `q`, page by page, up to MAX_FINDINGS_READ. */

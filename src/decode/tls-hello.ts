@@ -20,6 +20,8 @@ const HRR_RANDOM = Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e
 export interface ClientHello {
   /** The `legacy_version` field (0x0303 for TLS 1.2 and 1.3). */
   legacyVersion: number;
+  /** The 32-byte client random: what a key log names the session by (a view into the body). */
+  random: Uint8Array;
   ciphers: number[];
   /** Extension types in wire order. */
   extensions: number[];
@@ -34,11 +36,15 @@ export interface ClientHello {
 
 export interface ServerHello {
   legacyVersion: number;
+  /** The 32-byte server random (a view into the body). */
+  random: Uint8Array;
   /** supported_versions' selected version when present (TLS 1.3), else `legacyVersion`. */
   version: number;
   cipher: number;
   /** This is a HelloRetryRequest. */
   helloRetry: boolean;
+  /** Extension types in wire order. */
+  extensions: number[];
 }
 
 /** An error code for a hello that does not parse. */
@@ -104,12 +110,13 @@ const noGrease = (xs: number[]): number[] => xs.filter((x) => !isGrease(x));
 export function parseClientHello(body: Uint8Array): ClientHello | HelloError {
   const r = new Reader(body);
   const legacyVersion = r.u16();
-  r.bytes(32);
+  const random = r.bytes(32);
   r.bytes(r.u8());
   const ciphers = noGrease(r.u16List(2));
   r.bytes(r.u8());
   const hello: ClientHello = {
     legacyVersion,
+    random,
     ciphers,
     extensions: [],
     alpn: [],
@@ -174,15 +181,18 @@ export function parseServerHello(body: Uint8Array): ServerHello | HelloError {
   if (r.bad) return { error: 'truncated-hello' };
   const hello: ServerHello = {
     legacyVersion,
+    random,
     version: legacyVersion,
     cipher,
     helloRetry: Buffer.compare(random, HRR_RANDOM) === 0,
+    extensions: [],
   };
   if (r.left === 0) return hello;
   const exts = r.sub(r.u16());
   while (!exts.bad && exts.left > 0) {
     const type = exts.u16();
     const e = exts.sub(exts.u16());
+    hello.extensions.push(type);
     if (type === EXT_SUPPORTED_VERSIONS) hello.version = e.u16();
     if (e.bad) return { error: 'bad-extension' };
   }

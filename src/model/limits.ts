@@ -88,6 +88,16 @@ export interface Limits {
   MAX_TLS_SCAN_BYTES: number;
   /** Largest TLS handshake message kept (a Certificate chain); a larger one stops that side. */
   MAX_TLS_HANDSHAKE_BYTES: number;
+  /** TLS sessions (client randoms) a key log may name; lines past it are counted as `overflow`, not kept. */
+  MAX_TLS_KEYLOG_SESSIONS: number;
+  /** Bytes of one key log line; a longer line is counted as bad. */
+  MAX_TLS_KEYLOG_LINE_BYTES: number;
+  /** Ciphertext of one TLS side held until the hellos name its keys; past it that side is counted undecrypted. */
+  MAX_TLS_HELD_BYTES: number;
+  /** HAR entries indexed and replayed per file; past it entries are skipped (`har-entries-over-limit`). */
+  MAX_HAR_ENTRIES: number;
+  /** HAR connection groups (flows) open at once; past it the least recently used one is closed. */
+  MAX_HAR_OPEN_FLOWS: number;
   /** DNS questions and records read per section; past it `too-many-questions`, extra records are counted. */
   MAX_DNS_RECORDS: number;
   /** DNS IP → name entries kept per replay (least recently used dropped first). */
@@ -166,6 +176,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_MQTT_HEADER_BYTES: 64 * 1024,
   MAX_TLS_SCAN_BYTES: 64 * 1024,
   MAX_TLS_HANDSHAKE_BYTES: 48 * 1024,
+  MAX_TLS_KEYLOG_SESSIONS: 200_000,
+  MAX_TLS_KEYLOG_LINE_BYTES: 1024,
+  MAX_TLS_HELD_BYTES: 256 * 1024,
+  MAX_HAR_ENTRIES: 200_000,
+  MAX_HAR_OPEN_FLOWS: 10_000,
   MAX_DNS_RECORDS: 64,
   MAX_DNS_NAMES: 4096,
   MAX_DNS_LOOKUPS: 4096,

@@ -1,4 +1,8 @@
-/** TLS metadata a source reads from a flow's clear-text handshake (src/decode/tls-metadata.ts). Types only. */
+/**
+ * TLS metadata a source reads from a flow's clear-text handshake (src/decode/tls-metadata.ts), and the counts of
+ * TLS flows by how decrypting them went. Types and one constant.
+ */
+import type { TlsState } from './flow.ts';
 
 /** A TLS alert seen on the wire. */
 export interface TlsAlert {
@@ -12,6 +16,14 @@ export interface TlsAlert {
   /** Sent after the server's certificate (TLS 1.2) or flight (TLS 1.3) and before the client finished. */
   afterCertificate: boolean;
 }
+
+/**
+ * How decrypting a TLS flow with logged keys went (replay with `--keylog` or pcapng DSB secrets): `decrypted` (its
+ * records open with the logged keys), `no-keys` (the key log names no secrets for its client random),
+ * `unsupported` (SSL 3.0 – TLS 1.1, or a suite toyscope does not decrypt), `failed` (the keys did not open its
+ * records). Absent when no decryption was tried or the hellos were never complete.
+ */
+export type TlsDecryption = 'decrypted' | 'no-keys' | 'unsupported' | 'failed';
 
 /** TLS metadata read from the clear-text handshake of a flow (src/decode/tls-metadata.ts). Snapshot, not delta. */
 export interface TlsInfo {
@@ -38,4 +50,28 @@ export interface TlsInfo {
   certNotBefore?: string;
   certNotAfter?: string;
   alerts?: TlsAlert[];
+  /** Decryption with logged keys, when it was tried (see {@link TlsDecryption}). */
+  decryption?: TlsDecryption;
 }
+
+/**
+ * TLS flows of the document and how decrypting them went (replay `--keylog`, pcapng DSB secrets; a HAR's https
+ * entries count as decrypted, the browser recorded them in clear): `decrypted`,
+ * `withoutKeys` (no secrets for the session, or no key log at all), `unsupported` (SSL 3.0 – TLS 1.1 or a suite not
+ * decrypted), `failed` (the logged keys did not open its records).
+ */
+export interface TlsSummary {
+  flows: number;
+  decrypted: number;
+  withoutKeys: number;
+  unsupported: number;
+  failed: number;
+}
+
+/** A flow whose own bytes were TLS (not one the proxy intercepted): counted in {@link TlsSummary}. */
+export const TLS_ON_THE_WIRE: ReadonlySet<TlsState> = new Set<TlsState>([
+  'opaque',
+  'decrypted',
+  'device-rejected-cert',
+  'passthrough',
+]);

@@ -1,14 +1,14 @@
 /**
  * The `--json` document (docs/cli.md § JSON output, additive only): captures, devices, flows, findings, policy
- * violations, skipped capture parts and work shed under load, with excerpts redacted and no `evidence.value`
- * unless `reveal`. It builds a plain object with a fixed key order, or writes the same text piece by piece with
+ * violations, skipped capture parts, work shed under load and the TLS decryption counts, with excerpts redacted and
+ * no `evidence.value` unless `reveal`. It builds a plain object with a fixed key order, or writes the same text piece by piece with
  * the flows streamed (400,000 flows are never one string); it does not read the store.
  */
 
 import type { Finding } from '../model/finding.ts';
 import type { DeviceEndpoint, TlsState, Transport } from '../model/flow.ts';
 import type { FlowRecord } from '../model/records.ts';
-import type { TlsInfo } from '../model/tls.ts';
+import { TLS_ON_THE_WIRE, type TlsInfo, type TlsSummary } from '../model/tls.ts';
 import type { PolicyViolation } from '../policy.ts';
 import type { CaptureRecord, DeviceRecord } from '../store/types.ts';
 import { type ShedEntry, type SkippedEntry, shedOf } from './coverage.ts';
@@ -23,6 +23,8 @@ export interface JsonInput {
   skipped: SkippedEntry[];
   /** Work shed under load; default: counted from `findings` (pass it when `findings` is a selection). */
   shed?: ShedEntry[];
+  /** TLS flows and their decryption; default: counted from `flows` (required when they are streamed). */
+  tls?: TlsSummary;
 }
 
 export interface JsonFlow {
@@ -61,19 +63,25 @@ export interface JsonDocument {
   skipped: SkippedEntry[];
   /** Work the live proxy shed under load (images not checked for faces), by category and reason. */
   shed: ShedEntry[];
+  tls: TlsSummary;
 }
 
 /** Builds the document; `reveal` keeps `evidence.value`, otherwise it is dropped. */
 export function buildJsonDocument(input: JsonInput, opts: { reveal: boolean }): JsonDocument {
-  const { captures, devices, ...after } = documentWithout(input, opts);
-  return { captures, devices, flows: Array.from(input.flows, jsonFlow), ...after };
+  const flows = Array.from(input.flows);
+  const { captures, devices, ...after } = documentWithout({ ...input, tls: input.tls ?? tlsSummary(flows) }, opts);
+  return { captures, devices, flows: flows.map(jsonFlow), ...after };
 }
 
 /**
  * Writes the same text as `JSON.stringify(buildJsonDocument(…), null, 2)` and a newline, in pieces: one call of
  * `write` per key and per flow, so the flows are never held together.
  */
-export function writeJsonDocument(write: (text: string) => void, input: JsonInput, opts: { reveal: boolean }): void {
+export function writeJsonDocument(
+  write: (text: string) => void,
+  input: JsonInput & { tls: TlsSummary },
+  opts: { reveal: boolean },
+): void {
   const { captures, devices, ...after } = documentWithout(input, opts);
   const field = (key: string, value: unknown) => `  ${JSON.stringify(key)}: ${indented(value, '  ')}`;
   write(`{\n${field('captures', captures)},\n${field('devices', devices)},\n  "flows": `);
@@ -90,7 +98,10 @@ function indented(value: unknown, by: string): string {
 }
 
 /** Every key but `flows`, in the document's order. */
-function documentWithout(input: JsonInput, opts: { reveal: boolean }): Omit<JsonDocument, 'flows'> {
+function documentWithout(
+  input: JsonInput & { tls: TlsSummary },
+  opts: { reveal: boolean },
+): Omit<JsonDocument, 'flows'> {
   return {
     captures: input.captures,
     devices: input.devices,
@@ -106,7 +117,22 @@ function documentWithout(input: JsonInput, opts: { reveal: boolean }): Omit<Json
     })),
     skipped: input.skipped,
     shed: input.shed ?? shedOf(input.findings),
+    tls: input.tls,
   };
+}
+
+export function tlsSummary(flows: Iterable<Pick<FlowRecord, 'tls' | 'tlsInfo'>>): TlsSummary {
+  const t: TlsSummary = { flows: 0, decrypted: 0, withoutKeys: 0, unsupported: 0, failed: 0 };
+  for (const f of flows) {
+    if (!TLS_ON_THE_WIRE.has(f.tls)) continue;
+    t.flows++;
+    const d = f.tlsInfo?.decryption;
+    if (d === 'decrypted' || f.tls === 'decrypted') t.decrypted++;
+    else if (d === 'unsupported') t.unsupported++;
+    else if (d === 'failed') t.failed++;
+    else t.withoutKeys++;
+  }
+  return t;
 }
 
 export function jsonFlow(f: FlowRecord): JsonFlow {

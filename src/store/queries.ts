@@ -8,6 +8,7 @@ import type { Category, Finding } from '../model/finding.ts';
 import type { FlowSource, TlsState, Transport } from '../model/flow.ts';
 import type { Direction, MessageProtocol } from '../model/message.ts';
 import type { FlowRecord, MessageRecord } from '../model/records.ts';
+import { TLS_ON_THE_WIRE, type TlsSummary } from '../model/tls.ts';
 import type { Violation } from '../model/violation.ts';
 import type {
   CaptureRecord,
@@ -357,7 +358,22 @@ export class StoreQueries {
     );
     const total = this.#stmt(`SELECT count(*) AS hosts FROM (${hosts})`).get(ids) as { hosts: number };
     const flows = byKind.reduce((n, k) => n + k.flows, 0);
-    return { flows, byKind, destinations, moreDestinations: Math.max(0, total.hosts - destinations.length) };
+    const moreDestinations = Math.max(0, total.hosts - destinations.length);
+    return { flows, byKind, destinations, moreDestinations, tls: this.#tlsSummary(inCaptures, ids) };
+  }
+
+  /** TLS flows on the wire and how decrypting them went, counted in SQL (report/json.ts `tlsSummary`, rule for rule). */
+  #tlsSummary(where: string, params: unknown[]): TlsSummary {
+    const d = "json_extract(tls_info, '$.decryption')";
+    const r = this.#stmt(`SELECT count(*) AS flows,
+        coalesce(sum(tls = 'decrypted' OR ${d} = 'decrypted'), 0) AS decrypted,
+        coalesce(sum(tls <> 'decrypted' AND ${d} = 'unsupported'), 0) AS unsupported,
+        coalesce(sum(tls <> 'decrypted' AND ${d} = 'failed'), 0) AS failed
+      FROM flows WHERE ${where} AND tls IN (${[...TLS_ON_THE_WIRE].map((t) => `'${t}'`).join(', ')})`).get(
+      params,
+    ) as Record<string, number>;
+    const withoutKeys = r.flows! - r.decrypted! - r.unsupported! - r.failed!;
+    return { flows: r.flows!, decrypted: r.decrypted!, withoutKeys, unsupported: r.unsupported!, failed: r.failed! };
   }
 
   listMessages(flowId: string): MessageRecord[] {

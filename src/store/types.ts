@@ -5,6 +5,7 @@
 import type { Category, Finding } from '../model/finding.ts';
 import type { FlowId, Micros, TlsState, Transport } from '../model/flow.ts';
 import type { FlowRecord, MessageRecord } from '../model/records.ts';
+import type { TlsSummary } from '../model/tls.ts';
 import type { Violation } from '../model/violation.ts';
 import type { PipelineOutput } from '../pipeline/output.ts';
 
@@ -108,6 +109,8 @@ export interface FlowSummary {
   }>;
   /** Destinations left out of `destinations`. */
   moreDestinations: number;
+  /** TLS flows on the wire and how decrypting them went. */
+  tls: TlsSummary;
 }
 
 export interface ExchangeQuery extends FlowQuery {

@@ -5,7 +5,10 @@
 import { deviceIdOf, type FlowInfo, type TlsState, type Transport } from '../model/flow.ts';
 import type { ConnectionSpec } from './types.ts';
 
-export type FlowInfoSpec = Pick<ConnectionSpec, 'flowId' | 'client' | 'server' | 'source' | 'captureId'>;
+export type FlowInfoSpec = Pick<ConnectionSpec, 'flowId' | 'client' | 'server' | 'source' | 'captureId'> & {
+  /** A source that names the device itself (HAR import: `--device`, as a HAR has no client address). */
+  deviceId?: string;
+};
 
 /** The `flow.open` description of a connection, once its transport and TLS state are known. */
 export function flowInfo(spec: FlowInfoSpec, transport: Transport, tls: TlsState): FlowInfo {
@@ -13,7 +16,7 @@ export function flowInfo(spec: FlowInfoSpec, transport: Transport, tls: TlsState
   const device = { ip: client.ip, port: client.port, ...(client.mac ? { mac: client.mac } : {}) };
   return {
     id: spec.flowId,
-    deviceId: deviceIdOf(device),
+    deviceId: spec.deviceId ?? deviceIdOf(device),
     device,
     server: { ip: server.ip, port: server.port, ...(server.host ? { host: server.host } : {}) },
     transport,

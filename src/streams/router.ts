@@ -2,13 +2,15 @@
  * One connection's entry into the stream layer: decides what it speaks from its first bytes, on any port
  * (recognize.ts; the port only breaks a tie content cannot) and hands both streams to the handler for it —
  * HTTP/1 (a request line; WebSocket upgrades continue in websocket.ts), MQTT (a CONNECT), TLS (a handshake
- * record: metadata only, the payload stays unread), DNS (a length-prefixed query), or raw bytes (anything else,
+ * record: metadata, and with logged keys the decrypted streams go through the same decision as `flow.update`s of
+ * the flow), DNS (a length-prefixed query), or raw bytes (anything else,
  * delivered to the analyzers as one message per direction). The flow is opened once the
  * transport is known, with the bytes held until then replayed into the chosen handler, and closed with its
  * byte counts. Replay and the live proxy both create one per connection; the caller's ConnectionSpec says
  * where the bytes came from and what TLS did to them.
  */
 
+import type { KeyLookup } from '../decode/tls-decrypt/session.ts';
 import type { FlowError, FlowStats, FrameRange, Micros, ServerEndpoint, TlsState, Transport } from '../model/flow.ts';
 import type { DnsFlows } from './dns.ts';
 import { flowInfo } from './flow-info.ts';
@@ -16,13 +18,15 @@ import { Http1Handler } from './http1.ts';
 import { MqttStream, msgIdCounter } from './mqtt.ts';
 import { RawStream } from './raw.ts';
 import { recognizeTcp } from './recognize.ts';
-import { TlsStream } from './tls.ts';
+import { type TlsDecryption, TlsStream } from './tls.ts';
 import { type CloseReason, type ConnectionEnv, closeError, type StreamDir, type StreamHandler } from './types.ts';
 import { websocketUpgrade } from './websocket.ts';
 
 export interface RouterEnv extends ConnectionEnv {
   /** DNS of this run: hosts for bare IPs at flow.open, and the handler for TCP port 53. */
   dns?: DnsFlows;
+  /** Logged TLS secrets (replay `--keylog`, pcapng DSB): TLS streams with keys are decrypted and read. */
+  keys?: KeyLookup;
 }
 
 type Held = { dir: StreamDir; bytes: Uint8Array; ts: Micros };
@@ -30,35 +34,30 @@ type Kind = 'http' | 'tls' | 'mqtt' | 'dns' | 'raw';
 
 export class ConnectionRouter implements StreamHandler {
   readonly #env: RouterEnv;
-  #handler: StreamHandler | undefined;
-  #held: Held[] = [];
+  readonly #switch: ProtocolSwitch;
   readonly bytes = { up: 0, down: 0 };
   readonly missing = { up: 0, down: 0 };
 
   constructor(env: RouterEnv) {
     this.#env = env;
+    this.#switch = new ProtocolSwitch(env, (transport, tls, server) =>
+      env.emit({ ts: env.openTs, type: 'flow.open', flow: flowInfo({ ...env, server }, transport, tls) }),
+    );
   }
 
   data(dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
     this.bytes[dir] += bytes.length;
-    if (this.#handler) {
-      this.#handler.data(dir, bytes, ts);
-      return;
-    }
-    this.#held.push({ dir, bytes: bytes.slice(), ts });
-    this.#decide(false);
+    this.#switch.data(dir, bytes, ts);
   }
 
   gap(dir: StreamDir, length: number, ts: Micros): void {
     this.missing[dir] += length;
-    if (!this.#handler) this.#decide(true);
-    this.#handler?.gap(dir, length, ts);
+    this.#switch.gap(dir, length, ts);
   }
 
   /** Ends the connection. `more.error` (live) says what failed; `more.frames` (replay) where it is in the capture. */
   close(ts: Micros, reason: CloseReason, more: { error?: FlowError; frames?: FrameRange } = {}): void {
-    if (!this.#handler) this.#decide(true);
-    this.#handler?.close(ts, reason);
+    this.#switch.close(ts, reason);
     const err = closeError(reason, more.error);
     const stats: FlowStats = {
       bytesUp: this.bytes.up,
@@ -68,12 +67,54 @@ export class ConnectionRouter implements StreamHandler {
     };
     this.#env.emit({ ts, type: 'flow.close', flowId: this.#env.flowId, stats, ...(err ? { error: err } : {}) });
   }
+}
+
+/** Says what the connection turned out to be: `flow.open` for a connection, `flow.update` inside decrypted TLS. */
+type Announce = (transport: Transport, tls: TlsState, server: ServerEndpoint, ts: Micros) => void;
+
+/**
+ * The protocol decision of one byte stream pair: holds the first bytes until they tell, announces the transport,
+ * then hands everything to the handler it started. A connection has one; so has the clear stream inside a TLS
+ * session decrypted with logged keys (`inner`: TLS inside TLS stays raw).
+ */
+class ProtocolSwitch implements StreamHandler {
+  readonly #env: RouterEnv;
+  readonly #announce: Announce;
+  readonly #inner: boolean;
+  #handler: StreamHandler | undefined;
+  #held: Held[] = [];
+
+  constructor(env: RouterEnv, announce: Announce, inner = false) {
+    this.#env = env;
+    this.#announce = announce;
+    this.#inner = inner;
+  }
+
+  data(dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
+    if (this.#handler) {
+      this.#handler.data(dir, bytes, ts);
+      return;
+    }
+    this.#held.push({ dir, bytes: bytes.slice(), ts });
+    this.#decide(false, ts);
+  }
+
+  gap(dir: StreamDir, length: number, ts: Micros): void {
+    if (!this.#handler) this.#decide(true, ts);
+    this.#handler?.gap(dir, length, ts);
+  }
+
+  close(ts: Micros, reason: CloseReason): void {
+    if (!this.#handler) this.#decide(true, ts);
+    this.#handler?.close(ts, reason);
+  }
 
   /** Picks the handler once the first bytes tell (or `force`d by a gap or close), then replays what was held. */
-  #decide(force: boolean): void {
-    const kind = this.#kind(force);
+  #decide(force: boolean, ts: Micros): void {
+    let kind = this.#kind(force);
     if (kind === undefined) return;
-    this.#handler = this.#start(kind);
+    if (this.#inner && kind === 'tls') kind = 'raw';
+    this.#handler = this.#start(kind, ts);
     const held = this.#held;
     this.#held = [];
     for (const h of held) this.#handler.data(h.dir, h.bytes, h.ts);
@@ -94,12 +135,12 @@ export class ConnectionRouter implements StreamHandler {
     return kind;
   }
 
-  #start(kind: Kind): StreamHandler {
+  #start(kind: Kind, ts: Micros): StreamHandler {
     const env = this.#env;
     const { limits } = env;
     const transport: Transport = kind === 'http' || kind === 'mqtt' || kind === 'dns' ? kind : 'tcp';
     const server = this.#server();
-    env.emit({ ts: env.openTs, type: 'flow.open', flow: flowInfo({ ...env, server }, transport, this.#tls(kind)) });
+    this.#announce(transport, this.#tls(kind), server, ts);
     if (kind === 'http') {
       return new Http1Handler({
         flowId: env.flowId,
@@ -111,10 +152,27 @@ export class ConnectionRouter implements StreamHandler {
         onUpgrade: (ctx) => websocketUpgrade(ctx, env, limits),
       });
     }
-    if (kind === 'tls') return new TlsStream({ ...env, server, limits });
+    if (kind === 'tls') return new TlsStream({ ...env, server, limits, decrypt: this.#decrypt(server) });
     if (kind === 'dns' && env.dns) return env.dns.tcpStream(env.flowId, env.client);
     if (kind === 'mqtt') return new MqttStream({ ...env, nextMsgId: msgIdCounter() }, limits);
     return new RawStream(env.flowId, env.emit);
+  }
+
+  /** With logged keys, what a TLS stream decrypts goes through a switch of its own, announced as `flow.update`. */
+  #decrypt(server: ServerEndpoint): TlsDecryption | undefined {
+    const env = this.#env;
+    if (!env.keys || env.tls === 'passthrough') return undefined;
+    const inner: RouterEnv = { ...env, server, tls: 'decrypted' };
+    return {
+      keys: env.keys,
+      clear: (host) =>
+        new ProtocolSwitch(
+          host ? { ...inner, server: { ...server, host } } : inner,
+          (transport, tls, _server, ts) =>
+            env.emit({ ts, type: 'flow.update', flowId: env.flowId, update: { transport, tls } }),
+          true,
+        ),
+    };
   }
 
   /** A stream that is TLS itself is unread (`opaque`), or relayed unread on purpose (`passthrough`). */

@@ -5,10 +5,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PacketDecoder } from '../../src/capture/packet-decoder.ts';
 import { PcapReader } from '../../src/capture/pcap.ts';
 import { CaptureReplay } from '../../src/capture/replay.ts';
+import { DSB_TLS_KEY_LOG } from '../../src/decode/tls-keylog.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import { DEFAULT_LIMITS, type Limits } from '../../src/model/limits.ts';
 import type { Violation } from '../../src/model/violation.ts';
 import { ConnectionRouter } from '../../src/streams/router.ts';
+import { concat, dsb, idb, shb } from '../helpers/pcap-writer.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 
@@ -112,5 +114,18 @@ describe('CaptureReplay never ends on one bad packet', () => {
     const { codes, skipped } = replay('curl-keepalive');
     expect(codes).toEqual(['capture reader-error']);
     expect(skipped).toEqual({ 'reader-error': 1 });
+  });
+});
+
+describe('CaptureReplay TLS secrets', () => {
+  it('adds a TLS key log DSB to its key log and counts other secret types as skipped', () => {
+    const log = `CLIENT_RANDOM ${'ab'.repeat(32)} ${'cd'.repeat(48)}\n`;
+    const replay = new CaptureReplay({ captureId: 'c'.repeat(64), emit: () => {}, violation: () => {} });
+    replay.write(
+      concat([shb(), idb(1), dsb(DSB_TLS_KEY_LOG, new TextEncoder().encode(log)), dsb(0x57474b4c, new Uint8Array(8))]),
+    );
+    replay.end();
+    expect(replay.keyLog.lookup(Buffer.alloc(32, 0xab))?.masterSecret).toEqual(Buffer.alloc(48, 0xcd));
+    expect(Object.fromEntries(replay.skipped)).toEqual({ 'pcapng-dsb-0x57474b4c': 1 });
   });
 });

@@ -163,7 +163,16 @@ describe('toyscope (in process)', () => {
       [makeFlow(), makeFlow({ id: 'other' })],
     );
     const doc = JSON.parse((await run(['findings', '--json'], store)).out);
-    expect(Object.keys(doc)).toEqual(['captures', 'devices', 'flows', 'findings', 'violations', 'skipped', 'shed']);
+    expect(Object.keys(doc)).toEqual([
+      'captures',
+      'devices',
+      'flows',
+      'findings',
+      'violations',
+      'skipped',
+      'shed',
+      'tls',
+    ]);
     expect(doc.flows.map((f: { id: string }) => f.id)).toEqual(['flow-1']);
     expect(doc.findings[0].evidence.value).toBeUndefined();
     expect(doc.skipped).toEqual([{ file: 'teddy.pcapng', reason: 'bad-frame', count: 2 }]);

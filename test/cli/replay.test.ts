@@ -15,7 +15,17 @@ describe('toyscope replay', () => {
     const r = await toyscope('--data-dir', dataDir, 'replay', multipart, '--json');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
-    expect(Object.keys(doc)).toEqual(['captures', 'devices', 'flows', 'findings', 'violations', 'skipped', 'shed']);
+    expect(Object.keys(doc)).toEqual([
+      'captures',
+      'devices',
+      'flows',
+      'findings',
+      'violations',
+      'skipped',
+      'shed',
+      'tls',
+    ]);
+    expect(doc.tls).toEqual({ flows: 0, decrypted: 0, withoutKeys: 0, unsupported: 0, failed: 0 });
     expect(doc.captures[0]).toMatchObject({ format: 'pcap', path: multipart });
     expect(doc.flows).toHaveLength(1);
     expect(doc.flows[0]).toMatchObject({ transport: 'http', tls: 'none', host: 'ai.xiaoyu-toys.com' });
@@ -72,10 +82,10 @@ describe('toyscope replay', () => {
     expect(missing.code).toBe(2);
     expect(missing.err.trim().split('\n')[0]).toMatch(/^toyscope: cannot read .*nope\.pcap: no such file$/);
     const foreign = join(dataDir, 'notes.txt');
-    copyFileSync(join(import.meta.dirname, '../../package.json'), foreign);
+    copyFileSync(join(import.meta.dirname, '../../README.md'), foreign);
     const r = await toyscope('--data-dir', dataDir, 'replay', foreign);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/is not a pcap or pcapng capture/);
+    expect(r.err).toMatch(/is not a pcap, pcapng or HAR file/);
     expect(r.err).not.toMatch(/at .*\.ts:/);
   });
 
@@ -102,6 +112,82 @@ describe('toyscope replay', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/passed/);
     expect(readFileSync(junit, 'utf8')).toMatch(/<testcase[^>]*voice-1p/);
+  });
+});
+
+describe('toyscope replay of TLS captures', () => {
+  const tls12 = join(FIXTURES, 'tls12-keylog');
+
+  it('decrypts with --keylog: counts in the summary, findings read through TLS, values masked', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-keylog-'));
+    const r = await toyscope(
+      '--data-dir',
+      dataDir,
+      'replay',
+      join(tls12, 'capture.pcap'),
+      '--keylog',
+      join(tls12, 'keylog.txt'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/keylog .*keylog\.txt: 4 secrets for 4 TLS sessions\n/);
+    expect(r.out).toMatch(/^Flows: 4 {2}\(https 4\)$/m);
+    expect(r.out).toMatch(/^4 TLS flows, 4 decrypted, 0 without keys$/m);
+    expect(r.out).toMatch(/child-profile\/name\s+1\s+api\.toy-cloud\.example/);
+    expect(r.out).not.toMatch(/Lily Chen/);
+  });
+
+  it('without a key log the same flows stay opaque and are counted as without keys (also in --json)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-nokeys-'));
+    const r = await toyscope('--data-dir', dataDir, 'replay', join(tls12, 'capture.pcap'));
+    expect(r.out).toMatch(/^4 TLS flows, 0 decrypted, 4 without keys$/m);
+    const doc = JSON.parse(
+      (await toyscope('--data-dir', dataDir, 'replay', join(tls12, 'capture.pcap'), '--json')).out,
+    );
+    expect(doc.tls).toEqual({ flows: 4, decrypted: 0, withoutKeys: 4, unsupported: 0, failed: 0 });
+    expect(doc.flows.map((f: { tls: string }) => f.tls)).toEqual(['opaque', 'opaque', 'opaque', 'opaque']);
+  });
+
+  it('finds the keys of a pcapng in its Decryption Secrets Block without --keylog', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-dsb-'));
+    const r = await toyscope('--data-dir', dataDir, 'replay', join(FIXTURES, 'tls-dsb/capture.pcapng'), '--json');
+    const doc = JSON.parse(r.out);
+    expect(doc.tls).toMatchObject({ flows: 2, decrypted: 2 });
+    expect(doc.flows[0]).toMatchObject({ transport: 'http', tls: 'decrypted', tlsInfo: { decryption: 'decrypted' } });
+  });
+
+  it('rejects a missing key log or one without secrets with one line and exit 2', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-badkeys-'));
+    const capture = join(tls12, 'capture.pcap');
+    const missing = await toyscope('--data-dir', dataDir, 'replay', capture, '--keylog', join(dataDir, 'nope.txt'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/^toyscope: cannot read key log .*nope\.txt: no such file\n$/);
+    const junk = join(dataDir, 'junk.txt');
+    writeFileSync(junk, 'this is not a key log\n');
+    const bad = await toyscope('--data-dir', dataDir, 'replay', capture, '--keylog', junk);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/junk\.txt holds no TLS secrets \(1 lines;/);
+  });
+});
+
+describe('toyscope replay of a HAR', () => {
+  it('replays a HAR told by its content, its flows belonging to --device', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-har-'));
+    const har = join(FIXTURES, 'har-chromium/capture.har');
+    const r = await toyscope('--data-dir', dataDir, 'replay', har, '--device', 'teddy', '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.captures[0]).toMatchObject({ format: 'har', path: har });
+    expect(new Set(doc.flows.map((f: { deviceId: string }) => f.deviceId))).toEqual(new Set(['teddy']));
+    expect(doc.findings.map((f: { subtype: string }) => f.subtype)).toContain('birthday');
+  });
+
+  it('rejects JSON that is not a HAR with one line and exit 2', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-nothar-'));
+    const json = join(dataDir, 'devices.json');
+    writeFileSync(json, '{"devices": [1, 2, 3]}\n');
+    const r = await toyscope('--data-dir', dataDir, 'replay', json);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^toyscope: .*devices\.json is JSON but not a HAR \(no log\.entries\)\n$/);
   });
 });
 

@@ -63,6 +63,7 @@ describe('parseClientHello', () => {
     const h = hello(specHello());
     expect(h.sni).toBe('api.toy-cloud.example');
     expect(h.alpn).toEqual(['h2', 'http/1.1']);
+    expect(h.random).toEqual(bytes(new Array(32).fill(7)));
     expect(h.supportedVersions).toEqual([0x0304, 0x0303]);
     expect(h.ciphers).toEqual(SPEC_CIPHERS);
     expect(h.extensions).toHaveLength(16);
@@ -121,9 +122,11 @@ describe('parseServerHello', () => {
   it('takes the TLS 1.3 version from supported_versions', () => {
     expect(parseServerHello(bytes(serverHelloBody(0x1302, 0x0304)))).toEqual({
       legacyVersion: 0x0303,
+      random: bytes(new Array(32).fill(9)),
       version: 0x0304,
       cipher: 0x1302,
       helloRetry: false,
+      extensions: [0x2b],
     });
     expect(parseServerHello(bytes(serverHelloBody(0xc02b)))).toMatchObject({ version: 0x0303, cipher: 0xc02b });
   });

@@ -4,11 +4,18 @@
  * style partial matches on dotted paths).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { configuredDestinations } from '../../src/analysis.ts';
+import { startsLikeJson } from '../../src/capture/detect-format.ts';
+import { HarReplay, type HarReplayOptions } from '../../src/capture/har.ts';
+import { HarIndex } from '../../src/capture/har-index.ts';
 import { CaptureReplay } from '../../src/capture/replay.ts';
 import { defaultConfig } from '../../src/config.ts';
+import { KeyLog } from '../../src/decode/tls-keylog.ts';
 import type { Analyzer } from '../../src/model/analyzer.ts';
+import type { FlowEvent } from '../../src/model/events.ts';
+import { DEFAULT_LIMITS } from '../../src/model/limits.ts';
 import { isAnomaly, type Violation } from '../../src/model/violation.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
@@ -27,11 +34,31 @@ export function replayCapture(file: string, analyzers: readonly Analyzer[], chun
   // Destinations as `toyscope replay` names them with no toyscope.yaml (a fixture has no configuration).
   const pipeline = new Pipeline({ analyzers, output: out, destination: configuredDestinations(defaultConfig) });
   const captureId = createHash('sha256').update(bytes).digest('hex');
-  const replay = new CaptureReplay({ captureId, emit: (ev) => pipeline.push(ev), violation: (v) => out.violation(v) });
+  const emit = (ev: FlowEvent) => pipeline.push(ev);
+  const violation = (v: Violation) => out.violation(v);
+  const replay = startsLikeJson(bytes)
+    ? harReplay(bytes, { captureId, emit, violation, deviceId: `har:${basename(file)}` })
+    : new CaptureReplay({ captureId, emit, violation, keyLog: fixtureKeyLog(file) });
   for (let i = 0; i < bytes.length; i += chunkSize) replay.write(bytes.subarray(i, i + chunkSize));
   replay.end();
   pipeline.finish(replay.lastTs);
   return { out, skipped: replay.skipped, pipeline };
+}
+
+/** A fixture's TLS secrets sit beside its capture (fixtures/<case>/keylog.txt), as `--keylog` would give them. */
+function fixtureKeyLog(file: string): KeyLog {
+  const keyLog = new KeyLog();
+  const keyLogFile = join(dirname(file), 'keylog.txt');
+  if (existsSync(keyLogFile)) keyLog.add(readFileSync(keyLogFile));
+  return keyLog;
+}
+
+/** A HAR's second pass, its first pass run over the whole file first (replay-file.ts runs it while hashing). */
+function harReplay(bytes: Uint8Array, o: Omit<HarReplayOptions, 'entries' | 'limits'>): HarReplay {
+  const index = new HarIndex(DEFAULT_LIMITS);
+  index.write(bytes);
+  index.end();
+  return new HarReplay({ ...o, entries: index.entries, limits: DEFAULT_LIMITS });
 }
 
 /** Replays and waits for deferred work, as `toyscope replay` does: every finding is in `out`. */

@@ -12,7 +12,7 @@ const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const cases = readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'expected.json')));
 
 function captureOf(dir: string): string {
-  const name = readdirSync(dir).find((f) => /^capture\.(pcap|pcapng)$/.test(f));
+  const name = readdirSync(dir).find((f) => /^capture\.(pcap|pcapng|har)$/.test(f));
   if (!name) throw new Error(`${dir}: no capture.pcap or capture.pcapng`);
   return join(dir, name);
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type Config, defaultConfig } from '../../src/config.ts';
+import type { TlsState } from '../../src/model/flow.ts';
+import type { TlsDecryption } from '../../src/model/tls.ts';
 import { evaluatePolicy } from '../../src/policy.ts';
 import { skippedOf } from '../../src/report/coverage.ts';
-import { buildJsonDocument, writeJsonDocument } from '../../src/report/json.ts';
+import { buildJsonDocument, tlsSummary, writeJsonDocument } from '../../src/report/json.ts';
 import { captureRecord as makeCapture, finding as makeFinding, flowRecord as makeFlow } from '../helpers/records.ts';
 
 describe('buildJsonDocument', () => {
@@ -24,7 +26,16 @@ describe('buildJsonDocument', () => {
 
   it('has exactly the documented top-level keys and flow fields', () => {
     const doc = buildJsonDocument(input, { reveal: false });
-    expect(Object.keys(doc)).toEqual(['captures', 'devices', 'flows', 'findings', 'violations', 'skipped', 'shed']);
+    expect(Object.keys(doc)).toEqual([
+      'captures',
+      'devices',
+      'flows',
+      'findings',
+      'violations',
+      'skipped',
+      'shed',
+      'tls',
+    ]);
     expect(Object.keys(doc.flows[0]!)).toEqual([
       'id',
       'deviceId',
@@ -66,7 +77,7 @@ describe('buildJsonDocument', () => {
     for (const flows of [[], [makeFlow()], [makeFlow(), makeFlow({ id: 'flow-2' }), makeFlow({ id: 'flow-3' })]]) {
       for (const reveal of [false, true]) {
         const pieces: string[] = [];
-        writeJsonDocument((t) => pieces.push(t), { ...input, flows }, { reveal });
+        writeJsonDocument((t) => pieces.push(t), { ...input, flows, tls: tlsSummary(flows) }, { reveal });
         expect(pieces.join('')).toBe(
           `${JSON.stringify(buildJsonDocument({ ...input, flows }, { reveal }), null, 2)}\n`,
         );
@@ -105,5 +116,21 @@ describe('buildJsonDocument', () => {
     flow.destination.host = '203.0.113.9';
     const doc = buildJsonDocument({ ...input, flows: [flow] }, { reveal: false });
     expect(doc.flows[0]!.host).toBe('203.0.113.9');
+  });
+
+  it('counts TLS flows by how decrypting them went; intercepted and clear flows are not TLS on the wire', () => {
+    const flow = (tls: TlsState, decryption?: TlsDecryption) =>
+      makeFlow({ tls, ...(decryption ? { tlsInfo: { decryption } } : {}) });
+    const flows = [
+      flow('decrypted', 'decrypted'),
+      flow('opaque', 'no-keys'),
+      flow('opaque'),
+      flow('opaque', 'unsupported'),
+      flow('opaque', 'failed'),
+      flow('device-rejected-cert', 'decrypted'),
+      flow('intercepted'),
+      flow('none'),
+    ];
+    expect(tlsSummary(flows)).toEqual({ flows: 6, decrypted: 2, withoutKeys: 2, unsupported: 1, failed: 1 });
   });
 });

@@ -93,9 +93,11 @@ function replay(file: string): Seen[] {
   return flows;
 }
 
-/** Fixtures whose tshark view lists HTTP requests (TLS, DNS, MQTT cases keep other views). */
+/** Fixtures whose tshark view lists flows and HTTP requests in clear (TLS, DNS, MQTT cases keep other views). */
 function isHttpView(file: string): boolean {
-  return existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')).requests?.length ?? 0) > 0;
+  if (!existsSync(file)) return false;
+  const view = JSON.parse(readFileSync(file, 'utf8')) as Partial<TsharkView>;
+  return Array.isArray(view.flows) && (view.requests?.length ?? 0) > 0;
 }
 
 const cases = readdirSync(FIXTURES, { withFileTypes: true })

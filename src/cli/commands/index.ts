@@ -4,6 +4,7 @@ import { captures } from './captures.ts';
 import { config } from './config.ts';
 import { destinations } from './destinations.ts';
 import { evidence } from './evidence.ts';
+import { exportCommand } from './export.ts';
 import { findings } from './findings.ts';
 import { flows } from './flows.ts';
 import { policy } from './policy.ts';
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   findings,
   flows,
   evidence,
+  exportCommand,
   destinations,
   captures,
   policy,

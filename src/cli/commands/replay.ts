@@ -3,7 +3,10 @@
  * stores flows and findings, prints a summary (or the --json document), and with --policy acts as a CI gate.
  * A capture already in the database (same sha256) is not analyzed or stored twice unless --force.
  */
+
+import { readKeyLogFile } from '../../capture/replay-file.ts';
 import { deviceName } from '../../config.ts';
+import type { KeyLog } from '../../decode/tls-keylog.ts';
 import { InputError } from '../../errors.ts';
 import type { Finding } from '../../model/finding.ts';
 import { displayLabel } from '../../model/flow.ts';
@@ -16,7 +19,7 @@ import { applyRetention } from '../../store/retention.ts';
 import type { CaptureRecord, FlowSummary } from '../../store/types.ts';
 import { anomalyLines } from '../anomalies.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
-import { EXIT, UsageError } from '../errors.ts';
+import { EXIT, oneLine, UsageError } from '../errors.ts';
 import { cell, kib, recipient, size, table } from '../format.ts';
 import { checkCaptureArgs, replayCaptures } from '../replay-run.ts';
 import { readAllFindings } from '../store-access.ts';
@@ -24,17 +27,23 @@ import { checkStoredPolicy, writeJunit } from './policy.ts';
 
 const USAGE = `Usage: toyscope replay <capture…> [options]
 
-Replays recorded traffic (pcap or pcapng, e.g. from 'tcpdump -i wlan0 -w toy.pcap') through the
-analyzers, stores flows and findings in the database, and prints what each device sent where.
-'-' reads the capture from standard input ('tcpdump -i wlan0 -U -w - | toyscope replay -').
+Replays recorded traffic (pcap or pcapng, e.g. from 'tcpdump -i wlan0 -w toy.pcap', or a HAR saved
+by a browser, mitmproxy or HTTP Toolkit, told apart by content) through the analyzers, stores flows
+and findings in the database, and prints what each device sent where. '-' reads a pcap or pcapng
+capture from standard input ('tcpdump -i wlan0 -U -w - | toyscope replay -').
 Damaged or truncated captures are analyzed as far as they go; what could not be read is
 counted under "skipped". A capture with nothing to analyze (empty, no packets, none of them
 TCP or UDP) is an error and is not stored. A capture already in the database is not analyzed
 twice (--force); one whose replay was interrupted is analyzed again and replaces what the
-interrupted run left. With 'retention: {days: N}' in toyscope.yaml, captured personal data older
-than N days is purged first.
+interrupted run left. TLS is read when its keys are known: from --keylog (an NSS key log, as
+SSLKEYLOGFILE makes curl, browsers and 'toyscope proxy --keylog' write it) or from the capture's own
+Decryption Secrets Blocks (pcapng, e.g. 'editcap --inject-secrets tls,keys.txt'); no key log is read
+unless given. With 'retention: {days: N}' in toyscope.yaml, captured personal data older than N days
+is purged first.
 
 Options:
+  --keylog FILE  TLS secrets (NSS key log format) to decrypt the captures' TLS flows with
+  --device NAME  the device a HAR's flows belong to (a HAR has no client address); default har:<file name>
   --policy FILE  check the findings of these captures against a policy (docs/policy.md): exit 1 on violations
   --junit FILE   with --policy, also write JUnit XML (one test case per rule and device)
   --json         print the JSON document (docs/cli.md) instead of the summary
@@ -71,6 +80,8 @@ export const replay: Command = {
         reveal: { type: 'boolean' },
         strict: { type: 'boolean' },
         force: { type: 'boolean' },
+        keylog: { type: 'string' },
+        device: { type: 'string' },
       },
       Number.POSITIVE_INFINITY,
     );
@@ -84,6 +95,9 @@ export const replay: Command = {
     const config = g.config();
     const policyFile = str(p, 'policy');
     const pol = policyFile ? loadPolicy(policyFile) : undefined;
+    const keyLogFile = str(p, 'keylog');
+    const keyLog = keyLogFile ? await readKeyLogFile(keyLogFile, config.limits) : undefined;
+    if (keyLog && keyLogFile) g.io.err(`${keyLogSummary(keyLogFile, keyLog)}\n`);
 
     const store = await g.openStore(g.dbFile);
     try {
@@ -96,7 +110,8 @@ export const replay: Command = {
           );
         }
       }
-      const run = await replayCaptures(p.positionals, store, g, flag(p, 'force'));
+      const device = str(p, 'device');
+      const run = await replayCaptures(p.positionals, store, g, { force: flag(p, 'force'), keyLog, device });
       // Nothing analyzable is bad input, never a pass: one line per such capture, exit 2.
       if (run.captures.length === 0) throw new InputError(run.nothing.join('; '));
       const ids = run.captures.map((c) => c.id);
@@ -126,6 +141,7 @@ export const replay: Command = {
           findings,
           violations,
           skipped,
+          tls: flows.tls,
         };
         writeJsonDocument(g.io.out, input, { reveal });
       } else {
@@ -174,6 +190,14 @@ function summary(s: SummaryInput): string {
     '',
     `Flows: ${s.flows.flows}${byLabel.length ? `  (${byLabel.map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
   );
+  const tls = s.flows.tls;
+  if (tls.flows > 0) {
+    const more = [
+      tls.unsupported > 0 ? `, ${tls.unsupported} unsupported (SSL 3.0 – TLS 1.1 or suite)` : '',
+      tls.failed > 0 ? `, ${tls.failed} failed (the keys did not open them)` : '',
+    ].join('');
+    lines.push(`${tls.flows} TLS flows, ${tls.decrypted} decrypted, ${tls.withoutKeys} without keys${more}`);
+  }
   if (s.flows.destinations.length > 0) {
     const rows = s.flows.destinations.map((d) => [
       cell(d.host, 48),
@@ -248,3 +272,14 @@ const indent = (text: string) =>
     .split('\n')
     .map((l) => `  ${l}`)
     .join('\n');
+
+/** `keylog FILE: N secrets for M TLS sessions (K lines skipped)`: what --keylog gave, counts only. */
+function keyLogSummary(file: string, k: KeyLog): string {
+  const { secrets, bad, overflow } = k.stats;
+  const skipped = bad + overflow;
+  const tail =
+    skipped > 0
+      ? ` (${skipped} line${skipped === 1 ? '' : 's'} skipped: not NSS key log format or over the bounds)`
+      : '';
+  return `keylog ${oneLine(file)}: ${secrets} secrets for ${k.size} TLS sessions${tail}`;
+}
