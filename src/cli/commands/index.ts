@@ -1,5 +1,6 @@
 /** The commands `toyscope` knows, in help order. A new command is one file in this folder and one line here. */
 import type { Command } from '../command.ts';
+import { ca } from './ca.ts';
 import { captures } from './captures.ts';
 import { config } from './config.ts';
 import { destinations } from './destinations.ts';
@@ -20,4 +21,5 @@ export const COMMANDS: readonly Command[] = [
   policy,
   purge,
   config,
+  ca,
 ];
