@@ -5,7 +5,7 @@
 import { deviceIdOf, type FlowInfo, type TlsState, type Transport } from '../model/flow.ts';
 import type { ConnectionSpec } from './types.ts';
 
-export type FlowInfoSpec = Pick<ConnectionSpec, 'flowId' | 'client' | 'server' | 'source' | 'captureId'>;
+export type FlowInfoSpec = Pick<ConnectionSpec, 'flowId' | 'client' | 'server' | 'source' | 'captureId' | 'tlsInfo'>;
 
 /** The `flow.open` description of a connection, once its transport and TLS state are known. */
 export function flowInfo(spec: FlowInfoSpec, transport: Transport, tls: TlsState): FlowInfo {
@@ -20,5 +20,6 @@ export function flowInfo(spec: FlowInfoSpec, transport: Transport, tls: TlsState
     tls,
     source: spec.source,
     ...(spec.captureId ? { captureId: spec.captureId } : {}),
+    ...(spec.tlsInfo ? { tlsInfo: spec.tlsInfo } : {}),
   };
 }

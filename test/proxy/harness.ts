@@ -1,0 +1,145 @@
+/**
+ * Real sockets on 127.0.0.1 for the proxy tests: local origin servers that answer for real cloud host names
+ * (HTTPS with a certificate from a test "cloud CA" the proxy is told to trust, like `--upstream-ca`), a proxy
+ * started in-process on the analysis pipeline as `toyscope proxy` builds it, and curl run asynchronously (the
+ * proxy and the origins live in this process: a synchronous child would block them).
+ */
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCa } from '../../proxy/ca.ts';
+import { type ProxyOptions, type RunningProxy, startProxy } from '../../proxy/server.ts';
+import { streamTaps } from '../../proxy/tap.ts';
+import { caCertificate, forgePublicKey, issuerOf, leafCertificate } from '../../proxy/x509.ts';
+import { analysisPipeline } from '../../src/analysis.ts';
+import type { Config } from '../../src/config.ts';
+import { defaultConfig } from '../../src/config.ts';
+import { type Limits, resolveLimits } from '../../src/model/limits.ts';
+import { CollectingOutput } from '../../src/pipeline/output.ts';
+import type { Pipeline } from '../../src/pipeline/pipeline.ts';
+
+/** A test root that signs the origins' certificates ("the cloud's CA"), and its PEM file. */
+export interface CloudCa {
+  pem: string;
+  file: string;
+  /** Key and certificate (PEM, leaf + nothing else) for a host. */
+  leaf(host: string): { key: string; cert: string };
+}
+
+export function makeCloudCa(dir: string): CloudCa {
+  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pem = caCertificate(keys, 'test cloud root', 30);
+  const file = join(dir, 'cloud-ca.pem');
+  writeFileSync(file, pem);
+  const issuer = issuerOf(pem, keys.privateKey);
+  const leafKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = leafKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  const pub = forgePublicKey(leafKeys.publicKey);
+  return {
+    pem,
+    file,
+    leaf: (host) => ({ key, cert: leafCertificate(issuer, host, pub, new Date(Date.now() + 86400e3)).pem }),
+  };
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** An HTTP (or HTTPS for `tls`) origin on 127.0.0.1, any free port. */
+export async function origin(
+  handler: Handler,
+  tls?: { key: string; cert: string },
+): Promise<{ server: Server; port: number }> {
+  const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** An origin handler that reads the whole request (counting bytes) and answers JSON `{ok, bytes, path}`. */
+export const echoSize: Handler = (req, res) => {
+  let bytes = 0;
+  req.on('data', (c: Buffer) => {
+    bytes += c.length;
+  });
+  req.on('end', () => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ ok: true, bytes, path: req.url }));
+  });
+};
+
+export interface TestProxy {
+  proxy: RunningProxy;
+  port: number;
+  out: CollectingOutput;
+  pipeline: Pipeline;
+  dataDir: string;
+  caFile: string;
+  /** Closes the proxy and finishes the pipeline (every flow closed, deferred work drained). */
+  stop(): Promise<void>;
+}
+
+/** A proxy on 127.0.0.1 feeding the analysis pipeline into a CollectingOutput. */
+export async function testProxy(
+  opts: Partial<Omit<ProxyOptions, 'upstream'>> & {
+    upstream?: Partial<ProxyOptions['upstream']>;
+    limits?: Partial<Limits>;
+    config?: Config;
+  } = {},
+): Promise<TestProxy> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-proxy-'));
+  const ca = createCa(join(dataDir, 'ca'));
+  const out = new CollectingOutput();
+  const limits = resolveLimits(opts.limits);
+  const pipeline = analysisPipeline(opts.config ?? defaultConfig, out);
+  const proxy = await startProxy({
+    listen: { host: '127.0.0.1', port: 0 },
+    ca,
+    limits,
+    passthrough: [],
+    openTap: streamTaps({ emit: (ev) => pipeline.push(ev), violation: (v) => out.violation(v), limits }),
+    ...opts,
+    upstream: { resolve: new Map(), extraCa: [], insecure: false, clientCerts: [], ...opts.upstream },
+  });
+  return {
+    proxy,
+    port: proxy.address.port,
+    out,
+    pipeline,
+    dataDir,
+    caFile: ca.certFile,
+    async stop() {
+      await proxy.close();
+      pipeline.finish();
+      await pipeline.drain();
+    },
+  };
+}
+
+export interface CurlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** curl with `args`, asynchronously, at most 30 s. */
+export function curl(...args: string[]): Promise<CurlResult> {
+  return new Promise((resolve) => {
+    execFile('curl', ['-sS', '--max-time', '30', ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
+    });
+  });
+}
+
+/** Waits until `cond()` holds (polling every 20 ms, at most `ms`): for effects that land after a socket closes. */
+export async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
