@@ -14,7 +14,7 @@ import { answerError, clientOf, type ProxyContext, readSome, recordFailedFlow } 
 import { HttpForwarder } from './forward-http.ts';
 import { relay } from './relay.ts';
 import { nowMicros } from './tap.ts';
-import { formatTarget, parseAuthority, type Target } from './target.ts';
+import { parseAuthority, type Target } from './target.ts';
 import { type ClientHelloPeek, interceptTls, peekClientHello } from './tls-leg.ts';
 import { UpstreamError } from './upstream.ts';
 
@@ -136,10 +136,8 @@ async function reach(ctx: ProxyContext, device: Socket, target: Target, upload?:
     if (!(err instanceof UpstreamError)) throw err;
     if (upload === undefined) answerError(device, err.status, err.message);
     else device.destroy();
-    const client = clientOf(device);
-    ctx.problem({ client: client.ip, target: formatTarget(target), code: err.code, message: err.message });
     recordFailedFlow(ctx, {
-      client,
+      client: clientOf(device),
       target,
       tls: 'none',
       ...(upload ? { upload } : {}),

@@ -15,7 +15,7 @@ import { nowMicros, type OpenTap } from './tap.ts';
 import type { Target } from './target.ts';
 import type { Upstream } from './upstream.ts';
 
-/** A problem on one connection, for the proxy's log (the flow records it too, when there is a flow). */
+/** A problem on a connection that has no flow to record it (a malformed request, unroutable bytes, a bug). */
 export interface ConnectionProblem {
   client: string;
   target?: string;

@@ -171,12 +171,6 @@ export class HttpForwarder {
       leg.end = { reason: 'error', error: { code: 'upstream-response-timeout', message } };
       answerError(this.#device, 504, message);
       leg.cloud.destroy();
-      this.#ctx.problem({
-        client: this.#client.ip,
-        target: leg.target.host,
-        code: 'upstream-response-timeout',
-        message,
-      });
     }, this.#ctx.limits.PROXY_RESPONSE_TIMEOUT_MS);
   }
 
@@ -216,8 +210,8 @@ export class HttpForwarder {
     this.#clearResponseTimer();
     if (this.#leg && !this.#leg.closed) this.#leg.cloud.end();
     const code = failed?.code ?? (status === 431 ? 'request-head-too-large' : 'bad-request');
-    this.#ctx.problem({ client: this.#client.ip, ...(failed ? { target: failed.target.host } : {}), code, message });
-    if (failed) {
+    if (!failed) this.#ctx.problem({ client: this.#client.ip, code, message });
+    else {
       recordFailedFlow(this.#ctx, {
         client: this.#client,
         target: failed.target,

@@ -65,7 +65,6 @@ export async function interceptTls(
   } catch (err) {
     if (!(err instanceof UpstreamError)) throw err;
     await answerInsideTls(ctx, device, hello, target, leafName(sni, target, serverIp), err);
-    ctx.problem({ client: client.ip, target: target.host, code: err.code, message: err.message });
     return;
   }
   const chosen = up.socket.alpnProtocol;

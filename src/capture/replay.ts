@@ -10,6 +10,7 @@ import type { Violation } from '../model/violation.ts';
 import { DnsFlows, isDnsPort } from '../streams/dns.ts';
 import { flowInfo } from '../streams/flow-info.ts';
 import { ConnectionRouter } from '../streams/router.ts';
+import { parseNote } from './connection-note.ts';
 import { AutoReader } from './detect-format.ts';
 import { PacketDecoder } from './packet-decoder.ts';
 import { TcpReassembler } from './tcp-reassembly.ts';
@@ -149,12 +150,15 @@ export class CaptureReplay {
 
   #router(conn: TcpConn, ts: Micros): ConnectionRouter {
     const flowId = this.#flowId(conn.id);
+    // A toyscope capture (proxy --save) says what its plaintext was: intercepted TLS, the host, the handshake.
+    const note = parseNote(conn.comment);
     return new ConnectionRouter({
       flowId,
       client: conn.client,
-      server: conn.server,
-      source: 'capture',
-      tls: 'none',
+      server: note?.host ? { ...conn.server, host: note.host } : conn.server,
+      source: note?.source ?? 'capture',
+      tls: note?.tls ?? 'none',
+      ...(note?.tlsInfo ? { tlsInfo: note.tlsInfo } : {}),
       captureId: this.#opts.captureId,
       midStream: conn.midStream,
       openTs: ts,

@@ -90,6 +90,7 @@ export function skippedOf(captures: CaptureRecord[]): SkippedEntry[] {
   );
 }
 
+/** A flow as the document carries it (also one `--json` record of `toyscope proxy`). */
 export function jsonFlow(f: FlowRecord): JsonFlow {
   const client: DeviceEndpoint = { ip: f.device.ip, port: f.device.port };
   if (f.device.mac) client.mac = f.device.mac;
@@ -109,6 +110,7 @@ export function jsonFlow(f: FlowRecord): JsonFlow {
   };
 }
 
+/** A finding as the document carries it: `evidence.value` only with `reveal`. */
 export function jsonFinding(f: Finding, reveal: boolean): Finding {
   const { value, ...evidence } = f.evidence;
   return { ...f, evidence: reveal && value !== undefined ? { ...evidence, value } : evidence };

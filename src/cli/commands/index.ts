@@ -8,11 +8,13 @@ import { evidence } from './evidence.ts';
 import { findings } from './findings.ts';
 import { flows } from './flows.ts';
 import { policy } from './policy.ts';
+import { proxy } from './proxy.ts';
 import { purge } from './purge.ts';
 import { replay } from './replay.ts';
 
 export const COMMANDS: readonly Command[] = [
   replay,
+  proxy,
   findings,
   flows,
   evidence,
