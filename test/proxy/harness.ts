@@ -7,11 +7,18 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { createCa } from '../../proxy/ca.ts';
 import { type ProxyOptions, type RunningProxy, startProxy } from '../../proxy/server.ts';
 import { streamTaps } from '../../proxy/tap.ts';
@@ -84,25 +91,26 @@ export interface TestProxy {
 
 /** A proxy on 127.0.0.1 feeding the analysis pipeline into a CollectingOutput. */
 export async function testProxy(
-  opts: Partial<Omit<ProxyOptions, 'upstream'>> & {
+  opts: Partial<Omit<ProxyOptions, 'upstream' | 'limits'>> & {
     upstream?: Partial<ProxyOptions['upstream']>;
     limits?: Partial<Limits>;
     config?: Config;
   } = {},
 ): Promise<TestProxy> {
+  const { limits: overrides, config, upstream, ...rest } = opts;
   const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-proxy-'));
   const ca = createCa(join(dataDir, 'ca'));
   const out = new CollectingOutput();
-  const limits = resolveLimits(opts.limits);
-  const pipeline = analysisPipeline(opts.config ?? defaultConfig, out);
+  const limits = resolveLimits(overrides);
+  const pipeline = analysisPipeline(config ?? defaultConfig, out);
   const proxy = await startProxy({
     listen: { host: '127.0.0.1', port: 0 },
     ca,
     limits,
     passthrough: [],
     openTap: streamTaps({ emit: (ev) => pipeline.push(ev), violation: (v) => out.violation(v), limits }),
-    ...opts,
-    upstream: { resolve: new Map(), extraCa: [], insecure: false, clientCerts: [], ...opts.upstream },
+    ...rest,
+    upstream: { resolve: new Map(), extraCa: [], insecure: false, clientCerts: [], ...upstream },
   });
   return {
     proxy,
@@ -141,5 +149,61 @@ export async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   while (!cond()) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A CONNECT tunnel through the proxy to `host:port` (what an app's HTTP client does before TLS). */
+export function tunnel(proxyPort: number, host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: proxyPort, method: 'CONNECT', path: `${host}:${port}` });
+    req.on('connect', (res, socket) => {
+      if (res.statusCode === 200) resolve(socket);
+      else reject(new Error(`CONNECT answered ${res.statusCode}`));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** TLS over a tunnel, trusting `ca` (the device trusts the toyscope CA). */
+export function tlsOver(socket: Socket, servername: string, ca: string): TLSSocket {
+  return tlsConnect({ socket, servername, ca, ALPNProtocols: ['http/1.1'] });
+}
+
+/**
+ * A minimal MQTT 3.1.1 broker for one connection (the origin a device's MQTT client talks to): CONNACK to
+ * CONNECT, PUBACK to QoS 1 PUBLISH, PINGRESP to PINGREQ; it counts the publishes it got.
+ */
+export class TinyBroker {
+  publishes = 0;
+  /** Feeds bytes from the client; `send` writes the broker's answers. */
+  handler(send: (b: Buffer) => void): (chunk: Buffer) => void {
+    let buf = Buffer.alloc(0);
+    return (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      for (;;) {
+        let len = 0;
+        let mul = 1;
+        let i = 1;
+        for (; i < buf.length && i < 5; i++) {
+          len += (buf[i]! & 0x7f) * mul;
+          mul *= 128;
+          if ((buf[i]! & 0x80) === 0) break;
+        }
+        if (i >= buf.length || buf.length < i + 1 + len) return;
+        const type = buf[0]! >> 4;
+        const qos = (buf[0]! >> 1) & 3;
+        const body = buf.subarray(i + 1, i + 1 + len);
+        buf = buf.subarray(i + 1 + len);
+        if (type === 1) send(Buffer.from([0x20, 2, 0, 0]));
+        else if (type === 3) {
+          this.publishes++;
+          if (qos > 0) {
+            const topicLen = body.readUInt16BE(0);
+            send(Buffer.from([0x40, 2, body[2 + topicLen]!, body[3 + topicLen]!]));
+          }
+        } else if (type === 12) send(Buffer.from([0xd0, 0]));
+      }
+    };
   }
 }
