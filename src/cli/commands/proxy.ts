@@ -12,7 +12,6 @@ import { CA_HOST } from '../../../proxy/ca-page.ts';
 import { PcapngSave } from '../../../proxy/save.ts';
 import { startProxy } from '../../../proxy/server.ts';
 import { type OpenTap, streamTaps, teeTaps } from '../../../proxy/tap.ts';
-import { parseAuthority } from '../../../proxy/target.ts';
 import type { ClientCert } from '../../../proxy/upstream.ts';
 import { analysisPipeline } from '../../analysis.ts';
 import { type Config, configLimits } from '../../config.ts';
@@ -78,9 +77,7 @@ export const proxy: Command = {
       g.io.out(`${USAGE}\n`);
       return EXIT.ok;
     }
-    const listen = parseAuthority(str(p, 'listen') ?? '127.0.0.1:8080');
-    if (!listen || isIP(listen.host) === 0)
-      throw new UsageError('--listen takes ADDRESS:PORT, e.g. 127.0.0.1:8080', 'proxy');
+    const listen = listenAddress(str(p, 'listen') ?? '127.0.0.1:8080');
     const resolve = new Map(strs(p, 'resolve').map(pin));
     const upstreamProxy = upstreamProxyOf(str(p, 'upstream-proxy'));
     const extraCa = strs(p, 'upstream-ca').map((f) => readText(f, '--upstream-ca'));
@@ -173,6 +170,16 @@ function keylogDefault(argv: string[]): string[] {
   return argv.map((a, i) =>
     a === '--keylog' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('-')) ? '--keylog=' : a,
   );
+}
+
+/** `ADDRESS:PORT` (IPv6 in brackets); port 0 picks a free one. */
+function listenAddress(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(text);
+  const host = m?.[1] ?? m?.[2];
+  if (!m || !host || isIP(host) === 0 || Number(m[3]) > 65535) {
+    throw new UsageError('--listen takes ADDRESS:PORT, e.g. 127.0.0.1:8080', 'proxy');
+  }
+  return { host, port: Number(m[3]) };
 }
 
 function pin(spec: string): [string, string] {
