@@ -82,6 +82,9 @@ export function relay(device: Duplex, cloud: Duplex, tap: FlowTap, opts: RelayOp
   cloud.on('close', () => setImmediate(finish));
   pump(device, cloud, 'up');
   pump(cloud, device, 'down');
+  // Either side may have been paused while its first bytes were peeked: adding listeners does not resume it.
+  device.resume();
+  cloud.resume();
 }
 
 /** A socket error as the flow records it: a reset by either side, or another failure. */

@@ -9,7 +9,17 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CloudCa, curl, echoSize, makeCloudCa, origin, type TestProxy, testProxy, until } from './harness.ts';
+import {
+  type CloudCa,
+  curl,
+  echoSize,
+  HOOK_MS,
+  makeCloudCa,
+  origin,
+  type TestProxy,
+  testProxy,
+  until,
+} from './harness.ts';
 
 const IMEI_BODY = JSON.stringify({ imei: '490154203237518', battery: 80 });
 
@@ -33,12 +43,12 @@ describe('curl through toyscope proxy', () => {
         extraCa: [cloud.pem],
       },
     });
-  });
+  }, HOOK_MS);
   afterAll(async () => {
     await p.stop();
     https.server.close();
     http.server.close();
-  });
+  }, HOOK_MS);
 
   it('intercepts HTTPS through CONNECT and finds what was uploaded', async () => {
     const r = await curl(

@@ -12,6 +12,7 @@ import {
   type CloudCa,
   curl,
   echoSize,
+  HOOK_MS,
   makeCloudCa,
   origin,
   type TestProxy,
@@ -46,12 +47,12 @@ describe('per-flow failures', () => {
       upstream: { resolve: new Map(HOSTS.map((h) => [h, '127.0.0.1'])), extraCa: [cloud.pem] },
       limits: { PROXY_RESPONSE_TIMEOUT_MS: 500, MAX_HTTP_HEADER_BYTES: 4096 },
     });
-  });
+  }, HOOK_MS);
   afterAll(async () => {
     await p.stop();
     https.server.close();
     slow.close();
-  });
+  }, HOOK_MS);
 
   it('records a device that refuses the certificate with its alert, and still serves the next one', async () => {
     const r = await curl(...proxyArg(), `https://api.tuyaus.com:${https.port}/`);

@@ -43,6 +43,7 @@ export function makeCloudCa(dir: string): CloudCa {
   const pem = caCertificate(keys, 'test cloud root', 30);
   const file = join(dir, 'cloud-ca.pem');
   writeFileSync(file, pem);
+  writeFileSync(join(dir, 'cloud-ca-key.pem'), keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
   const issuer = issuerOf(pem, keys.privateKey);
   const leafKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const key = leafKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
@@ -144,7 +145,7 @@ export function curl(...args: string[]): Promise<CurlResult> {
 }
 
 /** Waits until `cond()` holds (polling every 20 ms, at most `ms`): for effects that land after a socket closes. */
-export async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+export async function until(cond: () => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('condition not met in time');
@@ -207,3 +208,6 @@ export class TinyBroker {
     };
   }
 }
+
+/** Setup and teardown budget of the proxy suites: keys are made and processes started on a loaded machine. */
+export const HOOK_MS = 120_000;

@@ -12,7 +12,17 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { createWebSocketStream, WebSocketServer } from 'ws';
-import { type CloudCa, makeCloudCa, type TestProxy, TinyBroker, testProxy, tlsOver, tunnel, until } from './harness.ts';
+import {
+  type CloudCa,
+  HOOK_MS,
+  makeCloudCa,
+  type TestProxy,
+  TinyBroker,
+  testProxy,
+  tlsOver,
+  tunnel,
+  until,
+} from './harness.ts';
 
 const TELEMETRY = JSON.stringify({ imei: '490154203237518', lat: 31.2304, lng: 121.4737 });
 
@@ -66,11 +76,11 @@ describe('WebSocket and MQTT through toyscope proxy', () => {
       },
     });
     caPem = readFileSync(p.caFile, 'utf8');
-  });
+  }, HOOK_MS);
   afterAll(async () => {
     await p.stop();
     for (const s of [wss.server, mqtts.server, mqttWs.server]) s.close();
-  });
+  }, HOOK_MS);
 
   it('a WebSocket client in a CONNECT tunnel: frames are messages, their JSON is analyzed', async () => {
     const sock = await tunnel(p.port, 'ws-api.xfyun.cn', wss.port);
