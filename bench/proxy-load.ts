@@ -110,6 +110,8 @@ export async function request(
   timeoutMs = 120_000,
 ): Promise<number> {
   const answer = readResponse(s, timeoutMs);
+  answer.catch(() => {}); // awaited below; a body still being written when it fails must not leave it unhandled
+  s.on('error', () => {});
   const head =
     bodyBytes > 0
       ? `POST /upload HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${bodyBytes}\r\n\r\n`
@@ -158,17 +160,23 @@ export async function uploads(route: Route, name: string, count: number, bytes: 
   const t0 = performance.now();
   let failed = 0;
   const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), maxMs).unref());
+  const open: TLSSocket[] = [];
   const work = Promise.all(
     Array.from({ length: count }, async () => {
       const s = await openTls(route, name);
+      open.push(s);
       const status = await request(s, `${name}:${route.originPort}`, bytes, chunk, maxMs).catch(() => 0);
       if (status !== 200) failed++;
       s.destroy();
     }),
   );
+  work.catch(() => {});
   const r = await Promise.race([work, timeout]);
   const seconds = (performance.now() - t0) / 1000;
-  if (r === 'timeout') return { timedOut: true as const, seconds };
+  if (r === 'timeout') {
+    for (const s of open) s.destroy();
+    return { timedOut: true as const, seconds };
+  }
   return { timedOut: false as const, mbPerSec: (count * bytes) / (1024 * 1024) / seconds, seconds, failed };
 }
 

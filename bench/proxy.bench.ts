@@ -82,7 +82,8 @@ const bench: Bench = async (emit) => {
   const origin = await child('origin')(dir);
   const chunk = randomBytes(1024 * 1024);
   try {
-    for (const peer of PEERS) {
+    const only = process.env.BENCH_PROXY_PEERS?.split(',');
+    for (const peer of PEERS.filter((p) => !only || only.includes(p.name))) {
       if (peer.name.startsWith('mitmdump') && !hasMitmdump) {
         emit({ bench: 'proxy', peer: peer.name, skipped: 'mitmdump not installed (apt-get install mitmproxy)' });
         continue;
