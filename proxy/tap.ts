@@ -60,7 +60,7 @@ export function streamTaps(opts: StreamTapOptions): OpenTap {
     });
     return {
       data: (dir, bytes, ts) => router.data(dir, bytes, ts),
-      close: (ts, end) => router.close(ts, end.reason, end.reason === 'fin' ? undefined : end.error),
+      close: (ts, end) => router.close(ts, end.reason, end.reason === 'fin' ? {} : { error: end.error }),
     };
   };
 }

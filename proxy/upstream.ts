@@ -151,7 +151,8 @@ export function upstreamTlsInfo(socket: TLSSocket): TlsInfo {
   const version = socket.getProtocol();
   if (version) info.serverVersion = version;
   const cipher = socket.getCipher();
-  if (cipher) info.cipher = cipher.standardName ?? cipher.name;
+  // TlsInfo names the suite by its IANA code, as a capture's ServerHello shows it (`0x1302`).
+  if (cipher) info.cipher = SUITE_CODES[cipher.standardName] ?? cipher.standardName ?? cipher.name;
   const cert = socket.getPeerX509Certificate();
   if (cert) {
     info.certSubject = cert.subject.replace(/\n/g, ', ');
@@ -161,6 +162,36 @@ export function upstreamTlsInfo(socket: TLSSocket): TlsInfo {
   }
   return info;
 }
+
+/** IANA codes of the suites OpenSSL negotiates, forward-secret or not (node reports names only). */
+const SUITE_CODES: Readonly<Record<string, string>> = {
+  TLS_AES_128_GCM_SHA256: '0x1301',
+  TLS_AES_256_GCM_SHA384: '0x1302',
+  TLS_CHACHA20_POLY1305_SHA256: '0x1303',
+  TLS_AES_128_CCM_SHA256: '0x1304',
+  TLS_AES_128_CCM_8_SHA256: '0x1305',
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: '0xc02b',
+  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: '0xc02c',
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: '0xc02f',
+  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: '0xc030',
+  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: '0xcca8',
+  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: '0xcca9',
+  TLS_DHE_RSA_WITH_AES_128_GCM_SHA256: '0x009e',
+  TLS_DHE_RSA_WITH_AES_256_GCM_SHA384: '0x009f',
+  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: '0xc009',
+  TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA: '0xc00a',
+  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: '0xc013',
+  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: '0xc014',
+  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256: '0xc027',
+  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384: '0xc028',
+  TLS_RSA_WITH_AES_128_GCM_SHA256: '0x009c',
+  TLS_RSA_WITH_AES_256_GCM_SHA384: '0x009d',
+  TLS_RSA_WITH_AES_128_CBC_SHA: '0x002f',
+  TLS_RSA_WITH_AES_256_CBC_SHA: '0x0035',
+  TLS_RSA_WITH_AES_128_CBC_SHA256: '0x003c',
+  TLS_RSA_WITH_AES_256_CBC_SHA256: '0x003d',
+  TLS_RSA_WITH_3DES_EDE_CBC_SHA: '0x000a',
+};
 
 function systemBundle(): string[] {
   try {

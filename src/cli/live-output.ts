@@ -12,7 +12,8 @@ import type { EvidenceChunk, FlowRecord, MessageRecord } from '../model/records.
 import type { Violation } from '../model/violation.ts';
 import type { PipelineOutput } from '../pipeline/output.ts';
 import { jsonFinding, jsonFlow } from '../report/json.ts';
-import { cell, formatTime, recipient } from './format.ts';
+import { cell, recipient, size } from './format.ts';
+import { formatTime } from './time.ts';
 
 export interface LiveOutputOptions {
   /** Writes one line (with its newline). */
@@ -98,9 +99,3 @@ export class LiveOutput implements PipelineOutput {
 }
 
 const clock = (ts: number) => formatTime(ts).slice(11);
-
-function size(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
-}

@@ -70,6 +70,7 @@ describe('curl through toyscope proxy', () => {
     expect(flow.tlsInfo).toMatchObject({
       sni: 'api.tuyaus.com',
       serverVersion: expect.stringMatching(/^TLSv1\.[23]$/),
+      cipher: expect.stringMatching(/^0x[0-9a-f]{4}$/),
     });
     expect(flow.tlsInfo?.certIssuer).toContain('test cloud root');
     const f = p.out.findings.find((x) => x.flowId === flow.id && x.category === 'identifiers');
