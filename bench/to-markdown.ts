@@ -28,6 +28,11 @@ const ABOUT: Record<string, string> = {
     'toyscope replay end to end on a ≥ 200 MB mixed HTTP pcap, with and without the store, against tshark; peak ' +
     'RSS measured in the replay child. The capture holds 3,100 requests: tshark_requests is what tshark listed.',
   profile: 'Top 10 self-time functions of the pipeline bench (mixed corpus) under `node --cpu-prof`.',
+  proxy:
+    'The live proxy and its peers on loopback, each in its own process (peak RSS from /proc, fresh process per ' +
+    'upload figure); toyscope-relay/-streams/-full = TLS relay only, + stream layer, + pipeline and every analyzer. ' +
+    'mitmdump (buffering) gets the 64 MiB upload only.',
+  certs: "A new host's certificate work in process; candidates side by side (ADR 0008).",
 };
 
 function cell(v: unknown): string {

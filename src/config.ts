@@ -44,6 +44,24 @@ export interface Config {
   };
   /** Partial overrides of src/model/limits.ts. */
   limits: Partial<Limits>;
+  /** The live proxy's TLS choices. */
+  tls: TlsConfig;
+}
+
+/** `tls:` in toyscope.yaml: what the live proxy does with TLS per host. */
+export interface TlsConfig {
+  /** Host globs whose TLS is relayed unread (pinned apps), like `--ignore-hosts`. */
+  passthrough: string[];
+  /** Client certificates for the proxy's TLS leg to clouds that ask for one (mutual TLS). */
+  clientCerts: ClientCertConfig[];
+}
+
+/** A client certificate the proxy presents to hosts matching `hosts` (a device's extracted key and certificate). */
+export interface ClientCertConfig {
+  hosts: string[];
+  /** PEM files, resolved against the config file's folder. */
+  cert: string;
+  key: string;
 }
 
 export const defaultConfig: Readonly<Config> = Object.freeze({
@@ -52,6 +70,7 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   evidence: { maxBytes: DEFAULT_LIMITS.MAX_EVIDENCE_BYTES, keep: true },
   retention: {},
   limits: {},
+  tls: { passthrough: [], clientCerts: [] },
 });
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
@@ -131,7 +150,7 @@ class Checker {
 const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
 
 function validate(raw: unknown, c: Checker, file: string): Config {
-  const top = c.object(raw, '', ['devices', 'firstParty', 'policy', 'evidence', 'retention', 'limits']);
+  const top = c.object(raw, '', ['devices', 'firstParty', 'policy', 'evidence', 'retention', 'limits', 'tls']);
   const config = structuredClone(defaultConfig) as Config;
   config.file = file;
   if (top.devices !== undefined) config.devices = c.array(top.devices, 'devices').map((d, i) => device(d, c, i));
@@ -156,6 +175,7 @@ function validate(raw: unknown, c: Checker, file: string): Config {
     const l = c.object(top.limits, 'limits', known);
     for (const k of known) if (l[k] !== undefined) config.limits[k] = c.count(l[k], `limits.${k}`);
   }
+  if (top.tls !== undefined) config.tls = tlsSection(top.tls, c, dirname(file));
   const cap = config.limits.MAX_EVIDENCE_BYTES;
   if (
     cap !== undefined &&
@@ -166,6 +186,24 @@ function validate(raw: unknown, c: Checker, file: string): Config {
   }
   if (cap !== undefined) config.evidence.maxBytes = cap;
   return config;
+}
+
+function tlsSection(raw: unknown, c: Checker, dir: string): TlsConfig {
+  const t = c.object(raw, 'tls', ['passthrough', 'clientCerts']);
+  const out: TlsConfig = { passthrough: [], clientCerts: [] };
+  if (t.passthrough !== undefined) out.passthrough = c.hosts(t.passthrough, 'tls.passthrough');
+  if (t.clientCerts !== undefined) {
+    out.clientCerts = c.array(t.clientCerts, 'tls.clientCerts').map((raw, i) => {
+      const path = `tls.clientCerts[${i}]`;
+      const e = c.object(raw, path, ['hosts', 'cert', 'key']);
+      return {
+        hosts: c.hosts(e.hosts ?? c.fail(`${path}.hosts`, 'expected a list of hosts'), `${path}.hosts`),
+        cert: resolve(dir, c.string(e.cert, `${path}.cert`)),
+        key: resolve(dir, c.string(e.key, `${path}.key`)),
+      };
+    });
+  }
+  return out;
 }
 
 function device(raw: unknown, c: Checker, i: number): DeviceConfig {

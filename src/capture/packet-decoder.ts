@@ -61,6 +61,7 @@ export class PacketDecoder {
         window: (pl[14]! << 8) | pl[15]!,
         data: pl.subarray(hl),
         len: pl.length - hl + ip.missing,
+        ...(p.comment !== undefined ? { comment: p.comment } : {}),
       });
       return undefined;
     }

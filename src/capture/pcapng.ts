@@ -1,7 +1,8 @@
 /**
  * pcapng reader: sections (SHB, either byte order, each resetting its interfaces), IDB (link type, snaplen,
  * if_tsresol incl. power-of-2 resolutions, if_tsoffset), EPB, SPB, the obsolete OPB, and DSB (Decryption
- * Secrets → `secrets(type, data)`). NRB, ISB, custom and other non-packet blocks are stepped over by their
+ * Secrets → `secrets(type, data)`), and an EPB's packet comment (`comment`, which a toyscope capture uses for
+ * its connection notes). NRB, ISB, custom and other non-packet blocks are stepped over by their
  * length. Sans-io and streaming like pcap.ts. It does not decode link layers.
  * A bad block length (not a multiple of 4, < 12, over the bound, or trailer ≠ header) → skipped('corrupt-block')
  * and the reader stops: pcapng has no safe resync point. A section of a major version other than 1 is counted
@@ -96,7 +97,7 @@ export class PcapngReader implements CaptureReader {
         this.#idb(body, le);
         return;
       case EPB:
-        this.#packet(body, u32(body, 0, le), u32(body, 4, le), u32(body, 8, le), 20, le);
+        this.#packet(body, u32(body, 0, le), u32(body, 4, le), u32(body, 8, le), 20, le, true);
         return;
       case OPB:
         this.#packet(body, u16(body, 0, le), u32(body, 4, le), u32(body, 8, le), 20, le);
@@ -141,7 +142,15 @@ export class PcapngReader implements CaptureReader {
     });
   }
 
-  #packet(body: Uint8Array, ifId: number, high: number, low: number, dataAt: number, le: boolean): void {
+  #packet(
+    body: Uint8Array,
+    ifId: number,
+    high: number,
+    low: number,
+    dataAt: number,
+    le: boolean,
+    withOptions = false,
+  ): void {
     const iface = this.#ifaces[ifId];
     if (!iface) {
       this.#ev.skipped('pcapng-unknown-interface');
@@ -157,12 +166,14 @@ export class PcapngReader implements CaptureReader {
       return;
     }
     this.#lastTs = iface.toMicros(high, low);
+    const comment = withOptions ? commentOption(body, dataAt + ((caplen + 3) & ~3), le) : undefined;
     this.#ev.packet({
       ts: this.#lastTs,
       linkType: iface.linkType,
       data: body.subarray(dataAt, dataAt + caplen),
       origLen: u32(body, 16, le),
       interfaceId: ifId,
+      ...(comment !== undefined ? { comment } : {}),
     });
   }
 
@@ -197,6 +208,18 @@ export class PcapngReader implements CaptureReader {
     }
     this.#ev.secrets?.(u32(body, 0, le), body.subarray(8, 8 + len));
   }
+}
+
+/** The first opt_comment (code 1) among the options from `at`, as UTF-8; damaged options end the search. */
+function commentOption(body: Uint8Array, at: number, le: boolean): string | undefined {
+  for (let p = at; p + 4 <= body.length; ) {
+    const code = u16(body, p, le);
+    const len = u16(body, p + 2, le);
+    if (code === 0 || p + 4 + len > body.length) return undefined;
+    if (code === 1) return Buffer.from(body.buffer, body.byteOffset + p + 4, len).toString('utf8');
+    p += 4 + ((len + 3) & ~3);
+  }
+  return undefined;
 }
 
 /**

@@ -16,6 +16,7 @@ import { DnsFlows } from '../streams/dns.ts';
 import { flowInfo } from '../streams/flow-info.ts';
 import { recognizeUdp } from '../streams/recognize.ts';
 import { ConnectionRouter } from '../streams/router.ts';
+import { parseNote } from './connection-note.ts';
 import { AutoReader, UnknownCaptureFormatError } from './detect-format.ts';
 import { PacketDecoder } from './packet-decoder.ts';
 import { TcpReassembler } from './tcp-reassembly.ts';
@@ -223,12 +224,15 @@ export class CaptureReplay {
 
   #connection(conn: TcpConn, ts: Micros): Connection {
     const flowId = this.#flowId(conn.id);
+    // A toyscope capture (proxy --save) says what its plaintext was: intercepted TLS, the host, the handshake.
+    const note = parseNote(conn.comment);
     const router = new ConnectionRouter({
       flowId,
       client: conn.client,
-      server: conn.server,
-      source: 'capture',
-      tls: 'none',
+      server: note?.host ? { ...conn.server, host: note.host } : conn.server,
+      source: note?.source ?? 'capture',
+      tls: note?.tls ?? 'none',
+      ...(note?.tlsInfo ? { tlsInfo: note.tlsInfo } : {}),
       captureId: this.#opts.captureId,
       midStream: conn.midStream,
       openTs: ts,

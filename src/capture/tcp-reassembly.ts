@@ -50,6 +50,8 @@ export interface TcpSegment {
   data: Uint8Array;
   /** Payload length the packet declared (≥ data.length when the snap length cut it). */
   len: number;
+  /** The packet's pcapng comment, if any. */
+  comment?: string;
 }
 
 export interface TcpReassemblerOptions {
@@ -232,6 +234,7 @@ export class TcpReassembler {
       client: serverIsDst ? seg.src : seg.dst,
       server: serverIsDst ? seg.dst : seg.src,
       midStream: !syn,
+      ...(seg.comment !== undefined ? { comment: seg.comment } : {}),
     };
     const synSeq = syn && !synAck ? seg.seq : -1;
     const c: Conn = { key, info, up: half(), down: half(), lastTs: seg.ts, closed: false, synSeq, used: false };

@@ -15,6 +15,8 @@ export interface RawPacket {
   data: Uint8Array;
   origLen: number;
   interfaceId: number;
+  /** The pcapng packet comment (opt_comment), when the block has one. */
+  comment?: string;
 }
 
 /** What a capture reader tells its consumer, besides packets. */
@@ -41,6 +43,8 @@ export interface TcpConn {
   server: Endpoint;
   /** No SYN seen: the client/server roles were guessed (lower or well-known port = server). */
   midStream: boolean;
+  /** The comment of the packet that opened it (a toyscope capture's connection note, see connection-note.ts). */
+  comment?: string;
 }
 
 /** How the reassembler ends a connection (a subset of the stream layer's close reasons). */

@@ -50,10 +50,11 @@ export interface Command {
   run(argv: string[], globals: Globals): Promise<number>;
 }
 
-export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+/** parseArgs options; `multiple` collects a repeated string option (`--resolve A --resolve B`). */
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 export interface Parsed {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
   help: boolean;
 }
@@ -95,6 +96,12 @@ function parseArgsMessage(err: unknown): string {
 export function str(p: Parsed, key: string): string | undefined {
   const v = p.values[key];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** A repeated string option's values, in order (none: an empty list). */
+export function strs(p: Parsed, key: string): string[] {
+  const v = p.values[key];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 }
 
 /** A boolean option's value. */

@@ -1,7 +1,7 @@
 /**
  * Every resource bound (bytes, counts, time) that protects a run from hostile or huge input, in one place
  * (Spicy `&max-size`): the pipeline's, the capture replay's (reader, IP, TCP, UDP, HTTP/1, WebSocket, MQTT, TLS,
- * DNS) and the face pool's. Each has a default; a run may override any of them (toyscope.yaml `limits`, tests)
+ * DNS), the face pool's and the live proxy's. Each has a default; a run may override any of them (toyscope.yaml `limits`, tests)
  * by passing a partial object to `resolveLimits`. Not here: constants the formats themselves fix (WebSocket's
  * 125-byte control payloads, TLS's record size, GIF's 4096 codes) and internal caches; they stay in their modules.
  */
@@ -132,6 +132,17 @@ export interface Limits {
    * past it the reader waits too.
    */
   MAX_HELD_BYTES: number;
+
+  /** Per-host TLS contexts (minted leaves) the live proxy keeps; the least recently used is dropped past it. */
+  MAX_PROXY_CERTS: number;
+  /** Device connections the live proxy holds at once; past it new ones are refused (closed at once). */
+  MAX_PROXY_CONNECTIONS: number;
+  /** Milliseconds for a device to send its first bytes, request head or TLS handshake before it is closed. */
+  PROXY_HANDSHAKE_TIMEOUT_MS: number;
+  /** Milliseconds to reach the cloud (TCP, upstream proxy and TLS) before the device gets 504. */
+  PROXY_CONNECT_TIMEOUT_MS: number;
+  /** Milliseconds the cloud may take to start answering an HTTP request before the device gets 504. */
+  PROXY_RESPONSE_TIMEOUT_MS: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -192,6 +203,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_FACE_STUCK_MS: 60_000,
   MAX_DECODE_MEGAPIXELS: 40,
   MAX_HELD_BYTES: 32 * 1024 * 1024,
+  MAX_PROXY_CERTS: 1000,
+  MAX_PROXY_CONNECTIONS: 10_000,
+  PROXY_HANDSHAKE_TIMEOUT_MS: 30_000,
+  PROXY_CONNECT_TIMEOUT_MS: 10_000,
+  PROXY_RESPONSE_TIMEOUT_MS: 60_000,
 });
 
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {

@@ -135,6 +135,7 @@ export function tlsSummary(flows: Iterable<Pick<FlowRecord, 'tls' | 'tlsInfo'>>)
   return t;
 }
 
+/** A flow as the document carries it (also one `--json` record of `toyscope proxy`). */
 export function jsonFlow(f: FlowRecord): JsonFlow {
   const client: DeviceEndpoint = { ip: f.device.ip, port: f.device.port };
   if (f.device.mac) client.mac = f.device.mac;

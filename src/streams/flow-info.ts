@@ -5,7 +5,7 @@
 import { deviceIdOf, type FlowInfo, type TlsState, type Transport } from '../model/flow.ts';
 import type { ConnectionSpec } from './types.ts';
 
-export type FlowInfoSpec = Pick<ConnectionSpec, 'flowId' | 'client' | 'server' | 'source' | 'captureId'> & {
+export type FlowInfoSpec = Pick<ConnectionSpec, 'flowId' | 'client' | 'server' | 'source' | 'captureId' | 'tlsInfo'> & {
   /** A source that names the device itself (HAR import: `--device`, as a HAR has no client address). */
   deviceId?: string;
 };
@@ -23,5 +23,6 @@ export function flowInfo(spec: FlowInfoSpec, transport: Transport, tls: TlsState
     tls,
     source: spec.source,
     ...(spec.captureId ? { captureId: spec.captureId } : {}),
+    ...(spec.tlsInfo ? { tlsInfo: spec.tlsInfo } : {}),
   };
 }

@@ -7,6 +7,7 @@
 import type { FlowEvent } from '../model/events.ts';
 import type { FlowError, FlowId, FlowSource, Micros, TlsState } from '../model/flow.ts';
 import type { Limits } from '../model/limits.ts';
+import type { TlsInfo } from '../model/tls.ts';
 import type { ViolationInput } from '../model/violation.ts';
 
 /** One end of a connection as a source sees it. */
@@ -57,6 +58,12 @@ export interface ConnectionSpec {
   midStream?: boolean;
   /** When the connection opened (the flow.open's ts, even if the protocol is decided later). */
   openTs: Micros;
+  /**
+   * TLS metadata the caller already holds, carried on `flow.open`: the live proxy's two handshakes of an
+   * intercepted or refused leg (the device's ClientHello and alert, the cloud's version, cipher and certificate),
+   * or a saved capture's connection comment. A TLS stream read here replaces it with what the bytes show.
+   */
+  tlsInfo?: TlsInfo;
 }
 
 /** Everything a connection's handlers need besides the spec. */

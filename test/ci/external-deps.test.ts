@@ -20,13 +20,17 @@ type Source = { debian: string } | { base: string };
 
 /** Programs the tests may start (by name, as the code spells it). */
 const PROGRAMS: Record<string, Source> = {
+  curl: { debian: 'curl' },
   node: { base: 'the Node.js running the tests (process.execPath)' },
+  openssl: { debian: 'openssl' },
   opusdec: { debian: 'opus-tools' },
   sh: { base: 'dash, Essential on every Debian system' },
 };
 
-/** Absolute paths outside the repository that the tests may read (none today: test data lives in the repo). */
-const PATHS: Record<string, Source> = {};
+/** Absolute paths outside the repository that the tests may read (test data lives in the repo). */
+const PATHS: Record<string, Source> = {
+  '/etc/ssl/certs/ca-certificates.crt': { debian: 'ca-certificates' },
+};
 
 const SYSTEM_PATH = /(['"`])(\/(?:usr|etc|var|opt|srv|home|root|snap|mnt|media|bin|sbin|lib|lib64)\/[^'"`\s$]*)/g;
 const SPAWNERS = new Set(['execFile', 'execFileSync', 'spawn', 'spawnSync', 'exec', 'execSync', 'fork']);

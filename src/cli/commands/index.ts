@@ -1,5 +1,6 @@
 /** The commands `toyscope` knows, in help order. A new command is one file in this folder and one line here. */
 import type { Command } from '../command.ts';
+import { ca } from './ca.ts';
 import { captures } from './captures.ts';
 import { config } from './config.ts';
 import { destinations } from './destinations.ts';
@@ -8,11 +9,13 @@ import { exportCommand } from './export.ts';
 import { findings } from './findings.ts';
 import { flows } from './flows.ts';
 import { policy } from './policy.ts';
+import { proxy } from './proxy.ts';
 import { purge } from './purge.ts';
 import { replay } from './replay.ts';
 
 export const COMMANDS: readonly Command[] = [
   replay,
+  proxy,
   findings,
   flows,
   evidence,
@@ -22,4 +25,5 @@ export const COMMANDS: readonly Command[] = [
   policy,
   purge,
   config,
+  ca,
 ];

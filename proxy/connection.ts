@@ -1,0 +1,196 @@
+/**
+ * One device connection from accept to relay: peeks its first bytes and routes it — a `CONNECT` tunnel, a plain
+ * HTTP request (explicit `GET http://…`, or origin-form as a gateway delivers it), or a raw TLS ClientHello
+ * (gateway mode, routed by SNI). Inside a tunnel the first bytes decide again: TLS is intercepted (tls-leg.ts) or
+ * passed through for ignored hosts; anything else is relayed as it is. The cloud is reached before the tunnel
+ * is confirmed, so a dead cloud gets the device a 502 (504 on timeout) on its CONNECT. Each failure ends this
+ * connection only and is recorded on its flow.
+ */
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { parseHead, startLinePrefix } from '../src/streams/http1-head.ts';
+import { CA_HOST, responseBytes } from './ca-page.ts';
+import { answerError, clientOf, type ProxyContext, readSome, recordFailedFlow } from './context.ts';
+import { HttpForwarder } from './forward-http.ts';
+import { relay } from './relay.ts';
+import { nowMicros } from './tap.ts';
+import { parseAuthority, type Target } from './target.ts';
+import { type ClientHelloPeek, interceptTls, peekClientHello } from './tls-leg.ts';
+import { UpstreamError } from './upstream.ts';
+
+const TLS_HANDSHAKE = 0x16;
+
+/** Serves one accepted device connection until it ends; never throws (failures are recorded and logged). */
+export async function handleConnection(ctx: ProxyContext, device: Socket): Promise<void> {
+  device.setNoDelay(true);
+  device.on('error', () => {}); // each stage listens for its own errors; this one keeps a late reset quiet
+  try {
+    await route(ctx, device);
+  } catch (err) {
+    device.destroy();
+    ctx.problem({ client: clientOf(device).ip, code: 'internal', message: (err as Error).stack ?? String(err) });
+  }
+}
+
+async function route(ctx: ProxyContext, device: Socket): Promise<void> {
+  const first = await readSome(device, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
+  if (!first) {
+    device.destroy();
+    return;
+  }
+  const original = ctx.originalDestination?.(device);
+  if (first[0] === TLS_HANDSHAKE) {
+    const hello = await peekClientHello(ctx, device, first);
+    const sni = hello.info.sni;
+    const target = original ?? (sni ? { host: sni, port: 443 } : undefined);
+    if (!target) return unroutable(ctx, device, 'a TLS ClientHello without SNI and without an original destination');
+    return tunnelTls(ctx, device, target, hello);
+  }
+  if (startLinePrefix('request', first.subarray(0, 24)) !== 'bad') return httpRequest(ctx, device, first, original);
+  if (!original) return unroutable(ctx, device, 'bytes that are neither HTTP nor TLS, without an original destination');
+  const cloud = await reach(ctx, device, original, first);
+  if (cloud) plainRelay(ctx, device, cloud, original, first);
+}
+
+/** The first request: CONNECT opens a tunnel; anything else is forwarded request by request. */
+async function httpRequest(ctx: ProxyContext, device: Socket, first: Buffer, original: Target | undefined) {
+  const head = await readHead(ctx, device, first);
+  if ('status' in head) {
+    answerError(device, head.status, head.message);
+    ctx.problem({
+      client: clientOf(device).ip,
+      code: head.status === 431 ? 'request-head-too-large' : 'bad-request',
+      message: head.message,
+    });
+    return;
+  }
+  const parsed = parseHead('request', head.bytes.subarray(0, head.end));
+  if (parsed?.kind !== 'request' || parsed.method !== 'CONNECT') {
+    new HttpForwarder(ctx, device, original?.port ?? 80).start(head.bytes);
+    return;
+  }
+  const target = parseAuthority(parsed.url);
+  if (!target) {
+    answerError(device, 400, `bad CONNECT target '${parsed.url.slice(0, 100)}'`);
+    return;
+  }
+  const rest = head.bytes.subarray(head.end);
+  if (target.host === CA_HOST) return caTunnel(ctx, device, rest);
+  const cloud = await reach(ctx, device, target);
+  if (!cloud) return;
+  device.write('HTTP/1.1 200 Connection established\r\n\r\n');
+  const inner = rest.length > 0 ? rest : await readSome(device, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
+  if (!inner) {
+    cloud.destroy();
+    device.destroy();
+    return;
+  }
+  if (inner[0] === TLS_HANDSHAKE) {
+    const hello = await peekClientHello(ctx, device, inner);
+    return tunnelTls(ctx, device, target, hello, cloud);
+  }
+  plainRelay(ctx, device, cloud, target, inner);
+}
+
+/** TLS to `target`: passed through for ignored hosts, else intercepted. `cloud` when already connected. */
+async function tunnelTls(ctx: ProxyContext, device: Socket, target: Target, hello: ClientHelloPeek, cloud?: Socket) {
+  const sni = hello.info.sni;
+  const conn = cloud ?? (await reach(ctx, device, target, hello.bytes));
+  if (!conn) return;
+  if (ctx.passthrough(target.host) || (sni !== undefined && ctx.passthrough(sni))) {
+    const tap = ctx.openTap({
+      flowId: ctx.nextFlowId(),
+      client: clientOf(device),
+      server: { ip: conn.remoteAddress ?? '0.0.0.0', port: target.port, host: sni ?? target.host },
+      tls: 'passthrough',
+      openTs: nowMicros(),
+    });
+    device.unshift(hello.bytes);
+    relay(device, conn, tap);
+    return;
+  }
+  await interceptTls(ctx, device, hello, target, conn);
+}
+
+/** Bytes relayed as they are (plain MQTT in a tunnel, unknown protocols), tapped with TLS `none`. */
+function plainRelay(ctx: ProxyContext, device: Socket, cloud: Socket, target: Target, first: Buffer): void {
+  const tap = ctx.openTap({
+    flowId: ctx.nextFlowId(),
+    client: clientOf(device),
+    server: { ip: cloud.remoteAddress ?? '0.0.0.0', port: target.port, host: target.host },
+    tls: 'none',
+    openTs: nowMicros(),
+  });
+  device.unshift(first);
+  relay(device, cloud, tap);
+}
+
+/**
+ * Connects to the cloud; on failure answers the device (502/504 when it speaks HTTP, else a close), records
+ * the flow and returns undefined. `upload` is what the device already sent (analyzed on the failed flow).
+ */
+async function reach(ctx: ProxyContext, device: Socket, target: Target, upload?: Buffer) {
+  try {
+    return await ctx.upstream.connect(target);
+  } catch (err) {
+    if (!(err instanceof UpstreamError)) throw err;
+    if (upload === undefined) answerError(device, err.status, err.message);
+    else device.destroy();
+    recordFailedFlow(ctx, {
+      client: clientOf(device),
+      target,
+      tls: 'none',
+      ...(upload ? { upload } : {}),
+      error: { code: err.code, message: err.message },
+    });
+    return undefined;
+  }
+}
+
+function unroutable(ctx: ProxyContext, device: Socket, what: string): void {
+  device.destroy();
+  ctx.problem({ client: clientOf(device).ip, code: 'unroutable', message: `closed a connection that sent ${what}` });
+}
+
+/** A CONNECT to the CA host: the page is served inside the tunnel (TLS on a leaf for the CA host, or plain). */
+async function caTunnel(ctx: ProxyContext, device: Socket, rest: Buffer): Promise<void> {
+  device.write('HTTP/1.1 200 Connection established\r\n\r\n');
+  const inner = rest.length > 0 ? rest : await readSome(device, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
+  if (!inner) {
+    device.destroy();
+    return;
+  }
+  device.unshift(inner);
+  let stream: Socket = device;
+  if (inner[0] === TLS_HANDSHAKE) {
+    stream = new TLSSocket(device, {
+      isServer: true,
+      secureContext: ctx.certs.contextFor(CA_HOST),
+      ALPNProtocols: ['http/1.1'],
+    });
+    stream.on('error', () => device.destroy());
+  }
+  const first = await readSome(stream, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
+  const head = first ? parseHead('request', first) : undefined;
+  const req = head?.kind === 'request' ? head : { method: 'GET', url: '/' };
+  stream.end(responseBytes(ctx.caPage.answer(req.method, req.url), req.method === 'HEAD'));
+}
+
+/** The first request head (up to its empty line), bounded by MAX_HTTP_HEADER_BYTES. */
+async function readHead(
+  ctx: ProxyContext,
+  device: Socket,
+  first: Buffer,
+): Promise<{ bytes: Buffer; end: number } | { status: 400 | 431; message: string }> {
+  let bytes = first;
+  const max = ctx.limits.MAX_HTTP_HEADER_BYTES;
+  for (;;) {
+    const at = bytes.indexOf('\r\n\r\n');
+    if (at >= 0)
+      return at + 4 > max ? { status: 431, message: `request head over ${max} bytes` } : { bytes, end: at + 4 };
+    if (bytes.length > max) return { status: 431, message: `request head over ${max} bytes` };
+    const more = await readSome(device, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
+    if (!more) return { status: 400, message: 'incomplete request head' };
+    bytes = Buffer.concat([bytes, more]);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Why a device's TLS handshake with the proxy failed, as a closed union (mockttp's pattern), and how each case
+ * lands on the flow: the TLS state, the error, and the alert in `tlsInfo.alerts`. A fatal certificate alert
+ * (bad_certificate, unknown_ca, certificate_unknown …) means the device refused toyscope's certificate:
+ * `device-rejected-cert`. Anything else stays `opaque` with its cause, for the certificate-probing work to read.
+ * Not here: what to do next (passthrough after refusals is the probing issue's).
+ */
+import { ALERT_NAMES } from '../src/decode/tls-metadata.ts';
+import type { FlowError, TlsState } from '../src/model/flow.ts';
+import type { TlsAlert } from '../src/model/tls.ts';
+
+/** What the device did to end the handshake. */
+export type DeviceTlsFailure =
+  /** It sent a fatal alert (node decrypts TLS 1.3 alerts too: the proxy is the endpoint). */
+  | { kind: 'alert'; alert: TlsAlert }
+  /** It closed or reset the connection without an alert. */
+  | { kind: 'closed' }
+  /** It did not finish within PROXY_HANDSHAKE_TIMEOUT_MS. */
+  | { kind: 'timeout' }
+  /** Any other failure: no shared version or cipher, a malformed hello (the proxy's own alert). */
+  | { kind: 'error'; message: string };
+
+/** Fatal alerts a client sends when it does not accept a certificate (as tls-metadata.ts counts them). */
+const CERT_ALERTS = new Set([42, 43, 44, 45, 46, 48]);
+
+/** Classifies a handshake error from node's TLS socket. */
+export function classifyHandshakeError(err: NodeJS.ErrnoException): DeviceTlsFailure {
+  const alert = /alert number (\d+)/.exec(err.message);
+  if (alert) {
+    const description = Number(alert[1]);
+    return {
+      kind: 'alert',
+      alert: {
+        from: 'client',
+        level: 2,
+        description,
+        name: ALERT_NAMES[description] ?? `alert_${description}`,
+        afterCertificate: CERT_ALERTS.has(description),
+      },
+    };
+  }
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || /disconnected|socket hang up/i.test(err.message)) {
+    return { kind: 'closed' };
+  }
+  return { kind: 'error', message: err.code ?? err.message.split('\n')[0]! };
+}
+
+/** The flow's TLS state after such a failure. */
+export function failureTlsState(f: DeviceTlsFailure): TlsState {
+  return f.kind === 'alert' && CERT_ALERTS.has(f.alert.description ?? -1) ? 'device-rejected-cert' : 'opaque';
+}
+
+/** The flow's error after such a failure. */
+export function failureError(f: DeviceTlsFailure): FlowError {
+  switch (f.kind) {
+    case 'alert':
+      return { code: 'tls-device-alert', message: `the device ended the TLS handshake with alert ${f.alert.name}` };
+    case 'closed':
+      return { code: 'tls-device-closed', message: 'the device closed the connection during the TLS handshake' };
+    case 'timeout':
+      return { code: 'tls-handshake-timeout', message: 'the device did not finish the TLS handshake in time' };
+    case 'error':
+      return { code: 'tls-handshake-failed', message: `TLS handshake with the device failed: ${f.message}` };
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * TLS toward the device: reads its ClientHello (SNI, ALPN, JA3/JA4 through the shared TlsMetadata decoder), then
+ * either relays the TLS untouched (passthrough hosts) or intercepts: the cloud's TLS leg first (so its ALPN choice
+ * and certificate are known), then the device's handshake on a leaf for the SNI from the certificate cache, then
+ * the plaintext relay with the tap. A handshake the device refuses is recorded with its alert; a cloud that
+ * cannot be reached over TLS is answered 502 inside the device's TLS when it speaks HTTP.
+ */
+import { isIP, type Socket } from 'node:net';
+import { type SecureContext, TLSSocket } from 'node:tls';
+import { TlsMetadata } from '../src/decode/tls-metadata.ts';
+import type { TlsInfo } from '../src/model/tls.ts';
+import { certifiableHost } from './cert-cache.ts';
+import { answerError, clientOf, type ProxyContext, readSome, recordFailedFlow } from './context.ts';
+import { relay } from './relay.ts';
+import { nowMicros } from './tap.ts';
+import type { Target } from './target.ts';
+import { classifyHandshakeError, type DeviceTlsFailure, failureError, failureTlsState } from './tls-failure.ts';
+import { UpstreamError } from './upstream.ts';
+
+/** The device's ClientHello as read before any answer: its bytes (to replay into TLS) and what it says. */
+export interface ClientHelloPeek {
+  bytes: Buffer;
+  info: TlsInfo;
+}
+
+/**
+ * Reads from `device` (starting with `first`) until the ClientHello is parsed, the TLS scan bound is reached or
+ * the device stops sending. The bytes are returned to be handed on; the device socket is left paused.
+ */
+export async function peekClientHello(ctx: ProxyContext, device: Socket, first: Buffer): Promise<ClientHelloPeek> {
+  const meta = new TlsMetadata(() => {}, ctx.limits);
+  const parts = [first];
+  let size = first.length;
+  meta.write('client', first);
+  while (meta.info.ja3 === undefined && !meta.done && size < ctx.limits.MAX_TLS_HANDSHAKE_BYTES) {
+    const more = await readSome(device, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
+    if (!more) break;
+    parts.push(more);
+    size += more.length;
+    meta.write('client', more);
+  }
+  return { bytes: parts.length === 1 ? first : Buffer.concat(parts), info: meta.info };
+}
+
+/** Intercepts a device's TLS to `target`; `cloud` is the connected TCP leg. */
+export async function interceptTls(
+  ctx: ProxyContext,
+  device: Socket,
+  hello: ClientHelloPeek,
+  target: Target,
+  cloud: Socket,
+): Promise<void> {
+  const client = clientOf(device);
+  const sni = hello.info.sni;
+  const serverIp = cloud.remoteAddress;
+  let up: Awaited<ReturnType<ProxyContext['upstream']['tls']>>;
+  try {
+    up = await ctx.upstream.tls(
+      cloud,
+      target,
+      sni ?? (isIP(target.host) ? undefined : target.host),
+      hello.info.alpn,
+      ctx.keylog,
+    );
+  } catch (err) {
+    if (!(err instanceof UpstreamError)) throw err;
+    await answerInsideTls(ctx, device, hello, target, leafName(sni, target, serverIp), err);
+    return;
+  }
+  const chosen = up.socket.alpnProtocol;
+  const tlsSock = deviceTls(
+    ctx,
+    device,
+    hello,
+    ctx.certs.contextFor(leafName(sni, target, serverIp)),
+    chosen || undefined,
+  );
+  const failure = await handshake(tlsSock, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
+  const tlsInfo: TlsInfo = { ...hello.info, ...up.info };
+  if (failure) {
+    up.socket.destroy();
+    tlsSock.destroy();
+    const alerts = failure.kind === 'alert' ? [failure.alert] : undefined;
+    recordFailedFlow(ctx, {
+      client,
+      target,
+      ...(serverIp ? { serverIp } : {}),
+      tls: failureTlsState(failure),
+      tlsInfo: alerts ? { ...tlsInfo, alerts } : tlsInfo,
+      error: failureError(failure),
+    });
+    return;
+  }
+  const tap = ctx.openTap({
+    flowId: ctx.nextFlowId(),
+    client,
+    server: { ip: serverIp ?? '0.0.0.0', port: target.port, host: sni ?? target.host },
+    tls: 'intercepted',
+    tlsInfo,
+    openTs: nowMicros(),
+  });
+  relay(tlsSock, up.socket, tap, {
+    tapFailed: (err) =>
+      ctx.problem({ client: client.ip, target: target.host, code: 'tap-error', message: String(err) }),
+  });
+}
+
+/** The name the leaf is made for: the SNI, else the host the device named, else the cloud's address. */
+function leafName(sni: string | undefined, target: Target, serverIp: string | undefined): string {
+  if (sni && certifiableHost(sni)) return sni;
+  if (certifiableHost(target.host)) return target.host;
+  return serverIp ?? '127.0.0.1';
+}
+
+/** The device's TLS socket on the leaf, replaying the ClientHello bytes already read; ALPN as the cloud chose. */
+function deviceTls(
+  ctx: ProxyContext,
+  device: Socket,
+  hello: ClientHelloPeek,
+  secureContext: SecureContext,
+  alpn?: string,
+) {
+  device.unshift(hello.bytes);
+  const s = new TLSSocket(device, { isServer: true, secureContext, ALPNProtocols: [alpn ?? 'http/1.1'] });
+  if (ctx.keylog) s.on('keylog', ctx.keylog);
+  return s;
+}
+
+/** Waits for the device's handshake: undefined when done, else why it failed. */
+function handshake(s: TLSSocket, timeoutMs: number): Promise<DeviceTlsFailure | undefined> {
+  return new Promise((resolve) => {
+    const done = (f: DeviceTlsFailure | undefined) => {
+      clearTimeout(timer);
+      s.off('secure', onSecure);
+      s.off('error', onError);
+      s.off('close', onClose);
+      if (f) s.on('error', () => {});
+      resolve(f);
+    };
+    const onSecure = () => done(undefined);
+    const onError = (err: NodeJS.ErrnoException) => done(classifyHandshakeError(err));
+    const onClose = () => done({ kind: 'closed' });
+    const timer = setTimeout(() => done({ kind: 'timeout' }), timeoutMs);
+    s.once('secure', onSecure);
+    s.once('error', onError);
+    s.once('close', onClose);
+  });
+}
+
+/**
+ * The cloud's TLS failed: finish the device's handshake anyway, answer 502 if it speaks HTTP (else just close),
+ * and record the flow with the cloud's error and what the device sent.
+ */
+async function answerInsideTls(
+  ctx: ProxyContext,
+  device: Socket,
+  hello: ClientHelloPeek,
+  target: Target,
+  name: string,
+  err: UpstreamError,
+) {
+  const tlsSock = deviceTls(ctx, device, hello, ctx.certs.contextFor(name));
+  const failure = await handshake(tlsSock, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
+  const first = failure ? undefined : await readSome(tlsSock, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
+  if (first && /^[A-Z]+ \S+ HTTP\/1/.test(first.subarray(0, 64).toString('latin1')))
+    answerError(tlsSock, err.status, err.message);
+  else tlsSock.destroy();
+  recordFailedFlow(ctx, {
+    client: clientOf(device),
+    target,
+    tls: failure ? failureTlsState(failure) : 'intercepted',
+    tlsInfo: hello.info,
+    ...(first ? { upload: first } : {}),
+    error: { code: err.code, message: err.message },
+  });
+}
