@@ -8,12 +8,13 @@ import { initial } from './migrations/001-initial.ts';
 import { evidenceDestinations } from './migrations/002-evidence-destinations.ts';
 import { tlsInfo } from './migrations/003-tls-info.ts';
 import { messageHeads } from './migrations/004-message-heads.ts';
+import { dashboard } from './migrations/005-dashboard.ts';
 
 /** One step of the schema, run inside a transaction. */
 export type Migration = (db: Database) => void;
 
 /** In order: index 0 makes version 1. */
-export const MIGRATIONS: readonly Migration[] = [initial, evidenceDestinations, tlsInfo, messageHeads];
+export const MIGRATIONS: readonly Migration[] = [initial, evidenceDestinations, tlsInfo, messageHeads, dashboard];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,6 +7,7 @@ import type { FlowId, Micros, TlsState, Transport } from '../model/flow.ts';
 import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import type { Violation } from '../model/violation.ts';
 import type { PipelineOutput } from '../pipeline/output.ts';
+import type { StorePages } from './pages.ts';
 
 /** One imported capture file, identified by the sha256 of its bytes. */
 export interface CaptureRecord {
@@ -100,6 +101,18 @@ export interface Exchange {
   findings: Finding[];
 }
 
+/** An evidence blob's head, without its bytes. */
+export interface EvidenceInfo {
+  id: string;
+  /** Sniffed MIME type: attacker-controlled in effect, never served as is without a check. */
+  mime: string;
+  flowId: FlowId;
+  totalBytes: number;
+  truncated: boolean;
+  /** The last chunk was written. */
+  complete: boolean;
+}
+
 export interface StoredEvidence {
   id: string;
   mime: string;
@@ -131,13 +144,33 @@ export interface PurgeResult {
   flows: number;
 }
 
-/** A tester's labelled session ("voice feature on", "app pairing"), grouping the flows seen while it ran. */
+/**
+ * A tester's labelled session ("consent off", "app pairing"): flows and findings whose first_ts falls in
+ * [startTs, endTs] (and, when `deviceId` is set, of that device) belong to it, decided at query time.
+ */
 export interface ExperimentRecord {
   id: number;
   name: string;
   startTs: Micros;
+  /** Absent while it runs. */
   endTs?: Micros;
   notes?: string;
+  /** Only this device's traffic; absent = every device. */
+  deviceId?: string;
+}
+
+export type NewExperiment = Omit<ExperimentRecord, 'id'>;
+
+/** One unmasking of a finding's value in the dashboard (a logged action). */
+export interface RevealEntry {
+  id: number;
+  ts: Micros;
+  findingId: string;
+  /** A digest of the dashboard session (not the session secret). */
+  session: string;
+  /** The client's address. */
+  remote: string;
+  userAgent?: string;
 }
 
 export interface Store {
@@ -161,9 +194,21 @@ export interface Store {
   countFindingsByDestination(deviceId?: string): DestinationFindings[];
   listViolations(q?: { flowId?: FlowId; limit?: number }): Violation[];
   readEvidence(id: string): StoredEvidence | undefined;
-  startExperiment(name: string, startTs: Micros, notes?: string): ExperimentRecord;
+  evidenceInfo(id: string): EvidenceInfo | undefined;
+  /** Bytes start..end (inclusive) of an evidence blob, in pieces. */
+  readEvidenceRange(id: string, start: number, end: number): Iterable<Uint8Array>;
+  startExperiment(e: NewExperiment): ExperimentRecord;
   endExperiment(id: number, endTs: Micros): void;
   listExperiments(): ExperimentRecord[];
+  getExperiment(id: number): ExperimentRecord | undefined;
+  logReveal(entry: Omit<RevealEntry, 'id'>): void;
+  listReveals(limit?: number): RevealEntry[];
+  /** Keyset pages, totals from summary rows and the change feed (pages.ts). */
+  readonly pages: StorePages;
+  /** Calls `fn` after each commit of this process's writer with the revision it stamped; returns an unsubscribe. */
+  onCommit(fn: (rev: number) => void): () => void;
+  /** PRAGMA data_version: changes when another connection commits (cheap polling for other writers). */
+  dataVersion(): number;
   /** Deletes captured personal data in one transaction and returns what it removed. */
   purge(opts: PurgeOptions): PurgeResult;
   close(): void;

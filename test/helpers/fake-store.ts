@@ -104,4 +104,28 @@ export class FakeStore implements Store {
   listExperiments(): never {
     return unsupported('listExperiments');
   }
+  get pages(): never {
+    return unsupported('pages');
+  }
+  evidenceInfo(): never {
+    return unsupported('evidenceInfo');
+  }
+  readEvidenceRange(): never {
+    return unsupported('readEvidenceRange');
+  }
+  getExperiment(): never {
+    return unsupported('getExperiment');
+  }
+  logReveal(): void {
+    unsupported('logReveal');
+  }
+  listReveals(): never {
+    return unsupported('listReveals');
+  }
+  onCommit(): () => void {
+    return () => {};
+  }
+  dataVersion(): number {
+    return 0;
+  }
 }
