@@ -8,6 +8,7 @@ import type { Finding } from '../model/finding.ts';
 import type { DeviceEndpoint, TlsState, Transport } from '../model/flow.ts';
 import type { FlowRecord } from '../model/records.ts';
 import type { TlsInfo } from '../model/tls.ts';
+import { maskFinding } from '../pipeline/redact.ts';
 import type { PolicyViolation } from '../policy.ts';
 import type { CaptureRecord, DeviceRecord } from '../store/types.ts';
 
@@ -110,6 +111,5 @@ export function jsonFlow(f: FlowRecord): JsonFlow {
 }
 
 export function jsonFinding(f: Finding, reveal: boolean): Finding {
-  const { value, ...evidence } = f.evidence;
-  return { ...f, evidence: reveal && value !== undefined ? { ...evidence, value } : evidence };
+  return reveal ? f : maskFinding(f);
 }

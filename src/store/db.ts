@@ -7,6 +7,7 @@
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DEFAULT_LIMITS } from '../model/limits.ts';
+import { StoreAggregates } from './aggregates.ts';
 import { StoreJournal } from './journal.ts';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
 import { StorePages } from './pages.ts';
@@ -73,6 +74,7 @@ class SqliteStore implements Store {
   readonly #q: StoreQueries;
   readonly #journal: StoreJournal;
   readonly pages: StorePages;
+  readonly aggregates: StoreAggregates;
   #writer: SqliteStoreWriter | undefined;
   #commitListeners: Array<(rev: number) => void> = [];
 
@@ -83,6 +85,7 @@ class SqliteStore implements Store {
     this.#q = new StoreQueries(db);
     this.#journal = new StoreJournal(db);
     this.pages = new StorePages(db);
+    this.aggregates = new StoreAggregates(db);
   }
 
   writer(): StoreWriter {
@@ -108,6 +111,7 @@ class SqliteStore implements Store {
   listMessages: Store['listMessages'] = (flowId) => this.#q.listMessages(flowId);
   listExchanges: Store['listExchanges'] = (q) => this.#q.listExchanges(q);
   getFlow: Store['getFlow'] = (id) => this.#q.getFlow(id);
+  getFinding: Store['getFinding'] = (id) => this.#q.getFinding(id);
   listFindings: Store['listFindings'] = (q) => this.#q.listFindings(q);
   countFindings: Store['countFindings'] = (q) => this.#q.countFindings(q);
   countFindingsByDestination: Store['countFindingsByDestination'] = (deviceId) =>

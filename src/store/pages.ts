@@ -69,6 +69,30 @@ export interface Changes {
   skipped: boolean;
 }
 
+/** A summary row: findings of one category from one device to one host. */
+export interface FindingCount {
+  deviceId: string;
+  host: string;
+  etld1: string;
+  category: Category;
+  thirdParty: boolean;
+  encrypted: boolean;
+  count: number;
+}
+
+/** A summary row: flows of one device to one host with one TLS state and transport, and their bytes. */
+export interface FlowCount {
+  deviceId: string;
+  tls: TlsState;
+  transport: Transport;
+  host: string;
+  etld1: string;
+  thirdParty: boolean;
+  flows: number;
+  bytesUp: number;
+  bytesDown: number;
+}
+
 /** A malformed cursor or filter (a 400 for the dashboard, exit 2 for the CLI). */
 export class PageQueryError extends Error {}
 
@@ -251,6 +275,41 @@ export class StorePages {
     }
     const sql = `SELECT coalesce(sum(n), 0) AS n FROM ${table} ${c.length ? `WHERE ${c.join(' AND ')}` : ''}`;
     return (this.#stmt(sql).get(params) as { n: number }).n;
+  }
+
+  /** Findings per device, destination, category, party and encryption, from the summary rows. */
+  findingCounts(deviceId?: string): FindingCount[] {
+    const where = deviceId === undefined ? '' : 'WHERE device_id = ?';
+    const sql = `SELECT device_id, destination_host, max(etld1) AS etld1, category, third_party, encrypted,
+      sum(n) AS n FROM finding_counts ${where} GROUP BY device_id, destination_host, category, third_party, encrypted`;
+    return (this.#stmt(sql).all(deviceId === undefined ? [] : [deviceId]) as Row[]).map((r) => ({
+      deviceId: r.device_id as string,
+      host: r.destination_host as string,
+      etld1: r.etld1 as string,
+      category: r.category as Category,
+      thirdParty: r.third_party === 1,
+      encrypted: r.encrypted === 1,
+      count: r.n as number,
+    }));
+  }
+
+  /** Flows and bytes per device, TLS state, transport and destination, from the summary rows. */
+  flowCounts(deviceId?: string): FlowCount[] {
+    const where = deviceId === undefined ? '' : 'WHERE device_id = ?';
+    const sql = `SELECT device_id, tls, transport, destination_host, max(etld1) AS etld1, third_party, sum(n) AS n,
+      sum(bytes_up) AS up, sum(bytes_down) AS down FROM flow_counts ${where}
+      GROUP BY device_id, tls, transport, destination_host, third_party`;
+    return (this.#stmt(sql).all(deviceId === undefined ? [] : [deviceId]) as Row[]).map((r) => ({
+      deviceId: r.device_id as string,
+      tls: r.tls as TlsState,
+      transport: r.transport as Transport,
+      host: r.destination_host as string,
+      etld1: r.etld1 as string,
+      thirdParty: r.third_party === 1,
+      flows: r.n as number,
+      bytesUp: r.up as number,
+      bytesDown: r.down as number,
+    }));
   }
 
   /** The latest committed revision. */

@@ -298,6 +298,11 @@ export class StoreQueries {
     });
   }
 
+  getFinding(id: string): Finding | undefined {
+    const r = this.#stmt('SELECT * FROM findings WHERE id = ?').get(id) as Row | undefined;
+    return r && findingFromRow(r);
+  }
+
   listMessages(flowId: string): MessageRecord[] {
     return this.#all('SELECT * FROM messages WHERE flow_id = ? ORDER BY msg_id', [flowId]).map(messageFromRow);
   }

@@ -7,6 +7,7 @@ import type { FlowId, Micros, TlsState, Transport } from '../model/flow.ts';
 import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import type { Violation } from '../model/violation.ts';
 import type { PipelineOutput } from '../pipeline/output.ts';
+import type { StoreAggregates } from './aggregates.ts';
 import type { StorePages } from './pages.ts';
 
 /** One imported capture file, identified by the sha256 of its bytes. */
@@ -187,6 +188,8 @@ export interface Store {
   listExchanges(q?: ExchangeQuery): Exchange[];
   /** One flow by id. */
   getFlow(id: FlowId): FlowRecord | undefined;
+  /** With `evidence.value` (unredacted): mask before showing. */
+  getFinding(id: string): Finding | undefined;
   /** Findings with `evidence.value` (unredacted): redact before printing. */
   listFindings(q?: FindingQuery): Finding[];
   countFindings(q?: FindingQuery): number;
@@ -203,6 +206,8 @@ export interface Store {
   getExperiment(id: number): ExperimentRecord | undefined;
   logReveal(entry: Omit<RevealEntry, 'id'>): void;
   listReveals(limit?: number): RevealEntry[];
+  /** Per-device aggregates for the compliance report (aggregates.ts). */
+  readonly aggregates: StoreAggregates;
   /** Keyset pages, totals from summary rows and the change feed (pages.ts). */
   readonly pages: StorePages;
   /** Calls `fn` after each commit of this process's writer with the revision it stamped; returns an unsubscribe. */

@@ -104,6 +104,12 @@ export class FakeStore implements Store {
   listExperiments(): never {
     return unsupported('listExperiments');
   }
+  getFinding(): never {
+    return unsupported('getFinding');
+  }
+  get aggregates(): never {
+    return unsupported('aggregates');
+  }
   get pages(): never {
     return unsupported('pages');
   }

@@ -2,13 +2,16 @@
 import type { Command } from '../command.ts';
 import { captures } from './captures.ts';
 import { config } from './config.ts';
+import { dashboard } from './dashboard.ts';
 import { destinations } from './destinations.ts';
 import { evidence } from './evidence.ts';
+import { experiment } from './experiment.ts';
 import { findings } from './findings.ts';
 import { flows } from './flows.ts';
 import { policy } from './policy.ts';
 import { purge } from './purge.ts';
 import { replay } from './replay.ts';
+import { report } from './report.ts';
 
 export const COMMANDS: readonly Command[] = [
   replay,
@@ -17,6 +20,9 @@ export const COMMANDS: readonly Command[] = [
   evidence,
   destinations,
   captures,
+  report,
+  experiment,
+  dashboard,
   policy,
   purge,
   config,

@@ -4,6 +4,7 @@
  * A capture already in the database (same sha256) is not analyzed or stored twice unless --force.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
 import { analysisPipeline } from '../../analysis.ts';
 import { replayFile } from '../../capture/replay-file.ts';
 import { deviceName } from '../../config.ts';
@@ -39,6 +40,7 @@ Options:
   --reveal       unmasked values in the output (do not use in CI logs)
   --strict       exit 1 if any part of a capture had to be skipped
   --force        analyze again a capture that is already in the database (replaces its results)
+  --experiment NAME  record an experiment NAME spanning these captures' time (e.g. "consent off")
   -h, --help     show this help
 Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help').
 
@@ -68,6 +70,7 @@ export const replay: Command = {
         reveal: { type: 'boolean' },
         strict: { type: 'boolean' },
         force: { type: 'boolean' },
+        experiment: { type: 'string' },
       },
       Number.POSITIVE_INFINITY,
     );
@@ -94,6 +97,8 @@ export const replay: Command = {
         }
       }
       const captures = await replayAll(p.positionals, store, g, flag(p, 'force'));
+      const experiment = str(p, 'experiment');
+      if (experiment) recordExperiment(store, experiment, captures);
       const ids = new Set(captures.map((c) => c.id));
       const flows = captures.flatMap((c) => store.listFlows({ captureId: c.id, limit: 1_000_000 }));
       const findings = captures.flatMap((c) => readAllFindings(store, { captureId: c.id }));
@@ -120,6 +125,15 @@ export const replay: Command = {
     }
   },
 };
+
+/** The experiment `name` over the captures' time span: tagging by time then finds their flows and findings. */
+function recordExperiment(store: Store, name: string, captures: CaptureRecord[]): void {
+  const firsts = captures.map((c) => c.firstTs).filter((t): t is number => t !== undefined);
+  const lasts = captures.map((c) => c.lastTs).filter((t): t is number => t !== undefined);
+  if (firsts.length === 0) return; // empty captures: no window
+  const notes = `replay of ${captures.map((c) => basename(c.path)).join(', ')}`.slice(0, 2000);
+  store.startExperiment({ name, startTs: Math.min(...firsts), endTs: Math.max(...lasts), notes });
+}
 
 /** A missing, unreadable or non-capture file is bad input (exit 2) before anything is analyzed. */
 function checkCaptureFile(file: string): void {
