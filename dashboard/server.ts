@@ -43,7 +43,13 @@ export interface DashboardOptions {
 /** The Fastify instance, not listening; `close()` also stops the live feed. */
 export async function buildDashboard(opts: DashboardOptions): Promise<FastifyInstance> {
   const limits = resolveLimits(opts.limits);
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: limits.MAX_DASHBOARD_BODY_BYTES, trustProxy: false });
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: limits.MAX_DASHBOARD_BODY_BYTES,
+    trustProxy: false,
+    // An unknown filter is an error, not silently dropped (a typo would show every finding as if filtered).
+    ajv: { customOptions: { removeAdditional: false } },
+  });
   const live = new LiveFeed(opts.store, limits);
   app.addHook('onClose', async () => live.close());
   app.setErrorHandler((err, req, reply) => {
@@ -111,17 +117,29 @@ export async function startDashboard(
   opts: Omit<DashboardOptions, 'token' | 'allowedHosts'> & { listen: ListenAddress; paths: DataDirPaths },
 ): Promise<RunningDashboard> {
   const { token, created } = ensureDashboardToken(opts.paths.dashboardToken);
+  // Filled once the port is known (port 0 = any free one); until then every Host is refused.
+  const allowed = new Set<string>();
   const loopback = isLoopback(opts.listen.host);
-  const app = await buildDashboard({ ...opts, token, allowedHosts: loopback ? loopbackHosts(opts.listen) : undefined });
+  const app = await buildDashboard({ ...opts, token, allowedHosts: loopback ? allowed : undefined });
   await app.listen({ host: opts.listen.host, port: opts.listen.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.listen.port;
+  for (const h of loopbackHosts({ host: opts.listen.host, port })) allowed.add(h);
   const host = opts.listen.host.includes(':') ? `[${opts.listen.host}]` : opts.listen.host;
   const url = `http://${host}:${port}/`;
-  const warnings = loopback
+  return {
+    url,
+    loginUrl: created ? `${url}login#token=${token}` : undefined,
+    warnings: listenWarnings(opts.listen),
+    close: () => app.close(),
+  };
+}
+
+/** What to tell the user about a listen address: nothing for loopback, a warning for anything else. */
+export function listenWarnings(addr: ListenAddress): string[] {
+  return isLoopback(addr.host)
     ? []
     : [
-        `the dashboard listens on ${opts.listen.host}, not on loopback: anyone who can reach it can try to log in, and over plain HTTP the session cookie travels in clear (prefer an SSH tunnel to a loopback listen)`,
+        `the dashboard listens on ${addr.host}, not on loopback: anyone who can reach it can try to log in, and over plain HTTP the session cookie travels in clear (prefer an SSH tunnel to a loopback listen)`,
       ];
-  return { url, loginUrl: created ? `${url}login#token=${token}` : undefined, warnings, close: () => app.close() };
 }

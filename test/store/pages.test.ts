@@ -121,6 +121,29 @@ describe('keyset pages', () => {
   });
 });
 
+describe('change feed', () => {
+  it('returns what each commit stamped, in batches that lose nothing, and tells onCommit', () => {
+    const revs: number[] = [];
+    store.onCommit((rev) => revs.push(rev));
+    const start = store.pages.rev();
+    seed(); // one commit: 2 flows, 30 findings
+    const w = store.writer();
+    w.finding(finding({ id: 'f3', flowId: 'flow-2', lastTs: T0 + 999 })); // an update: stamped again
+    w.flush();
+    expect(revs).toEqual([start + 1, start + 2]);
+    const all = store.pages.changes(start);
+    expect([all.flows.length, all.findings.length, all.more, all.rev]).toEqual([2, 30, false, start + 2]);
+    expect(store.pages.changes(start + 1).findings.map((f) => f.id)).toEqual(['f3']);
+    // A batch smaller than one commit: that commit comes whole-or-skipped, never half and silent.
+    const cut = store.pages.changes(start, 10);
+    expect(cut.skipped).toBe(true);
+    expect(cut.more).toBe(true);
+    const next = store.pages.changes(cut.rev, 10);
+    expect(next.findings.map((f) => f.id)).toEqual(['f3']);
+    expect(next.more).toBe(false);
+  });
+});
+
 describe('EXPLAIN QUERY PLAN', () => {
   /** The plan of a page query (first page, or from a cursor), as its detail lines. */
   function plan(table: 'findings' | 'flows', filter: object, cursor?: string): string[] {
