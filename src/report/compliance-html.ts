@@ -40,7 +40,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .v-pass { color: #0b5d1e; border-color: #0b5d1e; background: #e6f4ea; }
 .v-not-assessable { color: #555; border-color: #aaa; background: #fff; font-weight: 400; }
 .principle { break-inside: avoid-page; page-break-inside: avoid; }
-.check { margin: .4em 0 .8em; }
+.check { margin: .4em 0 .8em; } .check .rule { margin: 0 .4em; }
 .note { color: #444; font-size: 9.5pt; }
 dl.custody { display: grid; grid-template-columns: max-content 1fr; gap: .15em 1em; margin: 0; }
 dl.custody dt { font-weight: 600; } dl.custody dd { margin: 0; }
@@ -49,7 +49,13 @@ dl.custody dt { font-weight: 600; } dl.custody dd { margin: 0; }
   body { padding: 0; max-width: none; font-size: 9.5pt; }
   h2 { break-after: avoid-page; page-break-after: avoid; }
   .principles { break-before: page; page-break-before: always; }
-  table { break-inside: auto; } tr { break-inside: avoid; page-break-inside: avoid; }
+  table { break-inside: auto; table-layout: fixed; } tr { break-inside: avoid; page-break-inside: avoid; }
+  td, th { overflow-wrap: anywhere; }
+  table.items th:nth-child(1) { width: 19%; } table.items th:nth-child(2) { width: 22%; }
+  table.items th:nth-child(3) { width: 9%; } table.items th:nth-child(4) { width: 11%; }
+  table.items th:nth-child(5) { width: 8%; } table.items th:nth-child(6) { width: 7%; }
+  table.items td.mono { font-size: 7.5pt; overflow-wrap: normal; word-break: normal; }
+  table.items th { overflow-wrap: normal; hyphens: auto; }
   thead { display: table-header-group; }
 }`;
 
@@ -118,7 +124,7 @@ export function renderComplianceHtml(r: ComplianceReport, lang: Lang): string {
   const itemsTable = (items: ReportItem[]) =>
     items.length === 0
       ? ''
-      : `<table><thead><tr><th>${esc(t(LABELS.category))}</th><th>${esc(t(LABELS.recipient))}</th><th>${esc(t(LABELS.country))}</th><th>${esc(t(LABELS.party))}</th><th>${esc(t(LABELS.encrypted))}</th><th>${esc(t(LABELS.count))}</th><th>${esc(t(LABELS.findings))}</th></tr></thead><tbody>${items
+      : `<table class="items"><thead><tr><th>${esc(t(LABELS.category))}</th><th>${esc(t(LABELS.recipient))}</th><th>${esc(t(LABELS.country))}</th><th>${esc(t(LABELS.party))}</th><th>${esc(t(LABELS.encrypted))}</th><th>${esc(t(LABELS.count))}</th><th>${esc(t(LABELS.findings))}</th></tr></thead><tbody>${items
           .map(
             (i) =>
               `<tr><td>${cat(i.category)} / ${esc(i.subtype)}</td><td>${esc(i.operator ? `${i.operator} · ${i.host}` : i.host)}</td><td>${esc(i.country ?? '—')}</td><td>${esc(t(i.thirdParty ? LABELS.third : LABELS.first))}</td><td>${esc(t(i.encrypted ? LABELS.yes : LABELS.no))}</td><td class="n">${num(i.count)}</td><td class="mono">${i.findingIds.map(esc).join('<br>')}</td></tr>`,
@@ -126,7 +132,7 @@ export function renderComplianceHtml(r: ComplianceReport, lang: Lang): string {
           .join('')}</tbody></table>`;
 
   const checkHtml = (ch: Check) =>
-    `<div class="check">${verdict(ch.verdict)} <span class="mono">${esc(ch.rule)}</span> ${esc(fill(t(RULES[ch.rule] ?? { 'zh-CN': ch.rule, en: ch.rule }), { count: ch.count, ...ch.params }))}${itemsTable(ch.items)}</div>`;
+    `<div class="check">${verdict(ch.verdict)} <span class="mono rule">${esc(ch.rule)}</span><span>${esc(fill(t(RULES[ch.rule] ?? { 'zh-CN': ch.rule, en: ch.rule }), { count: ch.count, ...ch.params }))}</span>${itemsTable(ch.items)}</div>`;
 
   const principles = r.principles
     .map(

@@ -55,6 +55,10 @@ export const RULES: Record<string, Text> = {
     'zh-CN': '语音或图像被上传到云端，而非在设备端处理；请确认必要性。',
     en: 'Voice or images were uploaded instead of processed on the device: confirm they must be.',
   },
+  'p2-no-uploaded-media': {
+    'zh-CN': '未发现语音或图像上传（可读上行流量占 {visible}%）。',
+    en: 'No voice or images seen leaving the device ({visible}% of upload bytes readable).',
+  },
   'p3-types': {
     'zh-CN': '未发现个人信息上传（可读上行流量占 {visible}%）。',
     en: 'No personal data seen leaving the device ({visible}% of upload bytes readable).',
@@ -74,6 +78,10 @@ export const RULES: Record<string, Text> = {
   'p4-plaintext': {
     'zh-CN': '个人信息以明文（未加密）传输。',
     en: 'Personal data travelled in clear text (no TLS).',
+  },
+  'p4-no-plaintext': {
+    'zh-CN': '未发现明文传输的个人信息（可读上行流量占 {visible}%）。',
+    en: 'No personal data seen in clear text ({visible}% of upload bytes readable).',
   },
   'p4-weak-tls': {
     'zh-CN': '服务器使用过时的 TLS 版本或无前向保密的加密套件。',
@@ -202,7 +210,7 @@ export const LABELS = {
   running: { 'zh-CN': '进行中', en: 'running' },
   notAssessable: {
     'zh-CN': '该原则涉及企业管理与制度，无法通过网络流量评估。',
-    en: 'This principle concerns the company’s governance and cannot be assessed from network traffic.',
+    en: "This principle concerns the company's governance and cannot be assessed from network traffic.",
   },
 } satisfies Record<string, Text>;
 

@@ -46,7 +46,10 @@ export interface PrincipleResult {
 
 export interface CoverageSummary {
   rows: CoverageRow[];
-  /** Upload bytes readable by toyscope (plain, intercepted, decrypted), as a share of all upload bytes (0..1). */
+  /**
+   * Upload bytes readable by toyscope (plain, intercepted, decrypted), as a share of the upload bytes that carried
+   * data (all but connections whose forged certificate the device refused), 0..1.
+   */
   visibleUpShare: number;
   flows: number;
   bytesUp: number;
@@ -118,14 +121,16 @@ const quiet = (rule: string, cov: CoverageSummary): Check =>
     visible: Math.round(cov.visibleUpShare * 100),
   });
 
+/** A connection whose certificate the device refused carried no application data: it counts on neither side. */
 export function summarizeCoverage(rows: CoverageRow[]): CoverageSummary {
   const bytesUp = rows.reduce((n, r) => n + r.bytesUp, 0);
+  const carried = rows.filter((r) => r.tls !== 'device-rejected-cert').reduce((n, r) => n + r.bytesUp, 0);
   const visible = rows.filter((r) => VISIBLE.has(r.tls) && r.transport !== 'udp').reduce((n, r) => n + r.bytesUp, 0);
   return {
     rows,
     bytesUp,
     flows: rows.reduce((n, r) => n + r.flows, 0),
-    visibleUpShare: bytesUp === 0 ? (rows.length > 0 ? 1 : 0) : visible / bytesUp,
+    visibleUpShare: carried === 0 ? (rows.length > 0 ? 1 : 0) : visible / carried,
   };
 }
 
@@ -142,7 +147,7 @@ function necessity(groups: FindingGroup[], cov: CoverageSummary, policy?: Policy
     if (undeclared.length) checks.push(check('p2-undeclared-sensitive', 'violation', undeclared));
     if (ok.length) checks.push(check('p2-declared-sensitive', 'needs-review', ok));
   }
-  checks.push(media.length ? check('p2-uploaded-media', 'needs-review', media) : quiet('p2-uploaded-media', cov));
+  checks.push(media.length ? check('p2-uploaded-media', 'needs-review', media) : quiet('p2-no-uploaded-media', cov));
   return checks;
 }
 
@@ -160,7 +165,7 @@ function consent(groups: FindingGroup[], cov: CoverageSummary, policy?: Policy):
 function protection(groups: FindingGroup[], cov: CoverageSummary): Check[] {
   const checks: Check[] = [];
   const plain = groups.filter((g) => isPersonal(g.category) && !g.encrypted);
-  checks.push(plain.length ? check('p4-plaintext', 'violation', plain) : quiet('p4-plaintext', cov));
+  checks.push(plain.length ? check('p4-plaintext', 'violation', plain) : quiet('p4-no-plaintext', cov));
   const weak = groups.filter((g) => g.subtype === 'weak-tls-version' || g.subtype === 'no-forward-secrecy');
   if (weak.length) checks.push(check('p4-weak-tls', 'violation', weak));
   const accepted = cov.rows.filter((r) => r.tls === 'intercepted').reduce((n, r) => n + r.flows, 0);
