@@ -143,6 +143,12 @@ export interface PurgeResult {
   evidence: number;
   findings: number;
   flows: number;
+  /** Reveal log entries removed. */
+  reveals: number;
+  /** Paths of the captures the purge covers, as recorded: the caller deletes those inside the data directory. */
+  capturePaths: string[];
+  /** The purge covers the TLS key log (by age or of everything): the caller deletes it. */
+  keylog: boolean;
 }
 
 /**

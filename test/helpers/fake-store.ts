@@ -66,7 +66,14 @@ export class FakeStore implements Store {
   }
   purge(opts: PurgeOptions): PurgeResult {
     this.purges.push(opts);
-    return { evidence: 2, findings: opts.everything ? 3 : 0, flows: opts.everything ? 1 : 0 };
+    return {
+      evidence: 2,
+      findings: opts.everything ? 3 : 0,
+      flows: opts.everything ? 1 : 0,
+      reveals: 0,
+      capturePaths: [],
+      keylog: false,
+    };
   }
   close(): void {
     this.closed = true;

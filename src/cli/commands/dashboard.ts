@@ -21,6 +21,10 @@ Options:
   -h, --help           show this help
 Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help').
 
+Examples:
+  toyscope dashboard
+  toyscope --data-dir lab-data dashboard --listen 127.0.0.1:9000
+
 Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 bad arguments, address in use, configuration.`;
 
 export const dashboard: Command = {

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { analysisPipeline } from '../../analysis.ts';
 import { replayFile } from '../../capture/replay-file.ts';
 import { deviceName } from '../../config.ts';
+import { deleteDataFiles } from '../../data-dir.ts';
 import { InputError } from '../../errors.ts';
 import type { Finding } from '../../model/finding.ts';
 import { displayLabel } from '../../model/flow.ts';
@@ -90,6 +91,7 @@ export const replay: Command = {
       const days = config.retention.days;
       if (days !== undefined) {
         const gone = applyRetention(store, days);
+        deleteDataFiles(g.dataDir, gone);
         if (gone.evidence + gone.findings > 0) {
           g.io.err(
             `retention (${days} days): purged ${gone.evidence} evidence blobs and ${gone.findings} findings' values\n`,
