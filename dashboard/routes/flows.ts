@@ -6,8 +6,9 @@ import type { Store } from '../../src/store/types.ts';
 import { type CommonQueryT, ErrorReply, Finding, Flow, FlowQuery, IdParams, Message, page } from '../schemas.ts';
 import { commonFilter } from './query.ts';
 
-/** Findings shown with one flow at most (a flow with more links to the findings list). */
+/** Findings and messages shown with one flow at most (a long MQTT session can hold millions of messages). */
 const MAX_FLOW_FINDINGS = 1000;
+const MAX_FLOW_MESSAGES = 1000;
 
 const flowsRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store }) => {
   app.get<{ Querystring: CommonQueryT & { transport?: Transport; tls?: TlsState } }>(
@@ -44,7 +45,7 @@ const flowsRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store })
       const flow = store.getFlow(req.params.id);
       if (!flow) return reply.code(404).send({ error: 'no such flow' });
       const findings = store.listFindings({ flowId: flow.id, limit: MAX_FLOW_FINDINGS }).map(maskFinding);
-      return { flow, messages: store.listMessages(flow.id), findings };
+      return { flow, messages: store.listMessages(flow.id, MAX_FLOW_MESSAGES), findings };
     },
   );
 };

@@ -219,7 +219,7 @@ export function fill(text: string, params: Params): string {
   return text.replace(/\{(\w+)\}/g, (m, k: string) => (params && k in params ? String(params[k]) : m));
 }
 
-/** `2024-05-01 12:00:00` in UTC from microseconds. */
+/** `2024-05-01 12:00:00` in UTC (a report states its zone; the terminal's local zone is not the reader's). */
 export function utc(ts: number | undefined): string {
   if (ts === undefined) return '—';
   const d = new Date(Math.floor(ts / 1000));

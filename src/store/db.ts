@@ -108,7 +108,7 @@ class SqliteStore implements Store {
   listDevices = () => this.#q.listDevices();
   listDestinations: Store['listDestinations'] = (deviceId) => this.#q.listDestinations(deviceId);
   listFlows: Store['listFlows'] = (q) => this.#q.listFlows(q);
-  listMessages: Store['listMessages'] = (flowId) => this.#q.listMessages(flowId);
+  listMessages: Store['listMessages'] = (flowId, limit) => this.#q.listMessages(flowId, limit);
   listExchanges: Store['listExchanges'] = (q) => this.#q.listExchanges(q);
   getFlow: Store['getFlow'] = (id) => this.#q.getFlow(id);
   getFinding: Store['getFinding'] = (id) => this.#q.getFinding(id);

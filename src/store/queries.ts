@@ -303,8 +303,10 @@ export class StoreQueries {
     return r && findingFromRow(r);
   }
 
-  listMessages(flowId: string): MessageRecord[] {
-    return this.#all('SELECT * FROM messages WHERE flow_id = ? ORDER BY msg_id', [flowId]).map(messageFromRow);
+  listMessages(flowId: string, limit = -1): MessageRecord[] {
+    return this.#all('SELECT * FROM messages WHERE flow_id = ? ORDER BY msg_id LIMIT ?', [flowId, limit]).map(
+      messageFromRow,
+    );
   }
 
   listFindings(q: FindingQuery = {}): Finding[] {

@@ -189,7 +189,8 @@ export interface Store {
   listDevices(): DeviceRecord[];
   listDestinations(deviceId?: string): DestinationRecord[];
   listFlows(q?: FlowQuery): FlowRecord[];
-  listMessages(flowId: FlowId): MessageRecord[];
+  /** In order; the first `limit` only when given. */
+  listMessages(flowId: FlowId, limit?: number): MessageRecord[];
   /** Exchanges in time order (oldest first), for `toyscope flows`. */
   listExchanges(q?: ExchangeQuery): Exchange[];
   /** One flow by id. */
