@@ -60,7 +60,7 @@ const evidenceRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store
     async function getEvidence(req, reply) {
       const info = store.evidenceInfo(req.params.id);
       if (!info) return reply.code(404).send({ error: 'no such evidence' });
-      const mime = info.mime.toLowerCase();
+      const mime = info.mime.split(';')[0]!.trim().toLowerCase(); // `audio/ogg;codecs=opus` plays as audio/ogg
       const inline = INLINE_TYPES.has(mime) && !req.query.download;
       reply.header('content-type', inline ? mime : 'application/octet-stream');
       reply.header('content-disposition', inline ? 'inline' : `attachment; filename="${fileName(info.id)}"`);

@@ -68,20 +68,23 @@ const add = (o: Record<string, number>, k: string, n: number) => {
 
 const inventoryRoutes: FastifyPluginAsync<{ store: Store; config: Config }> = async (app, { store, config }) => {
   app.get('/api/devices', { schema: { response: { 200: list(Device) } } }, async function listDevices() {
-    const findings = store.pages.findingCounts();
-    const flows = store.pages.flowCounts();
+    const categories = new Map<string, Record<string, number>>();
+    for (const c of store.pages.findingCounts('device')) {
+      if (!categories.has(c.deviceId)) categories.set(c.deviceId, {});
+      add(categories.get(c.deviceId)!, c.category, c.count);
+    }
+    const flows = store.pages.flowCounts('device');
     const items = store.listDevices().map((d) => {
-      const categories: Record<string, number> = {};
-      for (const c of findings) if (c.deviceId === d.id) add(categories, c.category, c.count);
+      const cats = categories.get(d.id) ?? {};
       const mine = flows.filter((f) => f.deviceId === d.id);
       return {
         ...d,
         name: d.name ?? (deviceName(config, d.id) !== d.id ? deviceName(config, d.id) : undefined),
-        findings: Object.values(categories).reduce((a, b) => a + b, 0),
+        findings: Object.values(cats).reduce((a, b) => a + b, 0),
         flows: mine.reduce((a, f) => a + f.flows, 0),
         bytesUp: mine.reduce((a, f) => a + f.bytesUp, 0),
         bytesDown: mine.reduce((a, f) => a + f.bytesDown, 0),
-        categories,
+        categories: cats,
       };
     });
     return { items };
@@ -103,14 +106,14 @@ const inventoryRoutes: FastifyPluginAsync<{ store: Store; config: Config }> = as
       const { device, thirdParty } = req.query;
       const key = (d: string, h: string) => `${d}\u0000${h}`;
       const categories = new Map<string, Record<string, number>>();
-      for (const c of store.pages.findingCounts(device)) {
-        const k = key(c.deviceId, c.host);
+      for (const c of store.pages.findingCounts('destination', device)) {
+        const k = key(c.deviceId, c.host!);
         categories.set(k, categories.get(k) ?? {});
         add(categories.get(k)!, c.category, c.count);
       }
       const tls = new Map<string, Record<string, number>>();
-      for (const f of store.pages.flowCounts(device)) {
-        const k = key(f.deviceId, f.host);
+      for (const f of store.pages.flowCounts('destination', device)) {
+        const k = key(f.deviceId, f.host!);
         tls.set(k, tls.get(k) ?? {});
         add(tls.get(k)!, f.tls, f.flows);
       }

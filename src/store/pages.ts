@@ -69,25 +69,22 @@ export interface Changes {
   skipped: boolean;
 }
 
-/** A summary row: findings of one category from one device to one host. */
+/** How summary counts are grouped: per device, or per device and destination host. */
+export type CountGroup = 'device' | 'destination';
+
+/** Findings of one category from one device (to one host, when grouped by destination). */
 export interface FindingCount {
   deviceId: string;
-  host: string;
-  etld1: string;
+  host?: string;
   category: Category;
-  thirdParty: boolean;
-  encrypted: boolean;
   count: number;
 }
 
-/** A summary row: flows of one device to one host with one TLS state and transport, and their bytes. */
+/** Flows of one device (to one host) with one TLS state, and their bytes. */
 export interface FlowCount {
   deviceId: string;
+  host?: string;
   tls: TlsState;
-  transport: Transport;
-  host: string;
-  etld1: string;
-  thirdParty: boolean;
   flows: number;
   bytesUp: number;
   bytesDown: number;
@@ -177,14 +174,19 @@ export class StorePages {
     return st;
   }
 
+  /** A filter the summary rows say matches nothing is answered without touching the table. */
   findings(filter: FindingFilter, req: PageRequest = {}): Page<Finding> {
-    const page = this.#page('findings', filter, req, findingFromRow);
-    return withTotal(page, this.#total('finding_counts', FINDING_COUNT_COLS, filter));
+    checkRequest(req);
+    const total = this.#total('finding_counts', FINDING_COUNT_COLS, filter);
+    if (total === 0) return { items: [], total };
+    return withTotal(this.#page('findings', filter, req, findingFromRow), total);
   }
 
   flows(filter: FlowFilter, req: PageRequest = {}): Page<FlowRecord> {
-    const page = this.#page('flows', filter, req, flowFromRow);
-    return withTotal(page, this.#total('flow_counts', FLOW_COUNT_COLS, filter));
+    checkRequest(req);
+    const total = this.#total('flow_counts', FLOW_COUNT_COLS, filter);
+    if (total === 0) return { items: [], total };
+    return withTotal(this.#page('flows', filter, req, flowFromRow), total);
   }
 
   /** The SQL and parameters of a page query (for EXPLAIN QUERY PLAN tests). */
@@ -277,39 +279,40 @@ export class StorePages {
     return (this.#stmt(sql).get(params) as { n: number }).n;
   }
 
-  /** Findings per device, destination, category, party and encryption, from the summary rows. */
-  findingCounts(deviceId?: string): FindingCount[] {
+  /** Findings per device (and destination host, with `'destination'`) and category, from the summary rows. */
+  findingCounts(by: CountGroup, deviceId?: string): FindingCount[] {
+    const host = by === 'destination' ? ', destination_host' : '';
     const where = deviceId === undefined ? '' : 'WHERE device_id = ?';
-    const sql = `SELECT device_id, destination_host, max(etld1) AS etld1, category, third_party, encrypted,
-      sum(n) AS n FROM finding_counts ${where} GROUP BY device_id, destination_host, category, third_party, encrypted`;
-    return (this.#stmt(sql).all(deviceId === undefined ? [] : [deviceId]) as Row[]).map((r) => ({
-      deviceId: r.device_id as string,
-      host: r.destination_host as string,
-      etld1: r.etld1 as string,
-      category: r.category as Category,
-      thirdParty: r.third_party === 1,
-      encrypted: r.encrypted === 1,
-      count: r.n as number,
-    }));
+    const sql = `SELECT device_id${host}, category, sum(n) AS n FROM finding_counts ${where}
+      GROUP BY device_id${host}, category`;
+    return (this.#stmt(sql).all(deviceId === undefined ? [] : [deviceId]) as Row[]).map((r) => {
+      const c: FindingCount = {
+        deviceId: r.device_id as string,
+        category: r.category as Category,
+        count: r.n as number,
+      };
+      if (host) c.host = r.destination_host as string;
+      return c;
+    });
   }
 
-  /** Flows and bytes per device, TLS state, transport and destination, from the summary rows. */
-  flowCounts(deviceId?: string): FlowCount[] {
+  /** Flows and bytes per device (and destination host) and TLS state, from the summary rows. */
+  flowCounts(by: CountGroup, deviceId?: string): FlowCount[] {
+    const host = by === 'destination' ? ', destination_host' : '';
     const where = deviceId === undefined ? '' : 'WHERE device_id = ?';
-    const sql = `SELECT device_id, tls, transport, destination_host, max(etld1) AS etld1, third_party, sum(n) AS n,
-      sum(bytes_up) AS up, sum(bytes_down) AS down FROM flow_counts ${where}
-      GROUP BY device_id, tls, transport, destination_host, third_party`;
-    return (this.#stmt(sql).all(deviceId === undefined ? [] : [deviceId]) as Row[]).map((r) => ({
-      deviceId: r.device_id as string,
-      tls: r.tls as TlsState,
-      transport: r.transport as Transport,
-      host: r.destination_host as string,
-      etld1: r.etld1 as string,
-      thirdParty: r.third_party === 1,
-      flows: r.n as number,
-      bytesUp: r.up as number,
-      bytesDown: r.down as number,
-    }));
+    const sql = `SELECT device_id${host}, tls, sum(n) AS n, sum(bytes_up) AS up, sum(bytes_down) AS down
+      FROM flow_counts ${where} GROUP BY device_id${host}, tls`;
+    return (this.#stmt(sql).all(deviceId === undefined ? [] : [deviceId]) as Row[]).map((r) => {
+      const c: FlowCount = {
+        deviceId: r.device_id as string,
+        tls: r.tls as TlsState,
+        flows: r.n as number,
+        bytesUp: r.up as number,
+        bytesDown: r.down as number,
+      };
+      if (host) c.host = r.destination_host as string;
+      return c;
+    });
   }
 
   /** The latest committed revision. */
@@ -349,6 +352,12 @@ export class StorePages {
       skipped,
     };
   }
+}
+
+/** A bad limit or cursor is an error even when nothing would match. */
+function checkRequest(req: PageRequest): void {
+  pageLimit(req.limit);
+  if (req.cursor !== undefined) decodeCursor(req.cursor);
 }
 
 function withTotal<T>(page: Page<T>, total: number | undefined): Page<T> {

@@ -55,6 +55,15 @@ export function seed(store: Store): void {
       final: true,
     }),
   );
+  w.evidence(
+    evidenceChunk({
+      evidenceId: 'c1/1/e1',
+      flowId: 'c1/1',
+      mime: 'audio/ogg;codecs=opus',
+      data: Buffer.from('OggS'),
+      final: true,
+    }),
+  );
   w.finding(
     finding({
       id: 'c1/1/f0',

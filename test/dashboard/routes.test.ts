@@ -99,6 +99,8 @@ describe('evidence', () => {
     expect([...part.rawPayload]).toEqual([70, 70, 7, 7]); // "FF" of RIFF, then the fill
     const tail = await get('/api/evidence/c1%2F1%2Fe0', { range: 'bytes=-3' });
     expect(tail.headers['content-range']).toBe('bytes 997-999/1000');
+    const opus = await get('/api/evidence/c1%2F1%2Fe1');
+    expect([opus.headers['content-type'], opus.headers['content-disposition']]).toEqual(['audio/ogg', 'inline']);
     const bad = await get('/api/evidence/c1%2F1%2Fe0', { range: 'bytes=5000-' });
     expect(bad.statusCode).toBe(416);
     expect(bad.headers['content-range']).toBe('bytes */1000');
