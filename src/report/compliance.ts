@@ -7,9 +7,9 @@
  */
 import { countryOf } from '../../analyzers/lib/services.ts';
 import { matchHost } from '../config.ts';
-import type { Category } from '../model/finding.ts';
+import { type Category, isPersonal } from '../model/finding.ts';
 import type { Micros, TlsState } from '../model/flow.ts';
-import { isDeclaredRecipient, PERSONAL_CATEGORIES, type Policy } from '../policy.ts';
+import { isDeclaredRecipient, type Policy } from '../policy.ts';
 import type { CoverageRow, FindingGroup, Window } from '../store/aggregates.ts';
 import type { CaptureRecord, DeviceRecord, ExperimentRecord, Store } from '../store/types.ts';
 
@@ -92,7 +92,6 @@ export interface ReportInput {
   custody: Omit<Custody, 'firstTs' | 'lastTs' | 'captures' | 'experiments'>;
 }
 
-const isPersonal = (c: Category) => PERSONAL_CATEGORIES.includes(c);
 const SENSITIVE: readonly Category[] = ['face', 'location', 'contacts'];
 const VISIBLE: ReadonlySet<TlsState> = new Set(['none', 'intercepted', 'decrypted']);
 const CONSENT_OFF = /consent[\s_-]*off|no[\s_-]*consent|未同意|不同意|拒绝|同意[\s_-]*关/i;

@@ -6,7 +6,6 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { DEFAULT_LIMITS } from '../model/limits.ts';
 import { StoreAggregates } from './aggregates.ts';
 import { StoreJournal } from './journal.ts';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
