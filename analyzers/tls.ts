@@ -7,7 +7,7 @@
  * Certificate acceptance and rejection are the proxy's to report.
  */
 import type { Analyzer, AnalyzerContext, FindingHandle, FlowAnalyzerState } from '../src/model/analyzer.ts';
-import { type Category, type Finding, isPersonal } from '../src/model/finding.ts';
+import { type Finding, isPersonal } from '../src/model/finding.ts';
 import type { FlowInfo } from '../src/model/flow.ts';
 
 const WEAK_VERSIONS = new Set(['SSLv3', 'TLSv1', 'TLSv1.0', 'TLSv1.1']);

@@ -98,7 +98,10 @@ function makeGlobals(flags: GlobalFlags, io: CliIo, deps: CliDeps): Globals {
       if (file === paths.db) ensureDataDir(paths.dir);
       return deps.openStore(file);
     },
-    hint: (args) => `${(tool ??= invocation(io.env))} ${args}`,
+    hint: (args) => {
+      tool ??= invocation(io.env);
+      return `${tool} ${args}`;
+    },
   };
 }
 

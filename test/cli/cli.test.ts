@@ -189,7 +189,7 @@ describe('toyscope (in process)', () => {
     expect(xml).toContain('<testsuite name="teddy" tests="1" failures="1"');
     // The reason and the destination line use the policy's word for the host: third party.
     expect(xml).toMatch(
-      /sent to third party geo\.tracker\.example[^\n]*\n[^]*destination: geo\.tracker\.example \(third party/,
+      /sent to third party geo\.tracker\.example[^\n]*\n[\s\S]*destination: geo\.tracker\.example \(third party/,
     );
     expect(bad.out).not.toContain('…');
     const json = JSON.parse((await run(['policy', 'check', '--policy', POLICY, '--json'], store)).out);

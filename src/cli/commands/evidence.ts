@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { InputError } from '../../errors.ts';
 import type { Finding } from '../../model/finding.ts';
 import type { Store, StoredEvidence } from '../../store/types.ts';
-import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
+import { type Command, flag, parseCommandArgs, str } from '../command.ts';
 import { EXIT, oneLine, UsageError } from '../errors.ts';
 import { size } from '../format.ts';
 import { withExistingStore } from '../store-access.ts';
