@@ -3,7 +3,16 @@
  * the reveal log, a saved capture in the data directory and the TLS key log is found nowhere in the database, its
  * WAL and shared memory, or any file of the data directory. A capture outside the data directory is not touched.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,5 +73,6 @@ describe('toyscope purge', () => {
     expect(readFileSync(user, 'utf8')).toContain(MARKER); // not the data directory's: the user's own file
     const wal = join(dir, 'toyscope.db-wal');
     if (existsSync(wal)) expect(statSync(wal).size).toBe(0);
+    for (const d of [dir, outside]) rmSync(d, { recursive: true, force: true });
   });
 });

@@ -3,10 +3,10 @@
  * custody in JSON, both languages in HTML, CSV, and the errors.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, toyscope } from '../helpers/toyscope-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-report-'));
@@ -24,6 +24,7 @@ beforeAll(async () => {
   const r = await toyscope('--data-dir', dataDir, 'replay', family, iot, '--experiment', 'consent off');
   expect(r.code).toBe(0);
 }, 120_000);
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('toyscope report', () => {
   it('gives verdicts for principles 2–6, coverage and custody (JSON)', async () => {
@@ -140,5 +141,6 @@ describe('toyscope experiment', () => {
     expect(list.experiments).toMatchObject([{ name: 'consent on', notes: 'app: on' }]);
     expect(list.experiments[0].endTs).toBeGreaterThanOrEqual(list.experiments[0].startTs);
     expect((await toyscope('--data-dir', dir, 'experiment', 'pause', 'x')).code).toBe(2);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
