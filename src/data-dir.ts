@@ -1,10 +1,21 @@
 /**
  * The data directory (`--data-dir`, default ./toyscope-data): where the database, the CA, the dashboard token
  * and the TLS key log live. It resolves the paths and creates the folder (mode 0700) when a command needs it;
- * it never changes the mode of a folder that already exists and never deletes anything.
+ * it never changes the mode of a folder that already exists, and deletes only what a purge names inside it
+ * (`deleteDataFiles`).
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError } from './errors.ts';
 
 export const DEFAULT_DATA_DIR = 'toyscope-data';
@@ -43,4 +54,40 @@ export function ensureDataDir(dir: string): void {
   } catch (err) {
     throw new InputError(`cannot create data directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
+}
+
+/** `file` lies inside `dir` once symbolic links are resolved (a link out of the data directory does not count). */
+export function isInside(dir: string, file: string): boolean {
+  try {
+    const rel = relative(realpathSync(dir), realpathSync(file));
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+  } catch {
+    return false; // missing
+  }
+}
+
+/** Overwrites a regular file with zeros, then unlinks it (the bytes do not linger in the file's old blocks). */
+function shred(file: string): void {
+  const fd = openSync(file, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    const zeros = Buffer.alloc(Math.min(size, 1 << 20));
+    for (let at = 0; at < size; at += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
+  } finally {
+    closeSync(fd);
+  }
+  unlinkSync(file);
+}
+
+/**
+ * Deletes what a purge covers: the saved captures among `capturePaths` that lie inside the data directory (a
+ * capture the user replayed from elsewhere is theirs, never touched) and, with `keylog`, the TLS key log.
+ * Returns the files deleted.
+ */
+export function deleteDataFiles(dir: string, covered: { capturePaths: string[]; keylog: boolean }): string[] {
+  const paths = dataDirPaths(dir);
+  const files = covered.capturePaths.filter((f) => isInside(paths.dir, f) && statSync(f).isFile());
+  if (covered.keylog && existsSync(paths.keylog)) files.push(paths.keylog);
+  for (const f of files) shred(f);
+  return files;
 }

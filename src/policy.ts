@@ -219,7 +219,7 @@ function breaches(rule: PolicyRule, f: Finding, policy: Policy, firstParty: bool
   if (rule.allow === 'none') out.push(`${what} must not leave the device; sent to ${host}`);
   else if (rule.allow === 'first-party' && !firstParty)
     out.push(`${what} sent to third party ${host}; allowed to first-party hosts only`);
-  else if (rule.allow === 'third-party' && !firstParty && !declared(policy, f)) {
+  else if (rule.allow === 'third-party' && !firstParty && !isDeclaredRecipient(policy, f.category, f.destination)) {
     out.push(`${what} sent to ${host}, a third party not declared for ${f.category}`);
   }
   if (rule.allow !== 'none' && rule.hosts && !rule.hosts.some((g) => matchHost(g, host))) {
@@ -229,13 +229,17 @@ function breaches(rule: PolicyRule, f: Finding, policy: Policy, firstParty: bool
   return out;
 }
 
-/** The destination is a third party declared for the finding's category (by host glob or operator). */
-function declared(policy: Policy, f: Finding): boolean {
-  const op = f.destination.operator?.toLowerCase();
+/** The destination is a third party the policy declares for `category` (by host glob or operator). */
+export function isDeclaredRecipient(
+  policy: Policy,
+  category: Category,
+  destination: Pick<Finding['destination'], 'host' | 'operator'>,
+): boolean {
+  const op = destination.operator?.toLowerCase();
   return (policy.declared?.thirdParties ?? []).some(
     (t) =>
-      (t.categories.includes('*') || t.categories.includes(f.category)) &&
-      ((t.host !== undefined && matchHost(t.host, f.destination.host)) ||
+      (t.categories.includes('*') || t.categories.includes(category)) &&
+      ((t.host !== undefined && matchHost(t.host, destination.host)) ||
         (t.operator !== undefined && op !== undefined && t.operator.toLowerCase() === op)),
   );
 }

@@ -399,6 +399,14 @@ export function operatorOf(host: string): string | undefined {
   return catalogue().serviceOf(host)?.operator;
 }
 
+/** Where the service behind `host` (or, failing that, the named operator) is based: ISO 3166 alpha-2, or undefined. */
+export function countryOf(host: string, operator?: string): string | undefined {
+  const c = catalogue();
+  return (
+    c.serviceOf(host)?.country ?? (operator ? c.services.find((s) => s.operator === operator)?.country : undefined)
+  );
+}
+
 /** Who a request head is shaped for, from the shipped catalogue's request matchers; undefined when none fits. */
 export function operatorOfRequest(head: MessageHead): string | undefined {
   return catalogue().serviceOfRequest(head)?.operator;

@@ -3,10 +3,11 @@
  * command and turns typed errors into one line and an exit code. main.ts binds it to the real process; tests
  * call `runCli` directly. No command logic here.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { type Config, loadConfig } from '../config.ts';
 import { dataDirPaths, ensureDataDir } from '../data-dir.ts';
 import type { Store } from '../store/types.ts';
+import { VERSION } from '../version.ts';
 import type { CliIo, Globals } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { describeError, EXIT, UsageError } from './errors.ts';
@@ -22,9 +23,7 @@ export interface CliDeps {
   openStore(file: string): Promise<Store>;
 }
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export { VERSION };
 
 /** Runs one command line; never throws. Returns the exit code. */
 export async function runCli(argv: string[], io: CliIo, deps: CliDeps): Promise<number> {

@@ -1,7 +1,8 @@
 /**
  * Every resource bound (bytes, counts, time) that protects a run from hostile or huge input, in one place
  * (Spicy `&max-size`): the pipeline's, the capture replay's (reader, IP, TCP, UDP, HTTP/1, WebSocket, MQTT, TLS,
- * DNS), the face pool's and the live proxy's. Each has a default; a run may override any of them (toyscope.yaml `limits`, tests)
+ * DNS), the face pool's, the live proxy's and the dashboard's (logins, sessions, live updates). Each has a default;
+ * a run may override any of them (toyscope.yaml `limits`, tests)
  * by passing a partial object to `resolveLimits`. Not here: constants the formats themselves fix (WebSocket's
  * 125-byte control payloads, TLS's record size, GIF's 4096 codes) and internal caches; they stay in their modules.
  */
@@ -143,6 +144,21 @@ export interface Limits {
   PROXY_CONNECT_TIMEOUT_MS: number;
   /** Milliseconds the cloud may take to start answering an HTTP request before the device gets 504. */
   PROXY_RESPONSE_TIMEOUT_MS: number;
+
+  /** Failed dashboard logins per client address within LOGIN_WINDOW_MS before 429 (and 4× that from all). */
+  MAX_LOGIN_FAILURES: number;
+  LOGIN_WINDOW_MS: number;
+  /** Dashboard sessions alive at once (the oldest goes first) and how long one lives idle. */
+  MAX_SESSIONS: number;
+  SESSION_IDLE_MS: number;
+  /** Open live-update (SSE) connections at once. */
+  MAX_SSE_CLIENTS: number;
+  /** How often the dashboard asks SQLite whether another process committed (PRAGMA data_version). */
+  LIVE_POLL_MS: number;
+  /** Rows per live-update batch (past it the page is told to reload). */
+  MAX_LIVE_BATCH: number;
+  /** Bytes of a dashboard request body (login, experiments). */
+  MAX_DASHBOARD_BODY_BYTES: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -208,6 +224,15 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   PROXY_HANDSHAKE_TIMEOUT_MS: 30_000,
   PROXY_CONNECT_TIMEOUT_MS: 10_000,
   PROXY_RESPONSE_TIMEOUT_MS: 60_000,
+
+  MAX_LOGIN_FAILURES: 5,
+  LOGIN_WINDOW_MS: 60_000,
+  MAX_SESSIONS: 64,
+  SESSION_IDLE_MS: 12 * 3_600_000,
+  MAX_SSE_CLIENTS: 32,
+  LIVE_POLL_MS: 250,
+  MAX_LIVE_BATCH: 500,
+  MAX_DASHBOARD_BODY_BYTES: 16 * 1024,
 });
 
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {

@@ -2,12 +2,23 @@
  * Masking of personal data for output that may land in CI logs (CLI, --json, JUnit): a tester sees enough to
  * recognise the value (`13••••••678`, `mi••••@ex••••.com`) but not the value itself, and only the personal
  * values are masked: the readable parts of an excerpt (kind, key, size, reason) stay as they are. `--reveal`
- * prints the unmasked `value` and `evidence.detail`.
+ * prints the unmasked `value` and `evidence.detail`; `maskFinding` drops both from a finding record (dashboard,
+ * --json).
  */
 import type { Excerpt } from '../model/analyzer.ts';
-import type { FindingDetail } from '../model/finding.ts';
+import type { Finding, FindingDetail } from '../model/finding.ts';
 
 const MASK = '•';
+
+/**
+ * The finding without its unmasked value and personal detail (the excerpt and `detail` are stored masked): what
+ * every output shows by default.
+ */
+export function maskFinding(f: Finding): Finding {
+  if (f.evidence.value === undefined && f.evidence.detail === undefined) return f;
+  const { value: _value, detail: _detail, ...evidence } = f.evidence;
+  return { ...f, evidence };
+}
 
 /** Keeps a few characters at each end (about a quarter, at most 3 each side) and masks the rest. */
 export function redact(value: string): string {

@@ -9,6 +9,7 @@ import type { Finding } from '../model/finding.ts';
 import type { DeviceEndpoint, TlsState, Transport } from '../model/flow.ts';
 import type { FlowRecord } from '../model/records.ts';
 import { TLS_ON_THE_WIRE, type TlsInfo, type TlsSummary } from '../model/tls.ts';
+import { maskFinding } from '../pipeline/redact.ts';
 import type { PolicyViolation } from '../policy.ts';
 import type { CaptureRecord, DeviceRecord } from '../store/types.ts';
 import { type ShedEntry, type SkippedEntry, shedOf } from './coverage.ts';
@@ -157,7 +158,5 @@ export function jsonFlow(f: FlowRecord): JsonFlow {
 
 /** A finding for output: `evidence.value` and `evidence.detail` (unmasked personal values) only with `reveal`. */
 export function jsonFinding(f: Finding, reveal: boolean): Finding {
-  if (reveal) return f;
-  const { value: _value, detail: _detail, ...evidence } = f.evidence;
-  return { ...f, evidence };
+  return reveal ? f : maskFinding(f);
 }

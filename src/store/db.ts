@@ -1,13 +1,17 @@
 /**
  * Opening a toyscope database: creates the file with mode 0600 (it holds children's voices), sets the pragmas,
  * refuses a schema newer than this code, upgrades an older one (migrations.ts) and wires the single writer,
- * the queries and retention into one `Store`. No SQL of its own beyond pragmas and experiments.
+ * the queries, pages, journal and retention into one `Store`, and fans the writer's commits out to `onCommit`
+ * listeners (live updates). No SQL of its own beyond pragmas.
  */
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Micros } from '../model/flow.ts';
+import { StoreAggregates } from './aggregates.ts';
+import { StoreJournal } from './journal.ts';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
-import { experimentFromRow, StoreQueries } from './queries.ts';
+import { StorePages } from './pages.ts';
+import { StoreQueries } from './queries.ts';
 import { purge } from './retention.ts';
 import type { CaptureRecord, ExperimentRecord, PurgeOptions, PurgeResult, Store, StoreWriter } from './types.ts';
 import { SqliteStoreWriter } from './writer.ts';
@@ -68,13 +72,20 @@ class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #opts: StoreOptions;
   readonly #q: StoreQueries;
+  readonly #journal: StoreJournal;
+  readonly pages: StorePages;
+  readonly aggregates: StoreAggregates;
   #writer: SqliteStoreWriter | undefined;
+  #commitListeners: Array<(rev: number) => void> = [];
 
   constructor(path: string, db: Database.Database, opts: StoreOptions) {
     this.path = path;
     this.#db = db;
     this.#opts = opts;
     this.#q = new StoreQueries(db);
+    this.#journal = new StoreJournal(db);
+    this.pages = new StorePages(db);
+    this.aggregates = new StoreAggregates(db);
   }
 
   writer(): StoreWriter {
@@ -82,6 +93,7 @@ class SqliteStore implements Store {
     this.#writer ??= new SqliteStoreWriter(this.#db, {
       batchRows: this.#opts.batchRows ?? 1000,
       batchMs: this.#opts.batchMs ?? 200,
+      onCommit: (rev) => this.#published(rev),
     });
     return this.#writer;
   }
@@ -103,26 +115,45 @@ class SqliteStore implements Store {
   listFlows: Store['listFlows'] = (q) => this.#q.listFlows(q);
   iterateFlows: Store['iterateFlows'] = (q) => this.#q.iterateFlows(q);
   summarizeFlows: Store['summarizeFlows'] = (ids, max) => this.#q.summarizeFlows(ids, max);
-  listMessages: Store['listMessages'] = (flowId) => this.#q.listMessages(flowId);
+  listMessages: Store['listMessages'] = (flowId, limit) => this.#q.listMessages(flowId, limit);
   listExchanges: Store['listExchanges'] = (q) => this.#q.listExchanges(q);
   getFlow: Store['getFlow'] = (id) => this.#q.getFlow(id);
+  getFinding: Store['getFinding'] = (id) => this.#q.getFinding(id);
   listFindings: Store['listFindings'] = (q) => this.#q.listFindings(q);
   countFindings: Store['countFindings'] = (q) => this.#q.countFindings(q);
   countFindingsByDestination: Store['countFindingsByDestination'] = (deviceId) =>
     this.#q.countFindingsByDestination(deviceId);
   listViolations: Store['listViolations'] = (q) => this.#q.listViolations(q);
   readEvidence: Store['readEvidence'] = (id) => this.#q.readEvidence(id);
-  listExperiments = () => this.#q.listExperiments();
+  evidenceInfo: Store['evidenceInfo'] = (id) => this.#q.evidenceInfo(id);
+  readEvidenceRange: Store['readEvidenceRange'] = (id, start, end) => this.#q.readEvidenceRange(id, start, end);
+  startExperiment: Store['startExperiment'] = (e) => this.#journal.startExperiment(e);
+  endExperiment: Store['endExperiment'] = (id, endTs) => this.#journal.endExperiment(id, endTs);
+  listExperiments: Store['listExperiments'] = () => this.#journal.listExperiments();
+  getExperiment: Store['getExperiment'] = (id) => this.#journal.getExperiment(id);
+  logReveal: Store['logReveal'] = (entry) => this.#journal.logReveal(entry);
+  listReveals: Store['listReveals'] = (limit) => this.#journal.listReveals(limit);
 
-  startExperiment(name: string, startTs: Micros, notes?: string): ExperimentRecord {
-    const row = this.#db
-      .prepare('INSERT INTO experiments (name, start_ts, notes) VALUES (?, ?, ?) RETURNING *')
-      .get(name, startTs, notes ?? null) as Record<string, unknown>;
-    return experimentFromRow(row);
+  onCommit(fn: (rev: number) => void): () => void {
+    this.#commitListeners = [...this.#commitListeners, fn];
+    return () => {
+      this.#commitListeners = this.#commitListeners.filter((f) => f !== fn);
+    };
   }
 
-  endExperiment(id: number, endTs: Micros): void {
-    this.#db.prepare('UPDATE experiments SET end_ts = ? WHERE id = ?').run(endTs, id);
+  /** A listener that throws must not fail the commit that already happened, nor starve the others. */
+  #published(rev: number): void {
+    for (const fn of this.#commitListeners) {
+      try {
+        fn(rev);
+      } catch {
+        // the listener's own failure; the data is committed
+      }
+    }
+  }
+
+  dataVersion(): number {
+    return this.#db.pragma('data_version', { simple: true }) as number;
   }
 
   /** Commits what the writer holds first, so the purge covers it. */

@@ -10,6 +10,7 @@ import { tlsInfo } from './migrations/003-tls-info.ts';
 import { messageHeads } from './migrations/004-message-heads.ts';
 import { captureStatus } from './migrations/005-capture-status.ts';
 import { personalDetail } from './migrations/006-personal-detail.ts';
+import { dashboard } from './migrations/007-dashboard.ts';
 
 /** One step of the schema, run inside a transaction. */
 export type Migration = (db: Database) => void;
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   messageHeads,
   captureStatus,
   personalDetail,
+  dashboard,
 ];
 
 /** The schema version this code writes. */

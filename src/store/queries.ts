@@ -15,9 +15,9 @@ import type {
   DestinationFindings,
   DestinationRecord,
   DeviceRecord,
+  EvidenceInfo,
   Exchange,
   ExchangeQuery,
-  ExperimentRecord,
   FindingQuery,
   FlowQuery,
   FlowSummary,
@@ -376,8 +376,15 @@ export class StoreQueries {
     return { flows: r.flows!, decrypted: r.decrypted!, withoutKeys, unsupported: r.unsupported!, failed: r.failed! };
   }
 
-  listMessages(flowId: string): MessageRecord[] {
-    return this.#all('SELECT * FROM messages WHERE flow_id = ? ORDER BY msg_id', [flowId]).map(messageFromRow);
+  getFinding(id: string): Finding | undefined {
+    const r = this.#stmt('SELECT * FROM findings WHERE id = ?').get(id) as Row | undefined;
+    return r && findingFromRow(r);
+  }
+
+  listMessages(flowId: string, limit = -1): MessageRecord[] {
+    return this.#all('SELECT * FROM messages WHERE flow_id = ? ORDER BY msg_id LIMIT ?', [flowId, limit]).map(
+      messageFromRow,
+    );
   }
 
   listFindings(q: FindingQuery = {}): Finding[] {
@@ -420,6 +427,40 @@ export class StoreQueries {
     );
   }
 
+  evidenceInfo(id: string): EvidenceInfo | undefined {
+    const r = this.#stmt('SELECT * FROM evidence WHERE id = ?').get(id) as Row | undefined;
+    if (!r) return undefined;
+    return {
+      id,
+      mime: r.mime as string,
+      flowId: r.flow_id as string,
+      totalBytes: r.total_bytes as number,
+      truncated: r.truncated === 1,
+      complete: r.complete === 1,
+    };
+  }
+
+  /**
+   * Bytes `start`..`end` (inclusive) of a blob, one stored row at a time: only the rows the range touches are read
+   * (row lengths come from the record headers, not the blobs).
+   */
+  *readEvidenceRange(id: string, start: number, end: number): Generator<Buffer> {
+    const rows = this.#all('SELECT seq, length(data) AS n FROM evidence_chunks WHERE evidence_id = ? ORDER BY seq', [
+      id,
+    ]);
+    const data = this.#stmt('SELECT data FROM evidence_chunks WHERE evidence_id = ? AND seq = ?');
+    let at = 0;
+    for (const r of rows) {
+      const n = r.n as number;
+      if (at + n > start && at <= end) {
+        const blob = (data.get(id, r.seq) as { data: Buffer }).data;
+        yield blob.subarray(Math.max(0, start - at), Math.min(n, end - at + 1));
+      }
+      at += n;
+      if (at > end) return;
+    }
+  }
+
   readEvidence(id: string): StoredEvidence | undefined {
     const head = this.#stmt('SELECT mime, truncated FROM evidence WHERE id = ?').get(id) as Row | undefined;
     if (!head) return undefined;
@@ -428,18 +469,4 @@ export class StoreQueries {
     const bytes = new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
     return { id, mime: head.mime as string, bytes, truncated: head.truncated === 1 };
   }
-
-  listExperiments(): ExperimentRecord[] {
-    return this.#all('SELECT * FROM experiments ORDER BY start_ts DESC, id DESC').map(experimentFromRow);
-  }
-}
-
-export function experimentFromRow(r: Row): ExperimentRecord {
-  return defined<ExperimentRecord>({
-    id: r.id as number,
-    name: r.name as string,
-    startTs: r.start_ts as number,
-    endTs: num(r.end_ts),
-    notes: str(r.notes),
-  });
 }

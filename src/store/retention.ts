@@ -1,8 +1,11 @@
 /**
- * Retention of captured personal data: `purge` removes evidence blobs and the unredacted `value` of matching
- * findings (with `everything`, the findings, flows, messages and violations themselves) in one transaction, then
- * checkpoints the WAL so purged pages do not linger in it (db.ts turns `secure_delete` on, so freed pages are
- * zeroed). `applyRetention` purges what is older than a number of days. Choosing when to call them is the CLI's.
+ * Retention of captured personal data: `purge` removes evidence blobs, the unredacted `value` of matching findings
+ * (with `everything`, the findings, flows, messages and violations themselves) and the dashboard's reveal log
+ * entries about them in one transaction; then VACUUM rewrites the file and `wal_checkpoint(TRUNCATE)` empties the
+ * WAL, so no purged byte lingers in free pages or old frames (db.ts turns `secure_delete` on). It names the files
+ * the purge covers — saved captures of matching captures, the TLS key log on a purge by age or of everything —
+ * for the caller to delete (data-dir.ts `deleteDataFiles`): the store never touches files but its own.
+ * `applyRetention` purges what is older than a number of days. Choosing when to call them is the CLI's.
  */
 import type { Database } from 'better-sqlite3';
 import type { Micros } from '../model/flow.ts';
@@ -38,13 +41,15 @@ export function purge(db: Database, opts: PurgeOptions): PurgeResult {
            OR id IN (SELECT evidence_id FROM findings WHERE ${f.sql})`,
         [...fl.params, ...f.params],
       );
+      const reveals = purgeReveals(db, opts);
+      const files = coveredFiles(db, opts);
       if (!opts.everything) {
         const findings = run(
           `UPDATE findings SET value = NULL, evidence_id = NULL, detail_value = NULL
            WHERE ${f.sql} AND (value IS NOT NULL OR evidence_id IS NOT NULL OR detail_value IS NOT NULL)`,
           f.params,
         );
-        return { evidence, findings, flows: 0 };
+        return { evidence, findings, flows: 0, reveals, ...files };
       }
       const findings = run(
         `DELETE FROM findings WHERE (${f.sql}) OR flow_id IN (SELECT id FROM flows WHERE ${fl.sql})`,
@@ -54,11 +59,52 @@ export function purge(db: Database, opts: PurgeOptions): PurgeResult {
       const flows = run(`DELETE FROM flows WHERE ${fl.sql}`, fl.params); // messages go with them (cascade)
       run('DELETE FROM devices WHERE id NOT IN (SELECT device_id FROM flows)', []);
       if (opts.captureId !== undefined) run('DELETE FROM captures WHERE id = ?', [opts.captureId]);
-      return { evidence, findings, flows };
+      return { evidence, findings, flows, reveals, ...files };
     })
     .immediate();
+  if (result.evidence + result.findings + result.flows + result.reveals > 0) db.exec('VACUUM');
   db.pragma('wal_checkpoint(TRUNCATE)');
   return result;
+}
+
+/** Reveal log entries within the purge: by age, or about findings of the device or capture; all without a filter. */
+function purgeReveals(db: Database, opts: PurgeOptions): number {
+  const c = ['1'];
+  const params: unknown[] = [];
+  if (opts.beforeTs !== undefined) {
+    c.push('ts < ?');
+    params.push(opts.beforeTs);
+  }
+  if (opts.deviceId !== undefined) {
+    c.push('finding_id IN (SELECT id FROM findings WHERE device_id = ?)');
+    params.push(opts.deviceId);
+  }
+  if (opts.captureId !== undefined) {
+    c.push('finding_id IN (SELECT id FROM findings WHERE capture_id = ?)');
+    params.push(opts.captureId);
+  }
+  return db.prepare(`DELETE FROM reveal_log WHERE ${c.join(' AND ')}`).run(params).changes;
+}
+
+/**
+ * Files that hold data within the purge: a saved capture is whole traffic of every device on it, so it is covered
+ * by a purge of its capture, by age (it ended before) or of everything, never by a device's; the key log (one file
+ * for all devices) by a purge by age or of everything.
+ */
+function coveredFiles(db: Database, opts: PurgeOptions): Pick<PurgeResult, 'capturePaths' | 'keylog'> {
+  if (opts.deviceId !== undefined) return { capturePaths: [], keylog: false };
+  const c = ['1'];
+  const params: unknown[] = [];
+  if (opts.captureId !== undefined) {
+    c.push('id = ?');
+    params.push(opts.captureId);
+  }
+  if (opts.beforeTs !== undefined) {
+    c.push('coalesce(last_ts, imported_at) < ?');
+    params.push(opts.beforeTs);
+  }
+  const rows = db.prepare(`SELECT path FROM captures WHERE ${c.join(' AND ')}`).all(params) as { path: string }[];
+  return { capturePaths: rows.map((r) => r.path), keylog: opts.captureId === undefined };
 }
 
 /** Purges captured personal data older than `days` days before `now` (default: the wall clock). */

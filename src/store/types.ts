@@ -8,6 +8,8 @@ import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import type { TlsSummary } from '../model/tls.ts';
 import type { Violation } from '../model/violation.ts';
 import type { PipelineOutput } from '../pipeline/output.ts';
+import type { StoreAggregates } from './aggregates.ts';
+import type { StorePages } from './pages.ts';
 
 /** One imported capture, identified by the sha256 of its bytes (a random id until read, for standard input). */
 export interface CaptureRecord {
@@ -140,6 +142,18 @@ export interface ViolationQuery {
   limit?: number;
 }
 
+/** An evidence blob's head, without its bytes. */
+export interface EvidenceInfo {
+  id: string;
+  /** Sniffed MIME type: attacker-controlled in effect, never served as is without a check. */
+  mime: string;
+  flowId: FlowId;
+  totalBytes: number;
+  truncated: boolean;
+  /** The last chunk was written. */
+  complete: boolean;
+}
+
 export interface StoredEvidence {
   id: string;
   mime: string;
@@ -169,15 +183,41 @@ export interface PurgeResult {
   evidence: number;
   findings: number;
   flows: number;
+  /** Reveal log entries removed. */
+  reveals: number;
+  /** Paths of the captures the purge covers, as recorded: the caller deletes those inside the data directory. */
+  capturePaths: string[];
+  /** The purge covers the TLS key log (by age or of everything): the caller deletes it. */
+  keylog: boolean;
 }
 
-/** A tester's labelled session ("voice feature on", "app pairing"), grouping the flows seen while it ran. */
+/**
+ * A tester's labelled session ("consent off", "app pairing"): flows and findings whose first_ts falls in
+ * [startTs, endTs] (and, when `deviceId` is set, of that device) belong to it, decided at query time.
+ */
 export interface ExperimentRecord {
   id: number;
   name: string;
   startTs: Micros;
+  /** Absent while it runs. */
   endTs?: Micros;
   notes?: string;
+  /** Only this device's traffic; absent = every device. */
+  deviceId?: string;
+}
+
+export type NewExperiment = Omit<ExperimentRecord, 'id'>;
+
+/** One unmasking of a finding's value in the dashboard (a logged action). */
+export interface RevealEntry {
+  id: number;
+  ts: Micros;
+  findingId: string;
+  /** A digest of the dashboard session (not the session secret). */
+  session: string;
+  /** The client's address. */
+  remote: string;
+  userAgent?: string;
 }
 
 export interface Store {
@@ -196,11 +236,14 @@ export interface Store {
   iterateFlows(q?: Omit<FlowQuery, 'limit' | 'offset'>): IterableIterator<FlowRecord>;
   /** Counts of the flows of these captures (see FlowSummary), with at most `maxDestinations` destinations. */
   summarizeFlows(captureIds: string[], maxDestinations: number): FlowSummary;
-  listMessages(flowId: FlowId): MessageRecord[];
+  /** In order; the first `limit` only when given. */
+  listMessages(flowId: FlowId, limit?: number): MessageRecord[];
   /** Exchanges in time order (oldest first), for `toyscope flows`. */
   listExchanges(q?: ExchangeQuery): Exchange[];
   /** One flow by id. */
   getFlow(id: FlowId): FlowRecord | undefined;
+  /** With `evidence.value` (unredacted): mask before showing. */
+  getFinding(id: string): Finding | undefined;
   /** Findings with `evidence.value` (unredacted): redact before printing. */
   listFindings(q?: FindingQuery): Finding[];
   countFindings(q?: FindingQuery): number;
@@ -208,9 +251,23 @@ export interface Store {
   countFindingsByDestination(deviceId?: string): DestinationFindings[];
   listViolations(q?: ViolationQuery): Violation[];
   readEvidence(id: string): StoredEvidence | undefined;
-  startExperiment(name: string, startTs: Micros, notes?: string): ExperimentRecord;
+  evidenceInfo(id: string): EvidenceInfo | undefined;
+  /** Bytes start..end (inclusive) of an evidence blob, in pieces. */
+  readEvidenceRange(id: string, start: number, end: number): Iterable<Uint8Array>;
+  startExperiment(e: NewExperiment): ExperimentRecord;
   endExperiment(id: number, endTs: Micros): void;
   listExperiments(): ExperimentRecord[];
+  getExperiment(id: number): ExperimentRecord | undefined;
+  logReveal(entry: Omit<RevealEntry, 'id'>): void;
+  listReveals(limit?: number): RevealEntry[];
+  /** Per-device aggregates for the compliance report (aggregates.ts). */
+  readonly aggregates: StoreAggregates;
+  /** Keyset pages, totals from summary rows and the change feed (pages.ts). */
+  readonly pages: StorePages;
+  /** Calls `fn` after each commit of this process's writer with the revision it stamped; returns an unsubscribe. */
+  onCommit(fn: (rev: number) => void): () => void;
+  /** PRAGMA data_version: changes when another connection commits (cheap polling for other writers). */
+  dataVersion(): number;
   /** Deletes captured personal data in one transaction and returns what it removed. */
   purge(opts: PurgeOptions): PurgeResult;
   close(): void;

@@ -3,7 +3,9 @@
  * caller may mutate or reuse its objects and buffers) and commits them in batched transactions: every `batchRows`
  * rows, after `batchMs` (an unref'd timer), past MAX_PENDING_BYTES of evidence, and on flush/close. Findings and
  * flows are upserts by id; devices are upserted from flow records; destinations follow flows by triggers
- * (see migrations/002). Evidence is cut to the cap and stored in rows of at most EVIDENCE_ROW_BYTES.
+ * (see migrations/002), summary counts too (migrations/004). Each commit bumps the store revision and stamps it on the
+ * flows and findings it writes, then tells `onCommit` (the live-update hook). Evidence is cut to the cap and stored
+ * in rows of at most EVIDENCE_ROW_BYTES.
  * It does not read records back (queries.ts) nor delete them (retention.ts).
  */
 import type { Database, Statement } from 'better-sqlite3';
@@ -21,6 +23,8 @@ export const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 export interface WriterOptions {
   batchRows: number;
   batchMs: number;
+  /** Called after each commit with the store revision it stamped (live updates; see Store.onCommit). */
+  onCommit?: (rev: number) => void;
 }
 
 type Param = string | number | Buffer | null;
@@ -34,7 +38,11 @@ interface EvidenceState {
   truncated: boolean;
 }
 
+/** The revision of the commit in progress: every flow and finding row written in it is stamped with it. */
+const REV = '(SELECT rev FROM store_rev)';
+
 const SQL = {
+  bumpRev: 'UPDATE store_rev SET rev = rev + 1 RETURNING rev',
   capture: `INSERT INTO captures (id, path, format, bytes, imported_at, first_ts, last_ts, skipped, status, sha256)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET path = excluded.path,
       format = excluded.format, bytes = excluded.bytes, first_ts = excluded.first_ts, last_ts = excluded.last_ts,
@@ -45,8 +53,8 @@ const SQL = {
   flow: `INSERT INTO flows (id, capture_id, device_id, client_ip, client_port, client_mac, server_ip, server_port,
       server_host, transport, tls, source, first_ts, last_ts, bytes_up, bytes_down, bytes_missing, closed,
       error_code, error_message, destination_host, destination_etld1, destination_operator, destination_third_party,
-      tls_info, first_frame, last_frame)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      tls_info, first_frame, last_frame, rev)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${REV})
     ON CONFLICT (id) DO UPDATE SET capture_id = excluded.capture_id, device_id = excluded.device_id,
       client_ip = excluded.client_ip, client_port = excluded.client_port, client_mac = excluded.client_mac,
       server_ip = excluded.server_ip, server_port = excluded.server_port, server_host = excluded.server_host,
@@ -57,7 +65,8 @@ const SQL = {
       destination_host = excluded.destination_host, destination_etld1 = excluded.destination_etld1,
       destination_operator = excluded.destination_operator,
       destination_third_party = excluded.destination_third_party, tls_info = coalesce(excluded.tls_info, tls_info),
-      first_frame = coalesce(excluded.first_frame, first_frame), last_frame = coalesce(excluded.last_frame, last_frame)`,
+      first_frame = coalesce(excluded.first_frame, first_frame), last_frame = coalesce(excluded.last_frame, last_frame),
+      rev = excluded.rev`,
   message: `INSERT INTO messages (flow_id, msg_id, direction, protocol, method, url, status, content_type, mime,
       body_bytes, gap_bytes, first_ts, last_ts, topic, headers, head_truncated, request_id, body_summary)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -69,8 +78,9 @@ const SQL = {
       body_summary = excluded.body_summary`,
   finding: `INSERT INTO findings (id, flow_id, msg_id, device_id, category, subtype, confidence, first_ts, last_ts,
       direction, destination_host, destination_etld1, destination_operator, destination_third_party, encrypted,
-      excerpt, value, evidence_id, truncated, path, detail, final, detail_value)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      excerpt, value, evidence_id, truncated, path, detail, final, detail_value, rev, capture_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${REV},
+      (SELECT capture_id FROM flows WHERE id = ?))
     ON CONFLICT (id) DO UPDATE SET msg_id = excluded.msg_id, subtype = excluded.subtype,
       confidence = excluded.confidence, last_ts = excluded.last_ts, direction = excluded.direction,
       destination_host = excluded.destination_host, destination_etld1 = excluded.destination_etld1,
@@ -78,7 +88,7 @@ const SQL = {
       destination_third_party = excluded.destination_third_party, encrypted = excluded.encrypted,
       excerpt = excluded.excerpt, value = excluded.value, evidence_id = excluded.evidence_id,
       truncated = excluded.truncated, path = excluded.path, detail = excluded.detail, final = excluded.final,
-      detail_value = excluded.detail_value`,
+      detail_value = excluded.detail_value, rev = excluded.rev`,
   violation: `INSERT INTO violations (ts, flow_id, msg_id, decoder, code, message, offset)
     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   evidence: `INSERT INTO evidence (id, mime, flow_id, msg_id, total_bytes, truncated, complete)
@@ -103,7 +113,7 @@ const bit = (v: boolean | undefined): number => (v ? 1 : 0);
 export class SqliteStoreWriter implements StoreWriter {
   readonly #opts: WriterOptions;
   readonly #st: Statements;
-  readonly #commit: (ops: Op[]) => unknown;
+  readonly #commit: (ops: Op[]) => { rejected: unknown[]; rev: number };
   #queue: Op[] = [];
   #pendingBytes = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -118,6 +128,7 @@ export class SqliteStoreWriter implements StoreWriter {
     this.#opts = opts;
     this.#st = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Statements;
     const tx = db.transaction((ops: Op[]) => {
+      const { rev } = this.#st.bumpRev.get() as { rev: number };
       const rejected: unknown[] = [];
       for (const [st, params] of ops) {
         try {
@@ -127,7 +138,7 @@ export class SqliteStoreWriter implements StoreWriter {
           rejected.push(e);
         }
       }
-      return rejected;
+      return { rejected, rev };
     });
     this.#commit = (ops) => tx.immediate(ops);
   }
@@ -230,6 +241,7 @@ export class SqliteStoreWriter implements StoreWriter {
       f.detail ? JSON.stringify(f.detail) : null,
       bit(f.final),
       f.evidence.detail ? JSON.stringify(f.evidence.detail) : null,
+      f.flowId, // its flow's capture
     ]);
   }
 
@@ -323,14 +335,16 @@ export class SqliteStoreWriter implements StoreWriter {
     this.#queue = [];
     this.#pendingBytes = 0;
     let rejected: unknown[];
+    let rev: number;
     try {
-      rejected = this.#commit(ops) as unknown[];
+      ({ rejected, rev } = this.#commit(ops));
     } catch (e) {
       this.#queue = ops.concat(this.#queue); // busy, full, I/O: nothing was committed, keep it for the next try
       this.#pendingBytes += bytes;
       throw e;
     }
     this.#finishedPending.clear();
+    this.#opts.onCommit?.(rev);
     if (rejected.length > 0) {
       throw new Error(`store writer: ${rejected.length} row(s) rejected, the first: ${String(rejected[0])}`, {
         cause: rejected[0],

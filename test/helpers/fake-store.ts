@@ -67,7 +67,14 @@ export class FakeStore implements Store {
   }
   purge(opts: PurgeOptions): PurgeResult {
     this.purges.push(opts);
-    return { evidence: 2, findings: opts.everything ? 3 : 0, flows: opts.everything ? 1 : 0 };
+    return {
+      evidence: 2,
+      findings: opts.everything ? 3 : 0,
+      flows: opts.everything ? 1 : 0,
+      reveals: 0,
+      capturePaths: [],
+      keylog: false,
+    };
   }
   close(): void {
     this.closed = true;
@@ -113,5 +120,35 @@ export class FakeStore implements Store {
   }
   listExperiments(): never {
     return unsupported('listExperiments');
+  }
+  getFinding(): never {
+    return unsupported('getFinding');
+  }
+  get aggregates(): never {
+    return unsupported('aggregates');
+  }
+  get pages(): never {
+    return unsupported('pages');
+  }
+  evidenceInfo(): never {
+    return unsupported('evidenceInfo');
+  }
+  readEvidenceRange(): never {
+    return unsupported('readEvidenceRange');
+  }
+  getExperiment(): never {
+    return unsupported('getExperiment');
+  }
+  logReveal(): void {
+    unsupported('logReveal');
+  }
+  listReveals(): never {
+    return unsupported('listReveals');
+  }
+  onCommit(): () => void {
+    return () => {};
+  }
+  dataVersion(): number {
+    return 0;
   }
 }

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
 import { SCHEMA_VERSION } from '../../src/store/migrations.ts';
-import { finding, flowRecord, T0, tempDir } from '../helpers/records.ts';
+import { finding, flowRecord, MAC, T0, tempDir } from '../helpers/records.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let file: string;
@@ -62,12 +62,12 @@ describe('openStore', () => {
 
   it('records experiments', () => {
     const store = openStore(file);
-    const a = store.startExperiment('voice feature on', T0, 'bear awake');
-    const b = store.startExperiment('pairing', T0 + 10);
+    const a = store.startExperiment({ name: 'voice feature on', startTs: T0, notes: 'bear awake' });
+    const b = store.startExperiment({ name: 'pairing', startTs: T0 + 10, deviceId: MAC });
     store.endExperiment(a.id, T0 + 5);
     expect(a).toEqual({ id: a.id, name: 'voice feature on', startTs: T0, notes: 'bear awake' });
     expect(store.listExperiments()).toEqual([
-      { id: b.id, name: 'pairing', startTs: T0 + 10 },
+      { id: b.id, name: 'pairing', startTs: T0 + 10, deviceId: MAC },
       { id: a.id, name: 'voice feature on', startTs: T0, endTs: T0 + 5, notes: 'bear awake' },
     ]);
     store.close();

@@ -4,6 +4,7 @@
  * --yes when nobody can answer. The deletion itself is Store.purge (one transaction).
  */
 import { deviceName } from '../../config.ts';
+import { deleteDataFiles } from '../../data-dir.ts';
 import type { PurgeOptions, PurgeResult } from '../../store/types.ts';
 import { type Command, flag, parseCommandArgs, str } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -15,9 +16,13 @@ export const purge: Command = {
   summary: 'delete captured personal data (evidence, unmasked values)',
   usage: `Usage: toyscope purge [options]
 
-Deletes captured personal data from the database: evidence blobs (voice clips, photos) and the
-unmasked values behind findings. Findings, flows and destinations stay, so reports still show
-what was sent and where, unless --everything. Without a filter it purges all devices, all time.
+Deletes captured personal data from the database: evidence blobs (voice clips, photos), the
+unmasked values behind findings and the dashboard's reveal log entries about them; and from the
+data directory, saved captures the purge covers (by capture, by age or all; never by device: a
+capture holds every device's traffic) and, on a purge by age or of everything, the TLS key log.
+The database is then vacuumed and its WAL emptied, so nothing purged lingers in the files.
+Findings, flows and destinations stay, so reports still show what was sent and where, unless
+--everything. Without a filter it purges all devices, all time.
 On a terminal it asks before deleting; elsewhere it needs --yes.
 
 Options:
@@ -81,7 +86,9 @@ Exit codes: 0 purged (or nothing to purge, or declined), 2 bad arguments, config
           }
         }
         const r = store.purge(opts);
-        g.io.out(`${purgedLine(r, opts.everything === true)}\n`);
+        const files = deleteDataFiles(g.dataDir, r);
+        g.io.out(`${purgedLine(r, opts.everything === true, files.length)}
+`);
         return EXIT.ok;
       },
     );
@@ -97,13 +104,17 @@ function describe(o: PurgeOptions, name: (id: string) => string): string {
 }
 
 /** What a purge removed and what it left, in the words of what happened. */
-export function purgedLine(r: PurgeResult, everything: boolean): string {
+export function purgedLine(r: PurgeResult, everything: boolean, files = 0): string {
   const n = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+  const also =
+    r.reveals + files > 0
+      ? ` Also deleted ${n(r.reveals, 'reveal log entry', 'reveal log entries')} and ${n(files, 'file')} (saved captures, key log).`
+      : '';
   if (everything) {
-    return `Deleted ${n(r.findings, 'finding')}, ${n(r.flows, 'flow')} with their messages, and ${n(r.evidence, 'evidence blob')}.`;
+    return `Deleted ${n(r.findings, 'finding')}, ${n(r.flows, 'flow')} with their messages, and ${n(r.evidence, 'evidence blob')}.${also}`;
   }
   return (
     `Removed ${n(r.evidence, 'evidence blob')} and the captured values of ${n(r.findings, 'finding')}; ` +
-    'the findings, flows and messages remain, masked (--everything deletes them too).'
+    `the findings, flows and messages remain, masked (--everything deletes them too).${also}`
   );
 }

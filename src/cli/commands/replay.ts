@@ -4,8 +4,10 @@
  * A capture already in the database (same sha256) is not analyzed or stored twice unless --force.
  */
 
+import { basename } from 'node:path';
 import { readKeyLogFile } from '../../capture/replay-file.ts';
 import { deviceName } from '../../config.ts';
+import { deleteDataFiles } from '../../data-dir.ts';
 import type { KeyLog } from '../../decode/tls-keylog.ts';
 import { InputError } from '../../errors.ts';
 import type { Finding } from '../../model/finding.ts';
@@ -16,7 +18,7 @@ import { coverageLines, shedOf, skippedOf } from '../../report/coverage.ts';
 import { writeJsonDocument } from '../../report/json.ts';
 import { buildJunit } from '../../report/junit.ts';
 import { applyRetention } from '../../store/retention.ts';
-import type { CaptureRecord, FlowSummary } from '../../store/types.ts';
+import type { CaptureRecord, FlowSummary, Store } from '../../store/types.ts';
 import { anomalyLines } from '../anomalies.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, oneLine, UsageError } from '../errors.ts';
@@ -50,6 +52,7 @@ Options:
   --reveal       unmasked values in the output (do not use in CI logs)
   --strict       exit 1 if any part of a capture had to be skipped
   --force        analyze again a capture that is already in the database (replaces its results)
+  --experiment NAME  record an experiment NAME spanning these captures' time (e.g. "consent off")
   -h, --help     show this help
 Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help').
 
@@ -82,6 +85,7 @@ export const replay: Command = {
         force: { type: 'boolean' },
         keylog: { type: 'string' },
         device: { type: 'string' },
+        experiment: { type: 'string' },
       },
       Number.POSITIVE_INFINITY,
     );
@@ -104,6 +108,7 @@ export const replay: Command = {
       const days = config.retention.days;
       if (days !== undefined) {
         const gone = applyRetention(store, days);
+        deleteDataFiles(g.dataDir, gone);
         if (gone.evidence + gone.findings > 0) {
           g.io.err(
             `retention (${days} days): purged ${gone.evidence} evidence blobs and ${gone.findings} findings' values\n`,
@@ -114,6 +119,8 @@ export const replay: Command = {
       const run = await replayCaptures(p.positionals, store, g, { force: flag(p, 'force'), keyLog, device });
       // Nothing analyzable is bad input, never a pass: one line per such capture, exit 2.
       if (run.captures.length === 0) throw new InputError(run.nothing.join('; '));
+      const experiment = str(p, 'experiment');
+      if (experiment) recordExperiment(store, experiment, run.captures);
       const ids = run.captures.map((c) => c.id);
       const flows = store.summarizeFlows(ids, MAX_DESTINATIONS_SHOWN);
       const findings = ids.flatMap((captureId) => readAllFindings(store, { captureId }));
@@ -159,6 +166,15 @@ export const replay: Command = {
     }
   },
 };
+
+/** The experiment `name` over the captures' time span: tagging by time then finds their flows and findings. */
+function recordExperiment(store: Store, name: string, captures: CaptureRecord[]): void {
+  const firsts = captures.map((c) => c.firstTs).filter((t): t is number => t !== undefined);
+  const lasts = captures.map((c) => c.lastTs).filter((t): t is number => t !== undefined);
+  if (firsts.length === 0) return; // empty captures: no window
+  const notes = `replay of ${captures.map((c) => basename(c.path)).join(', ')}`.slice(0, 2000);
+  store.startExperiment({ name, startTs: Math.min(...firsts), endTs: Math.max(...lasts), notes });
+}
 
 interface SummaryInput {
   captures: CaptureRecord[];

@@ -1,0 +1,56 @@
+/**
+ * The dashboard's own files (ui/): read once at start into a name → bytes map, so a request path is only ever a
+ * key looked up in that map, never joined onto a folder (no traversal, whatever the encoding). Public: they hold
+ * no captured data. `/` and `/login` are pages; `/static/NAME` the rest.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
+
+export const UI_DIR = join(import.meta.dirname, '..', 'ui');
+
+interface Asset {
+  type: string;
+  body: Buffer;
+}
+
+/** Every file directly in `dir` with a known type. */
+export function loadAssets(dir: string): Map<string, Asset> {
+  const assets = new Map<string, Asset>();
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const type = TYPES[extname(entry.name)];
+    if (entry.isFile() && type) assets.set(entry.name, { type, body: readFileSync(join(dir, entry.name)) });
+  }
+  return assets;
+}
+
+const staticRoutes: FastifyPluginAsync<{ dir?: string }> = async (app, opts) => {
+  const assets = loadAssets(opts.dir ?? UI_DIR);
+  const serve = (name: string) =>
+    async function asset(_req: unknown, reply: import('fastify').FastifyReply) {
+      const a = assets.get(name);
+      if (!a) return reply.code(404).send({ error: 'not found' });
+      return reply.type(a.type).send(a.body);
+    };
+  app.get('/', { config: { public: true } }, serve('index.html'));
+  app.get('/login', { config: { public: true } }, serve('login.html'));
+  app.get<{ Params: { name: string } }>(
+    '/static/:name',
+    { config: { public: true } },
+    async function staticAsset(req, reply) {
+      const a = assets.get(req.params.name);
+      if (!a || req.params.name.endsWith('.html')) return reply.code(404).send({ error: 'not found' });
+      return reply.type(a.type).send(a.body);
+    },
+  );
+};
+export default staticRoutes;
