@@ -5,7 +5,7 @@
  * the store.
  */
 import { ANOMALY_CODE_PREFIX, type Violation } from '../model/violation.ts';
-import { cell, table } from './format.ts';
+import { cell, plural, table } from './format.ts';
 
 /** Flows listed by name; the rest are counted. */
 const MAX_FLOWS_SHOWN = 10;
@@ -30,7 +30,7 @@ export function anomalyLines(
   const kinds = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const n = byFlow.size;
   const lines = [
-    `Read one way of several: ${n} flow${n === 1 ? '' : 's'}  (${kinds.map(([k, c]) => `${k} ${c}`).join(', ')})`,
+    `Read one way of several: ${plural(n, 'flow')}  (${kinds.map(([k, c]) => `${k} ${c}`).join(', ')})`,
     '  toyscope read each of these HTTP messages one way; the server may have read it another (docs/ARCHITECTURE.md § HTTP/1 framing anomalies)',
   ];
   const rows = [...byFlow]

@@ -31,6 +31,9 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
+/** `1 flow`, `3 flows`: a count with its noun (regular plurals only). */
+export const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** KiB with one decimal, for columns headed "KiB". */
 export const kib = (n: number): string => (n / 1024).toFixed(1);
 

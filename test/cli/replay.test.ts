@@ -32,6 +32,19 @@ describe('toyscope replay', () => {
     expect(doc.flows[0].bytesUp).toBeGreaterThan(8000);
   });
 
+  it('breaks flows and findings down per file, in argument order, when several captures are replayed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-replay-several-'));
+    const dns = join(FIXTURES, 'dns-lookups/capture.pcap');
+    const r = await toyscope('--data-dir', dir, 'replay', dns, multipart);
+    expect(r.code).toBe(0);
+    const [first, second] = r.out.split('\n');
+    expect(first).toMatch(/dns-lookups\/capture\.pcap .* 6 flows, 0 findings$/);
+    expect(second).toMatch(/curl-multipart\/capture\.pcap .* 1 flow, 3 findings$/);
+    expect(r.out).toMatch(/^Flows: 7 /m);
+    const single = await toyscope('--data-dir', dir, 'replay', multipart);
+    expect(single.out.split('\n')[0]).not.toMatch(/finding/);
+  });
+
   it('does not store the same capture twice', async () => {
     const r = await toyscope('--data-dir', dataDir, 'replay', multipart);
     expect(r.code).toBe(0);

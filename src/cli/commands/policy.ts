@@ -14,7 +14,7 @@ import { buildJunit, type JunitSuite } from '../../report/junit.ts';
 import type { Store } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, oneLine, UsageError } from '../errors.ts';
-import { cell } from '../format.ts';
+import { cell, plural } from '../format.ts';
 import { openExistingStore, readAllFindings } from '../store-access.ts';
 
 const USAGE = `Usage: toyscope policy check [--policy FILE] [options]
@@ -155,12 +155,11 @@ function summary(suites: JunitSuite[], file: string, reveal: boolean, verbose: b
     }
   }
   const total = suites.reduce((n, s) => n + s.result.violations.length, 0);
-  const hidden =
-    verbose || passed === 0 ? '' : ` (${passed} passing rule check${passed === 1 ? '' : 's'} not listed: --verbose)`;
+  const hidden = verbose || passed === 0 ? '' : ` (${plural(passed, 'passing rule check')} not listed: --verbose)`;
   lines.push(
     total === 0
       ? `Policy ${file}: passed${hidden}.`
-      : `Policy ${file}: ${total} violation${total === 1 ? '' : 's'} in ${failed} failing rule${failed === 1 ? '' : 's'}${hidden}.`,
+      : `Policy ${file}: ${plural(total, 'violation')} in ${plural(failed, 'failing rule')}${hidden}.`,
   );
   return `${lines.join('\n')}\n`;
 }

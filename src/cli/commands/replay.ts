@@ -22,7 +22,7 @@ import type { CaptureRecord, FlowSummary, Store } from '../../store/types.ts';
 import { anomalyLines } from '../anomalies.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, oneLine, UsageError } from '../errors.ts';
-import { cell, kib, recipient, size, table } from '../format.ts';
+import { cell, kib, plural, recipient, size, table } from '../format.ts';
 import { checkCaptureArgs, replayCaptures } from '../replay-run.ts';
 import { readAllFindings } from '../store-access.ts';
 import { checkStoredPolicy, writeJunit } from './policy.ts';
@@ -123,7 +123,8 @@ export const replay: Command = {
       if (experiment) recordExperiment(store, experiment, run.captures);
       const ids = run.captures.map((c) => c.id);
       const flows = store.summarizeFlows(ids, MAX_DESTINATIONS_SHOWN);
-      const findings = ids.flatMap((captureId) => readAllFindings(store, { captureId }));
+      const perCapture = ids.map((captureId) => readAllFindings(store, { captureId }));
+      const findings = perCapture.flat();
       const stored = run.captures;
       const anomalies = ids.flatMap((captureId) =>
         store.listViolations({ captureId, codePrefix: ANOMALY_CODE_PREFIX, limit: 1_000_000 }),
@@ -153,7 +154,19 @@ export const replay: Command = {
         writeJsonDocument(g.io.out, input, { reveal });
       } else {
         g.io.out(
-          summary({ captures: stored, flows, findings, violations, anomalies, hostOf, policyFile, g, reveal, config }),
+          summary({
+            captures: stored,
+            perFile: perFile(store, ids, perCapture),
+            flows,
+            findings,
+            violations,
+            anomalies,
+            hostOf,
+            policyFile,
+            g,
+            reveal,
+            config,
+          }),
         );
       }
       for (const line of run.nothing) g.io.err(`toyscope: ${line}\n`);
@@ -176,8 +189,15 @@ function recordExperiment(store: Store, name: string, captures: CaptureRecord[])
   store.startExperiment({ name, startTs: Math.min(...firsts), endTs: Math.max(...lasts), notes });
 }
 
+/** Flows and findings of each capture, in argument order: what each file contributed to the totals. */
+function perFile(store: Store, ids: string[], findings: Finding[][]): { flows: number; findings: number }[] {
+  return ids.map((id, i) => ({ flows: store.summarizeFlows([id], 0).flows, findings: findings[i]?.length ?? 0 }));
+}
+
 interface SummaryInput {
   captures: CaptureRecord[];
+  /** Per capture (same order): its flows and findings, shown when several captures were replayed. */
+  perFile: { flows: number; findings: number }[];
   flows: FlowSummary;
   findings: Finding[];
   violations: PolicyViolation[];
@@ -193,9 +213,12 @@ interface SummaryInput {
 /** Captures, flows by transport/TLS label, destinations, findings by device and category, skipped, policy. */
 function summary(s: SummaryInput): string {
   const lines: string[] = [];
-  for (const c of s.captures) {
-    lines.push(`${cell(c.path, 60)}  ${c.format}  ${size(c.bytes)}  sha256 ${c.id.slice(0, 12)}`);
-  }
+  s.captures.forEach((c, i) => {
+    const own = s.perFile[i];
+    const counts =
+      s.captures.length > 1 && own ? `  ${plural(own.flows, 'flow')}, ${plural(own.findings, 'finding')}` : '';
+    lines.push(`${cell(c.path, 60)}  ${c.format}  ${size(c.bytes)}  sha256 ${c.id.slice(0, 12)}${counts}`);
+  });
   const labels = new Map<string, number>();
   for (const k of s.flows.byKind) {
     const label = displayLabel(k.transport, k.tls);
@@ -243,10 +266,7 @@ function summary(s: SummaryInput): string {
   for (const line of coverageLines(skippedOf(s.captures), shedOf(s.findings))) lines.push('', line);
   if (s.policyFile) {
     const n = s.violations.length;
-    lines.push(
-      '',
-      n === 0 ? `Policy ${s.policyFile}: passed.` : `Policy ${s.policyFile}: ${n} violation${n === 1 ? '' : 's'}:`,
-    );
+    lines.push('', n === 0 ? `Policy ${s.policyFile}: passed.` : `Policy ${s.policyFile}: ${plural(n, 'violation')}:`);
     for (const v of s.violations.slice(0, 50)) {
       const ev = v.finding.evidence;
       const excerpt = s.reveal && ev.value !== undefined ? ev.value : ev.excerpt;
@@ -293,9 +313,6 @@ const indent = (text: string) =>
 function keyLogSummary(file: string, k: KeyLog): string {
   const { secrets, bad, overflow } = k.stats;
   const skipped = bad + overflow;
-  const tail =
-    skipped > 0
-      ? ` (${skipped} line${skipped === 1 ? '' : 's'} skipped: not NSS key log format or over the bounds)`
-      : '';
+  const tail = skipped > 0 ? ` (${plural(skipped, 'line')} skipped: not NSS key log format or over the bounds)` : '';
   return `keylog ${oneLine(file)}: ${secrets} secrets for ${k.size} TLS sessions${tail}`;
 }
