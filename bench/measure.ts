@@ -13,6 +13,18 @@ export function mbPerSec(bytes: number, fn: () => void, rounds = 5): number {
   return round(bytes / (1024 * 1024) / (best / 1e9));
 }
 
+/** `mbPerSec` for work that finishes asynchronously (a Node stream's parser, say). */
+export async function mbPerSecAsync(bytes: number, fn: () => Promise<void>, rounds = 5): Promise<number> {
+  await fn();
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < rounds; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0));
+  }
+  return round(bytes / (1024 * 1024) / (best / 1e9));
+}
+
 /** Peak resident set size of this process so far, in MiB. */
 export function peakRssMiB(): number {
   return round(process.resourceUsage().maxRSS / 1024);

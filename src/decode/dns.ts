@@ -151,14 +151,20 @@ function readName(b: Uint8Array, pos: number): [string, number] {
     if (p + 1 + len > b.length) throw new BadDns('truncated', p);
     length += len + 1;
     if (length > 255) throw new BadDns('name-too-long', p);
-    labels.push(
-      Buffer.from(b.buffer, b.byteOffset + p + 1, len)
-        .toString('latin1')
-        .toLowerCase(),
-    );
+    labels.push(lowerLatin1(b, p + 1, p + 1 + len));
     p += 1 + len;
   }
   return [labels.join('.'), after];
+}
+
+/** Bytes [from, to) as latin1 text with A–Z lowered: labels are short, so a char loop beats a Buffer per label. */
+function lowerLatin1(b: Uint8Array, from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) {
+    const c = b[i] as number;
+    s += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+  }
+  return s;
 }
 
 function rdata(b: Uint8Array, type: number, start: number, end: number): Pick<DnsRecord, 'data' | 'ips'> {
@@ -213,7 +219,7 @@ function svcb(b: Uint8Array, start: number, end: number): Pick<DnsRecord, 'data'
   return { data: parts.join(' '), ...(ips.length > 0 ? { ips } : {}) };
 }
 
-const ipv4 = (v: Uint8Array): string => Array.from(v).join('.');
+const ipv4 = (v: Uint8Array): string => `${v[0]}.${v[1]}.${v[2]}.${v[3]}`;
 
 /** RFC 5952 text: lower-case, the longest run of two or more zero groups as `::`. */
 export function ipv6(v: Uint8Array): string {
