@@ -22,7 +22,7 @@ type RequestHead = Extract<ParsedHead, { kind: 'request' }>;
 type State = 'head' | 'length' | 'chunked' | 'through' | 'stopped';
 
 const HOP_BY_HOP = new Set(['proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'keep-alive']);
-const NOOP_SINK = { write() {}, end() {} };
+const NOOP_EVENTS = { data() {} };
 
 export class RequestFramer {
   readonly #limits: Limits;
@@ -59,17 +59,11 @@ export class RequestFramer {
       }
       case 'chunked': {
         const dec = this.#chunked!;
-        dec.write(bytes, NOOP_SINK);
-        if (!dec.finished) {
-          if (dec.state === 'error') return this.#fail(out, 400, 'malformed chunked body');
-          out.push({ kind: 'body', bytes });
-          return bytes.subarray(bytes.length);
-        }
-        const after = dec.takeRest();
-        out.push({ kind: 'body', bytes: bytes.subarray(0, bytes.length - after.length) });
-        this.#chunked = undefined;
-        this.#state = 'head';
-        return after;
+        const end = dec.feed(bytes, 0, NOOP_EVENTS);
+        if (dec.failure) return this.#fail(out, 400, 'malformed chunked body');
+        out.push({ kind: 'body', bytes: bytes.subarray(0, end) });
+        if (dec.finished) this.#state = 'head';
+        return bytes.subarray(end);
       }
       case 'through':
         out.push({ kind: 'body', bytes });
@@ -109,7 +103,8 @@ export class RequestFramer {
       this.#remaining = framing.length;
     } else if (framing.kind === 'chunked') {
       this.#state = 'chunked';
-      this.#chunked = new ChunkedDecoder(this.#limits, () => {});
+      this.#chunked ??= new ChunkedDecoder(this.#limits);
+      this.#chunked.reset();
     }
     // The bytes of `bytes` after the head: the head ended at buffer offset end + 4, of which `had` came before.
     return bytes.subarray(end + 4 - had);

@@ -1,31 +1,49 @@
 /**
- * HTTP/1.1 chunked transfer decoding (RFC 9112 §7.1) as a Filter with named states (llhttp style): chunk sizes
- * with extensions, strict CRLF checks, trailers read and dropped. It removes framing only; content-encoding stays.
- * After the last chunk it is `finished` and keeps whatever follows (the next pipelined message) for `takeRest()`.
+ * HTTP/1.1 chunked transfer framing (RFC 9112 §7.1), the one reader of it: the stream layer's HTTP/1 handler
+ * (src/streams/http1.ts) reads bodies with it, and the live proxy's request framer (proxy/request-framer.ts)
+ * finds where a forwarded request ends with it, so both agree on where a message stops.
+ * Byte states named after what the next byte should be (llhttp style). It reads as lenient servers do — a bare
+ * LF ends a line, whitespace may follow the size — and says so through `anomaly` where a strict peer would read
+ * the bytes another way. It removes framing only (content-encoding stays), stops at the end of the last chunk's
+ * trailers without touching what follows (the next pipelined message), and can be told of a capture gap.
+ * Sans-io; failures are states with a code, never throws.
  */
 
 import type { Limits } from '../model/limits.ts';
-import type { ViolationSink } from '../model/violation.ts';
-import { ChunkList } from './chunk-list.ts';
-import type { ByteSink, Filter } from './filter.ts';
 
 /** Parser states, named after what the next byte is expected to be. */
 export type ChunkedState =
   | 'size' // hex digits of a chunk size
-  | 'extension' // `;name=value` after the size, skipped up to CR
+  | 'size-space' // whitespace after the size: an extension or the line end must follow
+  | 'extension' // `;name=value` after the size, skipped up to the line end
   | 'size-lf' // LF ending the size line
   | 'data' // chunk bytes
-  | 'data-cr' // CR after chunk data
-  | 'data-lf' // LF after chunk data
-  | 'trailer-start' // start of a trailer field line, or CR of the final empty line
+  | 'data-end' // CR or LF after chunk data
+  | 'data-lf' // LF after chunk data's CR
+  | 'trailer-start' // start of a trailer field line, or the final empty line
   | 'trailer' // inside a trailer field line (skipped)
-  | 'trailer-lf' // LF ending a trailer field line
   | 'final-lf' // LF of the final empty line
   | 'done' // message body complete
-  | 'error'; // stopped after a violation
+  | 'failed'; // stopped: see `failure`
+
+/** Why reading stopped early; the codes are the HTTP/1 handler's violation codes. */
+export type ChunkedFailure = 'bad-chunk-size' | 'bad-chunk-end' | 'chunk-line-too-long' | 'gap-in-chunked';
+
+/** Where the decoded body goes. */
+export interface ChunkedEvents {
+  /** Chunk data: views of the input, never copies. */
+  data(piece: Uint8Array): void;
+  /** Whitespace between a chunk size and its line end: strict peers reject it (reported once per body). */
+  anomaly?(code: 'chunk-size-space', at: number): void;
+}
+
+export type ChunkedLimits = Pick<Limits, 'MAX_HTTP_CHUNK_LINE_BYTES' | 'MAX_HTTP_HEADER_BYTES'>;
 
 const CR = 0x0d;
 const LF = 0x0a;
+const SP = 0x20;
+const TAB = 0x09;
+const SEMICOLON = 0x3b;
 /** A chunk size with more hex digits than this cannot be a safe integer. */
 const MAX_SIZE_DIGITS = 13;
 
@@ -36,23 +54,33 @@ function hexValue(c: number): number {
   return -1;
 }
 
-/** Removes chunked framing from a message body. */
-export class ChunkedDecoder implements Filter {
+/** Reads one chunked body at a time; `reset()` before the next. */
+export class ChunkedDecoder {
+  readonly #limits: ChunkedLimits;
   #state: ChunkedState = 'size';
+  #failure: ChunkedFailure | undefined;
   #size = 0;
   #digits = 0;
   #remaining = 0;
-  /** Bytes of size-line extensions plus trailer lines, bounded by MAX_PART_HEADER_BYTES. */
-  #metaBytes = 0;
-  #offset = 0;
-  #rest = new ChunkList();
+  /** Bytes of the current size line or trailer line, bounded. */
+  #lineBytes = 0;
+  /** Whitespace followed the current size (an anomaly unless an extension follows). */
+  #spaced = -1;
+  #spaceReported = false;
 
-  constructor(
-    private readonly limits: Limits,
-    private readonly report: ViolationSink,
-  ) {}
+  constructor(limits: ChunkedLimits) {
+    this.#limits = limits;
+  }
 
-  /** The current parser state (for tests and the HTTP/1 parser's diagnostics). */
+  /** Ready for the next body. */
+  reset(): void {
+    this.#state = 'size';
+    this.#failure = undefined;
+    this.#size = this.#digits = this.#remaining = this.#lineBytes = 0;
+    this.#spaced = -1;
+    this.#spaceReported = false;
+  }
+
   get state(): ChunkedState {
     return this.#state;
   }
@@ -62,126 +90,141 @@ export class ChunkedDecoder implements Filter {
     return this.#state === 'done';
   }
 
-  /** Bytes received after the end of the chunked body (the next message on a keep-alive connection). */
-  takeRest(): Uint8Array {
-    return this.#rest.consumeAll();
+  /** Why reading stopped, once `state` is `failed`. */
+  get failure(): ChunkedFailure | undefined {
+    return this.#failure;
   }
 
-  write(chunk: Uint8Array, out: ByteSink): void {
-    let i = 0;
-    const n = chunk.length;
+  /**
+   * Reads `bytes` from `off` until they run out, the body ends or reading fails; returns the offset after what
+   * it consumed (on failure, the offending byte's, not consumed).
+   */
+  feed(bytes: Uint8Array, off: number, ev: ChunkedEvents): number {
+    let i = off;
+    const n = bytes.length;
     while (i < n) {
-      switch (this.#state) {
-        case 'done':
-          this.#rest.push(chunk.subarray(i));
-          return;
-        case 'error':
-          return;
-        case 'data': {
-          const take = Math.min(this.#remaining, n - i);
-          out.write(chunk.subarray(i, i + take));
-          this.#remaining -= take;
-          i += take;
-          this.#offset += take;
-          if (this.#remaining === 0) this.#state = 'data-cr';
-          continue;
-        }
-        default:
-          this.#byte(chunk[i]!);
-          i++;
-          this.#offset++;
+      const state = this.#state;
+      if (state === 'done' || state === 'failed') return i;
+      if (state === 'data') {
+        const take = Math.min(this.#remaining, n - i);
+        ev.data(bytes.subarray(i, i + take));
+        this.#remaining -= take;
+        i += take;
+        if (this.#remaining === 0) this.#state = 'data-end';
+        continue;
       }
+      if (!this.#byte(bytes[i]!, i, ev)) return i;
+      i++;
     }
+    return i;
   }
 
-  end(out: ByteSink): void {
-    if (this.#state !== 'done' && this.#state !== 'error') {
-      this.#fail('truncated', `body ends in state ${this.#state}`);
+  /**
+   * `length` bytes of the stream were lost. Inside chunk data the loss is absorbed (returns how much of it);
+   * anywhere else the framing is lost: reading fails with `gap-in-chunked` (returns 0).
+   */
+  gap(length: number): number {
+    if (this.#state !== 'data') {
+      if (this.#state !== 'done' && this.#state !== 'failed') this.#fail('gap-in-chunked');
+      return 0;
     }
-    out.end();
+    const n = Math.min(length, this.#remaining);
+    this.#remaining -= n;
+    if (this.#remaining === 0) this.#state = 'data-end';
+    return n;
   }
 
-  #byte(c: number): void {
+  /** One framing byte at `at`; false when it failed reading (the byte is not consumed). */
+  #byte(c: number, at: number, ev: ChunkedEvents): boolean {
     switch (this.#state) {
       case 'size': {
         const v = hexValue(c);
         if (v >= 0) {
-          if (++this.#digits > MAX_SIZE_DIGITS) {
-            this.#fail('bad-chunk-size', 'chunk size too large');
-            return;
-          }
+          if (++this.#digits > MAX_SIZE_DIGITS) return this.#fail('bad-chunk-size');
           this.#size = this.#size * 16 + v;
-        } else if (this.#digits === 0) {
-          this.#fail('bad-chunk-size', 'chunk size expected');
-        } else if (c === CR) {
-          this.#state = 'size-lf';
-        } else if (c === 0x3b || c === 0x20 || c === 0x09) {
-          this.#state = 'extension';
-        } else {
-          this.#fail('bad-chunk-size', 'bad character in chunk size');
+          return this.#lineByte();
         }
-        return;
+        if (this.#digits === 0) return this.#fail('bad-chunk-size');
+        if (c === SP || c === TAB) {
+          this.#spaced = at;
+          this.#state = 'size-space';
+          return this.#lineByte();
+        }
+        return this.#sizeEnd(c, at, ev);
       }
+      case 'size-space':
+        if (c === SP || c === TAB) return this.#lineByte();
+        return this.#sizeEnd(c, at, ev);
       case 'extension':
         if (c === CR) this.#state = 'size-lf';
-        else if (c === LF) this.#fail('bad-chunk-size', 'LF without CR in chunk extension');
-        else this.#meta();
-        return;
+        else if (c === LF) this.#sizeLine();
+        else return this.#lineByte();
+        return true;
       case 'size-lf':
-        if (c !== LF) {
-          this.#fail('bad-chunk-size', 'CR not followed by LF after chunk size');
-          return;
-        }
-        if (this.#size === 0) {
-          this.#state = 'trailer-start';
-        } else {
-          this.#remaining = this.#size;
-          this.#state = 'data';
-        }
-        this.#size = 0;
-        this.#digits = 0;
-        return;
-      case 'data-cr':
+        if (c !== LF) return this.#fail('bad-chunk-size');
+        this.#sizeLine();
+        return true;
+      case 'data-end':
         if (c === CR) this.#state = 'data-lf';
-        else this.#fail('bad-chunk-crlf', 'chunk data not followed by CRLF');
-        return;
+        else if (c === LF) this.#state = 'size';
+        else return this.#fail('bad-chunk-end');
+        return true;
       case 'data-lf':
-        if (c === LF) this.#state = 'size';
-        else this.#fail('bad-chunk-crlf', 'chunk data not followed by CRLF');
-        return;
+        if (c !== LF) return this.#fail('bad-chunk-end');
+        this.#state = 'size';
+        return true;
       case 'trailer-start':
+        this.#lineBytes = 0;
         if (c === CR) this.#state = 'final-lf';
-        else if (c === LF) this.#fail('bad-chunk-crlf', 'LF without CR in trailers');
-        else {
-          this.#state = 'trailer';
-          this.#meta();
-        }
-        return;
-      case 'trailer':
-        if (c === CR) this.#state = 'trailer-lf';
-        else if (c === LF) this.#fail('bad-chunk-crlf', 'LF without CR in trailers');
-        else this.#meta();
-        return;
-      case 'trailer-lf':
-        if (c === LF) this.#state = 'trailer-start';
-        else this.#fail('bad-chunk-crlf', 'CR not followed by LF in trailers');
-        return;
+        else if (c === LF) this.#state = 'done';
+        else this.#state = 'trailer';
+        return c === CR || c === LF || this.#lineByte(this.#limits.MAX_HTTP_HEADER_BYTES);
       case 'final-lf':
-        if (c === LF) this.#state = 'done';
-        else this.#fail('bad-chunk-crlf', 'CR not followed by LF after the last chunk');
-        return;
+        // `CR x`: not the empty line after all, but a trailer line starting with CR (skipped like the others).
+        this.#state = c === LF ? 'done' : 'trailer';
+        return true;
+      case 'trailer':
+        if (c === LF) this.#state = 'trailer-start';
+        else return this.#lineByte(this.#limits.MAX_HTTP_HEADER_BYTES);
+        return true;
+      default:
+        return false;
     }
   }
 
-  /** Counts one byte of extension or trailer; over the bound the body is rejected. */
-  #meta(): void {
-    if (++this.#metaBytes > this.limits.MAX_PART_HEADER_BYTES) {
-      this.#fail('chunk-metadata-too-large', 'chunk extensions and trailers exceed MAX_PART_HEADER_BYTES');
+  /** The byte after a size's digits or its whitespace: an extension, or the line end. */
+  #sizeEnd(c: number, at: number, ev: ChunkedEvents): boolean {
+    if (c === SEMICOLON) {
+      this.#spaced = -1; // `1a ;ext` is common and read the same by every peer
+      this.#state = 'extension';
+      return this.#lineByte();
     }
+    if (c !== CR && c !== LF) return this.#fail('bad-chunk-size');
+    if (this.#spaced >= 0 && !this.#spaceReported) {
+      this.#spaceReported = true;
+      ev.anomaly?.('chunk-size-space', this.#spaced);
+    }
+    if (c === CR) this.#state = 'size-lf';
+    else this.#sizeLine();
+    return true;
   }
 
-  #fail(code: string, message: string): void {
-    this.#state = 'error';
-    this.report({ decoder: 'chunked', code, message, offset: this.#offset });
+  /** A size line ended: the next chunk's data, or the trailers after the last chunk. */
+  #sizeLine(): void {
+    this.#remaining = this.#size;
+    this.#state = this.#size === 0 ? 'trailer-start' : 'data';
+    this.#size = this.#digits = this.#lineBytes = 0;
+    this.#spaced = -1;
+  }
+
+  /** Counts one byte of the current line against its bound. */
+  #lineByte(max = this.#limits.MAX_HTTP_CHUNK_LINE_BYTES): boolean {
+    return ++this.#lineBytes <= max || this.#fail('chunk-line-too-long');
+  }
+
+  #fail(code: ChunkedFailure): false {
+    this.#state = 'failed';
+    this.#failure = code;
+    return false;
   }
 }

@@ -9,6 +9,7 @@
  * Not here: flow.open / flow.close (router.ts), content decoding (the pipeline), TCP reassembly.
  */
 import { isIP } from 'node:net';
+import { ChunkedDecoder } from '../decode/chunked.ts';
 import type { FlowId, Micros, MsgId, ServerEndpoint } from '../model/flow.ts';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import { type Headers, header, type MessageHead } from '../model/message.ts';
@@ -62,10 +63,7 @@ type State =
   | 'start-line' // between messages: skipping empty lines
   | 'head' // collecting the start line and header fields
   | 'body-length' // Content-Length body
-  | 'chunk-size'
-  | 'chunk-data'
-  | 'chunk-data-end' // the CRLF after chunk data
-  | 'trailers'
+  | 'chunked' // chunked body, read by `Side.chunked`
   | 'body-close' // response body ended by close
   | 'paused' // client bytes after an Upgrade/CONNECT request, held until its response
   | 'resync' // sync lost: looking for a start line at a line start
@@ -95,15 +93,14 @@ class Side {
   eol = 0;
   prefixOk = false;
   remaining = 0;
-  line = '';
   held: Array<Uint8Array | number> = [];
   heldLen = 0;
   /** The Upgrade/CONNECT request whose end pauses this (client) side. */
   upgradeWait: PendingRequest | undefined;
   carry: Uint8Array = EMPTY;
   lineStart = true;
-  /** The open message's chunk-size-space anomaly was reported. */
-  chunkSpaceSeen = false;
+  /** The chunked-body reader, made at this side's first chunked body and reset for each. */
+  chunked: ChunkedDecoder | undefined;
   constructor(
     readonly dir: StreamDir,
     readonly kind: ParsedHead['kind'],
@@ -212,21 +209,15 @@ export class Http1Handler implements StreamHandler {
       }
       case 'head':
         return this.#headStep(s, bytes, off, ts);
-      case 'body-length':
-      case 'chunk-data': {
+      case 'body-length': {
         const n = Math.min(s.remaining, bytes.length - off);
         this.#chunk(s, bytes.subarray(off, off + n), ts);
         s.remaining -= n;
-        if (s.remaining === 0) {
-          if (s.state === 'body-length') this.#endMessage(s, ts);
-          else s.state = 'chunk-data-end';
-        }
+        if (s.remaining === 0) this.#endMessage(s, ts);
         return off + n;
       }
-      case 'chunk-size':
-      case 'chunk-data-end':
-      case 'trailers':
-        return this.#chunkLineStep(s, bytes, off, ts);
+      case 'chunked':
+        return this.#chunkedStep(s, bytes, off, ts);
       case 'body-close':
         this.#chunk(s, bytes.subarray(off), ts);
         return bytes.length;
@@ -357,7 +348,6 @@ export class Http1Handler implements StreamHandler {
 
   #startBody(s: Side, p: ParsedHead, bodiless: boolean, ts: Micros): void {
     for (const a of headAnomalies(p)) this.#anomaly(a, s, ts, s.headStart);
-    s.chunkSpaceSeen = false;
     const framing = bodyFraming(p, bodiless);
     switch (framing.kind) {
       case 'none':
@@ -368,8 +358,9 @@ export class Http1Handler implements StreamHandler {
         s.remaining = framing.length;
         return;
       case 'chunked':
-        s.state = 'chunk-size';
-        s.line = '';
+        s.state = 'chunked';
+        s.chunked ??= new ChunkedDecoder(this.#limits);
+        s.chunked.reset();
         return;
       case 'close':
         s.state = 'body-close';
@@ -380,39 +371,20 @@ export class Http1Handler implements StreamHandler {
     }
   }
 
-  /** Read one line of chunked framing; act on it once complete. */
-  #chunkLineStep(s: Side, bytes: Uint8Array, off: number, ts: Micros): number {
-    const lf = bytes.indexOf(LF, off);
-    const stop = lf < 0 ? bytes.length : lf;
-    s.line += latin1(bytes.subarray(off, stop));
-    const max = s.state === 'trailers' ? this.#limits.MAX_HTTP_HEADER_BYTES : this.#limits.MAX_HTTP_CHUNK_LINE_BYTES;
-    if (s.line.length > max) return this.#badChunked(s, 'chunk-line-too-long', ts, stop);
-    if (lf < 0) return stop;
-    const line = s.line.endsWith('\r') ? s.line.slice(0, -1) : s.line;
-    s.line = '';
-    if (s.state === 'chunk-data-end') {
-      if (line !== '') return this.#badChunked(s, 'bad-chunk-end', ts, lf + 1);
-      s.state = 'chunk-size';
-    } else if (s.state === 'trailers') {
-      if (line === '') this.#endMessage(s, ts);
-    } else {
-      const size = /^([0-9a-fA-F]{1,13})([ \t]*)(;.*)?$/.exec(line);
-      if (!size) return this.#badChunked(s, 'bad-chunk-size', ts, lf + 1);
-      if (size[2] && size[3] === undefined && !s.chunkSpaceSeen) {
-        s.chunkSpaceSeen = true;
-        this.#anomaly('chunk-size-space', s, ts, s.pos);
-      }
-      s.remaining = Number.parseInt(size[1]!, 16);
-      s.state = s.remaining === 0 ? 'trailers' : 'chunk-data';
+  /** Chunked body bytes through the side's reader: data out as chunks, then the end, or a violation. */
+  #chunkedStep(s: Side, bytes: Uint8Array, off: number, ts: Micros): number {
+    const dec = s.chunked!;
+    const base = s.pos - off; // stream offset of bytes[0]
+    const next = dec.feed(bytes, off, {
+      data: (piece) => this.#chunk(s, piece, ts),
+      anomaly: (code, at) => this.#anomaly(code, s, ts, base + at),
+    });
+    if (dec.finished) this.#endMessage(s, ts);
+    else if (dec.failure) {
+      this.#violation(dec.failure, ts, s.msgId, undefined, base + next);
+      this.#endMessage(s, ts);
+      this.#resync(s);
     }
-    return lf + 1;
-  }
-
-  #badChunked(s: Side, code: string, ts: Micros, next: number): number {
-    this.#violation(code, ts, s.msgId);
-    s.line = '';
-    this.#endMessage(s, ts);
-    this.#resync(s);
     return next;
   }
 
@@ -493,27 +465,31 @@ export class Http1Handler implements StreamHandler {
         s.head = [];
         this.#resync(s);
         break;
-      case 'body-length':
-      case 'chunk-data': {
+      case 'body-length': {
         const n = Math.min(length, s.remaining);
         this.#opts.emit({ ts, type: 'message.gap', flowId, msgId: s.msgId, length: n });
         s.remaining -= n;
         s.pos += n;
         if (s.remaining > 0) return;
-        if (s.state === 'chunk-data') s.state = 'chunk-data-end';
-        else this.#endMessage(s, ts);
+        this.#endMessage(s, ts);
         if (length > n) this.#gap(s, length - n, ts);
         return;
       }
-      case 'chunk-size':
-      case 'chunk-data-end':
-      case 'trailers':
-        this.#opts.emit({ ts, type: 'message.gap', flowId, msgId: s.msgId, length });
+      case 'chunked': {
+        // Inside chunk data the loss is only data; in the framing, where the body ends is lost with it.
+        const dec = s.chunked!;
+        const n = dec.gap(length);
+        this.#opts.emit({ ts, type: 'message.gap', flowId, msgId: s.msgId, length: n > 0 ? n : length });
+        if (n > 0) {
+          s.pos += n;
+          if (length > n) this.#gap(s, length - n, ts);
+          return;
+        }
         this.#violation('gap-in-chunked', ts, s.msgId, undefined, s.pos);
-        s.line = '';
         this.#endMessage(s, ts);
         this.#resync(s);
         break;
+      }
       case 'body-close':
         this.#opts.emit({ ts, type: 'message.gap', flowId, msgId: s.msgId, length });
         break;
@@ -540,10 +516,7 @@ export class Http1Handler implements StreamHandler {
         this.#endMessage(s, ts);
         break;
       case 'body-length':
-      case 'chunk-size':
-      case 'chunk-data':
-      case 'chunk-data-end':
-      case 'trailers':
+      case 'chunked':
         this.#violation('truncated-body', ts, s.msgId, undefined, s.pos);
         this.#endMessage(s, ts);
         break;

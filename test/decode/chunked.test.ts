@@ -6,23 +6,24 @@ import type { ViolationInput } from '../../src/model/violation.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
 import { collect } from './sink.ts';
 
+/** Feeds `chunks` in order; what follows the body is `rest`, and `codes` the failure or anomaly seen. */
 function run(chunks: Uint8Array[], limits = DEFAULT_LIMITS) {
-  const violations: ViolationInput[] = [];
-  const d = new ChunkedDecoder(limits, (v) => violations.push(v));
-  const out = collect();
+  const d = new ChunkedDecoder(limits);
+  const body: Uint8Array[] = [];
+  const codes: string[] = [];
   const rest: Uint8Array[] = [];
+  const events = { data: (p: Uint8Array) => body.push(p.slice()), anomaly: (code: string) => codes.push(code) };
   for (const c of chunks) {
-    d.write(c, out);
-    if (d.finished) rest.push(d.takeRest());
+    const end = d.feed(c, 0, events);
+    if (d.finished || d.failure) rest.push(c.subarray(end));
   }
-  d.end(out);
+  if (d.failure) codes.push(d.failure);
   return {
-    body: Buffer.from(out.bytes()).toString('latin1'),
+    body: Buffer.concat(body).toString('latin1'),
     rest: Buffer.concat(rest).toString('latin1'),
-    codes: violations.map((v) => v.code),
+    codes,
     finished: d.finished,
     state: d.state,
-    ended: out.ended,
   };
 }
 
@@ -33,57 +34,69 @@ function encode(parts: string[], opts: { ext?: string; trailers?: string } = {})
 }
 
 const cases: Array<[string, string, string, string, string[]]> = [
-  // name, input, body, rest, codes
+  // name, input, body, rest (what follows: after the body, or from the byte that failed), codes
   ['simple', encode(['hello', ' world']), 'hello world', '', []],
   ['upper and lower hex', 'A\r\n0123456789\r\na\r\nabcdefghij\r\n0\r\n\r\n', '0123456789abcdefghij', '', []],
   ['leading zeros', '0005\r\nhello\r\n0\r\n\r\n', 'hello', '', []],
   ['extensions', encode(['ab', 'cd'], { ext: ';name=value;x="q;r"' }), 'abcd', '', []],
   ['space before extension', '2 ;x\r\nab\r\n0\r\n\r\n', 'ab', '', []],
+  ['space before line end: read, said once', '2 \r\nab\r\n1\t\r\nc\r\n0\r\n\r\n', 'abc', '', ['chunk-size-space']],
+  ['bare LF line ends, as lenient servers read them', '2\nab\n0\n\n', 'ab', '', []],
   ['trailers', encode(['data'], { trailers: 'X-Checksum: 42\r\nX-Other: y\r\n' }), 'data', '', []],
   ['pipelined next message', `${encode(['abc'])}GET / HTTP/1.1\r\n\r\n`, 'abc', 'GET / HTTP/1.1\r\n\r\n', []],
   ['binary data with CRLF inside', '6\r\n\r\n\r\n\r\n\r\n0\r\n\r\n', '\r\n\r\n\r\n', '', []],
   ['empty body', '0\r\n\r\n', '', '', []],
-  ['size not hex', 'zz\r\nab\r\n0\r\n\r\n', '', '', ['bad-chunk-size']],
-  ['no size', '\r\nab\r\n0\r\n\r\n', '', '', ['bad-chunk-size']],
-  ['size too large', 'fffffffffffffffff\r\n', '', '', ['bad-chunk-size']],
-  ['bare LF after size', '2\nab\r\n0\r\n\r\n', '', '', ['bad-chunk-size']],
-  ['data longer than size', '2\r\nabc\r\n0\r\n\r\n', 'ab', '', ['bad-chunk-crlf']],
-  ['bad final line', '0\r\n\rX', '', '', ['bad-chunk-crlf']],
-  ['truncated in data', '5\r\nhel', 'hel', '', ['truncated']],
-  ['truncated without last chunk', '5\r\nhello\r\n', 'hello', '', ['truncated']],
-  ['truncated in trailers', '0\r\nX-A: b\r\n', '', '', ['truncated']],
+  ['size not hex', 'zz\r\nab\r\n0\r\n\r\n', '', 'zz\r\nab\r\n0\r\n\r\n', ['bad-chunk-size']],
+  ['no size', '\r\nab\r\n', '', '\r\nab\r\n', ['bad-chunk-size']],
+  ['size too large', 'fffffffffffffffff\r\n', '', 'ffff\r\n', ['bad-chunk-size']],
+  ['word after the size', '2 x\r\nab\r\n', '', 'x\r\nab\r\n', ['bad-chunk-size']],
+  ['CR inside the size line', '2\rx\nab', '', 'x\nab', ['bad-chunk-size']],
+  ['data longer than size', '2\r\nabc\r\n0\r\n\r\n', 'ab', 'c\r\n0\r\n\r\n', ['bad-chunk-end']],
+  ['CR then not LF after the final empty line is a trailer', '0\r\n\rX\r\n\r\n', '', '', []],
+  ['truncated in data', '5\r\nhel', 'hel', '', []],
 ];
-
 describe('ChunkedDecoder', () => {
-  it.each(cases)('%s: same result at every split offset and byte by byte', (_name, input, body, rest, codes) => {
+  it.each(cases)('%s: same result at every split offset and byte by byte', (name, input, body, rest, codes) => {
     const bytes = utf8(input);
     for (const chunks of [...everySplit(bytes), oneByteAtATime(bytes)]) {
       const r = run(chunks);
       expect(r.body).toBe(body);
       expect(r.rest).toBe(rest);
       expect(r.codes).toEqual(codes);
-      expect(r.finished).toBe(codes.length === 0);
-      expect(r.ended).toBe(1);
+      expect(r.finished).toBe(!codes.some((c) => c.startsWith('bad-')) && !name.startsWith('truncated'));
     }
   });
 
   it('forwards chunk data as views of the input, without copying', () => {
     const input = utf8(encode(['x'.repeat(1000)]));
-    const d = new ChunkedDecoder(DEFAULT_LIMITS, () => {});
+    const d = new ChunkedDecoder(DEFAULT_LIMITS);
     const seen: Uint8Array[] = [];
-    d.write(input, { write: (c) => seen.push(c), end() {} });
+    d.feed(input, 0, { data: (c) => seen.push(c) });
     expect(seen).toHaveLength(1);
     expect(seen[0]!.buffer).toBe(input.buffer);
   });
 
-  it('bounds extensions and trailers', () => {
-    const limits = resolveLimits({ MAX_PART_HEADER_BYTES: 100 });
+  it('bounds size lines (with extensions) and trailer lines', () => {
+    const limits = resolveLimits({ MAX_HTTP_CHUNK_LINE_BYTES: 100, MAX_HTTP_HEADER_BYTES: 100 });
     expect(run([utf8(encode(['a'], { trailers: `X: ${'y'.repeat(200)}\r\n` }))], limits).codes).toEqual([
-      'chunk-metadata-too-large',
+      'chunk-line-too-long',
     ]);
-    expect(run([utf8(encode(['a'], { ext: `;${'e'.repeat(200)}` }))], limits).codes).toEqual([
-      'chunk-metadata-too-large',
-    ]);
+    expect(run([utf8(encode(['a'], { ext: `;${'e'.repeat(200)}` }))], limits).codes).toEqual(['chunk-line-too-long']);
+    expect(run([utf8(encode(['a'], { trailers: `X: ${'y'.repeat(90)}\r\n`.repeat(5) }))], limits).codes).toEqual([]);
+  });
+
+  it('absorbs a gap inside chunk data, and fails on one in the framing', () => {
+    const d = new ChunkedDecoder(DEFAULT_LIMITS);
+    const none = { data() {} };
+    expect(d.feed(utf8('a\r\n0123'), 0, none)).toBe(7);
+    expect(d.gap(100)).toBe(6);
+    expect(d.state).toBe('data-end');
+    expect(d.feed(utf8('\r\n0\r\n\r\n'), 0, none)).toBe(7);
+    expect(d.finished).toBe(true);
+    d.reset();
+    expect(d.feed(utf8('a'), 0, none)).toBe(1);
+    expect(d.gap(3)).toBe(0);
+    expect(d.failure).toBe('gap-in-chunked');
   });
 
   it('decodes large bodies cut at random points', () => {
