@@ -3,7 +3,7 @@
  * it) from the first bytes of a part that magic already called audio. It parses headers only: no decoding,
  * no frame walking (audio-frames.ts counts frames for the formats whose duration is not in a header).
  */
-import { ascii } from '../../src/decode/magic.ts';
+import { ascii } from '../../src/decode/magic-checks.ts';
 import { id3v2Size, mpegHeader } from './audio-mp3.ts';
 
 /** Codec subtypes the voice analyzer reports (kebab-case, analyzers/README.md). */

@@ -7,7 +7,7 @@
  * duration is never more than the frames actually seen, so a truncated upload reports what was sent. It does not
  * decode or validate the audio payload.
  */
-import { ascii } from '../../src/decode/magic.ts';
+import { ascii } from '../../src/decode/magic-checks.ts';
 
 /** Bytes scanned for a frame header after garbage before the walk gives up (the duration covers what was walked). */
 export const MAX_MP3_RESYNC_BYTES = 64 * 1024;

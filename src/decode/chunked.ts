@@ -150,11 +150,11 @@ export class ChunkedDecoder {
           this.#state = 'size-space';
           return this.#lineByte();
         }
-        return this.#sizeEnd(c, at, ev);
+        return this.#sizeEnd(c, ev);
       }
       case 'size-space':
         if (c === SP || c === TAB) return this.#lineByte();
-        return this.#sizeEnd(c, at, ev);
+        return this.#sizeEnd(c, ev);
       case 'extension':
         if (c === CR) this.#state = 'size-lf';
         else if (c === LF) this.#sizeLine();
@@ -193,7 +193,7 @@ export class ChunkedDecoder {
   }
 
   /** The byte after a size's digits or its whitespace: an extension, or the line end. */
-  #sizeEnd(c: number, at: number, ev: ChunkedEvents): boolean {
+  #sizeEnd(c: number, ev: ChunkedEvents): boolean {
     if (c === SEMICOLON) {
       this.#spaced = -1; // `1a ;ext` is common and read the same by every peer
       this.#state = 'extension';
