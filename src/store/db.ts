@@ -6,14 +6,13 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { Micros } from '../model/flow.ts';
 import { StoreAggregates } from './aggregates.ts';
 import { StoreJournal } from './journal.ts';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
 import { StorePages } from './pages.ts';
 import { StoreQueries } from './queries.ts';
 import { purge } from './retention.ts';
-import type { CaptureRecord, ExperimentRecord, PurgeOptions, PurgeResult, Store, StoreWriter } from './types.ts';
+import type { CaptureRecord, PurgeOptions, PurgeResult, Store, StoreWriter } from './types.ts';
 import { SqliteStoreWriter } from './writer.ts';
 
 /** How a store is opened and how its writer batches. */

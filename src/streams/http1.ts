@@ -118,10 +118,6 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-function latin1(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-}
-
 /**
  * The host a request names: Host header, else the authority of a CONNECT or absolute-form target. An IP literal
  * names nothing the flow's server address does not: the flow keeps the host a DNS answer gave it.

@@ -2,9 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChunkedDecoder } from '../../src/decode/chunked.ts';
 import { DEFAULT_LIMITS, resolveLimits } from '../../src/model/limits.ts';
-import type { ViolationInput } from '../../src/model/violation.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
-import { collect } from './sink.ts';
 
 /** Feeds `chunks` in order; what follows the body is `rest`, and `codes` the failure or anomaly seen. */
 function run(chunks: Uint8Array[], limits = DEFAULT_LIMITS) {
