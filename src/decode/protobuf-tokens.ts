@@ -1,21 +1,3 @@
-/**
- * Schema-less protobuf tokenizer: a wire-type walk, streaming, that turns each field into (path, key, value)
- * tokens. Paths use field numbers, `$.1.3` (key `3`); a field repeated right after itself gets an occurrence
- * index from its second time on (`$.1.3`, `$.1.3[1]`, `$.1.3[2]`; a repeat that is not contiguous reuses the
- * plain path). Values, without a schema to say which reading is meant:
- * - varint: the unsigned value as a number literal (an sint32/sint64 field's zigzag value is NOT undone, a
- *   negative int32/int64 reads as a 20-digit number: there is no telling them apart without the schema);
- * - fixed64 / fixed32: the unsigned integer, then, when the bits read as a plausible double / float
- *   (`plausibleFloat`), that float as a second token on the same path (coordinates are usually doubles);
- * - length-delimited: its first min(length, MAX_TOKEN_BYTES) bytes are peeked at and the field is read as
- *   text when they are UTF-8 without control characters, else as a nested message when they walk as one
- *   (whole field valid when it fits in the peek, a valid prefix otherwise; nesting up to MAX_JSON_DEPTH), else
- *   as bytes: no token, the bytes go to the `onBytes` hook (media inside a payload) when given;
- * - groups (wire types 3/4) are nested messages.
- * `GrpcTokenizer` strips gRPC's 5-byte message prefix and tokenizes each message. It is not a schema-aware
- * decoder and emits nothing for messages themselves; packed repeated scalars read as bytes or text.
- */
-import type { ViolationSink } from '../model/violation.ts';
 import {
   asBuffer,
   BinaryInput,
@@ -29,7 +11,7 @@ import {
   TextStream,
   uint64Text,
 } from './binary-tokens.ts';
-import type { Tokenizer, TokenSink } from './filter.ts';
+import type { TokenSink } from './filter.ts';
 
 const FIELD = 0;
 const COLLECT = 1;
@@ -391,91 +373,5 @@ export class ProtobufTokenizer extends BinaryInput {
   #malformed(code: string, offset: number): number {
     this.fail(code, offset, `protobuf ${code.replaceAll('-', ' ')}`);
     return MALFORMED;
-  }
-}
-
-/** Bytes of gRPC's message prefix: a compressed flag and a 4-byte big-endian length. */
-const GRPC_PREFIX = 5;
-
-/**
- * gRPC framing (`application/grpc`): each length-prefixed message is tokenized by its own ProtobufTokenizer on
- * the same paths. Compressed messages (flag 1, `grpc-encoding`) are reported and skipped: no inflate here.
- */
-export class GrpcTokenizer implements Tokenizer {
-  readonly #sink: TokenSink;
-  readonly #opts: BinaryTokenizerOptions;
-  readonly #report: ViolationSink;
-  readonly #prefix = new Uint8Array(GRPC_PREFIX);
-  #prefixLen = 0;
-  #remaining = 0;
-  #inner: ProtobufTokenizer | undefined;
-  #offset = 0;
-  #stopped = false;
-
-  constructor(sink: TokenSink, opts: BinaryTokenizerOptions) {
-    this.#sink = sink;
-    this.#opts = opts;
-    this.#report = opts.report;
-  }
-
-  write(chunk: Uint8Array): void {
-    let i = 0;
-    while (i < chunk.length && !this.#stopped) {
-      if (this.#prefixLen < GRPC_PREFIX) {
-        const n = Math.min(chunk.length - i, GRPC_PREFIX - this.#prefixLen);
-        this.#prefix.set(chunk.subarray(i, i + n), this.#prefixLen);
-        this.#prefixLen += n;
-        i += n;
-        if (this.#prefixLen === GRPC_PREFIX) this.#start();
-        continue;
-      }
-      const n = Math.min(chunk.length - i, this.#remaining);
-      this.#inner?.write(chunk.subarray(i, i + n));
-      this.#remaining -= n;
-      i += n;
-      if (this.#remaining === 0) this.#done();
-    }
-    this.#offset += chunk.length;
-  }
-
-  end(): void {
-    if (this.#stopped) return;
-    if (this.#prefixLen > 0) {
-      this.#report({
-        decoder: 'grpc',
-        code: 'truncated',
-        message: 'input ended inside a gRPC message',
-        offset: this.#offset,
-      });
-    }
-    this.#stopped = true;
-  }
-
-  #start(): void {
-    const flag = this.#prefix[0]!;
-    const len =
-      ((this.#prefix[1]! << 24) | (this.#prefix[2]! << 16) | (this.#prefix[3]! << 8) | this.#prefix[4]!) >>> 0;
-    if (flag > 1 || len > this.#opts.limits.MAX_INFLATE_BYTES) {
-      this.#report({
-        decoder: 'grpc',
-        code: 'bad-message-prefix',
-        message: `flag ${flag}, length ${len}`,
-        offset: this.#offset,
-      });
-      this.#stopped = true;
-      return;
-    }
-    if (flag === 1) {
-      this.#report({ decoder: 'grpc', code: 'compressed-message', message: 'compressed gRPC message skipped' });
-    }
-    this.#inner = flag === 0 ? new ProtobufTokenizer(this.#sink, this.#opts) : undefined;
-    this.#remaining = len;
-    if (len === 0) this.#done();
-  }
-
-  #done(): void {
-    this.#inner?.end();
-    this.#inner = undefined;
-    this.#prefixLen = 0;
   }
 }

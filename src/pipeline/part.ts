@@ -12,11 +12,12 @@ import { type BinaryTokenizerOptions, type BytesHook, looksLikeText } from '../d
 import { CborTokenizer } from '../decode/cbor-tokens.ts';
 import type { ByteSink, Tokenizer } from '../decode/filter.ts';
 import { FormTokenizer } from '../decode/form-tokens.ts';
+import { GrpcTokenizer } from '../decode/grpc-tokens.ts';
 import { JsonTokenizer } from '../decode/json-tokens.ts';
 import { mediaFamily, sniff } from '../decode/magic.ts';
 import { MsgpackTokenizer } from '../decode/msgpack-tokens.ts';
 import { boundaryOf, MultipartParser } from '../decode/multipart.ts';
-import { GrpcTokenizer, ProtobufTokenizer } from '../decode/protobuf-tokens.ts';
+import { ProtobufTokenizer } from '../decode/protobuf-tokens.ts';
 import { charsetOf } from '../decode/text.ts';
 import type { Limits } from '../model/limits.ts';
 import type { MediaInfo } from '../model/media.ts';

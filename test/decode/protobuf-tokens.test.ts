@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { GrpcTokenizer, ProtobufTokenizer, walkFields } from '../../src/decode/protobuf-tokens.ts';
+import { GrpcTokenizer } from '../../src/decode/grpc-tokens.ts';
+import { ProtobufTokenizer, walkFields } from '../../src/decode/protobuf-tokens.ts';
 import { everySplit, oneByteAtATime, splitAt } from '../helpers/splits.ts';
 import { brief, merged, runBinary } from './binary-run.ts';
 
