@@ -4,9 +4,10 @@
  * optionally within time windows (experiments). Each is one indexed GROUP BY over that device's rows
  * (findings_device, flows_device), so a report over 100,000 findings reads them once. Reads only.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { Category } from '../model/finding.ts';
 import type { Micros, TlsState, Transport } from '../model/flow.ts';
+import { cachedPrepare, type Prepare } from './statements.ts';
 
 /** A time window, both ends inclusive (an open end: up to now). */
 export interface Window {
@@ -45,20 +46,14 @@ export const SAMPLE_IDS = 5;
 type Row = Record<string, unknown>;
 
 export class StoreAggregates {
-  readonly #db: Database;
-  readonly #cache = new Map<string, Statement>();
+  readonly #stmt: Prepare;
 
   constructor(db: Database) {
-    this.#db = db;
+    this.#stmt = cachedPrepare(db);
   }
 
   #all(sql: string, params: unknown[]): Row[] {
-    let st = this.#cache.get(sql);
-    if (!st) {
-      st = this.#db.prepare(sql);
-      this.#cache.set(sql, st);
-    }
-    return st.all(params) as Row[];
+    return this.#stmt(sql).all(params) as Row[];
   }
 
   /** `device_id = ?` and, with windows, `first_ts` inside any of them. */

@@ -5,11 +5,12 @@
  * never COUNT(*) over the table. A filter the summaries cannot answer (subtype, time, experiment) gives no total.
  * Also the change feed (`rev > N`) for live updates. Reads only; rows are rebuilt by queries.ts.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { Category, Finding } from '../model/finding.ts';
 import type { Micros, TlsState, Transport } from '../model/flow.ts';
 import type { FlowRecord } from '../model/records.ts';
 import { findingFromRow, flowFromRow } from './queries.ts';
+import { cachedPrepare, type Prepare } from './statements.ts';
 
 /** Rows a page holds when the query names no limit, and at most. */
 export const DEFAULT_PAGE = 100;
@@ -158,20 +159,10 @@ const sqlValue = (v: unknown): unknown => (typeof v === 'boolean' ? (v ? 1 : 0) 
 
 /** Keyset pages and change feed over one connection; statements prepared once per SQL text. */
 export class StorePages {
-  readonly #db: Database;
-  readonly #cache = new Map<string, Statement>();
+  readonly #stmt: Prepare;
 
   constructor(db: Database) {
-    this.#db = db;
-  }
-
-  #stmt(sql: string): Statement {
-    let st = this.#cache.get(sql);
-    if (!st) {
-      st = this.#db.prepare(sql);
-      this.#cache.set(sql, st);
-    }
-    return st;
+    this.#stmt = cachedPrepare(db);
   }
 
   /** A filter the summary rows say matches nothing is answered without touching the table. */

@@ -3,13 +3,14 @@
  * `limit` 1000 by default. Findings come back with `evidence.excerpt` redacted (as stored) and `evidence.value`
  * the full value (absent once purged). No writes here (writer.ts, retention.ts).
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { Category, Finding } from '../model/finding.ts';
 import type { FlowSource, TlsState, Transport } from '../model/flow.ts';
 import type { Direction, MessageProtocol } from '../model/message.ts';
 import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import { TLS_ON_THE_WIRE, type TlsSummary } from '../model/tls.ts';
 import type { Violation } from '../model/violation.ts';
+import { cachedPrepare, type Prepare } from './statements.ts';
 import type {
   CaptureRecord,
   DestinationFindings,
@@ -224,24 +225,14 @@ function messageFromRow(r: Row): MessageRecord {
 
 /** The read side of a store, over its connection; statements are prepared once per distinct SQL text. */
 export class StoreQueries {
-  readonly #db: Database;
-  readonly #cache = new Map<string, Statement>();
+  readonly #stmt: Prepare;
 
   constructor(db: Database) {
-    this.#db = db;
+    this.#stmt = cachedPrepare(db);
   }
 
   #all(sql: string, params: unknown[] = []): Row[] {
     return this.#stmt(sql).all(params) as Row[];
-  }
-
-  #stmt(sql: string): Statement {
-    let st = this.#cache.get(sql);
-    if (!st) {
-      st = this.#db.prepare(sql);
-      this.#cache.set(sql, st);
-    }
-    return st;
   }
 
   hasCapture(sha256: string): boolean {
