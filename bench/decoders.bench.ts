@@ -8,15 +8,8 @@ import { createContentDecoder } from '../src/decode/content-encoding.ts';
 import type { ByteSink } from '../src/decode/filter.ts';
 import { MultipartParser } from '../src/decode/multipart.ts';
 import { DEFAULT_LIMITS } from '../src/model/limits.ts';
-import { mbPerSec, plainRead, round } from './measure.ts';
+import { chunksOf, mbPerSec, plainRead, round } from './measure.ts';
 import type { Bench } from './run.ts';
-
-const CHUNK = 64 * 1024;
-const chunksOf = (b: Uint8Array): Uint8Array[] => {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < b.length; i += CHUNK) out.push(b.subarray(i, i + CHUNK));
-  return out;
-};
 
 function jsonCorpus(bytes: number): Buffer {
   const rows: string[] = [];

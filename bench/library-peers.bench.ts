@@ -14,15 +14,8 @@ import { JsonTokenizer } from '../src/decode/json-tokens.ts';
 import { MqttDecoder, type MqttSink } from '../src/decode/mqtt.ts';
 import { MultipartParser } from '../src/decode/multipart.ts';
 import { DEFAULT_LIMITS } from '../src/model/limits.ts';
-import { mbPerSec, mbPerSecAsync, round } from './measure.ts';
+import { chunksOf, mbPerSec, mbPerSecAsync, round } from './measure.ts';
 import type { Bench } from './run.ts';
-
-const CHUNK = 64 * 1024;
-const chunksOf = (b: Uint8Array): Uint8Array[] => {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < b.length; i += CHUNK) out.push(b.subarray(i, i + CHUNK));
-  return out;
-};
 
 /** A resolver's answer as a toy gets it: a CNAME chain and four addresses, names compressed. */
 function dnsResponse(i: number): Buffer {

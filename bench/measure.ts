@@ -25,6 +25,13 @@ export async function mbPerSecAsync(bytes: number, fn: () => Promise<void>, roun
   return round(bytes / (1024 * 1024) / (best / 1e9));
 }
 
+/** `bytes` as the 64 KiB reads a socket or file stream would hand over (views, no copies). */
+export function chunksOf(bytes: Uint8Array, size = 64 * 1024): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
+}
+
 /** Peak resident set size of this process so far, in MiB. */
 export function peakRssMiB(): number {
   return round(process.resourceUsage().maxRSS / 1024);

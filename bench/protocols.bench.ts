@@ -8,17 +8,10 @@ import { createDeflateRaw, deflateRawSync, constants as Z } from 'node:zlib';
 import { MqttDecoder, type MqttSink } from '../src/decode/mqtt.ts';
 import { unmask, WebSocketDecoder, type WebSocketSink } from '../src/decode/websocket.ts';
 import { DEFAULT_LIMITS } from '../src/model/limits.ts';
-import { mbPerSec, plainRead, round } from './measure.ts';
+import { chunksOf, mbPerSec, plainRead, round } from './measure.ts';
 import type { Bench } from './run.ts';
 
-const CHUNK = 64 * 1024;
 const TOTAL = 32 * 1024 * 1024;
-const chunksOf = (b: Uint8Array): Uint8Array[] => {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < b.length; i += CHUNK) out.push(b.subarray(i, i + CHUNK));
-  return out;
-};
-
 function pcm(bytes: number, from: number): Buffer {
   const b = Buffer.alloc(bytes);
   for (let i = 0; i < bytes / 2; i++) b.writeInt16LE(Math.round(6000 * Math.sin((from + i) / 5.7)), 2 * i);

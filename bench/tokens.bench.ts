@@ -7,10 +7,9 @@ import { FormTokenizer } from '../src/decode/form-tokens.ts';
 import { JsonTokenizer } from '../src/decode/json-tokens.ts';
 import { resolveLimits } from '../src/model/limits.ts';
 import type { Token } from '../src/model/token.ts';
-import { mbPerSec, plainRead, round } from './measure.ts';
+import { chunksOf, mbPerSec, plainRead, round } from './measure.ts';
 import type { Bench } from './run.ts';
 
-const CHUNK = 64 * 1024;
 const limits = resolveLimits();
 
 /** ~`bytes` of NDJSON telemetry lines, as a small toy might batch them. */
@@ -53,12 +52,6 @@ function forms(bytes: number): string {
     size += p.length;
   }
   return parts.join('');
-}
-
-function chunksOf(bytes: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; i += CHUNK) out.push(bytes.subarray(i, i + CHUNK));
-  return out;
 }
 
 const bench: Bench = async (emit) => {
