@@ -5,7 +5,7 @@
  * they do not detect anything.
  */
 import type { Analyzer } from '../src/model/analyzer.ts';
-import { mediaSniffer } from '../test/helpers/test-analyzers.ts';
+import { mediaSniffer } from '../testkit/test-analyzers.ts';
 
 /** What the consumer saw, to print beside a figure and to keep the work from being optimised away. */
 export interface Consumed {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PacketDecoder } from '../src/capture/packet-decoder.ts';
 import { PcapReader } from '../src/capture/pcap.ts';
 import { TcpReassembler } from '../src/capture/tcp-reassembly.ts';
-import { type Frame, pcapHeader, pcapRecord, tcpConversation } from '../test/helpers/pcap-writer.ts';
+import { type Frame, pcapHeader, pcapRecord, tcpConversation } from '../testkit/pcap-writer.ts';
 import { mbPerSec, peakRssMiB, plainRead, round } from './measure.ts';
 import type { Bench } from './run.ts';
 

@@ -17,7 +17,7 @@ import { dataDirPaths } from '../src/data-dir.ts';
 import { buildComplianceReport } from '../src/report/compliance.ts';
 import { renderComplianceHtml } from '../src/report/compliance-html.ts';
 import { openStore } from '../src/store/db.ts';
-import { finding, flowRecord } from '../test/helpers/records.ts';
+import { finding, flowRecord } from '../testkit/records.ts';
 import { BIG_T0, deviceOf, makeBigStore } from './dashboard-store.ts';
 import { round } from './measure.ts';
 import type { Bench } from './run.ts';

@@ -17,7 +17,7 @@ import { FacePool } from '../src/face/pool.ts';
 import { resolveLimits } from '../src/model/limits.ts';
 import { CollectingOutput } from '../src/pipeline/output.ts';
 import { Pipeline } from '../src/pipeline/pipeline.ts';
-import { FlowScript } from '../test/helpers/playbook.ts';
+import { FlowScript } from '../testkit/playbook.ts';
 import { round } from './measure.ts';
 import type { Bench } from './run.ts';
 

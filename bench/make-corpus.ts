@@ -11,7 +11,7 @@ import { closeSync, existsSync, openSync, renameSync, statSync, writeSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Frame, pcapHeader, pcapRecord, tcpConversation } from '../test/helpers/pcap-writer.ts';
+import { type Frame, pcapHeader, pcapRecord, tcpConversation } from '../testkit/pcap-writer.ts';
 import { type BodyKind, kindOf, rng, type Upload, upload } from './corpus.ts';
 
 /** Bump when the traffic changes, so a cached file of the old shape is not reused. */

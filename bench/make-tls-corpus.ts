@@ -11,8 +11,8 @@ import { appendFileSync, closeSync, existsSync, openSync, renameSync, statSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Frame, pcapHeader } from '../test/helpers/pcap-writer.ts';
-import { TEST_CERTS, type TlsExchange, TlsRecorder } from '../test/helpers/tls-loopback.ts';
+import { type Frame, pcapHeader } from '../testkit/pcap-writer.ts';
+import { TEST_CERTS, type TlsExchange, TlsRecorder } from '../testkit/tls-loopback.ts';
 import { kindOf, rng } from './corpus.ts';
 import {
   CONCURRENT,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore } from '../src/store/db.ts';
-import { evidenceChunk, finding, flowRecord, T0 } from '../test/helpers/records.ts';
+import { evidenceChunk, finding, flowRecord, T0 } from '../testkit/records.ts';
 import { peakRssMiB, round } from './measure.ts';
 import type { Bench } from './run.ts';
 

@@ -16,7 +16,7 @@ import {
   TEST_CERT,
   u16ListExt,
   versionsExt,
-} from '../test/decode/tls-builders.ts';
+} from '../testkit/tls-builders.ts';
 import { mbPerSec, plainRead, round } from './measure.ts';
 import type { Bench } from './run.ts';
 

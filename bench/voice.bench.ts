@@ -12,8 +12,8 @@ import type { Analyzer } from '../src/model/analyzer.ts';
 import type { FlowEvent } from '../src/model/events.ts';
 import { CollectingOutput } from '../src/pipeline/output.ts';
 import { Pipeline } from '../src/pipeline/pipeline.ts';
-import { FlowScript } from '../test/helpers/playbook.ts';
-import { replayCapture } from '../test/helpers/replay.ts';
+import { FlowScript } from '../testkit/playbook.ts';
+import { replayCapture } from '../testkit/replay.ts';
 import { mbPerSec, plainRead, round } from './measure.ts';
 import type { Bench } from './run.ts';
 

@@ -17,7 +17,7 @@ import {
   type Expected,
   matches,
   replayCaptureDrained,
-} from '../test/helpers/replay.ts';
+} from '../testkit/replay.ts';
 import type { FaceThresholds } from './face.ts';
 
 /** The label for "nothing" in the confusion table: no expected entry, or no finding. */

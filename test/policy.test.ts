@@ -4,7 +4,7 @@ import { type Config, defaultConfig, parseConfig } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 import type { Finding } from '../src/model/finding.ts';
 import { evaluatePolicy, loadPolicy, type Policy, parsePolicy } from '../src/policy.ts';
-import { finding as makeFinding } from './helpers/records.ts';
+import { finding as makeFinding } from '../testkit/records.ts';
 
 const config = defaultConfig as Config;
 const to = (host: string, over: Partial<Finding> = {}): Finding =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { childProfile } from '../../analyzers/child-profile.ts';
-import { FlowScript, play } from '../helpers/playbook.ts';
+import { FlowScript, play } from '../../testkit/playbook.ts';
 import { everySplit } from '../helpers/splits.ts';
 import { json, run, summary } from './run.ts';
 

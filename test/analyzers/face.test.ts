@@ -7,7 +7,7 @@ import type { FlowEvent } from '../../src/model/events.ts';
 import { type Limits, resolveLimits } from '../../src/model/limits.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
-import { FlowScript } from '../helpers/playbook.ts';
+import { FlowScript } from '../../testkit/playbook.ts';
 
 const CORPUS = new URL('../../fixtures/face-corpus/', import.meta.url);
 const FACE = readFileSync(new URL('pos-astronaut.jpg', CORPUS));

@@ -3,7 +3,7 @@ import { identifiers } from '../../analyzers/identifiers.ts';
 import type { FlowInfo } from '../../src/model/flow.ts';
 import type { MqttMeta } from '../../src/model/message.ts';
 import { Secret } from '../../src/model/secret.ts';
-import { FlowScript, play } from '../helpers/playbook.ts';
+import { FlowScript, play } from '../../testkit/playbook.ts';
 import { json, run, summary } from './run.ts';
 
 const A = [identifiers];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { opaqueUpload } from '../../analyzers/opaque-upload.ts';
-import { FlowScript, play } from '../helpers/playbook.ts';
+import { FlowScript, play } from '../../testkit/playbook.ts';
 import { json, run } from './run.ts';
 
 const A = [opaqueUpload];

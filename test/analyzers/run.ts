@@ -4,7 +4,7 @@ import type { Finding } from '../../src/model/finding.ts';
 import type { FlowInfo } from '../../src/model/flow.ts';
 import type { Limits } from '../../src/model/limits.ts';
 import type { Headers } from '../../src/model/message.ts';
-import { FlowScript, play } from '../helpers/playbook.ts';
+import { FlowScript, play } from '../../testkit/playbook.ts';
 
 export interface Upload {
   body?: string | Uint8Array | Array<string | Uint8Array>;

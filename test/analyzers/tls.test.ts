@@ -3,7 +3,7 @@ import { contacts } from '../../analyzers/contacts.ts';
 import { location } from '../../analyzers/location.ts';
 import { tls } from '../../analyzers/tls.ts';
 import type { FlowInfo } from '../../src/model/flow.ts';
-import { FlowScript, play } from '../helpers/playbook.ts';
+import { FlowScript, play } from '../../testkit/playbook.ts';
 import { json } from './run.ts';
 
 describe('tls', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { OggOpusWriter, oggCrc } from '../../analyzers/lib/audio-ogg-writer.ts';
 import { voice } from '../../analyzers/voice.ts';
 import { captureOf } from '../../eval/score.ts';
-import { replayCapture } from '../helpers/replay.ts';
+import { replayCapture } from '../../testkit/replay.ts';
 import { evidenceBytes, FIXTURES } from './voice-samples.ts';
 
 interface Page {

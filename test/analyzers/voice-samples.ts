@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { voice } from '../../analyzers/voice.ts';
 import { captureOf } from '../../eval/score.ts';
 import type { CollectingOutput } from '../../src/pipeline/output.ts';
-import { replayCapture } from '../helpers/replay.ts';
+import { replayCapture } from '../../testkit/replay.ts';
 
 export const FIXTURES = join(import.meta.dirname, '../../fixtures');
 

@@ -6,8 +6,8 @@ import { voice } from '../../analyzers/voice.ts';
 import { captureOf } from '../../eval/score.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import { DEFAULT_LIMITS } from '../../src/model/limits.ts';
-import { FlowScript, play } from '../helpers/playbook.ts';
-import { replayCapture } from '../helpers/replay.ts';
+import { FlowScript, play } from '../../testkit/playbook.ts';
+import { replayCapture } from '../../testkit/replay.ts';
 import { evidenceBytes, FIXTURES, speechPcm } from './voice-samples.ts';
 
 const binary = { protocol: 'websocket' as const, ws: { opcode: 2, compressed: false } };

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { id3v2Size, mpegHeader } from '../../analyzers/lib/audio-mp3.ts';
 import { voice } from '../../analyzers/voice.ts';
 import { captureOf } from '../../eval/score.ts';
-import { FlowScript, play } from '../helpers/playbook.ts';
-import { replayCapture } from '../helpers/replay.ts';
+import { FlowScript, play } from '../../testkit/playbook.ts';
+import { replayCapture } from '../../testkit/replay.ts';
 import { run } from './run.ts';
 import { containerBody, evidenceBytes, FIXTURES, speechPcm } from './voice-samples.ts';
 

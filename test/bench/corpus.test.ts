@@ -5,7 +5,7 @@ import { sniff } from '../../src/decode/magic.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
-import { mediaSniffer } from '../helpers/test-analyzers.ts';
+import { mediaSniffer } from '../../testkit/test-analyzers.ts';
 
 /** The parts the pipeline decodes out of one upload: `mime@depth` per part, sorted. */
 function partsOf(kind: BodyKind): string[] {

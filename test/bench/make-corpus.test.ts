@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureMixedPcap, HOSTS } from '../../bench/make-corpus.ts';
-import { replayCapture } from '../helpers/replay.ts';
+import { replayCapture } from '../../testkit/replay.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'toyscope-make-corpus-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

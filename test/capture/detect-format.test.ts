@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AutoReader, detectFormat, UnknownCaptureFormatError } from '../../src/capture/detect-format.ts';
-import { pcapHeader } from '../helpers/pcap-writer.ts';
+import { pcapHeader } from '../../testkit/pcap-writer.ts';
 import { oneByteAtATime } from '../helpers/splits.ts';
 import { readAll } from './reader-log.ts';
 

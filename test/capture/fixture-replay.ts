@@ -11,7 +11,7 @@ import type { FlowEvent } from '../../src/model/events.ts';
 import { header, type MessageHead } from '../../src/model/message.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
-import { tokenRecorder } from '../helpers/test-analyzers.ts';
+import { tokenRecorder } from '../../testkit/test-analyzers.ts';
 
 export const FIXTURES = join(import.meta.dirname, '../../fixtures');
 

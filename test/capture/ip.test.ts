@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatIpv6, IpDecoder, type IpDecoderOptions, type IpResult } from '../../src/capture/ip.ts';
 import { resolveLimits } from '../../src/model/limits.ts';
-import { concat, ext6, frag6, ipv4, ipv6, parseIpv6, tcp, udp } from '../helpers/pcap-writer.ts';
+import { concat, ext6, frag6, ipv4, ipv6, parseIpv6, tcp, udp } from '../../testkit/pcap-writer.ts';
 
 function decoder(opts: IpDecoderOptions = {}) {
   const skipped: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeLink, formatMac } from '../../src/capture/link.ts';
-import { ethernet, ipv4, ipv6, parseMac } from '../helpers/pcap-writer.ts';
+import { ethernet, ipv4, ipv6, parseMac } from '../../testkit/pcap-writer.ts';
 
 const ip4 = ipv4(new Uint8Array(8), { src: '10.0.0.1', dst: '10.0.0.2', proto: 17 });
 const ip6 = ipv6(new Uint8Array(8), { src: '::1', dst: '::1', next: 17 });

@@ -4,7 +4,7 @@ import { PacketDecoder, type PacketSink } from '../../src/capture/packet-decoder
 import { TcpReassembler, type TcpSegment } from '../../src/capture/tcp-reassembly.ts';
 import { type UdpDatagram, UdpFlows } from '../../src/capture/udp.ts';
 import { resolveLimits } from '../../src/model/limits.ts';
-import { ethernet, ipv4, ipv6, tcpFrame, udp, udpFrame } from '../helpers/pcap-writer.ts';
+import { ethernet, ipv4, ipv6, tcpFrame, udp, udpFrame } from '../../testkit/pcap-writer.ts';
 
 function decode(frames: Array<[number, Uint8Array]>) {
   const out = { tcp: [] as TcpSegment[], udp: [] as UdpDatagram[], skipped: [] as string[] };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PcapReader } from '../../src/capture/pcap.ts';
-import { pcapFile, tcpConversation } from '../helpers/pcap-writer.ts';
+import { pcapFile, tcpConversation } from '../../testkit/pcap-writer.ts';
 import { everySplit, oneByteAtATime, splitAt } from '../helpers/splits.ts';
 import { readAll } from './reader-log.ts';
 

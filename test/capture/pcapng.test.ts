@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PcapReader } from '../../src/capture/pcap.ts';
 import { PcapngReader, timeConverter } from '../../src/capture/pcapng.ts';
-import { concat, dsb, epb, idb, opb, pcapngBlock, shb, spb } from '../helpers/pcap-writer.ts';
+import { concat, dsb, epb, idb, opb, pcapngBlock, shb, spb } from '../../testkit/pcap-writer.ts';
 import { everySplit, oneByteAtATime, splitAt } from '../helpers/splits.ts';
 import { readAll } from './reader-log.ts';
 

@@ -10,7 +10,7 @@ import type { FlowEvent } from '../../src/model/events.ts';
 import { DEFAULT_LIMITS, type Limits } from '../../src/model/limits.ts';
 import type { Violation } from '../../src/model/violation.ts';
 import { ConnectionRouter } from '../../src/streams/router.ts';
-import { concat, dsb, idb, shb } from '../helpers/pcap-writer.ts';
+import { concat, dsb, idb, shb } from '../../testkit/pcap-writer.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 

@@ -8,7 +8,7 @@ import { TcpReassembler, type TcpReassemblerOptions, type TcpSegment } from '../
 import type { TcpStreamEvents } from '../../src/capture/types.ts';
 import { resolveLimits } from '../../src/model/limits.ts';
 import type { Endpoint } from '../../src/streams/types.ts';
-import { ACK, bytesOf, FIN, PSH, pcapFile, RST, SYN, tcpConversation } from '../helpers/pcap-writer.ts';
+import { ACK, bytesOf, FIN, PSH, pcapFile, RST, SYN, tcpConversation } from '../../testkit/pcap-writer.ts';
 
 type Log = string[];
 function recorder(): { log: Log; streams: Map<string, string>; ev: TcpStreamEvents } {

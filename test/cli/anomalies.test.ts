@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { anomalyLines } from '../../src/cli/anomalies.ts';
 import type { Violation } from '../../src/model/violation.ts';
-import { flowRecord } from '../helpers/records.ts';
+import { flowRecord } from '../../testkit/records.ts';
 
 const v = (flowId: string, code: string): Violation => ({ ts: 1, flowId, decoder: 'http1', code });
 

@@ -6,13 +6,13 @@ import { runCli } from '../../src/cli/cli.ts';
 import type { CliIo } from '../../src/cli/command.ts';
 import { COMMANDS } from '../../src/cli/commands/index.ts';
 import { ensureDataDir } from '../../src/data-dir.ts';
-import { FakeStore } from '../helpers/fake-store.ts';
 import {
   MAC,
   captureRecord as makeCapture,
   finding as makeFinding,
   flowRecord as makeFlow,
-} from '../helpers/records.ts';
+} from '../../testkit/records.ts';
+import { FakeStore } from '../helpers/fake-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'toyscope-cli-'));
 const db = join(dir, 'fake.db');

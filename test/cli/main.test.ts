@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
-import { captureRecord as makeCapture, finding as makeFinding, flowRecord as makeFlow } from '../helpers/records.ts';
+import { captureRecord as makeCapture, finding as makeFinding, flowRecord as makeFlow } from '../../testkit/records.ts';
 import { toyscope } from '../helpers/toyscope-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'toyscope-main-'));

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
-import { captureRecord, evidenceChunk, finding, flowRecord, T0 } from '../helpers/records.ts';
+import { captureRecord, evidenceChunk, finding, flowRecord, T0 } from '../../testkit/records.ts';
 import { toyscope } from '../helpers/toyscope-process.ts';
 
 const MARKER = 'PURGE-MARKER-7f3a9c';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
-import { evidenceChunk, finding, flowRecord } from '../helpers/records.ts';
+import { evidenceChunk, finding, flowRecord } from '../../testkit/records.ts';
 import { FIXTURES, toyscope } from '../helpers/toyscope-process.ts';
 
 describe('toyscope replay', () => {

@@ -15,7 +15,7 @@ import {
   messageRecord,
   T0,
   tempDir,
-} from '../helpers/records.ts';
+} from '../../testkit/records.ts';
 
 export const TOKEN = 'test-token-0123456789abcdefghijklmnopqrstuvwxyz';
 export const HOST = 'localhost:8081';

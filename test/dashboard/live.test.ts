@@ -7,7 +7,7 @@ import { defaultConfig } from '../../src/config.ts';
 import { dataDirPaths } from '../../src/data-dir.ts';
 import { openStore } from '../../src/store/db.ts';
 import type { Store } from '../../src/store/types.ts';
-import { finding, flowRecord, tempDir } from '../helpers/records.ts';
+import { finding, flowRecord, tempDir } from '../../testkit/records.ts';
 
 let t: ReturnType<typeof tempDir>;
 let store: Store;

@@ -19,7 +19,7 @@ import {
   sniExt,
   u16ListExt,
   versionsExt,
-} from './tls-builders.ts';
+} from '../../testkit/tls-builders.ts';
 
 // The example of FoxIO's JA4 spec (technical_details/JA4.md), with GREASE values added that must be ignored.
 const SPEC_CIPHERS = [

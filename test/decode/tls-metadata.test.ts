@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { TlsMetadata } from '../../src/decode/tls-metadata.ts';
 import type { TlsSide } from '../../src/decode/tls-records.ts';
 import type { ViolationInput } from '../../src/model/violation.ts';
-import { everySplit, oneByteAtATime } from '../helpers/splits.ts';
 import {
   alpnExt,
   bytes,
@@ -16,7 +15,8 @@ import {
   sniExt,
   TEST_CERT,
   versionsExt,
-} from './tls-builders.ts';
+} from '../../testkit/tls-builders.ts';
+import { everySplit, oneByteAtATime } from '../helpers/splits.ts';
 
 const CH = handshake(
   1,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HandshakeAssembler, type HandshakeMessage, recordLength } from '../../src/decode/tls-records.ts';
+import { bytes, handshake } from '../../testkit/tls-builders.ts';
 import { everySplit } from '../helpers/splits.ts';
-import { bytes, handshake } from './tls-builders.ts';
 
 const drain = (a: HandshakeAssembler): HandshakeMessage[] => {
   const out: HandshakeMessage[] = [];

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCertNames } from '../../src/decode/x509-names.ts';
-import { TEST_CERT } from './tls-builders.ts';
+import { TEST_CERT } from '../../testkit/tls-builders.ts';
 
 describe('parseCertNames', () => {
   it('reads subject, issuer and validity of a certificate made by openssl', () => {

@@ -8,9 +8,9 @@ import { encode as cbor } from 'cborg';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import type { Token } from '../../src/model/token.ts';
-import { FlowScript, play } from '../helpers/playbook.ts';
-import { replayCapture } from '../helpers/replay.ts';
-import { mediaSniffer, tokenRecorder } from '../helpers/test-analyzers.ts';
+import { FlowScript, play } from '../../testkit/playbook.ts';
+import { replayCapture } from '../../testkit/replay.ts';
+import { mediaSniffer, tokenRecorder } from '../../testkit/test-analyzers.ts';
 
 const root = protobuf.Root.fromJSON({
   nested: {

@@ -7,8 +7,8 @@ import type { MessageHead } from '../../src/model/message.ts';
 import { destinationResolver, etld1Of } from '../../src/pipeline/destination.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
-import { FlowScript, testFlow } from '../helpers/playbook.ts';
-import { streamCounter } from '../helpers/test-analyzers.ts';
+import { FlowScript, testFlow } from '../../testkit/playbook.ts';
+import { streamCounter } from '../../testkit/test-analyzers.ts';
 
 const IAT_UPGRADE: Partial<MessageHead> & { msgId: number } = {
   msgId: 1,

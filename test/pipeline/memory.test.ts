@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Analyzer } from '../../src/model/analyzer.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
-import { testFlow } from '../helpers/playbook.ts';
+import { testFlow } from '../../testkit/playbook.ts';
 
 const BODY_MB = 200;
 

@@ -3,7 +3,7 @@ import type { Analyzer } from '../../src/model/analyzer.ts';
 import type { FlowSource } from '../../src/model/flow.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
-import { FlowScript } from '../helpers/playbook.ts';
+import { FlowScript } from '../../testkit/playbook.ts';
 
 const later = <T>(ms: number, v: T) => new Promise<T>((r) => setTimeout(() => r(v), ms));
 

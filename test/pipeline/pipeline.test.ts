@@ -1,9 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { FlowEvent } from '../../src/model/events.ts';
-import { FlowScript, play } from '../helpers/playbook.ts';
+import { FlowScript, play } from '../../testkit/playbook.ts';
+import { mediaSniffer, streamCounter, throwing, tokenRecorder } from '../../testkit/test-analyzers.ts';
 import { everySplit } from '../helpers/splits.ts';
-import { mediaSniffer, streamCounter, throwing, tokenRecorder } from '../helpers/test-analyzers.ts';
 
 /** A 44-byte WAV header + `n` bytes of 16 kHz 16-bit mono PCM (hand-made; real clips are in fixtures). */
 function wav(n: number): Buffer {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Analyzer, ReportInput } from '../../src/model/analyzer.ts';
 import { maskDetail, maskExcerpt, redact } from '../../src/pipeline/redact.ts';
-import { FlowScript, play } from '../helpers/playbook.ts';
+import { FlowScript, play } from '../../testkit/playbook.ts';
 
 /** Reports `input` at the end of each message, then updates it once when `update` is given. */
 function reporting(input: Omit<ReportInput, 'category'>, update?: Partial<ReportInput>): Analyzer {

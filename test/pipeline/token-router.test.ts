@@ -7,8 +7,8 @@ import type { Analyzer, TokenInterest } from '../../src/model/analyzer.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import type { Token } from '../../src/model/token.ts';
 import { MAX_ROUTED_ANALYZERS, TokenRouter } from '../../src/pipeline/token-router.ts';
+import { replayCaptureDrained } from '../../testkit/replay.ts';
 import { run } from '../analyzers/run.ts';
-import { replayCaptureDrained } from '../helpers/replay.ts';
 
 const tok = (t: Partial<Token>): Token => ({
   source: 'json',

@@ -12,8 +12,8 @@ import { captureOf } from '../../eval/score.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import type { PipelineOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
-import { testFlow } from '../helpers/playbook.ts';
-import { replayCapture } from '../helpers/replay.ts';
+import { testFlow } from '../../testkit/playbook.ts';
+import { replayCapture } from '../../testkit/replay.ts';
 
 const GIB = 1024 * 1024 * 1024;
 const CHUNK = 1024 * 1024;

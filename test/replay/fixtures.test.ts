@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzers } from '../../analyzers/index.ts';
-import { anomaliesOf, checkExpected, type Expected, replayCaptureDrained } from '../helpers/replay.ts';
+import { anomaliesOf, checkExpected, type Expected, replayCaptureDrained } from '../../testkit/replay.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const cases = readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'expected.json')));

@@ -5,7 +5,7 @@ import { csvField, renderComplianceCsv } from '../../src/report/compliance-csv.t
 import { renderComplianceHtml, STYLE_SHA256 } from '../../src/report/compliance-html.ts';
 import { openStore } from '../../src/store/db.ts';
 import type { Store } from '../../src/store/types.ts';
-import { finding, flowRecord, MAC, T0, tempDir } from '../helpers/records.ts';
+import { finding, flowRecord, MAC, T0, tempDir } from '../../testkit/records.ts';
 
 let t: ReturnType<typeof tempDir>;
 let store: Store;

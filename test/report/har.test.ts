@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exportable, HAR_TAIL, type HarEvidence, harEntries, harHead } from '../../src/report/har.ts';
-import { finding, flowRecord, messageRecord, T0 } from '../helpers/records.ts';
+import { finding, flowRecord, messageRecord, T0 } from '../../testkit/records.ts';
 
 const request = messageRecord({ url: '/v1/voice?kid=7&sn=TB-9', bodyBytes: 4 });
 const response = messageRecord({

@@ -5,7 +5,7 @@ import type { TlsDecryption } from '../../src/model/tls.ts';
 import { evaluatePolicy } from '../../src/policy.ts';
 import { skippedOf } from '../../src/report/coverage.ts';
 import { buildJsonDocument, tlsSummary, writeJsonDocument } from '../../src/report/json.ts';
-import { captureRecord as makeCapture, finding as makeFinding, flowRecord as makeFlow } from '../helpers/records.ts';
+import { captureRecord as makeCapture, finding as makeFinding, flowRecord as makeFlow } from '../../testkit/records.ts';
 
 describe('buildJsonDocument', () => {
   const finding = makeFinding();

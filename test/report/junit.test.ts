@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Config, defaultConfig } from '../../src/config.ts';
 import { evaluatePolicy, type Policy } from '../../src/policy.ts';
 import { attr, buildJunit, text, xmlSafe } from '../../src/report/junit.ts';
-import { finding as makeFinding } from '../helpers/records.ts';
+import { finding as makeFinding } from '../../testkit/records.ts';
 
 const config = defaultConfig as Config;
 

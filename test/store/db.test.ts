@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
 import { SCHEMA_VERSION } from '../../src/store/migrations.ts';
-import { finding, flowRecord, MAC, T0, tempDir } from '../helpers/records.ts';
+import { finding, flowRecord, MAC, T0, tempDir } from '../../testkit/records.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let file: string;

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
 import { MIGRATIONS, migrate, SCHEMA_VERSION, schemaVersion } from '../../src/store/migrations.ts';
-import { finding, flowRecord, tempDir } from '../helpers/records.ts';
+import { finding, flowRecord, tempDir } from '../../testkit/records.ts';
 
 const V1 = join(dirname(fileURLToPath(import.meta.url)), '../data/store/v1.db');
 const T = 1_700_000_000_000_000;

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
 import { decodeCursor, encodeCursor, PageQueryError } from '../../src/store/pages.ts';
 import type { Store } from '../../src/store/types.ts';
-import { finding, flowRecord, MAC, T0, tempDir } from '../helpers/records.ts';
+import { finding, flowRecord, MAC, T0, tempDir } from '../../testkit/records.ts';
 
 let dir: ReturnType<typeof tempDir>;
 let store: Store;

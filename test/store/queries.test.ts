@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
 import type { Store } from '../../src/store/types.ts';
-import { finding, flowRecord, MAC, T0, tempDir } from '../helpers/records.ts';
+import { finding, flowRecord, MAC, T0, tempDir } from '../../testkit/records.ts';
 
 const OTHER = '127.0.0.7';
 let tmp: ReturnType<typeof tempDir>;

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
 import { applyRetention } from '../../src/store/retention.ts';
 import type { Store } from '../../src/store/types.ts';
-import { evidenceChunk, finding, flowRecord, MAC, messageRecord, T0, tempDir } from '../helpers/records.ts';
+import { evidenceChunk, finding, flowRecord, MAC, messageRecord, T0, tempDir } from '../../testkit/records.ts';
 
 const DAY = 86_400_000_000;
 const OTHER = '127.0.0.7';

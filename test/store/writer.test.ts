@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
 import type { Store } from '../../src/store/types.ts';
 import { EVIDENCE_ROW_BYTES } from '../../src/store/writer.ts';
-import { evidenceChunk, finding, flowRecord, MAC, messageRecord, T0, tempDir } from '../helpers/records.ts';
+import { evidenceChunk, finding, flowRecord, MAC, messageRecord, T0, tempDir } from '../../testkit/records.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let file: string;

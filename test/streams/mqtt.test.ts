@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { identifiers } from '../../analyzers/identifiers.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import { MqttStream, msgIdCounter } from '../../src/streams/mqtt.ts';
+import { replayCapture } from '../../testkit/replay.ts';
 import { FIXTURES, mqttSummary, replayFixture } from '../capture/fixture-replay.ts';
-import { replayCapture } from '../helpers/replay.ts';
 
 describe('mqtt-tcp fixture', () => {
   const run = replayFixture('mqtt-tcp');

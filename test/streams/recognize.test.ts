@@ -8,7 +8,7 @@ import { DEFAULT_LIMITS } from '../../src/model/limits.ts';
 import { DnsFlows } from '../../src/streams/dns.ts';
 import { MAX_RECOGNITION_BYTES, recognizeTcp, recognizeUdp } from '../../src/streams/recognize.ts';
 import { ConnectionRouter } from '../../src/streams/router.ts';
-import { bytes, clientHelloBody, handshake, records, sniExt } from '../decode/tls-builders.ts';
+import { bytes, clientHelloBody, handshake, records, sniExt } from '../../testkit/tls-builders.ts';
 import { everySplit, utf8 } from '../helpers/splits.ts';
 
 const u16 = (n: number) => [n >> 8, n & 0xff];

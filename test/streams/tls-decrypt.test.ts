@@ -10,8 +10,8 @@ import type { FlowEvent } from '../../src/model/events.ts';
 import { DEFAULT_LIMITS } from '../../src/model/limits.ts';
 import { ConnectionRouter } from '../../src/streams/router.ts';
 import type { StreamViolation } from '../../src/streams/types.ts';
+import { recordTls, TEST_CERTS, type TlsRecording } from '../../testkit/tls-loopback.ts';
 import { cutSide, type Step } from '../decode/tls-decrypt/run-session.ts';
-import { recordTls, TEST_CERTS, type TlsRecording } from '../helpers/tls-loopback.ts';
 
 const BODY = '{"child":{"name":"Lily Chen","birthday":"2017-09-14"}}';
 const REQUEST = `POST /v1/child/profile HTTP/1.1\r\nHost: api.toy-cloud.example\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`;

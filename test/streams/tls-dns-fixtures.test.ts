@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CaptureReplay } from '../../src/capture/replay.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
-import { valueAt } from '../helpers/replay.ts';
+import { valueAt } from '../../testkit/replay.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const CASES = ['tls12-upload', 'tls13-upload', 'tls-rejected', 'dns-lookups', 'dns-odd-port', 'tls-mqtt-odd-ports'];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowEvent } from '../../src/model/events.ts';
 import { TlsStream } from '../../src/streams/tls.ts';
-import { bytes, clientHelloBody, handshake, records, sniExt } from '../decode/tls-builders.ts';
+import { bytes, clientHelloBody, handshake, records, sniExt } from '../../testkit/tls-builders.ts';
 
 describe('TlsStream', () => {
   it('sends the SNI as the host as soon as the ClientHello is read, with the TLS metadata', () => {

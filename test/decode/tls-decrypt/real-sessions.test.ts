@@ -5,7 +5,7 @@
 import { constants, createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { recordTls, TEST_CERTS, type TlsSessionSpec } from '../../helpers/tls-loopback.ts';
+import { recordTls, TEST_CERTS, type TlsSessionSpec } from '../../../testkit/tls-loopback.ts';
 import { cutSide, runSession, type SessionLog } from './run-session.ts';
 
 /** A session log with its clear bytes as sha256 (vitest compares large buffers slowly). */

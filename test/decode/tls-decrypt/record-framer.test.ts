@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecordFramer } from '../../../src/decode/tls-decrypt/record-framer.ts';
+import { bytes, records } from '../../../testkit/tls-builders.ts';
 import { everySplit } from '../../helpers/splits.ts';
-import { bytes, records } from '../tls-builders.ts';
 
 const STREAM = bytes([...records(22, [1, 2, 3]), ...records(23, new Array(300).fill(7)), ...records(21, [1, 0])]);
 

@@ -4,7 +4,7 @@
  * Run: `node --import tsx test/store/helpers/kill-writer.ts <db>`. Stops by itself after MAX_MS.
  */
 import { openStore } from '../../../src/store/db.ts';
-import { finding, flowRecord, T0 } from '../../helpers/records.ts';
+import { finding, flowRecord, T0 } from '../../../testkit/records.ts';
 
 const MAX_MS = 20_000;
 const PER_ROUND = 300;

@@ -6,19 +6,19 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { configuredDestinations } from '../../src/analysis.ts';
-import { startsLikeJson } from '../../src/capture/detect-format.ts';
-import { HarReplay, type HarReplayOptions } from '../../src/capture/har.ts';
-import { HarIndex } from '../../src/capture/har-index.ts';
-import { CaptureReplay } from '../../src/capture/replay.ts';
-import { defaultConfig } from '../../src/config.ts';
-import { KeyLog } from '../../src/decode/tls-keylog.ts';
-import type { Analyzer } from '../../src/model/analyzer.ts';
-import type { FlowEvent } from '../../src/model/events.ts';
-import { DEFAULT_LIMITS } from '../../src/model/limits.ts';
-import { isAnomaly, type Violation } from '../../src/model/violation.ts';
-import { CollectingOutput } from '../../src/pipeline/output.ts';
-import { Pipeline } from '../../src/pipeline/pipeline.ts';
+import { configuredDestinations } from '../src/analysis.ts';
+import { startsLikeJson } from '../src/capture/detect-format.ts';
+import { HarReplay, type HarReplayOptions } from '../src/capture/har.ts';
+import { HarIndex } from '../src/capture/har-index.ts';
+import { CaptureReplay } from '../src/capture/replay.ts';
+import { defaultConfig } from '../src/config.ts';
+import { KeyLog } from '../src/decode/tls-keylog.ts';
+import type { Analyzer } from '../src/model/analyzer.ts';
+import type { FlowEvent } from '../src/model/events.ts';
+import { DEFAULT_LIMITS } from '../src/model/limits.ts';
+import { isAnomaly, type Violation } from '../src/model/violation.ts';
+import { CollectingOutput } from '../src/pipeline/output.ts';
+import { Pipeline } from '../src/pipeline/pipeline.ts';
 
 export interface ReplayResult {
   out: CollectingOutput;

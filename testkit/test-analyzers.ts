@@ -1,7 +1,7 @@
 /** Small analyzers for pipeline tests: they show what reached analyzers, not what a real detector decides. */
-import type { Analyzer, FindingHandle } from '../../src/model/analyzer.ts';
-import type { MediaInfo } from '../../src/model/media.ts';
-import type { Token } from '../../src/model/token.ts';
+import type { Analyzer, FindingHandle } from '../src/model/analyzer.ts';
+import type { MediaInfo } from '../src/model/media.ts';
+import type { Token } from '../src/model/token.ts';
 
 /** Reports one finding per decoded part with its sniffed type, origin, depth and byte count. */
 export const mediaSniffer: Analyzer = {

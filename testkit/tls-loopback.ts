@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 
-const DATA = new URL('../data/tls/', import.meta.url);
+const DATA = new URL('../test/data/tls/', import.meta.url);
 /** Test certificates (test/data/tls/README.md). */
 export const TEST_CERTS = {
   ec: { cert: readFileSync(new URL('ec-cert.pem', DATA)), key: readFileSync(new URL('ec-key.pem', DATA)) },

@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Finding } from '../../src/model/finding.ts';
-import type { EvidenceChunk, FlowRecord, MessageRecord } from '../../src/model/records.ts';
-import type { CaptureRecord } from '../../src/store/types.ts';
+import type { Finding } from '../src/model/finding.ts';
+import type { EvidenceChunk, FlowRecord, MessageRecord } from '../src/model/records.ts';
+import type { CaptureRecord } from '../src/store/types.ts';
 
 export const T0 = 1_700_000_000_000_000;
 export const MAC = '02:00:00:00:00:01';

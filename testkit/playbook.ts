@@ -2,13 +2,13 @@
  * Pipeline playbooks (mitmproxy): build FlowEvents for a flow by hand, push them through a Pipeline with a
  * CollectingOutput, and assert on what came out. No sockets, no files.
  */
-import type { Analyzer } from '../../src/model/analyzer.ts';
-import type { FlowEvent } from '../../src/model/events.ts';
-import type { FlowInfo, Micros, MsgId } from '../../src/model/flow.ts';
-import type { Limits } from '../../src/model/limits.ts';
-import type { MessageHead } from '../../src/model/message.ts';
-import { CollectingOutput } from '../../src/pipeline/output.ts';
-import { Pipeline } from '../../src/pipeline/pipeline.ts';
+import type { Analyzer } from '../src/model/analyzer.ts';
+import type { FlowEvent } from '../src/model/events.ts';
+import type { FlowInfo, Micros, MsgId } from '../src/model/flow.ts';
+import type { Limits } from '../src/model/limits.ts';
+import type { MessageHead } from '../src/model/message.ts';
+import { CollectingOutput } from '../src/pipeline/output.ts';
+import { Pipeline } from '../src/pipeline/pipeline.ts';
 
 export function testFlow(overrides: Partial<FlowInfo> = {}): FlowInfo {
   return {
