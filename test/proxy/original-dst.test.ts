@@ -1,0 +1,98 @@
+/**
+ * proxy/original-dst.ts through the real addon: in a namespace lab, the gateway's nftables REDIRECT sends a
+ * device's connections to a listener, which reads where each was going (IPv4 and IPv6); a connection made to the
+ * listener itself reads as not redirected.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLab, describeNetns, LAB, type Lab } from '../helpers/netns.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+const PORT = 8080;
+
+/** Answers each connection with one JSON line: what originalDestination() said. */
+const LISTENER = `
+import { createServer } from 'node:net';
+import { originalDestination } from ${JSON.stringify(join(ROOT, 'proxy/original-dst.ts'))};
+const server = createServer((s) => s.end(JSON.stringify(originalDestination(s) ?? null) + '\\n'));
+server.listen(${PORT}, '::', () => console.log('listening'));
+`;
+
+const client = (host: string, port: number) => `
+const s = require('node:net').connect(${port}, ${JSON.stringify(host)});
+s.on('data', (d) => process.stdout.write(d));
+s.on('error', (e) => { console.error(e.message); process.exit(1); });
+`;
+
+describeNetns('original destination of redirected connections (namespace lab)', () => {
+  let lab: Lab;
+
+  beforeAll(async () => {
+    lab = await createLab({ tag: 'odst' });
+    await lab.nft(`table inet t {
+      chain pre {
+        type nat hook prerouting priority dstnat;
+        iifname "lan0" meta l4proto tcp redirect to :${PORT}
+      }
+    }`);
+    const listener = lab.spawn(
+      lab.gateway,
+      [process.execPath, '--import', 'tsx', '--input-type=module', '-e', LISTENER],
+      {
+        cwd: ROOT,
+      },
+    );
+    await new Promise<void>((resolve, reject) => {
+      listener.stdout?.once('data', () => resolve());
+      listener.once('exit', (code) => reject(new Error(`listener exited ${code}`)));
+    });
+  });
+  afterAll(() => lab?.destroy());
+
+  const dial = async (host: string, port: number) =>
+    JSON.parse(await lab.run(lab.devices[0]!.ns, [process.execPath, '-e', client(host, port)]));
+
+  it('reads the IPv4 address and port the device dialled', async () => {
+    expect(await dial(LAB.cloud(7), 443)).toEqual({ ip: LAB.cloud(7), port: 443 });
+    expect(await dial(LAB.cloud(200), 1883)).toEqual({ ip: LAB.cloud(200), port: 1883 });
+  });
+
+  it('reads the IPv6 address and port the device dialled (IP6T_SO_ORIGINAL_DST)', async () => {
+    expect(await dial(LAB.cloud6(7), 443)).toEqual({ ip: LAB.cloud6(7), port: 443 });
+  });
+
+  it('says "not redirected" for a connection to the listener itself', async () => {
+    expect(await lab.run(lab.gateway, [process.execPath, '-e', client('127.0.0.1', PORT)])).toBe('null\n');
+  });
+});
+
+describe('when the addon cannot load', () => {
+  it('says so in one line with the fix', () => {
+    // A copy of the module beside a node_modules whose addon was never built.
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-odst-'));
+    try {
+      mkdirSync(join(dir, 'node_modules/toyscope-original-dst'), { recursive: true });
+      writeFileSync(
+        join(dir, 'node_modules/toyscope-original-dst/package.json'),
+        '{"name":"toyscope-original-dst","main":"build/Release/original_dst.node"}',
+      );
+      writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+      copyFileSync(join(ROOT, 'proxy/original-dst.ts'), join(dir, 'original-dst.ts'));
+      const script = `import { loadOriginalDst } from ${JSON.stringify(join(dir, 'original-dst.ts'))};
+        try { loadOriginalDst(); } catch (e) { console.log(e.name + ': ' + e.message); }`;
+      const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      expect(out.trim().split('\n')).toHaveLength(1);
+      expect(out).toMatch(
+        /^OriginalDstUnavailable: transparent mode needs the SO_ORIGINAL_DST addon, which did not load \(Cannot find module .*\); build it with `npm rebuild toyscope-original-dst`/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
