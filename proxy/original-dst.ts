@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { isIPv4, type Socket } from 'node:net';
+import { unmapIPv4 } from './address.ts';
 
 /** Where a redirected connection was going. */
 export interface OriginalDestination {
@@ -56,14 +57,14 @@ export function originalDestination(socket: Socket): OriginalDestination | undef
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   const local = socket.localAddress;
   if (typeof fd !== 'number' || fd < 0 || local === undefined) return undefined;
-  const ipv6 = !isIPv4(local) && !local.startsWith('::ffff:');
+  const plainLocal = unmapIPv4(local);
+  const ipv6 = !isIPv4(plainLocal);
   let dst: { address: string; port: number };
   try {
     dst = (addon as Addon).originalDst(fd, ipv6);
   } catch {
     return undefined; // ENOENT (not tracked), ENOPROTOOPT (no conntrack): not a redirected connection
   }
-  const plainLocal = local.startsWith('::ffff:') ? local.slice(7) : local;
   if (dst.address === plainLocal && dst.port === socket.localPort) return undefined;
   return { ip: dst.address, port: dst.port };
 }

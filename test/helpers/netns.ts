@@ -17,6 +17,7 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { describe } from 'vitest';
+import { hasTool } from './tools.ts';
 
 const PREFIX = 'toyscope-';
 /** Device namespaces get MACs 02:00:00:00:00:<10+i> (locally administered). */
@@ -86,9 +87,7 @@ export interface LabOptions {
 export function netnsUnavailable(): string | undefined {
   if (process.platform !== 'linux') return 'not Linux';
   if (process.getuid?.() !== 0) return 'not root';
-  for (const tool of ['ip', 'nft']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
-  }
+  for (const tool of ['ip', 'nft']) if (!hasTool(tool)) return `${tool} is not installed`;
   return undefined;
 }
 

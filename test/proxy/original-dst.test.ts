@@ -71,7 +71,7 @@ describeNetns('original destination of redirected connections (namespace lab)', 
 
 describe('when the addon cannot load', () => {
   it('says so in one line with the fix', () => {
-    // A copy of the module beside a node_modules whose addon was never built.
+    // A copy of the module (and what it imports) beside a node_modules whose addon was never built.
     const dir = mkdtempSync(join(tmpdir(), 'toyscope-odst-'));
     try {
       mkdirSync(join(dir, 'node_modules/toyscope-original-dst'), { recursive: true });
@@ -80,7 +80,7 @@ describe('when the addon cannot load', () => {
         '{"name":"toyscope-original-dst","main":"build/Release/original_dst.node"}',
       );
       writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
-      copyFileSync(join(ROOT, 'proxy/original-dst.ts'), join(dir, 'original-dst.ts'));
+      for (const f of ['original-dst.ts', 'address.ts']) copyFileSync(join(ROOT, 'proxy', f), join(dir, f));
       const script = `import { loadOriginalDst } from ${JSON.stringify(join(dir, 'original-dst.ts'))};
         try { loadOriginalDst(); } catch (e) { console.log(e.name + ': ' + e.message); }`;
       const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
