@@ -70,6 +70,11 @@ export interface Lab {
   run(ns: string, argv: readonly string[], opts?: ExecOptions): Promise<string>;
   /** Starts a long-running process in a namespace; it is killed by `destroy()` if still running. */
   spawn(ns: string, argv: readonly string[], opts?: Omit<ExecOptions, 'input' | 'timeoutMs'>): ChildProcess;
+  /**
+   * Starts a service in a namespace and resolves once its stdout shows `ready`; rejects with its stderr if it
+   * exits first or is not ready within `timeoutMs` (default 30 s).
+   */
+  start(ns: string, argv: readonly string[], ready: string | RegExp, opts?: ExecOptions): Promise<ChildProcess>;
   /** Loads an nftables ruleset (`nft -f -`) in the gateway namespace. */
   nft(rules: string): Promise<void>;
   /** Kills what runs in the namespaces and deletes them; safe to call twice. */
@@ -220,6 +225,32 @@ class NetnsLab implements Lab {
     this.#children.add(child);
     child.on('exit', () => this.#children.delete(child));
     return child;
+  }
+
+  start(ns: string, argv: readonly string[], ready: string | RegExp, opts: ExecOptions = {}): Promise<ChildProcess> {
+    const child = this.spawn(ns, argv, opts);
+    return new Promise((resolve, reject) => {
+      let out = '';
+      let err = '';
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        killGroup(child);
+        reject(new Error(`[${ns}] ${argv.join(' ').slice(0, 200)}: ${why}: ${err.trim().slice(-2000)}`));
+      };
+      const timer = setTimeout(() => fail('not ready in time'), opts.timeoutMs ?? 30_000);
+      child.stderr?.on('data', (c: Buffer) => {
+        err += c;
+      });
+      child.stdout?.on('data', function onData(c: Buffer) {
+        out += c;
+        if (typeof ready === 'string' ? out.includes(ready) : ready.test(out)) {
+          clearTimeout(timer);
+          child.stdout?.off('data', onData);
+          resolve(child);
+        }
+      });
+      child.once('exit', (code) => fail(`exited ${code} before it was ready`));
+    });
   }
 
   async nft(rules: string): Promise<void> {

@@ -8,24 +8,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { originalDstEcho, tcpProbe } from '../helpers/lab-probes.ts';
 import { createLab, describeNetns, LAB, type Lab } from '../helpers/netns.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const PORT = 8080;
-
-/** Answers each connection with one JSON line: what originalDestination() said. */
-const LISTENER = `
-import { createServer } from 'node:net';
-import { originalDestination } from ${JSON.stringify(join(ROOT, 'proxy/original-dst.ts'))};
-const server = createServer((s) => s.end(JSON.stringify(originalDestination(s) ?? null) + '\\n'));
-server.listen(${PORT}, '::', () => console.log('listening'));
-`;
-
-const client = (host: string, port: number) => `
-const s = require('node:net').connect(${port}, ${JSON.stringify(host)});
-s.on('data', (d) => process.stdout.write(d));
-s.on('error', (e) => { console.error(e.message); process.exit(1); });
-`;
 
 describeNetns('original destination of redirected connections (namespace lab)', () => {
   let lab: Lab;
@@ -38,34 +25,26 @@ describeNetns('original destination of redirected connections (namespace lab)', 
         iifname "lan0" meta l4proto tcp redirect to :${PORT}
       }
     }`);
-    const listener = lab.spawn(
-      lab.gateway,
-      [process.execPath, '--import', 'tsx', '--input-type=module', '-e', LISTENER],
-      {
-        cwd: ROOT,
-      },
-    );
-    await new Promise<void>((resolve, reject) => {
-      listener.stdout?.once('data', () => resolve());
-      listener.once('exit', (code) => reject(new Error(`listener exited ${code}`)));
-    });
+    await lab.start(lab.gateway, originalDstEcho(PORT), 'up', { cwd: ROOT });
   });
   afterAll(() => lab?.destroy());
 
-  const dial = async (host: string, port: number) =>
-    JSON.parse(await lab.run(lab.devices[0]!.ns, [process.execPath, '-e', client(host, port)]));
+  const dial = async (ns: string, host: string, port: number) => {
+    const r = JSON.parse(await lab.run(ns, tcpProbe(host, port)));
+    return JSON.parse(r.data);
+  };
 
   it('reads the IPv4 address and port the device dialled', async () => {
-    expect(await dial(LAB.cloud(7), 443)).toEqual({ ip: LAB.cloud(7), port: 443 });
-    expect(await dial(LAB.cloud(200), 1883)).toEqual({ ip: LAB.cloud(200), port: 1883 });
+    expect(await dial(lab.devices[0]!.ns, LAB.cloud(7), 443)).toEqual({ ip: LAB.cloud(7), port: 443 });
+    expect(await dial(lab.devices[0]!.ns, LAB.cloud(200), 1883)).toEqual({ ip: LAB.cloud(200), port: 1883 });
   });
 
   it('reads the IPv6 address and port the device dialled (IP6T_SO_ORIGINAL_DST)', async () => {
-    expect(await dial(LAB.cloud6(7), 443)).toEqual({ ip: LAB.cloud6(7), port: 443 });
+    expect(await dial(lab.devices[0]!.ns, LAB.cloud6(7), 443)).toEqual({ ip: LAB.cloud6(7), port: 443 });
   });
 
   it('says "not redirected" for a connection to the listener itself', async () => {
-    expect(await lab.run(lab.gateway, [process.execPath, '-e', client('127.0.0.1', PORT)])).toBe('null\n');
+    expect(await dial(lab.gateway, '127.0.0.1', PORT)).toBeNull();
   });
 });
 
