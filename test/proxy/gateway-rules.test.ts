@@ -6,15 +6,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BLOCKED6_SET,
-  type GatewayRulesSpec,
-  iptablesRules,
-  nftDelete,
-  nftRules,
-  specProblem,
-  UDP_SETS,
-} from '../../proxy/gateway-rules.ts';
+import { type GatewayRulesSpec, iptablesRules, nftDelete, nftRules, specProblem } from '../../proxy/gateway-rules.ts';
+import { parseUdpReading, type RecordedUdp } from '../../proxy/udp-recorder.ts';
 import { echoServers, originalDstEcho, tcpProbe, udpProbe } from '../helpers/lab-probes.ts';
 import { createLab, describeNetns, LAB, type Lab } from '../helpers/netns.ts';
 
@@ -49,15 +42,9 @@ describe('rule text', () => {
   });
 });
 
-/** The elements of a recording set: `[key parts, packets, bytes]`. */
-async function setElements(lab: Lab, set: string): Promise<Array<[unknown[], number, number]>> {
-  const json = JSON.parse(await lab.run(lab.gateway, ['nft', '-j', 'list', 'set', 'inet', 'toyscope', set]));
-  const elems = json.nftables.find((x: { set?: unknown }) => x.set).set.elem ?? [];
-  return elems.map((e: { elem: { val: { concat: unknown[] }; counter: { packets: number; bytes: number } } }) => [
-    e.elem.val.concat,
-    e.elem.counter.packets,
-    e.elem.counter.bytes,
-  ]);
+/** The gateway's recording sets, read as the UDP recorder reads them. */
+async function reading(lab: Lab) {
+  return parseUdpReading(await lab.run(lab.gateway, ['nft', '-j', 'list', 'table', 'inet', 'toyscope']));
 }
 
 describeNetns('gateway rules in a namespace lab', () => {
@@ -85,19 +72,13 @@ describeNetns('gateway rules in a namespace lab', () => {
     expect(await probe(udpProbe(LAB.cloud(7), 443, 'quic'))).toEqual({ error: 'ECONNREFUSED' });
     expect(await probe(udpProbe(LAB.cloud(9), 5000, 'ntp'))).toEqual({ data: 'udp 5000 ntp' });
     const dev = lab.devices[0]!.ip;
-    const up = await setElements(lab, UDP_SETS.ip.up);
-    const down = await setElements(lab, UDP_SETS.ip.down);
+    const { up, down } = await reading(lab);
+    const ntp = (r: RecordedUdp) => r.client.ip === dev && r.server.ip === LAB.cloud(9) && r.server.port === 5000;
     // The answered datagram both ways (IP + UDP headers counted), the QUIC attempts only upward.
-    expect(up.find(([k]) => k[0] === dev && k[2] === LAB.cloud(9) && k[3] === 5000)).toEqual([
-      expect.anything(),
-      1,
-      28 + 3,
-    ]);
-    expect(down.find(([k]) => k[0] === dev && k[2] === LAB.cloud(9) && k[3] === 5000)?.[2]).toBe(
-      28 + 'udp 5000 ntp'.length,
-    );
-    expect(up.filter(([k]) => k[2] === LAB.cloud(7) && k[3] === 443).length).toBeGreaterThan(0);
-    expect(up.some(([k]) => k[3] === 53)).toBe(false); // DNS went to the forwarder, not through
+    expect(up.find(ntp)).toMatchObject({ packets: 1, bytes: 28 + 'ntp'.length });
+    expect(down.find(ntp)).toMatchObject({ packets: 1, bytes: 28 + 'udp 5000 ntp'.length });
+    expect(up.filter((r) => r.server.ip === LAB.cloud(7) && r.server.port === 443)).toHaveLength(1);
+    expect(up.some((r) => r.server.port === 53)).toBe(false); // DNS went to the forwarder, not through
   });
 
   it('nftables, IPv6 blocked: refused at once and recorded, IPv4 still intercepted', async () => {
@@ -106,11 +87,10 @@ describeNetns('gateway rules in a namespace lab', () => {
     expect(await probe(udpProbe(LAB.cloud6(9), 5000, 'x'))).toEqual({ error: 'EACCES' }); // admin-prohibited
     const tcp = await probe(tcpProbe(LAB.cloud(7), 443));
     expect(JSON.parse(tcp.data!)).toEqual({ ip: LAB.cloud(7), port: 443 });
-    const blocked = await setElements(lab, BLOCKED6_SET);
-    expect(blocked.map(([k]) => k)).toEqual(
+    expect((await reading(lab)).blocked6).toEqual(
       expect.arrayContaining([
-        [lab.devices[0]!.ip6, LAB.cloud6(7), 'tcp', 443],
-        [lab.devices[0]!.ip6, LAB.cloud6(9), 'udp', 5000],
+        { client: lab.devices[0]!.ip6, server: { ip: LAB.cloud6(7), port: 443 }, protocol: 'tcp' },
+        { client: lab.devices[0]!.ip6, server: { ip: LAB.cloud6(9), port: 5000 }, protocol: 'udp' },
       ]),
     );
     await lab.run(lab.gateway, ['nft', '-f', '-'], { input: nftDelete() });
