@@ -12,6 +12,7 @@ import type { FlowError, FlowId, Micros, Transport } from '../src/model/flow.ts'
 import type { DnsFlows } from '../src/streams/dns.ts';
 import { flowInfo } from '../src/streams/flow-info.ts';
 import type { EmitEvent, Endpoint } from '../src/streams/types.ts';
+import type { NftRunner } from './gateway.ts';
 import { BLOCKED6_SET, NFT_TABLE, UDP_SETS } from './gateway-rules.ts';
 
 /** How often the sets are read. */
@@ -164,9 +165,6 @@ const keyOf = (c: Endpoint, s: Endpoint): string => `${c.ip} ${c.port} ${s.ip} $
 
 /** Application bytes: each counted packet carried an IP header (20 or 40 bytes) and a UDP header (8). */
 const payload = (r: RecordedUdp): number => Math.max(0, r.bytes - r.packets * (r.client.ip.includes(':') ? 48 : 28));
-
-/** Runs nft with arguments and resolves with its stdout. */
-export type NftRunner = (args: string[]) => Promise<string>;
 
 /** Reads the table every UDP_POLL_MS into `recorder`; `stop()` reads once more and closes every flow. */
 export function pollUdp(recorder: UdpRecorder, nft: NftRunner, now: () => Micros): { stop(): Promise<void> } {

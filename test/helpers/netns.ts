@@ -224,6 +224,7 @@ class NetnsLab implements Lab {
     });
     this.#children.add(child);
     child.on('exit', () => this.#children.delete(child));
+    child.stdin?.on('error', () => {}); // EPIPE: it exited without reading its input
     return child;
   }
 

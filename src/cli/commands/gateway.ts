@@ -1,0 +1,170 @@
+/**
+ * `toyscope gateway rules|up|down`: the transparent gateway for devices that take no proxy setting. `rules`
+ * prints the nftables (or iptables) rules for a LAN interface; `up` applies them in a table of its own and runs
+ * the proxy and the DNS forwarder on the LAN interface's address until Ctrl-C, then removes exactly what it
+ * added; `down` removes what a gateway that crashed or was killed left behind. The rules are proxy/gateway-rules.ts,
+ * their lifecycle proxy/gateway.ts; this file only reads options and prints.
+ */
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { type HostPort, parseHostPort } from '../../../proxy/address.ts';
+import { cleanupStale, STATE_FILE } from '../../../proxy/gateway.ts';
+import {
+  type GatewayRulesSpec,
+  type Ipv6Mode,
+  iptablesRules,
+  nftRules,
+  specProblem,
+} from '../../../proxy/gateway-rules.ts';
+import { configLimits } from '../../config.ts';
+import { ensureDataDir } from '../../data-dir.ts';
+import type { Command, Globals, Parsed } from '../command.ts';
+import { parseCommandArgs, str } from '../command.ts';
+import { EXIT, UsageError } from '../errors.ts';
+
+const USAGE = `Usage: toyscope gateway rules --lan IF --listen HOST:PORT [--dns HOST:PORT] [options]
+       toyscope gateway down
+
+Transparent mode, for toys that take no proxy setting: the machine running toyscope is the
+devices' gateway (a test Wi-Fi access point, or the router's next hop), and its firewall sends
+their traffic to toyscope. See README § Transparent gateway.
+
+  rules   print the firewall rules for the LAN interface IF: TCP to the proxy at HOST:PORT (the
+          proxy reads each connection's original destination), UDP and TCP 53 to the DNS
+          forwarder at --dns, UDP 443 rejected so QUIC falls back to TCP, other UDP forwarded
+          and recorded, IPv6 intercepted or rejected (never let through unseen). REDIRECT
+          delivers to the LAN interface's own address: the proxy must listen there (or on
+          0.0.0.0 / ::), not on loopback.
+  down    remove the rules and settings that a gateway which crashed or was killed left behind
+          (as recorded in DATA_DIR/${STATE_FILE}); 'gateway up' does this by itself at start.
+
+Options:
+  --lan IF           the interface the devices are on (e.g. wlan0)
+  --listen HOST:PORT the proxy's address (the port TCP is redirected to)
+  --dns HOST:PORT    the DNS forwarder's address ('toyscope proxy --dns'); without it DNS is not
+                     intercepted
+  --wan IF           also masquerade what leaves through IF (a test Wi-Fi behind this machine)
+  --ipv6 MODE        'block' (default: IPv6 from the LAN is rejected, so devices use IPv4) or
+                     'intercept' (redirected like IPv4; the proxy must listen on :: too)
+  --format FORMAT    'nft' (default: an nft -f script replacing the table inet toyscope) or
+                     'iptables' (shell commands; other UDP is then not recorded)
+  -h, --help         show this help
+
+Examples:
+  toyscope gateway rules --lan wlan0 --listen 192.168.4.1:8080 --dns 192.168.4.1:53 | sudo nft -f -
+  toyscope gateway rules --lan eth1 --listen 0.0.0.0:8080 --ipv6 intercept --format iptables
+
+Exit codes: 0 done, 2 bad arguments or a gateway that is still running.`;
+
+const OPTIONS = {
+  lan: { type: 'string' },
+  listen: { type: 'string' },
+  dns: { type: 'string' },
+  wan: { type: 'string' },
+  ipv6: { type: 'string' },
+  format: { type: 'string' },
+} as const;
+
+export const gateway: Command = {
+  name: 'gateway',
+  summary: 'transparent mode: firewall rules for a LAN, and cleanup',
+  usage: USAGE,
+
+  async run(argv, g) {
+    const [sub, ...rest] = argv;
+    if (sub === '-h' || sub === '--help') {
+      g.io.out(`${USAGE}\n`);
+      return EXIT.ok;
+    }
+    if (sub === 'rules') return rules(rest, g);
+    if (sub === 'down') return down(rest, g);
+    throw new UsageError(
+      sub === undefined
+        ? "missing subcommand: 'toyscope gateway rules|down'"
+        : `unknown subcommand 'gateway ${sub}' (expected 'rules' or 'down')`,
+      'gateway',
+    );
+  },
+};
+
+function rules(argv: string[], g: Globals): number {
+  const p = parseCommandArgs('gateway rules', argv, OPTIONS);
+  if (p.help) {
+    g.io.out(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  const listen = hostPort(p, 'listen', 'gateway rules');
+  if (!listen) throw new UsageError('missing --listen HOST:PORT (the proxy address)', 'gateway rules');
+  if (isLoopback(listen.host)) {
+    throw new UsageError(
+      `--listen ${listen.host}: REDIRECT delivers to the LAN interface's address, a loopback listener never sees it`,
+      'gateway rules',
+    );
+  }
+  const dns = hostPort(p, 'dns', 'gateway rules');
+  const spec = rulesSpec(p, g, 'gateway rules', listen.port, dns?.port);
+  const format = str(p, 'format') ?? 'nft';
+  if (format !== 'nft' && format !== 'iptables') {
+    throw new UsageError(`--format ${format}: expected 'nft' or 'iptables'`, 'gateway rules');
+  }
+  g.io.out(format === 'nft' ? nftRules(spec) : iptablesRules(spec));
+  return EXIT.ok;
+}
+
+function down(argv: string[], g: Globals): number {
+  if (parseCommandArgs('gateway down', argv, {}).help) {
+    g.io.out(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  ensureDataDir(g.dataDir);
+  const state = cleanupStale(join(g.dataDir, STATE_FILE));
+  g.io.out(
+    state
+      ? `removed the gateway rules (table ${state.table}) of pid ${state.pid}, started ${state.startedAt}\n`
+      : 'no gateway state: nothing to remove\n',
+  );
+  return EXIT.ok;
+}
+
+/** The rules for the options; UsageError on a bad interface name, mode or port. */
+export function rulesSpec(
+  p: Parsed,
+  g: Globals,
+  command: string,
+  proxyPort: number,
+  dnsPort: number | undefined,
+): GatewayRulesSpec {
+  const lan = str(p, 'lan');
+  if (lan === undefined) throw new UsageError('missing --lan IF (the interface the devices are on)', command);
+  const ipv6 = str(p, 'ipv6') ?? 'block';
+  if (ipv6 !== 'block' && ipv6 !== 'intercept') {
+    throw new UsageError(`--ipv6 ${ipv6}: expected 'block' or 'intercept'`, command);
+  }
+  const limits = configLimits(g.config());
+  const wan = str(p, 'wan');
+  const spec: GatewayRulesSpec = {
+    lan,
+    ...(wan !== undefined ? { wan } : {}),
+    proxyPort,
+    ...(dnsPort !== undefined ? { dnsPort } : {}),
+    ipv6: ipv6 as Ipv6Mode,
+    maxUdpFlows: limits.MAX_UDP_FLOWS,
+    udpIdleSeconds: Math.max(1, Math.round(limits.UDP_IDLE_TIMEOUT_US / 1e6)),
+  };
+  const problem = specProblem(spec);
+  if (problem) throw new UsageError(problem, command);
+  return spec;
+}
+
+/** A `HOST:PORT` option with an IP host and a non-zero port, or undefined when absent. */
+export function hostPort(p: Parsed, key: string, command: string): HostPort | undefined {
+  const text = str(p, key);
+  if (text === undefined) return undefined;
+  const hp = parseHostPort(text);
+  if (!hp || isIP(hp.host) === 0 || hp.port === 0) {
+    throw new UsageError(`--${key} ${text}: expected IP:PORT (e.g. 192.168.4.1:8080 or [::]:8080)`, command);
+  }
+  return hp;
+}
+
+const isLoopback = (host: string): boolean => host === '::1' || host.startsWith('127.');
