@@ -100,16 +100,35 @@ export class Gateway {
       enabled: [...enabled],
       startedAt: new Date().toISOString(),
     };
-    writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     const gw = new Gateway(file, state);
+    gw.#save();
     try {
       await nft(['-f', '-'], nftRules(spec));
-      for (const k of enabled) writeFileSync(FORWARDING[k], '1');
     } catch (err) {
       gw.downSync();
       throw err;
     }
+    for (const k of enabled) {
+      try {
+        writeFileSync(FORWARDING[k], '1');
+      } catch (err) {
+        // A container's read-only /proc/sys: interception works (it ends on this host), forwarding does not.
+        state.enabled = state.enabled.filter((e) => e !== k);
+        gw.#save();
+        gw.warnings.push(
+          `${k} forwarding is off and cannot be turned on here (${(err as NodeJS.ErrnoException).code}): ` +
+            `intercepted TCP and DNS work, other traffic is not forwarded; run 'sysctl -w ${FORWARDING[k].slice(10).replaceAll('/', '.')}=1' on the host`,
+        );
+      }
+    }
     return gw;
+  }
+
+  /** Problems that did not stop the gateway, for the CLI to print. */
+  readonly warnings: string[] = [];
+
+  #save(): void {
+    writeFileSync(this.#stateFile, `${JSON.stringify(this.state, null, 2)}\n`, { mode: 0o600 });
   }
 
   /** Removes what `up` added, once; synchronous so it also runs from an `exit` handler. */
