@@ -13,6 +13,7 @@
  * - IPv6: intercepted like IPv4 (`ipv6: 'intercept'`, IP6T_SO_ORIGINAL_DST) or rejected (`'block'`, with the
  *   attempts recorded too), never let through unseen.
  * - With a WAN interface, what leaves through it is masqueraded (a test Wi-Fi behind the toyscope host).
+ * - With listeners on a wildcard address, their ports are closed to every interface but the LAN and loopback.
  *
  * Text only: applying and removing them is proxy/gateway.ts's job.
  */
@@ -33,6 +34,11 @@ export interface GatewayRulesSpec {
   /** The DNS forwarder's port (UDP and TCP 53 are redirected there); none to leave DNS alone. */
   dnsPort?: number;
   ipv6: Ipv6Mode;
+  /**
+   * The proxy and forwarder listen on a wildcard address (`--ipv6 intercept` needs `::`): their ports are then
+   * dropped on every interface but the LAN and loopback, so the proxy is not open to the uplink.
+   */
+  wildcardListen?: boolean;
   /** Entries per recording set (MAX_UDP_FLOWS) and their idle timeout in seconds (UDP_IDLE_TIMEOUT_US). */
   maxUdpFlows: number;
   udpIdleSeconds: number;
@@ -120,6 +126,13 @@ export function nftRules(spec: GatewayRulesSpec): string {
     ...forward,
     '  }',
   ];
+  if (spec.wildcardListen) {
+    const others = `iifname != { "${spec.lan}", "lo" }`;
+    lines.push('  chain input {', '    type filter hook input priority filter; policy accept;');
+    lines.push(`    ${others} tcp dport ${spec.proxyPort} drop`);
+    if (spec.dnsPort !== undefined) lines.push(`    ${others} meta l4proto { tcp, udp } th dport ${spec.dnsPort} drop`);
+    lines.push('  }');
+  }
   if (spec.wan !== undefined) {
     lines.push(
       '  chain postrouting {',
@@ -177,6 +190,18 @@ export function iptablesRules(spec: GatewayRulesSpec): string {
       `ip6tables -F ${IPT_CHAIN}`,
       `ip6tables -X ${IPT_CHAIN}`,
     );
+  }
+  if (spec.wildcardListen) {
+    for (const ipt of families) {
+      up.push(`${ipt} -N ${IPT_CHAIN}_IN`, `${ipt} -I INPUT -j ${IPT_CHAIN}_IN`);
+      const guard = (p: string, port: number) =>
+        up.push(
+          `${ipt} -A ${IPT_CHAIN}_IN ! -i ${spec.lan} -p ${p} --dport ${port} -m addrtype ! --src-type LOCAL -j DROP`,
+        );
+      guard('tcp', spec.proxyPort);
+      if (spec.dnsPort !== undefined) for (const p of ['udp', 'tcp']) guard(p, spec.dnsPort);
+      down.push(`${ipt} -D INPUT -j ${IPT_CHAIN}_IN`, `${ipt} -F ${IPT_CHAIN}_IN`, `${ipt} -X ${IPT_CHAIN}_IN`);
+    }
   }
   if (spec.wan !== undefined) {
     up.push(`iptables -t nat -A POSTROUTING -o ${spec.wan} -j MASQUERADE`);

@@ -81,6 +81,16 @@ describeNetns('gateway rules in a namespace lab', () => {
     expect(up.some((r) => r.server.port === 53)).toBe(false); // DNS went to the forwarder, not through
   });
 
+  it('nftables, listeners on a wildcard address: their ports are closed to the uplink, open to the LAN', async () => {
+    await lab.nft(nftRules({ ...SPEC, wildcardListen: true }));
+    const fromWan = JSON.parse(await lab.run(lab.origin, tcpProbe(LAB.gatewayWan, SPEC.proxyPort, '', 1500)));
+    expect(fromWan).toEqual({ error: 'ETIMEDOUT' }); // dropped
+    const direct = JSON.parse(await lab.run(device, tcpProbe(LAB.gatewayLan, SPEC.proxyPort)));
+    expect(JSON.parse(direct.data)).toBeNull(); // reached the listener, not redirected
+    const fromLoopback = JSON.parse(await lab.run(lab.gateway, tcpProbe('127.0.0.1', SPEC.proxyPort)));
+    expect(JSON.parse(fromLoopback.data)).toBeNull();
+  });
+
   it('nftables, IPv6 blocked: refused at once and recorded, IPv4 still intercepted', async () => {
     await lab.nft(nftRules({ ...SPEC, ipv6: 'block' }));
     expect(await probe(tcpProbe(LAB.cloud6(7), 443))).toEqual({ error: 'ECONNREFUSED' });
@@ -98,7 +108,7 @@ describeNetns('gateway rules in a namespace lab', () => {
   });
 
   it('iptables: the same interception, and the down lines leave nothing behind', async () => {
-    const script = iptablesRules(SPEC);
+    const script = iptablesRules({ ...SPEC, wildcardListen: true });
     await lab.run(lab.gateway, ['sh', '-s'], { input: script });
     const tcp = await probe(tcpProbe(LAB.cloud(7), 443));
     expect(JSON.parse(tcp.data!)).toEqual({ ip: LAB.cloud(7), port: 443 });
@@ -106,6 +116,8 @@ describeNetns('gateway rules in a namespace lab', () => {
     expect(JSON.parse(tcp6.data!)).toEqual({ ip: LAB.cloud6(7), port: 443 });
     expect(await probe(udpProbe(LAB.cloud(53), 53, 'q'))).toEqual({ data: `udp ${SPEC.dnsPort} q` });
     expect(await probe(udpProbe(LAB.cloud(7), 443, 'quic'))).toEqual({ error: 'ECONNREFUSED' });
+    const fromWan = JSON.parse(await lab.run(lab.origin, tcpProbe(LAB.gatewayWan, SPEC.proxyPort, '', 1500)));
+    expect(fromWan).toEqual({ error: 'ETIMEDOUT' });
     const down = script
       .split('\n# down:\n')[1]!
       .split('\n')

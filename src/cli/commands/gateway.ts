@@ -34,7 +34,8 @@ their traffic to toyscope. See README § Transparent gateway.
           forwarder at --dns, UDP 443 rejected so QUIC falls back to TCP, other UDP forwarded
           and recorded, IPv6 intercepted or rejected (never let through unseen). REDIRECT
           delivers to the LAN interface's own address: the proxy must listen there (or on
-          0.0.0.0 / ::), not on loopback.
+          0.0.0.0 / ::, whose ports the rules then close to every other interface), not on
+          loopback.
   down    remove the rules and settings that a gateway which crashed or was killed left behind
           (as recorded in DATA_DIR/${STATE_FILE}); 'gateway up' does this by itself at start.
 
@@ -103,6 +104,7 @@ function rules(argv: string[], g: Globals): number {
   }
   const dns = hostPort(p, 'dns', 'gateway rules');
   const spec = rulesSpec(p, g, 'gateway rules', listen.port, dns?.port);
+  if (isWildcard(listen.host) || (dns && isWildcard(dns.host))) spec.wildcardListen = true;
   const format = str(p, 'format') ?? 'nft';
   if (format !== 'nft' && format !== 'iptables') {
     throw new UsageError(`--format ${format}: expected 'nft' or 'iptables'`, 'gateway rules');
@@ -168,3 +170,4 @@ export function hostPort(p: Parsed, key: string, command: string): HostPort | un
 }
 
 const isLoopback = (host: string): boolean => host === '::1' || host.startsWith('127.');
+const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::';
