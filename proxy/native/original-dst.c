@@ -54,22 +54,22 @@ static napi_value original_dst(napi_env env, napi_callback_info info) {
     return NULL;
   }
 #ifdef __linux__
+  struct sockaddr_storage sa;
+  socklen_t len = sizeof(sa);
+  memset(&sa, 0, sizeof(sa));
+  int level = ipv6 ? SOL_IPV6 : SOL_IP;
+  int option = ipv6 ? IP6T_SO_ORIGINAL_DST : SO_ORIGINAL_DST;
+  if (getsockopt(fd, level, option, &sa, &len) != 0) return throw_errno(env, errno);
   char text[INET6_ADDRSTRLEN];
   int port;
-  if (ipv6) {
-    struct sockaddr_in6 sa;
-    socklen_t len = sizeof(sa);
-    memset(&sa, 0, sizeof(sa));
-    if (getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &sa, &len) != 0) return throw_errno(env, errno);
-    inet_ntop(AF_INET6, &sa.sin6_addr, text, sizeof(text));
-    port = ntohs(sa.sin6_port);
+  if (sa.ss_family == AF_INET6) {
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&sa;
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+    port = ntohs(in6->sin6_port);
   } else {
-    struct sockaddr_in sa;
-    socklen_t len = sizeof(sa);
-    memset(&sa, 0, sizeof(sa));
-    if (getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &sa, &len) != 0) return throw_errno(env, errno);
-    inet_ntop(AF_INET, &sa.sin_addr, text, sizeof(text));
-    port = ntohs(sa.sin_port);
+    const struct sockaddr_in *in4 = (const struct sockaddr_in *)&sa;
+    inet_ntop(AF_INET, &in4->sin_addr, text, sizeof(text));
+    port = ntohs(in4->sin_port);
   }
   napi_value result, address, port_value;
   napi_create_object(env, &result);

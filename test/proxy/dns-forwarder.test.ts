@@ -16,6 +16,7 @@ import type { FlowEvent } from '../../src/model/events.ts';
 import { DEFAULT_LIMITS } from '../../src/model/limits.ts';
 import type { Violation } from '../../src/model/violation.ts';
 import { DnsFlows } from '../../src/streams/dns.ts';
+import { flowInfo } from '../../src/streams/flow-info.ts';
 import { itWithTools } from '../helpers/tools.ts';
 
 const run = promisify(execFile);
@@ -190,19 +191,13 @@ describe('DnsForwarder', () => {
     expect(heads[1]!.headers).toContainEqual(['answer', 'api.teddy.example A 60 203.0.113.7']);
     expect(tap.dns.server({ ip: '203.0.113.8', port: 443 }).host).toBe('img.cdn.teddy.example');
     // The device then talks to api.teddy.example only: the CDN name is listed as looked up, never contacted.
-    tap.emit({
-      ts: 1,
-      type: 'flow.open',
-      flow: {
-        id: 'live:x',
-        deviceId: '02:00:00:00:00:10',
-        device: { ip: '127.0.0.1', port: 1 },
-        server: { ip: '203.0.113.7', port: 443 },
-        transport: 'tcp',
-        tls: 'opaque',
-        source: 'live',
-      },
-    });
+    const spec = {
+      flowId: 'live:x',
+      client: { ip: '127.0.0.1', port: 1, mac: '02:00:00:00:00:10' },
+      source: 'live' as const,
+    };
+    const flow = flowInfo({ ...spec, server: { ip: '203.0.113.7', port: 443 } }, 'tcp', 'opaque');
+    tap.emit({ ts: 1, type: 'flow.open', flow });
     await f.close();
     const closes = events.filter((e) => e.type === 'flow.close');
     expect(closes).toHaveLength(2); // the UDP flow at close(), the TCP one when dig hung up

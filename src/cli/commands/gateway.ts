@@ -19,7 +19,7 @@ import {
 import { configLimits } from '../../config.ts';
 import { ensureDataDir } from '../../data-dir.ts';
 import type { Command, Globals, Parsed } from '../command.ts';
-import { parseCommandArgs, str } from '../command.ts';
+import { parseCommandArgs, str, subcommand } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 
 const USAGE = `Usage: toyscope gateway rules --lan IF --listen HOST:PORT [--dns HOST:PORT] [options]
@@ -72,19 +72,9 @@ export const gateway: Command = {
   usage: USAGE,
 
   async run(argv, g) {
-    const [sub, ...rest] = argv;
-    if (sub === '-h' || sub === '--help') {
-      g.io.out(`${USAGE}\n`);
-      return EXIT.ok;
-    }
-    if (sub === 'rules') return rules(rest, g);
-    if (sub === 'down') return down(rest, g);
-    throw new UsageError(
-      sub === undefined
-        ? "missing subcommand: 'toyscope gateway rules|down'"
-        : `unknown subcommand 'gateway ${sub}' (expected 'rules' or 'down')`,
-      'gateway',
-    );
+    const cmd = subcommand('gateway', argv, ['rules', 'down'], USAGE, g.io);
+    if (!cmd) return EXIT.ok;
+    return cmd.sub === 'rules' ? rules(cmd.rest, g) : down(cmd.rest, g);
   },
 };
 
