@@ -6,7 +6,7 @@
  * is confirmed, so a dead cloud gets the device a 502 (504 on timeout) on its CONNECT. Each failure ends this
  * connection only and is recorded on its flow.
  */
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { parseHead, startLinePrefix } from '../src/streams/http1-head.ts';
 import { CA_HOST, responseBytes } from './ca-page.ts';
@@ -117,7 +117,12 @@ function plainRelay(ctx: ProxyContext, device: Socket, cloud: Socket, target: Ta
   const tap = ctx.openTap({
     flowId: ctx.nextFlowId(),
     client: clientOf(device),
-    server: { ip: cloud.remoteAddress ?? '0.0.0.0', port: target.port, host: target.host },
+    // A bare address (a gateway's original destination) is named by the stream layer from the run's DNS.
+    server: {
+      ip: cloud.remoteAddress ?? '0.0.0.0',
+      port: target.port,
+      ...(isIP(target.host) ? {} : { host: target.host }),
+    },
     tls: 'none',
     openTs: nowMicros(),
   });

@@ -39,6 +39,11 @@ export interface ProxyContext {
    * it, raw TLS is routed by SNI to port 443 and origin-form HTTP by Host, and other bytes cannot be routed.
    */
   originalDestination?: (socket: Socket) => Target | undefined;
+  /**
+   * The host a device's own DNS answers gave an IP (the gateway's forwarder): names a TLS connection that sent
+   * no SNI, before the cloud certificate's names and the bare IP.
+   */
+  hostOf?: (ip: string) => string | undefined;
   problem(p: ConnectionProblem): void;
 }
 

@@ -93,6 +93,8 @@ export class Upstream {
     servername: string | undefined,
     alpn: string[] | undefined,
     keylog?: (line: Buffer) => void,
+    /** false: the chain is verified but not the name (a device that named no host: the names are read from it). */
+    verifyName = true,
   ) {
     const deadline = Date.now() + this.#opts.connectTimeoutMs;
     const name = servername ?? target.host;
@@ -104,7 +106,7 @@ export class Upstream {
       ...(offered && offered.length > 0 ? { ALPNProtocols: offered } : {}),
       secureContext: this.#context(clientCert),
       rejectUnauthorized: !this.#opts.insecure,
-      ...(this.#opts.insecure ? { checkServerIdentity: () => undefined } : {}),
+      ...(this.#opts.insecure || !verifyName ? { checkServerIdentity: () => undefined } : {}),
     });
     if (keylog) socket.on('keylog', keylog);
     await new Promise<void>((resolve, reject) => {

@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { type HostPort, parseHostPort } from '../../../proxy/address.ts';
-import { cleanupStale, STATE_FILE } from '../../../proxy/gateway.ts';
+import { cleanupStale, Gateway, lanInterface, STATE_FILE, systemNft } from '../../../proxy/gateway.ts';
 import {
   type GatewayRulesSpec,
   type Ipv6Mode,
@@ -16,19 +16,31 @@ import {
   nftRules,
   specProblem,
 } from '../../../proxy/gateway-rules.ts';
+import { Neighbours } from '../../../proxy/neighbours.ts';
+import { loadOriginalDst, originalDestination } from '../../../proxy/original-dst.ts';
+import { nowMicros } from '../../../proxy/tap.ts';
+import { pollUdp, UdpRecorder } from '../../../proxy/udp-recorder.ts';
 import { configLimits } from '../../config.ts';
 import { ensureDataDir } from '../../data-dir.ts';
+import { InputError } from '../../errors.ts';
 import type { Command, Globals, Parsed } from '../command.ts';
 import { parseCommandArgs, str, subcommand } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
+import { keylogDefault, PROXY_OPTIONS, runLive } from './proxy.ts';
 
-const USAGE = `Usage: toyscope gateway rules --lan IF --listen HOST:PORT [--dns HOST:PORT] [options]
+const USAGE = `Usage: toyscope gateway up --lan IF [--dns-upstream ADDR] [options]
+       toyscope gateway rules --lan IF --listen HOST:PORT [--dns HOST:PORT] [options]
        toyscope gateway down
 
 Transparent mode, for toys that take no proxy setting: the machine running toyscope is the
 devices' gateway (a test Wi-Fi access point, or the router's next hop), and its firewall sends
 their traffic to toyscope. See README § Transparent gateway.
 
+  up      be the gateway until Ctrl-C (as root): apply the rules below for IF in the nftables
+          table inet toyscope, run the proxy on IF's address (port --port) with every
+          'toyscope proxy' option, and the DNS forwarder there (port --dns-port); each flow's
+          device is named by its MAC from the neighbour table. At exit (and after a crash, at
+          the next start) exactly what it added is removed.
   rules   print the firewall rules for the LAN interface IF: TCP to the proxy at HOST:PORT (the
           proxy reads each connection's original destination), UDP and TCP 53 to the DNS
           forwarder at --dns, UDP 443 rejected so QUIC falls back to TCP, other UDP forwarded
@@ -49,13 +61,22 @@ Options:
                      'intercept' (redirected like IPv4; the proxy must listen on :: too)
   --format FORMAT    'nft' (default: an nft -f script replacing the table inet toyscope) or
                      'iptables' (shell commands; other UDP is then not recorded)
+  --port PORT        up: the proxy's port on IF's address (default 8080)
+  --dns-port PORT    up: the DNS forwarder's port (default 53)
+  --dns-upstream ADDR
+                     up: where the forwarder sends names dns.static does not answer (ADDR or
+                     ADDR:PORT); without it those get REFUSED
   -h, --help         show this help
+'gateway up' also takes the options of 'toyscope proxy' (--resolve, --upstream-ca, --ignore-hosts,
+--keylog, --save, --json, --quiet, --reveal …). Global options: --data-dir DIR, --config FILE, --db FILE.
 
 Examples:
+  sudo toyscope gateway up --lan wlan0 --wan eth0 --dns-upstream 1.1.1.1
   toyscope gateway rules --lan wlan0 --listen 192.168.4.1:8080 --dns 192.168.4.1:53 | sudo nft -f -
   toyscope gateway rules --lan eth1 --listen 0.0.0.0:8080 --ipv6 intercept --format iptables
 
-Exit codes: 0 done, 2 bad arguments or a gateway that is still running.`;
+Exit codes: 0 done (up: stopped with Ctrl-C), 2 bad arguments, a missing interface or addon, a
+gateway that is still running, or rules nft refused.`;
 
 const OPTIONS = {
   lan: { type: 'string' },
@@ -68,15 +89,87 @@ const OPTIONS = {
 
 export const gateway: Command = {
   name: 'gateway',
-  summary: 'transparent mode: firewall rules for a LAN, and cleanup',
+  summary: 'transparent mode: be the gateway of a test network (up), print its rules, clean up',
   usage: USAGE,
 
   async run(argv, g) {
-    const cmd = subcommand('gateway', argv, ['rules', 'down'], USAGE, g.io);
+    const cmd = subcommand('gateway', argv, ['up', 'rules', 'down'], USAGE, g.io);
     if (!cmd) return EXIT.ok;
+    if (cmd.sub === 'up') return up(cmd.rest, g);
     return cmd.sub === 'rules' ? rules(cmd.rest, g) : down(cmd.rest, g);
   },
 };
+
+const { listen: _listen, dns: _dns, ...LIVE_OPTIONS } = PROXY_OPTIONS;
+
+async function up(argv: string[], g: Globals): Promise<number> {
+  const p = parseCommandArgs('gateway up', keylogDefault(argv), {
+    ...LIVE_OPTIONS,
+    lan: { type: 'string' },
+    wan: { type: 'string' },
+    ipv6: { type: 'string' },
+    port: { type: 'string' },
+    'dns-port': { type: 'string' },
+  });
+  if (p.help) {
+    g.io.out(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  const port = portOption(p, 'port', 8080);
+  const dnsPort = portOption(p, 'dns-port', 53);
+  const spec = rulesSpec(p, g, 'gateway up', port, dnsPort);
+  const lan = lanInterface(spec.lan);
+  const ipv4 = lan.ipv4[0];
+  if (ipv4 === undefined) {
+    throw new InputError(`${spec.lan} has no IPv4 address (e.g. sudo ip addr add 192.168.4.1/24 dev ${spec.lan})`);
+  }
+  try {
+    loadOriginalDst();
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+  // IPv6 interception needs a listener on :: (IPv4 comes mapped); the rules then close the ports elsewhere.
+  spec.wildcardListen = spec.ipv6 === 'intercept';
+  const host = spec.wildcardListen ? '::' : ipv4;
+  const neighbours = new Neighbours(spec.lan);
+  const macOf = (ip: string) => neighbours.macOf(ip);
+  const banner = [
+    `Gateway on ${spec.lan} (${ipv4}): TCP → :${port}, DNS → :${dnsPort}, QUIC rejected, other UDP recorded, ` +
+      `IPv6 ${spec.ipv6 === 'intercept' ? 'intercepted' : 'rejected'} (nft table inet toyscope, removed at exit).`,
+    `Hand out ${ipv4} as the devices' router and DNS server (README § Transparent gateway).`,
+  ];
+  return runLive(p, g, {
+    listen: { host, port },
+    dnsListen: { host, port: dnsPort },
+    originalDestination: (socket) => {
+      const d = originalDestination(socket);
+      return d && { host: d.ip, port: d.port };
+    },
+    macOf,
+    banner,
+    started: async (run) => {
+      ensureDataDir(g.dataDir);
+      const gw = await Gateway.up(g.dataDir, spec);
+      banner.push(...gw.warnings.map((w) => `WARNING: ${w}`));
+      const recorder = new UdpRecorder({ emit: run.emit, newFlowId: run.newFlowId, dns: run.dns, macOf });
+      const poll = pollUdp(recorder, systemNft, nowMicros);
+      return async () => {
+        await poll.stop();
+        gw.downSync();
+      };
+    },
+  });
+}
+
+/** A port option, or `fallback` when absent. */
+function portOption(p: Parsed, key: string, fallback: number): number {
+  const text = str(p, key);
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535)
+    throw new UsageError(`--${key} ${text}: expected a port (1-65535)`, 'gateway up');
+  return n;
+}
 
 function rules(argv: string[], g: Globals): number {
   const p = parseCommandArgs('gateway rules', argv, OPTIONS);
