@@ -66,7 +66,7 @@ async function httpRequest(ctx: ProxyContext, device: Socket, first: Buffer, ori
   }
   const parsed = parseHead('request', head.bytes.subarray(0, head.end));
   if (parsed?.kind !== 'request' || parsed.method !== 'CONNECT') {
-    new HttpForwarder(ctx, device, original?.port ?? 80).start(head.bytes);
+    new HttpForwarder(ctx, device, original?.port ?? 80, original).start(head.bytes);
     return;
   }
   const target = parseAuthority(parsed.url);

@@ -52,13 +52,13 @@ export type NftRunner = (args: string[], input?: string) => Promise<string>;
 /** Runs the system's nft; rejects with its first stderr line. */
 export const systemNft: NftRunner = (args, input) =>
   new Promise((resolve, reject) => {
-    const child = spawn('nft', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('nft', args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (c) => {
+    child.stdout?.on('data', (c) => {
       out += c;
     });
-    child.stderr.on('data', (c) => {
+    child.stderr?.on('data', (c) => {
       err += c;
     });
     child.on('error', (e) =>
@@ -67,7 +67,8 @@ export const systemNft: NftRunner = (args, input) =>
     child.on('close', (code) =>
       code === 0 ? resolve(out) : reject(new InputError(`nft: ${err.trim().split('\n')[0] ?? `exit ${code}`}`)),
     );
-    child.stdin.end(input ?? '');
+    child.stdin?.on('error', () => {}); // EPIPE: nft exited (and says why on stderr) before reading it all
+    child.stdin?.end(input);
   });
 
 /** A gateway whose rules are in place; `down()` removes them (also called by the `exit` handler). */

@@ -1,13 +1,13 @@
 /**
  * Device attribution on the gateway: the MAC address behind a LAN client's IP, from the kernel's neighbour table
  * (`/proc/net/arp` for IPv4, `ip -6 neigh show` for IPv6). A device that just opened a connection through the
- * gateway is in the table (the gateway answered it), so a miss re-reads the table, at most once a second.
+ * gateway is in the table (the gateway answered it), so a miss re-reads the table.
  * Reads only: it never probes the network.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-/** How often a miss may re-read the table. */
+/** How often a miss may run `ip -6 neigh`. */
 const REFRESH_MS = 1000;
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
@@ -49,24 +49,28 @@ const SYSTEM: NeighbourSource = {
 export class Neighbours {
   readonly #dev: string | undefined;
   readonly #source: NeighbourSource;
-  #table = new Map<string, string>();
-  #readAt = Number.NEGATIVE_INFINITY;
+  readonly #table = new Map<string, string>();
+  #read6At = Number.NEGATIVE_INFINITY;
 
   constructor(dev?: string, source: NeighbourSource = SYSTEM) {
     this.#dev = dev;
     this.#source = source;
   }
 
-  /** The lower-case MAC of `ip`, or undefined when the table does not know it. */
+  /**
+   * The lower-case MAC of `ip`, or undefined when the table does not know it. A miss re-reads /proc/net/arp (a
+   * small file) for an IPv4 address, and runs `ip -6 neigh` for an IPv6 one at most once a second.
+   */
   macOf(ip: string): string | undefined {
     const known = this.#table.get(ip);
-    if (known !== undefined || Date.now() - this.#readAt < REFRESH_MS) return known;
-    this.#readAt = Date.now();
+    if (known !== undefined) return known;
     try {
-      this.#table = new Map([
-        ...parseProcArp(this.#source.arp(), this.#dev),
-        ...parseIpNeigh(this.#source.neigh6(), this.#dev),
-      ]);
+      if (!ip.includes(':')) {
+        for (const [k, v] of parseProcArp(this.#source.arp(), this.#dev)) this.#table.set(k, v);
+      } else if (Date.now() - this.#read6At >= REFRESH_MS) {
+        this.#read6At = Date.now();
+        for (const [k, v] of parseIpNeigh(this.#source.neigh6(), this.#dev)) this.#table.set(k, v);
+      }
     } catch {
       return undefined; // no /proc or no ip: attribution falls back to the IP
     }

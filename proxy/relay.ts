@@ -69,6 +69,7 @@ export function relay(device: Duplex, cloud: Duplex, tap: FlowTap, opts: RelayOp
       dst.end();
       if (++ended === 2) finish();
     });
+    src.resume(); // a socket paused by readSome() stays paused when a 'data' listener is added
   };
 
   const fail = (side: 'device' | 'cloud') => (err: NodeJS.ErrnoException) => {

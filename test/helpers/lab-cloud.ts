@@ -100,7 +100,10 @@ async function main(dir: string): Promise<void> {
     handler,
   );
   for (const s of [http, https]) wsEcho(s);
-  const raw = tcpServer((s) => s.on('data', (d) => s.write(`raw:${d}`)));
+  const raw = tcpServer((s) => {
+    s.on('data', (d) => s.write(`raw:${d}`));
+    s.on('end', () => s.end());
+  });
   await Promise.all([
     new Promise((r) => http.listen(80, '::', () => r(null))),
     new Promise((r) => https.listen(443, '::', () => r(null))),

@@ -43,15 +43,21 @@ describe('neighbour table parsers', () => {
     expect(parseIpNeigh(neigh, 'lan0')).toEqual(new Map([['2001:db8:1::10', '02:00:00:00:00:0a']]));
   });
 
-  it('re-reads the table on a miss at most once a second', () => {
-    let reads = 0;
-    const arp = () => {
-      reads++;
-      return 'header\n';
+  it('re-reads the IPv4 table on every miss, the IPv6 one at most once a second', () => {
+    let reads4 = 0;
+    let reads6 = 0;
+    const source = {
+      arp: () => {
+        reads4++;
+        return 'header\n';
+      },
+      neigh6: () => {
+        reads6++;
+        return '';
+      },
     };
-    const n = new Neighbours(undefined, { arp, neigh6: () => '' });
-    expect(n.macOf('192.0.2.99')).toBeUndefined();
-    expect(n.macOf('192.0.2.99')).toBeUndefined();
-    expect(reads).toBe(1);
+    const n = new Neighbours(undefined, source);
+    for (const ip of ['192.0.2.99', '192.0.2.99', '2001:db8::99', '2001:db8::99']) expect(n.macOf(ip)).toBeUndefined();
+    expect([reads4, reads6]).toEqual([2, 1]);
   });
 });
