@@ -138,14 +138,6 @@ describe('DnsForwarder', () => {
 
   itWithTools('dig')('asks again over TCP when the upstream answer is truncated', async () => {
     const table = ['203.0.113.1', '203.0.113.2'];
-    const udp = createSocket('udp4');
-    udp.on('message', (q, rinfo) => {
-      const r = Buffer.from(staticResponse(q, table.slice(0, 1))!);
-      r[2] = (r[2] as number) | 0x02; // TC: "too long for UDP"
-      udp.send(r, rinfo.port, rinfo.address);
-    });
-    udp.bind(0, '127.0.0.1');
-    await once(udp, 'listening');
     const tcp = createServer((s) =>
       s.on('data', (d) => {
         const r = staticResponse(d.subarray(2), table)!;
@@ -154,8 +146,12 @@ describe('DnsForwarder', () => {
         s.end(Buffer.concat([len, r]));
       }),
     );
-    tcp.listen(udp.address().port, '127.0.0.1');
-    await once(tcp, 'listening');
+    const udp = await udpBesideTcp(tcp);
+    udp.on('message', (q, rinfo) => {
+      const r = Buffer.from(staticResponse(q, table.slice(0, 1))!);
+      r[2] = (r[2] as number) | 0x02; // TC: "too long for UDP"
+      udp.send(r, rinfo.port, rinfo.address);
+    });
     try {
       const { f } = await forwarder({ upstream: { host: '127.0.0.1', port: udp.address().port } });
       expect(await dig(f, 'big.toy.example')).toEqual({
@@ -226,3 +222,25 @@ describe('DnsForwarder', () => {
     }
   });
 });
+
+/**
+ * A DNS upstream answers UDP and TCP on one port: `tcp` listens on an ephemeral port of 127.0.0.1 and a UDP socket
+ * binds the same number; when another program holds that UDP port, both try again (at most 20 times).
+ */
+async function udpBesideTcp(tcp: ReturnType<typeof createServer>): Promise<ReturnType<typeof createSocket>> {
+  for (let attempt = 1; ; attempt++) {
+    tcp.listen(0, '127.0.0.1');
+    await once(tcp, 'listening');
+    const port = (tcp.address() as { port: number }).port;
+    const udp = createSocket('udp4');
+    try {
+      udp.bind(port, '127.0.0.1');
+      await once(udp, 'listening');
+      return udp;
+    } catch (err) {
+      udp.close();
+      await new Promise((r) => tcp.close(r));
+      if (attempt === 20 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    }
+  }
+}
