@@ -54,6 +54,7 @@ export function clientOf(socket: Socket): { ip: string; port: number } {
 
 /** The next bytes from `s` within `timeoutMs`; undefined when it closed or timed out first. */
 export function readSome(s: Duplex, timeoutMs: number): Promise<Buffer | undefined> {
+  if (s.readableEnded || s.destroyed) return Promise.resolve(undefined); // its 'end' will not come again
   return new Promise((resolve) => {
     const done = (b: Buffer | undefined) => {
       clearTimeout(timer);
