@@ -1,7 +1,9 @@
 /**
  * `toyscope gateway up` for real, in a namespace lab: three devices behind the gateway namespace talk to a cloud
  * in the origin namespace by real host names that only the gateway's DNS forwarder answers (config dns.static).
- * One device uses DNS, HTTPS, HTTP and TLS without SNI (named from its DNS answer, else by the IP); one WebSocket, MQTT and an unknown TCP protocol; one IPv6 (intercepted), other UDP and QUIC.
+ * One device uses DNS, HTTPS, HTTP and TLS without SNI (named from its DNS answer, else by the IP); one WebSocket,
+ * MQTT and unknown TCP protocols (binary, and a text line that is not HTTP, both half-closed); one IPv6
+ * (intercepted), other UDP and QUIC.
  * The store then holds every flow with its original destination, device MAC and name, the names looked up but
  * never contacted, the findings of the intercepted upload; and Ctrl-C leaves no rule behind.
  */
@@ -144,7 +146,9 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
       '-m',
       '{"battery":80}',
     ]);
-    results.raw = await run(d2.ns, tcpProbe(HOSTS.raw, 7000, '\u0002toy\u0000hi', 5000, true));
+    // Unknown protocols, each sent with a FIN (half-close): the answer that follows must still arrive.
+    results.raw = await run(d2.ns, tcpProbe(HOSTS.raw, 7000, '\u0002toy\u0000hi'));
+    results.text = await run(d2.ns, tcpProbe(HOSTS.raw, 7000, 'HELO robot.lab\r\n'));
 
     // kitty: IPv6 (intercepted), other UDP, QUIC.
     results.v6 = await run(d3.ns, curl('-6', '-H', 'host: v6.teddy.example', `http://[${V6}]/v6`));
@@ -204,14 +208,17 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
     flow((f) => f.server.ip === NO_DNS && f.server.port === 443 && f.tls === 'intercepted');
   });
 
-  it('relays WebSocket, MQTT and an unknown protocol, named by the DNS answers', () => {
+  it('relays WebSocket, MQTT and unknown protocols (half-closed, or text that is not HTTP), named by DNS', () => {
     expect(results.ws).toBe('echo:{"lat":31.2304,"lng":121.4737}\n');
     expect(JSON.parse(results.raw!)).toEqual({ data: 'raw:\u0002toy\u0000hi' });
+    expect(JSON.parse(results.text!)).toEqual({ data: 'raw:HELO robot.lab\r\n' });
     const robot = lab.devices[1]!.mac;
     flow((f) => f.transport === 'websocket' && f.deviceId === robot && f.server.ip === HOSTS.ws);
     flow((f) => f.transport === 'mqtt' && f.deviceId === robot && f.server.host === 'mqtt.teddy.example');
-    const raw = flow((f) => f.transport === 'tcp' && f.server.ip === HOSTS.raw);
-    expect(raw).toMatchObject({ deviceId: robot, bytesUp: 7, server: { port: 7000, host: 'raw.teddy.example' } });
+    const raw = flow((f) => f.transport === 'tcp' && f.server.ip === HOSTS.raw && f.bytesUp === 7);
+    expect(raw).toMatchObject({ deviceId: robot, bytesDown: 11, server: { port: 7000, host: 'raw.teddy.example' } });
+    const text = flow((f) => f.transport === 'tcp' && f.server.ip === HOSTS.raw && f.bytesUp === 16);
+    expect(text).toMatchObject({ deviceId: robot, bytesDown: 20, server: { port: 7000, host: 'raw.teddy.example' } });
   });
 
   it('intercepts IPv6, records other UDP and the QUIC attempt', () => {

@@ -9,18 +9,17 @@ import { join } from 'node:path';
 export const nodeArgs = (program: string): string[] => [process.execPath, '-e', program];
 
 /**
- * Connects over TCP, sends `send` if given, prints `{"data": what came back}` at the end (or the first answer,
- * the connection kept open, with `firstAnswer`) or
- * `{"error": code}` (ECONNREFUSED for a reset, ETIMEDOUT after `timeoutMs`).
+ * Connects over TCP, sends `send` with a FIN (half-close), prints `{"data": what came back}` once the server ends,
+ * or `{"error": code}` (ECONNREFUSED for a reset, ETIMEDOUT after `timeoutMs`).
  */
-export function tcpProbe(host: string, port: number, send = '', timeoutMs = 5000, firstAnswer = false): string[] {
+export function tcpProbe(host: string, port: number, send = '', timeoutMs = 5000): string[] {
   return nodeArgs(`
 const s = require('node:net').connect(${port}, ${JSON.stringify(host)});
 let data = '';
 const done = (r) => { console.log(JSON.stringify(r)); process.exit(0); };
 setTimeout(() => done({ error: 'ETIMEDOUT' }), ${timeoutMs}).unref();
-s.on('connect', () => (${firstAnswer} ? s.write : s.end).call(s, ${JSON.stringify(send)}));
-s.on('data', (d) => (${firstAnswer} ? done({ data: String(d) }) : (data += d)));
+s.on('connect', () => s.end(${JSON.stringify(send)}));
+s.on('data', (d) => (data += d));
 s.on('end', () => done({ data }));
 s.on('error', (e) => done({ error: e.code }));`);
 }

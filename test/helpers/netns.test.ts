@@ -1,11 +1,12 @@
 /**
  * The namespace lab itself (test/helpers/netns.ts): devices reach the origin's cloud addresses through the
  * gateway over IPv4 and IPv6, the root namespace is left exactly as it was, and `destroy()` removes every
- * namespace and process, as does the next lab for namespaces a dead test process left behind.
+ * namespace and process, as does the next lab for namespaces a dead test process left behind. What it runs is
+ * named (labPrograms), so the CI guard knows every program a lab test needs.
  */
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createLab, describeNetns, LAB, type Lab } from './netns.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLab, describeNetns, LAB, type Lab, labPrograms } from './netns.ts';
 
 const rootState = () =>
   ['link', 'addr', 'route', '-6 route', 'rule'].map((what) =>
@@ -57,5 +58,22 @@ describeNetns('namespace lab', () => {
     } finally {
       await next.destroy();
     }
+  });
+});
+
+describe('labPrograms: what a lab argv starts, for the CI guard', () => {
+  it('names argv[0], node for process.execPath, and every command of an sh script', () => {
+    expect(labPrograms(['nft', '-f', '-'])).toEqual(['nft']);
+    expect(labPrograms([process.execPath, '-e', 'x'])).toEqual(['node']);
+    expect(labPrograms(['sh', '-c', 'exec mosquitto -v -c m.conf 2>&1'])).toEqual(['sh', 'mosquitto']);
+    expect(labPrograms(['sh', '-c', 'openssl s_client </dev/null 2>/dev/null | openssl x509 && X=1 dig a'])).toEqual([
+      'sh',
+      'openssl',
+      'openssl',
+      'dig',
+    ]);
+    expect(
+      labPrograms(['sh', '-es'], '#!/bin/sh\nset -e\niptables -A X; ip6tables -A X\n# curl in a comment\n'),
+    ).toEqual(['sh', 'iptables', 'ip6tables']);
   });
 });

@@ -20,6 +20,56 @@ import { describe } from 'vitest';
 import { hasTool } from './tools.ts';
 
 const PREFIX = 'toyscope-';
+
+/**
+ * Every program the lab may run in its namespaces: argv[0] (`node` for process.execPath) and, for `sh -c SCRIPT`
+ * or a script on `sh -s`'s input, each command of the script. `spawn` refuses any other, so this list is complete;
+ * test/ci/external-deps.test.ts checks that `.ci/run` installs each (its static scan cannot see an argv built at
+ * run time). Adding a program to a lab test means adding it here and there.
+ */
+export const LAB_PROGRAMS: readonly string[] = [
+  'cat',
+  'curl',
+  'dig',
+  'ip',
+  'ip6tables',
+  'ip6tables-save',
+  'iptables',
+  'iptables-save',
+  'mosquitto',
+  'mosquitto_pub',
+  'nft',
+  'node',
+  'openssl',
+  'sh',
+  'sleep',
+  'sysctl',
+];
+/** Words at a command position of a lab script that start no program. */
+const SHELL_BUILTINS = new Set(['set', 'exec', 'cd', 'exit', 'true', ':']);
+
+/** The programs an argv starts: its first word, and the commands of an `sh` script (`-c SCRIPT`, or `input`). */
+export function labPrograms(argv: readonly string[], input?: string): string[] {
+  const [first = '', flag, script] = argv;
+  const program = first === process.execPath ? 'node' : (first.split('/').pop() ?? first);
+  if (program !== 'sh') return [program];
+  const text = flag === '-c' ? script : flag && /^-[a-z]*s[a-z]*$/.test(flag) ? input : undefined;
+  const commands = (text ?? '')
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .join('\n')
+    .replace(/\s\d*[<>]+&?\s*[^\s|;&]*/g, ' ') // redirections (2>&1, </dev/null)
+    .split(/\|\||&&|[|;&\n]/)
+    .map((segment) =>
+      segment
+        .trim()
+        .split(/\s+/)
+        .filter((w) => !/^\w+=/.test(w)),
+    )
+    .map((words) => (words[0] === 'exec' ? words[1] : words[0]))
+    .filter((w): w is string => !!w && !SHELL_BUILTINS.has(w));
+  return ['sh', ...commands];
+}
 /** Device namespaces get MACs 02:00:00:00:00:<10+i> (locally administered). */
 export const deviceMac = (i: number): string => `02:00:00:00:00:${(10 + i).toString(16).padStart(2, '0')}`;
 
@@ -216,6 +266,8 @@ class NetnsLab implements Lab {
 
   spawn(ns: string, argv: readonly string[], opts: Omit<ExecOptions, 'input' | 'timeoutMs'> = {}): ChildProcess {
     if (!this.#namespaces.includes(ns)) throw new Error(`${ns} is not a namespace of this lab`);
+    const unlisted = labPrograms(argv, (opts as ExecOptions).input).filter((p) => !LAB_PROGRAMS.includes(p));
+    if (unlisted.length > 0) throw new Error(`${unlisted.join(', ')}: add to LAB_PROGRAMS (test/helpers/netns.ts)`);
     const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
       detached: true, // its own process group, killed as one
       stdio: 'pipe',
