@@ -63,7 +63,7 @@ export async function interceptTls(
     await answerInsideTls(ctx, device, hello, target, leafName(named, target, serverIp), err);
     return;
   }
-  const copied = named === undefined ? dnsNames(up.socket.getPeerX509Certificate()?.subjectAltName) : [];
+  const copied = named === undefined ? dnsNames(up.cert?.subjectAltName) : [];
   const chosen = up.socket.alpnProtocol;
   const tlsSock = deviceTls(
     ctx,

@@ -6,6 +6,7 @@
  * failure is an `UpstreamError` that says which HTTP status the device gets (502, or 504 for a timeout).
  * Not here: the device side (tls-leg.ts) or relaying (relay.ts).
  */
+import type { X509Certificate } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
@@ -130,7 +131,9 @@ export class Upstream {
         reject(new UpstreamError('upstream-tls', `TLS with ${name} failed: ${why}${hint}`, 502));
       });
     });
-    return { socket, info: upstreamTlsInfo(socket), clientCert: clientCert !== undefined };
+    // Node (20.x) hands out the peer certificate once: a second getPeerX509Certificate() returns undefined.
+    const cert = socket.getPeerX509Certificate();
+    return { socket, cert, info: upstreamTlsInfo(socket, cert), clientCert: clientCert !== undefined };
   }
 
   #pinned(host: string): string | undefined {
@@ -148,14 +151,13 @@ export class Upstream {
 }
 
 /** What the cloud's side of the handshake showed: version, cipher, certificate names and validity, ALPN. */
-export function upstreamTlsInfo(socket: TLSSocket): TlsInfo {
+export function upstreamTlsInfo(socket: TLSSocket, cert: X509Certificate | undefined): TlsInfo {
   const info: TlsInfo = {};
   const version = socket.getProtocol();
   if (version) info.serverVersion = version;
   const cipher = socket.getCipher();
   // TlsInfo names the suite by its IANA code, as a capture's ServerHello shows it (`0x1302`).
   if (cipher) info.cipher = SUITE_CODES[cipher.standardName] ?? cipher.standardName ?? cipher.name;
-  const cert = socket.getPeerX509Certificate();
   if (cert) {
     info.certSubject = cert.subject.replace(/\n/g, ', ');
     info.certIssuer = cert.issuer.replace(/\n/g, ', ');

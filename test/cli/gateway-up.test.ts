@@ -200,12 +200,14 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
     flow((f) => f.transport === 'http' && f.tls === 'none' && f.server.ip === HOSTS.api && f.server.port === 80);
   });
 
-  it('names TLS without SNI from the device DNS answer, else by the original IP', () => {
+  it('names TLS without SNI from the device DNS answer, else from the cloud certificate', () => {
     expect(results.nosniDns).toContain('subject=CN = cdn.teddy.example');
     flow((f) => f.server.ip === HOSTS.cdn && f.server.host === 'cdn.teddy.example' && f.tls === 'intercepted');
-    // The cloud certificate's names are not copied yet: its upstream socket shows no peer certificate here.
+    // Not looked up either: the leaf is made for the address, with the names of the cloud's own certificate.
     expect(results.nosniCert).toMatch(/subject=CN = 203\.0\.113\.20\n[\s\S]*IP Address:203\.0\.113\.20/);
-    flow((f) => f.server.ip === NO_DNS && f.server.port === 443 && f.tls === 'intercepted');
+    expect(results.nosniCert).toContain('DNS:nosni.teddy.example');
+    const nosni = flow((f) => f.server.ip === NO_DNS && f.server.port === 443 && f.tls === 'intercepted');
+    expect(nosni.server.host).toBe('nosni.teddy.example');
   });
 
   it('relays WebSocket, MQTT and unknown protocols (half-closed, or text that is not HTTP), named by DNS', () => {

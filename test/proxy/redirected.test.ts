@@ -1,12 +1,18 @@
 /**
- * Unknown TCP protocols as the gateway delivers them (an original destination, no proxy request), on loopback: the
- * proxy is told the original destination in-process, as SO_ORIGINAL_DST would say it. Real TCP clients and
- * servers: a client that half-closes (FIN) still gets everything the server sends afterwards, and a text
- * protocol whose first line starts like "word word" is relayed, never answered as a bad HTTP request.
+ * Connections as the gateway delivers them (an original destination, no proxy request), on loopback: the proxy
+ * is told the original destination in-process, as SO_ORIGINAL_DST would say it. Real clients and servers:
+ * - unknown TCP protocols: a client that half-closes (FIN) still gets everything the server sends afterwards,
+ *   and a text protocol whose first line starts like "word word" is relayed, never answered as bad HTTP;
+ * - TLS without SNI to an address no DNS answer named: the leaf carries the cloud certificate's names.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOOK_MS, type TestProxy, testProxy, until } from './harness.ts';
+import { makeTestPki, PKI } from '../helpers/lab-cloud.ts';
+import { echoSize, HOOK_MS, origin, type TestProxy, testProxy, until } from './harness.ts';
 
 /** What the server sends after the client's FIN: more than a socket buffer, so a relay that stops early loses it. */
 const ANSWER_BYTES = 4 << 20;
@@ -71,6 +77,42 @@ describe('unknown TCP protocols through the gateway path', () => {
     expect((await readAll(s)).length).toBe(ANSWER_BYTES);
     expect(served).toContain('hello world');
   });
+});
+
+describe('TLS without SNI through the gateway path', () => {
+  it(
+    "names the leaf after the address and copies the cloud certificate's names into it",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'toyscope-nosni-'));
+      makeTestPki(dir, ['api.teddy.example'], ['nosni.teddy.example']);
+      const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+      const cloud = await origin(echoSize, { key: read(PKI.defaultKey), cert: read(PKI.defaultCert) });
+      const p = await testProxy({
+        originalDestination: () => ({ host: '127.0.0.1', port: cloud.port }),
+        upstream: { extraCa: [read(PKI.caCert)] },
+      });
+      try {
+        const leaf = await new Promise<string>((resolve) =>
+          execFile(
+            'sh',
+            [
+              '-c',
+              `openssl s_client -connect 127.0.0.1:${p.port} -noservername -CAfile ${p.caFile} </dev/null 2>/dev/null | openssl x509 -noout -subject -ext subjectAltName`,
+            ],
+            { encoding: 'utf8' },
+            (_err, stdout) => resolve(stdout),
+          ),
+        );
+        expect(leaf).toMatch(/subject=CN = 127\.0\.0\.1\n[\s\S]*IP Address:127\.0\.0\.1, DNS:nosni\.teddy\.example/);
+        await until(() => flows(p).some((f) => f.closed && f.tls === 'intercepted'));
+        expect(flows(p)[0]?.server).toMatchObject({ ip: '127.0.0.1', port: cloud.port, host: 'nosni.teddy.example' });
+      } finally {
+        await p.stop();
+        cloud.server.close();
+      }
+    },
+    HOOK_MS,
+  );
 });
 
 function flows(p: TestProxy) {
