@@ -52,9 +52,13 @@ export class CertCache {
     this.#max = Math.max(1, maxEntries);
   }
 
-  /** The context for `host` (a name or an IP, as the device asked for it), minted if new or near expiry. */
-  contextFor(host: string): SecureContext {
-    const key = host.toLowerCase();
+  /**
+   * The context for `host` (a name or an IP, as the device asked for it), minted if new or near expiry;
+   * `extraNames` go in the SAN too (names copied from the cloud's certificate).
+   */
+  contextFor(host: string, extraNames: readonly string[] = []): SecureContext {
+    const names = extraNames.map((n) => n.toLowerCase()).filter(certifiableHost);
+    const key = [host.toLowerCase(), ...names].join(' ');
     const now = Date.now();
     const hit = this.#entries.get(key);
     if (hit && hit.renewAt > now) {
@@ -63,7 +67,7 @@ export class CertCache {
       this.#hits++;
       return hit.ctx;
     }
-    const leaf = leafCertificate(this.#issuer, key, this.#publicKey, this.#caNotAfter);
+    const leaf = leafCertificate(this.#issuer, host.toLowerCase(), this.#publicKey, this.#caNotAfter, names);
     // The chain includes the CA: clients that trust it by fingerprint or pin it still see it.
     const ctx = createSecureContext({ key: this.#keyPem, cert: `${leaf.pem}${this.#caPem}` });
     this.#minted++;

@@ -2,13 +2,14 @@
  * One device connection from accept to relay: peeks its first bytes and routes it — a `CONNECT` tunnel, a plain
  * HTTP request (explicit `GET http://…`, or origin-form as a gateway delivers it), or a raw TLS ClientHello
  * (gateway mode, routed by SNI). Inside a tunnel the first bytes decide again: TLS is intercepted (tls-leg.ts) or
- * passed through for ignored hosts; anything else is relayed as it is. The cloud is reached before the tunnel
- * is confirmed, so a dead cloud gets the device a 502 (504 on timeout) on its CONNECT. Each failure ends this
+ * passed through for ignored hosts; anything else is relayed as it is. A redirected connection (gateway) is HTTP
+ * only when its first line is a whole request line; other bytes go to its original destination as an opaque
+ * flow, half-close included. The cloud is reached before the tunnel is confirmed, so a dead cloud gets the device a 502 (504 on timeout) on its CONNECT. Each failure ends this
  * connection only and is recorded on its flow.
  */
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { parseHead, startLinePrefix } from '../src/streams/http1-head.ts';
+import { parseHead, requestLinePrefix, startLinePrefix } from '../src/streams/http1-head.ts';
 import { CA_HOST, responseBytes } from './ca-page.ts';
 import { answerError, clientOf, type ProxyContext, readSome, recordFailedFlow } from './context.ts';
 import { HttpForwarder } from './forward-http.ts';
@@ -46,10 +47,33 @@ async function route(ctx: ProxyContext, device: Socket): Promise<void> {
     if (!target) return unroutable(ctx, device, 'a TLS ClientHello without SNI and without an original destination');
     return tunnelTls(ctx, device, target, hello);
   }
-  if (startLinePrefix('request', first.subarray(0, 24)) !== 'bad') return httpRequest(ctx, device, first, original);
-  if (!original) return unroutable(ctx, device, 'bytes that are neither HTTP nor TLS, without an original destination');
-  const cloud = await reach(ctx, device, original, first);
-  if (cloud) plainRelay(ctx, device, cloud, original, first);
+  if (!original) {
+    // An explicit proxy client: what starts like a request is HTTP (a malformed one is answered 400).
+    if (startLinePrefix('request', first.subarray(0, 24)) !== 'bad') return httpRequest(ctx, device, first, original);
+    return unroutable(ctx, device, 'bytes that are neither HTTP nor TLS, without an original destination');
+  }
+  const peek = await peekRequestLine(ctx, device, first);
+  if (peek.http) return httpRequest(ctx, device, peek.bytes, original);
+  const cloud = await reach(ctx, device, original, peek.bytes);
+  if (cloud) plainRelay(ctx, device, cloud, original, peek.bytes);
+}
+
+/**
+ * Whether a redirected device speaks HTTP: only when its first line parses as a request line (`METHOD SP target
+ * SP HTTP/x.y`), so another protocol that starts with "word word" is relayed to its original destination, not
+ * answered 400. Reads until the line decides, at most MAX_HTTP_HEADER_BYTES (a longer line is HTTP, answered
+ * 431); when the device sends no more before the deadline or half-closes, its bytes are relayed as they are.
+ */
+async function peekRequestLine(ctx: ProxyContext, device: Socket, first: Buffer) {
+  let bytes = first;
+  for (;;) {
+    const verdict = requestLinePrefix(bytes);
+    if (verdict !== 'more' || bytes.length > ctx.limits.MAX_HTTP_HEADER_BYTES)
+      return { http: verdict !== 'bad', bytes };
+    const more = await readSome(device, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
+    if (!more) return { http: false, bytes };
+    bytes = Buffer.concat([bytes, more]);
+  }
 }
 
 /** The first request: CONNECT opens a tunnel; anything else is forwarded request by request. */
@@ -66,7 +90,7 @@ async function httpRequest(ctx: ProxyContext, device: Socket, first: Buffer, ori
   }
   const parsed = parseHead('request', head.bytes.subarray(0, head.end));
   if (parsed?.kind !== 'request' || parsed.method !== 'CONNECT') {
-    new HttpForwarder(ctx, device, original?.port ?? 80).start(head.bytes);
+    new HttpForwarder(ctx, device, original?.port ?? 80, original).start(head.bytes);
     return;
   }
   const target = parseAuthority(parsed.url);
@@ -105,8 +129,7 @@ async function tunnelTls(ctx: ProxyContext, device: Socket, target: Target, hell
       tls: 'passthrough',
       openTs: nowMicros(),
     });
-    device.unshift(hello.bytes);
-    relay(device, conn, tap);
+    relay(device, conn, tap, { deviceFirst: hello.bytes });
     return;
   }
   await interceptTls(ctx, device, hello, target, conn);
@@ -117,12 +140,16 @@ function plainRelay(ctx: ProxyContext, device: Socket, cloud: Socket, target: Ta
   const tap = ctx.openTap({
     flowId: ctx.nextFlowId(),
     client: clientOf(device),
-    server: { ip: cloud.remoteAddress ?? '0.0.0.0', port: target.port, host: target.host },
+    // A bare address (a gateway's original destination) is named by the stream layer from the run's DNS.
+    server: {
+      ip: cloud.remoteAddress ?? '0.0.0.0',
+      port: target.port,
+      ...(isIP(target.host) ? {} : { host: target.host }),
+    },
     tls: 'none',
     openTs: nowMicros(),
   });
-  device.unshift(first);
-  relay(device, cloud, tap);
+  relay(device, cloud, tap, { deviceFirst: first });
 }
 
 /**

@@ -39,6 +39,11 @@ export interface ProxyContext {
    * it, raw TLS is routed by SNI to port 443 and origin-form HTTP by Host, and other bytes cannot be routed.
    */
   originalDestination?: (socket: Socket) => Target | undefined;
+  /**
+   * The host a device's own DNS answers gave an IP (the gateway's forwarder): names a TLS connection that sent
+   * no SNI, before the cloud certificate's names and the bare IP.
+   */
+  hostOf?: (ip: string) => string | undefined;
   problem(p: ConnectionProblem): void;
 }
 
@@ -49,6 +54,7 @@ export function clientOf(socket: Socket): { ip: string; port: number } {
 
 /** The next bytes from `s` within `timeoutMs`; undefined when it closed or timed out first. */
 export function readSome(s: Duplex, timeoutMs: number): Promise<Buffer | undefined> {
+  if (s.readableEnded || s.destroyed) return Promise.resolve(undefined); // its 'end' will not come again
   return new Promise((resolve) => {
     const done = (b: Buffer | undefined) => {
       clearTimeout(timer);

@@ -35,11 +35,14 @@ export class HttpForwarder {
   /** Outputs waiting while a cloud connection is being made. */
   #waiting: FramerOutput[] = [];
   #connecting = false;
+  readonly #original: Target | undefined;
   #responseTimer: NodeJS.Timeout | undefined;
   #done = false;
 
-  constructor(ctx: ProxyContext, device: Socket, defaultPort = 80) {
+  /** `original`: where a gateway's device was going (its own DNS chose it): requests go there, named by Host. */
+  constructor(ctx: ProxyContext, device: Socket, defaultPort = 80, original?: Target) {
     this.#ctx = ctx;
+    this.#original = original;
     this.#device = device;
     this.#client = clientOf(device);
     this.#framer = new RequestFramer(ctx.limits, defaultPort);
@@ -98,7 +101,7 @@ export class HttpForwarder {
   #connect(target: Target, head: Uint8Array): void {
     this.#connecting = true;
     this.#device.pause();
-    this.#ctx.upstream.connect(target).then(
+    this.#ctx.upstream.connect(this.#original ?? target).then(
       (cloud) => {
         this.#connecting = false;
         if (this.#done) {

@@ -2,8 +2,10 @@
  * Relays one connection both ways with backpressure: each chunk read from one side is handed to the tap
  * (synchronously, a view, never copied or kept) and written to the other side; when a write is refused the
  * reading side pauses until the other drains, so a slow cloud slows the device and memory stays flat whatever
- * the size. Half-closes pass through (a FIN one way ends that way only). The relay ends once both ways ended or
- * either side failed; the tap is closed once with how it ended. Not here: connecting, TLS, HTTP.
+ * the size. Half-closes pass through (a FIN one way ends that way only, even one that came while the first bytes
+ * were peeked): what the other side still sends is relayed. The relay ends once both ways ended and their last
+ * bytes were handed to the kernel, or either side failed; the tap is closed once with how it ended. Not here:
+ * connecting, TLS, HTTP.
  */
 import type { Duplex } from 'node:stream';
 import type { FlowError } from '../src/model/flow.ts';
@@ -22,13 +24,19 @@ export interface RelayOptions {
   done?: (r: RelayResult) => void;
   /** A tap that throws is switched off for this connection (the bytes still flow) and reported here. */
   tapFailed?: (err: unknown) => void;
+  /**
+   * Device bytes already read while routing (a peek), sent to the cloud first. Pass them here rather than
+   * `unshift` them: a device that half-closed during the peek has already ended its readable side, and Node
+   * refuses an unshift after the end.
+   */
+  deviceFirst?: Buffer;
 }
 
-/** Starts relaying `device` ⇄ `cloud`; bytes already read from either must have been handed over (unshift). */
+/** Starts relaying `device` ⇄ `cloud`; device bytes already read go in `opts.deviceFirst`. */
 export function relay(device: Duplex, cloud: Duplex, tap: FlowTap, opts: RelayOptions = {}): void {
   const counts = { up: 0, down: 0 };
   let tapOn = true;
-  let ended = 0;
+  let waysDone = 0;
   let finished = false;
   let failure: TapEnd | undefined;
 
@@ -59,16 +67,24 @@ export function relay(device: Duplex, cloud: Duplex, tap: FlowTap, opts: RelayOp
     opts.done?.({ bytesUp: counts.up, bytesDown: counts.down, end });
   };
 
+  const wayDone = () => {
+    if (++waysDone === 2) finish();
+  };
   const pump = (src: Duplex, dst: Duplex, dir: StreamDir) => {
     src.on('data', (chunk: Buffer) => {
       feed(dir, chunk);
       if (!dst.write(chunk)) src.pause();
     });
     dst.on('drain', () => src.resume());
-    src.on('end', () => {
+    // A way is done once its FIN was passed on and the bytes before it left (destroying earlier loses them).
+    const srcEnded = () => {
       dst.end();
-      if (++ended === 2) finish();
-    });
+      if (dst.writableFinished) wayDone();
+      else dst.once('finish', wayDone);
+    };
+    if (src.readableEnded)
+      srcEnded(); // its FIN came while its first bytes were peeked
+    else src.once('end', srcEnded);
   };
 
   const fail = (side: 'device' | 'cloud') => (err: NodeJS.ErrnoException) => {
@@ -77,13 +93,22 @@ export function relay(device: Duplex, cloud: Duplex, tap: FlowTap, opts: RelayOp
   };
   device.on('error', fail('device'));
   cloud.on('error', fail('cloud'));
-  // A side closed without an error and without ending its reading half (destroyed elsewhere) ends the relay.
-  device.on('close', () => setImmediate(finish));
-  cloud.on('close', () => setImmediate(finish));
+  // A side closed before both its halves were done and without an error (destroyed elsewhere) ends the relay; a
+  // side closed after both leaves the other way to pass on its last bytes.
+  const closed = (s: Duplex) => () => {
+    if (!(s.readableEnded && s.writableFinished)) setImmediate(finish);
+  };
+  device.on('close', closed(device));
+  cloud.on('close', closed(cloud));
+  const first = opts.deviceFirst;
+  if (first && first.length > 0) {
+    feed('up', first);
+    cloud.write(first);
+  }
   pump(device, cloud, 'up');
   pump(cloud, device, 'down');
   // Either side may have been paused while its first bytes were peeked: adding listeners does not resume it.
-  device.resume();
+  if (!cloud.writableNeedDrain) device.resume(); // else the 'drain' resumes it
   cloud.resume();
 }
 

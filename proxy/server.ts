@@ -6,6 +6,7 @@
  */
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { matchHost } from '../src/config.ts';
+import type { FlowId } from '../src/model/flow.ts';
 import type { Limits } from '../src/model/limits.ts';
 import type { Ca } from './ca.ts';
 import { CaPage } from './ca-page.ts';
@@ -35,6 +36,10 @@ export interface ProxyOptions {
   onProblem?: (p: ConnectionProblem) => void;
   /** Prefix of flow ids, unique per run (default: the start time in base 36): `<prefix>:<n>`. */
   flowIdPrefix?: string;
+  /** The run's flow id source, when other live sources (DNS forwarder, UDP recorder) share it. */
+  nextFlowId?: () => FlowId;
+  /** The name a device's DNS answers gave an IP (see ProxyContext.hostOf). */
+  hostOf?: (ip: string) => string | undefined;
 }
 
 export interface RunningProxy {
@@ -57,7 +62,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     caPage: new CaPage(opts.ca),
     passthrough: (host) => opts.passthrough.some((g) => matchHost(g, host)),
     openTap: opts.openTap,
-    nextFlowId: () => `${prefix}:${++n}`,
+    nextFlowId: opts.nextFlowId ?? (() => `${prefix}:${++n}`),
+    ...(opts.hostOf ? { hostOf: opts.hostOf } : {}),
     ...(opts.keylog ? { keylog: opts.keylog } : {}),
     ...(opts.originalDestination ? { originalDestination: opts.originalDestination } : {}),
     problem: (p) => opts.onProblem?.(p),

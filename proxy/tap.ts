@@ -10,6 +10,7 @@ import type { FlowError, FlowId, Micros, TlsState } from '../src/model/flow.ts';
 import type { Limits } from '../src/model/limits.ts';
 import type { TlsInfo } from '../src/model/tls.ts';
 import type { Violation } from '../src/model/violation.ts';
+import type { DnsFlows } from '../src/streams/dns.ts';
 import { ConnectionRouter } from '../src/streams/router.ts';
 import type { Endpoint, StreamDir } from '../src/streams/types.ts';
 
@@ -45,14 +46,21 @@ export interface StreamTapOptions {
   /** Stream-layer violations (malformed HTTP, WebSocket, MQTT …), with flow id and time. */
   violation: (v: Violation) => void;
   limits: Limits;
+  /** The run's DNS (the gateway's forwarder feeds it): hosts for flows to bare IPs, names never contacted. */
+  dns?: DnsFlows;
+  /** A LAN client's MAC (the gateway's neighbour table), so flows are attributed to the device. */
+  macOf?: (ip: string) => string | undefined;
 }
 
 /** Taps into the shared stream layer: one ConnectionRouter per connection, its events to `emit`. */
 export function streamTaps(opts: StreamTapOptions): OpenTap {
   return (conn) => {
     const { flowId } = conn;
+    const mac = opts.macOf?.(conn.client.ip);
     const router = new ConnectionRouter({
       ...conn,
+      ...(mac ? { client: { ...conn.client, mac } } : {}),
+      ...(opts.dns ? { dns: opts.dns } : {}),
       source: 'live',
       emit: opts.emit,
       limits: opts.limits,

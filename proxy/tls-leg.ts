@@ -51,28 +51,25 @@ export async function interceptTls(
   cloud: Socket,
 ): Promise<void> {
   const client = clientOf(device);
-  const sni = hello.info.sni;
   const serverIp = cloud.remoteAddress;
+  // The host the device meant: its SNI; without one (old TLS stacks), the name its own DNS answer gave the
+  // address it dialled; else none, and the cloud certificate's names are copied into the leaf below.
+  const named = hello.info.sni ?? (isIP(target.host) ? ctx.hostOf?.(target.host) : target.host);
   let up: Awaited<ReturnType<ProxyContext['upstream']['tls']>>;
   try {
-    up = await ctx.upstream.tls(
-      cloud,
-      target,
-      sni ?? (isIP(target.host) ? undefined : target.host),
-      hello.info.alpn,
-      ctx.keylog,
-    );
+    up = await ctx.upstream.tls(cloud, target, named, hello.info.alpn, ctx.keylog, named !== undefined);
   } catch (err) {
     if (!(err instanceof UpstreamError)) throw err;
-    await answerInsideTls(ctx, device, hello, target, leafName(sni, target, serverIp), err);
+    await answerInsideTls(ctx, device, hello, target, leafName(named, target, serverIp), err);
     return;
   }
+  const copied = named === undefined ? dnsNames(up.cert?.subjectAltName) : [];
   const chosen = up.socket.alpnProtocol;
   const tlsSock = deviceTls(
     ctx,
     device,
     hello,
-    ctx.certs.contextFor(leafName(sni, target, serverIp)),
+    ctx.certs.contextFor(leafName(named, target, serverIp), copied),
     chosen || undefined,
   );
   const failure = await handshake(tlsSock, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
@@ -94,7 +91,7 @@ export async function interceptTls(
   const tap = ctx.openTap({
     flowId: ctx.nextFlowId(),
     client,
-    server: { ip: serverIp ?? '0.0.0.0', port: target.port, host: sni ?? target.host },
+    server: { ip: serverIp ?? '0.0.0.0', port: target.port, host: named ?? copied[0] ?? target.host },
     tls: 'intercepted',
     tlsInfo,
     openTs: nowMicros(),
@@ -103,6 +100,14 @@ export async function interceptTls(
     tapFailed: (err) =>
       ctx.problem({ client: client.ip, target: target.host, code: 'tap-error', message: String(err) }),
   });
+}
+
+/** The DNS names of a certificate's subjectAltName text (`DNS:a.example, IP Address:…`). */
+function dnsNames(san: string | undefined): string[] {
+  return (san ?? '')
+    .split(', ')
+    .filter((n) => n.startsWith('DNS:'))
+    .map((n) => n.slice(4));
 }
 
 /** The name the leaf is made for: the SNI, else the host the device named, else the cloud's address. */

@@ -6,6 +6,7 @@
  * failure is an `UpstreamError` that says which HTTP status the device gets (502, or 504 for a timeout).
  * Not here: the device side (tls-leg.ts) or relaying (relay.ts).
  */
+import type { X509Certificate } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
@@ -93,6 +94,8 @@ export class Upstream {
     servername: string | undefined,
     alpn: string[] | undefined,
     keylog?: (line: Buffer) => void,
+    /** false: the chain is verified but not the name (a device that named no host: the names are read from it). */
+    verifyName = true,
   ) {
     const deadline = Date.now() + this.#opts.connectTimeoutMs;
     const name = servername ?? target.host;
@@ -104,7 +107,7 @@ export class Upstream {
       ...(offered && offered.length > 0 ? { ALPNProtocols: offered } : {}),
       secureContext: this.#context(clientCert),
       rejectUnauthorized: !this.#opts.insecure,
-      ...(this.#opts.insecure ? { checkServerIdentity: () => undefined } : {}),
+      ...(this.#opts.insecure || !verifyName ? { checkServerIdentity: () => undefined } : {}),
     });
     if (keylog) socket.on('keylog', keylog);
     await new Promise<void>((resolve, reject) => {
@@ -128,7 +131,9 @@ export class Upstream {
         reject(new UpstreamError('upstream-tls', `TLS with ${name} failed: ${why}${hint}`, 502));
       });
     });
-    return { socket, info: upstreamTlsInfo(socket), clientCert: clientCert !== undefined };
+    // Node (20.x) hands out the peer certificate once: a second getPeerX509Certificate() returns undefined.
+    const cert = socket.getPeerX509Certificate();
+    return { socket, cert, info: upstreamTlsInfo(socket, cert), clientCert: clientCert !== undefined };
   }
 
   #pinned(host: string): string | undefined {
@@ -146,14 +151,13 @@ export class Upstream {
 }
 
 /** What the cloud's side of the handshake showed: version, cipher, certificate names and validity, ALPN. */
-export function upstreamTlsInfo(socket: TLSSocket): TlsInfo {
+export function upstreamTlsInfo(socket: TLSSocket, cert: X509Certificate | undefined): TlsInfo {
   const info: TlsInfo = {};
   const version = socket.getProtocol();
   if (version) info.serverVersion = version;
   const cipher = socket.getCipher();
   // TlsInfo names the suite by its IANA code, as a capture's ServerHello shows it (`0x1302`).
   if (cipher) info.cipher = SUITE_CODES[cipher.standardName] ?? cipher.standardName ?? cipher.name;
-  const cert = socket.getPeerX509Certificate();
   if (cert) {
     info.certSubject = cert.subject.replace(/\n/g, ', ');
     info.certIssuer = cert.issuer.replace(/\n/g, ', ');

@@ -64,6 +64,8 @@ export function leafCertificate(
   host: string,
   publicKey: forge.pki.PublicKey,
   notAfter: Date,
+  /** More DNS names for the SAN (a cloud certificate's names, copied for a device that sent no SNI). */
+  extraNames: readonly string[] = [],
 ): { pem: string; notAfter: Date } {
   const cert = pki.createCertificate();
   cert.publicKey = publicKey;
@@ -79,7 +81,13 @@ export function leafCertificate(
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: [ip ? { type: 7, ip: host } : { type: 2, value: host }] },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        ip ? { type: 7, ip: host } : { type: 2, value: host },
+        ...extraNames.filter((n) => n !== host).map((value) => ({ type: 2, value })),
+      ],
+    },
     { name: 'authorityKeyIdentifier', keyIdentifier: issuer.keyId },
   ]);
   signWith(cert, issuer.key);

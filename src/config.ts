@@ -1,10 +1,11 @@
 /**
  * `toyscope.yaml`: the typed, validated configuration (devices, first-party hosts, policy path, evidence,
- * retention, limit overrides), plus the two questions the pipeline asks of it: a device's name and whether a
- * host is first party for a device. Validation is by hand so every error names the file and the key path.
+ * retention, limit overrides, the live proxy's TLS choices, the DNS forwarder's static names), plus the two
+ * questions the pipeline asks of it: a device's name and whether a host is first party for a device. Validation is by hand so every error names the file and the key path.
  * It does not read the policy file (policy.ts) nor create the data directory (data-dir.ts).
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from './errors.ts';
@@ -46,6 +47,14 @@ export interface Config {
   limits: Partial<Limits>;
   /** The live proxy's TLS choices. */
   tls: TlsConfig;
+  /** The live DNS forwarder's own answers. */
+  dns: {
+    /**
+     * Names the live DNS forwarder (`toyscope proxy --dns`) answers itself, lower-case, each with its addresses
+     * (IPv4 and/or IPv6); `*.example.com` answers every sub-domain. Other names go to `--dns-upstream`.
+     */
+    static: Record<string, string[]>;
+  };
 }
 
 /** `tls:` in toyscope.yaml: what the live proxy does with TLS per host. */
@@ -71,6 +80,7 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   retention: {},
   limits: {},
   tls: { passthrough: [], clientCerts: [] },
+  dns: { static: {} },
 });
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
@@ -150,7 +160,7 @@ class Checker {
 const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
 
 function validate(raw: unknown, c: Checker, file: string): Config {
-  const top = c.object(raw, '', ['devices', 'firstParty', 'policy', 'evidence', 'retention', 'limits', 'tls']);
+  const top = c.object(raw, '', ['devices', 'firstParty', 'policy', 'evidence', 'retention', 'limits', 'tls', 'dns']);
   const config = structuredClone(defaultConfig) as Config;
   config.file = file;
   if (top.devices !== undefined) config.devices = c.array(top.devices, 'devices').map((d, i) => device(d, c, i));
@@ -176,6 +186,7 @@ function validate(raw: unknown, c: Checker, file: string): Config {
     for (const k of known) if (l[k] !== undefined) config.limits[k] = c.count(l[k], `limits.${k}`);
   }
   if (top.tls !== undefined) config.tls = tlsSection(top.tls, c, dirname(file));
+  if (top.dns !== undefined) config.dns = dns(top.dns, c);
   const cap = config.limits.MAX_EVIDENCE_BYTES;
   if (
     cap !== undefined &&
@@ -221,6 +232,27 @@ function device(raw: unknown, c: Checker, i: number): DeviceConfig {
       c.fail(`${path}.ip`, 'expected an IP address like 192.168.4.20');
     }
     out.ip = ip.toLowerCase();
+  }
+  return out;
+}
+
+/** `dns.static`: `name: address` or `name: [address, …]`. */
+function dns(raw: unknown, c: Checker): Config['dns'] {
+  const d = c.object(raw, 'dns', ['static']);
+  const out: Config['dns'] = { static: {} };
+  if (d.static === undefined) return out;
+  const table = c.object(d.static, 'dns.static', Object.keys(d.static as object));
+  for (const [name, value] of Object.entries(table)) {
+    const path = `dns.static.${name}`;
+    if (name === '*' || !HOST.test(name)) c.fail(path, `expected a host like api.example.com or *.example.com`);
+    const list = Array.isArray(value) ? value : [value];
+    if (list.length === 0) c.fail(path, 'expected at least one address');
+    out.static[name.toLowerCase().replace(/\.$/, '')] = list.map((v, i) => {
+      const ip = typeof v === 'string' ? v.trim().toLowerCase() : '';
+      if (!isIP(ip))
+        c.fail(Array.isArray(value) ? `${path}[${i}]` : path, `expected an IP address, got '${String(v)}'`);
+      return ip;
+    });
   }
   return out;
 }

@@ -40,6 +40,10 @@ policy: policies/teddy.yaml
 evidence: { maxBytes: 1048576, keep: false }
 retention: { days: 30 }
 limits: { MAX_JSON_DEPTH: 32 }
+dns:
+  static:
+    API.Teddy.example.: 203.0.113.7
+    "*.cdn.teddy.example": [203.0.113.8, "2001:DB8:3::8"]
 `;
 
 describe('loadConfig', () => {
@@ -56,6 +60,10 @@ describe('loadConfig', () => {
     expect(configLimits(c).MAX_JSON_DEPTH).toBe(32);
     expect(configLimits(c).MAX_EVIDENCE_BYTES).toBe(0); // keep: false stores no evidence
     expect(configLimits(c).SNIFF_BYTES).toBe(DEFAULT_LIMITS.SNIFF_BYTES);
+    expect(c.dns.static).toEqual({
+      'api.teddy.example': ['203.0.113.7'],
+      '*.cdn.teddy.example': ['203.0.113.8', '2001:db8:3::8'],
+    });
   });
 
   it('reads a file and names it in errors', () => {
@@ -84,6 +92,11 @@ describe('loadConfig', () => {
     ['limits: {MAX_FOO: 1}', 'toyscope.yaml: limits.MAX_FOO: unknown key'],
     ['limits: {MAX_JSON_DEPTH: 1.5}', 'toyscope.yaml: limits.MAX_JSON_DEPTH: expected a positive integer'],
     ['policy: 3', 'toyscope.yaml: policy: expected a non-empty string'],
+    ['dns: {forward: 1}', 'toyscope.yaml: dns.forward: unknown key'],
+    ['dns: {static: {"a b": 1.2.3.4}}', 'toyscope.yaml: dns.static.a b: expected a host'],
+    ['dns: {static: {a.example: 1.2.3}}', "toyscope.yaml: dns.static.a.example: expected an IP address, got '1.2.3'"],
+    ['dns: {static: {a.example: [1.2.3.4, x]}}', 'toyscope.yaml: dns.static.a.example[1]: expected an IP address'],
+    ['dns: {static: {a.example: []}}', 'toyscope.yaml: dns.static.a.example: expected at least one address'],
     ['[1, 2]', 'toyscope.yaml: expected a mapping'],
     ['devices: [\n  - a', 'toyscope.yaml: line'],
   ])('rejects %j', (text, message) => {

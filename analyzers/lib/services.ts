@@ -12,7 +12,17 @@ import { parse } from 'yaml';
 import type { MessageHead } from '../../src/model/message.ts';
 
 /** The kinds of service the catalogue knows. */
-export type ServiceKind = 'speech' | 'face' | 'geolocation' | 'iot' | 'analytics' | 'ads' | 'push' | 'storage' | 'llm';
+export type ServiceKind =
+  | 'speech'
+  | 'face'
+  | 'geolocation'
+  | 'iot'
+  | 'analytics'
+  | 'ads'
+  | 'push'
+  | 'storage'
+  | 'llm'
+  | 'dns';
 const KINDS: ReadonlySet<string> = new Set([
   'speech',
   'face',
@@ -23,6 +33,7 @@ const KINDS: ReadonlySet<string> = new Set([
   'push',
   'storage',
   'llm',
+  'dns',
 ]);
 
 /** One catalogue entry. */

@@ -118,3 +118,29 @@ export function parseLimit(v: string | undefined, fallback: number, command: str
   }
   return n;
 }
+
+/**
+ * `toyscope <command> <sub> …`: the sub-command and its arguments, or undefined after printing `usage` for
+ * `-h`/`--help`; a missing or unknown sub-command is a UsageError naming the ones there are.
+ */
+export function subcommand(
+  command: string,
+  argv: string[],
+  subs: readonly string[],
+  usage: string,
+  io: CliIo,
+): { sub: string; rest: string[] } | undefined {
+  const [sub, ...rest] = argv;
+  if (sub === '-h' || sub === '--help') {
+    io.out(`${usage}\n`);
+    return undefined;
+  }
+  if (sub !== undefined && subs.includes(sub)) return { sub, rest };
+  const names = subs.map((s) => `'${s}'`).join(' or ');
+  throw new UsageError(
+    sub === undefined
+      ? `missing subcommand: 'toyscope ${command} ${subs.join('|')}'`
+      : `unknown subcommand '${command} ${sub}' (expected ${names})`,
+    command,
+  );
+}

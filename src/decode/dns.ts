@@ -241,10 +241,11 @@ export function ipv6(v: Uint8Array): string {
 /** DNS over TCP (RFC 1035 §4.2.2): 2-byte big-endian length, then the message; any chunking in. */
 export class DnsTcpFramer {
   readonly #buf = new ChunkList();
-  readonly #out: (r: DnsResult) => void;
+  readonly #out: (r: DnsResult, message: Uint8Array) => void;
   readonly #limits: DnsLimits;
 
-  constructor(out: (r: DnsResult) => void, limits: DnsLimits = DEFAULT_LIMITS) {
+  /** `out` gets each message parsed and, for a caller that forwards it, its bytes (without the prefix). */
+  constructor(out: (r: DnsResult, message: Uint8Array) => void, limits: DnsLimits = DEFAULT_LIMITS) {
     this.#out = out;
     this.#limits = limits;
   }
@@ -257,7 +258,8 @@ export class DnsTcpFramer {
       const len = ((h[0] as number) << 8) | (h[1] as number);
       if (this.#buf.length < 2 + len) return;
       this.#buf.skip(2);
-      this.#out(parseDns(this.#buf.consume(len), this.#limits));
+      const message = this.#buf.consume(len);
+      this.#out(parseDns(message, this.#limits), message);
     }
   }
 

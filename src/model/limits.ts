@@ -109,6 +109,12 @@ export interface Limits {
   MAX_DNS_FLOWS: number;
   /** DNS queries awaiting their response, per flow. */
   MAX_DNS_PENDING_QUERIES: number;
+  /** Queries the live DNS forwarder has sent upstream and awaits; past it a new query is answered SERVFAIL. */
+  MAX_DNS_FORWARD_PENDING: number;
+  /** Milliseconds the live DNS forwarder waits for its upstream (or a TCP client's next query) before giving up. */
+  MAX_DNS_FORWARD_WAIT_MS: number;
+  /** TCP connections the live DNS forwarder serves at once; more are refused. */
+  MAX_DNS_TCP_CLIENTS: number;
   /**
    * Face-detector worker threads at most. Each holds about 190 MiB (tfjs-wasm, the model and the inference memory,
    * which never shrinks); the default leaves one core to the pipeline: min(2, cores - 1), at least 1.
@@ -213,6 +219,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_DNS_LOOKUPS: 4096,
   MAX_DNS_FLOWS: 1024,
   MAX_DNS_PENDING_QUERIES: 256,
+  MAX_DNS_FORWARD_PENDING: 1024,
+  MAX_DNS_FORWARD_WAIT_MS: 5_000,
+  MAX_DNS_TCP_CLIENTS: 256,
   MAX_FACE_WORKERS: Math.min(2, Math.max(1, availableParallelism() - 1)),
   MAX_FACE_QUEUE: 32,
   MAX_FACE_WAIT_MS: 15_000,

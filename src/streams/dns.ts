@@ -1,6 +1,8 @@
 /**
  * DNS seen by a run (replay, or the live proxy's DNS forwarder). Each DNS query or response on a flow recognised as
- * DNS (by content on any port, or port 53: src/streams/recognize.ts; UDP datagrams, or TCP through `tcpStream`) becomes one body-less pipeline message: protocol `dns`, `upload` for what the device sent, `url`
+ * DNS (in a capture by content on any port, or port 53: src/streams/recognize.ts; live, the forwarder's traffic),
+ * as UDP datagrams or TCP through `tcpStream`, becomes one body-less pipeline message: protocol `dns`, `upload` for
+ * what the device sent, `url`
  * `dns:<name>?type=<TYPE>` (the first question), and the questions, rcode and answers as `question`/`rcode`/
  * `answer` pseudo-headers; a response's `requestId` is its query's msgId. Answers fill a bounded LRU map from IP
  * to the name the device asked for (the question, not the CNAME target), so a later flow to a bare IP gets
@@ -81,7 +83,10 @@ export class DnsFlows {
     return host === undefined ? { ip: ep.ip, port: ep.port } : { ip: ep.ip, port: ep.port, host };
   }
 
-  /** A datagram of UDP flow `flowId` from or to `client`, which the caller recognised as DNS (recognize.ts). */
+  /**
+   * A datagram of UDP flow `flowId` from or to `client`, which the caller knows is DNS: replay recognised it
+   * (recognize.ts), the live forwarder (proxy/dns-forwarder.ts) because it is one, on whatever port it listens.
+   */
   datagram(flowId: FlowId, client: Endpoint, dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
     let m = this.#udp.get(flowId);
     if (!m) {

@@ -54,6 +54,32 @@ export function startLinePrefix(kind: ParsedHead['kind'], pre: Uint8Array): 'ok'
   return pre.length > MAX_METHOD_CHARS ? 'bad' : 'more';
 }
 
+const CR = 0x0d;
+const HTTP_VERSION = [...HTTP_SLASH, -1, 0x2e, -1]; // "HTTP/" digit "." digit
+
+/**
+ * Whether the first bytes of a stream can still be an HTTP/1 request line, `METHOD SP request-target SP
+ * HTTP/d.d` ending in CRLF (or a bare LF): `ok` once the whole line is there, `bad` at the first byte that breaks
+ * it (another protocol that merely starts with a word and a space), `more` while they are a prefix of one. The
+ * target is any run of visible bytes (obs-text allowed: devices send raw UTF-8 paths).
+ */
+export function requestLinePrefix(pre: Uint8Array): 'ok' | 'bad' | 'more' {
+  const method = startLinePrefix('request', pre);
+  if (method !== 'ok') return method;
+  let i = pre.indexOf(SP) + 1;
+  const target = i;
+  for (; i < pre.length && pre[i] !== SP; i++) if (pre[i]! <= SP || pre[i] === 0x7f) return 'bad';
+  if (i === target && i < pre.length) return 'bad';
+  for (const want of HTTP_VERSION) {
+    if (++i >= pre.length) return 'more';
+    const b = pre[i]!;
+    if (want === -1 ? b < 0x30 || b > 0x39 : b !== want) return 'bad';
+  }
+  if (++i < pre.length && pre[i] === CR) i++;
+  if (i >= pre.length) return 'more';
+  return pre[i] === LF ? 'ok' : 'bad';
+}
+
 function stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }

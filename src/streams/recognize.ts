@@ -1,15 +1,16 @@
 /**
  * What a connection speaks, from its content on any port (Zeek's dynamic protocol detection): each recogniser
  * reads the client's first bytes and says `ok`, `bad` or `more`; the first `ok` in priority order wins (TLS
- * handshake record, MQTT CONNECT, HTTP/1 request line, DNS query with its TCP length prefix). Every recogniser is
- * bounded by the bytes it needs (a method name, an MQTT protocol name, a DNS question), so a caller holds at most
+ * handshake record, MQTT CONNECT, a whole HTTP/1 request line, DNS query with its TCP length prefix). Every
+ * recogniser is bounded by the bytes it needs (a request line up to the bound, an MQTT protocol name, a DNS
+ * question), so a caller holds at most
  * MAX_RECOGNITION_BYTES. Ports are a hint only, used when the content cannot tell: a connection or UDP flow to
  * or from port 53 with no payload, a truncated or malformed query, is still DNS. Pure functions: the router and
  * the replay's UDP flows call them.
  */
 import { dnsDatagram, dnsTcpQueryPrefix, type ShapeVerdict } from '../decode/dns-shape.ts';
 import { mqttConnectPrefix } from '../decode/mqtt.ts';
-import { startLinePrefix } from './http1-head.ts';
+import { requestLinePrefix } from './http1-head.ts';
 
 /** Application protocols recognised on a TCP connection. */
 export type TcpProtocol = 'tls' | 'mqtt' | 'http' | 'dns';
@@ -30,7 +31,7 @@ function tlsRecordPrefix(b: Uint8Array): ShapeVerdict {
 const TCP_RECOGNISERS: ReadonlyArray<readonly [TcpProtocol, (b: Uint8Array) => ShapeVerdict]> = [
   ['tls', tlsRecordPrefix],
   ['mqtt', mqttConnectPrefix],
-  ['http', (b) => startLinePrefix('request', b)],
+  ['http', requestLinePrefix],
   ['dns', dnsTcpQueryPrefix],
 ];
 
@@ -45,6 +46,8 @@ export function recognizeTcp(up: Uint8Array, final: boolean, serverPort: number)
   for (const [protocol, test] of TCP_RECOGNISERS) {
     const v = test(head);
     if (v === 'ok') return protocol;
+    // A request line still whole at the bytes held (a long URL) is HTTP: no other recogniser takes such bytes.
+    if (v === 'more' && protocol === 'http' && head.length === MAX_RECOGNITION_BYTES) return protocol;
     if (v === 'more') waiting = true;
   }
   if (waiting && !final && up.length < MAX_RECOGNITION_BYTES) return 'more';

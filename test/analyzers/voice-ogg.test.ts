@@ -7,6 +7,7 @@ import { OggOpusWriter, oggCrc } from '../../analyzers/lib/audio-ogg-writer.ts';
 import { voice } from '../../analyzers/voice.ts';
 import { captureOf } from '../../eval/score.ts';
 import { replayCapture } from '../../testkit/replay.ts';
+import { itWithTools } from '../helpers/tools.ts';
 import { evidenceBytes, FIXTURES } from './voice-samples.ts';
 
 interface Page {
@@ -58,15 +59,6 @@ function opusHelloClip() {
   const f = out.findings[0]!;
   return { f, ogg: evidenceBytes(out, f.evidence.evidenceId), out };
 }
-
-const has = (tool: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('Ogg Opus evidence for raw Opus packets', () => {
   it("computes Ogg's CRC32 as libogg does (every page of an opusenc file checks)", () => {
@@ -127,21 +119,18 @@ describe('Ogg Opus evidence for raw Opus packets', () => {
   });
 
   // .ci/run installs opus-tools, so under CI=true this runs (and fails without opusdec); locally it may skip.
-  it.skipIf(!has('opusdec') && process.env.CI !== 'true')(
-    'plays: opusdec decodes the clip to the finding duration (skipped locally when opus-tools is not installed)',
-    () => {
-      const { f, ogg } = opusHelloClip();
-      const dir = mkdtempSync(join(tmpdir(), 'toyscope-ogg-'));
-      try {
-        writeFileSync(join(dir, 'clip.opus'), ogg);
-        execFileSync('opusdec', ['--quiet', '--rate', '16000', join(dir, 'clip.opus'), join(dir, 'clip.wav')]);
-        const wav = readFileSync(join(dir, 'clip.wav'));
-        const dataAt = wav.indexOf('data', 12, 'latin1');
-        const ms = ((wav.length - dataAt - 8) / (2 * wav.readUInt16LE(22) * 16000)) * 1000;
-        expect(Math.abs(ms - Number(f.detail?.durationMs))).toBeLessThan(30);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  );
+  itWithTools('opusdec')('plays: opusdec decodes the clip to the finding duration', () => {
+    const { f, ogg } = opusHelloClip();
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-ogg-'));
+    try {
+      writeFileSync(join(dir, 'clip.opus'), ogg);
+      execFileSync('opusdec', ['--quiet', '--rate', '16000', join(dir, 'clip.opus'), join(dir, 'clip.wav')]);
+      const wav = readFileSync(join(dir, 'clip.wav'));
+      const dataAt = wav.indexOf('data', 12, 'latin1');
+      const ms = ((wav.length - dataAt - 8) / (2 * wav.readUInt16LE(22) * 16000)) * 1000;
+      expect(Math.abs(ms - Number(f.detail?.durationMs))).toBeLessThan(30);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -4,7 +4,9 @@
  * analyzers/ …, and worker entries named by `new URL('./x.mjs', import.meta.url)`) for
  * - programs started through node:child_process (`execFile*`, `spawn*`, `exec*`, also through `promisify`);
  * - absolute paths into the system's own trees (/usr, /etc, /var, /opt …) in string literals;
- * - conditional skips: a test may skip only outside CI (`skipIf(… && process.env.CI !== 'true')`).
+ * - conditional skips: a test may skip only outside CI (`skipIf(… && process.env.CI !== 'true')`);
+ * - the programs the namespace lab runs (`LAB_PROGRAMS` in test/helpers/netns.ts: their argv is built at run time,
+ *   where no static scan sees it, and the lab refuses a program not listed there).
  * Each program and path must be listed below with the Debian package `.ci/run` passes to .ci/apt-install.sh (or be
  * part of every Debian system). It does not read node_modules, and a program whose name is computed at run time is
  * reported as such, never passed over. /tmp, /dev and /proc are left alone (the kernel and tmpdir() provide them).
@@ -12,19 +14,32 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LAB_PROGRAMS } from '../helpers/netns.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Where a program or path comes from: a Debian package that `.ci/run` installs, or every Debian system. */
 type Source = { debian: string } | { base: string };
 
-/** Programs the tests may start (by name, as the code spells it). */
+/** Programs the tests may start (by name, as the code spells it), also inside the namespace lab. */
 const PROGRAMS: Record<string, Source> = {
+  cat: { base: 'coreutils, Essential on every Debian system' },
   curl: { debian: 'curl' },
+  dig: { debian: 'bind9-dnsutils' },
+  ip: { debian: 'iproute2' },
+  ip6tables: { debian: 'iptables' },
+  'ip6tables-save': { debian: 'iptables' },
+  iptables: { debian: 'iptables' },
+  'iptables-save': { debian: 'iptables' },
+  mosquitto: { debian: 'mosquitto' },
+  mosquitto_pub: { debian: 'mosquitto-clients' },
+  nft: { debian: 'nftables' },
   node: { base: 'the Node.js running the tests (process.execPath)' },
   openssl: { debian: 'openssl' },
   opusdec: { debian: 'opus-tools' },
   sh: { base: 'dash, Essential on every Debian system' },
+  sleep: { base: 'coreutils, Essential on every Debian system' },
+  sysctl: { debian: 'procps' },
 };
 
 /** Absolute paths outside the repository that the tests may read (test data lives in the repo). */
@@ -76,6 +91,7 @@ function scanSource(file: string, text: string): Scan {
     const call = new RegExp(`(?<![\\w.])(${callees.join('|')})\\s*\\(\\s*([^,)]+)`, 'g');
     for (const m of text.matchAll(call)) {
       const arg = (m[2] as string).trim();
+      if (/^\w+\??\s*:/.test(arg)) continue; // a method named like a spawner, declared (`spawn(ns: string, …)`)
       // A literal names the program in its first word (exec's command lines too); anything else is computed.
       const literal = /^['"`]([^\s'"`$]+)/.exec(arg)?.[1];
       const what = arg === 'process.execPath' ? 'node' : (literal ?? `(computed: ${arg})`);
@@ -164,13 +180,14 @@ describe('what the test suite needs from outside the repository', () => {
       "import * as cp from 'node:child_process';",
       "const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';",
       "run('ffmpeg', ['-i', x]); spawn(process.execPath, []); cp.execSync('tshark -r a.pcap'); spawn(tool);",
+      'class Lab { spawn(ns: string, argv: string[]) {} }',
       're.exec("not a program"); db.exec(\'CREATE TABLE t (x)\');',
       "it.skipIf(!has('sox'))('plays', () => {}); it.skipIf(!has('x') && process.env.CI !== 'true')('ok', f);",
     ].join('\n');
     const found = scanSource('sample.ts', sample);
     expect(found.programs.map((u) => u.what)).toEqual(['ffmpeg', 'node', 'tshark', '(computed: tool)']);
     expect(found.paths).toEqual([{ what: '/usr/lib/python3/dist-packages/skimage/data', at: 'sample.ts:3' }]);
-    expect(found.skips.map((u) => u.at)).toEqual(['sample.ts:6']);
+    expect(found.skips.map((u) => u.at)).toEqual(['sample.ts:7']);
     expect(uncovered(found.paths, PATHS, installed)).toHaveLength(1);
   });
 
@@ -189,6 +206,11 @@ describe('what the test suite needs from outside the repository', () => {
     expect(uncovered(suite.programs, PROGRAMS, installed)).toEqual([]);
   });
 
+  it('so is every program the namespace lab runs (its argv is built at run time, the lab refuses others)', () => {
+    const lab = LAB_PROGRAMS.map((what) => ({ what, at: 'test/helpers/netns.ts LAB_PROGRAMS' }));
+    expect(uncovered(lab, PROGRAMS, installed)).toEqual([]);
+  });
+
   it('no test reads an absolute path that only a hand-installed package provides', () => {
     expect(uncovered(suite.paths, PATHS, installed)).toEqual([]);
   });
@@ -198,7 +220,7 @@ describe('what the test suite needs from outside the repository', () => {
   });
 
   it('lists nothing the suite no longer uses', () => {
-    const used = new Set([...suite.programs, ...suite.paths].map((u) => u.what));
+    const used = new Set([...suite.programs, ...suite.paths].map((u) => u.what).concat(LAB_PROGRAMS));
     expect([...Object.keys(PROGRAMS), ...Object.keys(PATHS)].filter((k) => !used.has(k))).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import {
   finding as makeFinding,
   flowRecord as makeFlow,
 } from '../../testkit/records.ts';
+import { runCliInProcess } from '../helpers/cli-run.ts';
 import { FakeStore } from '../helpers/fake-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'toyscope-cli-'));
@@ -21,13 +22,6 @@ const cfg = join(dir, 'toyscope.yaml');
 writeFileSync(cfg, `devices: [{name: teddy, mac: '${MAC}'}]\nfirstParty: {global: ['*.toycloud.example']}\n`);
 const POLICY = join(dir, 'policy.yaml');
 writeFileSync(POLICY, 'version: 1\nrules:\n  - {id: voice-1p, category: voice, allow: first-party}\n');
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-  asked: string[];
-}
 
 /** An io that discards everything (tests that only look at files or exit codes). */
 function quietIo(): CliIo {
@@ -43,31 +37,8 @@ function quietIo(): CliIo {
   };
 }
 
-async function run(
-  argv: string[],
-  store = new FakeStore(),
-  opts: { interactive?: boolean; answer?: string } = {},
-): Promise<Run> {
-  const r: Run = { code: -1, out: '', err: '', asked: [] };
-  const io: CliIo = {
-    out: (t) => {
-      r.out += t;
-    },
-    outBytes: () => {},
-    err: (t) => {
-      r.err += t;
-    },
-    stdoutIsTerminal: false,
-    interactive: opts.interactive ?? false,
-    ask: async (q) => {
-      r.asked.push(q);
-      return opts.answer ?? '';
-    },
-    env: {},
-  };
-  r.code = await runCli(['--db', db, '--config', cfg, ...argv], io, { openStore: async () => store });
-  return r;
-}
+const run = (argv: string[], store = new FakeStore(), opts: { interactive?: boolean; answer?: string } = {}) =>
+  runCliInProcess(['--db', db, '--config', cfg, ...argv], { store, ...opts });
 
 const third = makeFinding({
   id: 'f-3p',

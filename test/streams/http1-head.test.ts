@@ -6,6 +6,7 @@ import {
   headerList,
   type ParsedHead,
   parseHead,
+  requestLinePrefix,
   startLinePrefix,
 } from '../../src/streams/http1-head.ts';
 import { utf8 } from '../helpers/splits.ts';
@@ -29,6 +30,28 @@ describe('startLinePrefix', () => {
     ['response', 'SSH-2.0', 'bad'],
   ] as const)('%s %j → %s', (kind, text, verdict) => {
     expect(startLinePrefix(kind, utf8(text))).toBe(verdict);
+  });
+});
+
+describe('requestLinePrefix', () => {
+  it.each([
+    ['G', 'more'],
+    ['GET /', 'more'],
+    ['GET / HTTP/1.1\r', 'more'],
+    ['GET / HTTP/1.1\r\n', 'ok'],
+    ['GET /a?b HTTP/1.0\n', 'ok'],
+    ['M-SEARCH * HTTP/1.1\r\nHOST: x', 'ok'],
+    ['hello world', 'more'],
+    // Other protocols that start with a word and a space: relayed as they are, not answered 400.
+    ['HELO mail.example\r\n', 'bad'],
+    ['hello world again', 'bad'],
+    ['GET  / HTTP/1.1\r\n', 'bad'],
+    ['GET / HTTP/1.x\r\n', 'bad'],
+    ['GET / HTTP/1.1 \r\n', 'bad'],
+    ['GET / HTTP/1.1\rX', 'bad'],
+    ['\x16\x03\x01', 'bad'],
+  ] as const)('%j → %s', (text, verdict) => {
+    expect(requestLinePrefix(utf8(text))).toBe(verdict);
   });
 });
 

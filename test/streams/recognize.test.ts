@@ -125,6 +125,15 @@ describe('protocol recognition by content', () => {
     expect(route(5353, [prefix], [utf8('220 ready\r\n')]).transport).toBe('tcp');
   });
 
+  it('takes HTTP only from a whole request line: a text protocol starting "word word" stays unknown', () => {
+    expect(recognizeTcp(utf8('GET / HTTP/1.1'), false, 80)).toBe('more');
+    expect(recognizeTcp(utf8('GET / HTTP/1.1\r\n'), false, 8080)).toBe('http');
+    expect(recognizeTcp(utf8('HELO mail.teddy.example\r\n'), false, 25)).toBe('unknown');
+    expect(recognizeTcp(utf8('hello world'), true, 7000)).toBe('unknown');
+    // A long URL: still a well-formed line when the bytes held run out.
+    expect(recognizeTcp(utf8(`GET /${'a'.repeat(MAX_RECOGNITION_BYTES)}`), false, 80)).toBe('http');
+  });
+
   it('recognises DNS over UDP by its first datagram, query or response, on any port', () => {
     expect(recognizeUdp(Uint8Array.from(dnsQuery(3, 'api.toy.example')), 40000, 5353)).toBe('dns');
     expect(recognizeUdp(Uint8Array.from(dnsAnswer(3, 'api.toy.example')), 5353, 40000)).toBe('dns');

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { configLimits } from '../../config.ts';
 import { loadPolicy } from '../../policy.ts';
-import { type Command, parseCommandArgs } from '../command.ts';
-import { EXIT, UsageError } from '../errors.ts';
+import { type Command, parseCommandArgs, subcommand } from '../command.ts';
+import { EXIT } from '../errors.ts';
 
 const USAGE = `Usage: toyscope config check
 
@@ -32,19 +32,9 @@ export const config: Command = {
   usage: USAGE,
 
   async run(argv, g) {
-    const [sub, ...rest] = argv;
-    if (sub === '-h' || sub === '--help') {
-      g.io.out(`${USAGE}\n`);
-      return EXIT.ok;
-    }
-    if (sub !== 'check') {
-      throw new UsageError(
-        sub === undefined
-          ? "missing subcommand: 'toyscope config check'"
-          : `unknown subcommand 'config ${sub}' (expected 'check')`,
-        'config',
-      );
-    }
+    const cmd = subcommand('config', argv, ['check'], USAGE, g.io);
+    if (!cmd) return EXIT.ok;
+    const { rest } = cmd;
     if (parseCommandArgs('config check', rest, {}).help) {
       g.io.out(`${USAGE}\n`);
       return EXIT.ok;

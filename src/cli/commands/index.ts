@@ -10,6 +10,7 @@ import { experiment } from './experiment.ts';
 import { exportCommand } from './export.ts';
 import { findings } from './findings.ts';
 import { flows } from './flows.ts';
+import { gateway } from './gateway.ts';
 import { policy } from './policy.ts';
 import { proxy } from './proxy.ts';
 import { purge } from './purge.ts';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   dashboard,
   policy,
   purge,
+  gateway,
   config,
   ca,
 ];

@@ -5,19 +5,35 @@
  * everything in order and exits 0. The proxy itself is proxy/server.ts.
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { formatHostPort, type HostPort, parseHostPort } from '../../../proxy/address.ts';
 import { loadOrCreateCa } from '../../../proxy/ca.ts';
 import { CA_HOST } from '../../../proxy/ca-page.ts';
+import { DnsForwarder } from '../../../proxy/dns-forwarder.ts';
 import { PcapngSave } from '../../../proxy/save.ts';
 import { startProxy } from '../../../proxy/server.ts';
-import { type OpenTap, streamTaps, teeTaps } from '../../../proxy/tap.ts';
+import { nowMicros, type OpenTap, streamTaps, teeTaps } from '../../../proxy/tap.ts';
+import type { Target } from '../../../proxy/target.ts';
 import type { ClientCert } from '../../../proxy/upstream.ts';
 import { analysisPipeline } from '../../analysis.ts';
 import { type Config, configLimits } from '../../config.ts';
 import { dataDirPaths, ensureDataDir } from '../../data-dir.ts';
 import { InputError } from '../../errors.ts';
-import { type Command, flag, type Globals, parseCommandArgs, str, strs } from '../command.ts';
+import type { FlowEvent } from '../../model/events.ts';
+import type { FlowId } from '../../model/flow.ts';
+import type { Violation } from '../../model/violation.ts';
+import { DnsFlows } from '../../streams/dns.ts';
+import {
+  type Command,
+  flag,
+  type Globals,
+  type OptionSpec,
+  type Parsed,
+  parseCommandArgs,
+  str,
+  strs,
+} from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { cell } from '../format.ts';
 import { LiveOutput } from '../live-output.ts';
@@ -41,6 +57,10 @@ Options:
                           tls.passthrough in toyscope.yaml)
   --keylog [FILE]         write TLS secrets of both legs for Wireshark (default DATA_DIR/keylog.txt)
   --save FILE.pcapng      also write what was relayed as a capture 'toyscope replay' reads
+  --dns HOST:PORT         also run a DNS forwarder there (UDP and TCP) for the test network: names in
+                          dns.static of toyscope.yaml are answered, others forwarded to --dns-upstream;
+                          its answers name flows to bare IPs (transparent mode: 'toyscope gateway')
+  --dns-upstream ADDR     the resolver the forwarder asks (ADDR or ADDR:PORT, port 53 by default)
   --json                  print one JSON record per flow and finding (NDJSON, docs/cli.md)
   --quiet                 print only the start and the summary
   --reveal                unmasked values in the output (do not use in shared logs)
@@ -60,113 +80,196 @@ export const proxy: Command = {
   usage: USAGE,
 
   async run(argv, g) {
-    const p = parseCommandArgs('proxy', keylogDefault(argv), {
-      listen: { type: 'string' },
-      resolve: { type: 'string', multiple: true },
-      'upstream-ca': { type: 'string', multiple: true },
-      'upstream-insecure': { type: 'boolean' },
-      'upstream-proxy': { type: 'string' },
-      'ignore-hosts': { type: 'string', multiple: true },
-      keylog: { type: 'string' },
-      save: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      reveal: { type: 'boolean' },
-    });
+    const p = parseCommandArgs('proxy', keylogDefault(argv), PROXY_OPTIONS);
     if (p.help) {
       g.io.out(`${USAGE}\n`);
       return EXIT.ok;
     }
-    const listen = listenAddress(str(p, 'listen') ?? '127.0.0.1:8080');
-    const resolve = new Map(strs(p, 'resolve').map(pin));
-    const upstreamProxy = upstreamProxyOf(str(p, 'upstream-proxy'));
-    const extraCa = strs(p, 'upstream-ca').map((f) => readText(f, '--upstream-ca'));
-    const config = g.config();
-    const passthrough = [...config.tls.passthrough, ...strs(p, 'ignore-hosts').flatMap((s) => s.split(','))]
-      .map((h) => h.trim().toLowerCase())
-      .filter((h) => h !== '');
-    const clientCerts = config.tls.clientCerts.map(
-      (c): ClientCert => ({
-        hosts: c.hosts,
-        cert: readText(c.cert, 'tls.clientCerts'),
-        key: readText(c.key, 'tls.clientCerts'),
-      }),
-    );
-    const paths = dataDirPaths(g.dataDir);
-    ensureDataDir(paths.dir);
-    const { ca, created } = loadOrCreateCa(paths.ca);
-    const json = flag(p, 'json');
-    // With --json, stdout is NDJSON only: everything else goes to stderr.
-    const say = (line: string) => (json ? g.io.err(line) : g.io.out(line));
-    if (created) say(`Created the interception CA in ${paths.ca} (install ${ca.certFile} on devices).\n`);
-
-    const store = await g.openStore(g.dbFile);
-    const writer = store.writer();
-    const live = new LiveOutput(writer, {
-      print: (line) => g.io.out(line),
-      json,
-      quiet: flag(p, 'quiet'),
-      reveal: flag(p, 'reveal'),
-      config,
-    });
-    const pipeline = analysisPipeline(config, live);
-    const limits = configLimits(config);
-    const save = str(p, 'save') ? new PcapngSave(str(p, 'save')!) : undefined;
-    const keylogFile = str(p, 'keylog') === '' ? paths.keylog : str(p, 'keylog');
-    const keylogFd = keylogFile ? openSync(keylogFile, 'a', 0o600) : undefined;
-    let openTap: OpenTap = streamTaps({
-      emit: (ev) => pipeline.push(ev),
-      violation: (v) => writer.violation(v),
-      limits,
-    });
-    if (save) openTap = teeTaps(openTap, save.open);
-    let running: Awaited<ReturnType<typeof startProxy>>;
-    try {
-      running = await startProxy({
-        listen,
-        ca,
-        limits,
-        upstream: {
-          resolve,
-          extraCa,
-          insecure: flag(p, 'upstream-insecure'),
-          clientCerts,
-          ...(upstreamProxy ? { proxy: upstreamProxy } : {}),
-        },
-        passthrough,
-        openTap,
-        ...(keylogFd !== undefined ? { keylog: (line: Buffer) => writeSync(keylogFd, line) } : {}),
-        onProblem: (pr) => {
-          if (!flag(p, 'quiet') && !json)
-            g.io.err(
-              `  ${cell(`${pr.client}${pr.target ? ` → ${pr.target}` : ''}: ${pr.code}: ${pr.message}`, 200)}\n`,
-            );
-        },
-      });
-    } catch (err) {
-      store.close();
-      save?.close();
-      const e = err as NodeJS.ErrnoException;
-      throw new InputError(`cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}`);
-    }
-    say(banner(running.address.address, running.address.port, ca.certFile, g, config));
-    await interrupted();
-    say('\nStopping: closing connections, finishing analysis, flushing the database …\n');
-    await running.close();
-    pipeline.finish();
-    await pipeline.drain();
-    writer.close();
-    store.close();
-    save?.close();
-    if (keylogFd !== undefined) closeSync(keylogFd);
-    const shed = live.faceShed > 0 ? `, ${live.faceShed} images not face-checked under load (face-unchecked)` : '';
-    say(`Done: ${live.flows} flows, ${live.findings} findings${shed}. See them with 'toyscope findings'.\n`);
-    return EXIT.ok;
+    return runLive(p, g, { listen: listenAddress(str(p, 'listen') ?? '127.0.0.1:8080') });
   },
 };
 
+/** The options of `toyscope proxy`, which `toyscope gateway up` takes too. */
+export const PROXY_OPTIONS = {
+  listen: { type: 'string' },
+  resolve: { type: 'string', multiple: true },
+  'upstream-ca': { type: 'string', multiple: true },
+  'upstream-insecure': { type: 'boolean' },
+  'upstream-proxy': { type: 'string' },
+  'ignore-hosts': { type: 'string', multiple: true },
+  keylog: { type: 'string' },
+  save: { type: 'string' },
+  dns: { type: 'string' },
+  'dns-upstream': { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  reveal: { type: 'boolean' },
+} as const satisfies OptionSpec;
+
+/** What `gateway up` adds to a live run. */
+export interface LiveHooks {
+  listen: { host: string; port: number };
+  /** The DNS forwarder's address when not from `--dns` (the gateway's LAN address). */
+  dnsListen?: { host: string; port: number };
+  originalDestination?: (socket: Socket) => Target | undefined;
+  macOf?: (ip: string) => string | undefined;
+  /** Lines for the banner after the proxy's. */
+  banner?: string[];
+  /**
+   * Called once the proxy and the DNS forwarder listen (the gateway applies its rules here) with the run's
+   * event sink; resolves with what to do first at stop (remove the rules, close the recorded UDP flows).
+   */
+  started?: (run: LiveRun) => Promise<() => Promise<void>>;
+}
+
+/** The run's shared event sink, for other live sources. */
+export interface LiveRun {
+  emit: (ev: FlowEvent) => void;
+  newFlowId: () => FlowId;
+  dns: DnsFlows;
+}
+
+/** A live run until SIGINT/SIGTERM: proxy (and DNS forwarder) → stream layer → pipeline → store and output. */
+export async function runLive(p: Parsed, g: Globals, hooks: LiveHooks): Promise<number> {
+  const { listen } = hooks;
+  const dnsListen = hooks.dnsListen ?? dnsAddress(str(p, 'dns'), 'proxy');
+  const dnsUpstream = dnsAddress(str(p, 'dns-upstream'), 'proxy', 53);
+  const resolve = new Map(strs(p, 'resolve').map(pin));
+  const upstreamProxy = upstreamProxyOf(str(p, 'upstream-proxy'));
+  const extraCa = strs(p, 'upstream-ca').map((f) => readText(f, '--upstream-ca'));
+  const config = g.config();
+  const passthrough = [...config.tls.passthrough, ...strs(p, 'ignore-hosts').flatMap((s) => s.split(','))]
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+  const clientCerts = config.tls.clientCerts.map(
+    (c): ClientCert => ({
+      hosts: c.hosts,
+      cert: readText(c.cert, 'tls.clientCerts'),
+      key: readText(c.key, 'tls.clientCerts'),
+    }),
+  );
+  const paths = dataDirPaths(g.dataDir);
+  ensureDataDir(paths.dir);
+  const { ca, created } = loadOrCreateCa(paths.ca);
+  const json = flag(p, 'json');
+  // With --json, stdout is NDJSON only: everything else goes to stderr.
+  const say = (line: string) => (json ? g.io.err(line) : g.io.out(line));
+  if (created) say(`Created the interception CA in ${paths.ca} (install ${ca.certFile} on devices).\n`);
+
+  const store = await g.openStore(g.dbFile);
+  const writer = store.writer();
+  const live = new LiveOutput(writer, {
+    print: (line) => g.io.out(line),
+    json,
+    quiet: flag(p, 'quiet'),
+    reveal: flag(p, 'reveal'),
+    config,
+  });
+  const pipeline = analysisPipeline(config, live);
+  const limits = configLimits(config);
+  const save = str(p, 'save') ? new PcapngSave(str(p, 'save')!) : undefined;
+  const keylogFile = str(p, 'keylog') === '' ? paths.keylog : str(p, 'keylog');
+  const keylogFd = keylogFile ? openSync(keylogFile, 'a', 0o600) : undefined;
+  let n = 0;
+  const prefix = `live-${Date.now().toString(36)}`;
+  const newFlowId = () => `${prefix}:${++n}`;
+  const violation = (v: Violation) => writer.violation(v);
+  // One DNS for the run: the forwarder's answers name the proxy's flows to bare IPs, and it sees every flow.
+  const dns = new DnsFlows({ source: 'live', emit: (ev) => pipeline.push(ev), violation, newFlowId, limits });
+  const emit = (ev: FlowEvent) => {
+    dns.observe(ev);
+    pipeline.push(ev);
+  };
+  const macOf = hooks.macOf;
+  let openTap: OpenTap = streamTaps({ emit, violation, limits, dns, ...(macOf ? { macOf } : {}) });
+  if (save) openTap = teeTaps(openTap, save.open);
+  let running: Awaited<ReturnType<typeof startProxy>>;
+  try {
+    running = await startProxy({
+      listen,
+      ca,
+      limits,
+      upstream: {
+        resolve,
+        extraCa,
+        insecure: flag(p, 'upstream-insecure'),
+        clientCerts,
+        ...(upstreamProxy ? { proxy: upstreamProxy } : {}),
+      },
+      passthrough,
+      openTap,
+      nextFlowId: newFlowId,
+      hostOf: (ip) => dns.server({ ip, port: 0 }).host,
+      ...(hooks.originalDestination ? { originalDestination: hooks.originalDestination } : {}),
+      ...(keylogFd !== undefined ? { keylog: (line: Buffer) => writeSync(keylogFd, line) } : {}),
+      onProblem: (pr) => {
+        if (!flag(p, 'quiet') && !json)
+          g.io.err(`  ${cell(`${pr.client}${pr.target ? ` → ${pr.target}` : ''}: ${pr.code}: ${pr.message}`, 200)}\n`);
+      },
+    });
+  } catch (err) {
+    store.close();
+    save?.close();
+    const e = err as NodeJS.ErrnoException;
+    throw new InputError(`cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}`);
+  }
+  let forwarder: DnsForwarder | undefined;
+  let stopHook: (() => Promise<void>) | undefined;
+  try {
+    if (dnsListen) {
+      const tap = { dns, emit, newFlowId, ...(macOf ? { macOf } : {}) };
+      const upstream = dnsUpstream ? { upstream: dnsUpstream } : {};
+      forwarder = await DnsForwarder.start({
+        listen: dnsListen,
+        ...upstream,
+        static: config.dns.static,
+        tap,
+        limits,
+      }).catch((err: NodeJS.ErrnoException) => {
+        throw new InputError(`cannot listen for DNS on ${formatHostPort(dnsListen)}: ${err.code ?? err.message}`);
+      });
+    }
+    stopHook = await hooks.started?.({ emit, newFlowId, dns });
+  } catch (err) {
+    await forwarder?.close();
+    await running.close();
+    store.close();
+    save?.close();
+    throw err;
+  }
+  say(banner(running.address.address, running.address.port, ca.certFile, g, config));
+  if (forwarder) {
+    const to = dnsUpstream ? `forwarding to ${formatHostPort(dnsUpstream)}` : 'no --dns-upstream: other names REFUSED';
+    say(`DNS forwarder on ${formatHostPort(forwarder.address)} (dns.static answered here, ${to})\n`);
+  }
+  for (const line of hooks.banner ?? []) say(`${line}\n`);
+  await interrupted();
+  say('\nStopping: closing connections, finishing analysis, flushing the database …\n');
+  await stopHook?.();
+  await forwarder?.close();
+  await running.close();
+  dns.end(nowMicros());
+  pipeline.finish();
+  await pipeline.drain();
+  writer.close();
+  store.close();
+  save?.close();
+  if (keylogFd !== undefined) closeSync(keylogFd);
+  const shed = live.faceShed > 0 ? `, ${live.faceShed} images not face-checked under load (face-unchecked)` : '';
+  say(`Done: ${live.flows} flows, ${live.findings} findings${shed}. See them with 'toyscope findings'.\n`);
+  return EXIT.ok;
+}
+
+/** `--dns`/`--dns-upstream` values: `ADDR:PORT` (or `ADDR` with `defaultPort`), an IP address. */
+function dnsAddress(text: string | undefined, command: string, defaultPort?: number): HostPort | undefined {
+  if (text === undefined) return undefined;
+  const hp = parseHostPort(text, defaultPort);
+  if (!hp || isIP(hp.host) === 0) throw new UsageError(`expected an IP address and port, got '${text}'`, command);
+  return hp;
+}
+
 /** A bare `--keylog` (last, or followed by another option) means DATA_DIR/keylog.txt: written as `--keylog=`. */
-function keylogDefault(argv: string[]): string[] {
+export function keylogDefault(argv: string[]): string[] {
   return argv.map((a, i) =>
     a === '--keylog' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('-')) ? '--keylog=' : a,
   );

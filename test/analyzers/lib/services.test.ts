@@ -23,6 +23,17 @@ describe('services catalogue', () => {
     expect(operatorOf('oss-cn-hangzhou.aliyuncs.com')).toBeUndefined();
   });
 
+  it('names public resolvers a device reaches over DNS-over-HTTPS or DNS-over-TLS, as kind dns', () => {
+    for (const [host, operator] of [
+      ['dns.google', 'Google Public DNS'],
+      ['cloudflare-dns.com', 'Cloudflare 1.1.1.1'],
+      ['security.cloudflare-dns.com', 'Cloudflare 1.1.1.1'],
+      ['dns.alidns.com', 'Alibaba Cloud Public DNS'],
+    ]) {
+      expect(catalogue().serviceOf(host!)).toMatchObject({ operator, kind: 'dns' });
+    }
+  });
+
   it('covers every kind the issue asks for, each entry with a source and a date', () => {
     const kinds = new Set(catalogue().services.map((s) => s.kind));
     for (const k of ['speech', 'face', 'geolocation', 'iot', 'analytics', 'ads'])
