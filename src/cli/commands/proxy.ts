@@ -41,6 +41,9 @@ Options:
                           tls.passthrough in toyscope.yaml)
   --keylog [FILE]         write TLS secrets of both legs for Wireshark (default DATA_DIR/keylog.txt)
   --save FILE.pcapng      also write what was relayed as a capture 'toyscope replay' reads
+  --save-tls              in --save, write intercepted connections as the device's real TLS with
+                          their secrets (a Decryption Secrets Block: Wireshark opens it decrypted);
+                          costs relay speed on intercepted connections
   --json                  print one JSON record per flow and finding (NDJSON, docs/cli.md)
   --quiet                 print only the start and the summary
   --reveal                unmasked values in the output (do not use in shared logs)
@@ -50,6 +53,7 @@ Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help')
 Examples:
   toyscope proxy
   toyscope proxy --listen 192.168.4.1:8080 --save session.pcapng
+  toyscope proxy --save session.pcapng --save-tls
   toyscope proxy --resolve api.toycloud.example:10.0.0.5 --upstream-ca lab-root.pem
 
 Exit codes: 0 stopped with Ctrl-C, 2 bad arguments, configuration, or an address in use.`;
@@ -69,6 +73,7 @@ export const proxy: Command = {
       'ignore-hosts': { type: 'string', multiple: true },
       keylog: { type: 'string' },
       save: { type: 'string' },
+      'save-tls': { type: 'boolean' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
       reveal: { type: 'boolean' },
@@ -77,6 +82,7 @@ export const proxy: Command = {
       g.io.out(`${USAGE}\n`);
       return EXIT.ok;
     }
+    if (flag(p, 'save-tls') && !str(p, 'save')) throw new UsageError('--save-tls needs --save FILE.pcapng', 'proxy');
     const listen = listenAddress(str(p, 'listen') ?? '127.0.0.1:8080');
     const resolve = new Map(strs(p, 'resolve').map(pin));
     const upstreamProxy = upstreamProxyOf(str(p, 'upstream-proxy'));
@@ -136,6 +142,7 @@ export const proxy: Command = {
         passthrough,
         openTap,
         ...(keylogFd !== undefined ? { keylog: (line: Buffer) => writeSync(keylogFd, line) } : {}),
+        ...(flag(p, 'save-tls') ? { deviceWire: true } : {}),
         onProblem: (pr) => {
           if (!flag(p, 'quiet') && !json)
             g.io.err(
