@@ -5,7 +5,7 @@
  * `--save-tls` the device leg's real TLS, decrypted in replay from the file's own Decryption Secrets Blocks.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,7 @@ describe.each([
   afterAll(() => {
     https.server.close();
     http.server.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('prints NDJSON flows and findings and exits 0 on Ctrl-C', () => {
@@ -119,16 +120,29 @@ describe.each([
     ]);
   });
 
-  it.runIf(save.length > 0)('writes the device leg as TLS, its secrets in a Decryption Secrets Block', () => {
-    const log = readAll((ev) => new PcapngReader(ev), [readFileSync(join(dir, 'live.pcapng'))]);
-    expect(log.skipped).toEqual([]);
-    expect(log.secrets.map((s) => s.type)).toContain(DSB_TLS_KEY_LOG);
-    const secrets = Buffer.from(log.secrets.flatMap((s) => s.data)).toString('latin1');
-    expect(secrets).toMatch(/^(CLIENT_TRAFFIC_SECRET_0|CLIENT_RANDOM) [0-9a-f]{64} /m);
-    // The intercepted upload is in the file only encrypted; the plain HTTP one is as sent.
-    const packets = Buffer.from(log.packets.flatMap((p) => p.data));
-    expect(packets.includes('/v1/report')).toBe(false);
-    expect(packets.includes('/app_logs')).toBe(true);
+  if (save.length > 0) {
+    it('writes the device leg as TLS, its secrets in a Decryption Secrets Block', () => {
+      const log = readAll((ev) => new PcapngReader(ev), [readFileSync(join(dir, 'live.pcapng'))]);
+      expect(log.skipped).toEqual([]);
+      expect(log.secrets.map((s) => s.type)).toContain(DSB_TLS_KEY_LOG);
+      const secrets = Buffer.from(log.secrets.flatMap((s) => s.data)).toString('latin1');
+      expect(secrets).toMatch(/^(CLIENT_TRAFFIC_SECRET_0|CLIENT_RANDOM) [0-9a-f]{64} /m);
+      // The intercepted upload is in the file only encrypted; the plain HTTP one is as sent.
+      const packets = Buffer.from(log.packets.flatMap((p) => p.data));
+      expect(packets.includes('/v1/report')).toBe(false);
+      expect(packets.includes('/app_logs')).toBe(true);
+    });
+  }
+});
+
+describe('toyscope proxy arguments', () => {
+  it('refuses --save-tls without --save in one line, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-cli-proxy-'));
+    const r = await toyscope('--data-dir', dir, 'proxy', '--save-tls');
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')[0]).toMatch(/--save-tls needs --save FILE\.pcapng/);
+    expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
 
