@@ -33,6 +33,11 @@ const ABOUT: Record<string, string> = {
     'upload figure); toyscope-relay/-streams/-full = TLS relay only, + stream layer, + pipeline and every analyzer. ' +
     'mitmdump (buffering) gets the 64 MiB upload only.',
   certs: "A new host's certificate work in process; candidates side by side (ADR 0008).",
+  tls:
+    'TLS decryption (issue 17): a TlsDecryptSession alone per suite on one recorded 32 MiB session, beside a plain ' +
+    "read and node:crypto's bare AES-128-GCM over 16 KiB records; then `replay --keylog` with the store (child " +
+    'process) on the ≥ 200 MB TLS capture of bench/make-tls-corpus.ts against tshark decrypting the same file with ' +
+    'the same key log, best of two runs each, alternating. tshark_requests is what tshark listed.',
 };
 
 function cell(v: unknown): string {

@@ -34,6 +34,8 @@ export interface ProxyContext {
   nextFlowId(): FlowId;
   /** `--keylog`: one SSLKEYLOGFILE line (with its newline) per TLS secret, both legs. */
   keylog?: (line: Buffer) => void;
+  /** `--save-tls`: intercepted legs carry their device-side TLS bytes and secrets to the taps (LiveConnection.wire). */
+  deviceWire?: boolean;
   /**
    * Where a connection that arrived without a proxy request was going (the gateway's SO_ORIGINAL_DST). Without
    * it, raw TLS is routed by SNI to port 443 and origin-form HTTP by Host, and other bytes cannot be routed.

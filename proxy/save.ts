@@ -3,17 +3,22 @@
  * Each connection becomes synthetic TCP between the device's and the cloud's real addresses (handshake, data
  * segments, FIN or RST), raw IP link type, microsecond times as relayed. The SYN carries a connection note
  * (src/capture/connection-note.ts) with source, host, TLS state and TLS metadata, which replay honours: an
- * intercepted HTTPS flow replays as `intercepted`. Written through a fixed buffer with synchronous writes, so the
- * tap never queues unbounded data. The TLS bytes and their secrets are not written (the decryption issue's).
+ * intercepted HTTPS flow replays as `intercepted`. With `--save-tls` (a connection that carries its DeviceWire)
+ * an intercepted connection is written as the device saw it instead: its real TLS bytes, preceded by a
+ * Decryption Secrets Block with the leg's secrets (so Wireshark opens it decrypted and replay decrypts it), and
+ * a note of TLS `none` (as on the wire) that keeps the live TLS metadata (the cloud's version, cipher,
+ * certificate). Written through a fixed buffer with synchronous writes, so the tap never queues unbounded data.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { formatNote } from '../src/capture/connection-note.ts';
+import { DSB_TLS_KEY_LOG } from '../src/decode/tls-keylog.ts';
 import type { Micros } from '../src/model/flow.ts';
 import type { StreamDir } from '../src/streams/types.ts';
 import type { FlowTap, LiveConnection, OpenTap, TapEnd } from './tap.ts';
 
 const LINKTYPE_RAW = 101;
+const DSB = 10;
 const BUFFER_BYTES = 1024 * 1024;
 /** Payload per synthetic segment: well under IPv4's 64 KiB datagram. */
 const SEGMENT_BYTES = 32 * 1024;
@@ -60,32 +65,37 @@ export class PcapngSave {
   }
 
   #connection(conn: LiveConnection): FlowTap {
+    const { wire } = conn;
     const v6 = isIP(conn.client.ip) === 6 || isIP(conn.server.ip) === 6;
     const dev: Side = { addr: address(conn.client.ip, v6), port: conn.client.port, seq: 1_000 };
     const cloud: Side = { addr: address(conn.server.ip, v6), port: conn.server.port, seq: 5_000 };
     const note = formatNote({
       source: 'live',
-      tls: conn.tls,
+      tls: wire ? 'none' : conn.tls,
       ...(conn.server.host ? { host: conn.server.host } : {}),
       ...(conn.tlsInfo ? { tlsInfo: conn.tlsInfo } : {}),
     });
-    const ts = conn.openTs;
+    const ts = Math.min(conn.openTs, wire?.firstTs ?? conn.openTs);
     this.#segment(ts, dev, cloud, SYN, undefined, note, v6);
     dev.seq++;
     this.#segment(ts, cloud, dev, SYN | ACK, undefined, undefined, v6);
     cloud.seq++;
     this.#segment(ts, dev, cloud, ACK, undefined, undefined, v6);
+    const data = (dir: StreamDir, bytes: Uint8Array, at: Micros) => {
+      if (this.#closed) return;
+      const [from, to] = dir === 'up' ? [dev, cloud] : [cloud, dev];
+      for (let i = 0; i < bytes.length; i += SEGMENT_BYTES) {
+        const part = bytes.subarray(i, i + SEGMENT_BYTES);
+        this.#segment(at, from, to, PSH | ACK, part, undefined, v6);
+        from.seq = (from.seq + part.length) >>> 0;
+      }
+    };
+    wire?.attach({ data, secret: (line) => this.#secret(line) });
     return {
-      data: (dir: StreamDir, bytes: Uint8Array, at: Micros) => {
-        if (this.#closed) return;
-        const [from, to] = dir === 'up' ? [dev, cloud] : [cloud, dev];
-        for (let i = 0; i < bytes.length; i += SEGMENT_BYTES) {
-          const part = bytes.subarray(i, i + SEGMENT_BYTES);
-          this.#segment(at, from, to, PSH | ACK, part, undefined, v6);
-          from.seq = (from.seq + part.length) >>> 0;
-        }
-      },
+      // With the wire, the plaintext the relay taps is what the secrets decrypt: not written twice.
+      data: wire ? () => {} : data,
       close: (at: Micros, end: TapEnd) => {
+        wire?.detach();
         if (this.#closed) return;
         if (end.reason === 'fin') {
           this.#segment(at, dev, cloud, FIN | ACK, undefined, undefined, v6);
@@ -96,6 +106,16 @@ export class PcapngSave {
         } else this.#segment(at, dev, cloud, RST | ACK, undefined, undefined, v6);
       },
     };
+  }
+
+  /** A Decryption Secrets Block of type TLSK holding one key log line, before the packets it decrypts. */
+  #secret(line: Uint8Array): void {
+    if (this.#closed) return;
+    const body = Buffer.alloc(8 + pad4(line.length));
+    body.writeUInt32LE(DSB_TLS_KEY_LOG, 0);
+    body.writeUInt32LE(line.length, 4);
+    body.set(line, 8);
+    this.#block(DSB, body);
   }
 
   #segment(

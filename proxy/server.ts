@@ -30,6 +30,8 @@ export interface ProxyOptions {
   openTap: OpenTap;
   /** `--keylog`: receives each SSLKEYLOGFILE line. */
   keylog?: (line: Buffer) => void;
+  /** `--save-tls`: hand the taps each intercepted leg's device-side TLS bytes and secrets (LiveConnection.wire). */
+  deviceWire?: boolean;
   /** The gateway's original-destination lookup (see ProxyContext). */
   originalDestination?: (socket: Socket) => Target | undefined;
   /** Problems on single connections (refused clouds, bad requests, refused certificates …), for the log. */
@@ -65,6 +67,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     nextFlowId: opts.nextFlowId ?? (() => `${prefix}:${++n}`),
     ...(opts.hostOf ? { hostOf: opts.hostOf } : {}),
     ...(opts.keylog ? { keylog: opts.keylog } : {}),
+    ...(opts.deviceWire ? { deviceWire: true } : {}),
     ...(opts.originalDestination ? { originalDestination: opts.originalDestination } : {}),
     problem: (p) => opts.onProblem?.(p),
   };

@@ -13,6 +13,7 @@ import type { Violation } from '../src/model/violation.ts';
 import type { DnsFlows } from '../src/streams/dns.ts';
 import { ConnectionRouter } from '../src/streams/router.ts';
 import type { Endpoint, StreamDir } from '../src/streams/types.ts';
+import type { DeviceWire } from './device-wire.ts';
 
 /** What the proxy knows about a connection when it opens its flow. */
 export interface LiveConnection {
@@ -25,6 +26,11 @@ export interface LiveConnection {
   /** The device's ClientHello and alert, the cloud's version, cipher and certificate, when TLS was involved. */
   tlsInfo?: TlsInfo;
   openTs: Micros;
+  /**
+   * An intercepted leg's TLS as the device saw it, with its secrets, when the proxy was asked to keep it
+   * (`ProxyOptions.deviceWire`, for `--save-tls`); the taps' `data` still gets the plaintext.
+   */
+  wire?: DeviceWire;
 }
 
 /** How a relayed connection ended: cleanly, reset by one side, or failed (the FlowError says what). */

@@ -11,6 +11,7 @@ import { TlsMetadata } from '../src/decode/tls-metadata.ts';
 import type { TlsInfo } from '../src/model/tls.ts';
 import { certifiableHost } from './cert-cache.ts';
 import { answerError, clientOf, type ProxyContext, readSome, recordFailedFlow } from './context.ts';
+import { DeviceWire } from './device-wire.ts';
 import { relay } from './relay.ts';
 import { nowMicros } from './tap.ts';
 import type { Target } from './target.ts';
@@ -65,7 +66,7 @@ export async function interceptTls(
   }
   const copied = named === undefined ? dnsNames(up.cert?.subjectAltName) : [];
   const chosen = up.socket.alpnProtocol;
-  const tlsSock = deviceTls(
+  const { socket: tlsSock, wire } = deviceTls(
     ctx,
     device,
     hello,
@@ -95,6 +96,7 @@ export async function interceptTls(
     tls: 'intercepted',
     tlsInfo,
     openTs: nowMicros(),
+    ...(wire ? { wire } : {}),
   });
   relay(tlsSock, up.socket, tap, {
     tapFailed: (err) =>
@@ -117,18 +119,29 @@ function leafName(sni: string | undefined, target: Target, serverIp: string | un
   return serverIp ?? '127.0.0.1';
 }
 
-/** The device's TLS socket on the leaf, replaying the ClientHello bytes already read; ALPN as the cloud chose. */
+/**
+ * The device's TLS socket on the leaf, replaying the ClientHello bytes already read; ALPN as the cloud chose.
+ * With `ctx.deviceWire`, over a DeviceWire that keeps the leg's TLS bytes and secrets for the taps.
+ */
 function deviceTls(
   ctx: ProxyContext,
   device: Socket,
   hello: ClientHelloPeek,
   secureContext: SecureContext,
   alpn?: string,
-) {
+): { socket: TLSSocket; wire?: DeviceWire } {
   device.unshift(hello.bytes);
-  const s = new TLSSocket(device, { isServer: true, secureContext, ALPNProtocols: [alpn ?? 'http/1.1'] });
+  const wire = ctx.deviceWire ? new DeviceWire(device) : undefined;
+  const s = new TLSSocket(wire?.stream ?? device, {
+    isServer: true,
+    secureContext,
+    ALPNProtocols: [alpn ?? 'http/1.1'],
+  });
   if (ctx.keylog) s.on('keylog', ctx.keylog);
-  return s;
+  if (!wire) return { socket: s };
+  s.on('keylog', wire.secret);
+  s.once('close', () => wire.stream.destroy());
+  return { socket: s, wire };
 }
 
 /** Waits for the device's handshake: undefined when done, else why it failed. */
@@ -164,7 +177,7 @@ async function answerInsideTls(
   name: string,
   err: UpstreamError,
 ) {
-  const tlsSock = deviceTls(ctx, device, hello, ctx.certs.contextFor(name));
+  const tlsSock = deviceTls(ctx, device, hello, ctx.certs.contextFor(name)).socket;
   const failure = await handshake(tlsSock, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
   const first = failure ? undefined : await readSome(tlsSock, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
   if (first && /^[A-Z]+ \S+ HTTP\/1/.test(first.subarray(0, 64).toString('latin1')))

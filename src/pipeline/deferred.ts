@@ -25,6 +25,11 @@ export class OrderedWork {
     return this.entries.length === 0;
   }
 
+  /** The flow's own `flow.close` is among the held events (always the last): it will close the flow. */
+  get closing(): boolean {
+    return this.held.at(-1)?.type === 'flow.close';
+  }
+
   /** True when the flow's next event must wait: events are held already, or work is still running. */
   get blocked(): boolean {
     return this.held.length > 0 || !this.applySettled();

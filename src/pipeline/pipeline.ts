@@ -150,6 +150,8 @@ export class Pipeline {
   #finishFlows(): void {
     const error = { code: 'not-closed', message: 'flow still open at the end' };
     for (const fs of [...this.#flows.values()]) {
+      // Its own close already waits behind its deferred work: a second one would find the flow gone.
+      if (fs.ordered?.closing) continue;
       const { bytesUp, bytesDown, bytesMissing } = fs.record;
       const close: FlowEvent = {
         ts: this.#now,

@@ -37,6 +37,12 @@ export interface TlsStreamEnv {
   limits?: TlsRecordLimits & Pick<Limits, 'MAX_TLS_HELD_BYTES'>;
   /** Decrypt with logged keys; absent: metadata only. */
   decrypt?: TlsDecryption | undefined;
+  /**
+   * TLS metadata the caller already held (ConnectionSpec.tlsInfo: a saved interception's note): its fields win
+   * over what these bytes show, so a device leg saved with `--save-tls` keeps the cloud's version, cipher and
+   * certificate, not the proxy's own leg's.
+   */
+  tlsInfo?: TlsInfo | undefined;
 }
 
 const dirOf = (side: TlsSide): StreamDir => (side === 'client' ? 'up' : 'down');
@@ -119,7 +125,8 @@ export class TlsStream implements StreamHandler {
     const changed = this.#meta.takeChanged() || decryption !== this.#decryption;
     if (!changed) return;
     this.#decryption = decryption;
-    const info: TlsInfo = decryption ? { ...this.#meta.info, decryption } : this.#meta.info;
+    const seen = this.#env.tlsInfo ? { ...this.#meta.info, ...this.#env.tlsInfo } : this.#meta.info;
+    const info: TlsInfo = decryption ? { ...seen, decryption } : seen;
     const update: FlowUpdate = { tlsInfo: info };
     if (info.sni && !this.#hostSent) {
       this.#hostSent = true;

@@ -61,7 +61,8 @@ export interface ConnectionSpec {
   /**
    * TLS metadata the caller already holds, carried on `flow.open`: the live proxy's two handshakes of an
    * intercepted or refused leg (the device's ClientHello and alert, the cloud's version, cipher and certificate),
-   * or a saved capture's connection comment. A TLS stream read here replaces it with what the bytes show.
+   * or a saved capture's connection comment. A TLS stream read here adds what the bytes show; the caller's fields
+   * win (a device leg saved with `--save-tls` keeps the cloud's version and cipher, not the proxy's leg's).
    */
   tlsInfo?: TlsInfo;
 }

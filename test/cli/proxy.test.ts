@@ -1,21 +1,28 @@
 /**
- * `toyscope proxy` as a lab runs it, in a child process: NDJSON records per flow and finding, the key log
- * (mode 0600), Ctrl-C (SIGINT) draining into the store with exit 0, and the findings stored live equal to those
- * of replaying the capture `--save` wrote.
+ * `toyscope proxy` as a lab runs it, in a child process, with curl as the device: NDJSON records per flow and
+ * finding, the key log (mode 0600), Ctrl-C (SIGINT) draining into the store with exit 0, and the findings stored
+ * live equal to those of replaying the capture `--save` wrote — the plaintext with connection notes, and with
+ * `--save-tls` the device leg's real TLS, decrypted in replay from the file's own Decryption Secrets Blocks.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PcapngReader } from '../../src/capture/pcapng.ts';
+import { DSB_TLS_KEY_LOG } from '../../src/decode/tls-keylog.ts';
 import type { Finding } from '../../src/model/finding.ts';
+import { readAll } from '../capture/reader-log.ts';
 import { toyscope } from '../helpers/toyscope-process.ts';
 import { curl, echoSize, makeCloudCa, origin, until } from '../proxy/harness.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/toyscope.js');
 const BODY = JSON.stringify({ imei: '490154203237518', lat: 31.2304, lng: 121.4737, phone: '+8613812345678' });
 
-describe('toyscope proxy (process)', () => {
+describe.each([
+  { save: [] as string[], replayedTls: 'intercepted' },
+  { save: ['--save-tls'], replayedTls: 'decrypted' },
+])('toyscope proxy (process) --save $save', ({ save, replayedTls }) => {
   const dir = mkdtempSync(join(tmpdir(), 'toyscope-cli-proxy-'));
   let https: Awaited<ReturnType<typeof origin>>;
   let http: Awaited<ReturnType<typeof origin>>;
@@ -41,6 +48,7 @@ describe('toyscope proxy (process)', () => {
       cloud.file,
       '--save',
       join(dir, 'live.pcapng'),
+      ...save,
       '--keylog',
     ]);
     let out = '';
@@ -70,6 +78,7 @@ describe('toyscope proxy (process)', () => {
   afterAll(() => {
     https.server.close();
     http.server.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('prints NDJSON flows and findings and exits 0 on Ctrl-C', () => {
@@ -106,9 +115,34 @@ describe('toyscope proxy (process)', () => {
     expect(liveDoc.findings.length).toBeGreaterThan(0);
     expect(summary(replayDoc.findings)).toEqual(summary(liveDoc.findings));
     expect(replayDoc.flows.map((f) => [f.host, f.tls]).sort()).toEqual([
-      ['api.tuyaus.com', 'intercepted'],
+      ['api.tuyaus.com', replayedTls],
       ['log.umeng.com', 'none'],
     ]);
+  });
+
+  if (save.length > 0) {
+    it('writes the device leg as TLS, its secrets in a Decryption Secrets Block', () => {
+      const log = readAll((ev) => new PcapngReader(ev), [readFileSync(join(dir, 'live.pcapng'))]);
+      expect(log.skipped).toEqual([]);
+      expect(log.secrets.map((s) => s.type)).toContain(DSB_TLS_KEY_LOG);
+      const secrets = Buffer.from(log.secrets.flatMap((s) => s.data)).toString('latin1');
+      expect(secrets).toMatch(/^(CLIENT_TRAFFIC_SECRET_0|CLIENT_RANDOM) [0-9a-f]{64} /m);
+      // The intercepted upload is in the file only encrypted; the plain HTTP one is as sent.
+      const packets = Buffer.from(log.packets.flatMap((p) => p.data));
+      expect(packets.includes('/v1/report')).toBe(false);
+      expect(packets.includes('/app_logs')).toBe(true);
+    });
+  }
+});
+
+describe('toyscope proxy arguments', () => {
+  it('refuses --save-tls without --save in one line, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-cli-proxy-'));
+    const r = await toyscope('--data-dir', dir, 'proxy', '--save-tls');
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')[0]).toMatch(/--save-tls needs --save FILE\.pcapng/);
+    expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
 

@@ -109,4 +109,16 @@ describe('pipeline: deferred work', () => {
     await p.drain();
     expect(out.findings.map((f) => f.subtype)).toEqual(['sync-0', 'sync-1', 'deferred-1', 'deferred-0']);
   });
+
+  it('offline: finish() while a flow`s own close waits behind its work closes it once, without a violation', async () => {
+    const out = new CollectingOutput();
+    const p = new Pipeline({ analyzers: [racing([30])], output: out });
+    for (const ev of script('capture', 2).events) p.push(ev);
+    p.finish(); // the end of a replay: every flow still open is closed
+    await p.drain();
+    expect(out.violations).toEqual([]);
+    expect(out.flows.get('c1:1')).toMatchObject({ closed: true });
+    expect(out.flows.get('c1:1')?.error).toBeUndefined(); // its own clean close, not "still open at the end"
+    expect(out.findings.map((f) => f.subtype)).toEqual(['sync-0', 'deferred-0', 'sync-1', 'deferred-1']);
+  });
 });

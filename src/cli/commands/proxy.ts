@@ -70,6 +70,7 @@ Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help')
 Examples:
   toyscope proxy
   toyscope proxy --listen 192.168.4.1:8080 --save session.pcapng
+  toyscope proxy --save session.pcapng --save-tls
   toyscope proxy --resolve api.toycloud.example:10.0.0.5 --upstream-ca lab-root.pem
 
 Exit codes: 0 stopped with Ctrl-C, 2 bad arguments, configuration, or an address in use.`;
@@ -99,6 +100,7 @@ export const PROXY_OPTIONS = {
   'ignore-hosts': { type: 'string', multiple: true },
   keylog: { type: 'string' },
   save: { type: 'string' },
+  'save-tls': { type: 'boolean' },
   dns: { type: 'string' },
   'dns-upstream': { type: 'string' },
   json: { type: 'boolean' },
@@ -132,6 +134,7 @@ export interface LiveRun {
 /** A live run until SIGINT/SIGTERM: proxy (and DNS forwarder) → stream layer → pipeline → store and output. */
 export async function runLive(p: Parsed, g: Globals, hooks: LiveHooks): Promise<number> {
   const { listen } = hooks;
+  if (flag(p, 'save-tls') && !str(p, 'save')) throw new UsageError('--save-tls needs --save FILE.pcapng', 'proxy');
   const dnsListen = hooks.dnsListen ?? dnsAddress(str(p, 'dns'), 'proxy');
   const dnsUpstream = dnsAddress(str(p, 'dns-upstream'), 'proxy', 53);
   const resolve = new Map(strs(p, 'resolve').map(pin));
@@ -202,6 +205,7 @@ export async function runLive(p: Parsed, g: Globals, hooks: LiveHooks): Promise<
       hostOf: (ip) => dns.server({ ip, port: 0 }).host,
       ...(hooks.originalDestination ? { originalDestination: hooks.originalDestination } : {}),
       ...(keylogFd !== undefined ? { keylog: (line: Buffer) => writeSync(keylogFd, line) } : {}),
+      ...(flag(p, 'save-tls') ? { deviceWire: true } : {}),
       onProblem: (pr) => {
         if (!flag(p, 'quiet') && !json)
           g.io.err(`  ${cell(`${pr.client}${pr.target ? ` → ${pr.target}` : ''}: ${pr.code}: ${pr.message}`, 200)}\n`);
