@@ -1,8 +1,8 @@
 /**
  * The certificate-check table (issue 16): per device and host, what the device did with each forgery the live
  * proxy offered (from the flows' `tlsInfo.certCheck`) and how many of its connections were passed through, with a
- * verdict. Built from flow records, live (the proxy's output) or stored (`Store.listCertChecks`); printed by the
- * terminal, carried in `--json`. Not here: deciding what the device did (proxy/tls-leg.ts) or what to offer next
+ * verdict. Built from flow records, live or stored (`Store.listCertChecks`); printed by src/cli/cert-checks-view.ts,
+ * carried as it is in `--json`. Not here: deciding what the device did (proxy/tls-leg.ts) or what to offer next
  * (proxy/cert-checks.ts).
  */
 import type { FlowRecord } from '../model/records.ts';
@@ -92,29 +92,4 @@ export function cellText(c: CertCell | undefined): string {
   if (c.outcome === 'accepted') return c.caInstalled ? 'accepted (CA installed)' : 'ACCEPTED';
   const how = c.cause === 'alert' ? (c.alert ?? 'alert') : (c.cause ?? '');
   return `refused${c.inconclusive ? '?' : ''} (${how})`;
-}
-
-/** The table as text lines (no trailing newline), device names given by `name`. */
-export function formatCertTable(rows: readonly CertTableRow[], name: (deviceId: string) => string): string[] {
-  const head = ['device', 'host', ...FORGERIES, 'passthrough', 'verdict'];
-  const body = rows.map((r) => [
-    name(r.deviceId),
-    r.host,
-    ...FORGERIES.map((f) => cellText(r.forgeries[f])),
-    String(r.passthrough),
-    r.verdict === 'accepts-forgeries' ? `ACCEPTS ${r.accepted.join(', ')}` : r.verdict,
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  const lines = [line(head), ...body.map(line)];
-  if (rows.some((r) => FORGERIES.some((f) => r.forgeries[f]?.inconclusive))) {
-    lines.push(
-      "refused? = refused a forgery from toyscope's CA, which it refuses anyway: set tls.probeCa to test names and expiry",
-    );
-  }
-  return lines;
 }

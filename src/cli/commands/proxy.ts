@@ -4,19 +4,23 @@
  * output, the --save capture, the key log), prints how to point a device at it, and on Ctrl-C drains
  * everything in order and exits 0. The proxy itself is proxy/server.ts.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { loadOrCreateCa } from '../../../proxy/ca.ts';
 import { CA_HOST } from '../../../proxy/ca-page.ts';
+import type { ProbeCa } from '../../../proxy/cert-cache.ts';
 import { PcapngSave } from '../../../proxy/save.ts';
 import { startProxy } from '../../../proxy/server.ts';
 import { type OpenTap, streamTaps, teeTaps } from '../../../proxy/tap.ts';
 import type { ClientCert } from '../../../proxy/upstream.ts';
 import { analysisPipeline } from '../../analysis.ts';
-import { type Config, configLimits } from '../../config.ts';
+import { type Config, caInstalled, configLimits, deviceName } from '../../config.ts';
 import { dataDirPaths, ensureDataDir } from '../../data-dir.ts';
 import { InputError } from '../../errors.ts';
+import { certTable } from '../../report/cert-table.ts';
+import { renderCertTable } from '../cert-checks-view.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str, strs } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { cell } from '../format.ts';
@@ -39,6 +43,11 @@ Options:
   --upstream-proxy URL    reach the clouds through this HTTP proxy (http://HOST:PORT)
   --ignore-hosts GLOB     relay TLS to these hosts unread (repeatable or comma-separated; like
                           tls.passthrough in toyscope.yaml)
+  --probe-tls             test each device's certificate checking: offer toyscope's leaf, a
+                          self-signed one, one for a wrong name and an expired one on a host's
+                          first four connections, and print the table at exit (docs/cert-checks.md).
+                          Without it, a host whose certificate a device refused twice is passed
+                          through for that device (re-tried after PROXY_PASSTHROUGH_TTL_MS)
   --keylog [FILE]         write TLS secrets of both legs for Wireshark (default DATA_DIR/keylog.txt)
   --save FILE.pcapng      also write what was relayed as a capture 'toyscope replay' reads
   --json                  print one JSON record per flow and finding (NDJSON, docs/cli.md)
@@ -67,6 +76,7 @@ export const proxy: Command = {
       'upstream-insecure': { type: 'boolean' },
       'upstream-proxy': { type: 'string' },
       'ignore-hosts': { type: 'string', multiple: true },
+      'probe-tls': { type: 'boolean' },
       keylog: { type: 'string' },
       save: { type: 'string' },
       json: { type: 'boolean' },
@@ -92,6 +102,7 @@ export const proxy: Command = {
         key: readText(c.key, 'tls.clientCerts'),
       }),
     );
+    const probeCa = config.tls.probeCa && loadProbeCa(config.tls.probeCa);
     const paths = dataDirPaths(g.dataDir);
     ensureDataDir(paths.dir);
     const { ca, created } = loadOrCreateCa(paths.ca);
@@ -134,6 +145,12 @@ export const proxy: Command = {
           ...(upstreamProxy ? { proxy: upstreamProxy } : {}),
         },
         passthrough,
+        certChecks: {
+          probe: flag(p, 'probe-tls'),
+          forceIntercept: config.tls.forceIntercept,
+          caInstalled: (deviceId) => caInstalled(config, deviceId),
+        },
+        ...(probeCa ? { probeCa } : {}),
         openTap,
         ...(keylogFd !== undefined ? { keylog: (line: Buffer) => writeSync(keylogFd, line) } : {}),
         onProblem: (pr) => {
@@ -150,12 +167,18 @@ export const proxy: Command = {
       throw new InputError(`cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}`);
     }
     say(banner(running.address.address, running.address.port, ca.certFile, g, config));
+    const startTs = Date.now() * 1000;
     await interrupted();
     say('\nStopping: closing connections, finishing analysis, flushing the database …\n');
     await running.close();
     pipeline.finish();
     await pipeline.drain();
     writer.close();
+    const checks = certTable(store.listCertChecks({ sinceTs: startTs }));
+    if (json && checks.length > 0) g.io.out(`${JSON.stringify({ type: 'cert-checks', rows: checks })}\n`);
+    else if (checks.length > 0 && !flag(p, 'quiet')) {
+      say(`\nCertificate checks:\n${renderCertTable(checks, (d) => deviceName(config, d))}\n`);
+    }
     store.close();
     save?.close();
     if (keylogFd !== undefined) closeSync(keylogFd);
@@ -202,6 +225,21 @@ function upstreamProxyOf(url: string | undefined): { host: string; port: number 
   }
   if (u.protocol !== 'http:') throw new UsageError('--upstream-proxy supports http:// proxies (CONNECT)', 'proxy');
   return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80) };
+}
+
+/** Config `tls.probeCa`: a CA certificate and its key (PEM), checked to match; a one-line error otherwise. */
+function loadProbeCa(files: { cert: string; key: string }): ProbeCa {
+  const certPem = readText(files.cert, 'tls.probeCa.cert');
+  const keyPem = readText(files.key, 'tls.probeCa.key');
+  try {
+    const key = createPrivateKey(keyPem);
+    const x509 = new X509Certificate(certPem);
+    if (!x509.ca) throw new Error(`${files.cert} is not a CA certificate`);
+    if (!x509.checkPrivateKey(key)) throw new Error(`the key in ${files.key} does not match ${files.cert}`);
+    return { certPem, key };
+  } catch (err) {
+    throw new InputError(`tls.probeCa: ${(err as Error).message.split('\n')[0]}`);
+  }
 }
 
 function readText(file: string, what: string): string {
