@@ -1,5 +1,5 @@
 /**
- * What the live proxy does with a device's TLS to a host, from what that device did before (issue 16, ADR 0011):
+ * What the live proxy does with a device's TLS to a host, from what that device did before (issue 16, ADR 0012):
  * intercept with toyscope's leaf; or, under `--probe-tls`, offer each forgery in turn on the first connections;
  * or relay the TLS unread (passthrough) once the device refused the certificate twice in a row, so the toy keeps
  * working, until PROXY_PASSTHROUGH_TTL_MS has passed and one connection probes again. Hosts on the
@@ -23,8 +23,14 @@ export interface CertCheckOptions {
   caInstalled: (deviceId: string) => boolean;
 }
 
-/** What to do with one connection. */
-export type CertDecision = { action: 'intercept'; forgery: Forgery; probe: boolean } | { action: 'passthrough' };
+/**
+ * What to do with one connection. `known`: the device already accepted this forgery for this host, so the
+ * connection is relayed at once and its flow carries no new check (one acceptance finding per pair, not one per
+ * connection).
+ */
+export type CertDecision =
+  | { action: 'intercept'; forgery: Forgery; probe: boolean; known: boolean }
+  | { action: 'passthrough' };
 
 interface PairState {
   /** Refusals since the last acceptance. */
@@ -53,12 +59,12 @@ export class CertChecks {
   decide(deviceId: string, host: string): CertDecision {
     const st = this.#state(deviceId, host);
     if (this.#opts.probe && st.offered < FORGERIES.length) {
-      return { action: 'intercept', forgery: FORGERIES[st.offered++]!, probe: true };
+      return { action: 'intercept', forgery: FORGERIES[st.offered++]!, probe: true, known: false };
     }
     if (st.passthroughUntil > this.#now()) return { action: 'passthrough' };
     // After a probe, intercept with what the device accepted (toyscope's leaf first), so its traffic is read.
     const forgery = FORGERIES.find((f) => st.accepted.has(f)) ?? 'toyscope-ca';
-    return { action: 'intercept', forgery, probe: false };
+    return { action: 'intercept', forgery, probe: false, known: st.accepted.has(forgery) };
   }
 
   /** The outcome of an offered forgery, as recorded on the flow. */

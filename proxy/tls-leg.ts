@@ -50,10 +50,11 @@ export async function peekClientHello(ctx: ProxyContext, device: Socket, first: 
   return { bytes: parts.length === 1 ? first : Buffer.concat(parts), info: meta.info };
 }
 
-/** The certificate to offer: which forgery, and whether `--probe-tls` chose it. */
+/** The certificate to offer: which forgery, whether `--probe-tls` chose it, whether the device accepted it before. */
 export interface Offer {
   forgery: Forgery;
   probe: boolean;
+  known: boolean;
 }
 
 /** Intercepts a device's TLS to `target` offering `offer`; `cloud` is the connected TCP leg. */
@@ -100,7 +101,8 @@ export async function interceptTls(
   );
   const failure = await handshake(tlsSock, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
   const tlsInfo: TlsInfo = { ...hello.info, ...up.info };
-  const first = failure ? undefined : await readOrEnd(tlsSock, ctx.limits.PROXY_FIRST_DATA_WAIT_MS);
+  // Its first data says the device accepted the forgery: waited for unless it accepted this one before.
+  const first = failure || offer.known ? undefined : await readOrEnd(tlsSock, ctx.limits.PROXY_FIRST_DATA_WAIT_MS);
   if (failure || first === 'end') {
     up.socket.destroy();
     tlsSock.destroy();
@@ -125,13 +127,15 @@ export async function interceptTls(
     });
     return;
   }
-  if (first !== 'timeout') tlsSock.unshift(first);
+  if (first instanceof Buffer) tlsSock.unshift(first);
   const tap = ctx.openTap({
     flowId: ctx.nextFlowId(),
     client,
     server: { ip: serverIp ?? '0.0.0.0', port: target.port, host },
     tls: 'intercepted',
-    tlsInfo: { ...tlsInfo, certCheck: check({ outcome: first === 'timeout' ? 'undecided' : 'accepted' }) },
+    tlsInfo: first
+      ? { ...tlsInfo, certCheck: check({ outcome: first === 'timeout' ? 'undecided' : 'accepted' }) }
+      : tlsInfo,
     openTs: nowMicros(),
   });
   relay(tlsSock, up.socket, tap, {

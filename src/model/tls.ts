@@ -57,7 +57,7 @@ export interface TlsInfo {
 }
 
 /**
- * A certificate the live proxy offers a device instead of the cloud's (issue 16, ADR 0011):
+ * A certificate the live proxy offers a device instead of the cloud's (issue 16, ADR 0012):
  * `toyscope-ca` a leaf for the right name from toyscope's CA (ordinary interception); `self-signed` a self-signed
  * leaf for the right name; `wrong-name` a leaf for another name from a CA the device may trust (config
  * `tls.probeCa`, else toyscope's CA); `expired` a leaf for the right name from that CA, expired.

@@ -34,7 +34,7 @@ function checks(opts: Partial<CertCheckOptions> = {}) {
 describe('CertChecks', () => {
   it('passes a host through after two refusals in a row, per device, and probes again after the TTL', () => {
     const { c, clock } = checks();
-    const own = { action: 'intercept', forgery: 'toyscope-ca', probe: false };
+    const own = { action: 'intercept', forgery: 'toyscope-ca', probe: false, known: false };
     expect(c.decide('10.0.0.2', 'api.example.com')).toEqual(own);
     c.record('10.0.0.2', 'api.example.com', refused());
     expect(c.decide('10.0.0.2', 'api.example.com')).toEqual(own);
@@ -47,6 +47,7 @@ describe('CertChecks', () => {
     expect(c.decide('10.0.0.2', 'api.example.com')).toEqual({ action: 'passthrough' });
     clock.now = 2002;
     c.record('10.0.0.2', 'api.example.com', accepted());
+    expect(c.decide('10.0.0.2', 'api.example.com')).toEqual({ ...own, known: true });
     c.record('10.0.0.2', 'api.example.com', refused());
     expect(c.decide('10.0.0.2', 'api.example.com')).toEqual(own); // one refusal since the acceptance
   });
@@ -60,10 +61,10 @@ describe('CertChecks', () => {
   it('probes each forgery in turn, then intercepts with what was accepted, or passes through', () => {
     const { c } = checks({ probe: true });
     for (const f of FORGERIES) {
-      expect(c.decide('d', 'a.example.com')).toEqual({ action: 'intercept', forgery: f, probe: true });
+      expect(c.decide('d', 'a.example.com')).toEqual({ action: 'intercept', forgery: f, probe: true, known: false });
       c.record('d', 'a.example.com', f === 'expired' ? accepted(f) : refused(f));
     }
-    expect(c.decide('d', 'a.example.com')).toEqual({ action: 'intercept', forgery: 'expired', probe: false });
+    expect(c.decide('d', 'a.example.com')).toEqual({ action: 'intercept', forgery: 'expired', probe: false, known: true });
     for (const f of FORGERIES) {
       c.decide('d', 'b.example.com');
       c.record('d', 'b.example.com', refused(f));
