@@ -64,7 +64,12 @@ describe('CertChecks', () => {
       expect(c.decide('d', 'a.example.com')).toEqual({ action: 'intercept', forgery: f, probe: true, known: false });
       c.record('d', 'a.example.com', f === 'expired' ? accepted(f) : refused(f));
     }
-    expect(c.decide('d', 'a.example.com')).toEqual({ action: 'intercept', forgery: 'expired', probe: false, known: true });
+    expect(c.decide('d', 'a.example.com')).toEqual({
+      action: 'intercept',
+      forgery: 'expired',
+      probe: false,
+      known: true,
+    });
     for (const f of FORGERIES) {
       c.decide('d', 'b.example.com');
       c.record('d', 'b.example.com', refused(f));

@@ -99,7 +99,8 @@ describe('certificate checks (explicit proxy)', () => {
 
   it('curl -k accepts toyscope’s leaf: one finding naming the forgery, however many connections', async () => {
     const host = 'insecure.toycloud.example';
-    for (const path of ['/k', '/again']) expect((await curl(...via(plain), '-k', url(host, path))).stdout).toContain(path);
+    for (const path of ['/k', '/again'])
+      expect((await curl(...via(plain), '-k', url(host, path))).stdout).toContain(path);
     await until(() => flowsTo(plain, host).filter((f) => f.closed).length === 2);
     await until(() => findings(plain, host, 'device-accepted-forged-cert').length === 1);
     const f = findings(plain, host, 'device-accepted-forged-cert')[0]!;
