@@ -4,11 +4,15 @@
  * up; it watches their findings through the per-flow `finding` hook, so nothing is analyzed twice, and lists what
  * was found. `weak-tls-version` (SSL 3.0, TLS 1.0, 1.1 chosen by the server) and `no-forward-secrecy` (an RSA
  * key exchange suite) from the flow's TLS metadata (`flow.tlsInfo`, when the source read the handshake).
- * Certificate acceptance and rejection are the proxy's to report.
+ * `device-rejected-cert` and `device-accepted-forged-cert` at the flow's open, from the live proxy's certificate
+ * check on it (`tlsInfo.certCheck`, kept in a saved capture's notes so its replay says the same): the proxy
+ * decides what the device did; this file only words it. Accepting toyscope's own CA is no finding for a device
+ * config `tls.caInstalled` lists.
  */
 import type { Analyzer, AnalyzerContext, Excerpt, FindingHandle, FlowAnalyzerState } from '../src/model/analyzer.ts';
 import { type Finding, isPersonal } from '../src/model/finding.ts';
 import type { FlowInfo } from '../src/model/flow.ts';
+import type { CertCheck, RejectionCause } from '../src/model/tls.ts';
 
 const WEAK_VERSIONS = new Set(['SSLv3', 'TLSv1', 'TLSv1.0', 'TLSv1.1']);
 /** TLS 1.0–1.2 suites with an RSA key exchange (no ECDHE/DHE): a stolen server key decrypts past traffic. */
@@ -19,11 +23,51 @@ const NON_FS_SUITES = new Set([
 
 /** Categories that are personal data: their presence on a plaintext flow is what `plaintext-personal-data` says. */
 
+/** How sure a refusal is, by how it showed: an alert says so; a close or a silence may have other reasons. */
+const REFUSAL_CONFIDENCE: Record<RejectionCause, number> = {
+  alert: 0.95,
+  closed: 0.8,
+  'closed-before-data': 0.8,
+  timeout: 0.6,
+};
+
 export const tls: Analyzer = {
   name: 'tls',
   wants: (head, flow) => head.direction === 'upload' && (flow.tls === 'none' || flow.tlsInfo !== undefined),
   openFlow: (flow, ctx) => new TlsFlow(flow, ctx),
+  opened: (flow, report) => {
+    const check = flow.tlsInfo?.certCheck;
+    if (!check || check.outcome === 'undecided' || (check.outcome === 'accepted' && check.caInstalled)) return;
+    const host = flow.server.host ?? flow.server.ip;
+    const detail = checkDetail(check);
+    if (check.outcome === 'accepted') {
+      report({
+        category: 'tls',
+        subtype: 'device-accepted-forged-cert',
+        confidence: 1,
+        excerpt: [`accepted a ${check.forgery} certificate for ${host}`],
+        detail,
+      });
+      return;
+    }
+    const how = check.cause === 'alert' ? `alert ${check.alert}` : (check.cause ?? 'refused');
+    report({
+      category: 'tls',
+      subtype: 'device-rejected-cert',
+      confidence: REFUSAL_CONFIDENCE[check.cause ?? 'closed'],
+      excerpt: [`refused a ${check.forgery} certificate for ${host} (${how})`],
+      detail,
+    });
+  },
 };
+
+function checkDetail(c: CertCheck): Record<string, string | boolean> {
+  const d: Record<string, string | boolean> = { forgery: c.forgery, issuer: c.issuer };
+  if (c.cause) d.cause = c.cause;
+  if (c.alert) d.alert = c.alert;
+  if (c.probe) d.probe = true;
+  return d;
+}
 
 class TlsFlow implements FlowAnalyzerState {
   readonly #flow: FlowInfo;

@@ -2,7 +2,8 @@
  * A new host's certificate work, in process (docs/adr/0008-live-proxy-core-and-certificates.md): toyscope's path (node-forge builds
  * the leaf, node's crypto signs it, then `tls.createSecureContext`) as CertCache runs it, its two parts apart,
  * and the candidates beside it in the same run: @peculiar/x509 (WebCrypto signing) and node-forge signing in
- * pure JavaScript. Goal: ≤ 5 ms per new host (issue 14).
+ * pure JavaScript. Goal: ≤ 5 ms per new host (issue 14). Also the certificate probe's forgeries (self-signed,
+ * wrong name, expired: issue 16), each beside the ordinary leaf.
  */
 import 'reflect-metadata';
 import { generateKeyPairSync, webcrypto } from 'node:crypto';
@@ -15,6 +16,7 @@ import forge from 'node-forge';
 import { createCa } from '../proxy/ca.ts';
 import { CertCache } from '../proxy/cert-cache.ts';
 import { forgePublicKey, issuerOf, leafCertificate } from '../proxy/x509.ts';
+import { FORGERIES } from '../src/model/tls.ts';
 import { round } from './measure.ts';
 import type { Bench } from './run.ts';
 
@@ -51,6 +53,17 @@ const bench: Bench = async (emit) => {
     context_ms: round(ctx, 2),
     goal_ms: 5,
   });
+  // The certificate probe's forgeries (issue 16, ADR 0012), each beside the ordinary leaf of the same run.
+  for (const forgery of FORGERIES.filter((f) => f !== 'toyscope-ca')) {
+    const ms = await msPer((i) => cache.contextFor(`${forgery}${i}.new-host.example`, forgery));
+    emit({
+      bench: 'certs',
+      candidate: `forgery ${forgery}`,
+      new_host_ms: round(ms, 2),
+      reference_ms: round(total, 2),
+      ratio: round(total / ms, 2),
+    });
+  }
 
   // @peculiar/x509: the same leaf through WebCrypto.
   x509.cryptoProvider.set(webcrypto as never);

@@ -116,12 +116,17 @@ async function httpRequest(ctx: ProxyContext, device: Socket, first: Buffer, ori
   plainRelay(ctx, device, cloud, target, inner);
 }
 
-/** TLS to `target`: passed through for ignored hosts, else intercepted. `cloud` when already connected. */
+/**
+ * TLS to `target`: passed through for ignored hosts and, after refusals, for this device (cert-checks.ts), else
+ * intercepted with the certificate the checks choose. `cloud` when already connected.
+ */
 async function tunnelTls(ctx: ProxyContext, device: Socket, target: Target, hello: ClientHelloPeek, cloud?: Socket) {
   const sni = hello.info.sni;
   const conn = cloud ?? (await reach(ctx, device, target, hello.bytes));
   if (!conn) return;
-  if (ctx.passthrough(target.host) || (sni !== undefined && ctx.passthrough(sni))) {
+  const ignored = ctx.passthrough(target.host) || (sni !== undefined && ctx.passthrough(sni));
+  const decision = ignored ? undefined : ctx.checks.decide(clientOf(device).ip, sni ?? target.host);
+  if (decision?.action !== 'intercept') {
     const tap = ctx.openTap({
       flowId: ctx.nextFlowId(),
       client: clientOf(device),
@@ -132,7 +137,7 @@ async function tunnelTls(ctx: ProxyContext, device: Socket, target: Target, hell
     relay(device, conn, tap, { deviceFirst: hello.bytes });
     return;
   }
-  await interceptTls(ctx, device, hello, target, conn);
+  await interceptTls(ctx, device, hello, target, conn, decision);
 }
 
 /** Bytes relayed as they are (plain MQTT in a tunnel, unknown protocols), tapped with TLS `none`. */

@@ -11,6 +11,7 @@ import type { TlsInfo } from '../src/model/tls.ts';
 import type { CaPage } from './ca-page.ts';
 import { responseBytes, text } from './ca-page.ts';
 import type { CertCache } from './cert-cache.ts';
+import type { CertChecks } from './cert-checks.ts';
 import { nowMicros, type OpenTap } from './tap.ts';
 import type { Target } from './target.ts';
 import type { Upstream } from './upstream.ts';
@@ -30,6 +31,8 @@ export interface ProxyContext {
   caPage: CaPage;
   /** `--ignore-hosts` and config `tls.passthrough`: relay these hosts' TLS unread. */
   passthrough(host: string): boolean;
+  /** Per (device, host): which forgery to offer, or passthrough after refusals; outcomes are recorded here. */
+  checks: CertChecks;
   openTap: OpenTap;
   nextFlowId(): FlowId;
   /** `--keylog`: one SSLKEYLOGFILE line (with its newline) per TLS secret, both legs. */
@@ -55,10 +58,15 @@ export function clientOf(socket: Socket): { ip: string; port: number } {
 }
 
 /** The next bytes from `s` within `timeoutMs`; undefined when it closed or timed out first. */
-export function readSome(s: Duplex, timeoutMs: number): Promise<Buffer | undefined> {
-  if (s.readableEnded || s.destroyed) return Promise.resolve(undefined); // its 'end' will not come again
+export async function readSome(s: Duplex, timeoutMs: number): Promise<Buffer | undefined> {
+  const r = await readOrEnd(s, timeoutMs);
+  return typeof r === 'string' ? undefined : r;
+}
+
+/** The next bytes from `s` within `timeoutMs`, else whether it ended (closed, reset) or the time ran out. */
+export function readOrEnd(s: Duplex, timeoutMs: number): Promise<Buffer | 'end' | 'timeout'> {
   return new Promise((resolve) => {
-    const done = (b: Buffer | undefined) => {
+    const done = (b: Buffer | 'end' | 'timeout') => {
       clearTimeout(timer);
       s.off('data', onData);
       s.off('end', onEnd);
@@ -68,8 +76,8 @@ export function readSome(s: Duplex, timeoutMs: number): Promise<Buffer | undefin
       resolve(b);
     };
     const onData = (b: Buffer) => done(b);
-    const onEnd = () => done(undefined);
-    const timer = setTimeout(onEnd, timeoutMs);
+    const onEnd = () => done('end');
+    const timer = setTimeout(() => done('timeout'), timeoutMs);
     s.on('data', onData);
     s.on('end', onEnd);
     s.on('close', onEnd);

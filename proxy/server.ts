@@ -10,7 +10,8 @@ import type { FlowId } from '../src/model/flow.ts';
 import type { Limits } from '../src/model/limits.ts';
 import type { Ca } from './ca.ts';
 import { CaPage } from './ca-page.ts';
-import { CertCache, type CertCacheStats } from './cert-cache.ts';
+import { CertCache, type CertCacheStats, type ProbeCa } from './cert-cache.ts';
+import { type CertCheckOptions, CertChecks } from './cert-checks.ts';
 import { handleConnection } from './connection.ts';
 import type { ConnectionProblem, ProxyContext } from './context.ts';
 import type { OpenTap } from './tap.ts';
@@ -26,6 +27,10 @@ export interface ProxyOptions {
   upstream: Omit<UpstreamOptions, 'connectTimeoutMs'>;
   /** Host globs whose TLS is relayed unread (`--ignore-hosts`, config `tls.passthrough`). */
   passthrough: string[];
+  /** `--probe-tls`, config `tls.forceIntercept` and `tls.caInstalled` (default: no probe, no lists). */
+  certChecks?: Partial<CertCheckOptions>;
+  /** Config `tls.probeCa`: a CA the devices may trust, for the `wrong-name` and `expired` forgeries. */
+  probeCa?: ProbeCa;
   /** Where relayed bytes go: the stream layer (and the --save capture). */
   openTap: OpenTap;
   /** `--keylog`: receives each SSLKEYLOGFILE line. */
@@ -54,7 +59,11 @@ export interface RunningProxy {
 }
 
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
-  const certs = new CertCache(opts.ca, opts.limits.MAX_PROXY_CERTS);
+  const certs = new CertCache(opts.ca, opts.limits.MAX_PROXY_CERTS, opts.probeCa);
+  const checks = new CertChecks(
+    { probe: false, forceIntercept: [], caInstalled: () => false, ...opts.certChecks },
+    opts.limits,
+  );
   let n = 0;
   const prefix = opts.flowIdPrefix ?? `live-${Date.now().toString(36)}`;
   const ctx: ProxyContext = {
@@ -63,6 +72,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     upstream: new Upstream({ ...opts.upstream, connectTimeoutMs: opts.limits.PROXY_CONNECT_TIMEOUT_MS }),
     caPage: new CaPage(opts.ca),
     passthrough: (host) => opts.passthrough.some((g) => matchHost(g, host)),
+    checks,
     openTap: opts.openTap,
     nextFlowId: opts.nextFlowId ?? (() => `${prefix}:${++n}`),
     ...(opts.hostOf ? { hostOf: opts.hostOf } : {}),

@@ -1,13 +1,14 @@
 /**
  * Why a device's TLS handshake with the proxy failed, as a closed union (mockttp's pattern), and how each case
- * lands on the flow: the TLS state, the error, and the alert in `tlsInfo.alerts`. A fatal certificate alert
- * (bad_certificate, unknown_ca, certificate_unknown …) means the device refused toyscope's certificate:
- * `device-rejected-cert`. Anything else stays `opaque` with its cause, for the certificate-probing work to read.
- * Not here: what to do next (passthrough after refusals is the probing issue's).
+ * lands on the flow: the TLS state, the error, and the alert in `tlsInfo.alerts`. A fatal alert a client sends
+ * when it does not accept a certificate (bad_certificate, unknown_ca, certificate_unknown, decrypt_error …), a
+ * close or a timeout during the handshake mean the device refused the certificate offered:
+ * `device-rejected-cert`, with the cause. Anything else (no shared version or cipher) stays `opaque`.
+ * Not here: what to do next (cert-checks.ts).
  */
 import { ALERT_NAMES } from '../src/decode/tls-metadata.ts';
 import type { FlowError, TlsState } from '../src/model/flow.ts';
-import type { TlsAlert } from '../src/model/tls.ts';
+import type { RejectionCause, TlsAlert } from '../src/model/tls.ts';
 
 /** What the device did to end the handshake. */
 export type DeviceTlsFailure =
@@ -22,6 +23,11 @@ export type DeviceTlsFailure =
 
 /** Fatal alerts a client sends when it does not accept a certificate (as tls-metadata.ts counts them). */
 const CERT_ALERTS = new Set([42, 43, 44, 45, 46, 48]);
+/**
+ * Alerts besides those that TLS stacks send on a certificate they refuse: handshake_failure (older embedded stacks),
+ * access_denied, decrypt_error (a signature or pinned key that does not verify), user_canceled.
+ */
+const REFUSAL_ALERTS = new Set([...CERT_ALERTS, 40, 49, 51, 90]);
 
 /** Classifies a handshake error from node's TLS socket. */
 export function classifyHandshakeError(err: NodeJS.ErrnoException): DeviceTlsFailure {
@@ -45,9 +51,17 @@ export function classifyHandshakeError(err: NodeJS.ErrnoException): DeviceTlsFai
   return { kind: 'error', message: err.code ?? err.message.split('\n')[0]! };
 }
 
+/** Whether the failure says the device refused the certificate, and how; undefined when it says nothing of it. */
+export function refusalOf(f: DeviceTlsFailure): { cause: RejectionCause; alert?: string } | undefined {
+  if (f.kind === 'alert')
+    return REFUSAL_ALERTS.has(f.alert.description ?? -1) ? { cause: 'alert', alert: f.alert.name } : undefined;
+  if (f.kind === 'closed' || f.kind === 'timeout') return { cause: f.kind };
+  return undefined;
+}
+
 /** The flow's TLS state after such a failure. */
 export function failureTlsState(f: DeviceTlsFailure): TlsState {
-  return f.kind === 'alert' && CERT_ALERTS.has(f.alert.description ?? -1) ? 'device-rejected-cert' : 'opaque';
+  return refusalOf(f) ? 'device-rejected-cert' : 'opaque';
 }
 
 /** The flow's error after such a failure. */

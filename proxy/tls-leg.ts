@@ -1,21 +1,29 @@
 /**
  * TLS toward the device: reads its ClientHello (SNI, ALPN, JA3/JA4 through the shared TlsMetadata decoder), then
- * either relays the TLS untouched (passthrough hosts) or intercepts: the cloud's TLS leg first (so its ALPN choice
- * and certificate are known), then the device's handshake on a leaf for the SNI from the certificate cache, then
- * the plaintext relay with the tap. A handshake the device refuses is recorded with its alert; a cloud that
- * cannot be reached over TLS is answered 502 inside the device's TLS when it speaks HTTP.
+ * intercepts: the cloud's TLS leg first (so its ALPN choice and certificate are known), then the device's
+ * handshake on the certificate chosen for it (toyscope's leaf for the SNI, or a probe's forgery), then its first
+ * application data, then the plaintext relay with the tap. What the device did with the certificate is recorded
+ * on the flow (`tlsInfo.certCheck`) and told to the cert checks: refused with an alert, a close or a timeout in
+ * the handshake, or a close before any data; accepted when data came. A cloud that cannot be reached over TLS is
+ * answered 502 inside the device's TLS when it speaks HTTP. Passthrough is decided before (connection.ts).
  */
 import { isIP, type Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
 import { TlsMetadata } from '../src/decode/tls-metadata.ts';
-import type { TlsInfo } from '../src/model/tls.ts';
+import type { CertCheck, Forgery, TlsInfo } from '../src/model/tls.ts';
 import { certifiableHost } from './cert-cache.ts';
-import { answerError, clientOf, type ProxyContext, readSome, recordFailedFlow } from './context.ts';
+import { answerError, clientOf, type ProxyContext, readOrEnd, readSome, recordFailedFlow } from './context.ts';
 import { DeviceWire } from './device-wire.ts';
 import { relay } from './relay.ts';
 import { nowMicros } from './tap.ts';
 import type { Target } from './target.ts';
-import { classifyHandshakeError, type DeviceTlsFailure, failureError, failureTlsState } from './tls-failure.ts';
+import {
+  classifyHandshakeError,
+  type DeviceTlsFailure,
+  failureError,
+  failureTlsState,
+  refusalOf,
+} from './tls-failure.ts';
 import { UpstreamError } from './upstream.ts';
 
 /** The device's ClientHello as read before any answer: its bytes (to replay into TLS) and what it says. */
@@ -43,15 +51,32 @@ export async function peekClientHello(ctx: ProxyContext, device: Socket, first: 
   return { bytes: parts.length === 1 ? first : Buffer.concat(parts), info: meta.info };
 }
 
-/** Intercepts a device's TLS to `target`; `cloud` is the connected TCP leg. */
+/** The certificate to offer: which forgery, whether `--probe-tls` chose it, whether the device accepted it before. */
+export interface Offer {
+  forgery: Forgery;
+  probe: boolean;
+  known: boolean;
+}
+
+/** Intercepts a device's TLS to `target` offering `offer`; `cloud` is the connected TCP leg. */
 export async function interceptTls(
   ctx: ProxyContext,
   device: Socket,
   hello: ClientHelloPeek,
   target: Target,
   cloud: Socket,
+  offer: Offer,
 ): Promise<void> {
   const client = clientOf(device);
+  const sni = hello.info.sni;
+  const host = sni ?? target.host;
+  const check = (c: Pick<CertCheck, 'outcome' | 'cause' | 'alert'>): CertCheck => {
+    const out: CertCheck = { forgery: offer.forgery, issuer: ctx.certs.issuerOf(offer.forgery), ...c };
+    if (offer.probe) out.probe = true;
+    if (offer.forgery === 'toyscope-ca' && ctx.checks.caInstalled(client.ip)) out.caInstalled = true;
+    if (out.outcome !== 'undecided') ctx.checks.record(client.ip, host, out);
+    return out;
+  };
   const serverIp = cloud.remoteAddress;
   // The host the device meant: its SNI; without one (old TLS stacks), the name its own DNS answer gave the
   // address it dialled; else none, and the cloud certificate's names are copied into the leaf below.
@@ -70,31 +95,46 @@ export async function interceptTls(
     ctx,
     device,
     hello,
-    ctx.certs.contextFor(leafName(named, target, serverIp), copied),
+    ctx.certs.contextFor(leafName(named, target, serverIp), offer.forgery, copied),
     chosen || undefined,
   );
   const failure = await handshake(tlsSock, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
   const tlsInfo: TlsInfo = { ...hello.info, ...up.info };
-  if (failure) {
+  // Its first data says the device accepted the forgery: waited for unless it accepted this one before.
+  const first = failure || offer.known ? undefined : await readOrEnd(tlsSock, ctx.limits.PROXY_FIRST_DATA_WAIT_MS);
+  if (failure || first === 'end') {
     up.socket.destroy();
     tlsSock.destroy();
-    const alerts = failure.kind === 'alert' ? [failure.alert] : undefined;
+    const alerts = failure?.kind === 'alert' ? [failure.alert] : undefined;
+    const refusal = failure ? refusalOf(failure) : { cause: 'closed-before-data' as const };
     recordFailedFlow(ctx, {
       client,
       target,
       ...(serverIp ? { serverIp } : {}),
-      tls: failureTlsState(failure),
-      tlsInfo: alerts ? { ...tlsInfo, alerts } : tlsInfo,
-      error: failureError(failure),
+      tls: failure ? failureTlsState(failure) : 'device-rejected-cert',
+      tlsInfo: {
+        ...tlsInfo,
+        ...(alerts ? { alerts } : {}),
+        ...(refusal ? { certCheck: check({ outcome: 'rejected', ...refusal }) } : {}),
+      },
+      error: failure
+        ? failureError(failure)
+        : {
+            code: 'tls-device-closed-before-data',
+            message: 'the device closed the connection before sending any data',
+          },
     });
     return;
   }
+  if (first instanceof Buffer) tlsSock.unshift(first);
   const tap = ctx.openTap({
     flowId: ctx.nextFlowId(),
     client,
     server: { ip: serverIp ?? '0.0.0.0', port: target.port, host: named ?? copied[0] ?? target.host },
     tls: 'intercepted',
-    tlsInfo,
+    tlsInfo: first
+      ? { ...tlsInfo, certCheck: check({ outcome: first === 'timeout' ? 'undecided' : 'accepted' }) }
+      : tlsInfo,
     openTs: nowMicros(),
     ...(wire ? { wire } : {}),
   });

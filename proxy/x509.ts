@@ -57,25 +57,43 @@ export function caCertificate(key: { publicKey: KeyObject; privateKey: KeyObject
 
 /**
  * A leaf for `host` (a DNS name or an IP address) carrying `publicKey` (forge form, made once per process), signed
- * by `issuer`, expiring at `notAfter` at the latest. Returns the PEM and the expiry.
+ * by `issuer` (or self-signed with this private key), expiring at `notAfter` at the latest. Returns the PEM and the expiry.
  */
 export function leafCertificate(
-  issuer: Issuer,
+  issuer: Issuer | KeyObject,
   host: string,
   publicKey: forge.pki.PublicKey,
   notAfter: Date,
   /** More DNS names for the SAN (a cloud certificate's names, copied for a device that sent no SNI). */
   extraNames: readonly string[] = [],
 ): { pem: string; notAfter: Date } {
+  const now = Date.now();
+  const until = new Date(Math.min(now + LEAF_DAYS * DAY_MS, notAfter.getTime()));
+  return forgedLeaf(host, publicKey, { notBefore: new Date(now - BACKDATE_MS), notAfter: until }, issuer, extraNames);
+}
+
+/**
+ * A leaf for `host` with exactly this validity, signed by `issuer`, or by its own key when `issuer` is a private
+ * key (self-signed): ordinary leaves and the certificate probe's forgeries (cert-cache.ts).
+ */
+export function forgedLeaf(
+  host: string,
+  publicKey: forge.pki.PublicKey,
+  validity: { notBefore: Date; notAfter: Date },
+  issuer: Issuer | KeyObject,
+  /** More DNS names for the SAN (a cloud certificate's names, copied for a device that sent no SNI). */
+  extraNames: readonly string[] = [],
+): { pem: string; notAfter: Date } {
   const cert = pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = serial();
-  const now = Date.now();
-  cert.validity.notBefore = new Date(now - BACKDATE_MS);
-  cert.validity.notAfter = new Date(Math.min(now + LEAF_DAYS * DAY_MS, notAfter.getTime()));
+  cert.validity.notBefore = validity.notBefore;
+  cert.validity.notAfter = validity.notAfter;
   // The CN is informational (clients match the SAN) and limited to 64 characters by RFC 5280.
-  cert.setSubject([{ name: 'commonName', value: host.slice(0, 64) }]);
-  cert.setIssuer(issuer.cert.subject.attributes);
+  const subject = [{ name: 'commonName', value: host.slice(0, 64) }];
+  cert.setSubject(subject);
+  const selfSigned = !('cert' in issuer);
+  cert.setIssuer(selfSigned ? subject : issuer.cert.subject.attributes);
   const ip = isIP(host) !== 0;
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },
@@ -88,9 +106,9 @@ export function leafCertificate(
         ...extraNames.filter((n) => n !== host).map((value) => ({ type: 2, value })),
       ],
     },
-    { name: 'authorityKeyIdentifier', keyIdentifier: issuer.keyId },
+    ...(selfSigned ? [] : [{ name: 'authorityKeyIdentifier', keyIdentifier: issuer.keyId }]),
   ]);
-  signWith(cert, issuer.key);
+  signWith(cert, selfSigned ? issuer : issuer.key);
   return { pem: pki.certificateToPem(cert), notAfter: cert.validity.notAfter };
 }
 

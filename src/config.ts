@@ -63,6 +63,18 @@ export interface TlsConfig {
   passthrough: string[];
   /** Client certificates for the proxy's TLS leg to clouds that ask for one (mutual TLS). */
   clientCerts: ClientCertConfig[];
+  /** Host globs never passed through after certificate refusals (the proxy keeps offering its leaf). */
+  forceIntercept: string[];
+  /**
+   * Devices (names, MACs or IPs) that have toyscope's CA installed: their accepting its leaf is expected, not a
+   * `device-accepted-forged-cert` finding (toyscope cannot know otherwise).
+   */
+  caInstalled: string[];
+  /**
+   * A CA the devices trust whose key the tester holds (PEM files, resolved against the config file's folder): it
+   * signs the certificate probe's `wrong-name` and `expired` forgeries instead of toyscope's CA.
+   */
+  probeCa?: { cert: string; key: string };
 }
 
 /** A client certificate the proxy presents to hosts matching `hosts` (a device's extracted key and certificate). */
@@ -79,7 +91,7 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   evidence: { maxBytes: DEFAULT_LIMITS.MAX_EVIDENCE_BYTES, keep: true },
   retention: {},
   limits: {},
-  tls: { passthrough: [], clientCerts: [] },
+  tls: { passthrough: [], clientCerts: [], forceIntercept: [], caInstalled: [] },
   dns: { static: {} },
 });
 
@@ -185,7 +197,7 @@ function validate(raw: unknown, c: Checker, file: string): Config {
     const l = c.object(top.limits, 'limits', known);
     for (const k of known) if (l[k] !== undefined) config.limits[k] = c.count(l[k], `limits.${k}`);
   }
-  if (top.tls !== undefined) config.tls = tlsSection(top.tls, c, dirname(file));
+  if (top.tls !== undefined) config.tls = tlsSection(top.tls, c, dirname(file), config.devices);
   if (top.dns !== undefined) config.dns = dns(top.dns, c);
   const cap = config.limits.MAX_EVIDENCE_BYTES;
   if (
@@ -199,10 +211,25 @@ function validate(raw: unknown, c: Checker, file: string): Config {
   return config;
 }
 
-function tlsSection(raw: unknown, c: Checker, dir: string): TlsConfig {
-  const t = c.object(raw, 'tls', ['passthrough', 'clientCerts']);
-  const out: TlsConfig = { passthrough: [], clientCerts: [] };
+function tlsSection(raw: unknown, c: Checker, dir: string, devices: DeviceConfig[]): TlsConfig {
+  const t = c.object(raw, 'tls', ['passthrough', 'clientCerts', 'forceIntercept', 'caInstalled', 'probeCa']);
+  const out: TlsConfig = { passthrough: [], clientCerts: [], forceIntercept: [], caInstalled: [] };
   if (t.passthrough !== undefined) out.passthrough = c.hosts(t.passthrough, 'tls.passthrough');
+  if (t.forceIntercept !== undefined) out.forceIntercept = c.hosts(t.forceIntercept, 'tls.forceIntercept');
+  if (t.caInstalled !== undefined) {
+    out.caInstalled = c.array(t.caInstalled, 'tls.caInstalled').map((d, i) => {
+      const key = c.string(d, `tls.caInstalled[${i}]`);
+      if (!knownDevice(key, devices)) c.fail(`tls.caInstalled[${i}]`, `no device named '${key}' in devices`);
+      return key;
+    });
+  }
+  if (t.probeCa !== undefined) {
+    const p = c.object(t.probeCa, 'tls.probeCa', ['cert', 'key']);
+    out.probeCa = {
+      cert: resolve(dir, c.string(p.cert, 'tls.probeCa.cert')),
+      key: resolve(dir, c.string(p.key, 'tls.probeCa.key')),
+    };
+  }
   if (t.clientCerts !== undefined) {
     out.clientCerts = c.array(t.clientCerts, 'tls.clientCerts').map((raw, i) => {
       const path = `tls.clientCerts[${i}]`;
@@ -265,12 +292,17 @@ function firstParty(raw: unknown, c: Checker, devices: DeviceConfig[]): FirstPar
     const byDevice = c.object(fp.devices, 'firstParty.devices', Object.keys(fp.devices as object));
     for (const [key, hosts] of Object.entries(byDevice)) {
       const path = `firstParty.devices.${key}`;
-      const known = devices.some((d) => d.name === key) || MAC.test(key) || IPV4.test(key) || key.includes(':');
-      if (!known) c.fail(path, `no device named '${key}' in devices (use a device name, MAC or IP)`);
+      if (!knownDevice(key, devices))
+        c.fail(path, `no device named '${key}' in devices (use a device name, MAC or IP)`);
       out.devices[MAC.test(key) ? key.toLowerCase() : key] = c.hosts(hosts, path);
     }
   }
   return out;
+}
+
+/** A device key (firstParty.devices, tls.caInstalled): a configured name, a MAC or an IP. */
+function knownDevice(key: string, devices: DeviceConfig[]): boolean {
+  return devices.some((d) => d.name === key) || MAC.test(key) || IPV4.test(key) || key.includes(':');
 }
 
 /** The device configured for a device id (MAC or IP), if any. */
@@ -282,6 +314,13 @@ export function findDevice(config: Config, deviceId: string): DeviceConfig | und
 /** The configured name of a device, else its id (MAC or IP). */
 export function deviceName(config: Config, deviceId: string): string {
   return findDevice(config, deviceId)?.name ?? deviceId;
+}
+
+/** Whether config `tls.caInstalled` lists the device (by its id, or its configured name). */
+export function caInstalled(config: Config, deviceId: string): boolean {
+  const name = findDevice(config, deviceId)?.name;
+  const id = deviceId.toLowerCase();
+  return config.tls.caInstalled.some((e) => e === name || e.toLowerCase() === id);
 }
 
 /** Whether `host` matches a glob: `*` any, `*.example.com` any sub-domain (not the apex), else exact. */

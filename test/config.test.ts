@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  caInstalled,
   configLimits,
   defaultConfig,
   deviceName,
@@ -101,6 +102,27 @@ describe('loadConfig', () => {
     ['devices: [\n  - a', 'toyscope.yaml: line'],
   ])('rejects %j', (text, message) => {
     expect(errorOf(text)).toContain(message);
+  });
+
+  it('reads the certificate-check keys of tls: forceIntercept, caInstalled by name or address, probeCa', () => {
+    const c = parse(
+      'devices: [{name: teddy, ip: 192.168.4.20}]\n' +
+        'tls: {forceIntercept: ["*.Toy.example"], caInstalled: [teddy, 192.168.4.21], probeCa: {cert: ca.pem, key: k.pem}}\n',
+    );
+    expect(c.tls).toMatchObject({
+      forceIntercept: ['*.toy.example'],
+      caInstalled: ['teddy', '192.168.4.21'],
+      probeCa: { cert: '/lab/ca.pem', key: '/lab/k.pem' },
+    });
+    expect(caInstalled(c, '192.168.4.20')).toBe(true);
+    expect(caInstalled(c, '192.168.4.21')).toBe(true);
+    expect(caInstalled(c, '192.168.4.22')).toBe(false);
+    expect(errorOf('tls: {caInstalled: [robot]}')).toBe(
+      "toyscope.yaml: tls.caInstalled[0]: no device named 'robot' in devices",
+    );
+    expect(errorOf('tls: {probeCa: {cert: a.pem}}')).toBe(
+      'toyscope.yaml: tls.probeCa.key: expected a non-empty string',
+    );
   });
 
   it('refuses evidence.maxBytes and limits.MAX_EVIDENCE_BYTES that disagree', () => {

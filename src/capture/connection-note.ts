@@ -6,7 +6,7 @@
  * that is not a note (any other tool's) is ignored, and a note's fields are checked before use.
  */
 import type { FlowSource, TlsState } from '../model/flow.ts';
-import type { TlsInfo } from '../model/tls.ts';
+import { type CertCheck, FORGERIES, type TlsInfo } from '../model/tls.ts';
 
 /** What a note says about its connection. */
 export interface ConnectionNote {
@@ -48,7 +48,27 @@ export function parseNote(comment: string | undefined): ConnectionNote | undefin
   const note: ConnectionNote = { source: r.source as FlowSource, tls: r.tls as TlsState };
   if (typeof r.host === 'string' && r.host.length <= 253) note.host = r.host;
   if (typeof r.tlsInfo === 'object' && r.tlsInfo !== null && !Array.isArray(r.tlsInfo)) {
-    note.tlsInfo = r.tlsInfo as TlsInfo;
+    const { certCheck, ...info } = r.tlsInfo as TlsInfo;
+    note.tlsInfo = isCertCheck(certCheck) ? { ...info, certCheck } : info;
   }
   return note;
+}
+
+const OUTCOMES: readonly unknown[] = ['accepted', 'rejected', 'undecided'];
+const CAUSES: readonly unknown[] = [undefined, 'alert', 'closed', 'timeout', 'closed-before-data'];
+const ISSUERS: readonly unknown[] = ['toyscope', 'probe-ca', 'self'];
+
+/** A certificate check as the proxy writes it: the findings and the table print its values, so check each. */
+function isCertCheck(c: unknown): c is CertCheck {
+  if (typeof c !== 'object' || c === null) return false;
+  const r = c as Record<string, unknown>;
+  return (
+    (FORGERIES as readonly unknown[]).includes(r.forgery) &&
+    ISSUERS.includes(r.issuer) &&
+    OUTCOMES.includes(r.outcome) &&
+    CAUSES.includes(r.cause) &&
+    (r.alert === undefined || (typeof r.alert === 'string' && /^[a-z0-9_]{1,40}$/.test(r.alert))) &&
+    (r.probe === undefined || typeof r.probe === 'boolean') &&
+    (r.caInstalled === undefined || typeof r.caInstalled === 'boolean')
+  );
 }

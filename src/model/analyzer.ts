@@ -145,4 +145,10 @@ export interface Analyzer {
   open?(ctx: AnalyzerContext): AnalyzerState;
   /** Per-flow form, called once per flow at the first message `wants` accepts. */
   openFlow?(flow: FlowInfo, ctx: AnalyzerContext): FlowAnalyzerState;
+  /**
+   * Called once at `flow.open` with what the source stated about the flow (the live proxy's certificate check in
+   * `tlsInfo.certCheck`), for findings about the flow itself: they belong to no message (`msgId` absent,
+   * direction `upload`, the device's doing). A flow refused at the handshake has no message at all.
+   */
+  opened?(flow: FlowInfo, report: (input: ReportInput) => FindingHandle): void;
 }

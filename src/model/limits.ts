@@ -150,6 +150,15 @@ export interface Limits {
   PROXY_CONNECT_TIMEOUT_MS: number;
   /** Milliseconds the cloud may take to start answering an HTTP request before the device gets 504. */
   PROXY_RESPONSE_TIMEOUT_MS: number;
+  /**
+   * Milliseconds the proxy waits, after a device finished the handshake on a forged certificate, for its first
+   * application data (which says it accepted the certificate) before relaying anyway with no verdict.
+   */
+  PROXY_FIRST_DATA_WAIT_MS: number;
+  /** Milliseconds a (device, host) stays in passthrough after refusing the certificate twice, before a re-probe. */
+  PROXY_PASSTHROUGH_TTL_MS: number;
+  /** (device, host) pairs whose certificate checks the live proxy remembers; the oldest is forgotten past it. */
+  MAX_PROXY_CERT_CHECKS: number;
 
   /** Failed dashboard logins per client address within LOGIN_WINDOW_MS before 429 (and 4× that from all). */
   MAX_LOGIN_FAILURES: number;
@@ -233,6 +242,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   PROXY_HANDSHAKE_TIMEOUT_MS: 30_000,
   PROXY_CONNECT_TIMEOUT_MS: 10_000,
   PROXY_RESPONSE_TIMEOUT_MS: 60_000,
+  PROXY_FIRST_DATA_WAIT_MS: 5_000,
+  PROXY_PASSTHROUGH_TTL_MS: 30 * 60_000,
+  MAX_PROXY_CERT_CHECKS: 10_000,
 
   MAX_LOGIN_FAILURES: 5,
   LOGIN_WINDOW_MS: 60_000,

@@ -52,6 +52,45 @@ export interface TlsInfo {
   alerts?: TlsAlert[];
   /** Decryption with logged keys, when it was tried (see {@link TlsDecryption}). */
   decryption?: TlsDecryption;
+  /** The live proxy's certificate check on this connection: which forgery it offered and what the device did. */
+  certCheck?: CertCheck;
+}
+
+/**
+ * A certificate the live proxy offers a device instead of the cloud's (issue 16, ADR 0012):
+ * `toyscope-ca` a leaf for the right name from toyscope's CA (ordinary interception); `self-signed` a self-signed
+ * leaf for the right name; `wrong-name` a leaf for another name from a CA the device may trust (config
+ * `tls.probeCa`, else toyscope's CA); `expired` a leaf for the right name from that CA, expired.
+ */
+export type Forgery = 'toyscope-ca' | 'self-signed' | 'wrong-name' | 'expired';
+/** The forgeries in the order `--probe-tls` offers them. */
+export const FORGERIES: readonly Forgery[] = ['toyscope-ca', 'self-signed', 'wrong-name', 'expired'];
+
+/**
+ * How a device showed it refused a forgery: a fatal `alert` during the handshake, a `close` (or reset) during it,
+ * no answer within the handshake `timeout`, or a finished handshake then a close before any application data
+ * (`closed-before-data`: what a client that pins a key does after checking the chain).
+ */
+export type RejectionCause = 'alert' | 'closed' | 'timeout' | 'closed-before-data';
+
+/** The outcome of one forgery offered on one connection. */
+export interface CertCheck {
+  forgery: Forgery;
+  /** Who signed it: toyscope's CA, the configured `tls.probeCa`, or the leaf itself. */
+  issuer: 'toyscope' | 'probe-ca' | 'self';
+  /**
+   * `accepted`: the device sent application data over it; `rejected`: see `cause`; `undecided`: the handshake
+   * finished but the device sent nothing within PROXY_FIRST_DATA_WAIT_MS (a protocol where the server speaks
+   * first, or an idle client): relayed, no verdict.
+   */
+  outcome: 'accepted' | 'rejected' | 'undecided';
+  cause?: RejectionCause;
+  /** The alert's name when `cause` is `alert` (`unknown_ca`, `bad_certificate` …). */
+  alert?: string;
+  /** Offered by `--probe-tls` (a forgery in turn) rather than ordinary interception. */
+  probe?: boolean;
+  /** Config `tls.caInstalled` lists the device: accepting toyscope's CA is expected, not a finding. */
+  caInstalled?: boolean;
 }
 
 /**

@@ -5,8 +5,8 @@
  */
 import { type Excerpt, excerptText, type FindingHandle, type ReportInput } from '../model/analyzer.ts';
 import type { Destination, Finding, FindingDetail } from '../model/finding.ts';
-import type { FlowInfo, Micros } from '../model/flow.ts';
-import type { MessageHead } from '../model/message.ts';
+import type { FlowInfo, Micros, MsgId } from '../model/flow.ts';
+import type { Direction } from '../model/message.ts';
 import { maskDetail, maskExcerpt } from './redact.ts';
 
 const DEFAULT_CONFIDENCE = 0.9;
@@ -25,6 +25,15 @@ export function isEncrypted(flow: FlowInfo): boolean {
   return flow.tls === 'intercepted' || flow.tls === 'decrypted';
 }
 
+/** Where a finding was made: a message (its head will do), or the flow itself (no `msgId`, direction `upload`). */
+export interface FindingPlace {
+  msgId?: MsgId;
+  direction: Direction;
+}
+
+/** The place of flow-level findings (Analyzer.opened). */
+export const FLOW_PLACE: FindingPlace = { direction: 'upload' };
+
 export class OpenFinding implements FindingHandle {
   #f: Finding;
   #env: FindingEnv;
@@ -33,7 +42,8 @@ export class OpenFinding implements FindingHandle {
   #detail: FindingDetail | undefined;
   #personal: FindingDetail | undefined;
 
-  constructor(id: string, input: ReportInput, head: MessageHead, env: FindingEnv) {
+  /** `at`: the message found in (a flow-level finding has no `msgId`). */
+  constructor(id: string, input: ReportInput, at: FindingPlace, env: FindingEnv) {
     this.#env = env;
     this.#excerpt = input.excerpt;
     this.#detail = input.detail;
@@ -43,14 +53,14 @@ export class OpenFinding implements FindingHandle {
     this.#f = {
       id,
       flowId: flow.id,
-      msgId: head.msgId,
+      ...(at.msgId === undefined ? {} : { msgId: at.msgId }),
       deviceId: flow.deviceId,
       category: input.category,
       subtype: input.subtype,
       confidence: clamp01(input.confidence ?? DEFAULT_CONFIDENCE),
       firstTs: ts,
       lastTs: ts,
-      direction: head.direction,
+      direction: at.direction,
       destination: env.destination(),
       encrypted: isEncrypted(flow),
       evidence: this.#evidence(input.evidenceId),

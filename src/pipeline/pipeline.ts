@@ -24,7 +24,7 @@ import { Deferrals, OrderedWork } from './deferred.ts';
 import { type DestinationResolver, destinationResolver } from './destination.ts';
 import { CappedEvidence } from './evidence.ts';
 import { type ActiveAnalyzer, AnalyzerFanout } from './fanout.ts';
-import { OpenFinding } from './findings.ts';
+import { type FindingPlace, FLOW_PLACE, OpenFinding } from './findings.ts';
 import { MessageDecoder } from './message-decoder.ts';
 import type { PipelineOutput } from './output.ts';
 import { TokenRouter } from './token-router.ts';
@@ -232,6 +232,15 @@ export class Pipeline {
       ordered: info.source === 'live' ? undefined : new OrderedWork(),
     });
     this.#out.flow({ ...record });
+    const fs = this.#flows.get(flow.id)!;
+    for (const a of this.#analyzers) {
+      if (!a.opened) continue;
+      try {
+        a.opened(info, (input) => this.#report(fs, FLOW_PLACE, undefined, input));
+      } catch (err) {
+        this.#analyzerError(fs, undefined, a.name, err);
+      }
+    }
   }
 
   /** Updates are applied in place, so analyzers holding `ctx.flow` see the host learned later. */
@@ -345,7 +354,7 @@ export class Pipeline {
     };
   }
 
-  #report(fs: FlowState, head: MessageHead, ms: MessageState | undefined, input: ReportInput): FindingHandle {
+  #report(fs: FlowState, head: FindingPlace, ms: MessageState | undefined, input: ReportInput): FindingHandle {
     if (ms && ++ms.findings > this.limits.MAX_FINDINGS_PER_MESSAGE) {
       if (ms.findings === this.limits.MAX_FINDINGS_PER_MESSAGE + 1) {
         this.#violation({ decoder: 'pipeline', code: 'too-many-findings' }, fs.info.id, head.msgId);

@@ -88,12 +88,12 @@ export const RULES: Record<string, Text> = {
     en: 'A server chose an outdated TLS version or a suite without forward secrecy.',
   },
   'p4-forged-cert-accepted': {
-    'zh-CN': '设备接受了伪造证书（{count} 条连接被截获解密），未校验服务器证书。',
-    en: 'The device accepted a forged certificate ({count} flows intercepted): it does not validate certificates.',
+    'zh-CN': '设备接受了伪造证书（{count} 次，见证书检查表），未校验服务器证书。',
+    en: 'The device accepted a forged certificate ({count} times, see the certificate checks): it does not validate certificates.',
   },
   'p4-cert-validated': {
-    'zh-CN': '设备拒绝了伪造证书（{flows} 条连接），证书校验有效。',
-    en: 'The device rejected a forged certificate ({flows} flows): it validates certificates.',
+    'zh-CN': '设备拒绝了伪造证书（{flows} 次），且未接受任何伪造证书，证书校验有效。',
+    en: 'The device rejected a forged certificate ({flows} times) and accepted none: it validates certificates.',
   },
   'p4-cert-untested': {
     'zh-CN': '未进行证书校验测试（需经 toyscope proxy 实时拦截）。',

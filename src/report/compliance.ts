@@ -167,8 +167,11 @@ function protection(groups: FindingGroup[], cov: CoverageSummary): Check[] {
   checks.push(plain.length ? check('p4-plaintext', 'violation', plain) : quiet('p4-no-plaintext', cov));
   const weak = groups.filter((g) => g.subtype === 'weak-tls-version' || g.subtype === 'no-forward-secrecy');
   if (weak.length) checks.push(check('p4-weak-tls', 'violation', weak));
-  const accepted = cov.rows.filter((r) => r.tls === 'intercepted').reduce((n, r) => n + r.flows, 0);
-  const rejected = cov.rows.filter((r) => r.tls === 'device-rejected-cert').reduce((n, r) => n + r.flows, 0);
+  // The live proxy's certificate checks (docs/cert-checks.md): an intercepted flow alone says nothing (the device
+  // may have toyscope's CA installed, config tls.caInstalled), its findings do.
+  const count = (subtype: string) => groups.filter((g) => g.subtype === subtype).reduce((n, g) => n + g.count, 0);
+  const accepted = count('device-accepted-forged-cert');
+  const rejected = count('device-rejected-cert');
   if (accepted > 0) checks.push({ ...check('p4-forged-cert-accepted', 'violation', []), count: accepted });
   else if (rejected > 0) checks.push({ ...check('p4-cert-validated', 'pass', []), params: { flows: rejected } });
   else checks.push(check('p4-cert-untested', 'not-observed', []));

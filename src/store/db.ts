@@ -112,6 +112,7 @@ class SqliteStore implements Store {
   listDevices = () => this.#q.listDevices();
   listDestinations: Store['listDestinations'] = (deviceId) => this.#q.listDestinations(deviceId);
   listFlows: Store['listFlows'] = (q) => this.#q.listFlows(q);
+  listCertChecks: Store['listCertChecks'] = (q) => this.#q.listCertChecks(q);
   iterateFlows: Store['iterateFlows'] = (q) => this.#q.iterateFlows(q);
   summarizeFlows: Store['summarizeFlows'] = (ids, max) => this.#q.summarizeFlows(ids, max);
   listMessages: Store['listMessages'] = (flowId, limit) => this.#q.listMessages(flowId, limit);

@@ -11,6 +11,7 @@ import { messageHeads } from './migrations/004-message-heads.ts';
 import { captureStatus } from './migrations/005-capture-status.ts';
 import { personalDetail } from './migrations/006-personal-detail.ts';
 import { dashboard } from './migrations/007-dashboard.ts';
+import { certChecks } from './migrations/008-cert-checks.ts';
 
 /** One step of the schema, run inside a transaction. */
 export type Migration = (db: Database) => void;
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   captureStatus,
   personalDetail,
   dashboard,
+  certChecks,
 ];
 
 /** The schema version this code writes. */

@@ -10,6 +10,7 @@ import type { Direction, MessageProtocol } from '../model/message.ts';
 import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import { TLS_ON_THE_WIRE, type TlsSummary } from '../model/tls.ts';
 import type { Violation } from '../model/violation.ts';
+import { CERT_CHECK_ROWS } from './migrations/008-cert-checks.ts';
 import { cachedPrepare, type Prepare } from './statements.ts';
 import type {
   CaptureRecord,
@@ -287,6 +288,16 @@ export class StoreQueries {
     const w = flowWhere(q);
     const sql = `SELECT * FROM flows ${w.sql} ORDER BY first_ts DESC, rowid DESC LIMIT ? OFFSET ?`;
     return this.#all(sql, [...w.params, q.limit ?? DEFAULT_LIMIT, q.offset ?? 0]).map(flowFromRow);
+  }
+
+  listCertChecks(q: { sinceTs?: number; deviceId?: string } = {}): FlowRecord[] {
+    const params: unknown[] = [q.sinceTs ?? 0];
+    let sql = `SELECT * FROM flows WHERE ${CERT_CHECK_ROWS} AND first_ts >= ?`;
+    if (q.deviceId !== undefined) {
+      sql += ' AND device_id = ?';
+      params.push(q.deviceId);
+    }
+    return this.#all(`${sql} ORDER BY first_ts`, params).map(flowFromRow);
   }
 
   getFlow(id: string): FlowRecord | undefined {

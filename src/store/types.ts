@@ -232,6 +232,11 @@ export interface Store {
   listDevices(): DeviceRecord[];
   listDestinations(deviceId?: string): DestinationRecord[];
   listFlows(q?: FlowQuery): FlowRecord[];
+  /**
+   * Flows carrying the live proxy's certificate check or passed through (the certificate-check table's input,
+   * src/report/cert-table.ts), oldest first, from `sinceTs` on, of one device when given.
+   */
+  listCertChecks(q?: { sinceTs?: number; deviceId?: string }): FlowRecord[];
   /** Every flow matching `q` (no limit), read row by row: for output that streams. */
   iterateFlows(q?: Omit<FlowQuery, 'limit' | 'offset'>): IterableIterator<FlowRecord>;
   /** Counts of the flows of these captures (see FlowSummary), with at most `maxDestinations` destinations. */

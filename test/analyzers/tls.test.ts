@@ -3,6 +3,7 @@ import { contacts } from '../../analyzers/contacts.ts';
 import { location } from '../../analyzers/location.ts';
 import { tls } from '../../analyzers/tls.ts';
 import type { FlowInfo } from '../../src/model/flow.ts';
+import type { CertCheck } from '../../src/model/tls.ts';
 import { FlowScript, play } from '../../testkit/playbook.ts';
 import { json } from './run.ts';
 
@@ -39,5 +40,41 @@ describe('tls', () => {
     ]);
     const good = { tls: 'intercepted', tlsInfo: { serverVersion: 'TLSv1.3', cipher: '0x1301' } } as Partial<FlowInfo>;
     expect(json([tls], { x: 1 }, { flow: good })).toEqual([]);
+  });
+
+  it('words the proxy’s certificate check at flow open: a refusal, an acceptance, none where the CA is installed', () => {
+    const opened = (certCheck: CertCheck, state: FlowInfo['tls'] = 'device-rejected-cert') =>
+      play(
+        [tls],
+        new FlowScript({
+          tls: state,
+          server: { ip: '127.0.0.1', port: 443, host: 'api.example.com' },
+          tlsInfo: { certCheck },
+        }).close().events,
+      ).findings;
+    const refused = opened({
+      forgery: 'self-signed',
+      issuer: 'self',
+      outcome: 'rejected',
+      cause: 'alert',
+      alert: 'unknown_ca',
+    });
+    expect(refused.map((f) => [f.subtype, f.evidence.excerpt, f.msgId, f.confidence])).toEqual([
+      [
+        'device-rejected-cert',
+        'refused a self-signed certificate for api.example.com (alert unknown_ca)',
+        undefined,
+        0.95,
+      ],
+    ]);
+    expect(refused[0]!.detail).toEqual({ forgery: 'self-signed', issuer: 'self', cause: 'alert', alert: 'unknown_ca' });
+    const took = opened({ forgery: 'expired', issuer: 'probe-ca', outcome: 'accepted', probe: true }, 'intercepted');
+    expect(took.map((f) => [f.subtype, f.detail])).toEqual([
+      ['device-accepted-forged-cert', { forgery: 'expired', issuer: 'probe-ca', probe: true }],
+    ]);
+    expect(
+      opened({ forgery: 'toyscope-ca', issuer: 'toyscope', outcome: 'accepted', caInstalled: true }, 'intercepted'),
+    ).toEqual([]);
+    expect(opened({ forgery: 'toyscope-ca', issuer: 'toyscope', outcome: 'undecided' }, 'intercepted')).toEqual([]);
   });
 });

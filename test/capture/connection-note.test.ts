@@ -27,5 +27,17 @@ describe('connection notes', () => {
       source: 'live',
       tls: 'none',
     });
+    // A certificate check is printed by findings and the table: one with a value the proxy never writes is dropped.
+    const check = { forgery: 'self-signed', issuer: 'self', outcome: 'rejected', cause: 'alert', alert: 'unknown_ca' };
+    const note = (c: object) =>
+      formatNote({ source: 'live', tls: 'device-rejected-cert', tlsInfo: { sni: 'a.example', certCheck: c as never } });
+    expect(parseNote(note(check))?.tlsInfo).toEqual({ sni: 'a.example', certCheck: check });
+    for (const bad of [
+      { ...check, forgery: 'x' },
+      { ...check, alert: '\u001b[2J' },
+      { ...check, outcome: 1 },
+    ]) {
+      expect(parseNote(note(bad))?.tlsInfo, JSON.stringify(bad)).toEqual({ sni: 'a.example' });
+    }
   });
 });

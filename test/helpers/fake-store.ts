@@ -65,6 +65,9 @@ export class FakeStore implements Store {
   listFlows(): FlowRecord[] {
     return this.flows;
   }
+  listCertChecks(): FlowRecord[] {
+    return this.flows.filter((f) => f.tlsInfo?.certCheck || f.tls === 'passthrough');
+  }
   purge(opts: PurgeOptions): PurgeResult {
     this.purges.push(opts);
     return {

@@ -1,6 +1,6 @@
-/** Device TLS failures from node's errors: alerts (certificate ones → device-rejected-cert), closes, others. */
+/** Device TLS failures from node's errors: refusals (certificate alerts, closes, timeouts) → device-rejected-cert. */
 import { describe, expect, it } from 'vitest';
-import { classifyHandshakeError, failureError, failureTlsState } from '../../proxy/tls-failure.ts';
+import { classifyHandshakeError, failureError, failureTlsState, refusalOf } from '../../proxy/tls-failure.ts';
 
 const err = (message: string, code?: string) => Object.assign(new Error(message), code ? { code } : {});
 
@@ -14,9 +14,17 @@ describe('tls-failure', () => {
       alert: { from: 'client', level: 2, description: 48, name: 'unknown_ca', afterCertificate: true },
     });
     expect(failureTlsState(f)).toBe('device-rejected-cert');
+    expect(refusalOf(f)).toEqual({ cause: 'alert', alert: 'unknown_ca' });
     expect(failureError(f).code).toBe('tls-device-alert');
+    const decrypt = classifyHandshakeError(err('SSL alert number 51'));
+    expect(refusalOf(decrypt)).toEqual({ cause: 'alert', alert: 'decrypt_error' });
   });
-  it('keeps other alerts, closes and errors opaque', () => {
+  it('counts a close or a timeout in the handshake as a refusal', () => {
+    expect(refusalOf({ kind: 'closed' })).toEqual({ cause: 'closed' });
+    expect(refusalOf({ kind: 'timeout' })).toEqual({ cause: 'timeout' });
+    expect(failureTlsState({ kind: 'closed' })).toBe('device-rejected-cert');
+  });
+  it('keeps other alerts and errors opaque', () => {
     const proto = classifyHandshakeError(err('SSL alert number 70'));
     expect(proto).toMatchObject({ kind: 'alert', alert: { name: 'protocol_version', afterCertificate: false } });
     expect(failureTlsState(proto)).toBe('opaque');

@@ -33,18 +33,20 @@ describe('compliance verdicts', () => {
     const w = store.writer();
     w.flow(flowRecord({ id: 'a', tls: 'intercepted', bytesUp: 100 }));
     w.flow(flowRecord({ id: 'b', tls: 'opaque', bytesUp: 9000 })); // pinned app: unreadable
+    w.finding(finding({ id: 'cert', flowId: 'a', category: 'tls', subtype: 'device-accepted-forged-cert' }));
     w.flush();
     const r = report();
     expect(r.coverage.visibleUpShare).toBeCloseTo(100 / 9100);
     for (const n of [2, 3, 6]) expect(verdict(r, n)).toBe('not-observed');
     expect(r.principles[3]!.checks.map((c) => c.rule)).toEqual(['p4-no-plaintext', 'p4-forged-cert-accepted']);
-    expect(verdict(r, 4)).toBe('violation'); // it accepted our certificate on flow a
+    expect(verdict(r, 4)).toBe('violation'); // it accepted a forged certificate on flow a
   });
 
   it('passes what the policy declares, and flags what it does not', () => {
     const w = store.writer();
     w.flow(flowRecord({ id: 'a', tls: 'device-rejected-cert' }));
     w.flow(flowRecord({ id: 'b', tls: 'decrypted' }));
+    w.finding(finding({ id: 'cert', flowId: 'a', category: 'tls', subtype: 'device-rejected-cert' }));
     w.finding(finding({ id: 'v', flowId: 'b' }));
     w.finding(
       finding({

@@ -1,11 +1,14 @@
 /**
  * `toyscope destinations`: the question testers are asked most, answered from the store: where each device sent
- * data (host, operator, first or third party, flows, bytes) and what personal data went there, per category.
- * Reads only; an absent database gets a line saying how to collect some.
+ * data (host, operator, first or third party, flows, bytes) and what personal data went there, per category;
+ * with `--certs`, the certificate-check table of the live proxy's certificate checks per device and host. Reads only; an absent database gets a line saying how to collect some.
  */
 import { deviceName } from '../../config.ts';
 import type { Category } from '../../model/finding.ts';
+import type { FlowRecord } from '../../model/records.ts';
+import { certTable } from '../../report/cert-table.ts';
 import type { DestinationRecord } from '../../store/types.ts';
+import { renderCertTable } from '../cert-checks-view.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { cell, kib, recipient, table } from '../format.ts';
 import { resolveDeviceId, withExistingStore } from '../store-access.ts';
@@ -31,6 +34,8 @@ Options:
   --device D      only this device (name from toyscope.yaml, MAC or IP)
   --third-party   only third parties
   --with-data     only destinations that received personal data
+  --certs         instead, what each device did with the certificates the live proxy offered per
+                  host (toyscope proxy [--probe-tls]): refused how, accepted, passed through
   --json          print {"destinations": [...]} (docs/cli.md) instead of a table
   -h, --help      show this help
 Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help').
@@ -38,6 +43,7 @@ Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help')
 Examples:
   toyscope destinations
   toyscope destinations --device teddy --third-party --with-data
+  toyscope destinations --certs
 
 Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
 
@@ -46,6 +52,7 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
       device: { type: 'string' },
       'third-party': { type: 'boolean' },
       'with-data': { type: 'boolean' },
+      certs: { type: 'boolean' },
       json: { type: 'boolean' },
     });
     if (p.help) {
@@ -59,6 +66,7 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
       async (store) => {
         const device = str(p, 'device');
         const deviceId = device === undefined ? undefined : resolveDeviceId(g, store, device);
+        if (flag(p, 'certs')) return certChecks(g, store.listCertChecks(deviceId ? { deviceId } : {}), flag(p, 'json'));
         const byDestination = new Map<string, Row['findings']>();
         for (const c of store.countFindingsByDestination(deviceId)) {
           const key = `${c.deviceId} ${c.host}`;
@@ -82,6 +90,18 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
     );
   },
 };
+
+/** `--certs`: the certificate-check table, or `{"certChecks": [...]}`. */
+function certChecks(g: Globals, flows: FlowRecord[], json: boolean): number {
+  const rows = certTable(flows);
+  const config = g.config();
+  if (json) {
+    const out = rows.map((r) => ({ ...r, device: deviceName(config, r.deviceId) }));
+    g.io.out(`${JSON.stringify({ certChecks: out }, null, 2)}\n`);
+  } else if (rows.length > 0) g.io.out(`${renderCertTable(rows, (d) => deviceName(config, d))}\n`);
+  else g.io.out("No certificate checks yet: they come from 'toyscope proxy' (see --probe-tls).\n");
+  return 0;
+}
 
 const total = (r: Row): number => Object.values(r.findings).reduce((n, c) => n + (c ?? 0), 0);
 

@@ -4,12 +4,14 @@
  * output, the --save capture, the key log), prints how to point a device at it, and on Ctrl-C drains
  * everything in order and exits 0. The proxy itself is proxy/server.ts.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { isIP, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { formatHostPort, type HostPort, parseHostPort } from '../../../proxy/address.ts';
 import { loadOrCreateCa } from '../../../proxy/ca.ts';
 import { CA_HOST } from '../../../proxy/ca-page.ts';
+import type { ProbeCa } from '../../../proxy/cert-cache.ts';
 import { DnsForwarder } from '../../../proxy/dns-forwarder.ts';
 import { PcapngSave } from '../../../proxy/save.ts';
 import { startProxy } from '../../../proxy/server.ts';
@@ -17,13 +19,15 @@ import { nowMicros, type OpenTap, streamTaps, teeTaps } from '../../../proxy/tap
 import type { Target } from '../../../proxy/target.ts';
 import type { ClientCert } from '../../../proxy/upstream.ts';
 import { analysisPipeline } from '../../analysis.ts';
-import { type Config, configLimits } from '../../config.ts';
+import { type Config, caInstalled, configLimits, deviceName } from '../../config.ts';
 import { dataDirPaths, ensureDataDir } from '../../data-dir.ts';
 import { InputError } from '../../errors.ts';
 import type { FlowEvent } from '../../model/events.ts';
 import type { FlowId } from '../../model/flow.ts';
 import type { Violation } from '../../model/violation.ts';
+import { certTable } from '../../report/cert-table.ts';
 import { DnsFlows } from '../../streams/dns.ts';
+import { renderCertTable } from '../cert-checks-view.ts';
 import {
   type Command,
   flag,
@@ -55,6 +59,11 @@ Options:
   --upstream-proxy URL    reach the clouds through this HTTP proxy (http://HOST:PORT)
   --ignore-hosts GLOB     relay TLS to these hosts unread (repeatable or comma-separated; like
                           tls.passthrough in toyscope.yaml)
+  --probe-tls             test each device's certificate checking: offer toyscope's leaf, a
+                          self-signed one, one for a wrong name and an expired one on a host's
+                          first four connections, and print the table at exit (docs/cert-checks.md).
+                          Without it, a host whose certificate a device refused twice is passed
+                          through for that device (re-tried after PROXY_PASSTHROUGH_TTL_MS)
   --keylog [FILE]         write TLS secrets of both legs for Wireshark (default DATA_DIR/keylog.txt)
   --save FILE.pcapng      also write what was relayed as a capture 'toyscope replay' reads
   --dns HOST:PORT         also run a DNS forwarder there (UDP and TCP) for the test network: names in
@@ -98,6 +107,7 @@ export const PROXY_OPTIONS = {
   'upstream-insecure': { type: 'boolean' },
   'upstream-proxy': { type: 'string' },
   'ignore-hosts': { type: 'string', multiple: true },
+  'probe-tls': { type: 'boolean' },
   keylog: { type: 'string' },
   save: { type: 'string' },
   'save-tls': { type: 'boolean' },
@@ -151,6 +161,7 @@ export async function runLive(p: Parsed, g: Globals, hooks: LiveHooks): Promise<
       key: readText(c.key, 'tls.clientCerts'),
     }),
   );
+  const probeCa = config.tls.probeCa && loadProbeCa(config.tls.probeCa);
   const paths = dataDirPaths(g.dataDir);
   ensureDataDir(paths.dir);
   const { ca, created } = loadOrCreateCa(paths.ca);
@@ -200,6 +211,12 @@ export async function runLive(p: Parsed, g: Globals, hooks: LiveHooks): Promise<
         ...(upstreamProxy ? { proxy: upstreamProxy } : {}),
       },
       passthrough,
+      certChecks: {
+        probe: flag(p, 'probe-tls'),
+        forceIntercept: config.tls.forceIntercept,
+        caInstalled: (deviceId) => caInstalled(config, deviceId),
+      },
+      ...(probeCa ? { probeCa } : {}),
       openTap,
       nextFlowId: newFlowId,
       hostOf: (ip) => dns.server({ ip, port: 0 }).host,
@@ -247,6 +264,7 @@ export async function runLive(p: Parsed, g: Globals, hooks: LiveHooks): Promise<
     say(`DNS forwarder on ${formatHostPort(forwarder.address)} (dns.static answered here, ${to})\n`);
   }
   for (const line of hooks.banner ?? []) say(`${line}\n`);
+  const startTs = Date.now() * 1000;
   await interrupted();
   say('\nStopping: closing connections, finishing analysis, flushing the database …\n');
   await stopHook?.();
@@ -256,6 +274,11 @@ export async function runLive(p: Parsed, g: Globals, hooks: LiveHooks): Promise<
   pipeline.finish();
   await pipeline.drain();
   writer.close();
+  const checks = certTable(store.listCertChecks({ sinceTs: startTs }));
+  if (json && checks.length > 0) g.io.out(`${JSON.stringify({ type: 'cert-checks', rows: checks })}\n`);
+  else if (checks.length > 0 && !flag(p, 'quiet')) {
+    say(`\nCertificate checks:\n${renderCertTable(checks, (d) => deviceName(config, d))}\n`);
+  }
   store.close();
   save?.close();
   if (keylogFd !== undefined) closeSync(keylogFd);
@@ -309,6 +332,21 @@ function upstreamProxyOf(url: string | undefined): { host: string; port: number 
   }
   if (u.protocol !== 'http:') throw new UsageError('--upstream-proxy supports http:// proxies (CONNECT)', 'proxy');
   return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80) };
+}
+
+/** Config `tls.probeCa`: a CA certificate and its key (PEM), checked to match; a one-line error otherwise. */
+function loadProbeCa(files: { cert: string; key: string }): ProbeCa {
+  const certPem = readText(files.cert, 'tls.probeCa.cert');
+  const keyPem = readText(files.key, 'tls.probeCa.key');
+  try {
+    const key = createPrivateKey(keyPem);
+    const x509 = new X509Certificate(certPem);
+    if (!x509.ca) throw new Error(`${files.cert} is not a CA certificate`);
+    if (!x509.checkPrivateKey(key)) throw new Error(`the key in ${files.key} does not match ${files.cert}`);
+    return { certPem, key };
+  } catch (err) {
+    throw new InputError(`tls.probeCa: ${(err as Error).message.split('\n')[0]}`);
+  }
 }
 
 function readText(file: string, what: string): string {
