@@ -62,7 +62,9 @@ export class OpenFinding implements FindingHandle {
       lastTs: ts,
       direction: at.direction,
       destination: env.destination(),
-      encrypted: isEncrypted(flow),
+      // A finding about the flow itself (its certificate check) was made on TLS whether or not we read inside it
+      // yet: a replayed `--save-tls` leg opens `opaque` and is decrypted later, where live it opened `intercepted`.
+      encrypted: at.msgId === undefined ? flow.tls !== 'none' : isEncrypted(flow),
       evidence: this.#evidence(input.evidenceId),
       ...(input.path === undefined ? {} : { path: input.path }),
       final: !input.streaming,

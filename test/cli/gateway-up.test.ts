@@ -120,7 +120,7 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
     );
     const leaf = (ip: string) =>
       sh(
-        `openssl s_client -connect ${ip}:443 -noservername -CAfile ${ca} </dev/null 2>/dev/null | openssl x509 -noout -subject -ext subjectAltName`,
+        `echo ping | openssl s_client -connect ${ip}:443 -noservername -CAfile ${ca} 2>/dev/null | openssl x509 -noout -subject -ext subjectAltName`,
       );
     results.nosniDns = await run(d1.ns, leaf(HOSTS.cdn));
     results.nosniCert = await run(d1.ns, leaf(NO_DNS));

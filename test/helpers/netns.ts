@@ -46,7 +46,7 @@ export const LAB_PROGRAMS: readonly string[] = [
   'sysctl',
 ];
 /** Words at a command position of a lab script that start no program. */
-const SHELL_BUILTINS = new Set(['set', 'exec', 'cd', 'exit', 'true', ':']);
+const SHELL_BUILTINS = new Set(['set', 'exec', 'cd', 'exit', 'true', ':', 'echo']);
 
 /** The programs an argv starts: its first word, and the commands of an `sh` script (`-c SCRIPT`, or `input`). */
 export function labPrograms(argv: readonly string[], input?: string): string[] {

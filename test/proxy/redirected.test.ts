@@ -97,7 +97,7 @@ describe('TLS without SNI through the gateway path', () => {
             'sh',
             [
               '-c',
-              `openssl s_client -connect 127.0.0.1:${p.port} -noservername -CAfile ${p.caFile} </dev/null 2>/dev/null | openssl x509 -noout -subject -ext subjectAltName`,
+              `echo ping | openssl s_client -connect 127.0.0.1:${p.port} -noservername -CAfile ${p.caFile} 2>/dev/null | openssl x509 -noout -subject -ext subjectAltName`,
             ],
             { encoding: 'utf8' },
             (_err, stdout) => resolve(stdout),
