@@ -105,6 +105,8 @@ export interface Limits {
   MAX_DNS_NAMES: number;
   /** Looked-up names tracked per replay for the "looked up, never contacted" destinations. */
   MAX_DNS_LOOKUPS: number;
+  /** Recent (device, address) contacts remembered for DNS lookups made after them (older ones are forgotten). */
+  MAX_DNS_CONTACTS: number;
   /** UDP DNS flows with per-flow state (pending query ids) at once. */
   MAX_DNS_FLOWS: number;
   /** DNS queries awaiting their response, per flow. */
@@ -211,6 +213,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_DNS_RECORDS: 64,
   MAX_DNS_NAMES: 4096,
   MAX_DNS_LOOKUPS: 4096,
+  MAX_DNS_CONTACTS: 4096,
   MAX_DNS_FLOWS: 1024,
   MAX_DNS_PENDING_QUERIES: 256,
   MAX_FACE_WORKERS: Math.min(2, Math.max(1, availableParallelism() - 1)),
