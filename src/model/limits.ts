@@ -61,7 +61,10 @@ export interface Limits {
   MAX_OOO_BYTES_PER_DIR: number;
   /** Out-of-order TCP bytes queued across all connections; past it the least recently used queue is flushed. */
   MAX_OOO_BYTES_TOTAL: number;
-  /** TCP connections tracked at once; past it the oldest is closed as `evicted`. */
+  /**
+   * TCP connections tracked at once (about 0.9 KiB each before any byte); past it the least recently active 1% are
+   * closed as `evicted` (a later segment of one opens a new, mid-stream connection).
+   */
   MAX_TCP_CONNECTIONS: number;
   /** Delivered bytes each TCP direction remembers to compare overlapping retransmissions with (rounded to a power of 2). */
   MAX_TCP_OVERLAP_CHECK_BYTES: number;
@@ -69,7 +72,10 @@ export interface Limits {
   MAX_TCP_OVERLAP_CHECK_TOTAL: number;
   /** Capture time (µs) without a segment after which an open TCP connection closes as `idle` (Zeek's default). */
   TCP_IDLE_TIMEOUT_US: number;
-  /** UDP flows open at once; past it the least recently active one closes as `evicted`. */
+  /**
+   * UDP flows open at once (about 3 KiB each: an open UDP flow is open in the pipeline too); past it the least
+   * recently active one closes as `evicted`.
+   */
   MAX_UDP_FLOWS: number;
   /** Capture time (µs) without a datagram after which a UDP flow closes as `idle`. */
   UDP_IDLE_TIMEOUT_US: number;
@@ -191,11 +197,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   FRAGMENT_TIMEOUT_US: 30_000_000,
   MAX_OOO_BYTES_PER_DIR: 1024 * 1024,
   MAX_OOO_BYTES_TOTAL: 128 * 1024 * 1024,
-  MAX_TCP_CONNECTIONS: 250_000,
+  MAX_TCP_CONNECTIONS: 50_000,
   MAX_TCP_OVERLAP_CHECK_BYTES: 8 * 1024,
   MAX_TCP_OVERLAP_CHECK_TOTAL: 64 * 1024 * 1024,
   TCP_IDLE_TIMEOUT_US: 300_000_000,
-  MAX_UDP_FLOWS: 100_000,
+  MAX_UDP_FLOWS: 20_000,
   UDP_IDLE_TIMEOUT_US: 60_000_000,
   MAX_HTTP_HEADER_BYTES: 64 * 1024,
   MAX_HTTP_CHUNK_LINE_BYTES: 4 * 1024,
