@@ -20,7 +20,9 @@ type Source = { debian: string } | { base: string };
 
 /** Programs the tests may start (by name, as the code spells it). */
 const PROGRAMS: Record<string, Source> = {
+  bash: { base: 'bash, Essential on every Debian system (a pipeline with PIPESTATUS; head from coreutils)' },
   curl: { debian: 'curl' },
+  mkfifo: { base: 'coreutils, Essential on every Debian system' },
   node: { base: 'the Node.js running the tests (process.execPath)' },
   openssl: { debian: 'openssl' },
   opusdec: { debian: 'opus-tools' },
