@@ -98,6 +98,11 @@ export interface Expected {
    * a false positive; absent = none expected.
    */
   violations?: ExpectEntry[];
+  /**
+   * Violations a bound must raise on hostile input (a decompression bomb's `inflate-ratio-exceeded`, JSON's
+   * `too-deep` …), matched against every violation of the replay; never exhaustive. Absent = none required.
+   */
+  bounded?: ExpectEntry[];
 }
 
 /** The value at a dotted path (`destination.host`, `detail.sampleRate`); flows also answer `host`. */

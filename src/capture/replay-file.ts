@@ -47,8 +47,8 @@ export interface CaptureSource {
 }
 
 /**
- * The source for a command-line argument: `-` is standard input, a regular file is read twice, a FIFO or a
- * character device (`/dev/stdin` on a pipe) once. A directory, a missing or unreadable path is an InputError.
+ * The source for a command-line argument: `-` (or `/dev/stdin` when it is no file) is standard input, a regular
+ * file is read twice, a FIFO or a character device once. A directory, a missing or unreadable path is an InputError.
  */
 export function captureSource(arg: string, stdin: () => AsyncIterable<Uint8Array>): CaptureSource {
   if (arg === '-') return { path: '-', regular: false, bytes: undefined, read: stdin };
@@ -60,11 +60,26 @@ export function captureSource(arg: string, stdin: () => AsyncIterable<Uint8Array
     throw new InputError(`cannot read ${arg}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`);
   }
   if (st.isDirectory()) throw new InputError(`${arg} is a directory, not a capture file`);
-  const read = () => createReadStream(arg, { highWaterMark: READ_CHUNK_BYTES });
+  const read = () => readStream(arg);
   if (st.isFile()) return { path: arg, regular: true, bytes: st.size, read };
-  if (st.isFIFO() || st.isCharacterDevice() || st.isSocket())
-    return { path: arg, regular: false, bytes: undefined, read };
-  throw new InputError(`${arg} is not a capture file`);
+  // Standard input by name is read from the process's own stream: reopening it fails on a socket (ENXIO).
+  if (STDIN_NAMES.has(arg)) return { path: arg, regular: false, bytes: undefined, read: stdin };
+  if (st.isFIFO() || st.isCharacterDevice()) return { path: arg, regular: false, bytes: undefined, read };
+  throw new InputError(
+    `${arg} is not a capture file${st.isSocket() ? ' (a socket: pipe it to standard input, -)' : ''}`,
+  );
+}
+
+/** Names of standard input that `replay` reads from the process's stream, like `-`, unless they are a file. */
+const STDIN_NAMES = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
+/** A file's bytes in chunks; a failure to open or read it is bad input (one line), not an internal error. */
+async function* readStream(file: string): AsyncIterable<Uint8Array> {
+  try {
+    yield* createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
+  } catch (err) {
+    throw new InputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
 }
 
 export interface ReplayFileOptions {

@@ -37,10 +37,14 @@ export interface CaptureReplayOptions {
   keyLog?: KeyLog;
 }
 
-/** One TCP connection's router; `broken` once one of its handlers threw (its bytes are then ignored). */
+/**
+ * One TCP connection. Its router is made at its first byte, gap or close, so a flood of bare SYNs costs a few
+ * bytes each; `broken` once one of its handlers threw (its bytes are then ignored).
+ */
 interface Connection {
-  router: ConnectionRouter;
-  flowId: FlowId;
+  conn: TcpConn;
+  openTs: Micros;
+  router: ConnectionRouter | undefined;
   broken: boolean;
 }
 
@@ -91,7 +95,7 @@ export class CaptureReplay {
       {
         open: (conn, ts) => {
           this.#frames.set(conn.id, { first: this.packets, last: this.packets });
-          this.#conns.set(conn.id, this.#connection(conn, ts));
+          this.#conns.set(conn.id, { conn, openTs: ts, router: undefined, broken: false });
         },
         data: (conn, dir, bytes, ts) => {
           this.#seen(conn.id);
@@ -118,9 +122,9 @@ export class CaptureReplay {
     );
     this.#udp = new UdpFlows(
       {
-        open: (flow, ts) => {
+        open: (flow, ts, first) => {
           this.#frames.set(flow.id, { first: this.packets, last: this.packets });
-          this.#udpOpen(flow, ts);
+          this.#udpOpen(flow, ts, first);
         },
         datagram: (flow, dir, bytes, ts) => {
           this.#seen(flow.id);
@@ -210,11 +214,12 @@ export class CaptureReplay {
     const c = this.#conns.get(id);
     if (!c || c.broken) return;
     try {
+      c.router ??= this.#router(c.conn, c.openTs);
       fn(c.router);
     } catch (err) {
       c.broken = true;
       const message = `connection handlers stopped: ${errorText(err)}`;
-      this.#opts.violation({ ts, flowId: c.flowId, decoder: 'stream', code: 'internal-error', message });
+      this.#opts.violation({ ts, flowId: this.#flowId(id), decoder: 'stream', code: 'internal-error', message });
     }
   }
 
@@ -222,11 +227,11 @@ export class CaptureReplay {
     return `${this.#opts.captureId.slice(0, 12)}:${n}`;
   }
 
-  #connection(conn: TcpConn, ts: Micros): Connection {
+  #router(conn: TcpConn, ts: Micros): ConnectionRouter {
     const flowId = this.#flowId(conn.id);
     // A toyscope capture (proxy --save) says what its plaintext was: intercepted TLS, the host, the handshake.
     const note = parseNote(conn.comment);
-    const router = new ConnectionRouter({
+    return new ConnectionRouter({
       flowId,
       client: conn.client,
       server: note?.host ? { ...conn.server, host: note.host } : conn.server,
@@ -243,12 +248,11 @@ export class CaptureReplay {
       report: ({ msgId, ...v }, at) =>
         this.#opts.violation({ ...v, ts: at, flowId, ...(msgId === undefined ? {} : { msgId }) }),
     });
-    return { router, flowId, broken: false };
   }
 
-  #udpOpen(flow: UdpFlow, ts: Micros): void {
+  #udpOpen(flow: UdpFlow, ts: Micros, first: Uint8Array): void {
     const { client, server } = flow;
-    const transport = recognizeUdp(flow.first, client.port, server.port);
+    const transport = recognizeUdp(first, client.port, server.port);
     if (transport === 'dns') this.#dnsUdp.add(flow.id);
     const spec = {
       flowId: this.#flowId(flow.id),

@@ -102,11 +102,17 @@ interface Conn {
   used: boolean;
 }
 
+/** The queue of a direction with nothing out of order (most of them): shared, never written to. */
+const NO_QUEUE: Queued[] = [];
+
 /** Signed distance a − b in sequence space (wrap-around safe within ±2^31). */
 const seqDiff = (a: number, b: number): number => (a - b) | 0;
 
 export class TcpReassembler {
+  /** Connections by 4-tuple, least recently active first (a connection moves to the end when a segment comes). */
   readonly #conns = new Map<string, Conn>();
+  /** Key of the connection the previous segment belonged to: already at the end of #conns. */
+  #lastKey = '';
   /** Connections holding out-of-order data, least recently used first. */
   readonly #queued = new Map<string, Conn>();
   readonly #ev: TcpStreamEvents;
@@ -185,6 +191,11 @@ export class TcpReassembler {
       c = this.#open(seg, key);
     }
     c.lastTs = ts;
+    if (key !== this.#lastKey) {
+      this.#conns.delete(key);
+      this.#conns.set(key, c);
+      this.#lastKey = key;
+    }
     const up = seg.src.port === c.info.client.port && seg.src.ip === c.info.client.ip;
     const dir: StreamDir = up ? 'up' : 'down';
     const h = up ? c.up : c.down;
@@ -218,10 +229,12 @@ export class TcpReassembler {
     }
   }
 
-  /** End of capture: every open connection flushes its queues (with gaps) and closes. */
+  /** End of capture: every open connection flushes its queues (with gaps) and closes, each forgotten at once. */
   end(ts: Micros): void {
-    for (const c of this.#conns.values()) if (!c.closed) this.#close(c, ts, 'end-of-capture');
-    this.#conns.clear();
+    for (const c of this.#conns.values()) {
+      this.#conns.delete(c.key);
+      if (!c.closed) this.#close(c, ts, 'end-of-capture');
+    }
   }
 
   #open(seg: TcpSegment, key: string): Conn {
@@ -243,18 +256,16 @@ export class TcpReassembler {
     return c;
   }
 
-  /** Forgets closed connections; if still full, closes the least recently active 1% (at least one). */
+  /**
+   * Frees room for a new connection: the least recently active 1% (at least one) of the tracked ones leave, closed
+   * ones forgotten, open ones closed as `evicted`. The map is in activity order: no sort, no scan of the rest.
+   */
   #evictOldest(ts: Micros): void {
-    const open: Conn[] = [];
+    let n = Math.max(1, Math.floor(this.#maxConns / 100));
     for (const c of this.#conns.values()) {
-      if (c.closed) this.#conns.delete(c.key);
-      else open.push(c);
-    }
-    if (this.#conns.size < this.#maxConns) return;
-    open.sort((a, b) => a.lastTs - b.lastTs);
-    for (const c of open.slice(0, Math.max(1, Math.floor(this.#maxConns / 100)))) {
-      this.#close(c, ts, 'evicted');
+      if (n-- <= 0) break;
       this.#conns.delete(c.key);
+      if (!c.closed) this.#close(c, ts, 'evicted');
     }
   }
 
@@ -352,6 +363,7 @@ export class TcpReassembler {
   }
 
   #enqueue(c: Conn, dir: StreamDir, h: Half, q: Queued, ts: Micros): void {
+    if (h.queue === NO_QUEUE) h.queue = [];
     let i = h.queue.length;
     while (i > 0 && seqDiff(h.queue[i - 1]!.seq, q.seq) > 0) i--;
     h.queue.splice(i, 0, q);
@@ -400,7 +412,7 @@ export class TcpReassembler {
 }
 
 function half(): Half {
-  return { next: -1, queue: [], queued: 0, fin: -1, done: false, tail: undefined, tailLen: 0, conflicted: false };
+  return { next: -1, queue: NO_QUEUE, queued: 0, fin: -1, done: false, tail: undefined, tailLen: 0, conflicted: false };
 }
 
 /** Mid-stream: the well-known (< 1024) port serves, else the lower port, else the destination. */

@@ -1,7 +1,7 @@
 /**
- * UDP datagrams grouped into flows per 5-tuple (both directions), with byte and datagram counts per direction,
- * the first datagram kept (the DNS decoder reads it), and an idle timeout in capture time. It does not decode
- * any UDP protocol.
+ * UDP datagrams grouped into flows per 5-tuple (both directions), with byte and datagram counts per direction
+ * and an idle timeout in capture time. It does not decode any UDP protocol (the DNS handler reads datagrams as
+ * they pass) and keeps no payload.
  */
 import type { Micros } from '../model/flow.ts';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
@@ -30,14 +30,13 @@ export interface UdpFlow {
   bytesDown: number;
   datagramsUp: number;
   datagramsDown: number;
-  /** A copy of the first datagram's payload. */
-  first: Uint8Array;
   lastTs: Micros;
 }
 
 /** What {@link UdpFlows} emits, per flow in order. */
 export interface UdpFlowEvents {
-  open(flow: UdpFlow, ts: Micros): void;
+  /** `first` is the opening datagram's payload, a view valid only during the call (nothing keeps it). */
+  open(flow: UdpFlow, ts: Micros, first: Uint8Array): void;
   datagram(flow: UdpFlow, dir: StreamDir, bytes: Uint8Array, ts: Micros): void;
   close(flow: UdpFlow, ts: Micros, reason: UdpCloseReason): void;
 }
@@ -118,10 +117,9 @@ export class UdpFlows {
       bytesDown: 0,
       datagramsUp: 0,
       datagramsDown: 0,
-      first: dg.data.slice(),
       lastTs: dg.ts,
     };
-    this.#ev.open(flow, dg.ts);
+    this.#ev.open(flow, dg.ts, dg.data);
     return flow;
   }
 }

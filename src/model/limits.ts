@@ -61,7 +61,10 @@ export interface Limits {
   MAX_OOO_BYTES_PER_DIR: number;
   /** Out-of-order TCP bytes queued across all connections; past it the least recently used queue is flushed. */
   MAX_OOO_BYTES_TOTAL: number;
-  /** TCP connections tracked at once; past it the oldest is closed as `evicted`. */
+  /**
+   * TCP connections tracked at once (about 0.9 KiB each before any byte); past it the least recently active 1% are
+   * closed as `evicted` (a later segment of one opens a new, mid-stream connection).
+   */
   MAX_TCP_CONNECTIONS: number;
   /** Delivered bytes each TCP direction remembers to compare overlapping retransmissions with (rounded to a power of 2). */
   MAX_TCP_OVERLAP_CHECK_BYTES: number;
@@ -69,7 +72,10 @@ export interface Limits {
   MAX_TCP_OVERLAP_CHECK_TOTAL: number;
   /** Capture time (µs) without a segment after which an open TCP connection closes as `idle` (Zeek's default). */
   TCP_IDLE_TIMEOUT_US: number;
-  /** UDP flows open at once; past it the least recently active one closes as `evicted`. */
+  /**
+   * UDP flows open at once (about 3 KiB each: an open UDP flow is open in the pipeline too); past it the least
+   * recently active one closes as `evicted`.
+   */
   MAX_UDP_FLOWS: number;
   /** Capture time (µs) without a datagram after which a UDP flow closes as `idle`. */
   UDP_IDLE_TIMEOUT_US: number;
@@ -105,6 +111,8 @@ export interface Limits {
   MAX_DNS_NAMES: number;
   /** Looked-up names tracked per replay for the "looked up, never contacted" destinations. */
   MAX_DNS_LOOKUPS: number;
+  /** Recent (device, address) contacts remembered for DNS lookups made after them (older ones are forgotten). */
+  MAX_DNS_CONTACTS: number;
   /** UDP DNS flows with per-flow state (pending query ids) at once. */
   MAX_DNS_FLOWS: number;
   /** DNS queries awaiting their response, per flow. */
@@ -204,11 +212,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   FRAGMENT_TIMEOUT_US: 30_000_000,
   MAX_OOO_BYTES_PER_DIR: 1024 * 1024,
   MAX_OOO_BYTES_TOTAL: 128 * 1024 * 1024,
-  MAX_TCP_CONNECTIONS: 250_000,
+  MAX_TCP_CONNECTIONS: 50_000,
   MAX_TCP_OVERLAP_CHECK_BYTES: 8 * 1024,
   MAX_TCP_OVERLAP_CHECK_TOTAL: 64 * 1024 * 1024,
   TCP_IDLE_TIMEOUT_US: 300_000_000,
-  MAX_UDP_FLOWS: 100_000,
+  MAX_UDP_FLOWS: 20_000,
   UDP_IDLE_TIMEOUT_US: 60_000_000,
   MAX_HTTP_HEADER_BYTES: 64 * 1024,
   MAX_HTTP_CHUNK_LINE_BYTES: 4 * 1024,
@@ -226,6 +234,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_DNS_RECORDS: 64,
   MAX_DNS_NAMES: 4096,
   MAX_DNS_LOOKUPS: 4096,
+  MAX_DNS_CONTACTS: 4096,
   MAX_DNS_FLOWS: 1024,
   MAX_DNS_PENDING_QUERIES: 256,
   MAX_DNS_FORWARD_PENDING: 1024,

@@ -58,7 +58,7 @@ interface FlowState {
   evidenceSeq: number;
   openFindings: OpenFinding[];
   evidence: Map<string, CappedEvidence>;
-  /** Deferred work of an offline flow (not `live`), applied in order before the flow's next event. */
+  /** Deferred work of an offline flow (not `live`), applied in order before the flow's next event; made at the first. */
   ordered: OrderedWork | undefined;
 }
 
@@ -196,6 +196,7 @@ export class Pipeline {
         fail(err);
       }
     };
+    if (fs.info.source !== 'live') fs.ordered ??= new OrderedWork();
     this.#deferrals.defer(fs.ordered, work, guarded, fail);
   }
 
@@ -229,7 +230,7 @@ export class Pipeline {
       evidenceSeq: 0,
       openFindings: [],
       evidence: new Map(),
-      ordered: info.source === 'live' ? undefined : new OrderedWork(),
+      ordered: undefined,
     });
     this.#out.flow({ ...record });
     const fs = this.#flows.get(flow.id)!;

@@ -9,7 +9,9 @@
  * `server.host` at flow.open (`server()`). At end of capture every name a device looked up (A, AAAA, SVCB,
  * HTTPS) and then never contacted (no flow of that device to one of its IPs or with that host) becomes a
  * zero-byte flow, transport `dns`, `server.host` = the name, port 0, ip = its first answer or `0.0.0.0`, so the
- * store lists it among the device's destinations. It decodes no DNS itself (src/decode/dns.ts does).
+ * store lists it among the device's destinations. A contact marks the lookups it matches as it happens; only the
+ * last MAX_DNS_CONTACTS contacts are remembered for lookups that come after them, so a flood of peers costs no
+ * memory. It decodes no DNS itself (src/decode/dns.ts does).
  */
 import {
   DNS_RCODES,
@@ -40,7 +42,7 @@ const DESTINATION_TYPES = new Set([1, 28, 64, 65]);
 
 /** The bounds of src/model/limits.ts DNS replay enforces (its parser's included). */
 export type DnsFlowLimits = DnsLimits &
-  Pick<Limits, 'MAX_DNS_NAMES' | 'MAX_DNS_LOOKUPS' | 'MAX_DNS_FLOWS' | 'MAX_DNS_PENDING_QUERIES'>;
+  Pick<Limits, 'MAX_DNS_NAMES' | 'MAX_DNS_LOOKUPS' | 'MAX_DNS_FLOWS' | 'MAX_DNS_PENDING_QUERIES' | 'MAX_DNS_CONTACTS'>;
 
 export interface DnsFlowsOptions {
   source: FlowSource;
@@ -58,6 +60,8 @@ interface Lookup {
   name: string;
   ips: Set<string>;
   ts: Micros;
+  /** A flow of the device went to the name or one of its IPs. */
+  contacted: boolean;
 }
 
 export class DnsFlows {
@@ -66,11 +70,14 @@ export class DnsFlows {
   readonly limits: DnsFlowLimits;
   /** IP → name, in least-recently-used order. */
   readonly #names = new Map<string, string>();
+  /** Lookups by `device name` and by `device ip` of each of their answers. */
   readonly #lookups = new Map<string, Lookup>();
+  readonly #lookupsByIp = new Map<string, Lookup[]>();
   readonly #udp = new Map<FlowId, DnsMessages>();
-  /** Open flows' device ids, and what devices contacted: `device ip` and `device host` keys. */
+  /** Open flows' device ids. */
   readonly #flowDevice = new Map<FlowId, string>();
-  readonly #contacted = new Set<string>();
+  /** The last MAX_DNS_CONTACTS contacts (`device ip`, `device host`), oldest first: for lookups made after them. */
+  readonly #recent = new Set<string>();
 
   constructor(opts: DnsFlowsOptions) {
     this.#opts = opts;
@@ -126,11 +133,11 @@ export class DnsFlows {
       const f = ev.flow;
       this.#flowDevice.set(f.id, f.deviceId);
       if (f.transport === 'dns') return;
-      this.#contacted.add(`${f.deviceId} ${f.server.ip}`);
-      if (f.server.host) this.#contacted.add(`${f.deviceId} ${f.server.host}`);
+      this.#contact(`${f.deviceId} ${f.server.ip}`);
+      if (f.server.host) this.#contact(`${f.deviceId} ${f.server.host}`);
     } else if (ev.type === 'flow.update' && ev.update.server?.host) {
       const device = this.#flowDevice.get(ev.flowId);
-      if (device !== undefined) this.#contacted.add(`${device} ${ev.update.server.host}`);
+      if (device !== undefined) this.#contact(`${device} ${ev.update.server.host}`);
     } else if (ev.type === 'flow.close') {
       this.#flowDevice.delete(ev.flowId);
       this.#udp.delete(ev.flowId);
@@ -140,9 +147,7 @@ export class DnsFlows {
   /** End of capture: a zero-byte `dns` flow per name looked up and never contacted. */
   end(ts: Micros): void {
     for (const l of this.#lookups.values()) {
-      const deviceId = deviceIdOf(l.device);
-      if (this.#contacted.has(`${deviceId} ${l.name}`)) continue;
-      if ([...l.ips].some((ip) => this.#contacted.has(`${deviceId} ${ip}`))) continue;
+      if (l.contacted) continue;
       const flowId = this.#opts.newFlowId();
       const server = { ip: l.ips.values().next().value ?? '0.0.0.0', port: 0, host: l.name };
       const { source, captureId, emit } = this.#opts;
@@ -155,6 +160,19 @@ export class DnsFlows {
       emit({ ts: Math.max(l.ts, ts), type: 'flow.close', flowId, stats: { bytesUp: 0, bytesDown: 0 } });
     }
     this.#lookups.clear();
+    this.#lookupsByIp.clear();
+    this.#recent.clear();
+  }
+
+  /** A device reached `key` (`device ip` or `device host`): the lookups it matches are contacted. */
+  #contact(key: string): void {
+    const byName = this.#lookups.get(key);
+    if (byName) byName.contacted = true;
+    for (const l of this.#lookupsByIp.get(key) ?? []) l.contacted = true;
+    this.#recent.delete(key);
+    this.#recent.add(key);
+    if (this.#recent.size > this.limits.MAX_DNS_CONTACTS)
+      this.#recent.delete(this.#recent.values().next().value as string);
   }
 
   /** What a DNS message taught: names looked up by the device, and IP → name from the answers. */
@@ -171,7 +189,15 @@ export class DnsFlows {
         this.#names.delete(ip);
         this.#names.set(ip, name);
         if (this.#names.size > this.limits.MAX_DNS_NAMES) this.#names.delete(this.#names.keys().next().value as string);
-        this.#lookup(device, name, ts)?.ips.add(ip);
+        const l = this.#lookup(device, name, ts);
+        // A name's addresses are bounded like a message's records: a hostile resolver cannot grow the index.
+        if (!l || l.ips.has(ip) || l.ips.size >= this.limits.MAX_DNS_RECORDS) continue;
+        l.ips.add(ip);
+        const key = `${deviceIdOf(device)} ${ip}`;
+        const sharing = this.#lookupsByIp.get(key);
+        if (sharing) sharing.push(l);
+        else this.#lookupsByIp.set(key, [l]);
+        if (this.#recent.has(key)) l.contacted = true;
       }
     }
   }
@@ -188,7 +214,7 @@ export class DnsFlows {
     const key = `${deviceIdOf(device)} ${name}`;
     let l = this.#lookups.get(key);
     if (!l && this.#lookups.size < this.limits.MAX_DNS_LOOKUPS) {
-      l = { device, name, ips: new Set(), ts };
+      l = { device, name, ips: new Set(), ts, contacted: this.#recent.has(key) };
       this.#lookups.set(key, l);
     }
     return l;

@@ -24,7 +24,7 @@ function recorder() {
 }
 
 describe('UdpFlows', () => {
-  it('groups both directions of a 5-tuple, counts bytes and keeps the first datagram', () => {
+  it('groups both directions of a 5-tuple and counts bytes', () => {
     const { log, ev } = recorder();
     const flows = new UdpFlows(ev);
     flows.datagram(dg(dev, dns, 30, 0));
@@ -44,13 +44,16 @@ describe('UdpFlows', () => {
     ]);
   });
 
-  it('keeps a copy of the first datagram', () => {
-    let first: Uint8Array | undefined;
-    const flows = new UdpFlows({ open: (f) => (first = f.first), datagram: () => {}, close: () => {} });
-    const d = dg(dev, dns, 12, 0);
-    flows.datagram(d);
-    d.data.fill(0);
-    expect(first).toEqual(new Uint8Array(12).fill(12));
+  it('hands the opening datagram to open (content recognition reads it)', () => {
+    const firsts: number[] = [];
+    const flows = new UdpFlows({
+      open: (_f, _ts, first) => firsts.push(first.length),
+      datagram: () => {},
+      close: () => {},
+    });
+    flows.datagram(dg(dev, dns, 12, 0));
+    flows.datagram(dg(dns, dev, 30, 1));
+    expect(firsts).toEqual([12]);
   });
 
   it('takes a reply from a well-known port as the server side', () => {

@@ -23,6 +23,7 @@ type Source = { debian: string } | { base: string };
 
 /** Programs the tests may start (by name, as the code spells it), also inside the namespace lab. */
 const PROGRAMS: Record<string, Source> = {
+  bash: { base: 'bash, Essential on every Debian system (a pipeline with PIPESTATUS; head from coreutils)' },
   cat: { base: 'coreutils, Essential on every Debian system' },
   curl: { debian: 'curl' },
   dig: { debian: 'bind9-dnsutils' },
@@ -31,6 +32,7 @@ const PROGRAMS: Record<string, Source> = {
   'ip6tables-save': { debian: 'iptables' },
   iptables: { debian: 'iptables' },
   'iptables-save': { debian: 'iptables' },
+  mkfifo: { base: 'coreutils, Essential on every Debian system' },
   mosquitto: { debian: 'mosquitto' },
   mosquitto_pub: { debian: 'mosquitto-clients' },
   nft: { debian: 'nftables' },

@@ -31,6 +31,7 @@ const KNOWN: Record<string, string[]> = {
     'xiaoyu.png',
   ],
   'curl-keepalive': ['2019-04-02'],
+  'decompression-bombs': ['2019-04-02'],
   'curl-multipart': ['Doudou'],
   'ipv6-loopback': ['02:00:5e:10:00:01', 'parent@example.com'],
   'loc-amap-wifi': [

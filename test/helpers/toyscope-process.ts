@@ -15,10 +15,29 @@ export interface ToyscopeRun {
   err: string;
 }
 
+/** How to start the child beyond its arguments. */
+export interface RunOptions {
+  /** Options for node itself, before the script (`--import` a preload). */
+  nodeArgs?: string[];
+  /** Killed past this; default 60 s. */
+  timeoutMs?: number;
+  /** Written to the child's standard input, which is then closed (closed at once without it). */
+  input?: Uint8Array;
+}
+
 /** `toyscope …args`; a non-zero exit is a result, not a throw (at most 60 s). */
-export async function toyscope(...args: string[]): Promise<ToyscopeRun> {
+export function toyscope(...args: string[]): Promise<ToyscopeRun> {
+  return toyscopeWith({}, ...args);
+}
+
+/** `toyscope …args` with node options or a longer timeout. */
+export async function toyscopeWith(opts: RunOptions, ...args: string[]): Promise<ToyscopeRun> {
+  const argv = [...(opts.nodeArgs ?? []), BIN, ...args];
+  const running = execFileAsync(process.execPath, argv, { timeout: opts.timeoutMs ?? 60_000 });
+  running.child.stdin?.on('error', () => {}); // a child that exits without reading all of it
+  running.child.stdin?.end(opts.input);
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [BIN, ...args], { timeout: 60_000 });
+    const { stdout, stderr } = await running;
     return { code: 0, out: stdout, err: stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };

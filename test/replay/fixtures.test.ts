@@ -1,6 +1,7 @@
 /**
  * One test per fixtures/<case>/: the capture replays through the real pipeline with the registered analyzers,
- * and its flows and findings satisfy expected.json (partial matches; exhaustive cases allow no extra finding).
+ * and its flows, findings and violations satisfy expected.json (partial matches; exhaustive cases allow no extra
+ * finding or anomaly; `bounded` violations are required, never exhaustive).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +31,7 @@ describe('fixture replay', () => {
         ...checkExpected(flows, expected.flows, false, 'flow'),
         ...checkExpected(out.findings, expected.findings, expected.exhaustive, 'finding'),
         ...checkExpected(anomaliesOf(out), expected.violations ?? [], expected.exhaustive, 'anomaly'),
+        ...checkExpected(out.violations, expected.bounded ?? [], false, 'bounded violation'),
       ];
       expect(problems).toEqual([]);
       expect(flows.every((f) => f.closed)).toBe(true);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowEvent } from '../../src/model/events.ts';
+import { type Limits, resolveLimits } from '../../src/model/limits.ts';
 import type { Violation } from '../../src/model/violation.ts';
 import { DnsFlows } from '../../src/streams/dns.ts';
 import { oneByteAtATime } from '../helpers/splits.ts';
@@ -40,7 +41,7 @@ const answer = (id: number, host: string, ip: number[]) => [
 ];
 const framed = (m: number[]) => Uint8Array.from([...u16(m.length), ...m]);
 
-function setup() {
+function setup(limits: Partial<Limits> = {}) {
   const events: FlowEvent[] = [];
   const violations: Violation[] = [];
   let n = 100;
@@ -50,6 +51,7 @@ function setup() {
     emit: (ev) => events.push(ev),
     violation: (v) => violations.push(v),
     newFlowId: () => `c:${++n}`,
+    limits: resolveLimits(limits),
   });
   const device = { ip: '127.0.0.5', port: 40000 };
   const conn = { id: 1, client: device, server: { ip: '127.0.0.153', port: 53 }, midStream: false };
@@ -137,6 +139,44 @@ describe('DnsFlows', () => {
       },
       { ts: 9, type: 'flow.close', flowId: 'c:101', stats: { bytesUp: 0, bytesDown: 0 } },
     ]);
+  });
+
+  it('counts a contact before the lookup while it is among the last MAX_DNS_CONTACTS, and an IP two names share for both', () => {
+    const { events, dns, conn } = setup({ MAX_DNS_CONTACTS: 2 });
+    let flow = 10;
+    const contact = (ip: string) =>
+      dns.observe({
+        ts: 1,
+        type: 'flow.open',
+        flow: {
+          id: `c:${++flow}`,
+          deviceId: '127.0.0.5',
+          device: { ip: '127.0.0.5', port: 40001 },
+          server: { ip, port: 443 },
+          transport: 'tcp',
+          tls: 'opaque',
+          source: 'capture',
+        },
+      });
+    contact('127.0.0.11'); // forgotten: two contacts follow before its lookup
+    contact('127.0.0.12');
+    contact('127.0.0.13');
+    const s = dns.tcpStream('c:1', conn.client);
+    const lookups: Array<[string, number[]]> = [
+      ['early.example', [127, 0, 0, 11]],
+      ['recent.example', [127, 0, 0, 13]],
+      ['one.example', [127, 0, 0, 20]],
+      ['two.example', [127, 0, 0, 20]],
+    ];
+    lookups.forEach(([host, ip], i) => {
+      s.data('up', framed(query(i, host)), 2);
+      s.data('down', framed(answer(i, host, ip)), 3);
+    });
+    contact('127.0.0.20');
+    events.length = 0;
+    dns.end(9);
+    const never = events.flatMap((e) => (e.type === 'flow.open' ? [e.flow.server.host] : []));
+    expect(never).toEqual(['early.example']);
   });
 
   it('reports malformed DNS as a violation', () => {
