@@ -1,6 +1,25 @@
 #!/usr/bin/env node
-// Entry point for `npx toyscope`: runs the TypeScript CLI through tsx, so a checkout works after `npm install`.
-import { register } from 'tsx/esm/api';
+// Entry point for `toyscope` / `npx toyscope`. Runs dist/ (bin/build.mjs, run by npm's `prepare`) when it is there
+// and no source it was built from is newer; otherwise the TypeScript sources through tsx, so a checkout being edited
+// always runs what is on disk. TOYSCOPE_TSX=1 forces the sources.
+import { readFileSync, statSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const root = new URL('../', import.meta.url);
+
+/** True when dist/ was built from the sources as they are now (every input older than the build). */
+function distIsFresh() {
+  try {
+    const { builtAt, inputs } = JSON.parse(readFileSync(new URL('dist/inputs.json', root), 'utf8'));
+    return inputs.every((f) => statSync(new URL(f, root)).mtimeMs < builtAt);
+  } catch {
+    return false; // no dist/, an unreadable list, or an input gone: run the sources
+  }
+}
+
+if (process.env.TOYSCOPE_TSX !== '1' && distIsFresh()) {
+  await import('../dist/main.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

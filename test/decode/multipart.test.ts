@@ -25,7 +25,7 @@ function parse(boundary: string, chunks: Uint8Array[], limits: Limits = DEFAULT_
     partStart(headers, info) {
       expect(open).toBe(0);
       open++;
-      parts.push({ info, type: headers.get('content-type'), data: '' });
+      parts.push({ info, type: headers.get('content-type') ?? null, data: '' });
     },
     partData(chunk) {
       expect(open).toBe(1);
