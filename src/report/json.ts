@@ -70,7 +70,7 @@ export interface JsonDocument {
 /** Builds the document; `reveal` keeps `evidence.value`, otherwise it is dropped. */
 export function buildJsonDocument(input: JsonInput, opts: { reveal: boolean }): JsonDocument {
   const flows = Array.from(input.flows);
-  const { captures, devices, ...after } = documentWithout({ ...input, tls: input.tls ?? tlsSummary(flows) }, opts);
+  const { captures, devices, ...after } = documentWithout({ ...input, tls: input.tls ?? tlsSummary(flows) });
   const findings = input.findings.map((f) => jsonFinding(f, opts.reveal));
   return { captures, devices, flows: flows.map(jsonFlow), findings, ...after };
 }
@@ -85,7 +85,7 @@ export function writeJsonDocument(
   input: JsonInput & { tls: TlsSummary },
   opts: { reveal: boolean },
 ): void {
-  const { captures, devices, ...after } = documentWithout(input, opts);
+  const { captures, devices, ...after } = documentWithout(input);
   const field = (key: string, value: unknown) => `  ${JSON.stringify(key)}: ${indented(value, '  ')}`;
   write(`{\n${field('captures', captures)},\n${field('devices', devices)},\n  "flows": `);
   writeArray(write, input.flows, jsonFlow);
@@ -108,10 +108,7 @@ function indented(value: unknown, by: string): string {
 }
 
 /** Every key but `flows` and `findings`, in the document's order. */
-function documentWithout(
-  input: JsonInput & { tls: TlsSummary },
-  opts: { reveal: boolean },
-): Omit<JsonDocument, 'flows' | 'findings'> {
+function documentWithout(input: JsonInput & { tls: TlsSummary }): Omit<JsonDocument, 'flows' | 'findings'> {
   return {
     captures: input.captures,
     devices: input.devices,
