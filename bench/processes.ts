@@ -3,6 +3,7 @@
  * own) and tshark on the same file as the reference. Bounded: each has a timeout.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildResult } from './replay-child.ts';
@@ -32,23 +33,46 @@ export function replayInChild(file: string, mode: ChildResult['mode'], keyLog?: 
   return JSON.parse(r.stdout) as ChildResult;
 }
 
-/** Wall time of tshark with `args`, and its stdout lines; undefined when tshark is not installed. */
-export function tshark(args: string[]): { seconds: number; lines: number } | undefined {
+/** A process timed: wall seconds, CPU seconds (user + system, from /usr/bin/time; undefined without it), stdout lines. */
+export interface Timed {
+  seconds: number;
+  cpuSeconds: number | undefined;
+  lines: number;
+}
+
+const TIME = '/usr/bin/time';
+const hasTime = existsSync(TIME);
+
+/** Runs `cmd args` to the end (bounded by TSHARK_TIMEOUT_MS); undefined when `cmd` is not installed. */
+export function timed(cmd: string, args: string[]): Timed | undefined {
   let out = '';
+  let err = '';
   let status: number | null = null;
   let missing = false;
   const s = seconds(() => {
-    const r = spawnSync('tshark', args, {
+    const [file, argv] = hasTime ? [TIME, ['-f', 'cpu %U %S', cmd, ...args]] : [cmd, args];
+    const r = spawnSync(file, argv, {
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       maxBuffer: 256 * 2 ** 20,
       timeout: TSHARK_TIMEOUT_MS,
     });
-    missing = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+    missing = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' || r.status === 127;
     out = r.stdout ?? '';
+    err = r.stderr ?? '';
     status = r.status;
   });
   if (missing) return undefined;
-  if (status !== 0) throw new Error(`tshark ${args.join(' ')} exited ${status}`);
-  return { seconds: s, lines: out.split('\n').filter((l) => l !== '').length };
+  if (status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${status}: ${err.trim().split('\n').at(-1)}`);
+  const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(err);
+  return {
+    seconds: s,
+    cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined,
+    lines: out.split('\n').filter((l) => l !== '').length,
+  };
+}
+
+/** tshark with `args` timed; undefined when tshark is not installed. */
+export function tshark(args: string[]): Timed | undefined {
+  return timed('tshark', args);
 }

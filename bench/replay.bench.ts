@@ -1,15 +1,21 @@
 /**
- * `toyscope replay` end to end on a ≥ 200 MB capture of mixed HTTP (bench/make-corpus.ts, cached in the OS temp
- * directory): MB/s and peak RSS of replayFile + Pipeline + the SQLite store writer, measured in a child process
+ * `toyscope replay` end to end on two captures: ≥ 200 MB of mixed HTTP with large bodies (bench/make-corpus.ts) and a
+ * recorded chatty device, many small keep-alive requests (bench/record-chatty-corpus.ts), both cached in the OS temp
+ * directory. Per capture: MB/s and peak RSS of replayFile + Pipeline + the SQLite store writer, measured in a child process
  * (bench/replay-child.ts) so the RSS is the replay's own; the same without the store, to show its share; and, in
  * the same run, tshark on the same file (`-q -z io,stat,0` and `-Y http.request -T fields -e http.host`) as the
  * references of issue 3's goals (≥ 1× the first, ≥ 1.5× the second, peak RSS ≤ 300 MB). Without tshark those two
- * figures say `skipped`.
+ * figures say `skipped`. On the chatty capture, where per-message and start-up costs dominate, the real CLI
+ * (`node bin/toyscope.js replay`, whole process) is also timed in CPU seconds beside tshark's (`cpu_ratio` = tshark
+ * CPU ÷ toyscope CPU).
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ensureMixedPcap } from './make-corpus.ts';
 import { plainRead, round } from './measure.ts';
-import { replayInChild, seconds, tshark } from './processes.ts';
+import { replayInChild, seconds, type Timed, timed, tshark } from './processes.ts';
+import { ensureChattyPcap } from './record-chatty-corpus.ts';
 import type { ChildResult } from './replay-child.ts';
 import type { Bench } from './run.ts';
 
@@ -31,10 +37,25 @@ function bestReplays(file: string): Record<ChildResult['mode'], ChildResult> {
 }
 
 const bench: Bench = async (emit) => {
-  const file = ensureMixedPcap();
+  const mixed = ensureMixedPcap();
+  replayFigures(emit, mixed, `mixed-http-pcap-${Math.round(statSync(mixed).size / 2 ** 20)}mb`, false);
+  let chatty: Awaited<ReturnType<typeof ensureChattyPcap>>;
+  try {
+    chatty = await ensureChattyPcap();
+  } catch (err) {
+    emit({ bench: 'replay', corpus: 'chatty', skipped: `not recorded: ${(err as Error).message}` });
+    return;
+  }
+  const corpus = `chatty-http-pcap-${chatty.requests}-requests`;
+  if (chatty.dropped !== undefined) emit({ bench: 'replay', corpus, stage: 'recorded', dropped: chatty.dropped });
+  replayFigures(emit, chatty.file, corpus, true);
+};
+export default bench;
+
+/** The figures of one capture; `cli`: also time the real CLI's whole process in CPU seconds against tshark's. */
+function replayFigures(emit: Parameters<Bench>[0], file: string, corpus: string, cli: boolean): void {
   const bytes = statSync(file).size;
   const mb = bytes / 2 ** 20;
-  const corpus = `mixed-http-pcap-${Math.round(mb)}mb`;
   let sink = 0;
   const plainS = seconds(() => {
     const fd = openSync(file, 'r');
@@ -88,6 +109,16 @@ const bench: Bench = async (emit) => {
       1.5,
     ],
   ];
+  const cliRun = cli ? cliReplay(file) : undefined;
+  if (cliRun) {
+    emit({
+      bench: 'replay',
+      corpus,
+      stage: 'cli',
+      seconds: round(cliRun.seconds, 2),
+      ...(cliRun.cpuSeconds === undefined ? {} : { cpu_seconds: round(cliRun.cpuSeconds, 2) }),
+    });
+  }
   for (const [reference, args, goal] of refs) {
     const t = tshark(args);
     if (!t) {
@@ -104,6 +135,13 @@ const bench: Bench = async (emit) => {
       reference_mb_per_s: ref,
       ratio: round(storeMbs / ref, 2),
       goal_ratio: goal,
+      ...(cliRun?.cpuSeconds && t.cpuSeconds
+        ? {
+            toyscope_cpu_seconds: round(cliRun.cpuSeconds, 2),
+            tshark_cpu_seconds: round(t.cpuSeconds, 2),
+            cpu_ratio: round(t.cpuSeconds / cliRun.cpuSeconds, 2),
+          }
+        : {}),
     };
     emit(
       args.includes('http.host')
@@ -111,5 +149,14 @@ const bench: Bench = async (emit) => {
         : figure,
     );
   }
-};
-export default bench;
+}
+
+/** `node bin/toyscope.js replay FILE` into a fresh data directory: the CLI as a user runs it (dist/ when fresh). */
+function cliReplay(file: string): Timed | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'toyscope-bench-cli-'));
+  try {
+    return timed(process.execPath, ['bin/toyscope.js', '--data-dir', dir, 'replay', file]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -25,8 +25,13 @@ const ABOUT: Record<string, string> = {
     'Whole pipeline on hand-built FlowEvents with the bench analyzers (and, on the mix, with the registry too); ' +
     'reference = plain read of the bodies. Its peak_rss_mib holds the in-memory corpora.',
   replay:
-    'toyscope replay end to end on a ≥ 200 MB mixed HTTP pcap, with and without the store, against tshark; peak ' +
-    'RSS measured in the replay child. The capture holds 3,100 requests: tshark_requests is what tshark listed.',
+    'toyscope replay end to end on a ≥ 200 MB mixed HTTP pcap and on a recorded chatty device (20,000 small ' +
+    'keep-alive requests), with and without the store, against tshark; peak RSS measured in the replay child. On ' +
+    'the chatty capture cpu_ratio = tshark CPU seconds ÷ the CLI process CPU seconds (start-up included). ' +
+    'tshark_requests is what tshark listed.',
+  startup:
+    'Median of 10 runs, wall and CPU seconds, beside node -e 0 and tshark -v; dist = the bundle, tsx = the sources ' +
+    '(TOYSCOPE_TSX=1). Wall time on the shared machine mostly measures the neighbours: read the CPU columns.',
   profile: 'Top 10 self-time functions of the pipeline bench (mixed corpus) under `node --cpu-prof`.',
   proxy:
     'The live proxy and its peers on loopback, each in its own process (peak RSS from /proc, fresh process per ' +
@@ -70,6 +75,8 @@ function goals(figures: Figure[]): string[] {
     check(f.mb_per_s, f.goal_mb_per_s, 'MB/s');
     check(f.rows_per_s, f.goal_rows_per_s, 'rows/s');
     check(f.peak_rss_mib, f.goal_peak_rss_mib, 'peak RSS MiB', true);
+    check(f.cpu_ratio, f.goal_ratio, 'CPU ratio');
+    check(f.median_seconds, f.goal_seconds, 'median s', true);
   }
   return out;
 }

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from './errors.ts';
+import { yaml } from './lazy-packages.ts';
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from './model/limits.ts';
 
 /** A device under test, named for display; matched to flows by MAC or IP. */
@@ -120,6 +120,7 @@ export function parseConfig(text: string, file: string): Config {
 
 /** YAML (or JSON) text to plain data; a syntax error is a ConfigError with the line. */
 export function parseYaml(text: string, label: string): unknown {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   const e = doc.errors[0];

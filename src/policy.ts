@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { type Config, isFirstParty, matchHost, parseYaml } from './config.ts';
 import { ConfigError } from './errors.ts';
+import { ajv } from './lazy-packages.ts';
 import { type Category, type Finding, isPersonal } from './model/finding.ts';
 import { policySchema } from './policy-schema.ts';
 
@@ -82,7 +83,7 @@ export const DECLARED_CATEGORIES_ID = 'declared-categories';
 let validator: ValidateFunction | undefined;
 /** The schema compiled on first use (`anyOf: [{required: [host]}, …]` is why strictRequired is off). */
 const validatePolicy = (): ValidateFunction =>
-  (validator ??= new Ajv({ allErrors: false, strict: true, strictRequired: false }).compile(policySchema));
+  (validator ??= new (ajv().Ajv)({ allErrors: false, strict: true, strictRequired: false }).compile(policySchema));
 
 /** Reads a YAML or JSON policy file; throws ConfigError naming the file and key path. */
 export function loadPolicy(file: string): Policy {

@@ -3,7 +3,8 @@
  * number must be MOBILE, not only the right length), plus the context words that make a bare 11-digit number a
  * phone number. Not a finder of numbers in arbitrary text on its own: callers give it a candidate and context.
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+import { phoneNumbers } from '../../src/lazy-packages.ts';
 
 /** A validated number in E.164 with its country and type. */
 export interface Phone {
@@ -23,7 +24,7 @@ export function validatePhone(raw: string, mobileOnly = false): Phone | undefine
   if (s.length < 7 || s.length > 24 || !/^\+?[\d\s\-().]+$/.test(s)) return undefined;
   const digits = s.replace(/\D/g, '');
   if (digits.length < 7 || digits.length > 15) return undefined;
-  const p = parsePhoneNumberFromString(s.startsWith('00') ? `+${s.slice(2)}` : s, 'CN');
+  const p = phoneNumbers().parsePhoneNumberFromString(s.startsWith('00') ? `+${s.slice(2)}` : s, 'CN');
   if (!p?.isValid()) return undefined;
   const type = p.getType() ?? 'UNKNOWN';
   if (mobileOnly ? type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE' : !ACCEPTED_TYPES.has(type)) return undefined;

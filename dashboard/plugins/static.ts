@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
+import { PACKAGE_ROOT } from '../../src/package-root.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -16,7 +17,7 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-export const UI_DIR = join(import.meta.dirname, '..', 'ui');
+export const UI_DIR = join(PACKAGE_ROOT, 'dashboard/ui');
 
 interface Asset {
   type: string;

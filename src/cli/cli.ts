@@ -52,7 +52,7 @@ async function dispatch(argv: string[], io: CliIo, deps: CliDeps): Promise<numbe
   if (first === 'help') return dispatch([args[0]!, '--help'], io, deps);
   const cmd = COMMANDS.find((c) => c.name === first);
   if (!cmd) throw new UsageError(`unknown command '${first}'${suggest(first)}`);
-  return cmd.run(args, makeGlobals(flags, io, deps));
+  return (await cmd.load()).run(args, makeGlobals(flags, io, deps));
 }
 
 /** Pulls `--data-dir DIR`, `--config FILE`, `--db FILE` (or `--x=v`) out of argv wherever they are, up to `--`. */

@@ -42,8 +42,6 @@ export interface Globals {
 
 export interface Command {
   name: string;
-  /** One line for `toyscope --help`. */
-  summary: string;
   /** The whole `toyscope <name> --help` text. */
   usage: string;
   /** Returns the exit code; throws UsageError/ConfigError/InputError for the top-level handler. */

@@ -19,9 +19,19 @@ export interface PartInfo {
   contentType?: string;
 }
 
+/**
+ * A part's header fields by lower-case name (repeated fields joined with ", "). A plain map, not the global
+ * `Headers`: touching that loads undici, tens of milliseconds at a process's first multipart body.
+ */
+export type PartHeaders = ReadonlyMap<string, string>;
+
+/** A header field name (RFC 9110 token), and a value without NUL, CR or LF, as `Headers.append` requires. */
+const FIELD_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const BAD_VALUE_RE = /[\0\r\n]/;
+
 /** Receives the parts, in order. Every `partStart` is followed by one `partEnd`, even when the body is cut. */
 export interface MultipartHandlers {
-  partStart(headers: Headers, info: PartInfo): void;
+  partStart(headers: PartHeaders, info: PartInfo): void;
   partData(chunk: Uint8Array): void;
   partEnd(): void;
 }
@@ -217,16 +227,17 @@ export class MultipartParser {
   }
 
   #startPart(): void {
-    const headers = new Headers();
+    const headers = new Map<string, string>();
     for (const line of this.#headerLines) {
       const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon).trim() : '';
-      try {
-        headers.append(name, line.slice(colon + 1).trim());
-      } catch {
+      const name = colon > 0 ? line.slice(0, colon).trim().toLowerCase() : '';
+      const value = line.slice(colon + 1).trim();
+      if (!FIELD_NAME_RE.test(name) || BAD_VALUE_RE.test(value)) {
         this.#fail('bad-part-header', 'malformed part header line');
         return;
       }
+      const seen = headers.get(name);
+      headers.set(name, seen === undefined ? value : `${seen}, ${value}`);
     }
     const info: PartInfo = {};
     const disposition = headers.get('content-disposition');

@@ -12,6 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
+import { FROM_SOURCES } from '../package-root.ts';
 import type { FaceBox } from './detector.ts';
 import type { DetectReply, DetectRequest, WorkerStatus } from './protocol.ts';
 
@@ -52,9 +53,15 @@ export interface FacePoolOptions {
   size?: number;
   /** The run's limits; default DEFAULT_LIMITS. */
   limits?: FaceLimits;
-  /** The worker entry (tests point it at a stub); default src/face/worker.mjs. */
+  /** The worker entry (tests point it at a stub); default DEFAULT_WORKER_URL. */
   workerUrl?: URL;
 }
+
+/**
+ * The worker entry: under tsx, src/face/worker.mjs (registers tsx in the thread, then worker.ts); from the bundle,
+ * dist/face-worker.js beside this chunk, plain JavaScript, so the thread loads no TypeScript loader at all.
+ */
+const DEFAULT_WORKER_URL = new URL(FROM_SOURCES ? './worker.mjs' : './face-worker.js', import.meta.url);
 
 interface Job {
   id: number;
@@ -93,7 +100,7 @@ export class FacePool {
     this.timeoutMs = limits.MAX_FACE_WAIT_MS;
     this.stuckMs = limits.MAX_FACE_STUCK_MS;
     this.#workerData = { limits: { MAX_DECODE_MEGAPIXELS: limits.MAX_DECODE_MEGAPIXELS } };
-    this.#workerUrl = opts.workerUrl ?? new URL('./worker.mjs', import.meta.url);
+    this.#workerUrl = opts.workerUrl ?? DEFAULT_WORKER_URL;
   }
 
   /** Images queued or being checked. */

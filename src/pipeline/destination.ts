@@ -7,7 +7,8 @@
  * Unknown hosts keep their eTLD+1, no operator. The core knows neither the catalogue nor the configuration:
  * src/analysis.ts wires them in.
  */
-import { getDomain } from 'tldts';
+
+import { tldts } from '../lazy-packages.ts';
 import type { Destination } from '../model/finding.ts';
 import type { FlowInfo } from '../model/flow.ts';
 import type { MessageHead } from '../model/message.ts';
@@ -24,7 +25,7 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 export function etld1Of(host: string): string {
   const h = host.toLowerCase().replace(/\.$/, '');
   if (IPV4.test(h) || h.includes(':')) return h;
-  return getDomain(h, { allowPrivateDomains: false }) ?? h;
+  return tldts().getDomain(h, { allowPrivateDomains: false }) ?? h;
 }
 
 /**

@@ -70,27 +70,36 @@ export interface JsonDocument {
 /** Builds the document; `reveal` keeps `evidence.value`, otherwise it is dropped. */
 export function buildJsonDocument(input: JsonInput, opts: { reveal: boolean }): JsonDocument {
   const flows = Array.from(input.flows);
-  const { captures, devices, ...after } = documentWithout({ ...input, tls: input.tls ?? tlsSummary(flows) }, opts);
-  return { captures, devices, flows: flows.map(jsonFlow), ...after };
+  const { captures, devices, ...after } = documentWithout({ ...input, tls: input.tls ?? tlsSummary(flows) });
+  const findings = input.findings.map((f) => jsonFinding(f, opts.reveal));
+  return { captures, devices, flows: flows.map(jsonFlow), findings, ...after };
 }
 
 /**
  * Writes the same text as `JSON.stringify(buildJsonDocument(…), null, 2)` and a newline, in pieces: one call of
- * `write` per key and per flow, so the flows are never held together.
+ * `write` per key, per flow and per finding, so neither the flows nor the findings are ever held together as text
+ * (a replay with 45,000 findings held its whole document).
  */
 export function writeJsonDocument(
   write: (text: string) => void,
   input: JsonInput & { tls: TlsSummary },
   opts: { reveal: boolean },
 ): void {
-  const { captures, devices, ...after } = documentWithout(input, opts);
+  const { captures, devices, ...after } = documentWithout(input);
   const field = (key: string, value: unknown) => `  ${JSON.stringify(key)}: ${indented(value, '  ')}`;
   write(`{\n${field('captures', captures)},\n${field('devices', devices)},\n  "flows": `);
-  let n = 0;
-  for (const f of input.flows) write(`${n++ === 0 ? '[' : ','}\n    ${indented(jsonFlow(f), '    ')}`);
-  write(n === 0 ? '[]' : '\n  ]');
+  writeArray(write, input.flows, jsonFlow);
+  write(',\n  "findings": ');
+  writeArray(write, input.findings, (f) => jsonFinding(f, opts.reveal));
   for (const [key, value] of Object.entries(after)) write(`,\n${field(key, value)}`);
   write('\n}\n');
+}
+
+/** A top-level array, as `JSON.stringify(document, null, 2)` lays it out, one `write` per element. */
+function writeArray<T>(write: (text: string) => void, items: Iterable<T>, json: (item: T) => unknown): void {
+  let n = 0;
+  for (const item of items) write(`${n++ === 0 ? '[' : ','}\n    ${indented(json(item), '    ')}`);
+  write(n === 0 ? '[]' : '\n  ]');
 }
 
 /** `JSON.stringify(value, null, 2)` with every line after the first indented by `by`. */
@@ -98,15 +107,11 @@ function indented(value: unknown, by: string): string {
   return JSON.stringify(value, null, 2).replace(/\n/g, `\n${by}`);
 }
 
-/** Every key but `flows`, in the document's order. */
-function documentWithout(
-  input: JsonInput & { tls: TlsSummary },
-  opts: { reveal: boolean },
-): Omit<JsonDocument, 'flows'> {
+/** Every key but `flows` and `findings`, in the document's order. */
+function documentWithout(input: JsonInput & { tls: TlsSummary }): Omit<JsonDocument, 'flows' | 'findings'> {
   return {
     captures: input.captures,
     devices: input.devices,
-    findings: input.findings.map((f) => jsonFinding(f, opts.reveal)),
     violations: input.violations.map((v) => ({
       rule: v.ruleId,
       reason: v.reason,

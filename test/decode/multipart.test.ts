@@ -25,7 +25,7 @@ function parse(boundary: string, chunks: Uint8Array[], limits: Limits = DEFAULT_
     partStart(headers, info) {
       expect(open).toBe(0);
       open++;
-      parts.push({ info, type: headers.get('content-type'), data: '' });
+      parts.push({ info, type: headers.get('content-type') ?? null, data: '' });
     },
     partData(chunk) {
       expect(open).toBe(1);
@@ -152,6 +152,8 @@ describe('MultipartParser', () => {
     ['boundary followed by text', '--b\r\n\r\nx\r\n--bc\r\n', ['bad-delimiter'], ['x']],
     ['single dash close', '--b\r\n\r\nx\r\n--b-\r\n', ['bad-delimiter'], ['x']],
     ['header line without colon', '--b\r\nnot a header\r\n\r\nx\r\n--b--', ['bad-part-header'], []],
+    ['header name with a space', '--b\r\nContent Type: x\r\n\r\nx\r\n--b--', ['bad-part-header'], []],
+    ['header value with a NUL', '--b\r\nX-A: a\0b\r\n\r\nx\r\n--b--', ['bad-part-header'], []],
     ['held delimiter prefix at the end is data', '--b\r\n\r\nabc\r\n--', ['truncated'], ['abc\r\n--']],
   ])('%s', (_name, input, codes, datas) => {
     for (const chunks of [...everySplit(utf8(input)), oneByteAtATime(utf8(input))]) {
@@ -159,6 +161,12 @@ describe('MultipartParser', () => {
       expect(r.codes).toEqual(codes);
       expect(r.parts.map((p) => p.data)).toEqual(datas);
     }
+  });
+
+  it('gives part headers by lower-case name, repeated fields joined as Headers joins them', () => {
+    const r = parse('b', [utf8('--b\r\nCONTENT-TYPE: text/plain\r\ncontent-type: charset=gbk\r\n\r\nx\r\n--b--')]);
+    expect(r.codes).toEqual([]);
+    expect(r.parts[0]?.type).toBe('text/plain, charset=gbk');
   });
 
   it('enforces MAX_PARTS and MAX_PART_HEADER_BYTES', () => {

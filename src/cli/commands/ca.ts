@@ -35,7 +35,6 @@ Exit codes: 0 done, 2 bad arguments, no CA yet (show, export) or a CA already th
 
 export const ca: Command = {
   name: 'ca',
-  summary: 'create, show or export the interception CA',
   usage: USAGE,
 
   async run(argv, g) {

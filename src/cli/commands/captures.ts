@@ -12,7 +12,6 @@ const noCaptures = (g: Globals) => `No captures yet. Replay one with '${g.hint('
 
 export const captures: Command = {
   name: 'captures',
-  summary: 'list the captures replayed into the database (ids for --capture)',
   usage: `Usage: toyscope captures [--json]
 
 Lists the captures replayed into the database, newest first: the first 12 hex digits of the sha256

@@ -3,8 +3,8 @@
  * configuration with every default filled in. Exit 0 valid, 2 invalid. It never writes the file.
  */
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { configLimits } from '../../config.ts';
+import { yaml } from '../../lazy-packages.ts';
 import { loadPolicy } from '../../policy.ts';
 import { type Command, parseCommandArgs, subcommand } from '../command.ts';
 import { EXIT } from '../errors.ts';
@@ -28,7 +28,6 @@ Exit codes: 0 valid, 2 invalid or unreadable.`;
 
 export const config: Command = {
   name: 'config',
-  summary: 'validate toyscope.yaml and print the resolved configuration',
   usage: USAGE,
 
   async run(argv, g) {
@@ -45,7 +44,7 @@ export const config: Command = {
     const header = file
       ? `# ${file}: valid`
       : `# no configuration file (looked for ${join(g.dataDir, 'toyscope.yaml')}); defaults:`;
-    g.io.out(`${header}\n${stringify({ ...resolved, limits: configLimits(c) })}`);
+    g.io.out(`${header}\n${yaml().stringify({ ...resolved, limits: configLimits(c) })}`);
     return EXIT.ok;
   },
 };

@@ -29,7 +29,6 @@ Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 bad arguments, address in use, con
 
 export const dashboard: Command = {
   name: 'dashboard',
-  summary: 'serve the dashboard over the database (default 127.0.0.1:8081)',
   usage: USAGE,
 
   async run(argv, g) {

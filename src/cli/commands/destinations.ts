@@ -22,7 +22,6 @@ interface Row extends DestinationRecord {
 
 export const destinations: Command = {
   name: 'destinations',
-  summary: 'list where each device sent data, and which personal data went there',
   usage: `Usage: toyscope destinations [options]
 
 Lists every destination each device talked to: the host and its operator (from the catalogue of

@@ -34,7 +34,6 @@ const EXTENSIONS: Record<string, string> = {
 
 export const evidence: Command = {
   name: 'evidence',
-  summary: 'export a stored voice clip or photo to a file (evidence export ID)',
   usage: `Usage: toyscope evidence export ID [-o FILE] [--force]
 
 Writes the evidence stored with a finding — the voice clip (raw PCM as WAV, Opus in Ogg, as sent

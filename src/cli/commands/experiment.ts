@@ -36,7 +36,6 @@ Exit codes: 0 done, 2 bad arguments, a name already running or not running.`;
 
 export const experiment: Command = {
   name: 'experiment',
-  summary: 'start, stop or list experiments (labelled time windows, e.g. "consent off")',
   usage: USAGE,
 
   async run(argv, g) {

@@ -16,7 +16,6 @@ import { parseTime } from '../time.ts';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'write stored flows as a HAR file (--har)',
   usage: `Usage: toyscope export --har [options]
 
 Writes stored flows as a HAR (HTTP Archive 1.2) that browsers, mitmproxy and HTTP Toolkit open:

@@ -21,7 +21,6 @@ const howToGetFindings = (g: Globals) =>
 
 export const findings: Command = {
   name: 'findings',
-  summary: 'list what personal data devices sent, and where',
   usage: `Usage: toyscope findings [options]
 
 Lists the findings stored in the database: when (local time), which device, what kind of personal

@@ -23,7 +23,6 @@ const noFlows = (g: Globals) => `No flows yet. Replay a capture with '${g.hint('
 
 export const flows: Command = {
   name: 'flows',
-  summary: 'list requests and messages, or show one flow whole (flows show ID)',
   usage: `Usage: toyscope flows [options]
        toyscope flows show ID [--json] [--reveal]
 

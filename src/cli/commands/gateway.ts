@@ -89,7 +89,6 @@ const OPTIONS = {
 
 export const gateway: Command = {
   name: 'gateway',
-  summary: 'transparent mode: be the gateway of a test network (up), print its rules, clean up',
   usage: USAGE,
 
   async run(argv, g) {

@@ -40,7 +40,6 @@ Exit codes: 0 no violations, 1 violations found, 2 bad arguments, policy, config
 
 export const policy: Command = {
   name: 'policy',
-  summary: 'check stored findings against a privacy policy (CI gate, JUnit)',
   usage: USAGE,
 
   async run(argv, g) {

@@ -86,7 +86,6 @@ Exit codes: 0 stopped with Ctrl-C, 2 bad arguments, configuration, or an address
 
 export const proxy: Command = {
   name: 'proxy',
-  summary: 'run the live intercepting proxy (HTTP, HTTPS, WebSocket, MQTT)',
   usage: USAGE,
 
   async run(argv, g) {

@@ -13,7 +13,6 @@ import { formatTime, parseAge, parseTime, zoneLabel } from '../time.ts';
 
 export const purge: Command = {
   name: 'purge',
-  summary: 'delete captured personal data (evidence, unmasked values)',
   usage: `Usage: toyscope purge [options]
 
 Deletes captured personal data from the database: evidence blobs (voice clips, photos), the

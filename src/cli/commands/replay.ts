@@ -69,7 +69,6 @@ Exit codes: 0 done (no policy violation), 1 policy violations (or skipped parts 
 
 export const replay: Command = {
   name: 'replay',
-  summary: 'analyze pcap/pcapng captures (CI gate with --policy)',
   usage: USAGE,
 
   async run(argv, g) {

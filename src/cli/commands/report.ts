@@ -39,7 +39,6 @@ Exit codes: 0 written, 2 bad arguments, unknown device or experiment, bad policy
 
 export const report: Command = {
   name: 'report',
-  summary: 'write the compliance report of a device (HTML, JSON or CSV; zh-CN or en)',
   usage: USAGE,
 
   async run(argv, g) {
