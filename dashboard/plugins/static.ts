@@ -1,9 +1,10 @@
 /**
- * The dashboard's own files (ui/): read once at start into a name → bytes map, so a request path is only ever a
- * key looked up in that map, never joined onto a folder (no traversal, whatever the encoding). Public: they hold
- * no captured data. `/` and `/login` are pages; `/static/NAME` the rest.
+ * The dashboard's own files: the hand-written ones in ui/ and the front end `npm install` built into ui/dist/
+ * (ui/build.mjs, run by the `prepare` script), read once at start into a name → bytes map, so a request path is
+ * only ever a key looked up in that map, never joined onto a folder (no traversal, whatever the encoding). Public:
+ * they hold no captured data. `/` and `/login` are pages; `/static/NAME` the rest.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 
@@ -17,6 +18,8 @@ const TYPES: Record<string, string> = {
 };
 
 export const UI_DIR = join(import.meta.dirname, '..', 'ui');
+/** Where ui/build.mjs writes the bundle. */
+export const UI_BUILD_DIR = join(UI_DIR, 'dist');
 
 interface Asset {
   type: string;
@@ -33,8 +36,19 @@ export function loadAssets(dir: string): Map<string, Asset> {
   return assets;
 }
 
-const staticRoutes: FastifyPluginAsync<{ dir?: string }> = async (app, opts) => {
-  const assets = loadAssets(opts.dir ?? UI_DIR);
+/** The page cannot work without its bundle: say how to make it rather than serve a blank page. */
+export class UiNotBuiltError extends Error {
+  constructor(dir: string) {
+    super(
+      `the dashboard's front end is not built (${dir}/app.js is missing): run \`npm install\` or \`node dashboard/ui/build.mjs\``,
+    );
+  }
+}
+
+const staticRoutes: FastifyPluginAsync<{ dir?: string; buildDir?: string }> = async (app, opts) => {
+  const buildDir = opts.buildDir ?? UI_BUILD_DIR;
+  if (!existsSync(join(buildDir, 'app.js'))) throw new UiNotBuiltError(buildDir);
+  const assets = new Map([...loadAssets(opts.dir ?? UI_DIR), ...loadAssets(buildDir)]);
   const serve = (name: string) =>
     async function asset(_req: unknown, reply: import('fastify').FastifyReply) {
       const a = assets.get(name);
