@@ -2,7 +2,8 @@
  * Guard: everything outside the repository that the test suite touches is installed by `.ci/run`, so a fresh clone
  * passes CI. A static scan of test/ and of every local module the tests reach through imports (src/, eval/, bench/,
  * analyzers/ …, and worker entries named by `new URL('./x.mjs', import.meta.url)`) for
- * - programs started through node:child_process (`execFile*`, `spawn*`, `exec*`, also through `promisify`);
+ * - programs started through node:child_process (`execFile*`, `spawn*`, `exec*`, also through `promisify`), and
+ *   the browser playwright-core launches (`chromium.launch(`: Debian's chromium, found on PATH);
  * - absolute paths into the system's own trees (/usr, /etc, /var, /opt …) in string literals;
  * - conditional skips: a test may skip only outside CI (`skipIf(… && process.env.CI !== 'true')`).
  * Each program and path must be listed below with the Debian package `.ci/run` passes to .ci/apt-install.sh (or be
@@ -20,6 +21,7 @@ type Source = { debian: string } | { base: string };
 
 /** Programs the tests may start (by name, as the code spells it). */
 const PROGRAMS: Record<string, Source> = {
+  chromium: { debian: 'chromium' },
   curl: { debian: 'curl' },
   node: { base: 'the Node.js running the tests (process.execPath)' },
   openssl: { debian: 'openssl' },
@@ -81,6 +83,9 @@ function scanSource(file: string, text: string): Scan {
       const what = arg === 'process.execPath' ? 'node' : (literal ?? `(computed: ${arg})`);
       out.programs.push({ what, at: lineOf(m.index) });
     }
+  }
+  for (const m of text.matchAll(/\bchromium\.launch(?:PersistentContext)?\s*\(/g)) {
+    out.programs.push({ what: 'chromium', at: lineOf(m.index) });
   }
   for (const m of text.matchAll(SYSTEM_PATH)) out.paths.push({ what: m[2] as string, at: lineOf(m.index) });
   for (const m of text.matchAll(/\b(?:it|test|describe)\.(skipIf|runIf|skip)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
