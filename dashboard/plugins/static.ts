@@ -4,9 +4,11 @@
  * only ever a key looked up in that map, never joined onto a folder (no traversal, whatever the encoding). Public:
  * they hold no captured data. `/` and `/login` are pages; `/static/NAME` the rest.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
+import { pageCsp } from './security.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -55,7 +57,14 @@ const staticRoutes: FastifyPluginAsync<{ dir?: string; buildDir?: string }> = as
       if (!a) return reply.code(404).send({ error: 'not found' });
       return reply.type(a.type).send(a.body);
     };
-  app.get('/', { config: { public: true } }, serve('index.html'));
+  // The app page carries a fresh style nonce (in its CSP and in a meta tag the page reads): see pageCsp.
+  app.get('/', { config: { public: true } }, async function appPage(_req, reply) {
+    const page = assets.get('index.html');
+    if (!page) return reply.code(404).send({ error: 'not found' });
+    const nonce = randomBytes(16).toString('base64');
+    reply.header('content-security-policy', pageCsp(nonce));
+    return reply.type(page.type).send(page.body.toString('utf8').replace('%STYLE_NONCE%', nonce));
+  });
   app.get('/login', { config: { public: true } }, serve('login.html'));
   app.get<{ Params: { name: string } }>(
     '/static/:name',

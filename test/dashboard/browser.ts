@@ -49,10 +49,11 @@ export interface DashboardSite {
   close(): Promise<void>;
 }
 
-/** A dashboard over a new data directory, listening on 127.0.0.1 on a free port. */
-export async function startSite(): Promise<DashboardSite> {
+/** A dashboard over a new data directory, listening on 127.0.0.1 on a free port; `before` may fill the database. */
+export async function startSite(opts: { before?: (dbFile: string) => void } = {}): Promise<DashboardSite> {
   const t = tempDir();
   const paths = dataDirPaths(t.dir);
+  opts.before?.(paths.db);
   const store = openStore(paths.db, { batchMs: 5 });
   const dashboard = await startDashboard({
     store,

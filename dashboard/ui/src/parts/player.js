@@ -16,6 +16,8 @@ export function Player({ src }) {
       waveColor: '#7a8cc2',
       progressColor: '#2b4aa8',
       cursorColor: '#c33',
+      // Its shadow DOM's <style> needs the page's style nonce (the CSP allows no other inline style).
+      cspNonce: document.querySelector('meta[name="style-nonce"]')?.content,
     });
     ws.on('error', () => wave.current?.classList.add('undecodable'));
     return () => ws.destroy();
