@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /**
- * The dashboard's pages in Debian's chromium (test/dashboard/browser.ts): the bundle's size (raw and gzip, beside
+ * The dashboard's pages in Debian's chromium (testkit/browser.ts): the bundle's size (raw and gzip, beside
  * the map data it loads on demand); the time from a finding written by this process's store writer (as the live
  * proxy writes) to its row in an open overview, beside the SSE event reaching a plain client; and, over a store of
  * 1,000,000 findings (bench/dashboard-store.ts), the findings page's first paint (navigation to the first rows) and
@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { UI_BUILD_DIR } from '../dashboard/plugins/static.ts';
-import { launchChromium, logIn, startSite } from '../test/dashboard/browser.ts';
-import { finding, flowRecord } from '../test/helpers/records.ts';
+import { launchChromium, logIn, startSite } from '../testkit/browser.ts';
+import { finding, flowRecord } from '../testkit/records.ts';
 import { deviceOf, makeBigStore } from './dashboard-store.ts';
 import { round } from './measure.ts';
 import type { Bench } from './run.ts';

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /**
- * The dashboard's pages in real Chromium (test/dashboard/browser.ts): log in with the printed URL; a replay run
+ * The dashboard's pages in real Chromium (testkit/browser.ts): log in with the printed URL; a replay run
  * beside the open page shows up live; a voice clip's audio element loads with the clip's duration; a face photo
  * shows the detector's boxes where it put them; a revealed location lands on the offline map where d3-geo puts it;
  * the hostile-markup fixture's HTML, SVG and script show as text and never run; and no request leaves the
@@ -17,7 +17,7 @@ import {
   logIn,
   type Session,
   startSite,
-} from './browser.ts';
+} from '../../testkit/browser.ts';
 
 const WAIT = { timeout: 60_000 };
 let browser: Browser;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { messageRecord } from '../helpers/records.ts';
+import { messageRecord } from '../../testkit/records.ts';
 import { type Harness, HOST, harness, MAC } from './helpers.ts';
 
 let h: Harness;

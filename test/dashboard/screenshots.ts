@@ -1,12 +1,12 @@
 /// <reference lib="dom" />
 /**
  * Remakes docs/screenshots/*.png: every dashboard page in Debian's chromium over a store filled by replaying
- * fixtures (test/dashboard/browser.ts). Not a test: run `npx tsx test/dashboard/screenshots.ts` after changing
+ * fixtures (testkit/browser.ts). Not a test: run `npx tsx test/dashboard/screenshots.ts` after changing
  * the pages, then look at the images.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { findingUrl, findingWhere, launchChromium, logIn, startSite } from './browser.ts';
+import { findingUrl, findingWhere, launchChromium, logIn, startSite } from '../../testkit/browser.ts';
 
 const OUT = join(import.meta.dirname, '../../docs/screenshots');
 const FIXTURES = ['curl-multipart', 'voice-http-containers', 'child-photo-profile', 'mqtt-iot-topics', 'loc-amap-wifi'];

@@ -5,17 +5,21 @@
  * over a fresh data directory that `toyscope replay` (a child process, as a tester runs it) fills. Every request
  * the page makes is recorded so a test can check none leaves the dashboard's origin.
  */
+import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { type RunningDashboard, startDashboard } from '../../dashboard/server.ts';
-import { defaultConfig } from '../../src/config.ts';
-import { dataDirPaths } from '../../src/data-dir.ts';
-import type { Finding } from '../../src/model/finding.ts';
-import { openStore } from '../../src/store/db.ts';
-import type { Store } from '../../src/store/types.ts';
-import { tempDir } from '../helpers/records.ts';
-import { FIXTURES, toyscope } from '../helpers/toyscope-process.ts';
+import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
+import { defaultConfig } from '../src/config.ts';
+import { dataDirPaths } from '../src/data-dir.ts';
+import type { Finding } from '../src/model/finding.ts';
+import { openStore } from '../src/store/db.ts';
+import type { Store } from '../src/store/types.ts';
+import { tempDir } from './records.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const run = promisify(execFile);
 
 /** The first `name` on PATH that is executable (what `which` prints), or undefined. */
 export function onPath(name: string): string | undefined {
@@ -67,8 +71,15 @@ export async function startSite(opts: { before?: (dbFile: string) => void } = {}
     dashboard,
     origin: new URL(dashboard.url).origin,
     async replay(fixture) {
-      const r = await toyscope('replay', '--data-dir', t.dir, join(FIXTURES, fixture, 'capture.pcap'));
-      if (r.code !== 0 && r.code !== 1) throw new Error(`replay ${fixture}: exit ${r.code}: ${r.err.slice(0, 300)}`);
+      const capture = join(ROOT, 'fixtures', fixture, 'capture.pcap');
+      const args = [join(ROOT, 'bin', 'toyscope.js'), 'replay', '--data-dir', t.dir, capture];
+      try {
+        await run(process.execPath, args, { timeout: 120_000 });
+      } catch (e) {
+        const x = e as { code?: number; stderr?: string };
+        // Exit 1 = policy violations found: the replay itself worked.
+        if (x.code !== 1) throw new Error(`replay ${fixture}: exit ${x.code}: ${String(x.stderr).slice(0, 300)}`);
+      }
     },
     async close() {
       await dashboard.close();
