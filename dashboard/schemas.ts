@@ -78,6 +78,9 @@ export const Message = {
     firstTs: int,
     lastTs: int,
     topic: str,
+    /** `[name, value]` pairs, personal values masked. */
+    headers: { type: 'array', items: { type: 'array', items: str } },
+    headTruncated: bool,
   },
 } as const;
 

@@ -6,10 +6,19 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-/** Pages (HTML) may load scripts, styles, audio and images from the dashboard itself and nothing else. */
-export const PAGE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; " +
-  "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+/**
+ * Pages (HTML) may load scripts, styles, audio and images from the dashboard itself and nothing else. `styleNonce`
+ * also allows the `<style>` elements the page's own code makes with that nonce (wavesurfer.js styles its shadow DOM
+ * that way); the app page gets a new one per response (static.ts).
+ */
+export function pageCsp(styleNonce?: string): string {
+  const style = styleNonce ? `style-src 'self' 'nonce-${styleNonce}'` : "style-src 'self'";
+  return (
+    `default-src 'self'; script-src 'self'; ${style}; img-src 'self' blob: data:; media-src 'self' blob:; ` +
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+  );
+}
+export const PAGE_CSP = pageCsp();
 /** Anything else (JSON, evidence bytes): nothing may run, even if a browser is tricked into rendering it. */
 export const DATA_CSP = "default-src 'none'; frame-ancestors 'self'; sandbox";
 

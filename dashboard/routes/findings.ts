@@ -1,6 +1,6 @@
 /**
  * Findings: the keyset list with every filter, one finding with its flow, and reveal — the one call that returns
- * an unmasked value, recorded in the reveal log (who: a session digest and address; when; which finding) before
+ * an unmasked value (and the finding's unmasked detail: a location's coordinates), recorded in the reveal log (who: a session digest and address; when; which finding) before
  * it answers.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -47,7 +47,14 @@ const findingsRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store
       schema: {
         params: IdParams,
         response: {
-          200: { type: 'object', properties: { id: { type: 'string' }, value: { type: 'string' } } },
+          200: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              value: { type: 'string' },
+              detail: { type: 'object', additionalProperties: true },
+            },
+          },
           '4xx': ErrorReply,
         },
       },
@@ -64,7 +71,7 @@ const findingsRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store
       });
       req.log.info({ finding: f.id, session: req.sessionLabel }, 'value revealed');
       if (f.evidence.value === undefined) return reply.code(410).send({ error: 'value purged' });
-      return { id: f.id, value: f.evidence.value };
+      return { id: f.id, value: f.evidence.value, detail: f.evidence.detail };
     },
   );
 

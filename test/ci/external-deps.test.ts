@@ -2,7 +2,8 @@
  * Guard: everything outside the repository that the test suite touches is installed by `.ci/run`, so a fresh clone
  * passes CI. A static scan of test/ and of every local module the tests reach through imports (src/, eval/, bench/,
  * analyzers/ …, and worker entries named by `new URL('./x.mjs', import.meta.url)`) for
- * - programs started through node:child_process (`execFile*`, `spawn*`, `exec*`, also through `promisify`);
+ * - programs started through node:child_process (`execFile*`, `spawn*`, `exec*`, also through `promisify`), and
+ *   the browser playwright-core launches (`chromium.launch(`: Debian's chromium, found on PATH);
  * - absolute paths into the system's own trees (/usr, /etc, /var, /opt …) in string literals;
  * - conditional skips: a test may skip only outside CI (`skipIf(… && process.env.CI !== 'true')`);
  * - the programs the namespace lab runs (`LAB_PROGRAMS` in test/helpers/netns.ts: their argv is built at run time,
@@ -25,6 +26,7 @@ type Source = { debian: string } | { base: string };
 const PROGRAMS: Record<string, Source> = {
   bash: { base: 'bash, Essential on every Debian system (a pipeline with PIPESTATUS; head from coreutils)' },
   cat: { base: 'coreutils, Essential on every Debian system' },
+  chromium: { debian: 'chromium' },
   curl: { debian: 'curl' },
   dig: { debian: 'bind9-dnsutils' },
   ip: { debian: 'iproute2' },
@@ -99,6 +101,9 @@ function scanSource(file: string, text: string): Scan {
       const what = arg === 'process.execPath' ? 'node' : (literal ?? `(computed: ${arg})`);
       out.programs.push({ what, at: lineOf(m.index) });
     }
+  }
+  for (const m of text.matchAll(/\bchromium\.launch(?:PersistentContext)?\s*\(/g)) {
+    out.programs.push({ what: 'chromium', at: lineOf(m.index) });
   }
   for (const m of text.matchAll(SYSTEM_PATH)) out.paths.push({ what: m[2] as string, at: lineOf(m.index) });
   for (const m of text.matchAll(/\b(?:it|test|describe)\.(skipIf|runIf|skip)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { messageRecord } from '../../testkit/records.ts';
 import { type Harness, HOST, harness, MAC } from './helpers.ts';
 
 let h: Harness;
@@ -74,6 +75,30 @@ describe('flows, devices, destinations, captures', () => {
     expect(one.findings.map((f: { id: string }) => f.id)).toEqual(['c1/1/f0']);
     expect(JSON.stringify(one)).not.toContain('RIFF-secret');
     expect((await get('/api/flows?tls=bogus')).statusCode).toBe(400);
+  });
+
+  it('shows message heads masked as the CLI masks them, and one flow as HAR', async () => {
+    h.store.writer().message(
+      messageRecord({
+        flowId: 'c1/1',
+        msgId: 1,
+        url: '/v1/u/13812345678?kid=7',
+        headers: [['X-Phone', '13812345678']],
+      }),
+    );
+    h.store.writer().flush();
+    const one = (await get('/api/flows/c1%2F1')).json();
+    expect(one.messages[0].headers).toEqual([
+      ['Host', 'api.toycloud.example'],
+      ['Content-Type', 'audio/wav'],
+    ]);
+    expect(JSON.stringify(one.messages)).not.toContain('13812345678');
+    expect(one.messages[1].headers[0][0]).toBe('X-Phone');
+    const har = await get('/api/flows/c1%2F1/har');
+    expect(har.statusCode).toBe(200);
+    expect(har.json().log.entries[0].request).toMatchObject({ method: 'POST' });
+    expect(har.body).not.toContain('13812345678');
+    expect((await get('/api/flows/nope/har')).statusCode).toBe(404);
   });
 
   it('counts per device and destination from the summary rows', async () => {

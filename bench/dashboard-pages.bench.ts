@@ -1,0 +1,180 @@
+/// <reference lib="dom" />
+/**
+ * The dashboard's pages in Debian's chromium (testkit/browser.ts): the bundle's size (raw and gzip, beside
+ * the map data it loads on demand); the time from a finding written by this process's store writer (as the live
+ * proxy writes) to its row in an open overview, beside the SSE event reaching a plain client; and, over a store of
+ * 1,000,000 findings (bench/dashboard-store.ts), the findings page's first paint (navigation to the first rows) and
+ * a filter change (URL change to the filtered rows), each beside the API call the page makes for it.
+ * Goals (issue 19): live ≤ 1 s; first paint and filter change p99 ≤ 300 ms.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { UI_BUILD_DIR } from '../dashboard/plugins/static.ts';
+import { launchChromium, logIn, startSite } from '../testkit/browser.ts';
+import { finding, flowRecord } from '../testkit/records.ts';
+import { deviceOf, makeBigStore } from './dashboard-store.ts';
+import { round } from './measure.ts';
+import type { Bench } from './run.ts';
+
+const SHAPE = { devices: 10, flows: 100_000, messagesPerFlow: 5, findings: 1_000_000 };
+const LIVE_SAMPLES = 10;
+const PAGE_ROUNDS = 20;
+const WAIT = { timeout: 30_000 };
+
+function percentiles(ms: number[]): { p50: number; p99: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+  return { p50: round(at(0.5), 1), p99: round(at(0.99), 1) };
+}
+
+const bench: Bench = async (emit) => {
+  const app = readFileSync(join(UI_BUILD_DIR, 'app.js'));
+  const atlas = readFileSync(join(UI_BUILD_DIR, 'countries-110m.json'));
+  emit({
+    bench: 'dashboard-pages',
+    what: 'bundle app.js',
+    bytes: app.length,
+    gzip_bytes: gzipSync(app).length,
+    reference: 'countries-110m.json (loaded by the map only)',
+    reference_bytes: atlas.length,
+    reference_gzip_bytes: gzipSync(atlas).length,
+    ratio: round(app.length / atlas.length, 2),
+  });
+
+  const browser = await launchChromium();
+  try {
+    // Live: a finding written in-process (the proxy's path) until its row shows on the open overview.
+    const site = await startSite();
+    try {
+      const s = await logIn(browser, site);
+      await s.page.goto(`${site.origin}/#/overview`);
+      await s.page.waitForSelector('#live.live', WAIT);
+      const w = site.store.writer();
+      w.flow(flowRecord({ id: 'live/1' }));
+      w.flush();
+      const page: number[] = [];
+      const sse: number[] = [];
+      for (let i = 0; i < LIVE_SAMPLES; i++) {
+        const id = `live/1/f${i}`;
+        const heard = s.page.evaluate(
+          (want) =>
+            new Promise<number>((resolve) => {
+              const es = new EventSource('/api/events');
+              es.addEventListener('finding', (e) => {
+                if (JSON.parse((e as MessageEvent).data).id === want) {
+                  es.close();
+                  resolve(performance.now());
+                }
+              });
+            }),
+          id,
+        );
+        await s.page.waitForTimeout(100);
+        const t0 = await s.page.evaluate(() => performance.now());
+        const start = performance.now();
+        w.finding(finding({ id, flowId: 'live/1', firstTs: Date.now() * 1000 }));
+        w.flush();
+        await s.page.waitForSelector(`#latest tr[data-id="${id}"]`, WAIT);
+        page.push(performance.now() - start);
+        sse.push((await heard) - t0);
+      }
+      const p = percentiles(page);
+      const r = percentiles(sse);
+      emit({
+        bench: 'dashboard-pages',
+        what: 'finding written → row visible',
+        samples: LIVE_SAMPLES,
+        p50_ms: p.p50,
+        p99_ms: p.p99,
+        reference: 'SSE event in the same page',
+        reference_p50_ms: r.p50,
+        reference_p99_ms: r.p99,
+        ratio: round(r.p50 / p.p50, 2),
+      });
+      await s.context.close();
+    } finally {
+      await site.close();
+    }
+
+    // 1,000,000 findings: first paint and filter change of the findings page.
+    const big = await startSite({
+      before: (file) => {
+        const seconds = makeBigStore(file, SHAPE);
+        emit({ bench: 'dashboard-pages', what: 'generate', findings: SHAPE.findings, seconds: round(seconds) });
+      },
+    });
+    try {
+      const s = await logIn(browser, big);
+      const ready = '#findings-list[data-ready="true"] tbody tr';
+      const first: number[] = [];
+      const firstApi: number[] = [];
+      for (let i = 0; i < PAGE_ROUNDS; i++) {
+        await s.page.goto('about:blank');
+        const start = performance.now();
+        await s.page.goto(`${big.origin}/#/findings`);
+        await s.page.waitForSelector(ready, WAIT);
+        first.push(performance.now() - start);
+        firstApi.push(await apiTime(s.page, '/api/findings?limit=100'));
+      }
+      const filters = [
+        'category=voice',
+        `device=${deviceOf(3)}`,
+        'thirdParty=true',
+        'encrypted=false',
+        'category=face',
+      ];
+      const change: number[] = [];
+      const changeApi: number[] = [];
+      for (let i = 0; i < PAGE_ROUNDS; i++) {
+        const f = filters[i % filters.length]!;
+        const start = performance.now();
+        await s.page.evaluate((h) => {
+          location.hash = h;
+        }, `#/findings?${f}`);
+        await s.page.waitForSelector(`#findings-list[data-ready="true"] tbody tr`, WAIT);
+        await s.page.waitForFunction((h) => location.hash === h, `#/findings?${f}`);
+        change.push(performance.now() - start);
+        changeApi.push(await apiTime(s.page, `/api/findings?limit=100&${f}`));
+        await s.page.evaluate(() => {
+          location.hash = '#/overview';
+        });
+        await s.page.waitForSelector('#devices', WAIT);
+      }
+      for (const [what, ms, ref] of [
+        ['findings page first paint (1M findings)', first, firstApi],
+        ['findings filter change (1M findings)', change, changeApi],
+      ] as const) {
+        const p = percentiles([...ms]);
+        const r = percentiles([...ref]);
+        emit({
+          bench: 'dashboard-pages',
+          what,
+          rounds: PAGE_ROUNDS,
+          p50_ms: p.p50,
+          p99_ms: p.p99,
+          reference: 'the same API call from the page',
+          reference_p50_ms: r.p50,
+          reference_p99_ms: r.p99,
+          ratio: round(r.p50 / p.p50, 2),
+        });
+      }
+      await s.context.close();
+    } finally {
+      await big.close();
+    }
+  } finally {
+    await browser.close();
+  }
+};
+
+/** Milliseconds of one `fetch(url)` (and its JSON) from inside the page. */
+async function apiTime(page: import('playwright-core').Page, url: string): Promise<number> {
+  return page.evaluate(async (u) => {
+    const t0 = performance.now();
+    await (await fetch(u)).json();
+    return performance.now() - t0;
+  }, url);
+}
+
+export default bench;

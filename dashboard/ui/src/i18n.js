@@ -1,0 +1,111 @@
+// The UI's two languages (English, Simplified Chinese): one table of labels, the chosen language kept in
+// localStorage. Not the report's text: the report page embeds the backend's report in the language asked for.
+
+const TEXT = {
+  overview: ['Overview', '概览'],
+  findings: ['Findings', '发现'],
+  destinations: ['Destinations', '目的地'],
+  flows: ['Flows', '流量'],
+  search: ['Search', '搜索'],
+  report: ['Report', '报告'],
+  logout: ['Log out', '退出'],
+  devices: ['Devices', '设备'],
+  device: ['Device', '设备'],
+  category: ['Category', '类别'],
+  subtype: ['Kind', '子类'],
+  destination: ['Destination', '目的地'],
+  host: ['Host', '主机'],
+  operator: ['Operator', '运营方'],
+  country: ['Country', '国家/地区'],
+  party: ['Party', '归属'],
+  thirdParty: ['third party', '第三方'],
+  firstParty: ['first party', '第一方'],
+  anyParty: ['any party', '任意归属'],
+  encrypted: ['Encrypted', '加密'],
+  plaintext: ['plaintext', '明文'],
+  any: ['any', '任意'],
+  yes: ['yes', '是'],
+  no: ['no', '否'],
+  time: ['Time (UTC)', '时间 (UTC)'],
+  lastSeen: ['Last seen (UTC)', '最后出现 (UTC)'],
+  excerpt: ['Excerpt', '摘录'],
+  count: ['Findings', '发现数'],
+  flowsCount: ['Flows', '流量数'],
+  bytesUp: ['Sent', '上传'],
+  bytesDown: ['Received', '下载'],
+  tls: ['TLS', 'TLS'],
+  matrix: ['What went where', '数据流向'],
+  matrixNote: ['device × destination × category; third parties highlighted', '设备 × 目的地 × 类别；第三方高亮'],
+  latest: ['Latest findings', '最新发现'],
+  timeline: ['Uploads per category', '各类别上传'],
+  experiments: ['Experiments', '实验'],
+  start: ['Start', '开始'],
+  stop: ['Stop', '停止'],
+  name: ['Name', '名称'],
+  loadMore: ['Load more', '加载更多'],
+  noMore: ['End of list', '已到末尾'],
+  total: ['total', '共'],
+  loading: ['Loading…', '加载中…'],
+  none: ['Nothing yet', '暂无数据'],
+  filters: ['Filters', '筛选'],
+  since: ['Since', '起始'],
+  until: ['Until', '截止'],
+  capture: ['Capture', '抓包'],
+  experiment: ['Experiment', '实验'],
+  clear: ['Clear', '清除'],
+  confidence: ['Confidence', '置信度'],
+  path: ['Path in the body', '报文内路径'],
+  detail: ['Measured', '测量值'],
+  evidence: ['Evidence', '证据'],
+  download: ['Download evidence', '下载证据'],
+  reveal: ['Reveal value (logged)', '显示原值（会记录）'],
+  revealed: ['Revealed (this was logged)', '已显示（已记录）'],
+  masked: ['masked', '已遮蔽'],
+  requestHead: ['Request head', '请求头'],
+  flow: ['Flow', '流量'],
+  voice: ['Voice', '语音'],
+  photo: ['Photo', '照片'],
+  map: ['Map', '地图'],
+  mapNote: ['Reveal the value to place it on the map', '显示原值后在地图上标出'],
+  copyCurl: ['Copy as curl', '复制为 curl'],
+  copyHar: ['Copy as HAR', '复制为 HAR'],
+  copied: ['Copied', '已复制'],
+  transport: ['Transport', '传输'],
+  size: ['Size', '大小'],
+  status: ['Status', '状态'],
+  searchValue: ['Where did this value go?', '这个值去了哪里？'],
+  searchHint: [
+    'a MAC, phone number, name …: searched in the values seen on this page of findings',
+    'MAC、电话号码、姓名……',
+  ],
+  language: ['中文', 'English'],
+  theme: ['Theme', '主题'],
+  live: ['live', '实时'],
+  reconnecting: ['reconnecting', '重新连接中'],
+  connecting: ['connecting', '连接中'],
+  print: ['Print', '打印'],
+  chooseDevice: ['Choose a device', '选择设备'],
+  error: ['Error', '错误'],
+  faces: ['faces', '张人脸'],
+};
+
+const LANGS = ['en', 'zh-CN'];
+let lang = localStorage.getItem('toyscope.lang') ?? (navigator.language.startsWith('zh') ? 'zh-CN' : 'en');
+if (!LANGS.includes(lang)) lang = 'en';
+
+/** The current language: 'en' | 'zh-CN'. */
+export const currentLang = () => lang;
+
+/** Switches language (the caller re-renders). */
+export function setLang(l) {
+  lang = LANGS.includes(l) ? l : 'en';
+  localStorage.setItem('toyscope.lang', lang);
+  document.documentElement.lang = lang;
+}
+
+/** The label `key` in the current language. */
+export function t(key) {
+  const row = TEXT[key];
+  return row ? row[lang === 'zh-CN' ? 1 : 0] : key;
+}
+document.documentElement.lang = lang;

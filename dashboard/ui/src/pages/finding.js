@@ -1,0 +1,93 @@
+// One finding: what it is, where it went, the evidence to hear or see (voice player, photo with face boxes,
+// location on the offline map), the value masked until revealed (a logged action), the request head it came in,
+// the path inside the body, and the evidence download.
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+import { idPath, postJson, useJson } from '../api.js';
+import { utc } from '../format.js';
+import { t } from '../i18n.js';
+import { lonLatOf, WorldMap } from '../parts/map.js';
+import { Photo } from '../parts/photo.js';
+import { Player } from '../parts/player.js';
+import { href } from '../route.js';
+import { MessageHead } from './flow-parts.js';
+
+const PHOTO = new Set(['face', 'child-profile']);
+
+function Reveal({ finding, onValue }) {
+  const [state, setState] = useState({});
+  const reveal = () =>
+    postJson(`/api/findings/${idPath(finding.id)}/reveal`).then(
+      (r) => {
+        setState({ value: r.value });
+        onValue(r);
+      },
+      (e) => setState({ error: String(e.message) }),
+    );
+  return html`
+    <dl class="facts">
+      <dt>${t('excerpt')}</dt>
+      <dd><code id="excerpt">${finding.evidence.excerpt}</code> <span class="note">(${t('masked')})</span></dd>
+      ${
+        state.value === undefined
+          ? html`<dd><button type="button" id="reveal" onClick=${reveal}>${t('reveal')}</button> <span class="error">${state.error ?? ''}</span></dd>`
+          : html`<dd><code id="revealed">${state.value}</code> <span class="note">${t('revealed')}</span></dd>`
+      }
+    </dl>
+  `;
+}
+
+function Evidence({ finding }) {
+  const id = finding.evidence.evidenceId;
+  if (!id) return '';
+  const src = `/api/evidence/${idPath(id)}`;
+  const mime = String(finding.detail?.mime ?? '');
+  return html`
+    <section>
+      <h2>${t('evidence')}</h2>
+      ${finding.category === 'voice' ? html`<${Player} src=${src} />` : ''}
+      ${PHOTO.has(finding.category) && (mime === '' || mime.startsWith('image/')) ? html`<${Photo} src=${src} detail=${finding.detail} />` : ''}
+      <p><a id="download" href=${`${src}?download=true`} download>${t('download')}</a>${finding.evidence.truncated ? ' (truncated)' : ''}</p>
+    </section>
+  `;
+}
+
+function Head({ finding }) {
+  const { data } = useJson(`/api/flows/${idPath(finding.flowId)}`);
+  const msgs = data?.messages ?? [];
+  const msg = msgs.find((m) => m.msgId === finding.msgId) ?? msgs[0];
+  if (!msg) return '';
+  return html`
+    <section>
+      <h2>${t('requestHead')} <a class="note" href=${href('flows', { id: finding.flowId })}>${t('flow')} ${finding.flowId}</a></h2>
+      <${MessageHead} msg=${msg} />
+    </section>
+  `;
+}
+
+export function FindingDetail({ route }) {
+  const { data, error } = useJson(`/api/findings/${idPath(route.id ?? '')}`);
+  const [point, setPoint] = useState(undefined);
+  if (error) return html`<p class="error">${t('error')}: ${error.message}</p>`;
+  if (!data) return html`<p class="note">${t('loading')}</p>`;
+  const f = data.finding;
+  const detail = Object.entries(f.detail ?? {}).filter(([k]) => k !== 'boxes');
+  return html`
+    <h1>${f.category}/${f.subtype}</h1>
+    <dl class="facts" id="finding">
+      <dt>${t('time')}</dt><dd>${utc(f.firstTs)}</dd>
+      <dt>${t('device')}</dt><dd>${f.deviceId}</dd>
+      <dt>${t('destination')}</dt>
+      <dd>${f.destination.host} ${f.destination.operator ? `· ${f.destination.operator}` : ''}
+        ${f.destination.thirdParty ? html`<span class="tag third">${t('thirdParty')}</span>` : html`<span class="tag">${t('firstParty')}</span>`}</dd>
+      <dt>${t('encrypted')}</dt><dd>${f.encrypted ? t('yes') : t('plaintext')}</dd>
+      <dt>${t('confidence')}</dt><dd>${f.confidence}</dd>
+      ${f.path ? html`<dt>${t('path')}</dt><dd><code id="path">${f.path}</code></dd>` : ''}
+      ${detail.map(([k, v]) => html`<dt>${k}</dt><dd>${String(v)}</dd>`)}
+    </dl>
+    <${Reveal} finding=${f} onValue=${(r) => setPoint(lonLatOf(r.detail))} />
+    ${f.category === 'location' ? html`<section><h2>${t('map')}</h2>${point ? '' : html`<p class="note">${t('mapNote')}</p>`}<${WorldMap} point=${point} /></section>` : ''}
+    <${Evidence} finding=${f} />
+    <${Head} finding=${f} />
+  `;
+}

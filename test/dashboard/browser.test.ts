@@ -1,0 +1,171 @@
+/// <reference lib="dom" />
+/**
+ * The dashboard's pages in real Chromium (testkit/browser.ts): log in with the printed URL; a replay run
+ * beside the open page shows up live; a voice clip's audio element loads with the clip's duration; a face photo
+ * shows the detector's boxes where it put them; a revealed location lands on the offline map where d3-geo puts it;
+ * the hostile-markup fixture's HTML, SVG and script show as text and never run; and no request leaves the
+ * dashboard's origin. Waits are bounded (a loaded machine is slow, never wrong); nothing here is timed.
+ */
+import { geoEqualEarth } from 'd3-geo';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type DashboardSite,
+  findingUrl,
+  findingWhere,
+  launchChromium,
+  logIn,
+  type Session,
+  startSite,
+} from '../../testkit/browser.ts';
+
+const WAIT = { timeout: 60_000 };
+let browser: Browser;
+let site: DashboardSite;
+let s: Session;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  site = await startSite();
+  s = await logIn(browser, site);
+}, 120_000);
+
+afterAll(async () => {
+  await s?.context.close();
+  await browser?.close();
+  await site?.close();
+});
+
+describe('dashboard pages in Chromium', () => {
+  it('logs in from the printed URL and drops the token from the address bar', async () => {
+    expect(s.page.url()).toBe(`${site.origin}/`);
+    expect(await s.page.locator('header.top nav a').count()).toBeGreaterThanOrEqual(5);
+  });
+
+  it('shows a replayed fixture’s findings live on the open overview', async () => {
+    await s.page.goto(`${site.origin}/#/overview`);
+    await s.page.waitForSelector('#live.live', WAIT);
+    await site.replay('curl-multipart');
+    // curl-multipart: a child's nickname and age from 127.0.0.2 to ai.xiaoyu-toys.com; the page is not reloaded.
+    const loads = s.requests.filter((u) => u === `${site.origin}/`).length;
+    await s.page.locator('#latest tr', { hasText: 'child-profile/name' }).first().waitFor(WAIT);
+    await s.page.locator('#devices tbody tr', { hasText: '127.0.0.2' }).first().waitFor(WAIT);
+    await s.page.locator('#matrix tbody tr', { hasText: 'ai.xiaoyu-toys.com' }).first().waitFor(WAIT);
+    expect(s.requests.filter((u) => u === `${site.origin}/`).length).toBe(loads);
+  }, 120_000);
+
+  it('plays voice clips: the audio element loads and reports the clip’s duration', async () => {
+    await site.replay('voice-http-containers');
+    await site.replay('voice-raw-pcm');
+    const clips = site.store
+      .listFindings({ limit: 1000 })
+      .filter(
+        (f) => f.category === 'voice' && f.evidence.evidenceId && ['wav', 'opus', 'mp3', 'raw-pcm'].includes(f.subtype),
+      );
+    expect(new Set(clips.map((f) => f.subtype))).toEqual(new Set(['wav', 'opus', 'mp3', 'raw-pcm']));
+    for (const f of clips) {
+      await s.page.goto(findingUrl(site, f.id));
+      const audio = s.page.locator('audio#voice');
+      await audio.waitFor(WAIT);
+      const duration = await audio.evaluate(
+        (a: HTMLAudioElement) =>
+          new Promise<number>((resolve, reject) => {
+            if (a.readyState >= 1) resolve(a.duration);
+            a.addEventListener('loadedmetadata', () => resolve(a.duration));
+            a.addEventListener('error', () => reject(new Error(`media error ${a.error?.code}`)));
+          }),
+      );
+      const expected = Number(f.detail?.durationMs) / 1000;
+      expect(Number.isFinite(expected), `${f.subtype} has durationMs`).toBe(true);
+      expect(Math.abs(duration - expected), `${f.subtype}: ${duration} s vs ${expected} s`).toBeLessThan(0.1);
+    }
+  }, 180_000);
+
+  it('draws the face detector’s boxes where it put them on the photo', async () => {
+    await site.replay('child-photo-profile');
+    const f = findingWhere(site, (x) => x.category === 'face' && x.subtype === 'face');
+    await s.page.goto(findingUrl(site, f.id));
+    const img = s.page.locator('#photo img');
+    await img.waitFor(WAIT);
+    await s.page.waitForFunction(
+      () => (document.querySelector('#photo img') as HTMLImageElement)?.complete,
+      null,
+      WAIT,
+    );
+    const boxes = JSON.parse(String(f.detail?.boxes)) as number[][];
+    expect(boxes.length).toBeGreaterThan(0);
+    const shown = await img.boundingBox();
+    const natural = await img.evaluate((i: HTMLImageElement) => [i.naturalWidth, i.naturalHeight]);
+    expect(natural).toEqual([Number(f.detail?.width), Number(f.detail?.height)]);
+    const drawn = s.page.locator('#photo .face-box');
+    expect(await drawn.count()).toBe(boxes.length);
+    const scale = shown!.width / natural[0]!;
+    for (const [i, [x, y, w, h]] of boxes.entries()) {
+      const b = (await drawn.nth(i).boundingBox())!;
+      expect(Math.abs(b.x - (shown!.x + x! * scale))).toBeLessThan(2);
+      expect(Math.abs(b.y - (shown!.y + y! * scale))).toBeLessThan(2);
+      expect(Math.abs(b.width - w! * scale)).toBeLessThan(2);
+      expect(Math.abs(b.height - h! * scale)).toBeLessThan(2);
+    }
+  }, 120_000);
+
+  it('puts a revealed location on the offline map, and logs the reveal', async () => {
+    await site.replay('mqtt-iot-topics');
+    const f = findingWhere(site, (x) => x.subtype === 'coordinates' && x.evidence.value === '30.2741,120.1551');
+    await s.page.goto(findingUrl(site, f.id));
+    await s.page.waitForSelector('#map[data-ready="true"]', WAIT);
+    expect(await s.page.locator('#map-point').count()).toBe(0); // masked until revealed
+    await s.page.click('#reveal');
+    const point = s.page.locator('#map-point');
+    await point.waitFor(WAIT);
+    const [lon, lat] = (await point.getAttribute('data-lonlat'))!.split(',').map(Number);
+    expect(lon).toBeCloseTo(120.1551, 4);
+    expect(lat).toBeCloseTo(30.2741, 4);
+    // Where d3-geo puts it with the page's projection, and inside the country outlines drawn.
+    const [cx, cy] = geoEqualEarth().fitSize([640, 330], { type: 'Sphere' })([lon!, lat!])!;
+    expect(Number(await point.getAttribute('cx'))).toBeCloseTo(cx, 3);
+    expect(Number(await point.getAttribute('cy'))).toBeCloseTo(cy, 3);
+    expect(await s.page.locator('#map path.country').count()).toBeGreaterThan(100);
+    expect(site.store.listReveals().map((r) => r.findingId)).toContain(f.id);
+  }, 120_000);
+
+  it('shows the hostile-markup fixture’s HTML, SVG and script as text, and runs none of it', async () => {
+    await site.replay('hostile-markup');
+    const hostile = site.store
+      .listFindings({ limit: 10_000 })
+      .filter((f) => f.deviceId.includes('127.0.0.86') || f.destination.host.includes('<'));
+    expect(hostile.length).toBeGreaterThan(0);
+    const flowIds = [...new Set(hostile.map((f) => f.flowId))];
+    const pages = [
+      `${site.origin}/#/overview`,
+      `${site.origin}/#/findings`,
+      `${site.origin}/#/destinations`,
+      ...hostile.map((f) => findingUrl(site, f.id)),
+      ...flowIds.map((id) => `${site.origin}/#/flows?id=${encodeURIComponent(id)}`),
+    ];
+    let text = '';
+    for (const url of pages) {
+      await s.page.goto(url);
+      await s.page.waitForLoadState('networkidle');
+      if (url.endsWith('/findings')) await s.page.waitForSelector('#findings-list[data-ready="true"] tbody tr', WAIT);
+      text += await s.page.locator('main').textContent();
+      const injected = await s.page.evaluate(() => ({
+        pwned: (window as { __pwned?: unknown }).__pwned,
+        handlers: document.querySelectorAll(
+          '[onload],[onerror],[onmouseover],main script,main iframe:not(#report),main b',
+        ).length,
+      }));
+      expect(injected, url).toEqual({ pwned: undefined, handlers: 0 });
+    }
+    expect(text).toContain('<svg onload="window.__pwned=4">.xiaoyu-toys.com');
+    expect(text).toMatch(/<script>window\.__pwned=5<\/script>/);
+    expect(s.dialogs).toEqual([]);
+  }, 180_000);
+
+  it('makes no request outside the dashboard’s origin', () => {
+    expect(s.requests.length).toBeGreaterThan(10);
+    // blob: URLs of this origin are the waveform's decoded audio, made in the page.
+    const own = (u: string) => u.startsWith(`${site.origin}/`) || u.startsWith(`blob:${site.origin}/`);
+    expect(s.requests.filter((u) => !own(u))).toEqual([]);
+  });
+});

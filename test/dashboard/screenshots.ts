@@ -1,0 +1,51 @@
+/// <reference lib="dom" />
+/**
+ * Remakes docs/screenshots/*.png: every dashboard page in Debian's chromium over a store filled by replaying
+ * fixtures (testkit/browser.ts). Not a test: run `npx tsx test/dashboard/screenshots.ts` after changing
+ * the pages, then look at the images.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { findingUrl, findingWhere, launchChromium, logIn, startSite } from '../../testkit/browser.ts';
+
+const OUT = join(import.meta.dirname, '../../docs/screenshots');
+const FIXTURES = ['curl-multipart', 'voice-http-containers', 'child-photo-profile', 'mqtt-iot-topics', 'loc-amap-wifi'];
+
+mkdirSync(OUT, { recursive: true });
+const browser = await launchChromium();
+const site = await startSite();
+try {
+  for (const f of FIXTURES) await site.replay(f);
+  const s = await logIn(browser, site, { width: 1280, height: 860 });
+  const shot = async (name: string, url: string, ready: string, before?: () => Promise<void>) => {
+    await s.page.goto(url);
+    await s.page.waitForSelector(ready, { timeout: 60_000 });
+    await s.page.waitForLoadState('networkidle');
+    await before?.();
+    await s.page.screenshot({ path: join(OUT, `${name}.png`), fullPage: false });
+  };
+  const voice = findingWhere(site, (f) => f.category === 'voice' && f.subtype === 'wav');
+  const face = findingWhere(site, (f) => f.category === 'face' && f.subtype === 'face');
+  const loc = findingWhere(site, (f) => f.subtype === 'coordinates' && f.evidence.value === '30.2741,120.1551');
+  const flow = voice.flowId;
+  await shot('overview', `${site.origin}/#/overview`, '#matrix tbody tr');
+  await shot('findings', `${site.origin}/#/findings?category=voice`, '#findings-list[data-ready="true"] tbody tr');
+  await shot('finding-voice', findingUrl(site, voice.id), '.wave canvas, .wave div');
+  await shot('finding-face', findingUrl(site, face.id), '#photo .face-box');
+  await shot('finding-location', findingUrl(site, loc.id), '#map[data-ready="true"]', async () => {
+    await s.page.click('#reveal');
+    await s.page.waitForSelector('#map-point');
+  });
+  await shot('destinations', `${site.origin}/#/destinations`, '#destinations tbody tr');
+  await shot('flows', `${site.origin}/#/flows?id=${encodeURIComponent(flow)}`, '#flow pre.head');
+  await shot('report', `${site.origin}/#/report?device=${encodeURIComponent(voice.deviceId)}&lang=zh-CN`, '#report');
+  await s.page.evaluate(() => localStorage.setItem('toyscope.theme', 'dark'));
+  await s.page.evaluate(() => localStorage.setItem('toyscope.lang', 'zh-CN'));
+  await s.page.reload();
+  await shot('overview-dark-zh', `${site.origin}/#/overview`, '#matrix tbody tr');
+  await s.context.close();
+  console.log(`screenshots in ${OUT}`);
+} finally {
+  await browser.close();
+  await site.close();
+}
