@@ -5,7 +5,6 @@
  * (`destinations --certs`), the findings list names the forgeries, the policy gate fails on the accepted ones,
  * and replaying what `--save` wrote gives the same certificate findings.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/finding.ts';
 import { FORGERIES } from '../../src/model/tls.ts';
 import type { CertTableRow } from '../../src/report/cert-table.ts';
-import { toyscope } from '../helpers/toyscope-process.ts';
+import { startLiveProxy, toyscope } from '../helpers/toyscope-process.ts';
 import { curl, echoSize, makeCloudCa, origin, until } from '../proxy/harness.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/toyscope.js');
 const TRUSTING = 'app.toycloud.example';
 const INSECURE = 'cam.toycloud.example';
 
@@ -34,8 +32,7 @@ describe('toyscope proxy --probe-tls (process)', () => {
       config,
       'devices:\n  - {name: tablet, ip: 127.0.0.1}\ntls:\n  caInstalled: [tablet]\n  forceIntercept: ["*.never.example"]\n',
     );
-    const child = spawn(process.execPath, [
-      BIN,
+    const proxy = await startLiveProxy(
       '--data-dir',
       data,
       '--config',
@@ -52,32 +49,24 @@ describe('toyscope proxy --probe-tls (process)', () => {
       `${INSECURE}:127.0.0.1`,
       '--save',
       join(dir, 'live.pcapng'),
-    ]);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => {
-      out += b;
-    });
-    child.stderr.on('data', (b) => {
-      err += b;
-    });
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await until(() => /listening on 127\.0\.0\.1:\d+/.test(err), 90_000).catch(() => {
-      throw new Error(`no banner: ${err}`);
-    });
-    const port = /listening on 127\.0\.0\.1:(\d+)/.exec(err)![1]!;
+    );
+    const { port } = proxy;
     const ca = join(data, 'ca', 'toyscope-ca.pem');
     const via = ['--proxy', `http://127.0.0.1:${port}`];
     for (let i = 0; i < FORGERIES.length; i++) {
       await curl(...via, '--cacert', ca, `https://${TRUSTING}:${https.port}/`);
       await curl(...via, '-k', `https://${INSECURE}:${https.port}/`);
     }
-    const flowLines = () => out.split('\n').filter((l) => l.includes('"type":"flow"') && l.includes('certCheck'));
+    const flowLines = () =>
+      proxy
+        .out()
+        .split('\n')
+        .filter((l) => l.includes('"type":"flow"') && l.includes('certCheck'));
     await until(() => flowLines().length >= 2 * FORGERIES.length, 60_000).catch(() => {
-      throw new Error(`flows not printed: ${out} ${err}`);
+      throw new Error(`flows not printed: ${proxy.out()} ${proxy.err()}`);
     });
-    child.kill('SIGINT');
-    run = { code: await exited, out, err };
+    proxy.child.kill('SIGINT');
+    run = { code: await proxy.exited, out: proxy.out(), err: proxy.err() };
   }, 240_000);
   afterAll(() => {
     https.server.close();

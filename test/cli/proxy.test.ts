@@ -4,7 +4,6 @@
  * live equal to those of replaying the capture `--save` wrote — the plaintext with connection notes, and with
  * `--save-tls` the device leg's real TLS, decrypted in replay from the file's own Decryption Secrets Blocks.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +12,9 @@ import { PcapngReader } from '../../src/capture/pcapng.ts';
 import { DSB_TLS_KEY_LOG } from '../../src/decode/tls-keylog.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import { readAll } from '../capture/reader-log.ts';
-import { toyscope } from '../helpers/toyscope-process.ts';
+import { startLiveProxy, toyscope } from '../helpers/toyscope-process.ts';
 import { curl, echoSize, makeCloudCa, origin, until } from '../proxy/harness.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/toyscope.js');
 const BODY = JSON.stringify({ imei: '490154203237518', lat: 31.2304, lng: 121.4737, phone: '+8613812345678' });
 
 describe.each([
@@ -32,8 +30,7 @@ describe.each([
     const cloud = makeCloudCa(dir);
     https = await origin(echoSize, cloud.leaf('api.tuyaus.com'));
     http = await origin(echoSize);
-    const child = spawn(process.execPath, [
-      BIN,
+    const proxy = await startLiveProxy(
       '--data-dir',
       join(dir, 'data'),
       'proxy',
@@ -50,30 +47,25 @@ describe.each([
       join(dir, 'live.pcapng'),
       ...save,
       '--keylog',
-    ]);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => {
-      out += b;
-    });
-    child.stderr.on('data', (b) => {
-      err += b;
-    });
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await until(() => /listening on 127\.0\.0\.1:\d+/.test(err), 90_000).catch(() => {
-      throw new Error(`no banner: ${err}`);
-    });
-    const port = /listening on 127\.0\.0\.1:(\d+)/.exec(err)![1]!;
+    );
+    const { port } = proxy;
     const ca = join(dir, 'data', 'ca', 'toyscope-ca.pem');
     const proxyArgs = ['--proxy', `http://127.0.0.1:${port}`, '-H', 'content-type: application/json', '--data', BODY];
     const a = await curl(...proxyArgs, '--cacert', ca, `https://api.tuyaus.com:${https.port}/v1/report`);
     const b = await curl(...proxyArgs, `http://log.umeng.com:${http.port}/app_logs`);
     expect([a.stderr, b.stderr]).toEqual(['', '']);
-    await until(() => out.split('\n').filter((l) => l.includes('"type":"flow"')).length >= 2, 60_000).catch(() => {
-      throw new Error(`flows not printed: ${out} ${err}`);
+    await until(
+      () =>
+        proxy
+          .out()
+          .split('\n')
+          .filter((l) => l.includes('"type":"flow"')).length >= 2,
+      60_000,
+    ).catch(() => {
+      throw new Error(`flows not printed: ${proxy.out()} ${proxy.err()}`);
     });
-    child.kill('SIGINT');
-    run = { code: await exited, out, err };
+    proxy.child.kill('SIGINT');
+    run = { code: await proxy.exited, out: proxy.out(), err: proxy.err() };
   }, 240_000);
   afterAll(() => {
     https.server.close();

@@ -1,5 +1,5 @@
 /** Runs `bin/toyscope.js` as a child process, as a lab tester or CI does, and returns its exit code and output. */
-import { execFile } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -43,4 +43,37 @@ export async function toyscopeWith(opts: RunOptions, ...args: string[]): Promise
     const x = e as { code: number; stdout: string; stderr: string };
     return { code: x.code, out: x.stdout, err: x.stderr };
   }
+}
+
+/** A `toyscope proxy` child listening on a port it chose (`--listen 127.0.0.1:0` among `args`). */
+export interface LiveProxy {
+  child: ChildProcessWithoutNullStreams;
+  port: string;
+  /** Standard output and error so far. */
+  out(): string;
+  err(): string;
+  /** The exit code, once it exits. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `toyscope …args` (a `proxy` run) and waits for its banner to name the port (at most 90 s). */
+export async function startLiveProxy(...args: string[]): Promise<LiveProxy> {
+  const child = spawn(process.execPath, [BIN, ...args]);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b) => {
+    out += b;
+  });
+  child.stderr.on('data', (b) => {
+    err += b;
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const listening = /listening on 127\.0\.0\.1:(\d+)/;
+  for (const end = Date.now() + 90_000; !listening.test(err); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() > end || child.exitCode !== null) {
+      child.kill();
+      throw new Error(`no banner: ${err}`);
+    }
+  }
+  return { child, port: listening.exec(err)![1]!, out: () => out, err: () => err, exited };
 }
