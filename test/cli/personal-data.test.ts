@@ -32,6 +32,7 @@ const KNOWN: Record<string, string[]> = {
   ],
   'curl-keepalive': ['2019-04-02'],
   'decompression-bombs': ['2019-04-02'],
+  'protocol-bombs': ['31.230416', '121.473701'],
   'curl-multipart': ['Doudou'],
   'ipv6-loopback': ['02:00:5e:10:00:01', 'parent@example.com'],
   'loc-amap-wifi': [
