@@ -96,6 +96,7 @@ export class WebSocketDecoder {
   #inflateStopped = false;
   /** A context-takeover inflater lost its window (bound hit, gap, corrupt data): later compressed messages drop. */
   #deflateBroken = false;
+  #notedWindowLost = false;
   #notedUnmasked = false;
   #notedMasked = false;
   #notedRsv1 = false;
@@ -247,8 +248,18 @@ export class WebSocketDecoder {
       this.#violation('rsv1-not-negotiated', this.#frameStart);
     }
     this.#sink.start(opcode, rsv1);
-    if (rsv1 && this.#deflateBroken) this.#inflateStopped = true;
-    else if (rsv1) this.#inflater ??= new SyncDecompressor('inflate-raw');
+    if (rsv1 && this.#deflateBroken) {
+      this.#inflateStopped = true;
+      // Said once per direction: the first message lost this way names the loss, the rest follow it.
+      if (!this.#notedWindowLost) {
+        this.#notedWindowLost = true;
+        this.#violation(
+          'inflate-window-lost',
+          this.#frameStart,
+          'compressed messages after the inflater lost its window are not read',
+        );
+      }
+    } else if (rsv1) this.#inflater ??= new SyncDecompressor('inflate-raw');
   }
 
   #payload(chunk: Uint8Array, off: number): number {
