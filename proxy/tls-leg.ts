@@ -90,6 +90,8 @@ export async function interceptTls(
     return;
   }
   const copied = named === undefined ? dnsNames(up.cert?.subjectAltName) : [];
+  // The flow's server name, refused or not (behind the gateway, target.host is the address dialled).
+  const serverHost = named ?? copied[0] ?? target.host;
   const chosen = up.socket.alpnProtocol;
   const { socket: tlsSock, wire } = deviceTls(
     ctx,
@@ -109,7 +111,7 @@ export async function interceptTls(
     const refusal = failure ? refusalOf(failure) : { cause: 'closed-before-data' as const };
     recordFailedFlow(ctx, {
       client,
-      target,
+      target: { ...target, host: serverHost },
       ...(serverIp ? { serverIp } : {}),
       tls: failure ? failureTlsState(failure) : 'device-rejected-cert',
       tlsInfo: {
@@ -130,7 +132,7 @@ export async function interceptTls(
   const tap = ctx.openTap({
     flowId: ctx.nextFlowId(),
     client,
-    server: { ip: serverIp ?? '0.0.0.0', port: target.port, host: named ?? copied[0] ?? target.host },
+    server: { ip: serverIp ?? '0.0.0.0', port: target.port, host: serverHost },
     tls: 'intercepted',
     tlsInfo: first
       ? { ...tlsInfo, certCheck: check({ outcome: first === 'timeout' ? 'undecided' : 'accepted' }) }
