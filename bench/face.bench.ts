@@ -1,6 +1,6 @@
 /**
  * Face detection: milliseconds per 640×480 image in one worker (decode + detection, p50/p99), images per second of the
- * pool (one worker and min(2, cores) workers), the detector's cost in this process against its fast pass alone (on
+ * pool (one worker and min(2, cores) workers), the detector's cost in this process against 0005's fast pass alone (on
  * the 640×480 photos, on the corpus images the fast pass decides and on those it sends to the second pass) and the
  * memory the second pass adds, the pipeline's push latency for small JSON flows while a burst of 50 photos waits for
  * the detector (vs idle), and the install size the detector's packages add (their dependency closure in
@@ -83,7 +83,7 @@ async function timeBoth(images: RgbImage[], a: Detect, b: Detect, rounds = 3) {
   return { a: ta.map((t) => pct(t, 0.5)), b: tb.map((t) => pct(t, 0.5)), second };
 }
 
-/** The cascade against its fast pass alone, in this process, and the resident memory before and after SSD loads. */
+/** The detector against 0005's fast pass alone, in this process, and the resident memory before and after SSD loads. */
 async function cascadeCost(emit: Parameters<Bench>[0], photos: Buffer[]): Promise<void> {
   const decoded = (bytes: Uint8Array) => {
     const img = decodeImage(bytes);
@@ -95,7 +95,8 @@ async function cascadeCost(emit: Parameters<Bench>[0], photos: Buffer[]): Promis
     .filter((f) => f.endsWith('.jpg'))
     .sort()
     .map((f) => decoded(readFileSync(join(corpus, f))));
-  const fastOnly = await loadDetector({ secondPass: false });
+  // The reference: 0005's fast pass (the tiny detector at 416, 320 and 224, no BlazeFace), what an image cost before.
+  const fastOnly = await loadDetector({ secondPass: false, inputSizes: [416, 320, 224] });
   const cascade = await loadDetector();
   for (const img of [...common, ...corpusImages]) await fastOnly(img); // warm up; the SSD model is not loaded yet
   const rssFast = process.memoryUsage().rss;
@@ -103,7 +104,7 @@ async function cascadeCost(emit: Parameters<Bench>[0], photos: Buffer[]): Promis
   emit({
     bench: 'face',
     corpus: '640x480-jpeg',
-    detector: 'cascade vs fast pass alone (in process)',
+    detector: 'detector vs tiny 416+320+224 alone (in process)',
     second_passes: c.second.filter(Boolean).length,
     images: common.length,
     cascade_ms_p50: round(pct(c.a, 0.5)),
@@ -220,7 +221,7 @@ const bench: Bench = async (emit) => {
   emit({
     bench: 'face',
     corpus: '640x480-jpeg',
-    detector: 'tiny 416+320+224; SSD + tiny close look when unsure; wasm',
+    detector: 'tiny 416+224 and BlazeFace; SSD, tiny and BlazeFace vote when unsure; wasm',
     detect_ms_p50: round(pct(one.ms, 0.5)),
     detect_ms_p99: round(pct(one.ms, 0.99)),
     images_per_s_1_worker: round(one.perSec),

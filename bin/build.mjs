@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Builds dist/ (npm's `prepare` runs it at install): the CLI and the face worker bundled by esbuild into plain
 // ES modules, our sources inlined, packages left to node_modules, each command and other lazy import its own chunk,
-// and the destinations catalogue (analyzers/data/services.yaml) as dist/services.json.
+// the destinations catalogue (analyzers/data/services.yaml) as dist/services.json, and the face detector's own
+// weights (src/face/models) as dist/models, where the bundled detector looks beside itself.
 // It writes dist/inputs.json, the sources the bundle was made from: bin/toyscope.js runs dist/ only while none of
 // them is newer than the bundle, and tsx on the sources otherwise. Not a type check: `npm run check` is that.
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { parse } from 'yaml';
@@ -29,7 +30,10 @@ const { metafile } = await build({
 // The destinations catalogue as JSON: the bundle reads it instead of parsing YAML at every start.
 const catalogue = 'analyzers/data/services.yaml';
 writeFileSync(join(outdir, 'services.json'), JSON.stringify(parse(readFileSync(join(root, catalogue), 'utf8'))));
-const inputs = [...Object.keys(metafile.inputs).map((f) => relative(root, join(root, f))), catalogue];
+const models = 'src/face/models';
+cpSync(join(root, models), join(outdir, 'models'), { recursive: true });
+const modelFiles = readdirSync(join(root, models)).map((f) => `${models}/${f}`);
+const inputs = [...Object.keys(metafile.inputs).map((f) => relative(root, join(root, f))), catalogue, ...modelFiles];
 for (const f of inputs) {
   if (statSync(join(root, f)).mtimeMs > started) throw new Error(`${f} changed during the build: run it again`);
 }

@@ -1,12 +1,14 @@
 /**
  * The face detector itself: @vladmandic/face-api on the tfjs WASM backend, weights read from the package's own
- * model/ folder (nothing fetched). A fast pass (the tiny face detector at three input sizes) decides most images; only
- * an image it is unsure of gets a second pass with SSD MobileNet v1, loaded at its first use. Loaded once per pool
- * worker; not thread-safe and not meant for the pipeline's thread (one detection costs tens of milliseconds of CPU).
- * Choices and figures: docs/adr/0004-face-detector.md.
+ * model/ folder, and BlazeFace's from ./models (nothing fetched). A fast pass (the tiny face detector at three input
+ * sizes, and BlazeFace) decides most images; only an image it is unsure of gets a second pass, where SSD MobileNet v1
+ * (loaded at its first use), the tiny detector and BlazeFace vote. Loaded once per pool worker; not thread-safe and
+ * not meant for the pipeline's thread (one detection costs tens of milliseconds of CPU).
+ * Choices and figures: docs/adr/0004-face-detector.md, 0005 and 0018.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { type BlazeTf, loadBlazeFace } from './blazeface.ts';
 import type { RgbImage } from './decode-image.ts';
 
 /** One face: the box in image pixels and the detector's score (0..1). */
@@ -26,21 +28,39 @@ export interface Detection {
 
 /**
  * Fast pass: tiny face detector input sizes (multiples of 32), run on every image and merged. 416 finds faces down to
- * ≈ 20 px in a 640×480 photo, the smaller ones find large, blurry or tightly cropped faces that 416 misses.
+ * ≈ 20 px in a 640×480 photo, 224 large, blurry or tightly cropped faces that 416 misses. 320, between them, found
+ * nothing the two and BlazeFace do not (docs/adr/0018): dropping it pays for BlazeFace.
  */
-export const INPUT_SIZES: readonly number[] = [416, 320, 224];
+export const INPUT_SIZES: readonly number[] = [416, 224];
 /** Minimum score of a face the fast pass reports. */
 export const MIN_SCORE = 0.5;
 /** The fast pass is sure of a face when its best box scores this much, and sure of none below UNSURE_SCORE. */
 export const SURE_SCORE = 0.6;
-/** Below this best score the fast pass is sure there is no face; from it up to SURE_SCORE the second pass decides. */
-export const UNSURE_SCORE = 0.25;
-/** Second pass: SSD MobileNet v1 boxes at this confidence are faces when the tiny detector agrees (AGREE_SCORE). */
-export const SSD_MIN_CONFIDENCE = 0.5;
-/** A tiny-detector box at this score, of any pass, overlapping an SSD box confirms it. */
-export const AGREE_SCORE = 0.4;
 /**
- * Second pass, for an SSD box the fast pass saw nothing at (a small face across a room): the tiny detector looks again
+ * Below this best tiny score the fast pass is sure there is no face, unless BlazeFace (run in the fast pass too, it
+ * is cheap) sees one from BLAZE_VOTE_SCORE: from UNSURE_SCORE up to SURE_SCORE the second pass decides.
+ */
+export const UNSURE_SCORE = 0.25;
+/**
+ * Second pass: three detectors vote on each candidate box, and a face takes two of them (boxes overlapping by more
+ * than SAME_FACE_IOU): SSD MobileNet v1 from SSD_VOTE_SCORE, the tiny detector from TINY_VOTE_SCORE (any pass), and
+ * BlazeFace from BLAZE_VOTE_SCORE. Each vetoes the others' typical errors: SSD calls a cat's face a face, the tiny
+ * detector a retina photo, a mandrill or a cartoon, BlazeFace a horse or a plush toy.
+ */
+export const SSD_VOTE_SCORE = 0.7;
+export const TINY_VOTE_SCORE = 0.4;
+export const BLAZE_VOTE_SCORE = 0.7;
+/**
+ * SSD, the tiny detector's second look and BlazeFace see the image framed in a border CONTEXT_MARGIN times its longer
+ * side wide on every side: trained on faces in scenes, they score a face that fills the frame (a thumbnail, a tight
+ * crop) or a blurred one far higher with room around it, and SSD an animal's face lower (docs/adr/0018).
+ */
+export const CONTEXT_MARGIN = 0.5;
+const CONTEXT_GREY = 128;
+/** 512 (SSD's input) changed a borderline LFW crop's answer: a second resize before the detector's own. */
+const CONTEXT_SIDE = 1024;
+/**
+ * Second pass, for an SSD box no tiny box agrees with (a small face across a room): the tiny detector looks again
  * at a square CLOSE_UP_SCALE times the box's side around it, at input size CLOSE_UP_INPUT_SIZE. Cheaper in time and in
  * WASM memory than a larger input size for the whole image (608 added ≈ 87 MiB to a worker, measured).
  */
@@ -48,28 +68,40 @@ export const CLOSE_UP_SCALE = 2;
 export const CLOSE_UP_INPUT_SIZE = 224;
 /** Boxes overlapping more than this are one face (the higher score wins). */
 const SAME_FACE_IOU = 0.3;
+/** The detector's own weights (BlazeFace), beside this module in src/ and copied beside the bundle in dist/. */
+const OWN_MODELS = join(import.meta.dirname, 'models');
 
 const require = createRequire(import.meta.url);
 type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
 
 export type Detect = (img: RgbImage) => Promise<Detection>;
 
+/** Each detector's boxes for one image, as the vote reads them. */
+export interface Opinions {
+  ssd: readonly FaceBox[];
+  tiny: readonly FaceBox[];
+  blaze: readonly FaceBox[];
+}
+
 /**
- * Loads the backend and the tiny model once (SSD at the first unsure image); the function detects faces. With
- * `secondPass: false` an unsure image is decided by the fast pass alone (faces from MIN_SCORE): the reference the face
- * bench measures the cascade against.
+ * Loads the backend, the tiny model and BlazeFace once (SSD at the first unsure image); the function detects faces.
+ * With `secondPass: false` an unsure image is decided by the tiny detector alone (faces from MIN_SCORE), and
+ * `inputSizes` replaces INPUT_SIZES: the references the face bench measures the detector against.
  */
-export async function loadDetector(opts: { secondPass?: boolean } = {}): Promise<Detect> {
+export async function loadDetector(
+  opts: { secondPass?: boolean; inputSizes?: readonly number[] } = {},
+): Promise<Detect> {
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
   const tf = faceapi.tf as unknown as TfLike;
   await tf.setBackend('wasm');
   await tf.ready();
   const modelDir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
   await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
+  const blazeFace = loadBlazeFace(tf as unknown as BlazeTf, OWN_MODELS, CONTEXT_MARGIN);
   const tiny = (inputSize: number) => new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: UNSURE_SCORE });
-  const fast = INPUT_SIZES.map(tiny);
+  const fast = (opts.inputSizes ?? INPUT_SIZES).map(tiny);
   const closeUp = tiny(CLOSE_UP_INPUT_SIZE);
-  const ssd = new faceapi.SsdMobilenetv1Options({ minConfidence: SSD_MIN_CONFIDENCE });
+  const ssd = new faceapi.SsdMobilenetv1Options({ minConfidence: SSD_VOTE_SCORE });
   let ssdLoaded: Promise<void> | undefined;
   type Options = typeof closeUp | typeof ssd;
   const run = async (tensor: unknown, options: Options): Promise<FaceBox[]> =>
@@ -80,22 +112,61 @@ export async function loadDetector(opts: { secondPass?: boolean } = {}): Promise
       height: d.box.height,
       score: d.score,
     }));
+  /**
+   * Boxes of each `options` run on the image framed in CONTEXT_MARGIN of grey, mapped back. The framed image is made
+   * at most CONTEXT_SIDE pixels a side, scaled before it is framed, so a large photo never becomes a huge tensor.
+   */
+  const inContext = async (tensor: Tensor, img: RgbImage, each: readonly Options[]): Promise<FaceBox[]> => {
+    const longer = Math.max(img.width, img.height);
+    const margin = Math.round(longer * CONTEXT_MARGIN);
+    const scale = Math.min(1, CONTEXT_SIDE / (longer + 2 * margin));
+    const m = Math.round(margin * scale);
+    const framed = tf.tidy(() => {
+      const h = Math.max(1, Math.round(img.height * scale));
+      const w = Math.max(1, Math.round(img.width * scale));
+      const scaled = scale < 1 ? tf.cast(tf.image.resizeBilinear(tensor, [h, w]), 'int32') : tensor;
+      return tf.pad(
+        scaled,
+        [
+          [m, m],
+          [m, m],
+          [0, 0],
+        ],
+        CONTEXT_GREY,
+      );
+    });
+    try {
+      const boxes: FaceBox[] = [];
+      for (const options of each) boxes.push(...(await run(framed, options)));
+      return boxes.map((f) => ({
+        x: (f.x - m) / scale,
+        y: (f.y - m) / scale,
+        width: f.width / scale,
+        height: f.height / scale,
+        score: f.score,
+      }));
+    } finally {
+      framed.dispose();
+    }
+  };
 
   return async (img) => {
     const tensor = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
     try {
       const seen: FaceBox[] = [];
       for (const options of fast) seen.push(...(await run(tensor, options)));
-      const verdict = fastVerdict(seen);
+      const blaze = opts.secondPass === false ? [] : await blazeFace(tensor, img.width, img.height);
+      const verdict = fastVerdict(seen, blaze);
       if (verdict !== 'unsure' || opts.secondPass === false) {
         return { faces: rounded(merge(seen.filter((b) => b.score >= MIN_SCORE))), secondPass: false };
       }
       ssdLoaded ??= faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
       await ssdLoaded;
-      const ssdBoxes = await run(tensor, ssd);
-      // Where SSD sees a face the fast sizes did not, the tiny detector takes a close look.
+      const ssdBoxes = await inContext(tensor, img, [ssd]);
+      seen.push(...(await inContext(tensor, img, fast)));
+      // Where SSD sees a face no tiny box agrees with, the tiny detector takes a close look.
       for (const b of ssdBoxes) {
-        if (confirmed([b], seen).length > 0) continue;
+        if (seen.some((t) => t.score >= TINY_VOTE_SCORE && boxIoU(b, t) > SAME_FACE_IOU)) continue;
         const [x, y, w, h] = closeUpRegion(b, img.width, img.height);
         const crop = tf.slice(tensor, [y, x, 0], [h, w, 3]);
         try {
@@ -104,27 +175,33 @@ export async function loadDetector(opts: { secondPass?: boolean } = {}): Promise
           crop.dispose();
         }
       }
-      return { faces: rounded(confirmed(ssdBoxes, seen)), secondPass: true };
+      return { faces: rounded(voted({ ssd: ssdBoxes, tiny: seen, blaze })), secondPass: true };
     } finally {
       tensor.dispose();
     }
   };
 }
 
-/** What the fast pass's boxes (every score from UNSURE_SCORE up) say about the image. */
-export function fastVerdict(boxes: readonly FaceBox[]): 'face' | 'none' | 'unsure' {
-  const best = Math.max(0, ...boxes.map((b) => b.score));
-  return best >= SURE_SCORE ? 'face' : best < UNSURE_SCORE ? 'none' : 'unsure';
+/** What the fast pass says: the tiny boxes (every score from UNSURE_SCORE up) and BlazeFace's. */
+export function fastVerdict(tiny: readonly FaceBox[], blaze: readonly FaceBox[] = []): 'face' | 'none' | 'unsure' {
+  const best = Math.max(0, ...tiny.map((b) => b.score));
+  if (best >= SURE_SCORE) return 'face';
+  return best >= UNSURE_SCORE || blaze.some((b) => b.score >= BLAZE_VOTE_SCORE) ? 'unsure' : 'none';
 }
 
 /**
- * Second-pass faces: SSD boxes (confidence from SSD_MIN_CONFIDENCE) that a tiny-detector box scoring AGREE_SCORE or
- * more overlaps. Each detector vetoes the other's typical error: SSD calls a cat's face a face, the tiny detector a
- * retina photo or a mandrill.
+ * Second-pass faces: every box of any detector, at its vote score, that boxes of at least two detectors overlap (its
+ * own counts), merged. Each detector vetoes the others' typical error (see SSD_VOTE_SCORE).
  */
-export function confirmed(ssd: readonly FaceBox[], tiny: readonly FaceBox[]): FaceBox[] {
-  const agreeing = tiny.filter((t) => t.score >= AGREE_SCORE);
-  return merge(ssd.filter((s) => s.score >= SSD_MIN_CONFIDENCE && agreeing.some((t) => boxIoU(s, t) > SAME_FACE_IOU)));
+export function voted(o: Opinions): FaceBox[] {
+  const votes = [
+    o.ssd.filter((b) => b.score >= SSD_VOTE_SCORE),
+    o.tiny.filter((b) => b.score >= TINY_VOTE_SCORE),
+    o.blaze.filter((b) => b.score >= BLAZE_VOTE_SCORE),
+  ];
+  const agreed = (c: FaceBox) => votes.filter((boxes) => boxes.some((b) => boxIoU(b, c) > SAME_FACE_IOU)).length >= 2;
+  // SSD's boxes first, then the tiny detector's: the tightest around a face are the ones kept where they agree.
+  return firstOfEachFace(votes.flatMap(byScore).filter(agreed));
 }
 
 /** The close-up square around a box, `[x, y, width, height]` in whole pixels, clamped to the image. */
@@ -139,8 +216,17 @@ export function closeUpRegion(b: FaceBox, width: number, height: number): [numbe
 
 /** Non-maximum suppression: the best-scored box of each overlapping group. */
 export function merge(boxes: readonly FaceBox[]): FaceBox[] {
+  return firstOfEachFace(byScore(boxes));
+}
+
+function byScore(boxes: readonly FaceBox[]): FaceBox[] {
+  return [...boxes].sort((a, c) => c.score - a.score);
+}
+
+/** The first box of each overlapping group, in the order given. */
+function firstOfEachFace(boxes: readonly FaceBox[]): FaceBox[] {
   const kept: FaceBox[] = [];
-  for (const b of [...boxes].sort((a, c) => c.score - a.score)) {
+  for (const b of boxes) {
     if (kept.every((k) => boxIoU(k, b) <= SAME_FACE_IOU)) kept.push(b);
   }
   return kept;
@@ -170,6 +256,10 @@ interface TfLike {
   ready(): Promise<void>;
   tensor3d(data: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
   slice(t: Tensor, begin: number[], size: number[]): Tensor;
+  pad(t: Tensor, paddings: Array<[number, number]>, value: number): Tensor;
+  cast(t: Tensor, dtype: 'int32'): Tensor;
+  tidy<T>(fn: () => T): T;
+  image: { resizeBilinear(t: Tensor, size: [number, number]): Tensor };
 }
 interface Tensor {
   dispose(): void;

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AGREE_SCORE,
+  BLAZE_VOTE_SCORE,
   CLOSE_UP_SCALE,
   closeUpRegion,
-  confirmed,
   type FaceBox,
   fastVerdict,
   merge,
-  SSD_MIN_CONFIDENCE,
+  SSD_VOTE_SCORE,
   SURE_SCORE,
+  TINY_VOTE_SCORE,
   UNSURE_SCORE,
+  voted,
 } from '../../src/face/detector.ts';
 
 const box = (x: number, score: number, size = 40): FaceBox => ({ x, y: 10, width: size, height: size, score });
@@ -22,23 +23,41 @@ describe('the fast pass decides, or hands the image to the second pass', () => {
     expect(fastVerdict([box(0, 0.2), box(50, SURE_SCORE - 0.01)])).toBe('unsure');
     expect(fastVerdict([box(0, 0.3), box(50, SURE_SCORE)])).toBe('face');
   });
+
+  it('is unsure, not sure of none, where only BlazeFace sees a face (a thumbnail, a small face in a crowd)', () => {
+    expect(fastVerdict([], [box(0, BLAZE_VOTE_SCORE)])).toBe('unsure');
+    expect(fastVerdict([], [box(0, BLAZE_VOTE_SCORE - 0.01)])).toBe('none');
+    expect(fastVerdict([box(0, SURE_SCORE)], [])).toBe('face');
+  });
 });
 
-describe('second pass: an SSD box is a face only where the tiny detector agrees', () => {
-  it('keeps SSD boxes that a tiny box at AGREE_SCORE or more overlaps', () => {
-    const ssd = [box(0, 0.9), box(200, 0.8)];
-    expect(confirmed(ssd, [box(4, AGREE_SCORE)])).toEqual([box(0, 0.9)]);
-    expect(confirmed(ssd, [box(4, AGREE_SCORE), box(198, 0.7)])).toEqual([box(0, 0.9), box(200, 0.8)]);
+describe('second pass: a face takes the votes of two detectors out of three', () => {
+  const none: FaceBox[] = [];
+  it('keeps a box two detectors agree on, whichever two', () => {
+    expect(voted({ ssd: [box(0, 0.9)], tiny: [box(4, TINY_VOTE_SCORE)], blaze: none })).toEqual([box(0, 0.9)]);
+    expect(voted({ ssd: none, tiny: [box(4, 0.5)], blaze: [box(0, BLAZE_VOTE_SCORE)] })).toEqual([box(4, 0.5)]);
+    expect(voted({ ssd: [box(0, SSD_VOTE_SCORE)], tiny: none, blaze: [box(2, 0.9)] })).toEqual([
+      box(0, SSD_VOTE_SCORE),
+    ]);
   });
 
-  it("drops SSD's face where the tiny detector saw little (a cat), and tiny boxes SSD does not see (a retina)", () => {
-    expect(confirmed([box(0, 0.94)], [box(2, AGREE_SCORE - 0.01)])).toEqual([]);
-    expect(confirmed([], [box(0, 0.55)])).toEqual([]);
-    expect(confirmed([box(0, SSD_MIN_CONFIDENCE - 0.01)], [box(0, 0.55)])).toEqual([]);
+  it("drops one detector's face, however sure (SSD's cat, the tiny detector's retina, BlazeFace's horse)", () => {
+    expect(voted({ ssd: [box(0, 0.94)], tiny: [box(2, TINY_VOTE_SCORE - 0.01)], blaze: none })).toEqual([]);
+    expect(voted({ ssd: none, tiny: [box(0, 0.55)], blaze: [box(0, BLAZE_VOTE_SCORE - 0.01)] })).toEqual([]);
+    expect(voted({ ssd: [box(0, SSD_VOTE_SCORE - 0.01)], tiny: none, blaze: [box(0, 0.99)] })).toEqual([]);
   });
 
   it('needs the boxes to overlap, not just to exist', () => {
-    expect(confirmed([box(0, 0.9)], [box(100, 0.9)])).toEqual([]);
+    expect(voted({ ssd: [box(0, 0.9)], tiny: [box(100, 0.9)], blaze: [box(200, 0.9)] })).toEqual([]);
+  });
+
+  it("keeps SSD's box of a face it agrees on, then the tiny detector's, and one box a face", () => {
+    const faces = voted({ ssd: [box(0, 0.8)], tiny: [box(3, 0.95)], blaze: [box(2, 0.99), box(300, 0.9)] });
+    expect(faces).toEqual([box(0, 0.8)]);
+    expect(voted({ ssd: none, tiny: [box(3, 0.45), box(300, 0.5)], blaze: [box(2, 0.99), box(302, 0.9)] })).toEqual([
+      box(300, 0.5),
+      box(3, 0.45),
+    ]);
   });
 
   it('takes its close look at a square twice the box around it, clamped to the image', () => {
