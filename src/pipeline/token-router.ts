@@ -29,6 +29,9 @@ export class TokenRouter {
   readonly #keys = new Map<string, number>();
   #lastKey = '';
   #lastKeyMask = 0;
+  /** The last source looked up (a body's tokens all come from one tokenizer), and its mask. */
+  #lastSource: TokenSource | '' = '';
+  #lastSourceMask = 0;
 
   constructor(analyzers: readonly Analyzer[]) {
     this.#interests = analyzers.map((a, i) => (i < MAX_ROUTED_ANALYZERS ? a.tokens : undefined));
@@ -65,7 +68,11 @@ export class TokenRouter {
   route(t: Token, encoded = false): number {
     let mask = this.#keyMaskCached(t.key);
     if (encoded) return mask;
-    if (this.#sources.size > 0) mask |= this.#sources.get(t.source) ?? 0;
+    if (t.source !== this.#lastSource) {
+      this.#lastSource = t.source;
+      this.#lastSourceMask = this.#sources.get(t.source) ?? 0;
+    }
+    mask |= this.#lastSourceMask;
     if (t.kind === 'number') {
       if (t.key === '') mask |= this.#elements;
     } else if (t.kind === 'string' && (this.#byValue & ~mask) !== 0) {
