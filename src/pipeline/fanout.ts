@@ -3,9 +3,10 @@
  * verdicts. An analyzer that throws is switched off for the message and reported as a violation: a bug in one
  * analyzer never stops the pipeline or the other analyzers.
  */
+import type { TokenGate } from '../decode/filter.ts';
 import type { AnalyzerState } from '../model/analyzer.ts';
 import type { MediaInfo } from '../model/media.ts';
-import type { Token } from '../model/token.ts';
+import type { Token, TokenKind, TokenSource } from '../model/token.ts';
 import { BodySummaryCollector } from './body-summary.ts';
 import type { TokenRouter } from './token-router.ts';
 
@@ -74,6 +75,30 @@ export class AnalyzerFanout {
         this.#fail(a, err);
       }
     }
+  }
+
+  /**
+   * A gate for a tokenizer of `source` (see TokenGate): a scalar no taker would get is counted, not made. Strings of
+   * `minBase64` characters or more are always made (the part decodes base64 from them). Undefined when some taker
+   * gets every token.
+   */
+  gate(source: TokenSource, minBase64: number): TokenGate | undefined {
+    if (!this.#routed || this.#takers.some((a) => a.bit === 0)) return undefined;
+    const router = this.#router;
+    const summary = this.summary;
+    const bits = this.#takers.reduce((m, a) => m | a.bit, 0);
+    return {
+      scalar(key: string, kind: TokenKind): boolean {
+        if ((router.routeScalar(key, source, kind) & bits) !== 0) return true;
+        summary.token(kind);
+        return false;
+      },
+      ascii(key: string, buf: Uint8Array, start: number, end: number): boolean {
+        if (end - start >= minBase64 || (router.routeAscii(key, source, buf, start, end) & bits) !== 0) return true;
+        summary.token('string');
+        return false;
+      },
+    };
   }
 
   /** `encoded`: a string being decoded as base64 (see TokenRouter.route). */
