@@ -29,6 +29,12 @@ export class AnalyzerFanout {
   /** Some taker declared a TokenInterest: tokens are routed (else every taker gets every token). */
   readonly #routed: boolean;
   /**
+   * When every taker is routed: the takers by bit position, and their bits. A token then visits only the takers
+   * its mask names (lowest bit first: registry order), not every taker to test its bit.
+   */
+  readonly #byBit: ActiveAnalyzer[] | undefined;
+  readonly #takerBits: number;
+  /**
    * Whether structured bodies must be tokenized: some state takes tokens, or takes media that may sit nested in a
    * token (a base64 clip in JSON). When neither, tokenizers are not even started.
    */
@@ -42,6 +48,10 @@ export class AnalyzerFanout {
     this.#onError = onError;
     this.#takers = active.filter((a) => a.state.token !== undefined);
     this.#routed = this.#takers.some((a) => a.bit !== 0);
+    const allRouted = this.#routed && this.#takers.every((a) => a.bit !== 0);
+    this.#byBit = allRouted ? [] : undefined;
+    for (const a of this.#byBit ? this.#takers : []) this.#byBit![31 - Math.clz32(a.bit)] = a;
+    this.#takerBits = this.#takers.reduce((m, a) => m | a.bit, 0);
     this.wantsTokens = active.some((a) => a.state.token !== undefined || a.state.media !== undefined);
   }
 
@@ -83,10 +93,10 @@ export class AnalyzerFanout {
    * gets every token.
    */
   gate(source: TokenSource, minBase64: number): TokenGate | undefined {
-    if (!this.#routed || this.#takers.some((a) => a.bit === 0)) return undefined;
+    if (!this.#byBit) return undefined;
     const router = this.#router;
     const summary = this.summary;
-    const bits = this.#takers.reduce((m, a) => m | a.bit, 0);
+    const bits = this.#takerBits;
     return {
       scalar(key: string, kind: TokenKind): boolean {
         if ((router.routeScalar(key, source, kind) & bits) !== 0) return true;
@@ -104,16 +114,27 @@ export class AnalyzerFanout {
   /** `encoded`: a string being decoded as base64 (see TokenRouter.route). */
   token(t: Token, encoded = false): void {
     this.summary.token(t.kind);
-    const takers = this.#takers;
     const wanted = this.#routed ? this.#router.route(t, encoded) : 0;
+    const byBit = this.#byBit;
+    if (byBit) {
+      for (let m = wanted & this.#takerBits; m !== 0; m &= m - 1) {
+        const a = byBit[31 - Math.clz32(m & -m)]!;
+        if (!a.done) this.#give(a, t);
+      }
+      return;
+    }
+    const takers = this.#takers;
     for (let i = 0; i < takers.length; i++) {
       const a = takers[i]!;
-      if (a.done || (a.bit !== 0 && (wanted & a.bit) === 0)) continue;
-      try {
-        if (a.state.token!(t) === 'done') a.done = true;
-      } catch (err) {
-        this.#fail(a, err);
-      }
+      if (!a.done && (a.bit === 0 || (wanted & a.bit) !== 0)) this.#give(a, t);
+    }
+  }
+
+  #give(a: ActiveAnalyzer, t: Token): void {
+    try {
+      if (a.state.token!(t) === 'done') a.done = true;
+    } catch (err) {
+      this.#fail(a, err);
     }
   }
 
