@@ -34,6 +34,8 @@ export class AnalyzerFanout {
    */
   readonly #byBit: ActiveAnalyzer[] | undefined;
   readonly #takerBits: number;
+  /** The mask a gate admitted the next token with (see `#admit`), or -1. Masks use 31 bits: never -1. */
+  #admitted = -1;
   /**
    * Whether structured bodies must be tokenized: some state takes tokens, or takes media that may sit nested in a
    * token (a base64 clip in JSON). When neither, tokenizers are not even started.
@@ -95,26 +97,32 @@ export class AnalyzerFanout {
   gate(source: TokenSource, minBase64: number): TokenGate | undefined {
     if (!this.#byBit) return undefined;
     const router = this.#router;
-    const summary = this.summary;
-    const bits = this.#takerBits;
     return {
-      scalar(key: string, kind: TokenKind): boolean {
-        if ((router.routeScalar(key, source, kind) & bits) !== 0) return true;
-        summary.token(kind);
-        return false;
-      },
-      ascii(key: string, buf: Uint8Array, start: number, end: number): boolean {
-        if (end - start >= minBase64 || (router.routeAscii(key, source, buf, start, end) & bits) !== 0) return true;
-        summary.token('string');
-        return false;
-      },
+      scalar: (key: string, kind: TokenKind) => this.#admit(router.routeScalar(key, source, kind), kind),
+      ascii: (key: string, buf: Uint8Array, start: number, end: number) =>
+        end - start >= minBase64 || this.#admit(router.routeAscii(key, source, buf, start, end), 'string'),
     };
+  }
+
+  /**
+   * A gate's answer: a token no taker wants is counted; one some taker wants is made next, and `token` takes the
+   * mask computed here instead of routing it again (a gate's tokenizer emits the token it asked about at once).
+   */
+  #admit(mask: number, kind: TokenKind): boolean {
+    if ((mask & this.#takerBits) === 0) {
+      this.summary.token(kind);
+      return false;
+    }
+    this.#admitted = mask;
+    return true;
   }
 
   /** `encoded`: a string being decoded as base64 (see TokenRouter.route). */
   token(t: Token, encoded = false): void {
     this.summary.token(t.kind);
-    const wanted = this.#routed ? this.#router.route(t, encoded) : 0;
+    const admitted = this.#admitted;
+    this.#admitted = -1;
+    const wanted = admitted !== -1 ? admitted : this.#routed ? this.#router.route(t, encoded) : 0;
     const byBit = this.#byBit;
     if (byBit) {
       for (let m = wanted & this.#takerBits; m !== 0; m &= m - 1) {
