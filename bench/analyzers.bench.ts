@@ -6,7 +6,9 @@
  * optimising the token objects away, which a bare counter allowed), `mine` (location, contacts, identifiers,
  * child-profile, tls, opaque-upload), `all` (the registry). References: a plain read of the bytes, and
  * `JSON.parse` of the same bodies (UTF-8 decoding included): V8's native parser, the ceiling any tokenizer
- * written in JavaScript is measured against.
+ * written in JavaScript is measured against. The machine is shared and noisy: `JSON.parse` and every set run in
+ * turn, round after round, timed in CPU seconds, and `ratio_to_json_parse` is the median of the rounds' ratios
+ * (MB/s: per CPU second, best round).
  */
 
 import { childProfile } from '../analyzers/child-profile.ts';
@@ -25,11 +27,13 @@ import { telemetryJson } from './corpus.ts';
 import { mbPerSec, plainRead, round } from './measure.ts';
 import type { Bench } from './run.ts';
 
-/** Issue 7: every analyzer together on pure JSON, tokenizer included, one core. */
-const GOAL_MB_PER_S = 150;
+/** Issue 20: every analyzer together on pure JSON, tokenizer included, at half the speed of `JSON.parse` or more. */
+const GOAL_RATIO_TO_JSON_PARSE = 0.5;
 const MESSAGE = 256 * 1024;
 const MESSAGES = 24;
 const CHUNK = 64 * 1024;
+/** Rounds of `JSON.parse` and every set in turn (after one warm-up each). */
+const ROUNDS = 7;
 
 const sink: PipelineOutput = { flow() {}, message() {}, finding() {}, violation() {}, evidence() {} };
 
@@ -88,36 +92,57 @@ function events(bodies: Uint8Array[]): FlowEvent[] {
   return evs;
 }
 
+/** CPU seconds (user + system) `fn` takes: unlike wall time, not inflated while the shared machine runs others. */
+function seconds(fn: () => void): number {
+  const t0 = process.cpuUsage();
+  fn();
+  const t = process.cpuUsage(t0);
+  return (t.user + t.system) / 1e6;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN;
+
 const bench: Bench = async (emit) => {
   const telemetry = Array.from({ length: MESSAGES }, (_, i) => telemetryJson(i + 1, MESSAGE));
   const corpora = { telemetry, clean: telemetry.map(clean) };
   for (const [corpus, bodies] of Object.entries(corpora)) {
     const bytes = bodies.reduce((n, b) => n + b.length, 0);
+    const mb = bytes / (1024 * 1024);
     const evs = events(bodies);
     const reference = mbPerSec(bytes, () => plainRead(bodies));
-    const jsonParse = mbPerSec(bytes, () => {
-      for (const b of bodies) JSON.parse(Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8'));
-    });
+    const runs: Record<string, () => void> = {
+      'JSON.parse': () => {
+        for (const b of bodies) JSON.parse(Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8'));
+      },
+    };
     for (const [set, list] of Object.entries(SETS)) {
-      const mb = mbPerSec(
-        bytes,
-        () => {
-          const p = new Pipeline({ analyzers: list, output: sink });
-          for (const ev of evs) p.push(ev);
-        },
-        3,
-      );
-      if (kept === undefined) throw new Error('no token reached the floor analyzer');
+      runs[set] = () => {
+        const p = new Pipeline({ analyzers: list, output: sink });
+        for (const ev of evs) p.push(ev);
+      };
+    }
+    const times: Record<string, number[]> = {};
+    for (const [name, fn] of Object.entries(runs)) {
+      fn();
+      times[name] = [];
+    }
+    for (let r = 0; r < ROUNDS; r++) for (const [name, fn] of Object.entries(runs)) times[name]!.push(seconds(fn));
+    if (kept === undefined) throw new Error('no token reached the floor analyzer');
+    const parse = times['JSON.parse']!;
+    const jsonParse = round(mb / Math.min(...parse));
+    for (const set of Object.keys(SETS)) {
+      const t = times[set]!;
+      const mbps = round(mb / Math.min(...t));
       emit({
         bench: 'analyzers',
         corpus,
         set,
-        mb_per_s: mb,
+        mb_per_s: mbps,
         reference_mb_per_s: reference,
-        ratio: round(mb / reference, 4),
+        ratio: round(mbps / reference, 4),
         json_parse_mb_per_s: jsonParse,
-        ratio_to_json_parse: round(mb / jsonParse, 3),
-        ...(set === 'all' ? { goal_mb_per_s: GOAL_MB_PER_S } : {}),
+        ratio_to_json_parse: round(median(t.map((x, i) => parse[i]! / x)), 3),
+        ...(set === 'all' ? { goal_ratio_to_json_parse: GOAL_RATIO_TO_JSON_PARSE } : {}),
       });
     }
   }

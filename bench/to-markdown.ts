@@ -73,6 +73,7 @@ function goals(figures: Figure[]): string[] {
     };
     check(f.ratio, f.goal_ratio, 'ratio');
     check(f.mb_per_s, f.goal_mb_per_s, 'MB/s');
+    check(f.ratio_to_json_parse, f.goal_ratio_to_json_parse, 'ratio to JSON.parse');
     check(f.rows_per_s, f.goal_rows_per_s, 'rows/s');
     check(f.peak_rss_mib, f.goal_peak_rss_mib, 'peak RSS MiB', true);
     check(f.cpu_ratio, f.goal_ratio, 'CPU ratio');

@@ -13,6 +13,9 @@ export class Reporter {
   readonly #seen = new Map<string, Set<string>>();
   #count = 0;
   readonly #max: number;
+  /** The last (subtype, excerpt) `fresh` found reported: the same IMEI or MAC comes in every event of a batch. */
+  #lastSubtype = '';
+  #lastExcerpt = '';
 
   constructor(ctx: AnalyzerContext, category: Category) {
     this.#ctx = ctx;
@@ -38,7 +41,12 @@ export class Reporter {
 
   /** Whether `report` of this subtype and excerpt would do anything: a caller may skip building the finding. */
   fresh(subtype: string, excerpt: string): boolean {
-    return this.full || this.#seen.get(subtype)?.has(excerpt) !== true;
+    if (this.full) return true;
+    if (excerpt === this.#lastExcerpt && subtype === this.#lastSubtype) return false;
+    if (this.#seen.get(subtype)?.has(excerpt) !== true) return true;
+    this.#lastSubtype = subtype;
+    this.#lastExcerpt = excerpt;
+    return false;
   }
 
   get full(): boolean {

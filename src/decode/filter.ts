@@ -2,7 +2,7 @@
  * The shapes every streaming decoder shares (Spicy filters): bytes in, bytes or tokens out, chunk by chunk,
  * with the same output whatever the chunk boundaries, and malformed input reported as a violation, never thrown.
  */
-import type { Token } from '../model/token.ts';
+import type { Token, TokenKind } from '../model/token.ts';
 
 /** Downstream of a byte filter. */
 export interface ByteSink {
@@ -26,3 +26,15 @@ export interface Tokenizer {
 }
 
 export type TokenSink = (t: Token) => void;
+
+/**
+ * The consumers' say on a scalar before it is made (the pipeline's analyzers, through their TokenInterest): a
+ * tokenizer asks before emitting, and makes neither the value string nor the Token when no one wants it. The gate
+ * counts what it turns away. Only whole values are asked about; pieces of long strings are always made.
+ */
+export interface TokenGate {
+  /** A number, boolean or null under `key` ('' for an array element). */
+  scalar(key: string, kind: TokenKind): boolean;
+  /** A whole string whose bytes buf[start, end) are plain ASCII (no escape): its text is exactly those bytes. */
+  ascii(key: string, buf: Uint8Array, start: number, end: number): boolean;
+}

@@ -9,7 +9,8 @@
 import { Buffer } from 'node:buffer';
 import type { Token, TokenKind } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
-import type { Tokenizer, TokenSink } from './filter.ts';
+import type { TokenGate, Tokenizer, TokenSink } from './filter.ts';
+import { N_BAD, N_START, N_TERMINAL, NUM_CLASS, NUM_NEXT } from './json-number.ts';
 import { cutKey, hexValue, keySegment, type SliceBuffer, StringPieces, type TokenizerOptions } from './token-text.ts';
 
 /**
@@ -83,42 +84,6 @@ const STATE_NAMES = [
   'stopped',
 ];
 
-// Number sub-states (terminal ones may end the number).
-const N_START = 0; // before the first byte ('-' or a digit, checked by the caller)
-const N_MINUS = 1;
-const N_ZERO = 2; // terminal
-const N_INT = 3; // terminal
-const N_DOT = 4;
-const N_FRAC = 5; // terminal
-const N_EXP = 6;
-const N_EXP_SIGN = 7;
-const N_EXP_DIGITS = 8; // terminal
-const N_BAD = 9;
-const N_TERMINAL = [false, false, true, true, false, true, false, false, true];
-/** Byte class in a number: 0 ends it, 1 '0', 2 '1'-'9', 3 '.', 4 'e'/'E', 5 '+'/'-'. */
-const NUM_CLASS = new Uint8Array(256);
-NUM_CLASS[0x30] = 1;
-for (let c = 0x31; c <= 0x39; c++) NUM_CLASS[c] = 2;
-NUM_CLASS[0x2e] = 3;
-NUM_CLASS[0x65] = 4;
-NUM_CLASS[0x45] = 4;
-NUM_CLASS[0x2b] = 5;
-NUM_CLASS[0x2d] = 5;
-/** NUM_NEXT[state * 6 + class]: the next number sub-state. */
-// biome-ignore format: a transition table reads best as a grid
-const NUM_NEXT = new Uint8Array([
-  //          end    '0'     1-9    '.'    e/E    sign
-  /* START */ N_BAD, N_ZERO, N_INT, N_BAD, N_BAD, N_MINUS,
-  /* MINUS */ N_BAD, N_ZERO, N_INT, N_BAD, N_BAD, N_BAD,
-  /* ZERO  */ N_BAD, N_BAD, N_BAD, N_DOT, N_EXP, N_BAD,
-  /* INT   */ N_BAD, N_INT, N_INT, N_DOT, N_EXP, N_BAD,
-  /* DOT   */ N_BAD, N_FRAC, N_FRAC, N_BAD, N_BAD, N_BAD,
-  /* FRAC  */ N_BAD, N_FRAC, N_FRAC, N_BAD, N_EXP, N_BAD,
-  /* EXP   */ N_BAD, N_EXP_DIGITS, N_EXP_DIGITS, N_BAD, N_BAD, N_EXP_SIGN,
-  /* ESIGN */ N_BAD, N_EXP_DIGITS, N_EXP_DIGITS, N_BAD, N_BAD, N_BAD,
-  /* EDIG  */ N_BAD, N_EXP_DIGITS, N_EXP_DIGITS, N_BAD, N_BAD, N_BAD,
-]);
-
 /** The character each simple escape stands for (0 = not a simple escape). */
 const ESCAPES = new Uint16Array(128);
 ESCAPES[0x22] = 0x22;
@@ -183,6 +148,7 @@ const isWhitespace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0
 
 export class JsonTokenizer implements Tokenizer {
   readonly #sink: TokenSink;
+  readonly #gate: TokenGate | undefined;
   readonly #report: ViolationSink;
   readonly #maxDepth: number;
   /** MAX_TOKEN_BYTES: the longest number literal, and the longest string emitted in one token. */
@@ -246,6 +212,7 @@ export class JsonTokenizer implements Tokenizer {
 
   constructor(sink: TokenSink, opts: TokenizerOptions) {
     this.#sink = sink;
+    this.#gate = opts.gate;
     this.#report = opts.report;
     this.#maxDepth = opts.limits.MAX_JSON_DEPTH;
     this.#maxToken = opts.limits.MAX_TOKEN_BYTES;
@@ -390,8 +357,8 @@ export class JsonTokenizer implements Tokenizer {
           }
           const c = i < end ? buf[i]! : 0;
           if (c === 0x22 && high < 0x80 && !this.#isKey && i - start <= this.#maxToken && this.#pieces.empty) {
-            // The usual case: a whole short ASCII value in this chunk, no escapes.
-            this.#emit('string', ascii(start, i), 0, false);
+            // The usual case: a whole short ASCII value in this chunk, no escapes (not made if no one wants it).
+            if (this.#gate?.ascii(this.#key, buf, start, i) !== false) this.#emit('string', ascii(start, i), 0, false);
             i++;
             state = this.#afterValue(i < end ? buf[i]! : -1);
             if (state === VALUE || state === KEY) i++;
@@ -458,7 +425,9 @@ export class JsonTokenizer implements Tokenizer {
           } else if (!N_TERMINAL[ns]) {
             state = this.#fail('unexpected-byte', i, state);
           } else {
-            this.#emit('number', this.#numText === '' ? ascii(start, i) : this.#numText + ascii(start, i), 0, false);
+            if (this.#gate?.scalar(this.#key, 'number') !== false) {
+              this.#emit('number', this.#numText === '' ? ascii(start, i) : this.#numText + ascii(start, i), 0, false);
+            }
             this.#numText = '';
             state = this.#afterValue(buf[i]!);
             if (state === VALUE || state === KEY) i++;
@@ -473,7 +442,8 @@ export class JsonTokenizer implements Tokenizer {
             this.#literalPos++;
           }
           if (this.#literalPos === lit.length) {
-            this.#emit(lit === 'null' ? 'null' : 'boolean', lit, 0, false);
+            const kind = lit === 'null' ? 'null' : 'boolean';
+            if (this.#gate?.scalar(this.#key, kind) !== false) this.#emit(kind, lit, 0, false);
             state = this.#level === 0 ? TOP : AFTER;
           } else if (i < end) {
             state = this.#fail('unexpected-byte', i, state);

@@ -6,6 +6,7 @@
 import type { Buffer } from 'node:buffer';
 import type { Limits } from '../model/limits.ts';
 import type { ViolationSink } from '../model/violation.ts';
+import type { TokenGate } from './filter.ts';
 
 /** Options shared by the tokenizers of this folder. */
 export interface TokenizerOptions {
@@ -15,6 +16,8 @@ export interface TokenizerOptions {
   depth?: number;
   /** Prepended verbatim to every path, e.g. `$.payload>` for a part decoded from the value at `$.payload`. */
   pathPrefix?: string;
+  /** Asked before a whole scalar is made (JSON only); absent: every token is made. */
+  gate?: TokenGate | undefined;
 }
 
 /** Node's long-standing slicers behind `Buffer#toString`, called directly to skip the encoding lookup. */

@@ -26,7 +26,13 @@ export class BodySummaryCollector {
   /** By partId; parts interleave (a base64 value decodes while its JSON body goes on). */
   readonly #parts = new Map<number, PartSummary>();
   #partsTruncated = false;
-  readonly #tokens: Partial<Record<TokenKind, number>> = {};
+  /** Token counts by kind, in fields (a keyed store per token was a measurable part of the JSON path). */
+  #strings = 0;
+  #numbers = 0;
+  #booleans = 0;
+  #nulls = 0;
+  /** Kinds in the order first seen, the order the summary lists them in. */
+  readonly #kinds: TokenKind[] = [];
 
   part(info: MediaInfo, bytes: number): void {
     let p = this.#parts.get(info.partId);
@@ -43,7 +49,13 @@ export class BodySummaryCollector {
   }
 
   token(kind: TokenKind): void {
-    this.#tokens[kind] = (this.#tokens[kind] ?? 0) + 1;
+    if (kind === 'string') {
+      if (this.#strings++ === 0) this.#kinds.push(kind);
+    } else if (kind === 'number') {
+      if (this.#numbers++ === 0) this.#kinds.push(kind);
+    } else if (kind === 'boolean') {
+      if (this.#booleans++ === 0) this.#kinds.push(kind);
+    } else if (this.#nulls++ === 0) this.#kinds.push(kind);
   }
 
   /** The body part's type, when the body itself was not a container. */
@@ -54,6 +66,9 @@ export class BodySummaryCollector {
 
   summary(): BodySummary {
     const parts = [...this.#parts.values()];
-    return { parts, tokens: this.#tokens, ...(this.#partsTruncated ? { partsTruncated: true } : {}) };
+    const counts = { string: this.#strings, number: this.#numbers, boolean: this.#booleans, null: this.#nulls };
+    const tokens: Partial<Record<TokenKind, number>> = {};
+    for (const kind of this.#kinds) tokens[kind] = counts[kind];
+    return { parts, tokens, ...(this.#partsTruncated ? { partsTruncated: true } : {}) };
   }
 }

@@ -3,9 +3,10 @@
  * verdicts. An analyzer that throws is switched off for the message and reported as a violation: a bug in one
  * analyzer never stops the pipeline or the other analyzers.
  */
+import type { TokenGate } from '../decode/filter.ts';
 import type { AnalyzerState } from '../model/analyzer.ts';
 import type { MediaInfo } from '../model/media.ts';
-import type { Token } from '../model/token.ts';
+import type { Token, TokenKind, TokenSource } from '../model/token.ts';
 import { BodySummaryCollector } from './body-summary.ts';
 import type { TokenRouter } from './token-router.ts';
 
@@ -28,6 +29,14 @@ export class AnalyzerFanout {
   /** Some taker declared a TokenInterest: tokens are routed (else every taker gets every token). */
   readonly #routed: boolean;
   /**
+   * When every taker is routed: the takers by bit position, and their bits. A token then visits only the takers
+   * its mask names (lowest bit first: registry order), not every taker to test its bit.
+   */
+  readonly #byBit: ActiveAnalyzer[] | undefined;
+  readonly #takerBits: number;
+  /** The mask a gate admitted the next token with (see `#admit`), or -1. Masks use 31 bits: never -1. */
+  #admitted = -1;
+  /**
    * Whether structured bodies must be tokenized: some state takes tokens, or takes media that may sit nested in a
    * token (a base64 clip in JSON). When neither, tokenizers are not even started.
    */
@@ -41,6 +50,10 @@ export class AnalyzerFanout {
     this.#onError = onError;
     this.#takers = active.filter((a) => a.state.token !== undefined);
     this.#routed = this.#takers.some((a) => a.bit !== 0);
+    const allRouted = this.#routed && this.#takers.every((a) => a.bit !== 0);
+    this.#byBit = allRouted ? [] : undefined;
+    for (const a of this.#byBit ? this.#takers : []) this.#byBit![31 - Math.clz32(a.bit)] = a;
+    this.#takerBits = this.#takers.reduce((m, a) => m | a.bit, 0);
     this.wantsTokens = active.some((a) => a.state.token !== undefined || a.state.media !== undefined);
   }
 
@@ -76,19 +89,60 @@ export class AnalyzerFanout {
     }
   }
 
+  /**
+   * A gate for a tokenizer of `source` (see TokenGate): a scalar no taker would get is counted, not made. Strings of
+   * `minBase64` characters or more are always made (the part decodes base64 from them). Undefined when some taker
+   * gets every token.
+   */
+  gate(source: TokenSource, minBase64: number): TokenGate | undefined {
+    if (!this.#byBit) return undefined;
+    const router = this.#router;
+    return {
+      scalar: (key: string, kind: TokenKind) => this.#admit(router.routeScalar(key, source, kind), kind),
+      ascii: (key: string, buf: Uint8Array, start: number, end: number) =>
+        end - start >= minBase64 || this.#admit(router.routeAscii(key, source, buf, start, end), 'string'),
+    };
+  }
+
+  /**
+   * A gate's answer: a token no taker wants is counted; one some taker wants is made next, and `token` takes the
+   * mask computed here instead of routing it again (a gate's tokenizer emits the token it asked about at once).
+   */
+  #admit(mask: number, kind: TokenKind): boolean {
+    if ((mask & this.#takerBits) === 0) {
+      this.summary.token(kind);
+      return false;
+    }
+    this.#admitted = mask;
+    return true;
+  }
+
   /** `encoded`: a string being decoded as base64 (see TokenRouter.route). */
   token(t: Token, encoded = false): void {
     this.summary.token(t.kind);
+    const admitted = this.#admitted;
+    this.#admitted = -1;
+    const wanted = admitted !== -1 ? admitted : this.#routed ? this.#router.route(t, encoded) : 0;
+    const byBit = this.#byBit;
+    if (byBit) {
+      for (let m = wanted & this.#takerBits; m !== 0; m &= m - 1) {
+        const a = byBit[31 - Math.clz32(m & -m)]!;
+        if (!a.done) this.#give(a, t);
+      }
+      return;
+    }
     const takers = this.#takers;
-    const wanted = this.#routed ? this.#router.route(t, encoded) : 0;
     for (let i = 0; i < takers.length; i++) {
       const a = takers[i]!;
-      if (a.done || (a.bit !== 0 && (wanted & a.bit) === 0)) continue;
-      try {
-        if (a.state.token!(t) === 'done') a.done = true;
-      } catch (err) {
-        this.#fail(a, err);
-      }
+      if (!a.done && (a.bit === 0 || (wanted & a.bit) !== 0)) this.#give(a, t);
+    }
+  }
+
+  #give(a: ActiveAnalyzer, t: Token): void {
+    try {
+      if (a.state.token!(t) === 'done') a.done = true;
+    } catch (err) {
+      this.#fail(a, err);
     }
   }
 

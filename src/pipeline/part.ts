@@ -152,7 +152,8 @@ export class PartDecoder implements ByteSink {
     const { depth, pathPrefix, fieldName, declared } = this.#opts;
     const sink = (t: Token) => this.#token(t);
     if (mime === 'application/json' || mime.endsWith('+json') || mime === 'application/x-ndjson') {
-      return new JsonTokenizer(sink, { limits, report, depth, pathPrefix });
+      const gate = this.#env.fanout.gate('json', limits.MIN_BASE64_CHARS);
+      return new JsonTokenizer(sink, { limits, report, depth, pathPrefix, gate });
     }
     const binary = BINARY_TOKENIZERS.get(mime);
     if (binary) {

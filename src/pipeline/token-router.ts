@@ -6,7 +6,7 @@
  * have returned without doing anything.
  */
 import type { Analyzer, TokenInterest } from '../model/analyzer.ts';
-import type { Token, TokenSource } from '../model/token.ts';
+import type { Token, TokenKind, TokenSource } from '../model/token.ts';
 
 /** Analyzers past this index in the list get every token (a mask has 31 usable bits). */
 export const MAX_ROUTED_ANALYZERS = 31;
@@ -29,6 +29,9 @@ export class TokenRouter {
   readonly #keys = new Map<string, number>();
   #lastKey = '';
   #lastKeyMask = 0;
+  /** The last source looked up (a body's tokens all come from one tokenizer), and its mask. */
+  #lastSource: TokenSource | '' = '';
+  #lastSourceMask = 0;
 
   constructor(analyzers: readonly Analyzer[]) {
     this.#interests = analyzers.map((a, i) => (i < MAX_ROUTED_ANALYZERS ? a.tokens : undefined));
@@ -63,15 +66,40 @@ export class TokenRouter {
    * phone numbers finds nothing real, and it is most of a media upload's bytes.
    */
   route(t: Token, encoded = false): number {
-    let mask = this.#keyMaskCached(t.key);
-    if (encoded) return mask;
-    if (this.#sources.size > 0) mask |= this.#sources.get(t.source) ?? 0;
-    if (t.kind === 'number') {
-      if (t.key === '') mask |= this.#elements;
-    } else if (t.kind === 'string' && (this.#byValue & ~mask) !== 0) {
-      mask |= t.more || t.offset > 0 ? this.#byValue : this.#valueMask(t.value);
+    if (encoded) return this.#keyMaskCached(t.key);
+    if (t.kind !== 'string') return this.routeScalar(t.key, t.source, t.kind);
+    const mask = this.#keyMaskCached(t.key) | this.#sourceMask(t.source);
+    if ((this.#byValue & ~mask) === 0) return mask;
+    return mask | (t.more || t.offset > 0 ? this.#byValue : this.#valueMask(t.value));
+  }
+
+  /** `route` of a number, boolean or null before its Token is made (value clauses read strings only). */
+  routeScalar(key: string, source: TokenSource, kind: TokenKind): number {
+    const mask = this.#keyMaskCached(key) | this.#sourceMask(source);
+    return kind === 'number' && key === '' ? mask | this.#elements : mask;
+  }
+
+  /** `route` of a whole string before its Token is made, from its bytes buf[start, end): plain ASCII, no escape. */
+  routeAscii(key: string, source: TokenSource, buf: Uint8Array, start: number, end: number): number {
+    const mask = this.#keyMaskCached(key) | this.#sourceMask(source);
+    if ((this.#byValue & ~mask) === 0) return mask;
+    const chars = this.#chars;
+    let m = 0;
+    let digits = 0;
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      m |= chars[c]!;
+      digits += (c - 0x30) >>> 0 < 10 ? 1 : 0;
     }
-    return mask;
+    return mask | this.#ruled(m, digits, end - start);
+  }
+
+  #sourceMask(source: TokenSource): number {
+    if (source !== this.#lastSource) {
+      this.#lastSource = source;
+      this.#lastSourceMask = this.#sources.get(source) ?? 0;
+    }
+    return this.#lastSourceMask;
   }
 
   #keyMaskCached(key: string): number {
@@ -113,9 +141,14 @@ export class TokenRouter {
         digits += (c - 0x30) >>> 0 < 10 ? 1 : 0;
       }
     }
+    return this.#ruled(m, digits, value.length);
+  }
+
+  /** The character mask `m` of a value plus the analyzers whose digit or length clause it meets. */
+  #ruled(m: number, digits: number, length: number): number {
     const rules = this.#rules;
     for (let r = 0; r < rules.length; r += 3) {
-      if ((rules[r] === DIGITS ? digits : value.length) >= rules[r + 1]!) m |= rules[r + 2]!;
+      if ((rules[r] === DIGITS ? digits : length) >= rules[r + 1]!) m |= rules[r + 2]!;
     }
     return m;
   }

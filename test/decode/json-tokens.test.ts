@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { TokenGate } from '../../src/decode/filter.ts';
 import { JsonTokenizer } from '../../src/decode/json-tokens.ts';
 import { type Limits, resolveLimits } from '../../src/model/limits.ts';
 import type { Token } from '../../src/model/token.ts';
@@ -11,7 +12,11 @@ interface Run {
   violations: ViolationInput[];
 }
 
-function run(chunks: Uint8Array[], limits: Partial<Limits> = {}, extra: { depth?: number; pathPrefix?: string } = {}) {
+function run(
+  chunks: Uint8Array[],
+  limits: Partial<Limits> = {},
+  extra: { depth?: number; pathPrefix?: string; gate?: TokenGate } = {},
+) {
   const out: Run = { tokens: [], violations: [] };
   const t = new JsonTokenizer((tok) => out.tokens.push(tok), {
     limits: resolveLimits(limits),
@@ -154,6 +159,45 @@ describe('JsonTokenizer: tables', () => {
     // Past the path cache's width (64 elements) the paths are new strings; members still share their parent.
     expect(Object.is(many[150]?.parent, many[151]?.parent)).toBe(true);
     expect(many[151]).toMatchObject({ path: '$[75].v', parent: '$[75]' });
+  });
+
+  it('makes no token its gate refuses, at any split, and asks only about whole scalars', () => {
+    const doc = '{"ts":1,"id":"TOY-1","ok":true,"n":null,"imei":"862012345678901","a":[7,"x"],"t":"é\\n","k":{"v":2}}';
+    const asked: string[] = [];
+    const gate: TokenGate = {
+      scalar(key, kind) {
+        asked.push(`${key}:${kind}`);
+        return key === 'n' || key === '';
+      },
+      ascii(key, buf, start, end) {
+        asked.push(`${key}=${Buffer.from(buf.subarray(start, end)).toString()}`);
+        return key === 'imei';
+      },
+    };
+    const whole = brief(run([utf8(doc)], {}, { gate }));
+    expect(whole).toEqual([
+      ['$.n', 'n', 'null', 'null'],
+      ['$.imei', 'imei', 'string', '862012345678901'],
+      ['$.a[0]', '', 'number', '7'],
+      ['$.t', 't', 'string', 'é\n'], // not plain ASCII: made without asking
+    ]);
+    expect(asked).toEqual([
+      'ts:number',
+      'id=TOY-1',
+      'ok:boolean',
+      'n:null',
+      'imei=862012345678901',
+      ':number',
+      '=x',
+      'v:number',
+    ]);
+    for (const chunks of everySplit(utf8(doc))) {
+      const r = brief(run(chunks, {}, { gate }));
+      // A string cut by a chunk end is made in pieces without asking; every other token is as in one chunk.
+      expect(r.filter((t) => t[1] !== 'id' && t[1] !== 'imei' && t[3] !== 'x')).toEqual(
+        whole.filter((t) => t[1] !== 'imei'),
+      );
+    }
   });
 
   it('skips a UTF-8 byte order mark at the start only', () => {

@@ -7,6 +7,7 @@ import type { Analyzer, TokenInterest } from '../../src/model/analyzer.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import type { Token } from '../../src/model/token.ts';
 import { MAX_ROUTED_ANALYZERS, TokenRouter } from '../../src/pipeline/token-router.ts';
+import { FlowScript, play } from '../../testkit/playbook.ts';
 import { replayCaptureDrained } from '../../testkit/replay.ts';
 import { run } from '../analyzers/run.ts';
 
@@ -171,6 +172,19 @@ describe('routing changes no finding on generated telemetry', () => {
     object: fc.dictionary(key, tie('doc'), { maxKeys: 6 }),
     array: fc.array(tie('doc'), { maxLength: 4 }),
   }));
+
+  it('counts the same tokens when the tokenizer makes only those some analyzer wants', () => {
+    fc.assert(
+      fc.property(fc.dictionary(key, doc, { minKeys: 1, maxKeys: 8 }), (body) => {
+        const events = new FlowScript()
+          .message({ msgId: 0, headers: [['Content-Type', 'application/json']] }, JSON.stringify(body))
+          .close().events;
+        const tokens = (list: readonly Analyzer[]) => play(list, events).messages[0]?.summary?.tokens;
+        expect(tokens(analyzers)).toEqual(tokens(unrouted));
+      }),
+      { numRuns: 100 },
+    );
+  });
 
   it('gives the same findings with and without the interests', () => {
     fc.assert(
