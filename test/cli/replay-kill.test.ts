@@ -85,6 +85,7 @@ describe('toyscope replay after kill -9', () => {
     expect(await replayKilled(killed, big)).toBe('SIGKILL');
     const left = JSON.parse((await toyscopeWith(opts, '--db', killed, 'captures', '--json')).out);
     expect(left.captures.map((c: { status: string }) => c.status)).toEqual(['incomplete']);
+    expect((await toyscopeWith(opts, '--db', killed, 'captures')).out).toMatch(/\binterrupted\b/);
 
     const rerun = await toyscopeWith(opts, '--db', killed, 'replay', big);
     expect(rerun.code).toBe(0);
@@ -92,5 +93,6 @@ describe('toyscope replay after kill -9', () => {
     expect(totals(killed)).toEqual(want);
     const after = JSON.parse((await toyscopeWith(opts, '--db', killed, 'captures', '--json')).out);
     expect(after.captures.map((c: { status: string }) => c.status)).toEqual(['complete']);
+    expect((await toyscopeWith(opts, '--db', killed, 'captures')).out).not.toMatch(/\binterrupted\b/);
   }, 900_000);
 });

@@ -1,6 +1,6 @@
 /**
  * `toyscope captures`: the captures replayed into the store — id (sha256), file, format, size, capture time
- * range and what was skipped — so a tester can name one in `--capture` filters and purges. Reads only.
+ * range, whether the replay ended, and what was skipped — so a tester can name one in `--capture` filters and purges. Reads only.
  */
 import type { CaptureRecord } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs } from '../command.ts';
@@ -16,7 +16,8 @@ export const captures: Command = {
 
 Lists the captures replayed into the database, newest first: the first 12 hex digits of the sha256
 (enough for --capture in findings, flows and purge), the file as given, format, size, the time of
-its first packet, and the parts that were skipped (not understood) by reason.
+its first packet, whether its replay ended (an interrupted one: replay it again, or purge it), and
+the parts that were skipped (not understood) by reason.
 
 Options:
   --json       print {"captures": [...]} with whole sha256s
@@ -56,12 +57,13 @@ function render(list: CaptureRecord[]): string {
     cell(c.path, 60),
     c.format,
     size(c.bytes),
+    c.status === 'incomplete' ? 'interrupted' : 'complete',
     Object.entries(c.skipped ?? {})
       .map(([reason, n]) => `${cell(reason, 40)} ${n}`)
       .join(', '),
   ]);
   return table(
-    ['CAPTURE', `FIRST PACKET ${timeHeader().replace('TIME ', '')}`, 'FILE', 'FORMAT', 'SIZE', 'SKIPPED'],
+    ['CAPTURE', `FIRST PACKET ${timeHeader().replace('TIME ', '')}`, 'FILE', 'FORMAT', 'SIZE', 'REPLAY', 'SKIPPED'],
     rows,
   );
 }
