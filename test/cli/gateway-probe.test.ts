@@ -5,7 +5,7 @@
  * real cloud. The other runs `curl -k`, which accepts every forgery. After Ctrl-C the store holds the refused,
  * accepted and passed-through flows and the tls findings naming each forgery, per device MAC.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -13,10 +13,11 @@ import type { Finding } from '../../src/model/finding.ts';
 import type { FlowRecord } from '../../src/model/records.ts';
 import { FORGERIES } from '../../src/model/tls.ts';
 import { openStore } from '../../src/store/db.ts';
+import { startGateway, startLabCloud, writeLabConfig } from '../helpers/gateway-lab.ts';
 import { makeTestPki, PKI } from '../helpers/lab-cloud.ts';
 import { createLab, describeNetns, LAB, type Lab } from '../helpers/netns.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
+const _ROOT = join(import.meta.dirname, '../..');
 const VALIDATING = { name: 'api.teddy.example', ip: LAB.cloud(30) };
 const INSECURE = { name: 'cam.teddy.example', ip: LAB.cloud(31) };
 
@@ -33,46 +34,20 @@ describeNetns('toyscope gateway up --probe-tls (namespace lab, two devices)', ()
     const dir = mkdtempSync(join(tmpdir(), 'toyscope-gwprobe-'));
     makeTestPki(dir, [VALIDATING.name, INSECURE.name], ['nosni.teddy.example']);
     const [d1, d2] = lab.devices as [Lab['devices'][0], Lab['devices'][0]];
-    const config = join(dir, 'toyscope.yaml');
-    writeFileSync(
-      config,
+    const config = writeLabConfig(
+      dir,
       [
-        'devices:',
-        `  - {name: teddy, mac: "${d1.mac}"}`,
-        `  - {name: robot, mac: "${d2.mac}"}`,
-        'dns:',
-        '  static:',
-        `    ${VALIDATING.name}: ${VALIDATING.ip}`,
-        `    ${INSECURE.name}: ${INSECURE.ip}`,
-      ].join('\n'),
-    );
-    await lab.start(
-      lab.origin,
-      [process.execPath, '--import', 'tsx', join(ROOT, 'test/helpers/lab-cloud.ts'), dir],
-      'up',
-      { cwd: ROOT },
-    );
-    const data = join(dir, 'data');
-    const gateway = await lab.start(
-      lab.gateway,
-      [
-        process.execPath,
-        'bin/toyscope.js',
-        '--data-dir',
-        data,
-        '--config',
-        config,
-        'gateway',
-        'up',
-        '--lan',
-        'lan0',
-        '--probe-tls',
-        '--upstream-ca',
-        join(dir, PKI.caCert),
+        { name: 'teddy', mac: d1.mac },
+        { name: 'robot', mac: d2.mac },
       ],
-      'Press Ctrl-C',
-      { cwd: ROOT, timeoutMs: 120_000 },
+      {
+        [VALIDATING.name]: VALIDATING.ip,
+        [INSECURE.name]: INSECURE.ip,
+      },
     );
+    await startLabCloud(lab, dir);
+    const data = join(dir, 'data');
+    const gateway = await startGateway(lab, dir, config, ['--probe-tls']);
     const curl = (host: { name: string; ip: string }, ...args: string[]) => [
       'curl',
       '-sS',

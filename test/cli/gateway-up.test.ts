@@ -15,7 +15,8 @@ import { caFiles } from '../../proxy/ca.ts';
 import { STATE_FILE } from '../../proxy/gateway.ts';
 import type { FlowRecord } from '../../src/model/records.ts';
 import { openStore } from '../../src/store/db.ts';
-import { makeTestPki, PKI } from '../helpers/lab-cloud.ts';
+import { startGateway, startLabCloud, writeLabConfig } from '../helpers/gateway-lab.ts';
+import { makeTestPki } from '../helpers/lab-cloud.ts';
 import { echoServers, nodeArgs, tcpProbe, udpProbe } from '../helpers/lab-probes.ts';
 import { createLab, describeNetns, LAB, type Lab } from '../helpers/netns.ts';
 
@@ -44,52 +45,25 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
     const names = Object.keys(HOSTS).map((h) => `${h}.teddy.example`);
     makeTestPki(dir, [...names, 'v6.teddy.example'], ['nosni.teddy.example']);
     const [d1, d2, d3] = lab.devices as [Lab['devices'][0], Lab['devices'][0], Lab['devices'][0]];
-    const config = join(dir, 'toyscope.yaml');
-    writeFileSync(
-      config,
+    const config = writeLabConfig(
+      dir,
       [
-        'devices:',
-        `  - {name: teddy, mac: "${d1.mac}"}`,
-        `  - {name: robot, mac: "${d2.mac}"}`,
-        `  - {name: kitty, mac: "${d3.mac}"}`,
-        'dns:',
-        '  static:',
-        ...Object.entries(HOSTS).map(([h, ip]) => `    ${h}.teddy.example: ${ip}`),
-        `    v6.teddy.example: "${V6}"`,
-      ].join('\n'),
+        { name: 'teddy', mac: d1.mac },
+        { name: 'robot', mac: d2.mac },
+        { name: 'kitty', mac: d3.mac },
+      ],
+      {
+        ...Object.fromEntries(Object.entries(HOSTS).map(([h, ip]) => [`${h}.teddy.example`, ip])),
+        'v6.teddy.example': V6,
+      },
     );
     writeFileSync(join(dir, 'mosquitto.conf'), 'listener 1883\nallow_anonymous true\n');
-    await lab.start(
-      lab.origin,
-      [process.execPath, '--import', 'tsx', join(ROOT, 'test/helpers/lab-cloud.ts'), dir],
-      'up',
-      { cwd: ROOT },
-    );
+    await startLabCloud(lab, dir);
     await lab.start(lab.origin, ['sh', '-c', `exec mosquitto -v -c ${join(dir, 'mosquitto.conf')} 2>&1`], /running/);
     await lab.start(lab.origin, echoServers([], [5000], LAB.cloud(9)), 'up');
 
     const data = join(dir, 'data');
-    const gateway = await lab.start(
-      lab.gateway,
-      [
-        process.execPath,
-        'bin/toyscope.js',
-        '--data-dir',
-        data,
-        '--config',
-        config,
-        'gateway',
-        'up',
-        '--lan',
-        'lan0',
-        '--ipv6',
-        'intercept',
-        '--upstream-ca',
-        join(dir, PKI.caCert),
-      ],
-      'Press Ctrl-C',
-      { cwd: ROOT, timeoutMs: 120_000 },
-    );
+    const gateway = await startGateway(lab, dir, config, ['--ipv6', 'intercept']);
     gateway.stdout?.on('data', (c) => {
       gatewayOut += c;
     });
