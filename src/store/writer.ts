@@ -12,6 +12,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Finding } from '../model/finding.ts';
 import type { EvidenceChunk, FlowRecord, MessageRecord } from '../model/records.ts';
 import type { Violation } from '../model/violation.ts';
+import { findingSearchKey } from './search.ts';
 import type { CaptureRecord, StoreWriter } from './types.ts';
 
 /** Bytes of one evidence_chunks row: a blob is never one giant row. */
@@ -78,9 +79,9 @@ const SQL = {
       body_summary = excluded.body_summary`,
   finding: `INSERT INTO findings (id, flow_id, msg_id, device_id, category, subtype, confidence, first_ts, last_ts,
       direction, destination_host, destination_etld1, destination_operator, destination_third_party, encrypted,
-      excerpt, value, evidence_id, truncated, path, detail, final, detail_value, rev, capture_id)
+      excerpt, value, evidence_id, truncated, path, detail, final, detail_value, rev, capture_id, value_key)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${REV},
-      (SELECT capture_id FROM flows WHERE id = ?))
+      (SELECT capture_id FROM flows WHERE id = ?), (SELECT id FROM search_values WHERE key = ?))
     ON CONFLICT (id) DO UPDATE SET msg_id = excluded.msg_id, subtype = excluded.subtype,
       confidence = excluded.confidence, last_ts = excluded.last_ts, direction = excluded.direction,
       destination_host = excluded.destination_host, destination_etld1 = excluded.destination_etld1,
@@ -88,7 +89,8 @@ const SQL = {
       destination_third_party = excluded.destination_third_party, encrypted = excluded.encrypted,
       excerpt = excluded.excerpt, value = excluded.value, evidence_id = excluded.evidence_id,
       truncated = excluded.truncated, path = excluded.path, detail = excluded.detail, final = excluded.final,
-      detail_value = excluded.detail_value, rev = excluded.rev`,
+      detail_value = excluded.detail_value, rev = excluded.rev, value_key = excluded.value_key`,
+  searchKey: 'INSERT OR IGNORE INTO search_values (key) VALUES (?)',
   violation: `INSERT INTO violations (ts, flow_id, msg_id, decoder, code, message, offset)
     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   evidence: `INSERT INTO evidence (id, mime, flow_id, msg_id, total_bytes, truncated, complete)
@@ -217,6 +219,8 @@ export class SqliteStoreWriter implements StoreWriter {
 
   finding(f: Finding): void {
     const d = f.destination;
+    const key = findingSearchKey(f);
+    if (key !== undefined) this.#push(this.#st.searchKey, [key]);
     this.#push(this.#st.finding, [
       f.id,
       f.flowId,
@@ -242,6 +246,7 @@ export class SqliteStoreWriter implements StoreWriter {
       bit(f.final),
       f.evidence.detail ? JSON.stringify(f.evidence.detail) : null,
       f.flowId, // its flow's capture
+      opt(key),
     ]);
   }
 

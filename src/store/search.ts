@@ -1,0 +1,168 @@
+/**
+ * Search by value ("where did this MAC / phone number / name go?") over the personal values findings carry.
+ * Not a full-text search of bodies (the store keeps none): only a finding's `value` is searched, and only when
+ * something in it was masked (its excerpt differs from it), so readable texts such as "1 face in image/jpeg" are
+ * not. Matching is on a **search key**: the value in Unicode NFKC (full-width digits and letters become ASCII),
+ * lower case, with everything but letters and digits removed, cut at `MAX_SEARCH_KEY_CHARS`. So
+ * `AA-BB-CC-DD-EE-FF`, `aa:bb:cc:dd:ee:ff` and `aabb.ccdd.eeff` are one key, a phone number is its digits
+ * (`+86 138-1234-5678` → `8613812345678`), a name ignores case and spaces. A query is turned into a key the same
+ * way and matches every key that **contains** it (three characters or more: a trigram index, migrations/009); a
+ * shorter query, or `exact`, matches whole keys only. Distinct keys live once in `search_values`; a finding points
+ * to its key (`findings.value_key`, indexed with first_ts), so a MAC sent in 100,000 uploads is one indexed key.
+ */
+import type { Database } from 'better-sqlite3';
+import type { Finding } from '../model/finding.ts';
+import { maskFinding } from '../pipeline/redact.ts';
+import { findingFromRow } from './queries.ts';
+import { cachedPrepare, type Prepare } from './statements.ts';
+
+/** Characters of a search key kept (the head of a longer value): what the trigram index holds per value. */
+export const MAX_SEARCH_KEY_CHARS = 256;
+/** Characters of a query (before normalising). */
+export const MAX_SEARCH_QUERY_CHARS = 256;
+/** Distinct stored keys one query may match; past it the answer says `moreValues` (type more of the value). */
+export const MAX_SEARCH_VALUES = 200;
+/** Findings one query reads to count destinations; past it the answer says `complete: false`. */
+export const MAX_SEARCH_SCAN = 20_000;
+/** Findings listed per answer, at most. */
+export const MAX_SEARCH_ITEMS = 500;
+/** Shorter keys match whole values only (a trigram index needs three characters). */
+export const MIN_SUBSTRING_CHARS = 3;
+
+/** The search key of a value or a query: NFKC, lower case, letters and digits only, at most MAX_SEARCH_KEY_CHARS. */
+export function searchKey(s: string): string {
+  const key = s
+    .slice(0, 4 * MAX_SEARCH_KEY_CHARS)
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
+  return [...key].slice(0, MAX_SEARCH_KEY_CHARS).join('');
+}
+
+/** The key a finding is found by: its value's, when the value holds something masked; else none. */
+export function findingSearchKey(f: Pick<Finding, 'evidence'>): string | undefined {
+  const { value, excerpt } = f.evidence;
+  if (value === undefined || value === excerpt) return undefined;
+  return searchKey(value) || undefined;
+}
+
+export type SearchMatch = 'contains' | 'exact';
+
+export interface SearchQuery {
+  /** What the tester typed (a MAC, a phone number or its last digits, a name …). */
+  q: string;
+  match?: SearchMatch;
+  /** Findings to list, newest first (default 100, at most MAX_SEARCH_ITEMS). */
+  limit?: number;
+}
+
+/** Where matching findings went: one row per destination host and device. */
+export interface SearchDestination {
+  host: string;
+  etld1: string;
+  operator?: string;
+  thirdParty: boolean;
+  deviceId: string;
+  findings: number;
+  categories: string[];
+  firstTs: number;
+  lastTs: number;
+}
+
+export interface SearchResult {
+  /** How the query was matched: `contains` needs MIN_SUBSTRING_CHARS characters of key, else `exact`. */
+  match: SearchMatch;
+  /** Distinct stored values matched. */
+  values: number;
+  /** More than MAX_SEARCH_VALUES values matched: only those were used. */
+  moreValues: boolean;
+  /** The newest matching findings, masked. */
+  items: Finding[];
+  /** Destinations (host × device) of the matching findings read (`scanned`), most findings first. */
+  destinations: SearchDestination[];
+  /** Matching findings read for `destinations`. */
+  scanned: number;
+  /** Every matching finding was read (false: more than MAX_SEARCH_SCAN matched). */
+  complete: boolean;
+}
+
+/** A query that cannot be searched (nothing but punctuation); the dashboard answers 400. */
+export class SearchQueryError extends Error {}
+
+type Row = Record<string, unknown>;
+
+/** Value search over one connection. Reads only: keys are written by the writer (writer.ts) and migration 009. */
+export class StoreSearch {
+  readonly #stmt: Prepare;
+
+  constructor(db: Database) {
+    this.#stmt = cachedPrepare(db);
+  }
+
+  search(query: SearchQuery): SearchResult {
+    const key = searchKey(query.q);
+    if (!key) throw new SearchQueryError('type letters or digits of the value to search for');
+    const limit = Math.min(Math.max(1, query.limit ?? 100), MAX_SEARCH_ITEMS);
+    const match: SearchMatch = query.match === 'exact' || [...key].length < MIN_SUBSTRING_CHARS ? 'exact' : 'contains';
+    const ids = (
+      match === 'exact'
+        ? this.#stmt('SELECT id FROM search_values WHERE key = ?').all(key)
+        : this.#stmt('SELECT rowid AS id FROM search_trigrams WHERE search_trigrams MATCH ? LIMIT ?').all(
+            `"${key}"`, // letters and digits only: nothing to escape
+            MAX_SEARCH_VALUES + 1,
+          )
+    ).map((r) => (r as { id: number }).id);
+    const moreValues = ids.length > MAX_SEARCH_VALUES;
+    const used = ids.slice(0, MAX_SEARCH_VALUES);
+    return { match, values: used.length, moreValues, items: this.#newest(used, limit), ...this.#destinations(used) };
+  }
+
+  /** The newest `limit` findings over all keys: the newest `limit` of each (index order), merged. */
+  #newest(ids: number[], limit: number): Finding[] {
+    const rows: Row[] = [];
+    const st = this.#stmt(
+      'SELECT *, rowid AS rowid_ FROM findings WHERE value_key = ? ORDER BY first_ts DESC, rowid DESC LIMIT ?',
+    );
+    for (const id of ids) rows.push(...(st.all(id, limit) as Row[]));
+    rows.sort((a, b) => (b.first_ts as number) - (a.first_ts as number) || (b.rowid_ as number) - (a.rowid_ as number));
+    return rows.slice(0, limit).map((r) => maskFinding(findingFromRow(r)));
+  }
+
+  /** Destinations of the matching findings, reading at most MAX_SEARCH_SCAN of them. */
+  #destinations(ids: number[]): Pick<SearchResult, 'destinations' | 'scanned' | 'complete'> {
+    if (ids.length === 0) return { destinations: [], scanned: 0, complete: true };
+    const inIds = 'value_key IN (SELECT value FROM json_each(?))';
+    const json = JSON.stringify(ids);
+    const rows = this.#stmt(
+      `SELECT destination_host AS host, max(destination_etld1) AS etld1, max(destination_operator) AS operator,
+        max(destination_third_party) AS third, device_id, count(*) AS n, group_concat(DISTINCT category) AS cats,
+        min(first_ts) AS first, max(last_ts) AS last
+      FROM (SELECT * FROM findings WHERE ${inIds} LIMIT ?)
+      GROUP BY destination_host, device_id ORDER BY n DESC, host`,
+    ).all(json, MAX_SEARCH_SCAN) as Row[];
+    const scanned = rows.reduce((s, r) => s + (r.n as number), 0);
+    const complete =
+      scanned < MAX_SEARCH_SCAN ||
+      (
+        this.#stmt(`SELECT count(*) AS n FROM (SELECT 1 FROM findings WHERE ${inIds} LIMIT ?)`).get(
+          json,
+          MAX_SEARCH_SCAN + 1,
+        ) as { n: number }
+      ).n <= MAX_SEARCH_SCAN;
+    return {
+      destinations: rows.map((r) => ({
+        host: r.host as string,
+        etld1: (r.etld1 as string | null) ?? (r.host as string),
+        ...(r.operator == null ? {} : { operator: r.operator as string }),
+        thirdParty: r.third === 1,
+        deviceId: r.device_id as string,
+        findings: r.n as number,
+        categories: String(r.cats).split(',').sort(),
+        firstTs: r.first as number,
+        lastTs: r.last as number,
+      })),
+      scanned,
+      complete,
+    };
+  }
+}
