@@ -78,10 +78,11 @@ export function Timeline({ rev }) {
   // Rebuilt when the categories, the bucket or the theme change; otherwise the new counts go in place.
   useEffect(() => {
     if (!data || !box.current || data.ts.length === 0) return undefined;
-    const u = new uPlot(options(cats, data.bucketUs / 1e6, box.current.clientWidth), points, box.current);
+    const el = box.current;
+    const u = new uPlot(options(cats, data.bucketUs / 1e6, el.clientWidth), points, el);
     chart.current = u;
-    const resize = new ResizeObserver(() => u.setSize({ width: box.current.clientWidth, height: HEIGHT }));
-    resize.observe(box.current);
+    const resize = new ResizeObserver(() => u.setSize({ width: el.clientWidth, height: HEIGHT }));
+    resize.observe(el);
     return () => {
       resize.disconnect();
       u.destroy();
@@ -96,7 +97,8 @@ export function Timeline({ rev }) {
     <section>
       <h2>${t('timeline')} ${data ? html`<span class="note">${t('perBucket')} ${span(data.bucketUs)}</span>` : ''}</h2>
       ${empty ? html`<p class="note">${t('none')}</p>` : ''}
-      <div id="timeline" class="timeline" ref=${box} data-series=${cats.join(',')} data-buckets=${data?.ts.length ?? 0}></div>
+      <div id="timeline" class="timeline" ref=${box} data-series=${cats.join(',')}
+        data-total=${cats.reduce((n, c) => n + data.series[c].reduce((a, b) => a + b, 0), 0)}></div>
     </section>
   `;
 }
