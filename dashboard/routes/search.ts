@@ -53,8 +53,7 @@ const SearchReply = {
         },
       },
     },
-    scanned: int,
-    complete: bool,
+    findings: int,
   },
 } as const;
 

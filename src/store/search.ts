@@ -8,7 +8,8 @@
  * (`+86 138-1234-5678` → `8613812345678`), a name ignores case and spaces. A query is turned into a key the same
  * way and matches every key that **contains** it (three characters or more: a trigram index, migrations/009); a
  * shorter query, or `exact`, matches whole keys only. Distinct keys live once in `search_values`; a finding points
- * to its key (`findings.value_key`, indexed with first_ts), so a MAC sent in 100,000 uploads is one indexed key.
+ * to its key (`findings.value_key`, indexed with first_ts), so a MAC sent in 100,000 uploads is one indexed key,
+ * and the summary rows `value_destinations` say where each key went without reading those uploads.
  */
 import type { Database } from 'better-sqlite3';
 import type { Finding } from '../model/finding.ts';
@@ -22,8 +23,6 @@ export const MAX_SEARCH_KEY_CHARS = 256;
 export const MAX_SEARCH_QUERY_CHARS = 256;
 /** Distinct stored keys one query may match; past it the answer says `moreValues` (type more of the value). */
 export const MAX_SEARCH_VALUES = 200;
-/** Findings one query reads to count destinations; past it the answer says `complete: false`. */
-export const MAX_SEARCH_SCAN = 20_000;
 /** Findings listed per answer, at most. */
 export const MAX_SEARCH_ITEMS = 500;
 /** Shorter keys match whole values only (a trigram index needs three characters). */
@@ -56,7 +55,7 @@ export interface SearchQuery {
   limit?: number;
 }
 
-/** Where matching findings went: one row per destination host and device. */
+/** Where matching findings went: one row per destination host and device (first seen: of findings ever stored). */
 export interface SearchDestination {
   host: string;
   etld1: string;
@@ -78,12 +77,10 @@ export interface SearchResult {
   moreValues: boolean;
   /** The newest matching findings, masked. */
   items: Finding[];
-  /** Destinations (host × device) of the matching findings read (`scanned`), most findings first. */
+  /** Destinations (host × device) of every matching finding, most findings first. */
   destinations: SearchDestination[];
-  /** Matching findings read for `destinations`. */
-  scanned: number;
-  /** Every matching finding was read (false: more than MAX_SEARCH_SCAN matched). */
-  complete: boolean;
+  /** Findings that carried a matching value (all of them, not only those listed). */
+  findings: number;
 }
 
 /** A query that cannot be searched (nothing but punctuation); the dashboard answers 400. */
@@ -117,38 +114,30 @@ export class StoreSearch {
     return { match, values: used.length, moreValues, items: this.#newest(used, limit), ...this.#destinations(used) };
   }
 
-  /** The newest `limit` findings over all keys: the newest `limit` of each (index order), merged. */
+  /**
+   * The newest `limit` findings over all keys: each key's newest `limit` (rowid, first_ts) from the index alone,
+   * merged, then only the rows listed are read whole.
+   */
   #newest(ids: number[], limit: number): Finding[] {
-    const rows: Row[] = [];
-    const st = this.#stmt(
-      'SELECT *, rowid AS rowid_ FROM findings WHERE value_key = ? ORDER BY first_ts DESC, rowid DESC LIMIT ?',
+    const keys = this.#stmt(
+      'SELECT rowid AS r, first_ts AS ts FROM findings WHERE value_key = ? ORDER BY first_ts DESC, rowid DESC LIMIT ?',
     );
-    for (const id of ids) rows.push(...(st.all(id, limit) as Row[]));
-    rows.sort((a, b) => (b.first_ts as number) - (a.first_ts as number) || (b.rowid_ as number) - (a.rowid_ as number));
-    return rows.slice(0, limit).map((r) => maskFinding(findingFromRow(r)));
+    const top: Array<{ r: number; ts: number }> = [];
+    for (const id of ids) top.push(...(keys.all(id, limit) as Array<{ r: number; ts: number }>));
+    top.sort((a, b) => b.ts - a.ts || b.r - a.r);
+    const row = this.#stmt('SELECT * FROM findings WHERE rowid = ?');
+    return top.slice(0, limit).map(({ r }) => maskFinding(findingFromRow(row.get(r) as Row)));
   }
 
-  /** Destinations of the matching findings, reading at most MAX_SEARCH_SCAN of them. */
-  #destinations(ids: number[]): Pick<SearchResult, 'destinations' | 'scanned' | 'complete'> {
-    if (ids.length === 0) return { destinations: [], scanned: 0, complete: true };
-    const inIds = 'value_key IN (SELECT value FROM json_each(?))';
-    const json = JSON.stringify(ids);
+  /** Where the matching keys went, from their summary rows (exact, whatever the number of findings). */
+  #destinations(ids: number[]): Pick<SearchResult, 'destinations' | 'findings'> {
+    if (ids.length === 0) return { destinations: [], findings: 0 };
     const rows = this.#stmt(
-      `SELECT destination_host AS host, max(destination_etld1) AS etld1, max(destination_operator) AS operator,
-        max(destination_third_party) AS third, device_id, count(*) AS n, group_concat(DISTINCT category) AS cats,
-        min(first_ts) AS first, max(last_ts) AS last
-      FROM (SELECT * FROM findings WHERE ${inIds} LIMIT ?)
-      GROUP BY destination_host, device_id ORDER BY n DESC, host`,
-    ).all(json, MAX_SEARCH_SCAN) as Row[];
-    const scanned = rows.reduce((s, r) => s + (r.n as number), 0);
-    const complete =
-      scanned < MAX_SEARCH_SCAN ||
-      (
-        this.#stmt(`SELECT count(*) AS n FROM (SELECT 1 FROM findings WHERE ${inIds} LIMIT ?)`).get(
-          json,
-          MAX_SEARCH_SCAN + 1,
-        ) as { n: number }
-      ).n <= MAX_SEARCH_SCAN;
+      `SELECT destination_host AS host, max(etld1) AS etld1, max(operator) AS operator, max(third_party) AS third,
+        device_id, sum(n) AS n, group_concat(DISTINCT category) AS cats, min(first_ts) AS first, max(last_ts) AS last
+      FROM value_destinations WHERE value_key IN (SELECT value FROM json_each(?))
+      GROUP BY destination_host, device_id ORDER BY n DESC, host, device_id`,
+    ).all(JSON.stringify(ids)) as Row[];
     return {
       destinations: rows.map((r) => ({
         host: r.host as string,
@@ -161,8 +150,7 @@ export class StoreSearch {
         firstTs: r.first as number,
         lastTs: r.last as number,
       })),
-      scanned,
-      complete,
+      findings: rows.reduce((s, r) => s + (r.n as number), 0),
     };
   }
 }

@@ -32,7 +32,7 @@ describe('POST /api/search', () => {
     const res = await search({ q: 'aa-bb-cc-dd-ee-ff' });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ match: 'contains', values: 1, moreValues: false, scanned: 1, complete: true });
+    expect(body).toMatchObject({ match: 'contains', values: 1, moreValues: false, findings: 1 });
     expect(body.items.map((f: { id: string }) => f.id)).toEqual(['c1/1/f1']);
     expect(body.destinations).toEqual([
       {
@@ -64,7 +64,7 @@ describe('POST /api/search', () => {
   it('answers an empty result when nothing matches', async () => {
     const res = await search({ q: '99:88:77:66' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ values: 0, items: [], destinations: [], complete: true });
+    expect(res.json()).toMatchObject({ values: 0, items: [], destinations: [], findings: 0 });
     expect((await search({ q: '5678', match: 'exact' })).json().items).toEqual([]);
   });
 

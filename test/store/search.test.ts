@@ -73,7 +73,7 @@ describe('search by value', () => {
       valueFinding('c', '11:22:33:44:55:66', { firstTs: T0 + 3 }),
     );
     const r = store.search.search({ q: 'aa-bb-cc-dd-ee-ff' });
-    expect(r).toMatchObject({ match: 'contains', values: 1, moreValues: false, scanned: 2, complete: true });
+    expect(r).toMatchObject({ match: 'contains', values: 1, moreValues: false, findings: 2 });
     expect(ids(r)).toEqual(['b', 'a']);
     expect(r.items[0]?.evidence).toEqual({ excerpt: '••••' });
     expect(r.destinations).toEqual([
@@ -117,6 +117,29 @@ describe('search by value', () => {
     expect(ids(store.search.search({ q: 'aabbcc' }))).toEqual(['b']);
   });
 
+  it('keeps where each value went exact through updates in place, moves and purges', () => {
+    const tracker = { host: 'track.ads.example', etld1: 'ads.example', thirdParty: true };
+    const many = Array.from({ length: 30 }, (_, i) => valueFinding(`m${i}`, 'AA:BB:CC:DD:EE:FF', { firstTs: T0 + i }));
+    seed(...many, valueFinding('t', 'aabbccddeeff', { firstTs: T0 + 100, lastTs: T0 + 100, destination: tracker }));
+    const where = () =>
+      store.search.search({ q: 'aabbccddeeff' }).destinations.map((d) => [d.host, d.findings, d.lastTs]);
+    expect(where()).toEqual([
+      ['api.toycloud.example', 30, T0 + 200],
+      ['track.ads.example', 1, T0 + 100],
+    ]);
+    const w = store.writer();
+    w.finding(valueFinding('t', 'aabbccddeeff', { firstTs: T0 + 100, lastTs: T0 + 900, destination: tracker }));
+    w.finding(valueFinding('m0', 'Zhang Wei', { firstTs: T0 })); // another value now
+    w.flush();
+    expect(where()).toEqual([
+      ['api.toycloud.example', 29, T0 + 200],
+      ['track.ads.example', 1, T0 + 900],
+    ]);
+    expect(store.search.search({ q: 'aabbccddeeff' }).findings).toBe(30);
+    store.purge({ beforeTs: T0 + 1000 }); // every value
+    expect(where()).toEqual([]);
+  });
+
   it('lists the newest findings from the value index without a sort of the table', () => {
     const db = new Database(store.path, { readonly: true });
     const plan = db
@@ -135,6 +158,7 @@ describe('search by value', () => {
     expect(store.search.search({ q: 'aabbcc' }).items).toEqual([]);
     const db = new Database(store.path, { readonly: true });
     expect(db.prepare('SELECT count(*) AS n FROM search_values').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM value_destinations').get()).toEqual({ n: 0 });
     expect(
       db.prepare('SELECT count(*) AS n FROM search_trigrams WHERE search_trigrams MATCH \'"bbcc"\'').get(),
     ).toEqual({ n: 0 });

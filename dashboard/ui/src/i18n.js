@@ -93,7 +93,7 @@ const TEXT = {
   ],
   searchValues: ['stored values matched', '个已存储的值匹配'],
   searchMoreValues: ['more match: type more of it', '还有更多匹配：请输入更多字符'],
-  searchPartial: ['destinations counted over the newest findings:', '目的地统计仅基于最近的发现：'],
+  searchFindings: ['findings carried it', '条发现包含该值'],
   searchWhere: ['Where it went', '去向'],
   searchNoMatch: ['No stored value matches', '没有匹配的已存储值'],
   searchMasked: ['values masked: open a finding to reveal (logged)', '值已遮蔽：打开发现可显示原值（会记录）'],

@@ -21,11 +21,11 @@ function toResults(e) {
   }
 }
 
-/** `2 stored values matched · values containing it` (and what was left out). */
+/** `2 stored values matched · values containing it · 14 findings` (and when more values matched than were used). */
 function summary(r) {
   const parts = [`${count(r.values)} ${t('searchValues')}`, r.match === 'exact' ? t('matchExact') : t('matchContains')];
   if (r.moreValues) parts.push(t('searchMoreValues'));
-  if (!r.complete) parts.push(`${t('searchPartial')} ${count(r.scanned)}`);
+  parts.push(`${count(r.findings)} ${t('searchFindings')}`);
   return parts.join(' · ');
 }
 
