@@ -16,6 +16,7 @@ import { buildDashboard } from '../dashboard/server.ts';
 import { defaultConfig } from '../src/config.ts';
 import { openStore } from '../src/store/db.ts';
 import { finding, flowRecord } from '../testkit/records.ts';
+import { time as timeOf } from './dashboard.bench.ts';
 import { makeBigStore } from './dashboard-store.ts';
 import { round } from './measure.ts';
 import type { Bench } from './run.ts';
@@ -23,25 +24,9 @@ import type { Bench } from './run.ts';
 const SHAPE = { devices: 10, flows: 100_000, messagesPerFlow: 1, findings: 1_000_000 };
 const ROUNDS = 100;
 const WRITE_ROWS = 100_000;
+const time = (fn: () => unknown, rounds = ROUNDS) => timeOf(fn, rounds);
 const TOKEN = 'bench-token-0123456789abcdefghijklmnopqrstuvwxyz';
-const CORPUS = '1M findings, 267k search keys';
-
-function percentiles(ms: number[]): { p50: number; p99: number } {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
-  return { p50: round(at(0.5), 2), p99: round(at(0.99), 2) };
-}
-
-async function time(fn: () => unknown | Promise<unknown>, rounds = ROUNDS): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < 5; i++) await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms.push(performance.now() - t0);
-  }
-  return percentiles(ms);
-}
+const CORPUS = '1M findings, 257k search keys';
 
 /** The key of the findings row `r` (`k` = its number / 4), in the normalised form search.ts makes. */
 const keySql = (r: string) => `CASE (${r}.rowid - 1) % 4

@@ -29,7 +29,8 @@ export interface WriterOptions {
 }
 
 type Param = string | number | Buffer | null;
-type Op = readonly [Statement, Param[]];
+/** One row: its statement and parameters, and a statement run just before it as part of it (a finding's search key). */
+type Op = readonly [Statement, Param[], (readonly [Statement, Param[]])?];
 type Statements = { [K in keyof typeof SQL]: Statement };
 
 /** Where an evidence blob stands: bytes kept so far, next row seq, cut at the cap. */
@@ -132,8 +133,9 @@ export class SqliteStoreWriter implements StoreWriter {
     const tx = db.transaction((ops: Op[]) => {
       const { rev } = this.#st.bumpRev.get() as { rev: number };
       const rejected: unknown[] = [];
-      for (const [st, params] of ops) {
+      for (const [st, params, before] of ops) {
         try {
+          before?.[0].run(before[1]);
           st.run(params);
         } catch (e) {
           if (!isRowError(e)) throw e;
@@ -220,34 +222,37 @@ export class SqliteStoreWriter implements StoreWriter {
   finding(f: Finding): void {
     const d = f.destination;
     const key = findingSearchKey(f);
-    if (key !== undefined) this.#push(this.#st.searchKey, [key]);
-    this.#push(this.#st.finding, [
-      f.id,
-      f.flowId,
-      opt(f.msgId),
-      f.deviceId,
-      f.category,
-      f.subtype,
-      f.confidence,
-      f.firstTs,
-      f.lastTs,
-      f.direction,
-      d.host,
-      d.etld1,
-      opt(d.operator),
-      bit(d.thirdParty),
-      bit(f.encrypted),
-      f.evidence.excerpt,
-      opt(f.evidence.value),
-      opt(f.evidence.evidenceId),
-      bit(f.evidence.truncated),
-      opt(f.path),
-      f.detail ? JSON.stringify(f.detail) : null,
-      bit(f.final),
-      f.evidence.detail ? JSON.stringify(f.evidence.detail) : null,
-      f.flowId, // its flow's capture
-      opt(key),
-    ]);
+    this.#push(
+      this.#st.finding,
+      [
+        f.id,
+        f.flowId,
+        opt(f.msgId),
+        f.deviceId,
+        f.category,
+        f.subtype,
+        f.confidence,
+        f.firstTs,
+        f.lastTs,
+        f.direction,
+        d.host,
+        d.etld1,
+        opt(d.operator),
+        bit(d.thirdParty),
+        bit(f.encrypted),
+        f.evidence.excerpt,
+        opt(f.evidence.value),
+        opt(f.evidence.evidenceId),
+        bit(f.evidence.truncated),
+        opt(f.path),
+        f.detail ? JSON.stringify(f.detail) : null,
+        bit(f.final),
+        f.evidence.detail ? JSON.stringify(f.evidence.detail) : null,
+        f.flowId, // its flow's capture
+        opt(key),
+      ],
+      key === undefined ? undefined : [this.#st.searchKey, [key]],
+    );
   }
 
   violation(v: Violation): void {
@@ -315,9 +320,9 @@ export class SqliteStoreWriter implements StoreWriter {
     return state;
   }
 
-  #push(st: Statement, params: Param[]): void {
+  #push(st: Statement, params: Param[], before?: readonly [Statement, Param[]]): void {
     this.#check();
-    this.#queue.push([st, params]);
+    this.#queue.push([st, params, before]);
     if (this.#queue.length >= this.#opts.batchRows || this.#pendingBytes >= MAX_PENDING_BYTES) this.#flush();
     else this.#timer ??= setTimeout(() => this.#onTimer(), this.#opts.batchMs).unref();
   }

@@ -1,6 +1,7 @@
 // Overview: devices, the device × destination × category matrix (third parties highlighted), the timeline of
-// findings per category (parts/timeline.js), the latest findings arriving live, and experiments to start and stop. Summaries are refetched (throttled) as the live feed reports
-// commits; the latest findings are prepended straight from the feed.
+// findings per category (parts/timeline.js), the latest findings arriving live, and experiments to start and stop.
+// Summaries are refetched (throttled) as the live feed reports commits; the latest findings are prepended straight
+// from the feed.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { postJson, useJson, useLive, useLiveRev } from '../api.js';
