@@ -101,10 +101,14 @@ export class StoreSearch {
     if (!key) throw new SearchQueryError('type letters or digits of the value to search for');
     const limit = Math.min(Math.max(1, query.limit ?? 100), MAX_SEARCH_ITEMS);
     const match: SearchMatch = query.match === 'exact' || [...key].length < MIN_SUBSTRING_CHARS ? 'exact' : 'contains';
+    // Only keys a finding still carries (one updated in place may have left its old key until the next purge).
+    const carried = (col: string) => `EXISTS (SELECT 1 FROM value_destinations WHERE value_key = ${col})`;
     const ids = (
       match === 'exact'
-        ? this.#stmt('SELECT id FROM search_values WHERE key = ?').all(key)
-        : this.#stmt('SELECT rowid AS id FROM search_trigrams WHERE search_trigrams MATCH ? LIMIT ?').all(
+        ? this.#stmt(`SELECT id FROM search_values WHERE key = ? AND ${carried('search_values.id')}`).all(key)
+        : this.#stmt(
+            `SELECT rowid AS id FROM search_trigrams WHERE search_trigrams MATCH ? AND ${carried('search_trigrams.rowid')} LIMIT ?`,
+          ).all(
             `"${key}"`, // letters and digits only: nothing to escape
             MAX_SEARCH_VALUES + 1,
           )
