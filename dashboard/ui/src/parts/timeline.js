@@ -38,6 +38,19 @@ function useThemeRev() {
   return rev;
 }
 
+const two = (n) => String(n).padStart(2, '0');
+
+/** Tick labels in UTC, 24-hour: `12-02` per day, else `HH:mm` with the date at midnight. */
+function timeTicks(_u, splits, _axis, _space, incr) {
+  return splits.map((s) => {
+    const d = new Date(s * 1000);
+    const day = `${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
+    if (incr >= 86400) return day;
+    const hm = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+    return hm === '00:00' ? `${day} ${hm}` : hm;
+  });
+}
+
 function options(cats, bucketS, width) {
   const css = getComputedStyle(document.documentElement);
   const muted = css.getPropertyValue('--muted').trim();
@@ -46,14 +59,17 @@ function options(cats, bucketS, width) {
   return {
     width,
     height: HEIGHT,
-    // Ticks in UTC, like every time on the page.
+    // Ticks placed and labelled in UTC, like every time on the page.
     tzDate: (s) => uPlot.tzDate(new Date(s * 1000), 'Etc/UTC'),
     scales: {
       // One bucket alone still gets a visible span; counts start at 0 with a little room above the highest.
       x: { time: true, range: (_u, min, max) => (min === max ? [min - bucketS, max + bucketS] : [min, max]) },
       y: { range: (_u, _min, max) => [0, Math.ceil(Math.max(1, max) * 1.15)] },
     },
-    axes: [axis, { ...axis, values: (_u, ticks) => ticks.map((v) => (Number.isInteger(v) ? String(v) : '')) }],
+    axes: [
+      { ...axis, values: timeTicks },
+      { ...axis, values: (_u, ticks) => ticks.map((v) => (Number.isInteger(v) ? String(v) : '')) },
+    ],
     series: [
       { label: t('time') },
       ...cats.map((c) => ({ label: c, stroke: COLORS[c] ?? muted, width: 2, points: { size: 6 } })),
