@@ -28,14 +28,17 @@ const SSE_SAMPLES = 20;
 const REPORT_ROUNDS = 10;
 const TOKEN = 'bench-token-0123456789abcdefghijklmnopqrstuvwxyz';
 
-function percentiles(ms: number[]): { p50: number; p99: number } {
+export function percentiles(ms: number[]): { p50: number; p99: number } {
   const s = [...ms].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
   return { p50: round(at(0.5), 2), p99: round(at(0.99), 2) };
 }
 
 /** Times `fn` `rounds` times after a few warm-ups. */
-async function time(fn: () => unknown | Promise<unknown>, rounds = ROUNDS): Promise<{ p50: number; p99: number }> {
+export async function time(
+  fn: () => unknown | Promise<unknown>,
+  rounds = ROUNDS,
+): Promise<{ p50: number; p99: number }> {
   for (let i = 0; i < Math.min(5, rounds); i++) await fn();
   const ms: number[] = [];
   for (let i = 0; i < rounds; i++) {

@@ -25,6 +25,8 @@ import findingsRoutes from './routes/findings.ts';
 import flowsRoutes from './routes/flows.ts';
 import inventoryRoutes from './routes/inventory.ts';
 import reportRoutes from './routes/report.ts';
+import searchRoutes from './routes/search.ts';
+import timelineRoutes from './routes/timeline.ts';
 
 export interface DashboardOptions {
   store: Store;
@@ -73,6 +75,8 @@ export async function buildDashboard(opts: DashboardOptions): Promise<FastifyIns
   await app.register(evidenceRoutes, { store });
   await app.register(experimentsRoutes, { store });
   await app.register(reportRoutes, { store, config: opts.config, custody: opts.custody ?? {} });
+  await app.register(searchRoutes, { store });
+  await app.register(timelineRoutes, { store });
   await app.register(eventsRoutes, { live });
   return app;
 }

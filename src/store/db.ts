@@ -1,7 +1,7 @@
 /**
  * Opening a toyscope database: creates the file with mode 0600 (it holds children's voices), sets the pragmas,
  * refuses a schema newer than this code, upgrades an older one (migrations.ts) and wires the single writer,
- * the queries, pages, journal and retention into one `Store`, and fans the writer's commits out to `onCommit`
+ * the queries, pages, search, timeline, journal and retention into one `Store`, and fans the writer's commits out to `onCommit`
  * listeners (live updates). No SQL of its own beyond pragmas.
  */
 import { closeSync, openSync } from 'node:fs';
@@ -12,6 +12,8 @@ import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
 import { StorePages } from './pages.ts';
 import { StoreQueries } from './queries.ts';
 import { purge } from './retention.ts';
+import { StoreSearch } from './search.ts';
+import { StoreTimeline } from './timeline.ts';
 import type { CaptureRecord, PurgeOptions, PurgeResult, Store, StoreWriter } from './types.ts';
 import { SqliteStoreWriter } from './writer.ts';
 
@@ -74,6 +76,8 @@ class SqliteStore implements Store {
   readonly #journal: StoreJournal;
   readonly pages: StorePages;
   readonly aggregates: StoreAggregates;
+  readonly search: StoreSearch;
+  readonly timeline: StoreTimeline;
   #writer: SqliteStoreWriter | undefined;
   #commitListeners: Array<(rev: number) => void> = [];
 
@@ -85,6 +89,8 @@ class SqliteStore implements Store {
     this.#journal = new StoreJournal(db);
     this.pages = new StorePages(db);
     this.aggregates = new StoreAggregates(db);
+    this.search = new StoreSearch(db);
+    this.timeline = new StoreTimeline(db);
   }
 
   writer(): StoreWriter {

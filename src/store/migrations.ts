@@ -12,6 +12,8 @@ import { captureStatus } from './migrations/005-capture-status.ts';
 import { personalDetail } from './migrations/006-personal-detail.ts';
 import { dashboard } from './migrations/007-dashboard.ts';
 import { certChecks } from './migrations/008-cert-checks.ts';
+import { valueSearch } from './migrations/009-value-search.ts';
+import { findingMinutes } from './migrations/010-finding-minutes.ts';
 
 /** One step of the schema, run inside a transaction. */
 export type Migration = (db: Database) => void;
@@ -26,6 +28,8 @@ export const MIGRATIONS: readonly Migration[] = [
   personalDetail,
   dashboard,
   certChecks,
+  valueSearch,
+  findingMinutes,
 ];
 
 /** The schema version this code writes. */

@@ -1,6 +1,6 @@
 /**
  * Retention of captured personal data: `purge` removes evidence blobs, the unredacted `value` of matching findings
- * (with `everything`, the findings, flows, messages and violations themselves) and the dashboard's reveal log
+ * and their search keys (search.ts) (with `everything`, the findings, flows, messages and violations themselves) and the dashboard's reveal log
  * entries about them in one transaction; then VACUUM rewrites the file and `wal_checkpoint(TRUNCATE)` empties the
  * WAL, so no purged byte lingers in free pages or old frames (db.ts turns `secure_delete` on). It names the files
  * the purge covers — saved captures of matching captures, the TLS key log on a purge by age or of everything —
@@ -45,10 +45,11 @@ export function purge(db: Database, opts: PurgeOptions): PurgeResult {
       const files = coveredFiles(db, opts);
       if (!opts.everything) {
         const findings = run(
-          `UPDATE findings SET value = NULL, evidence_id = NULL, detail_value = NULL
+          `UPDATE findings SET value = NULL, evidence_id = NULL, detail_value = NULL, value_key = NULL
            WHERE ${f.sql} AND (value IS NOT NULL OR evidence_id IS NOT NULL OR detail_value IS NOT NULL)`,
           f.params,
         );
+        dropUnusedSearchKeys(db);
         return { evidence, findings, flows: 0, reveals, ...files };
       }
       const findings = run(
@@ -59,12 +60,24 @@ export function purge(db: Database, opts: PurgeOptions): PurgeResult {
       const flows = run(`DELETE FROM flows WHERE ${fl.sql}`, fl.params); // messages go with them (cascade)
       run('DELETE FROM devices WHERE id NOT IN (SELECT device_id FROM flows)', []);
       if (opts.captureId !== undefined) run('DELETE FROM captures WHERE id = ?', [opts.captureId]);
+      dropUnusedSearchKeys(db);
       return { evidence, findings, flows, reveals, ...files };
     })
     .immediate();
   if (result.evidence + result.findings + result.flows + result.reveals > 0) db.exec('VACUUM');
   db.pragma('wal_checkpoint(TRUNCATE)');
   return result;
+}
+
+/**
+ * Search keys (personal values, normalised) no finding points to any more go, and the trigram index is rebuilt
+ * from what is left, so no purged value stays in its segments (an FTS5 delete only marks).
+ */
+function dropUnusedSearchKeys(db: Database): void {
+  const gone = db
+    .prepare('DELETE FROM search_values WHERE NOT EXISTS (SELECT 1 FROM findings WHERE value_key = search_values.id)')
+    .run().changes;
+  if (gone > 0) db.exec("INSERT INTO search_trigrams (search_trigrams) VALUES ('rebuild')");
 }
 
 /** Reveal log entries within the purge: by age, or about findings of the device or capture; all without a filter. */

@@ -10,6 +10,8 @@ import type { Violation } from '../model/violation.ts';
 import type { PipelineOutput } from '../pipeline/output.ts';
 import type { StoreAggregates } from './aggregates.ts';
 import type { StorePages } from './pages.ts';
+import type { StoreSearch } from './search.ts';
+import type { StoreTimeline } from './timeline.ts';
 
 /** One imported capture, identified by the sha256 of its bytes (a random id until read, for standard input). */
 export interface CaptureRecord {
@@ -269,6 +271,10 @@ export interface Store {
   readonly aggregates: StoreAggregates;
   /** Keyset pages, totals from summary rows and the change feed (pages.ts). */
   readonly pages: StorePages;
+  /** Search by value: findings and destinations of a MAC, phone number, name … (search.ts). */
+  readonly search: StoreSearch;
+  /** Findings per category over time, from the per-minute summary rows (timeline.ts). */
+  readonly timeline: StoreTimeline;
   /** Calls `fn` after each commit of this process's writer with the revision it stamped; returns an unsubscribe. */
   onCommit(fn: (rev: number) => void): () => void;
   /** PRAGMA data_version: changes when another connection commits (cheap polling for other writers). */

@@ -12,6 +12,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Finding } from '../model/finding.ts';
 import type { EvidenceChunk, FlowRecord, MessageRecord } from '../model/records.ts';
 import type { Violation } from '../model/violation.ts';
+import { findingSearchKey } from './search.ts';
 import type { CaptureRecord, StoreWriter } from './types.ts';
 
 /** Bytes of one evidence_chunks row: a blob is never one giant row. */
@@ -28,7 +29,8 @@ export interface WriterOptions {
 }
 
 type Param = string | number | Buffer | null;
-type Op = readonly [Statement, Param[]];
+/** One row: its statement and parameters, and a statement run just before it as part of it (a finding's search key). */
+type Op = readonly [Statement, Param[], (readonly [Statement, Param[]])?];
 type Statements = { [K in keyof typeof SQL]: Statement };
 
 /** Where an evidence blob stands: bytes kept so far, next row seq, cut at the cap. */
@@ -78,9 +80,9 @@ const SQL = {
       body_summary = excluded.body_summary`,
   finding: `INSERT INTO findings (id, flow_id, msg_id, device_id, category, subtype, confidence, first_ts, last_ts,
       direction, destination_host, destination_etld1, destination_operator, destination_third_party, encrypted,
-      excerpt, value, evidence_id, truncated, path, detail, final, detail_value, rev, capture_id)
+      excerpt, value, evidence_id, truncated, path, detail, final, detail_value, rev, capture_id, value_key)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${REV},
-      (SELECT capture_id FROM flows WHERE id = ?))
+      (SELECT capture_id FROM flows WHERE id = ?), (SELECT id FROM search_values WHERE key = ?))
     ON CONFLICT (id) DO UPDATE SET msg_id = excluded.msg_id, subtype = excluded.subtype,
       confidence = excluded.confidence, last_ts = excluded.last_ts, direction = excluded.direction,
       destination_host = excluded.destination_host, destination_etld1 = excluded.destination_etld1,
@@ -88,7 +90,8 @@ const SQL = {
       destination_third_party = excluded.destination_third_party, encrypted = excluded.encrypted,
       excerpt = excluded.excerpt, value = excluded.value, evidence_id = excluded.evidence_id,
       truncated = excluded.truncated, path = excluded.path, detail = excluded.detail, final = excluded.final,
-      detail_value = excluded.detail_value, rev = excluded.rev`,
+      detail_value = excluded.detail_value, rev = excluded.rev, value_key = excluded.value_key`,
+  searchKey: 'INSERT OR IGNORE INTO search_values (key) VALUES (?)',
   violation: `INSERT INTO violations (ts, flow_id, msg_id, decoder, code, message, offset)
     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   evidence: `INSERT INTO evidence (id, mime, flow_id, msg_id, total_bytes, truncated, complete)
@@ -130,8 +133,9 @@ export class SqliteStoreWriter implements StoreWriter {
     const tx = db.transaction((ops: Op[]) => {
       const { rev } = this.#st.bumpRev.get() as { rev: number };
       const rejected: unknown[] = [];
-      for (const [st, params] of ops) {
+      for (const [st, params, before] of ops) {
         try {
+          before?.[0].run(before[1]);
           st.run(params);
         } catch (e) {
           if (!isRowError(e)) throw e;
@@ -217,32 +221,38 @@ export class SqliteStoreWriter implements StoreWriter {
 
   finding(f: Finding): void {
     const d = f.destination;
-    this.#push(this.#st.finding, [
-      f.id,
-      f.flowId,
-      opt(f.msgId),
-      f.deviceId,
-      f.category,
-      f.subtype,
-      f.confidence,
-      f.firstTs,
-      f.lastTs,
-      f.direction,
-      d.host,
-      d.etld1,
-      opt(d.operator),
-      bit(d.thirdParty),
-      bit(f.encrypted),
-      f.evidence.excerpt,
-      opt(f.evidence.value),
-      opt(f.evidence.evidenceId),
-      bit(f.evidence.truncated),
-      opt(f.path),
-      f.detail ? JSON.stringify(f.detail) : null,
-      bit(f.final),
-      f.evidence.detail ? JSON.stringify(f.evidence.detail) : null,
-      f.flowId, // its flow's capture
-    ]);
+    const key = findingSearchKey(f);
+    this.#push(
+      this.#st.finding,
+      [
+        f.id,
+        f.flowId,
+        opt(f.msgId),
+        f.deviceId,
+        f.category,
+        f.subtype,
+        f.confidence,
+        f.firstTs,
+        f.lastTs,
+        f.direction,
+        d.host,
+        d.etld1,
+        opt(d.operator),
+        bit(d.thirdParty),
+        bit(f.encrypted),
+        f.evidence.excerpt,
+        opt(f.evidence.value),
+        opt(f.evidence.evidenceId),
+        bit(f.evidence.truncated),
+        opt(f.path),
+        f.detail ? JSON.stringify(f.detail) : null,
+        bit(f.final),
+        f.evidence.detail ? JSON.stringify(f.evidence.detail) : null,
+        f.flowId, // its flow's capture
+        opt(key),
+      ],
+      key === undefined ? undefined : [this.#st.searchKey, [key]],
+    );
   }
 
   violation(v: Violation): void {
@@ -310,9 +320,9 @@ export class SqliteStoreWriter implements StoreWriter {
     return state;
   }
 
-  #push(st: Statement, params: Param[]): void {
+  #push(st: Statement, params: Param[], before?: readonly [Statement, Param[]]): void {
     this.#check();
-    this.#queue.push([st, params]);
+    this.#queue.push([st, params, before]);
     if (this.#queue.length >= this.#opts.batchRows || this.#pendingBytes >= MAX_PENDING_BYTES) this.#flush();
     else this.#timer ??= setTimeout(() => this.#onTimer(), this.#opts.batchMs).unref();
   }

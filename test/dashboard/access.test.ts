@@ -27,6 +27,8 @@ const ROUTES: Array<[string, string]> = [
   ['POST', '/api/experiments/x/stop'],
   ['GET', '/api/report?device=02:00:00:00:00:01'],
   ['GET', '/api/events'],
+  ['POST', '/api/search'],
+  ['GET', '/api/timeline'],
   ['DELETE', '/api/session'],
 ];
 

@@ -3,8 +3,9 @@
  * The dashboard's pages in real Chromium (testkit/browser.ts): log in with the printed URL; a replay run
  * beside the open page shows up live; a voice clip's audio element loads with the clip's duration; a face photo
  * shows the detector's boxes where it put them; a revealed location lands on the offline map where d3-geo puts it;
- * the hostile-markup fixture's HTML, SVG and script show as text and never run; and no request leaves the
- * dashboard's origin. Waits are bounded (a loaded machine is slow, never wrong); nothing here is timed.
+ * the hostile-markup fixture's HTML, SVG and script show as text and never run; the overview's timeline draws its
+ * series and follows a replay; a value searched in another notation finds its findings and destinations, masked;
+ * and no request leaves the dashboard's origin. Waits are bounded (a loaded machine is slow, never wrong); nothing here is timed.
  */
 import { geoEqualEarth } from 'd3-geo';
 import type { Browser } from 'playwright-core';
@@ -161,6 +162,65 @@ describe('dashboard pages in Chromium', () => {
     expect(text).toMatch(/<script>window\.__pwned=5<\/script>/);
     expect(s.dialogs).toEqual([]);
   }, 180_000);
+
+  it('draws the overview’s timeline: a canvas with one series per category, updated live', async () => {
+    const errors = s.errors.length;
+    await s.page.goto(`${site.origin}/#/overview`);
+    const chart = s.page.locator('#timeline');
+    await s.page.waitForSelector('#timeline canvas', WAIT);
+    const categories = [...new Set(site.store.listFindings({ limit: 10_000 }).map((f) => f.category))].sort();
+    expect(await chart.getAttribute('data-series')).toBe(categories.join(','));
+    // uPlot's legend: the time, then one entry per series; and the series are drawn in their colours.
+    expect(await chart.locator('.u-legend .u-series').count()).toBe(categories.length + 1);
+    const coloured = await chart.evaluate((box) => {
+      const canvas = box.querySelector('canvas') as HTMLCanvasElement;
+      const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 0; i < px.length; i += 4)
+        if (px[i]! > 200 && px[i + 1]! > 60 && px[i + 1]! < 120 && px[i + 2]! < 40) n++;
+      return n; // pixels of the voice line (#e8590c)
+    });
+    expect(coloured).toBeGreaterThan(0);
+    const total = Number(await chart.getAttribute('data-total'));
+    await site.replay('contacts-family-sync');
+    await s.page.waitForFunction(
+      (before) => Number(document.querySelector('#timeline')?.getAttribute('data-total')) > before,
+      total,
+      WAIT,
+    );
+    expect((await chart.getAttribute('data-series'))?.split(',')).toContain('contacts');
+    expect(s.errors.slice(errors)).toEqual([]); // no CSP refusal, no script error
+  }, 120_000);
+
+  it('searches a value in another notation or by its last digits and shows the findings and destinations', async () => {
+    const errors = s.errors.length;
+    await site.replay('loc-amap-wifi');
+    await s.page.goto(`${site.origin}/#/search`);
+    // loc-amap-wifi sends the access point 3c:37:86:5d:75:d4 in a Wi-Fi scan to www.googleapis.com.
+    await s.page.fill('#search-q', '3C-37-86-5D-75-D4');
+    await s.page.press('#search-q', 'Enter');
+    await s.page.locator('#search-destinations tr', { hasText: 'www.googleapis.com' }).waitFor(WAIT);
+    const rows = s.page.locator('#search-findings tbody tr');
+    expect(await rows.allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('location/wifi-scan')]),
+    );
+    expect(await s.page.locator('main').textContent()).not.toMatch(/3c:37:86:5d:75:d4/i); // masked
+    // A phone number by its last digits (contacts-family-sync: +86 139 1234 5678, to api.xiaoyu-toys.com).
+    await s.page.goto(`${site.origin}/#/search?q=${encodeURIComponent('139 1234 5678')}`);
+    await s.page.locator('#search-destinations tr', { hasText: 'api.xiaoyu-toys.com' }).waitFor(WAIT);
+    const phone = await rows.allTextContents();
+    expect(phone.some((r) => r.includes('contacts/phone-number'))).toBe(true);
+    expect(phone.join('')).not.toContain('13912345678');
+    // Keyboard: from the box down into the list, j to the next row, Enter opens that finding.
+    await s.page.focus('#search-q');
+    await s.page.keyboard.press('ArrowDown');
+    await s.page.keyboard.press('j');
+    const second = await rows.nth(1).getAttribute('data-id');
+    expect(await s.page.evaluate(() => document.activeElement?.getAttribute('data-id'))).toBe(second);
+    await s.page.keyboard.press('Enter');
+    await s.page.waitForURL(`${site.origin}/#/finding/${encodeURIComponent(second!)}`, WAIT);
+    expect(s.errors.slice(errors)).toEqual([]);
+  }, 120_000);
 
   it('makes no request outside the dashboard’s origin', () => {
     expect(s.requests.length).toBeGreaterThan(10);

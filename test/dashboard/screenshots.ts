@@ -10,6 +10,8 @@ import { findingUrl, findingWhere, launchChromium, logIn, startSite } from '../.
 
 const OUT = join(import.meta.dirname, '../../docs/screenshots');
 const FIXTURES = ['curl-multipart', 'voice-http-containers', 'child-photo-profile', 'mqtt-iot-topics', 'loc-amap-wifi'];
+/** A Wi-Fi access point's BSSID that loc-amap-wifi sends in a scan (as 3c:37:86:5d:75:d4), typed another way. */
+const SEARCHED = '3C-37-86-5D-75-D4';
 
 mkdirSync(OUT, { recursive: true });
 const browser = await launchChromium();
@@ -24,11 +26,15 @@ try {
     await before?.();
     await s.page.screenshot({ path: join(OUT, `${name}.png`), fullPage: false });
   };
+  const timelineInView = async () => {
+    await s.page.locator('#timeline').evaluate((e) => e.closest('section')?.scrollIntoView());
+  };
   const voice = findingWhere(site, (f) => f.category === 'voice' && f.subtype === 'wav');
   const face = findingWhere(site, (f) => f.category === 'face' && f.subtype === 'face');
   const loc = findingWhere(site, (f) => f.subtype === 'coordinates' && f.evidence.value === '30.2741,120.1551');
   const flow = voice.flowId;
   await shot('overview', `${site.origin}/#/overview`, '#matrix tbody tr');
+  await shot('overview-timeline', `${site.origin}/#/overview`, '#timeline canvas', timelineInView);
   await shot('findings', `${site.origin}/#/findings?category=voice`, '#findings-list[data-ready="true"] tbody tr');
   await shot('finding-voice', findingUrl(site, voice.id), '.wave canvas, .wave div');
   await shot('finding-face', findingUrl(site, face.id), '#photo .face-box');
@@ -36,6 +42,7 @@ try {
     await s.page.click('#reveal');
     await s.page.waitForSelector('#map-point');
   });
+  await shot('search', `${site.origin}/#/search?q=${encodeURIComponent(SEARCHED)}`, '#search-result tbody tr');
   await shot('destinations', `${site.origin}/#/destinations`, '#destinations tbody tr');
   await shot('flows', `${site.origin}/#/flows?id=${encodeURIComponent(flow)}`, '#flow pre.head');
   await shot('report', `${site.origin}/#/report?device=${encodeURIComponent(voice.deviceId)}&lang=zh-CN`, '#report');
@@ -43,6 +50,7 @@ try {
   await s.page.evaluate(() => localStorage.setItem('toyscope.lang', 'zh-CN'));
   await s.page.reload();
   await shot('overview-dark-zh', `${site.origin}/#/overview`, '#matrix tbody tr');
+  await shot('overview-timeline-dark-zh', `${site.origin}/#/overview`, '#timeline canvas', timelineInView);
   await s.context.close();
   console.log(`screenshots in ${OUT}`);
 } finally {

@@ -133,6 +133,12 @@ export class FakeStore implements Store {
   get pages(): never {
     return unsupported('pages');
   }
+  get search(): never {
+    return unsupported('search');
+  }
+  get timeline(): never {
+    return unsupported('timeline');
+  }
   evidenceInfo(): never {
     return unsupported('evidenceInfo');
   }

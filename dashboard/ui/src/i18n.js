@@ -74,10 +74,7 @@ const TEXT = {
   size: ['Size', '大小'],
   status: ['Status', '状态'],
   searchValue: ['Where did this value go?', '这个值去了哪里？'],
-  searchHint: [
-    'a MAC, phone number, name …: searched in the values seen on this page of findings',
-    'MAC、电话号码、姓名……',
-  ],
+  searchHint: ['a MAC, phone number, name … or part of it', 'MAC、电话号码、姓名……或其中一部分'],
   language: ['中文', 'English'],
   theme: ['Theme', '主题'],
   live: ['live', '实时'],
@@ -87,6 +84,21 @@ const TEXT = {
   chooseDevice: ['Choose a device', '选择设备'],
   error: ['Error', '错误'],
   faces: ['faces', '张人脸'],
+  // Search by value (pages/search.js) and the overview's timeline (parts/timeline.js).
+  matchExact: ['whole value only', '仅完整匹配'],
+  matchContains: ['values containing it', '包含该内容的值'],
+  searchRules: [
+    'Case, spaces and punctuation are ignored (aa:bb:cc = AA-BB-CC = aabbcc; a phone number is its digits). Three characters or more match anywhere in a value; fewer match whole values only.',
+    '忽略大小写、空格和标点（aa:bb:cc = AA-BB-CC = aabbcc；电话号码只比较数字）。三个及以上字符可匹配值的任意部分；少于三个字符仅匹配完整的值。',
+  ],
+  searchValues: ['stored value(s) matched', '个已存储的值匹配'],
+  searchMoreValues: ['more match: type more of it', '还有更多匹配：请输入更多字符'],
+  searchFindings: ['finding(s) carried it', '条发现包含该值'],
+  searchWhere: ['Where it went', '去向'],
+  searchNoMatch: ['No stored value matches', '没有匹配的已存储值'],
+  searchMasked: ['values masked: open a finding to reveal (logged)', '值已遮蔽：打开发现可显示原值（会记录）'],
+  firstSeen: ['First seen (UTC)', '首次出现 (UTC)'],
+  perBucket: ['per', '每'],
 };
 
 const LANGS = ['en', 'zh-CN'];

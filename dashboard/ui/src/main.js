@@ -12,6 +12,7 @@ import { Findings } from './pages/findings.js';
 import { Flows } from './pages/flows.js';
 import { Overview } from './pages/overview.js';
 import { Report } from './pages/report.js';
+import { Search } from './pages/search.js';
 import { parseRoute } from './route.js';
 
 const PAGES = [
@@ -19,6 +20,7 @@ const PAGES = [
   ['findings', Findings],
   ['destinations', Destinations],
   ['flows', Flows],
+  ['search', Search],
   ['report', Report],
 ];
 

@@ -1,11 +1,13 @@
-// Overview: devices, the device × destination × category matrix (third parties highlighted), the latest findings
-// arriving live, and experiments to start and stop. Summaries are refetched (throttled) as the live feed reports
-// commits; the latest findings are prepended straight from the feed.
+// Overview: devices, the device × destination × category matrix (third parties highlighted), the timeline of
+// findings per category (parts/timeline.js), the latest findings arriving live, and experiments to start and stop.
+// Summaries are refetched (throttled) as the live feed reports commits; the latest findings are prepended straight
+// from the feed.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { postJson, useJson, useLive, useLiveRev } from '../api.js';
 import { count, utc } from '../format.js';
 import { t } from '../i18n.js';
+import { Timeline } from '../parts/timeline.js';
 import { href } from '../route.js';
 import { FindingTable } from './finding-table.js';
 
@@ -118,6 +120,7 @@ export function Overview() {
   return html`
     <${Devices} rev=${rev} />
     <${Matrix} rev=${rev} />
+    <${Timeline} rev=${rev} />
     <${Latest} />
     <${Experiments} rev=${rev} />
   `;
