@@ -253,7 +253,11 @@ function summary(s: SummaryInput): string {
   else {
     lines.push('', `Findings: ${s.findings.length}`);
     const byDevice = new Map<string, Finding[]>();
-    for (const f of s.findings) byDevice.set(f.deviceId, [...(byDevice.get(f.deviceId) ?? []), f]);
+    for (const f of s.findings) {
+      const list = byDevice.get(f.deviceId);
+      if (list) list.push(f);
+      else byDevice.set(f.deviceId, [f]);
+    }
     for (const [id, list] of byDevice) {
       lines.push(`  ${cell(deviceName(s.config, id), 32)}`);
       lines.push(indent(indent(table(['WHAT', 'N', 'SENT TO'], whatWentWhere(list)))));
