@@ -3,7 +3,8 @@
  * first byte is analyzed and completed at the end, so a killed run leaves its partial data marked; a rerun
  * replaces an incomplete earlier run (never adds to it); a complete one is not analyzed twice unless --force;
  * a capture with nothing to analyze (empty, no packets, none TCP or UDP) is not stored. Standard input gets its
- * sha256 at the end and replaces an earlier capture of the same bytes. No printing of results here.
+ * sha256 at the end and replaces an earlier capture of the same bytes. The findings indexes only the dashboard reads
+ * are deferred to the end of the run (Store.deferIndexes). No printing of results here.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { analysisPipeline } from '../analysis.ts';
@@ -75,6 +76,8 @@ export async function replayCaptures(
   const bar = new ProgressBar();
   const run: ReplayRun = { captures: [], nothing: [] };
   const name = (path: string) => (path === '-' ? 'standard input' : oneLine(path));
+  // A bulk write: the findings indexes only the dashboard reads are built once at the end, not row by row.
+  const restoreIndexes = store.deferIndexes();
   try {
     for (const arg of args) {
       bar.reset();
@@ -125,6 +128,7 @@ export async function replayCaptures(
     }
   } finally {
     bar.done();
+    restoreIndexes();
   }
   return run;
 }

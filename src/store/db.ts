@@ -7,6 +7,7 @@
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreAggregates } from './aggregates.ts';
+import { deferFindingIndexes, restoreDeferredIndexes } from './deferred-indexes.ts';
 import { StoreJournal } from './journal.ts';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
 import { StorePages } from './pages.ts';
@@ -58,6 +59,7 @@ export function openStore(file: string, opts: StoreOptions = {}): Store {
       db.pragma('synchronous = NORMAL');
       db.pragma('secure_delete = ON'); // purged evidence and values are zeroed, not left in free pages
       migrate(db);
+      restoreDeferredIndexes(db); // dropped by a bulk replay that did not get to rebuild them
     }
     return new SqliteStore(file, db, opts);
   } catch (e) {
@@ -160,6 +162,17 @@ class SqliteStore implements Store {
   purge(opts: PurgeOptions): PurgeResult {
     this.#writer?.flush();
     return purge(this.#db, opts);
+  }
+
+  /** Commits what the writer holds first: its rows are indexed as they were written. */
+  deferIndexes(): () => void {
+    if (this.#opts.readonly) throw new Error(`store ${this.path} is open read-only`);
+    this.#writer?.flush();
+    if (deferFindingIndexes(this.#db) === 0) return () => {};
+    return () => {
+      this.#writer?.flush();
+      restoreDeferredIndexes(this.#db);
+    };
   }
 
   close(): void {

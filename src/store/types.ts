@@ -275,5 +275,11 @@ export interface Store {
   dataVersion(): number;
   /** Deletes captured personal data in one transaction and returns what it removed. */
   purge(opts: PurgeOptions): PurgeResult;
+  /**
+   * Bulk writing (a replay): drops the findings indexes only the dashboard reads, when the store holds few
+   * findings, and returns the function that commits the writer and builds them again (deferred-indexes.ts). A
+   * process killed in between leaves them to the next read-write open, which recreates them.
+   */
+  deferIndexes(): () => void;
   close(): void;
 }

@@ -85,6 +85,9 @@ export class FakeStore implements Store {
   writer(): StoreWriter {
     return unsupported('writer');
   }
+  deferIndexes(): () => void {
+    return unsupported('deferIndexes');
+  }
   *iterateFlows(): IterableIterator<FlowRecord> {
     yield* this.flows;
   }
