@@ -22,7 +22,7 @@ import type { CaptureRecord, FlowSummary, Store } from '../../store/types.ts';
 import { anomalyLines } from '../anomalies.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, oneLine, UsageError } from '../errors.ts';
-import { cell, kib, plural, recipient, size, table } from '../format.ts';
+import { byCodeUnits, cell, kib, plural, recipient, size, table } from '../format.ts';
 import { checkCaptureArgs, replayCaptures } from '../replay-run.ts';
 import { readAllFindings } from '../store-access.ts';
 import { checkStoredPolicy, writeJunit } from './policy.ts';
@@ -294,7 +294,7 @@ function whatWentWhere(list: Finding[]): string[][] {
     kinds.set(what, k);
   }
   return [...kinds]
-    .sort((a, b) => b[1].n - a[1].n || a[0].localeCompare(b[0]))
+    .sort((a, b) => b[1].n - a[1].n || byCodeUnits(a[0], b[0]))
     .map(([what, k]) => {
       const to = [...k.to];
       const more = to.length > MAX_RECIPIENTS_SHOWN ? `, +${to.length - MAX_RECIPIENTS_SHOWN} more` : '';
