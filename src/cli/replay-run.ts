@@ -4,7 +4,7 @@
  * replaces an incomplete earlier run (never adds to it); a complete one is not analyzed twice unless --force;
  * a capture with nothing to analyze (empty, no packets, none TCP or UDP) is not stored. Standard input gets its
  * sha256 at the end and replaces an earlier capture of the same bytes. The findings indexes only the dashboard reads
- * are deferred to the end of the run (Store.deferIndexes). No printing of results here.
+ * are deferred to the end of the run, the writer's transactions bigger (Store.startBulk). No printing of results here.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { analysisPipeline } from '../analysis.ts';
@@ -76,8 +76,8 @@ export async function replayCaptures(
   const bar = new ProgressBar();
   const run: ReplayRun = { captures: [], nothing: [] };
   const name = (path: string) => (path === '-' ? 'standard input' : oneLine(path));
-  // A bulk write: the findings indexes only the dashboard reads are built once at the end, not row by row.
-  const restoreIndexes = store.deferIndexes();
+  // A bulk write: bigger transactions; the findings indexes only the dashboard reads built once at the end.
+  const endBulk = store.startBulk();
   try {
     for (const arg of args) {
       bar.reset();
@@ -128,7 +128,7 @@ export async function replayCaptures(
     }
   } finally {
     bar.done();
-    restoreIndexes();
+    endBulk();
   }
   return run;
 }

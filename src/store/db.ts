@@ -26,6 +26,9 @@ export interface StoreOptions {
   batchMs?: number;
 }
 
+/** Rows per transaction during a bulk write (startBulk): 10× the default, ≈ 20% less CPU per row (bench/store). */
+const BULK_BATCH_ROWS = 10_000;
+
 /** Waits this long on a lock held by another connection before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 
@@ -165,13 +168,17 @@ class SqliteStore implements Store {
   }
 
   /** Commits what the writer holds first: its rows are indexed as they were written. */
-  deferIndexes(): () => void {
+  startBulk(): () => void {
     if (this.#opts.readonly) throw new Error(`store ${this.path} is open read-only`);
-    this.#writer?.flush();
-    if (deferFindingIndexes(this.#db) === 0) return () => {};
+    const writer = this.writer() as SqliteStoreWriter;
+    writer.flush();
+    const rows = writer.batchRows;
+    writer.batchRows = Math.max(rows, BULK_BATCH_ROWS);
+    const deferred = deferFindingIndexes(this.#db) > 0;
     return () => {
-      this.#writer?.flush();
-      restoreDeferredIndexes(this.#db);
+      writer.flush();
+      writer.batchRows = rows;
+      if (deferred) restoreDeferredIndexes(this.#db);
     };
   }
 

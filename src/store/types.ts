@@ -276,10 +276,11 @@ export interface Store {
   /** Deletes captured personal data in one transaction and returns what it removed. */
   purge(opts: PurgeOptions): PurgeResult;
   /**
-   * Bulk writing (a replay): drops the findings indexes only the dashboard reads, when the store holds few
-   * findings, and returns the function that commits the writer and builds them again (deferred-indexes.ts). A
-   * process killed in between leaves them to the next read-write open, which recreates them.
+   * Bulk writing (a replay) until the returned function is called: the writer commits in bigger transactions, and
+   * the findings indexes only the dashboard reads are dropped when the store holds few findings, then built again
+   * by the returned function, which also commits the writer (deferred-indexes.ts). A process killed in between
+   * leaves them to the next read-write open, which recreates them.
    */
-  deferIndexes(): () => void;
+  startBulk(): () => void;
   close(): void;
 }

@@ -85,8 +85,8 @@ export class FakeStore implements Store {
   writer(): StoreWriter {
     return unsupported('writer');
   }
-  deferIndexes(): () => void {
-    return unsupported('deferIndexes');
+  startBulk(): () => void {
+    return unsupported('startBulk');
   }
   *iterateFlows(): IterableIterator<FlowRecord> {
     yield* this.flows;

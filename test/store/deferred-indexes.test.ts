@@ -45,7 +45,7 @@ describe('deferred findings indexes', () => {
 
     store = openStore(file);
     write(store, 0, 3);
-    const restore = store.deferIndexes();
+    const restore = store.startBulk();
     expect(Object.keys(findingIndexes(file))).toEqual(['findings_flow']);
     write(store, 3, 4); // upserts by id still work without the dropped indexes
     write(store, 0, 1);
@@ -60,7 +60,7 @@ describe('deferred findings indexes', () => {
   it('a process that stops before rebuilding them (kill -9) leaves them to the next open', () => {
     const store = openStore(file);
     const fresh = findingIndexes(file);
-    store.deferIndexes(); // never restored: as if killed
+    store.startBulk(); // never restored: as if killed
     write(store, 0, 2);
     store.close();
     expect(Object.keys(findingIndexes(file))).toEqual(['findings_flow']);
@@ -90,7 +90,7 @@ describe('deferred findings indexes', () => {
   it('is refused on a read-only store', () => {
     openStore(file).close();
     const ro = openStore(file, { readonly: true });
-    expect(() => ro.deferIndexes()).toThrow(/read-only/);
+    expect(() => ro.startBulk()).toThrow(/read-only/);
     ro.close();
   });
 });
