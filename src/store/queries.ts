@@ -392,7 +392,13 @@ export class StoreQueries {
   listFindings(q: FindingQuery = {}): Finding[] {
     const w = findingWhere(q);
     const sql = `SELECT f.* FROM findings f ${w.sql} ORDER BY f.first_ts DESC, f.rowid DESC LIMIT ? OFFSET ?`;
-    return this.#all(sql, [...w.params, q.limit ?? DEFAULT_LIMIT, q.offset ?? 0]).map(findingFromRow);
+    // Row by row: a replay's summary reads every finding of a capture, and the raw rows of all of them at once
+    // would double the peak.
+    const out: Finding[] = [];
+    for (const r of this.#stmt(sql).iterate([...w.params, q.limit ?? DEFAULT_LIMIT, q.offset ?? 0])) {
+      out.push(findingFromRow(r as Row));
+    }
+    return out;
   }
 
   /** Counts every match (`limit` and `offset` do not apply). */
