@@ -126,6 +126,7 @@ class SqliteStore implements Store {
   getFinding: Store['getFinding'] = (id) => this.#q.getFinding(id);
   listFindings: Store['listFindings'] = (q) => this.#q.listFindings(q);
   countFindings: Store['countFindings'] = (q) => this.#q.countFindings(q);
+  countFindingKinds: Store['countFindingKinds'] = (q) => this.#q.countFindingKinds(q);
   countFindingsByDestination: Store['countFindingsByDestination'] = (deviceId) =>
     this.#q.countFindingsByDestination(deviceId);
   listViolations: Store['listViolations'] = (q) => this.#q.listViolations(q);

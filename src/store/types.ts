@@ -2,7 +2,7 @@
  * The store's public face: what the CLI, reports, policy gate and dashboard read, and the record types
  * they get. The implementation (better-sqlite3, WAL, migrations) is in db.ts / writer.ts / queries.ts.
  */
-import type { Category, Finding } from '../model/finding.ts';
+import type { Category, Destination, Finding } from '../model/finding.ts';
 import type { FlowId, Micros, TlsState, Transport } from '../model/flow.ts';
 import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import type { TlsSummary } from '../model/tls.ts';
@@ -62,6 +62,20 @@ export interface DestinationFindings {
   host: string;
   category: Category;
   count: number;
+}
+
+/**
+ * Findings of one kind (category, subtype) from one device to one destination, counted: what the replay's summary
+ * prints, read without reading every finding back.
+ */
+export interface FindingKindCount {
+  deviceId: string;
+  category: Category;
+  subtype: string;
+  destination: Destination;
+  count: number;
+  /** For findings of work the live proxy shed (`detail.shed`): `detail.reason`, else 'shed'. */
+  shed?: string;
 }
 
 export interface FindingQuery {
@@ -254,6 +268,11 @@ export interface Store {
   countFindings(q?: FindingQuery): number;
   /** Findings counted per device, destination host and category (one device, or all). */
   countFindingsByDestination(deviceId?: string): DestinationFindings[];
+  /**
+   * The findings matching `q` counted by kind, device, destination and shed reason, in the order `listFindings`
+   * would first list one of each (newest first): a summary made from these equals one made from every finding.
+   */
+  countFindingKinds(q: FindingQuery): FindingKindCount[];
   listViolations(q?: ViolationQuery): Violation[];
   readEvidence(id: string): StoredEvidence | undefined;
   evidenceInfo(id: string): EvidenceInfo | undefined;

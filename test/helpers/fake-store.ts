@@ -88,6 +88,9 @@ export class FakeStore implements Store {
   startBulk(): () => void {
     return unsupported('startBulk');
   }
+  countFindingKinds(): never {
+    return unsupported('countFindingKinds');
+  }
   *iterateFlows(): IterableIterator<FlowRecord> {
     yield* this.flows;
   }
