@@ -10,7 +10,6 @@ import { deviceName } from '../../config.ts';
 import { deleteDataFiles } from '../../data-dir.ts';
 import type { KeyLog } from '../../decode/tls-keylog.ts';
 import { InputError } from '../../errors.ts';
-import type { Finding } from '../../model/finding.ts';
 import { displayLabel } from '../../model/flow.ts';
 import { ANOMALY_CODE_PREFIX, type Violation } from '../../model/violation.ts';
 import { loadPolicy, type PolicyViolation } from '../../policy.ts';
