@@ -89,7 +89,6 @@ interface CompiledRequest {
   service: Service;
 }
 
-
 interface Compiled {
   re: RegExp;
   /** Literal characters of the glob: the longest match wins. */
@@ -101,6 +100,9 @@ export const SERVICES_FILE = join(PACKAGE_ROOT, 'analyzers/data/services.yaml');
 /** The same document as JSON, written by bin/build.mjs beside the bundle (YAML takes ≈ 110 ms of CPU to parse). */
 export const SERVICES_JSON_FILE = join(PACKAGE_ROOT, 'dist/services.json');
 const MAX_CACHED_HOSTS = 4096;
+/** Request targets (method and path) whose fitting matchers are remembered, and the longest path remembered. */
+const MAX_CACHED_TARGETS = 4096;
+const MAX_CACHED_PATH_CHARS = 256;
 /** A request target longer than this is read only this far (query keys past it are not seen). */
 const MAX_URL_CHARS = 8192;
 /** An MQTT topic longer than this is read only this far (MQTT allows 65,535 bytes). */
@@ -117,6 +119,8 @@ export class Catalogue {
   readonly #globs: Compiled[] = [];
   readonly #cache = new Map<string, Service | null>();
   readonly #requests: CompiledRequest[] = [];
+  /** `method path` → the request matchers whose method and path fit it (most often none). */
+  readonly #byTarget = new Map<string, readonly CompiledRequest[]>();
   readonly #topics: CompiledRequest[] = [];
 
   constructor(services: Service[]) {
@@ -161,7 +165,20 @@ export class Catalogue {
     }
     if (head.url === undefined || this.#requests.length === 0) return undefined;
     const shape = new RequestShape(head, head.url);
-    return this.#requests.find((m) => matches(m, shape))?.service;
+    return this.#fitting(shape).find((m) => fitsRest(m, shape))?.service;
+  }
+
+  /** The matchers whose method and path fit, in order; cached per method and path (a device repeats its requests). */
+  #fitting(shape: RequestShape): readonly CompiledRequest[] {
+    if (shape.path.length > MAX_CACHED_PATH_CHARS) return this.#requests.filter((m) => fitsTarget(m, shape));
+    const key = `${shape.method} ${shape.path}`;
+    let fits = this.#byTarget.get(key);
+    if (fits === undefined) {
+      fits = this.#requests.filter((m) => fitsTarget(m, shape));
+      if (this.#byTarget.size >= MAX_CACHED_TARGETS) this.#byTarget.clear();
+      this.#byTarget.set(key, fits);
+    }
+    return fits;
   }
 }
 
@@ -178,9 +195,13 @@ function mqttTopics(head: MessageHead): string[] {
   return filters;
 }
 
-function matches(m: CompiledRequest, r: RequestShape): boolean {
-  if (m.method !== undefined && m.method !== r.method) return false;
-  if (m.path !== undefined && !m.path.test(r.path)) return false;
+/** A matcher's method and path conditions. */
+function fitsTarget(m: CompiledRequest, r: RequestShape): boolean {
+  return (m.method === undefined || m.method === r.method) && (m.path === undefined || m.path.test(r.path));
+}
+
+/** A matcher's query and header conditions (its method and path fit). */
+function fitsRest(m: CompiledRequest, r: RequestShape): boolean {
   for (const k of m.query) if (!r.query.has(k)) return false;
   for (const [name, re] of m.headers) {
     const v = r.headers.get(name);

@@ -410,12 +410,14 @@ export class StoreQueries {
   countFindingKinds(q: FindingQuery): FindingKindCount[] {
     const w = findingWhere(q);
     // `first`: where listFindings's order (first_ts, rowid, newest first) meets the group's first finding.
-    const sql = `SELECT device_id, category, subtype, destination_host, destination_etld1, destination_operator,
-        destination_third_party,
-        CASE WHEN json_type(detail, '$.shed') = 'true' THEN coalesce(json_extract(detail, '$.reason'), 'shed') END
-          AS shed,
-        count(*) AS n, min(rn) AS first
-      FROM (SELECT f.*, row_number() OVER (ORDER BY f.first_ts DESC, f.rowid DESC) AS rn FROM findings f ${w.sql})
+    const cols = `device_id, category, subtype, destination_host, destination_etld1, destination_operator,
+      destination_third_party`;
+    const sql = `SELECT ${cols}, shed, count(*) AS n, min(rn) AS first
+      FROM (SELECT ${cols},
+          CASE WHEN json_type(detail, '$.shed') = 'true' THEN coalesce(json_extract(detail, '$.reason'), 'shed') END
+            AS shed,
+          row_number() OVER (ORDER BY f.first_ts DESC, f.rowid DESC) AS rn
+        FROM findings f ${w.sql})
       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY first`;
     return this.#all(sql, w.params).map((r) =>
       defined<FindingKindCount>({
