@@ -2,7 +2,8 @@
  * One replay for bench/replay.bench.ts and bench/tls.bench.ts, in its own process so that its peak RSS is the
  * replay's own: `node --import tsx bench/replay-child.ts FILE store|pipeline [KEYLOG]` (KEYLOG as `--keylog`). Wired as src/cli/commands/replay.ts wires it (src/analysis.ts)
  * (replayFile + Pipeline with the registry's analyzers, default config limits and destinations), plus the bench
- * analyzers so every decoder runs; `store` writes into a fresh SQLite file through openStore().writer(),
+ * analyzers so every decoder runs; `store` writes into a fresh SQLite file through openStore().writer() in a bulk
+ * write (Store.startBulk, as the CLI),
  * `pipeline` into an output that drops everything. Prints one JSON object on stdout; not a bench by itself.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -55,6 +56,8 @@ const counting: PipelineOutput = {
 const dir = mkdtempSync(join(tmpdir(), 'toyscope-bench-replay-'));
 const store = mode === 'store' ? openStore(join(dir, 'toyscope.db')) : undefined;
 const writer = store?.writer();
+// A bulk write, as `toyscope replay` makes one (src/cli/replay-run.ts): bigger transactions, indexes built at the end.
+const endBulk = store?.startBulk();
 /** Counts, then hands the record to the store writer when there is one. */
 function tee(w: PipelineOutput): PipelineOutput {
   return {
@@ -98,6 +101,7 @@ if (writer) {
   writer.capture(result.capture);
   writer.flush();
 }
+endBulk?.();
 store?.close();
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 rmSync(dir, { recursive: true, force: true });

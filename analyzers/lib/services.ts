@@ -89,14 +89,6 @@ interface CompiledRequest {
   service: Service;
 }
 
-/** A request head reduced once to what matchers look at. */
-interface RequestShape {
-  method: string;
-  path: string;
-  query: ReadonlySet<string>;
-  headers: ReadonlyMap<string, string>;
-}
-
 interface Compiled {
   re: RegExp;
   /** Literal characters of the glob: the longest match wins. */
@@ -108,6 +100,9 @@ export const SERVICES_FILE = join(PACKAGE_ROOT, 'analyzers/data/services.yaml');
 /** The same document as JSON, written by bin/build.mjs beside the bundle (YAML takes ≈ 110 ms of CPU to parse). */
 export const SERVICES_JSON_FILE = join(PACKAGE_ROOT, 'dist/services.json');
 const MAX_CACHED_HOSTS = 4096;
+/** Request targets (method and path) whose fitting matchers are remembered, and the longest path remembered. */
+const MAX_CACHED_TARGETS = 4096;
+const MAX_CACHED_PATH_CHARS = 256;
 /** A request target longer than this is read only this far (query keys past it are not seen). */
 const MAX_URL_CHARS = 8192;
 /** An MQTT topic longer than this is read only this far (MQTT allows 65,535 bytes). */
@@ -124,6 +119,8 @@ export class Catalogue {
   readonly #globs: Compiled[] = [];
   readonly #cache = new Map<string, Service | null>();
   readonly #requests: CompiledRequest[] = [];
+  /** `method path` → the request matchers whose method and path fit it (most often none). */
+  readonly #byTarget = new Map<string, readonly CompiledRequest[]>();
   readonly #topics: CompiledRequest[] = [];
 
   constructor(services: Service[]) {
@@ -167,8 +164,21 @@ export class Catalogue {
       return this.#topics.find((m) => topics.some((t) => m.topic?.test(t)))?.service;
     }
     if (head.url === undefined || this.#requests.length === 0) return undefined;
-    const shape = requestShape(head, head.url);
-    return this.#requests.find((m) => matches(m, shape))?.service;
+    const shape = new RequestShape(head, head.url);
+    return this.#fitting(shape).find((m) => fitsRest(m, shape))?.service;
+  }
+
+  /** The matchers whose method and path fit, in order; cached per method and path (a device repeats its requests). */
+  #fitting(shape: RequestShape): readonly CompiledRequest[] {
+    if (shape.path.length > MAX_CACHED_PATH_CHARS) return this.#requests.filter((m) => fitsTarget(m, shape));
+    const key = `${shape.method} ${shape.path}`;
+    let fits = this.#byTarget.get(key);
+    if (fits === undefined) {
+      fits = this.#requests.filter((m) => fitsTarget(m, shape));
+      if (this.#byTarget.size >= MAX_CACHED_TARGETS) this.#byTarget.clear();
+      this.#byTarget.set(key, fits);
+    }
+    return fits;
   }
 }
 
@@ -185,9 +195,13 @@ function mqttTopics(head: MessageHead): string[] {
   return filters;
 }
 
-function matches(m: CompiledRequest, r: RequestShape): boolean {
-  if (m.method !== undefined && m.method !== r.method) return false;
-  if (m.path !== undefined && !m.path.test(r.path)) return false;
+/** A matcher's method and path conditions. */
+function fitsTarget(m: CompiledRequest, r: RequestShape): boolean {
+  return (m.method === undefined || m.method === r.method) && (m.path === undefined || m.path.test(r.path));
+}
+
+/** A matcher's query and header conditions (its method and path fit). */
+function fitsRest(m: CompiledRequest, r: RequestShape): boolean {
   for (const k of m.query) if (!r.query.has(k)) return false;
   for (const [name, re] of m.headers) {
     const v = r.headers.get(name);
@@ -196,36 +210,69 @@ function matches(m: CompiledRequest, r: RequestShape): boolean {
   return true;
 }
 
-/** Method, path (origin-form, absolute-form reduced to its path), query keys and first header values. */
-function requestShape(head: MessageHead, rawUrl: string): RequestShape {
-  let url = rawUrl.length > MAX_URL_CHARS ? rawUrl.slice(0, MAX_URL_CHARS) : rawUrl;
-  const scheme = url.indexOf('://');
-  if (scheme > 0 && scheme < url.indexOf('/')) {
-    const slash = url.indexOf('/', scheme + 3);
-    url = slash < 0 ? '/' : url.slice(slash);
-  }
-  const hash = url.indexOf('#');
-  if (hash >= 0) url = url.slice(0, hash);
-  const q = url.indexOf('?');
-  const query = new Set<string>();
-  if (q >= 0) {
-    let start = q + 1;
-    while (start <= url.length && query.size < MAX_QUERY_KEYS) {
-      const amp = url.indexOf('&', start);
-      const end = amp < 0 ? url.length : amp;
-      const eq = url.indexOf('=', start);
-      const key = url.slice(start, eq >= 0 && eq < end ? eq : end);
-      if (key !== '') query.add(key.includes('%') ? safeDecode(key) : key);
-      start = end + 1;
+/**
+ * A request head reduced to what matchers look at: method, path (origin-form, absolute-form reduced to its path),
+ * query keys and first header values. Method and path are read at once; the query keys and headers only when a
+ * matcher's method and path fit (most requests fit none: a chatty device pays for two string scans per request).
+ */
+class RequestShape {
+  readonly method: string;
+  readonly path: string;
+  readonly #search: string | undefined;
+  readonly #head: MessageHead;
+  #query: ReadonlySet<string> | undefined;
+  #headers: ReadonlyMap<string, string> | undefined;
+
+  constructor(head: MessageHead, rawUrl: string) {
+    let url = rawUrl.length > MAX_URL_CHARS ? rawUrl.slice(0, MAX_URL_CHARS) : rawUrl;
+    const scheme = url.indexOf('://');
+    if (scheme > 0 && scheme < url.indexOf('/')) {
+      const slash = url.indexOf('/', scheme + 3);
+      url = slash < 0 ? '/' : url.slice(slash);
     }
+    const hash = url.indexOf('#');
+    if (hash >= 0) url = url.slice(0, hash);
+    const q = url.indexOf('?');
+    this.method = (head.method ?? '').toUpperCase();
+    this.path = q >= 0 ? url.slice(0, q) : url;
+    this.#search = q >= 0 ? url.slice(q + 1) : undefined;
+    this.#head = head;
   }
-  const headers = new Map<string, string>();
-  for (let i = 0; i < head.headers.length && i < MAX_HEADERS; i++) {
-    const [name, value] = head.headers[i] as readonly [string, string];
-    const n = name.toLowerCase();
-    if (!headers.has(n)) headers.set(n, value.trim());
+
+  get query(): ReadonlySet<string> {
+    this.#query ??= queryKeys(this.#search);
+    return this.#query;
   }
-  return { method: (head.method ?? '').toUpperCase(), path: q >= 0 ? url.slice(0, q) : url, query, headers };
+
+  get headers(): ReadonlyMap<string, string> {
+    if (this.#headers === undefined) {
+      const headers = new Map<string, string>();
+      const list = this.#head.headers;
+      for (let i = 0; i < list.length && i < MAX_HEADERS; i++) {
+        const [name, value] = list[i] as readonly [string, string];
+        const n = name.toLowerCase();
+        if (!headers.has(n)) headers.set(n, value.trim());
+      }
+      this.#headers = headers;
+    }
+    return this.#headers;
+  }
+}
+
+/** The keys of a query string (percent-decoded), at most MAX_QUERY_KEYS. */
+function queryKeys(search: string | undefined): ReadonlySet<string> {
+  const query = new Set<string>();
+  if (search === undefined) return query;
+  let start = 0;
+  while (start <= search.length && query.size < MAX_QUERY_KEYS) {
+    const amp = search.indexOf('&', start);
+    const end = amp < 0 ? search.length : amp;
+    const eq = search.indexOf('=', start);
+    const key = search.slice(start, eq >= 0 && eq < end ? eq : end);
+    if (key !== '') query.add(key.includes('%') ? safeDecode(key) : key);
+    start = end + 1;
+  }
+  return query;
 }
 
 function safeDecode(s: string): string {

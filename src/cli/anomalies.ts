@@ -5,7 +5,7 @@
  * the store.
  */
 import { ANOMALY_CODE_PREFIX, type Violation } from '../model/violation.ts';
-import { cell, plural, table } from './format.ts';
+import { byCodeUnits, cell, plural, table } from './format.ts';
 
 /** Flows listed by name; the rest are counted. */
 const MAX_FLOWS_SHOWN = 10;
@@ -27,7 +27,7 @@ export function anomalyLines(
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   if (byFlow.size === 0) return [];
-  const kinds = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const kinds = [...counts].sort((a, b) => b[1] - a[1] || byCodeUnits(a[0], b[0]));
   const n = byFlow.size;
   const lines = [
     `Read one way of several: ${plural(n, 'flow')}  (${kinds.map(([k, c]) => `${k} ${c}`).join(', ')})`,

@@ -12,8 +12,6 @@ import type { FindingQuery, FlowQuery, Store } from '../store/types.ts';
 import type { Globals } from './command.ts';
 import { UsageError } from './errors.ts';
 
-/** Findings (and flows) read per query page. */
-export const FINDINGS_PAGE = 1000;
 /** Findings a command reads at most (a bound on memory; a larger store is read in part and says so). */
 export const MAX_FINDINGS_READ = 1_000_000;
 
@@ -69,26 +67,20 @@ export async function withExistingStore(
 /** Flows a command reads at most (records only, no messages). */
 export const MAX_FLOWS_READ = 1_000_000;
 
-/** Every flow matching `q`, oldest first, page by page, up to MAX_FLOWS_READ. */
+/**
+ * Every flow matching `q`, oldest first, up to MAX_FLOWS_READ: one query (pages by OFFSET would sort the matches
+ * again for every page).
+ */
 export function readAllFlows(store: Store, q: FlowQuery = {}): FlowRecord[] {
-  const out: FlowRecord[] = [];
-  while (out.length < MAX_FLOWS_READ) {
-    const page = store.listFlows({ ...q, limit: FINDINGS_PAGE, offset: out.length });
-    out.push(...page);
-    if (page.length < FINDINGS_PAGE) break;
-  }
-  return out.reverse();
+  return store.listFlows({ ...q, limit: MAX_FLOWS_READ, offset: 0 }).reverse();
 }
 
-/** Every finding matching `q`, page by page, up to MAX_FINDINGS_READ. */
+/**
+ * Every finding matching `q`, newest first, up to MAX_FINDINGS_READ: one query (pages by OFFSET sorted every match
+ * again per page, quadratic in the findings of a capture).
+ */
 export function readAllFindings(store: Store, q: FindingQuery = {}): Finding[] {
-  const out: Finding[] = [];
-  while (out.length < MAX_FINDINGS_READ) {
-    const page = store.listFindings({ ...q, limit: FINDINGS_PAGE, offset: out.length });
-    out.push(...page);
-    if (page.length < FINDINGS_PAGE) break;
-  }
-  return out;
+  return store.listFindings({ ...q, limit: MAX_FINDINGS_READ, offset: 0 });
 }
 
 /**

@@ -23,10 +23,21 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
  * label or a name under no known suffix is returned unchanged.
  */
 export function etld1Of(host: string): string {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  if (IPV4.test(h) || h.includes(':')) return h;
-  return tldts().getDomain(h, { allowPrivateDomains: false }) ?? h;
+  let d = etld1Cache.get(host);
+  if (d === undefined) {
+    const h = host.toLowerCase().replace(/\.$/, '');
+    d = IPV4.test(h) || h.includes(':') ? h : (tldts().getDomain(h, { allowPrivateDomains: false }) ?? h);
+    if (etld1Cache.size >= MAX_CACHED_HOSTS) etld1Cache.clear();
+    if (host.length <= MAX_HOST_CHARS) etld1Cache.set(host, d);
+  }
+  return d;
 }
+
+/** Hosts whose eTLD+1 is remembered: every upload to a host without an operator asks again. */
+const MAX_CACHED_HOSTS = 4096;
+/** A DNS name's longest; a longer "host" is worked out each time, not kept. */
+const MAX_HOST_CHARS = 253;
+const etld1Cache = new Map<string, string>();
 
 /**
  * A resolver from a third-party test `isThirdParty(deviceId, host)` (without one nothing is called third party),

@@ -30,13 +30,21 @@ export function skippedOf(captures: CaptureRecord[]): SkippedEntry[] {
 
 /** Findings that say their work was shed (`detail.shed`), counted by category and `detail.reason`. */
 export function shedOf(findings: Finding[]): ShedEntry[] {
-  const counts = new Map<string, ShedEntry>();
+  const shed: ShedEntry[] = [];
   for (const f of findings) {
-    if (f.detail?.shed !== true) continue;
-    const reason = String(f.detail.reason ?? 'shed');
-    const key = `${f.category} ${reason}`;
-    const e = counts.get(key) ?? { category: f.category, reason, count: 0 };
-    e.count++;
+    if (f.detail?.shed === true)
+      shed.push({ category: f.category, reason: String(f.detail.reason ?? 'shed'), count: 1 });
+  }
+  return shedTotals(shed);
+}
+
+/** Entries of the same category and reason added up, in the order each first appears. */
+export function shedTotals(entries: Iterable<ShedEntry>): ShedEntry[] {
+  const counts = new Map<string, ShedEntry>();
+  for (const { category, reason, count } of entries) {
+    const key = `${category} ${reason}`;
+    const e = counts.get(key) ?? { category, reason, count: 0 };
+    e.count += count;
     counts.set(key, e);
   }
   return [...counts.values()];

@@ -7,6 +7,7 @@
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreAggregates } from './aggregates.ts';
+import { deferFindingIndexes, restoreDeferredIndexes } from './deferred-indexes.ts';
 import { StoreJournal } from './journal.ts';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
 import { StorePages } from './pages.ts';
@@ -26,6 +27,9 @@ export interface StoreOptions {
   /** Longest time a written row waits for its commit, in ms (default 200). */
   batchMs?: number;
 }
+
+/** Rows per transaction during a bulk write (startBulk): 10× the default, ≈ 20% less CPU per row (bench/store). */
+const BULK_BATCH_ROWS = 10_000;
 
 /** Waits this long on a lock held by another connection before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -60,6 +64,7 @@ export function openStore(file: string, opts: StoreOptions = {}): Store {
       db.pragma('synchronous = NORMAL');
       db.pragma('secure_delete = ON'); // purged evidence and values are zeroed, not left in free pages
       migrate(db);
+      restoreDeferredIndexes(db); // dropped by a bulk replay that did not get to rebuild them
     }
     return new SqliteStore(file, db, opts);
   } catch (e) {
@@ -127,6 +132,7 @@ class SqliteStore implements Store {
   getFinding: Store['getFinding'] = (id) => this.#q.getFinding(id);
   listFindings: Store['listFindings'] = (q) => this.#q.listFindings(q);
   countFindings: Store['countFindings'] = (q) => this.#q.countFindings(q);
+  countFindingKinds: Store['countFindingKinds'] = (q) => this.#q.countFindingKinds(q);
   countFindingsByDestination: Store['countFindingsByDestination'] = (deviceId) =>
     this.#q.countFindingsByDestination(deviceId);
   listViolations: Store['listViolations'] = (q) => this.#q.listViolations(q);
@@ -166,6 +172,21 @@ class SqliteStore implements Store {
   purge(opts: PurgeOptions): PurgeResult {
     this.#writer?.flush();
     return purge(this.#db, opts);
+  }
+
+  /** Commits what the writer holds first: its rows are indexed as they were written. */
+  startBulk(): () => void {
+    if (this.#opts.readonly) throw new Error(`store ${this.path} is open read-only`);
+    const writer = this.writer() as SqliteStoreWriter;
+    writer.flush();
+    const rows = writer.batchRows;
+    writer.batchRows = Math.max(rows, BULK_BATCH_ROWS);
+    const deferred = deferFindingIndexes(this.#db) > 0;
+    return () => {
+      writer.flush();
+      writer.batchRows = rows;
+      if (deferred) restoreDeferredIndexes(this.#db);
+    };
   }
 
   close(): void {

@@ -4,7 +4,7 @@
  * the full value (absent once purged). No writes here (writer.ts, retention.ts).
  */
 import type { Database } from 'better-sqlite3';
-import type { Category, Finding } from '../model/finding.ts';
+import type { Category, Destination, Finding } from '../model/finding.ts';
 import type { FlowSource, TlsState, Transport } from '../model/flow.ts';
 import type { Direction, MessageProtocol } from '../model/message.ts';
 import type { FlowRecord, MessageRecord } from '../model/records.ts';
@@ -20,6 +20,7 @@ import type {
   EvidenceInfo,
   Exchange,
   ExchangeQuery,
+  FindingKindCount,
   FindingQuery,
   FlowQuery,
   FlowSummary,
@@ -138,12 +139,7 @@ export function findingFromRow(r: Row): Finding {
     firstTs: r.first_ts as number,
     lastTs: r.last_ts as number,
     direction: r.direction as Direction,
-    destination: defined({
-      host: r.destination_host as string,
-      etld1: r.destination_etld1 as string,
-      operator: str(r.destination_operator),
-      thirdParty: r.destination_third_party === 1,
-    }),
+    destination: destinationFromRow(r),
     encrypted: r.encrypted === 1,
     evidence: defined({
       excerpt: r.excerpt as string,
@@ -155,6 +151,16 @@ export function findingFromRow(r: Row): Finding {
     path: str(r.path),
     detail: r.detail === null ? undefined : JSON.parse(r.detail as string),
     final: r.final === 1,
+  });
+}
+
+/** A finding's destination from its `destination_*` columns. */
+function destinationFromRow(r: Row): Destination {
+  return defined({
+    host: r.destination_host as string,
+    etld1: r.destination_etld1 as string,
+    operator: str(r.destination_operator),
+    thirdParty: r.destination_third_party === 1,
   });
 }
 
@@ -392,7 +398,37 @@ export class StoreQueries {
   listFindings(q: FindingQuery = {}): Finding[] {
     const w = findingWhere(q);
     const sql = `SELECT f.* FROM findings f ${w.sql} ORDER BY f.first_ts DESC, f.rowid DESC LIMIT ? OFFSET ?`;
-    return this.#all(sql, [...w.params, q.limit ?? DEFAULT_LIMIT, q.offset ?? 0]).map(findingFromRow);
+    // Row by row: a replay's summary reads every finding of a capture, and the raw rows of all of them at once
+    // would double the peak.
+    const out: Finding[] = [];
+    for (const r of this.#stmt(sql).iterate([...w.params, q.limit ?? DEFAULT_LIMIT, q.offset ?? 0])) {
+      out.push(findingFromRow(r as Row));
+    }
+    return out;
+  }
+
+  countFindingKinds(q: FindingQuery): FindingKindCount[] {
+    const w = findingWhere(q);
+    // `first`: where listFindings's order (first_ts, rowid, newest first) meets the group's first finding.
+    const cols = `device_id, category, subtype, destination_host, destination_etld1, destination_operator,
+      destination_third_party`;
+    const sql = `SELECT ${cols}, shed, count(*) AS n, min(rn) AS first
+      FROM (SELECT ${cols},
+          CASE WHEN json_type(detail, '$.shed') = 'true' THEN coalesce(json_extract(detail, '$.reason'), 'shed') END
+            AS shed,
+          row_number() OVER (ORDER BY f.first_ts DESC, f.rowid DESC) AS rn
+        FROM findings f ${w.sql})
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY first`;
+    return this.#all(sql, w.params).map((r) =>
+      defined<FindingKindCount>({
+        deviceId: r.device_id as string,
+        category: r.category as Category,
+        subtype: r.subtype as string,
+        destination: destinationFromRow(r),
+        count: r.n as number,
+        shed: r.shed === null ? undefined : String(r.shed),
+      }),
+    );
   }
 
   /** Counts every match (`limit` and `offset` do not apply). */

@@ -2,7 +2,7 @@
  * The store's public face: what the CLI, reports, policy gate and dashboard read, and the record types
  * they get. The implementation (better-sqlite3, WAL, migrations) is in db.ts / writer.ts / queries.ts.
  */
-import type { Category, Finding } from '../model/finding.ts';
+import type { Category, Destination, Finding } from '../model/finding.ts';
 import type { FlowId, Micros, TlsState, Transport } from '../model/flow.ts';
 import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import type { TlsSummary } from '../model/tls.ts';
@@ -64,6 +64,20 @@ export interface DestinationFindings {
   host: string;
   category: Category;
   count: number;
+}
+
+/**
+ * Findings of one kind (category, subtype) from one device to one destination, counted: what the replay's summary
+ * prints, read without reading every finding back.
+ */
+export interface FindingKindCount {
+  deviceId: string;
+  category: Category;
+  subtype: string;
+  destination: Destination;
+  count: number;
+  /** For findings of work the live proxy shed (`detail.shed`): `detail.reason`, else 'shed'. */
+  shed?: string;
 }
 
 export interface FindingQuery {
@@ -256,6 +270,11 @@ export interface Store {
   countFindings(q?: FindingQuery): number;
   /** Findings counted per device, destination host and category (one device, or all). */
   countFindingsByDestination(deviceId?: string): DestinationFindings[];
+  /**
+   * The findings matching `q` counted by kind, device, destination and shed reason, in the order `listFindings`
+   * would first list one of each (newest first): a summary made from these equals one made from every finding.
+   */
+  countFindingKinds(q: FindingQuery): FindingKindCount[];
   listViolations(q?: ViolationQuery): Violation[];
   readEvidence(id: string): StoredEvidence | undefined;
   evidenceInfo(id: string): EvidenceInfo | undefined;
@@ -281,5 +300,12 @@ export interface Store {
   dataVersion(): number;
   /** Deletes captured personal data in one transaction and returns what it removed. */
   purge(opts: PurgeOptions): PurgeResult;
+  /**
+   * Bulk writing (a replay) until the returned function is called: the writer commits in bigger transactions, and
+   * the findings indexes only the dashboard reads are dropped when the store holds few findings, then built again
+   * by the returned function, which also commits the writer (deferred-indexes.ts). A process killed in between
+   * leaves them to the next read-write open, which recreates them.
+   */
+  startBulk(): () => void;
   close(): void;
 }

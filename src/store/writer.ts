@@ -115,6 +115,11 @@ const bit = (v: boolean | undefined): number => (v ? 1 : 0);
 
 export class SqliteStoreWriter implements StoreWriter {
   readonly #opts: WriterOptions;
+  /**
+   * Rows per transaction, `batchRows` unless a bulk write (Store.startBulk) raised it: fewer, bigger commits write
+   * each touched page once per commit. The `batchMs` timer still bounds how long a row waits for its commit.
+   */
+  batchRows: number;
   readonly #st: Statements;
   readonly #commit: (ops: Op[]) => { rejected: unknown[]; rev: number };
   #queue: Op[] = [];
@@ -129,6 +134,7 @@ export class SqliteStoreWriter implements StoreWriter {
 
   constructor(db: Database, opts: WriterOptions) {
     this.#opts = opts;
+    this.batchRows = opts.batchRows;
     this.#st = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Statements;
     const tx = db.transaction((ops: Op[]) => {
       const { rev } = this.#st.bumpRev.get() as { rev: number };
@@ -323,7 +329,7 @@ export class SqliteStoreWriter implements StoreWriter {
   #push(st: Statement, params: Param[], before?: readonly [Statement, Param[]]): void {
     this.#check();
     this.#queue.push([st, params, before]);
-    if (this.#queue.length >= this.#opts.batchRows || this.#pendingBytes >= MAX_PENDING_BYTES) this.#flush();
+    if (this.#queue.length >= this.batchRows || this.#pendingBytes >= MAX_PENDING_BYTES) this.#flush();
     else this.#timer ??= setTimeout(() => this.#onTimer(), this.#opts.batchMs).unref();
   }
 

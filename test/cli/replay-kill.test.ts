@@ -1,7 +1,8 @@
 /**
  * A replay killed with SIGKILL (kill -9) leaves its capture marked `incomplete`, and replaying the same file again
  * replaces what the killed run left: the same findings and evidence as a clean run, no evidence written twice (a
- * rerun once continued an evidence blob from its stored size: a WAV with its RIFF header repeated). Through the
+ * rerun once continued an evidence blob from its stored size: a WAV with its RIFF header repeated), and the
+ * findings indexes the killed run had deferred are back once the file is opened again. Through the
  * real CLI, on a concatenation of the recorded fixtures (test/helpers/concatenate.ts) large enough to be killed
  * while it runs.
  */
@@ -41,6 +42,16 @@ function totals(db: string): Totals {
       chunks: one('SELECT count(*) AS n FROM evidence_chunks'),
       bytes: one('SELECT sum(length(data)) AS n FROM evidence_chunks'),
     };
+  } finally {
+    d.close();
+  }
+}
+
+/** Names of the indexes and triggers: what a kill during a bulk replay (indexes deferred) must not lose. */
+function schemaObjects(db: string): string[] {
+  const d = new Database(db, { readonly: true });
+  try {
+    return d.prepare("SELECT type || ' ' || name FROM sqlite_master ORDER BY 1").pluck().all() as string[];
   } finally {
     d.close();
   }
@@ -86,6 +97,7 @@ describe('toyscope replay after kill -9', () => {
     const left = JSON.parse((await toyscopeWith(opts, '--db', killed, 'captures', '--json')).out);
     expect(left.captures.map((c: { status: string }) => c.status)).toEqual(['incomplete']);
     expect((await toyscopeWith(opts, '--db', killed, 'captures')).out).toMatch(/\binterrupted\b/);
+    expect(schemaObjects(killed)).toEqual(schemaObjects(clean)); // the deferred indexes are back after an open
 
     const rerun = await toyscopeWith(opts, '--db', killed, 'replay', big);
     expect(rerun.code).toBe(0);

@@ -85,6 +85,12 @@ export class FakeStore implements Store {
   writer(): StoreWriter {
     return unsupported('writer');
   }
+  startBulk(): () => void {
+    return unsupported('startBulk');
+  }
+  countFindingKinds(): never {
+    return unsupported('countFindingKinds');
+  }
   *iterateFlows(): IterableIterator<FlowRecord> {
     yield* this.flows;
   }

@@ -10,19 +10,18 @@ import { deviceName } from '../../config.ts';
 import { deleteDataFiles } from '../../data-dir.ts';
 import type { KeyLog } from '../../decode/tls-keylog.ts';
 import { InputError } from '../../errors.ts';
-import type { Finding } from '../../model/finding.ts';
 import { displayLabel } from '../../model/flow.ts';
 import { ANOMALY_CODE_PREFIX, type Violation } from '../../model/violation.ts';
 import { loadPolicy, type PolicyViolation } from '../../policy.ts';
-import { coverageLines, shedOf, skippedOf } from '../../report/coverage.ts';
+import { coverageLines, type ShedEntry, shedOf, shedTotals, skippedOf } from '../../report/coverage.ts';
 import { writeJsonDocument } from '../../report/json.ts';
 import { buildJunit } from '../../report/junit.ts';
 import { applyRetention } from '../../store/retention.ts';
-import type { CaptureRecord, FlowSummary, Store } from '../../store/types.ts';
+import type { CaptureRecord, FindingKindCount, FlowSummary, Store } from '../../store/types.ts';
 import { anomalyLines } from '../anomalies.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, oneLine, UsageError } from '../errors.ts';
-import { cell, kib, plural, recipient, size, table } from '../format.ts';
+import { byCodeUnits, cell, kib, plural, recipient, size, table } from '../format.ts';
 import { checkCaptureArgs, replayCaptures } from '../replay-run.ts';
 import { readAllFindings } from '../store-access.ts';
 import { checkStoredPolicy, writeJunit } from './policy.ts';
@@ -122,8 +121,10 @@ export const replay: Command = {
       if (experiment) recordExperiment(store, experiment, run.captures);
       const ids = run.captures.map((c) => c.id);
       const flows = store.summarizeFlows(ids, MAX_DESTINATIONS_SHOWN);
-      const perCapture = ids.map((captureId) => readAllFindings(store, { captureId }));
-      const findings = perCapture.flat();
+      // Every finding is read back only for what needs each one (--json, --policy); the summary counts kinds.
+      const json = flag(p, 'json');
+      const findings = json || pol ? ids.flatMap((captureId) => readAllFindings(store, { captureId })) : [];
+      const kinds = ids.map((captureId) => store.countFindingKinds({ captureId }));
       const stored = run.captures;
       const anomalies = ids.flatMap((captureId) =>
         store.listViolations({ captureId, codePrefix: ANOMALY_CODE_PREFIX, limit: 1_000_000 }),
@@ -134,9 +135,8 @@ export const replay: Command = {
       const reveal = flag(p, 'reveal');
       const junit = str(p, 'junit');
       const skipped = skippedOf(stored);
-      const coverage = { skipped, shed: shedOf(findings) };
-      if (junit) writeJunit(junit, buildJunit(suites, { reveal, coverage }));
-      if (flag(p, 'json')) {
+      if (junit) writeJunit(junit, buildJunit(suites, { reveal, coverage: { skipped, shed: shedOf(findings) } }));
+      if (json) {
         const ofCaptures = { captureIds: ids };
         const deviceIds = new Set<string>();
         for (const f of store.iterateFlows(ofCaptures)) deviceIds.add(f.deviceId);
@@ -155,9 +155,9 @@ export const replay: Command = {
         g.io.out(
           summary({
             captures: stored,
-            perFile: perFile(store, ids, perCapture),
+            perFile: perFile(store, ids, kinds),
             flows,
-            findings,
+            kinds: kinds.flat(),
             violations,
             anomalies,
             hostOf,
@@ -189,8 +189,17 @@ function recordExperiment(store: Store, name: string, captures: CaptureRecord[])
 }
 
 /** Flows and findings of each capture, in argument order: what each file contributed to the totals. */
-function perFile(store: Store, ids: string[], findings: Finding[][]): { flows: number; findings: number }[] {
-  return ids.map((id, i) => ({ flows: store.summarizeFlows([id], 0).flows, findings: findings[i]?.length ?? 0 }));
+function perFile(store: Store, ids: string[], kinds: FindingKindCount[][]): { flows: number; findings: number }[] {
+  return ids.map((id, i) => ({ flows: store.summarizeFlows([id], 0).flows, findings: total(kinds[i] ?? []) }));
+}
+
+const total = (kinds: FindingKindCount[]): number => kinds.reduce((n, k) => n + k.count, 0);
+
+/** What `shedOf` gives for the findings these kinds count, in the same order. */
+function shedOfKinds(kinds: FindingKindCount[]): ShedEntry[] {
+  const shed: ShedEntry[] = [];
+  for (const k of kinds) if (k.shed !== undefined) shed.push({ category: k.category, reason: k.shed, count: k.count });
+  return shedTotals(shed);
 }
 
 interface SummaryInput {
@@ -198,7 +207,8 @@ interface SummaryInput {
   /** Per capture (same order): its flows and findings, shown when several captures were replayed. */
   perFile: { flows: number; findings: number }[];
   flows: FlowSummary;
-  findings: Finding[];
+  /** The findings counted by kind, device and destination, captures in order, each newest first. */
+  kinds: FindingKindCount[];
   violations: PolicyViolation[];
   /** Anomaly violations of the captures' flows (read one way of several). */
   anomalies: Violation[];
@@ -249,11 +259,16 @@ function summary(s: SummaryInput): string {
     const more = s.flows.moreDestinations;
     if (more > 0) lines.push(`  … and ${more} more ('${s.g.hint('destinations')}' lists them all)`);
   }
-  if (s.findings.length === 0) lines.push('', 'Findings: none');
+  const n = total(s.kinds);
+  if (n === 0) lines.push('', 'Findings: none');
   else {
-    lines.push('', `Findings: ${s.findings.length}`);
-    const byDevice = new Map<string, Finding[]>();
-    for (const f of s.findings) byDevice.set(f.deviceId, [...(byDevice.get(f.deviceId) ?? []), f]);
+    lines.push('', `Findings: ${n}`);
+    const byDevice = new Map<string, FindingKindCount[]>();
+    for (const k of s.kinds) {
+      const list = byDevice.get(k.deviceId);
+      if (list) list.push(k);
+      else byDevice.set(k.deviceId, [k]);
+    }
     for (const [id, list] of byDevice) {
       lines.push(`  ${cell(deviceName(s.config, id), 32)}`);
       lines.push(indent(indent(table(['WHAT', 'N', 'SENT TO'], whatWentWhere(list)))));
@@ -262,7 +277,7 @@ function summary(s: SummaryInput): string {
   }
   const anomalies = anomalyLines(s.anomalies, s.hostOf);
   if (anomalies.length > 0) lines.push('', ...anomalies);
-  for (const line of coverageLines(skippedOf(s.captures), shedOf(s.findings))) lines.push('', line);
+  for (const line of coverageLines(skippedOf(s.captures), shedOfKinds(s.kinds))) lines.push('', line);
   if (s.policyFile) {
     const n = s.violations.length;
     lines.push('', n === 0 ? `Policy ${s.policyFile}: passed.` : `Policy ${s.policyFile}: ${plural(n, 'violation')}:`);
@@ -280,17 +295,17 @@ function summary(s: SummaryInput): string {
  * One row per kind of data (category/subtype): how many findings, and who received it
  * (`voice/raw-pcm  2  Alibaba NLS · nls-gateway.aliyuncs.com (third party)`), most findings first.
  */
-function whatWentWhere(list: Finding[]): string[][] {
+function whatWentWhere(list: FindingKindCount[]): string[][] {
   const kinds = new Map<string, { n: number; to: Set<string> }>();
   for (const f of list) {
     const what = `${f.category}/${f.subtype}`;
     const k = kinds.get(what) ?? { n: 0, to: new Set<string>() };
-    k.n++;
+    k.n += f.count;
     k.to.add(recipient(f.destination));
     kinds.set(what, k);
   }
   return [...kinds]
-    .sort((a, b) => b[1].n - a[1].n || a[0].localeCompare(b[0]))
+    .sort((a, b) => b[1].n - a[1].n || byCodeUnits(a[0], b[0]))
     .map(([what, k]) => {
       const to = [...k.to];
       const more = to.length > MAX_RECIPIENTS_SHOWN ? `, +${to.length - MAX_RECIPIENTS_SHOWN} more` : '';

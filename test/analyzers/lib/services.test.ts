@@ -438,6 +438,9 @@ describe('request-shape matchers', () => {
       requests: [{ method: POST, path: /api, query: [sig], source: s }] }`);
     expect(c.serviceOfRequest(req('POST', '/api?sig=1'))?.operator).toBe('Tight');
     expect(c.serviceOfRequest(req('post', '/api'))?.operator).toBe('Loose');
+    // Method and path are remembered, query keys and headers are checked again on every request.
+    expect(c.serviceOfRequest(req('POST', '/api?sig=2'))?.operator).toBe('Tight');
+    expect(c.serviceOfRequest(req('POST', '/api?other=1'))?.operator).toBe('Loose');
   });
 
   it('rejects malformed matchers', () => {
