@@ -6,11 +6,14 @@ import { useState } from 'preact/hooks';
 import { idPath, postJson, useJson } from '../api.js';
 import { utc } from '../format.js';
 import { t } from '../i18n.js';
-import { lonLatOf, WorldMap } from '../parts/map.js';
+import { lazy } from '../parts/lazy.js';
+import { lonLatOf } from '../parts/lonlat.js';
 import { Photo } from '../parts/photo.js';
-import { Player } from '../parts/player.js';
 import { href } from '../route.js';
 import { MessageHead } from './flow-parts.js';
+
+const Player = lazy(() => import('../parts/player.js').then((m) => m.Player));
+const WorldMap = lazy(() => import('../parts/map.js').then((m) => m.WorldMap));
 
 const PHOTO = new Set(['face', 'child-profile']);
 
