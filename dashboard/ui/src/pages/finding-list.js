@@ -12,7 +12,8 @@ const AHEAD = 60;
 
 export function FindingList({ items, ready, stale, more, onMore, resetKey }) {
   const box = useRef(null);
-  const [view, setView] = useState({ top: 0, height: 0, row: 32, head: 32 });
+  // Until measured: the list's CSS height (70vh) and a row's height at the default font size.
+  const [view, setView] = useState(() => ({ top: 0, height: Math.round(innerHeight * 0.7), row: 33, head: 33 }));
   const frame = useRef(0);
   const focusTo = useRef(undefined);
 
@@ -22,12 +23,10 @@ export function FindingList({ items, ready, stale, more, onMore, resetKey }) {
     if (!el) return;
     const row = el.querySelector('tbody tr')?.getBoundingClientRect().height;
     const head = el.querySelector('thead')?.getBoundingClientRect().height;
-    setView((v) => ({
-      top: el.scrollTop,
-      height: el.clientHeight,
-      row: row || v.row,
-      head: head || v.head,
-    }));
+    setView((v) => {
+      const next = { top: el.scrollTop, height: el.clientHeight, row: row || v.row, head: head || v.head };
+      return Object.keys(v).every((k) => v[k] === next[k]) ? v : next; // unchanged: no new render
+    });
   };
   const onScroll = () => {
     frame.current ||= requestAnimationFrame(measure);
@@ -51,14 +50,15 @@ export function FindingList({ items, ready, stale, more, onMore, resetKey }) {
   useEffect(() => {
     if (more && ready && last + AHEAD >= items.length) onMore();
   }, [more, ready, last, items.length]);
-  // A row moved to by key gets the focus once it is drawn (after the scroll it caused).
-  useLayoutEffect(() => {
+  // A row moved to by key gets the focus as soon as it is drawn (at once, or after the scroll it caused).
+  const focusPending = () => {
     if (focusTo.current === undefined) return;
     const tr = box.current?.querySelector(`tbody tr[data-index="${focusTo.current}"]`);
     if (!tr) return;
     tr.focus({ preventScroll: true });
     focusTo.current = undefined;
-  });
+  };
+  useLayoutEffect(focusPending);
 
   const onKey = (e) => {
     const tr = e.target.closest('tr[data-index]');
@@ -80,6 +80,7 @@ export function FindingList({ items, ready, stale, more, onMore, resetKey }) {
     else if (top + view.row > el.scrollTop + el.clientHeight) el.scrollTop = top + view.row - el.clientHeight;
     focusTo.current = target;
     measure();
+    focusPending();
   };
 
   const height = view.head + (items.length + (more ? 1 : 0)) * view.row;

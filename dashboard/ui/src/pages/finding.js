@@ -1,6 +1,7 @@
 // One finding: what it is, where it went, the evidence to hear or see (voice player, photo with face boxes,
 // location on the offline map), the value masked until revealed (a logged action), the request head it came in,
-// the path inside the body, and the evidence download.
+// the path inside the body, and the evidence download. The player and the map come from their own chunks, loaded
+// the first time a finding needs them.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { idPath, postJson, useJson } from '../api.js';
