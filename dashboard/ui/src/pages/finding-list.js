@@ -8,9 +8,9 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { FindingHead, FindingRow } from './finding-table.js';
 
 const MARGIN = 10;
-const AHEAD = 60;
+const AHEAD = 30;
 
-export function FindingList({ items, ready, stale, more, onMore, resetKey }) {
+export function FindingList({ items, ready, more, onMore, resetKey }) {
   const box = useRef(null);
   // Until measured: the list's CSS height (70vh) and a row's height at the default font size.
   const [view, setView] = useState(() => ({ top: 0, height: Math.round(innerHeight * 0.7), row: 33, head: 33 }));
@@ -48,8 +48,8 @@ export function FindingList({ items, ready, stale, more, onMore, resetKey }) {
   const first = Math.max(0, Math.floor((view.top - view.head) / view.row) - MARGIN);
   const last = Math.min(items.length, Math.ceil((view.top + view.height) / view.row) + MARGIN);
   useEffect(() => {
-    if (more && ready && last + AHEAD >= items.length) onMore();
-  }, [more, ready, last, items.length]);
+    if (more && last + AHEAD >= items.length) onMore();
+  }, [more, last, items.length]);
   // A row moved to by key gets the focus as soon as it is drawn (at once, or after the scroll it caused).
   const focusPending = () => {
     if (focusTo.current === undefined) return;
@@ -59,6 +59,18 @@ export function FindingList({ items, ready, stale, more, onMore, resetKey }) {
     focusTo.current = undefined;
   };
   useLayoutEffect(focusPending);
+
+  // One element per finding, made once: Preact skips an element it has drawn before, so a scroll or a render of
+  // the page above draws only the rows that came into view.
+  const rows = useRef(new WeakMap());
+  const row = (f, index) => {
+    let el = rows.current.get(f);
+    if (!el) {
+      el = html`<${FindingRow} key=${f.id} f=${f} index=${index} />`;
+      rows.current.set(f, el);
+    }
+    return el;
+  };
 
   const onKey = (e) => {
     const tr = e.target.closest('tr[data-index]');
@@ -85,12 +97,12 @@ export function FindingList({ items, ready, stale, more, onMore, resetKey }) {
 
   const height = view.head + (items.length + (more ? 1 : 0)) * view.row;
   return html`
-    <div id="findings-list" class=${`vlist${stale ? ' stale' : ''}`} ref=${box} onScroll=${onScroll}
+    <div id="findings-list" class=${`vlist${ready ? '' : ' stale'}`} ref=${box} onScroll=${onScroll}
       data-ready=${ready ? 'true' : 'false'} data-first=${first} data-last=${last} aria-busy=${ready ? 'false' : 'true'}>
       <div style=${{ height: `${height}px`, paddingTop: `${first * view.row}px` }}>
         <table id="findings" class="findings" onKeyDown=${onKey}>
           <${FindingHead} />
-          <tbody>${items.slice(first, last).map((f, k) => html`<${FindingRow} key=${f.id} f=${f} index=${first + k} />`)}</tbody>
+          <tbody>${items.slice(first, last).map((f, k) => row(f, first + k))}</tbody>
         </table>
       </div>
     </div>

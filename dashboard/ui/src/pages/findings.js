@@ -97,14 +97,14 @@ export function Findings({ route }) {
   };
 
   const [list, setList] = useState({ filters: undefined, items: [], next: undefined, total: undefined, error: '' });
-  const [loading, setLoading] = useState(true);
+  const [paging, setPaging] = useState(false); // a further page on its way (the first one is `!ready`)
   const [go, setGo] = useState(false);
   const request = useRef(undefined);
   const load = (f, cursor) => {
     request.current?.abort();
     const ctl = new AbortController();
     request.current = ctl;
-    setLoading(true);
+    setPaging(Boolean(cursor)); // a new first page ends any paging it aborts
     const path = `/api/findings?${apiQuery(f)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     getJson(path, { signal: ctl.signal }).then(
       (p) => {
@@ -115,13 +115,18 @@ export function Findings({ route }) {
           total: cursor ? s.total : p.total,
           error: '',
         }));
-        setLoading(false);
+        setPaging(false);
         setGo(true);
       },
       (e) => {
         if (e.name === 'AbortError') return;
-        setList((s) => ({ ...s, error: String(e.message) }));
-        setLoading(false);
+        // A first page that failed shows no rows of the filters before it.
+        setList((s) =>
+          cursor
+            ? { ...s, next: undefined, error: String(e.message) }
+            : { filters: f, items: [], error: String(e.message) },
+        );
+        setPaging(false);
         setGo(true);
       },
     );
@@ -132,20 +137,20 @@ export function Findings({ route }) {
     return () => request.current?.abort();
   }, [filters]);
 
-  const fresh = list.filters === filters;
-  const ready = fresh && !loading;
-  const more = fresh && list.next !== undefined && list.items.length < MAX_ROWS;
+  // Ready once the first page of these filters is in (a further page loading leaves the rows as they are).
+  const ready = list.filters === filters;
+  const more = ready && list.next !== undefined && list.items.length < MAX_ROWS;
   const end = list.items.length >= MAX_ROWS && list.next ? t('narrow') : t('noMore');
   return html`
-    <h1>${t('findings')} ${list.total === undefined || !fresh ? '' : html`<span class="note" id="total">${count(list.total)} ${t('total')}</span>`}</h1>
+    <h1>${t('findings')} ${list.total === undefined || !ready ? '' : html`<span class="note" id="total">${count(list.total)} ${t('total')}</span>`}</h1>
     <${Filters} filters=${filters} go=${go} set=${set} />
     ${list.error ? html`<p class="error">${list.error}</p>` : ''}
     ${
       ready && list.items.length === 0
         ? html`<p class="note" id="findings-list" data-ready="true">${t('none')}</p>`
-        : html`<${FindingList} items=${list.items} ready=${ready} stale=${!fresh} more=${more} resetKey=${list.filters}
-            onMore=${() => !loading && load(filters, list.next)} />`
+        : html`<${FindingList} items=${list.items} ready=${ready} more=${more} resetKey=${list.filters}
+            onMore=${() => !paging && load(filters, list.next)} />`
     }
-    <p class="note" id="list-end">${count(list.items.length)}${list.total === undefined ? '' : ` / ${count(list.total)}`} · ${loading ? t('loading') : more ? '' : end}</p>
+    <p class="note" id="list-end">${count(list.items.length)}${list.total === undefined ? '' : ` / ${count(list.total)}`} · ${!ready || paging ? t('loading') : more ? '' : end}</p>
   `;
 }
