@@ -51,6 +51,7 @@ export class UiNotBuiltError extends Error {
 const staticRoutes: FastifyPluginAsync<{ dir?: string; buildDir?: string }> = async (app, opts) => {
   const buildDir = opts.buildDir ?? UI_BUILD_DIR;
   if (!existsSync(join(buildDir, 'app.js'))) throw new UiNotBuiltError(buildDir);
+  // dist/ last: the build's index.html (ui/index.html naming the chunks to preload) takes the hand-written one's place.
   const assets = new Map([...loadAssets(opts.dir ?? UI_DIR), ...loadAssets(buildDir)]);
   const serve = (name: string) =>
     async function asset(_req: unknown, reply: import('fastify').FastifyReply) {

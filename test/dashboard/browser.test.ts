@@ -19,8 +19,13 @@ import {
   type Session,
   startSite,
 } from '../../testkit/browser.ts';
+import { finding, flowRecord } from '../../testkit/records.ts';
 
 const WAIT = { timeout: 60_000 };
+const READY = '#findings-list[data-ready="true"] tbody tr';
+/** A device with more findings than one page holds (written through the store's writer, as the proxy writes). */
+const MANY = 'aa:bb:cc:00:00:99';
+const T_MANY = 1_717_200_000_000_000;
 let browser: Browser;
 let site: DashboardSite;
 let s: Session;
@@ -148,7 +153,7 @@ describe('dashboard pages in Chromium', () => {
     for (const url of pages) {
       await s.page.goto(url);
       await s.page.waitForLoadState('networkidle');
-      if (url.endsWith('/findings')) await s.page.waitForSelector('#findings-list[data-ready="true"] tbody tr', WAIT);
+      if (url.endsWith('/findings')) await s.page.waitForSelector(READY, WAIT);
       text += await s.page.locator('main').textContent();
       const injected = await s.page.evaluate(() => ({
         pwned: (window as { __pwned?: unknown }).__pwned,
@@ -220,6 +225,115 @@ describe('dashboard pages in Chromium', () => {
     await s.page.keyboard.press('Enter');
     await s.page.waitForURL(`${site.origin}/#/finding/${encodeURIComponent(second!)}`, WAIT);
     expect(s.errors.slice(errors)).toEqual([]);
+  }, 120_000);
+
+  it('keeps the findings list virtualised: only rows in view are drawn, scrolling fetches the next keyset page', async () => {
+    const w = site.store.writer();
+    w.flow(flowRecord({ id: 'many/1', deviceId: MANY, device: { ip: '127.0.0.99', port: 40000 } }));
+    for (let i = 0; i < 450; i++) {
+      w.finding(
+        finding({
+          id: `many/1/f${i}`,
+          flowId: 'many/1',
+          deviceId: MANY,
+          category: 'identifiers',
+          subtype: i % 2 ? 'serial' : 'imei',
+          firstTs: T_MANY + i * 1000,
+          evidence: { excerpt: `SN••••${i}` },
+          detail: {},
+        }),
+      );
+    }
+    w.flush();
+    await s.page.goto(`${site.origin}/#/findings?device=${MANY}`);
+    await s.page.waitForSelector(READY, WAIT);
+    await s.page.locator('#list-end', { hasText: '100 / 450' }).waitFor(WAIT);
+    const drawn = () => s.page.locator('#findings-list tbody tr').count();
+    expect(await drawn()).toBeLessThan(60);
+    expect(await s.page.locator('#findings-list tbody tr').first().getAttribute('data-id')).toBe('many/1/f449');
+    const pages = () => s.requests.filter((u) => u.includes('/api/findings?') && u.includes('cursor=')).length;
+    const before = pages();
+    await s.page.locator('#findings-list').evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    await s.page.locator('#list-end', { hasText: '200 / 450' }).waitFor(WAIT);
+    expect(pages()).toBeGreaterThan(before);
+    expect(await drawn()).toBeLessThan(60);
+    // The rows drawn are the ones scrolled to, not the first ones.
+    const firstDrawn = Number(await s.page.locator('#findings-list tbody tr').first().getAttribute('data-index'));
+    expect(firstDrawn).toBeGreaterThan(40);
+  }, 120_000);
+
+  it('moves through the list with the keyboard, keeping the focused row in view, and opens it with Enter', async () => {
+    await s.page.goto('about:blank'); // a new document: the list starts at its top
+    await s.page.goto(`${site.origin}/#/findings?device=${MANY}`);
+    await s.page.waitForSelector(READY, WAIT);
+    await s.page.locator('#findings-list tbody tr').first().focus();
+    for (let i = 0; i < 45; i++) await s.page.keyboard.press('ArrowDown');
+    await s.page.keyboard.press('ArrowUp');
+    const focused = await s.page.evaluate(() => {
+      const tr = document.activeElement as HTMLElement;
+      const box = document.getElementById('findings-list')!.getBoundingClientRect();
+      const r = tr.getBoundingClientRect();
+      return { index: tr.dataset.index, id: tr.dataset.id, inView: r.top >= box.top && r.bottom <= box.bottom + 1 };
+    });
+    expect(focused).toEqual({ index: '44', id: 'many/1/f405', inView: true });
+    await s.page.keyboard.press('Enter');
+    await s.page.waitForSelector('#finding', WAIT);
+    expect(decodeURIComponent(s.page.url())).toContain('#/finding/many/1/f405');
+  }, 120_000);
+
+  it('changes a filter in place: no reload, the address bar holds it, back restores the list', async () => {
+    await s.page.goto('about:blank');
+    await s.page.goto(`${site.origin}/#/findings?device=${MANY}`);
+    await s.page.waitForSelector(READY, WAIT);
+    const documents = () => s.requests.filter((u) => u === `${site.origin}/`).length;
+    const loads = documents();
+    await s.page.evaluate(() => {
+      (window as { __marker?: number }).__marker = 19;
+    });
+    await s.page.selectOption('select[name="category"]', 'identifiers');
+    await s.page.waitForFunction(() => location.hash.includes('category=identifiers'), null, WAIT);
+    await s.page.waitForSelector(READY, WAIT);
+    await s.page.selectOption('select[name="device"]', '');
+    await s.page.waitForFunction(() => !location.hash.includes('device='), null, WAIT);
+    await s.page.waitForSelector(READY, WAIT);
+    const cats = await s.page.locator('#findings-list tbody tr td:nth-child(3)').allTextContents();
+    expect(cats.length).toBeGreaterThan(0);
+    expect(cats.every((c) => c.startsWith('identifiers/'))).toBe(true);
+    expect(await s.page.evaluate(() => (window as { __marker?: number }).__marker)).toBe(19);
+    expect(documents()).toBe(loads);
+    await s.page.goBack();
+    await s.page.waitForFunction(
+      (d) => new URLSearchParams(location.hash.split('?')[1]).get('device') === d,
+      MANY,
+      WAIT,
+    );
+    await s.page.waitForSelector(READY, WAIT);
+    expect(await s.page.locator('select[name="device"]').inputValue()).toBe(MANY);
+    expect(await s.page.locator('#findings-list tbody tr').first().getAttribute('data-id')).toBe('many/1/f449');
+    expect(await s.page.evaluate(() => (window as { __marker?: number }).__marker)).toBe(19);
+  }, 120_000);
+
+  it('fits a tablet (820 × 1180): the findings list and a finding’s page scroll no wider than the screen', async () => {
+    const tablet = await logIn(browser, site, { width: 820, height: 1180 });
+    try {
+      const overflow = () =>
+        tablet.page.evaluate(() =>
+          [document.documentElement, ...Array.from(document.querySelectorAll('main, #findings-list, #finding'))]
+            .filter((el) => el.scrollWidth > el.clientWidth + 1)
+            .map((el) => el.id || el.tagName),
+        );
+      await tablet.page.goto(`${site.origin}/#/findings`);
+      await tablet.page.waitForSelector(READY, WAIT);
+      expect(await overflow()).toEqual([]);
+      const f = findingWhere(site, (x) => x.category === 'face' && x.subtype === 'face');
+      await tablet.page.goto(findingUrl(site, f.id));
+      await tablet.page.waitForSelector('#photo img', WAIT);
+      expect(await overflow()).toEqual([]);
+    } finally {
+      await tablet.context.close();
+    }
   }, 120_000);
 
   it('makes no request outside the dashboard’s origin', () => {

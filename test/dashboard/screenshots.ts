@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { findingUrl, findingWhere, launchChromium, logIn, startSite } from '../../testkit/browser.ts';
+import { findingUrl, findingWhere, launchChromium, logIn, type Session, startSite } from '../../testkit/browser.ts';
 
 const OUT = join(import.meta.dirname, '../../docs/screenshots');
 const FIXTURES = ['curl-multipart', 'voice-http-containers', 'child-photo-profile', 'mqtt-iot-topics', 'loc-amap-wifi'];
@@ -19,16 +19,17 @@ const site = await startSite();
 try {
   for (const f of FIXTURES) await site.replay(f);
   const s = await logIn(browser, site, { width: 1280, height: 860 });
-  const shot = async (name: string, url: string, ready: string, before?: () => Promise<void>) => {
-    await s.page.goto(url);
-    await s.page.waitForSelector(ready, { timeout: 60_000 });
-    await s.page.waitForLoadState('networkidle');
+  const shooter = (on: Session) => async (name: string, url: string, ready: string, before?: () => Promise<void>) => {
+    await on.page.goto(url);
+    await on.page.waitForSelector(ready, { timeout: 60_000 });
+    await on.page.waitForLoadState('networkidle');
     await before?.();
-    await s.page.screenshot({ path: join(OUT, `${name}.png`), fullPage: false });
+    await on.page.screenshot({ path: join(OUT, `${name}.png`), fullPage: false });
   };
   const timelineInView = async () => {
     await s.page.locator('#timeline').evaluate((e) => e.closest('section')?.scrollIntoView());
   };
+  const shot = shooter(s);
   const voice = findingWhere(site, (f) => f.category === 'voice' && f.subtype === 'wav');
   const face = findingWhere(site, (f) => f.category === 'face' && f.subtype === 'face');
   const loc = findingWhere(site, (f) => f.subtype === 'coordinates' && f.evidence.value === '30.2741,120.1551');
@@ -52,6 +53,10 @@ try {
   await shot('overview-dark-zh', `${site.origin}/#/overview`, '#matrix tbody tr');
   await shot('overview-timeline-dark-zh', `${site.origin}/#/overview`, '#timeline canvas', timelineInView);
   await s.context.close();
+  const tablet = await logIn(browser, site, { width: 820, height: 1180 });
+  await shooter(tablet)('findings-tablet', `${site.origin}/#/findings`, '#findings-list[data-ready="true"] tbody tr');
+  await shooter(tablet)('finding-face-tablet', findingUrl(site, face.id), '#photo .face-box');
+  await tablet.context.close();
   console.log(`screenshots in ${OUT}`);
 } finally {
   await browser.close();

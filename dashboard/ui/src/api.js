@@ -2,9 +2,9 @@
 // the login page), and the live feed (one EventSource shared by every page). Not rendering: pages do that.
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-/** `GET path` as JSON; throws on any status but 200. */
-export async function getJson(path) {
-  const res = await fetch(path, { headers: { accept: 'application/json' } });
+/** `GET path` as JSON; throws on any status but 200 (and an AbortError when `signal` aborts it). */
+export async function getJson(path, { signal } = {}) {
+  const res = await fetch(path, { headers: { accept: 'application/json' }, signal });
   if (res.status === 401) {
     location.replace('/login');
     throw new Error('login required');

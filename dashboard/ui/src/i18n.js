@@ -44,6 +44,7 @@ const TEXT = {
   name: ['Name', '名称'],
   loadMore: ['Load more', '加载更多'],
   noMore: ['End of list', '已到末尾'],
+  narrow: ['Newest 10,000 shown: narrow the filters for older ones', '仅显示最新 10,000 条：请缩小筛选范围'],
   total: ['total', '共'],
   loading: ['Loading…', '加载中…'],
   none: ['Nothing yet', '暂无数据'],

@@ -1,5 +1,6 @@
 // A table of findings (time, device, category, destination, masked excerpt), each row a link to its detail page;
-// arrow keys / j k move between rows and Enter opens one. Used by the overview, the findings list and search.
+// arrow keys / j k move between rows and Enter opens one. Used by the overview and a flow's findings; its head and
+// rows also make the findings page's virtualised list (finding-list.js).
 import { html } from 'htm/preact';
 import { utc } from '../format.js';
 import { t } from '../i18n.js';
@@ -21,24 +22,26 @@ function onKey(e) {
   }
 }
 
+export const FindingHead = () =>
+  html`<thead><tr><th>${t('time')}</th><th>${t('device')}</th><th>${t('category')}</th><th>${t('destination')}</th><th>${t('excerpt')}</th></tr></thead>`;
+
+/** One finding's row; `index` (its place in a longer list) lands in `data-index`. */
+export function FindingRow({ f, index }) {
+  return html`<tr tabindex="0" data-href=${findingHref(f.id)} data-id=${f.id} data-index=${index} class=${f.destination.thirdParty ? 'third' : ''}>
+    <td>${utc(f.firstTs)}</td>
+    <td title=${f.deviceId}>${f.deviceId}</td>
+    <td title=${`${f.category}/${f.subtype}`}><a href=${findingHref(f.id)}>${f.category}/${f.subtype}</a></td>
+    <td title=${f.destination.host}>${f.destination.host}${f.destination.thirdParty ? html` <span class="tag third">${t('thirdParty')}</span>` : ''}</td>
+    <td class="excerpt" title=${f.evidence.excerpt}>${f.evidence.excerpt}</td>
+  </tr>`;
+}
+
 export function FindingTable({ id, items }) {
   if (items.length === 0) return html`<p class="note">${t('none')}</p>`;
   return html`
     <table id=${id} class="findings" onKeyDown=${onKey}>
-      <thead><tr><th>${t('time')}</th><th>${t('device')}</th><th>${t('category')}</th><th>${t('destination')}</th><th>${t('excerpt')}</th></tr></thead>
-      <tbody>
-        ${items.map(
-          (
-            f,
-          ) => html`<tr key=${f.id} tabindex="0" data-href=${findingHref(f.id)} data-id=${f.id} class=${f.destination.thirdParty ? 'third' : ''}>
-            <td>${utc(f.firstTs)}</td>
-            <td>${f.deviceId}</td>
-            <td><a href=${findingHref(f.id)}>${f.category}/${f.subtype}</a></td>
-            <td>${f.destination.host}${f.destination.thirdParty ? html` <span class="tag third">${t('thirdParty')}</span>` : ''}</td>
-            <td class="excerpt">${f.evidence.excerpt}</td>
-          </tr>`,
-        )}
-      </tbody>
+      <${FindingHead} />
+      <tbody>${items.map((f) => html`<${FindingRow} key=${f.id} f=${f} />`)}</tbody>
     </table>
   `;
 }

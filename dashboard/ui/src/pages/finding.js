@@ -1,16 +1,20 @@
 // One finding: what it is, where it went, the evidence to hear or see (voice player, photo with face boxes,
 // location on the offline map), the value masked until revealed (a logged action), the request head it came in,
-// the path inside the body, and the evidence download.
+// the path inside the body, and the evidence download. The player and the map come from their own chunks, loaded
+// the first time a finding needs them.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { idPath, postJson, useJson } from '../api.js';
 import { utc } from '../format.js';
 import { t } from '../i18n.js';
-import { lonLatOf, WorldMap } from '../parts/map.js';
+import { lazy } from '../parts/lazy.js';
+import { lonLatOf } from '../parts/lonlat.js';
 import { Photo } from '../parts/photo.js';
-import { Player } from '../parts/player.js';
 import { href } from '../route.js';
 import { MessageHead } from './flow-parts.js';
+
+const Player = lazy(() => import('../parts/player.js').then((m) => m.Player));
+const WorldMap = lazy(() => import('../parts/map.js').then((m) => m.WorldMap));
 
 const PHOTO = new Set(['face', 'child-profile']);
 
