@@ -123,7 +123,8 @@ describe('toyscope flows and evidence export', () => {
 
   it('lists the captures with the ids --capture takes', async () => {
     const r = await toyscope(...data, 'captures');
-    expect(r.out).toMatch(/^CAPTURE\s+FIRST PACKET \(UTC\)\s+FILE\s+FORMAT\s+SIZE\s+SKIPPED\n/);
+    expect(r.out).toMatch(/^CAPTURE\s+FIRST PACKET \(UTC\)\s+FILE\s+FORMAT\s+SIZE\s+REPLAY\s+SKIPPED\n/);
+    expect(r.out).toMatch(/curl-multipart.*\bcomplete\b/);
     const id = /^([0-9a-f]{12})\s.*curl-multipart/m.exec(r.out)?.[1];
     expect(id).toBeDefined();
     const flows = await toyscope(...data, 'flows', '--capture', id!);
