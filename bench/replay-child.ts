@@ -4,6 +4,7 @@
  * (replayFile + Pipeline with the registry's analyzers, default config limits and destinations), plus the bench
  * analyzers so every decoder runs; `store` writes into a fresh SQLite file through openStore().writer() in a bulk
  * write (Store.startBulk, as the CLI),
+ * `store-no-images` the same without the face analyzer (no face worker: the replay's memory without images),
  * `pipeline` into an output that drops everything. Prints one JSON object on stdout; not a bench by itself.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,9 +18,9 @@ import type { PipelineOutput } from '../src/pipeline/output.ts';
 import { openStore } from '../src/store/db.ts';
 import { benchAnalyzers } from './analyzers.ts';
 
-/** What the child reports. */
+/** What the child reports (`store-no-images`: `store` without the face analyzer, so no face worker ever starts). */
 export interface ChildResult {
-  mode: 'store' | 'pipeline';
+  mode: 'store' | 'store-no-images' | 'pipeline';
   bytes: number;
   packets: number;
   /** Whole replayFile call (sha256 pass + replay) plus the final flush and close. */
@@ -37,8 +38,9 @@ export interface ChildResult {
 }
 
 const [file, mode = 'store', keyLogFile] = process.argv.slice(2);
-if (!file || (mode !== 'store' && mode !== 'pipeline')) {
-  process.stderr.write('usage: replay-child.ts FILE store|pipeline [KEYLOG]\n');
+const storing = mode === 'store' || mode === 'store-no-images';
+if (!file || (!storing && mode !== 'pipeline')) {
+  process.stderr.write('usage: replay-child.ts FILE store|store-no-images|pipeline [KEYLOG]\n');
   process.exit(2);
 }
 
@@ -54,7 +56,7 @@ const counting: PipelineOutput = {
   evidence() {},
 };
 const dir = mkdtempSync(join(tmpdir(), 'toyscope-bench-replay-'));
-const store = mode === 'store' ? openStore(join(dir, 'toyscope.db')) : undefined;
+const store = storing ? openStore(join(dir, 'toyscope.db')) : undefined;
 const writer = store?.writer();
 // A bulk write, as `toyscope replay` makes one (src/cli/replay-run.ts): bigger transactions, indexes built at the end.
 const endBulk = store?.startBulk();
@@ -83,7 +85,8 @@ function tee(w: PipelineOutput): PipelineOutput {
 const output = writer ? tee(writer) : counting;
 const config = defaultConfig;
 const bench = benchAnalyzers();
-const pipeline = analysisPipeline(config, output, bench.analyzers);
+const registry = mode === 'store-no-images' ? analyzers.filter((a) => a.name !== 'face') : analyzers;
+const pipeline = analysisPipeline(config, output, bench.analyzers, registry);
 
 const startRssMiB = process.memoryUsage.rss() / 2 ** 20;
 const t0 = process.hrtime.bigint();

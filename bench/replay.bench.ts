@@ -23,8 +23,8 @@ const RUNS = Number(process.env.BENCH_REPLAY_RUNS ?? 1);
 const GOAL_RSS_MIB = 300;
 
 /** Best (fastest) of RUNS replays per mode, the modes alternating so that noise hits both; peak RSS is the highest. */
-function bestReplays(file: string): Record<ChildResult['mode'], ChildResult> {
-  const best: Partial<Record<ChildResult['mode'], ChildResult>> = {};
+function bestReplays(file: string): Record<'store' | 'pipeline', ChildResult> {
+  const best: Partial<Record<'store' | 'pipeline', ChildResult>> = {};
   for (let i = 0; i < RUNS; i++) {
     for (const mode of ['store', 'pipeline'] as const) {
       const r = replayInChild(file, mode);
@@ -33,7 +33,7 @@ function bestReplays(file: string): Record<ChildResult['mode'], ChildResult> {
       best[mode] = { ...(b && b.seconds <= r.seconds ? b : r), maxRssMiB: rss };
     }
   }
-  return best as Record<ChildResult['mode'], ChildResult>;
+  return best as Record<'store' | 'pipeline', ChildResult>;
 }
 
 const bench: Bench = async (emit) => {
@@ -88,6 +88,22 @@ function replayFigures(emit: Parameters<Bench>[0], file: string, corpus: string,
     violations: store.violations,
     registry_analyzers: store.registryAnalyzers,
   });
+  if (!cli) {
+    // The same replay without the face analyzer: what the face worker (its WASM memory, SSD once an image is unsure)
+    // adds to the peak.
+    const noImages = replayInChild(file, 'store-no-images');
+    emit({
+      bench: 'replay',
+      corpus,
+      stage: 'replay+store without images',
+      peak_rss_mib: round(noImages.maxRssMiB),
+      reference: 'replay+store',
+      reference_peak_rss_mib: round(store.maxRssMiB),
+      images_add_mib: round(store.maxRssMiB - noImages.maxRssMiB),
+      seconds: round(noImages.seconds, 2),
+      findings: noImages.findings,
+    });
+  }
   const pipeMbs = round(mb / pipe.seconds);
   emit({
     bench: 'replay',

@@ -12,9 +12,14 @@ import { type DestinationResolver, destinationResolver } from './pipeline/destin
 import type { PipelineOutput } from './pipeline/output.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 
-export function analysisPipeline(config: Config, output: PipelineOutput, extra: readonly Analyzer[] = []): Pipeline {
+export function analysisPipeline(
+  config: Config,
+  output: PipelineOutput,
+  extra: readonly Analyzer[] = [],
+  registry: readonly Analyzer[] = analyzers,
+): Pipeline {
   return new Pipeline({
-    analyzers: [...analyzers, ...extra],
+    analyzers: [...registry, ...extra],
     output,
     limits: configLimits(config),
     destination: configuredDestinations(config),
