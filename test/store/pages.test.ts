@@ -1,20 +1,13 @@
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/db.ts';
+import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor, PageQueryError } from '../../src/store/pages.ts';
 import type { Store } from '../../src/store/types.ts';
-import { finding, flowRecord, MAC, T0, tempDir } from '../../testkit/records.ts';
+import { finding, flowRecord, MAC, T0 } from '../../testkit/records.ts';
+import { eachTempStore } from '../helpers/temp-store.ts';
 
-let dir: ReturnType<typeof tempDir>;
 let store: Store;
-beforeEach(() => {
-  dir = tempDir();
-  store = openStore(join(dir.dir, 'toyscope.db'), { batchMs: 5 });
-});
-afterEach(() => {
-  store.close();
-  dir.cleanup();
+eachTempStore((s) => {
+  store = s;
 });
 
 /** 2 flows (one per capture), 30 findings spread over categories, hosts and time. */

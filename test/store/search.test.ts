@@ -1,22 +1,19 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/finding.ts';
 import { openStore } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrations.ts';
 import { findingSearchKey, MAX_SEARCH_KEY_CHARS, SearchQueryError, searchKey } from '../../src/store/search.ts';
 import type { Store } from '../../src/store/types.ts';
-import { finding, flowRecord, T0, tempDir } from '../../testkit/records.ts';
+import { finding, flowRecord, T0 } from '../../testkit/records.ts';
+import { eachTempStore } from '../helpers/temp-store.ts';
 
-let tmp: ReturnType<typeof tempDir>;
 let store: Store;
-beforeEach(() => {
-  tmp = tempDir();
-  store = openStore(join(tmp.dir, 'toyscope.db'), { batchMs: 5 });
-});
-afterEach(() => {
-  store.close();
-  tmp.cleanup();
+let dir: string;
+eachTempStore((s, d) => {
+  store = s;
+  dir = d;
 });
 
 const ids = (r: { items: Finding[] }) => r.items.map((f) => f.id);
@@ -174,7 +171,7 @@ describe('search by value', () => {
 describe('migration 9', () => {
   it('gives the findings of a version 8 database their keys and keeps every row', () => {
     store.close();
-    const file = join(tmp.dir, 'v8.db');
+    const file = join(dir, 'v8.db');
     const db = new Database(file);
     migrate(db, 8);
     db.exec(`INSERT INTO flows (id, device_id, client_ip, client_port, server_ip, server_port, transport, tls, source,

@@ -1,20 +1,13 @@
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/db.ts';
+import { describe, expect, it } from 'vitest';
 import { MINUTE_US } from '../../src/store/migrations/010-finding-minutes.ts';
 import { bucketFor, MAX_TIMELINE_BUCKETS } from '../../src/store/timeline.ts';
 import type { Store } from '../../src/store/types.ts';
-import { finding, flowRecord, T0, tempDir } from '../../testkit/records.ts';
+import { finding, flowRecord, T0 } from '../../testkit/records.ts';
+import { eachTempStore } from '../helpers/temp-store.ts';
 
-let tmp: ReturnType<typeof tempDir>;
 let store: Store;
-beforeEach(() => {
-  tmp = tempDir();
-  store = openStore(join(tmp.dir, 'toyscope.db'), { batchMs: 5 });
-});
-afterEach(() => {
-  store.close();
-  tmp.cleanup();
+eachTempStore((s) => {
+  store = s;
 });
 
 const M0 = Math.floor(T0 / MINUTE_US) * MINUTE_US; // a whole minute
