@@ -181,11 +181,11 @@ describe('what the test suite needs from outside the repository', () => {
   const suite = scanSuite();
   const installed = ciPackages(readFileSync(join(ROOT, '.ci/run'), 'utf8'));
 
-  it('finds spawned programs, system paths and CI-blind skips (the pool test that read python3-skimage)', () => {
+  it('finds spawned programs, system paths and CI-blind skips (like the pool test that once read a Debian data folder)', () => {
     const sample = [
       "import { execFileSync as run, spawn } from 'node:child_process';",
       "import * as cp from 'node:child_process';",
-      "const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';",
+      "const DATA = '/usr/share/no-such-package/data';",
       "run('ffmpeg', ['-i', x]); spawn(process.execPath, []); cp.execSync('tshark -r a.pcap'); spawn(tool);",
       'class Lab { spawn(ns: string, argv: string[]) {} }',
       're.exec("not a program"); db.exec(\'CREATE TABLE t (x)\');',
@@ -193,7 +193,7 @@ describe('what the test suite needs from outside the repository', () => {
     ].join('\n');
     const found = scanSource('sample.ts', sample);
     expect(found.programs.map((u) => u.what)).toEqual(['ffmpeg', 'node', 'tshark', '(computed: tool)']);
-    expect(found.paths).toEqual([{ what: '/usr/lib/python3/dist-packages/skimage/data', at: 'sample.ts:3' }]);
+    expect(found.paths).toEqual([{ what: '/usr/share/no-such-package/data', at: 'sample.ts:3' }]);
     expect(found.skips.map((u) => u.at)).toEqual(['sample.ts:7']);
     expect(uncovered(found.paths, PATHS, installed)).toHaveLength(1);
   });
