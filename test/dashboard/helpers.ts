@@ -87,6 +87,17 @@ export function seed(store: Store): void {
   w.flush();
 }
 
+/** Logs in to `app` with the test token and returns the session cookie (`name=value`). */
+export async function sessionCookie(app: FastifyInstance): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/session',
+    headers: { host: HOST },
+    payload: { token: TOKEN },
+  });
+  return String(res.headers['set-cookie']).split(';')[0]!;
+}
+
 export async function harness(limits: Partial<Limits> = {}): Promise<Harness> {
   const t = tempDir();
   const store = openStore(join(t.dir, 'toyscope.db'), { batchMs: 5 });
@@ -98,13 +109,7 @@ export async function harness(limits: Partial<Limits> = {}): Promise<Harness> {
     allowedHosts: new Set([HOST]),
     limits,
   });
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/session',
-    headers: { host: HOST },
-    payload: { token: TOKEN },
-  });
-  const cookie = String(res.headers['set-cookie']).split(';')[0]!;
+  const cookie = await sessionCookie(app);
   return {
     app,
     store,

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../dashboard/server.ts';
 import { defaultConfig } from '../../src/config.ts';
 import { finding } from '../../testkit/records.ts';
-import { type Harness, HOST, harness, T0, TOKEN } from './helpers.ts';
+import { type Harness, HOST, harness, sessionCookie, T0, TOKEN } from './helpers.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -111,13 +111,7 @@ describe('POST /api/search', () => {
       allowedHosts: new Set([HOST]),
       logger: { level: 'trace', stream },
     });
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/session',
-      headers: { host: HOST },
-      payload: { token: TOKEN },
-    });
-    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    const cookie = await sessionCookie(app);
     expect((await search({ q: '138-1234-5678' }, app, cookie)).json().items).toHaveLength(1);
     expect((await search({ q: '%%' }, app, cookie)).statusCode).toBe(400);
     await app.close();
