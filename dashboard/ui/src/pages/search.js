@@ -54,10 +54,16 @@ export function Search({ route }) {
   const q = route.query.get('q') ?? '';
   const match = route.query.get('match') === 'exact' ? 'exact' : 'contains';
   const [text, setText] = useState(q);
+  // The box follows the address bar when its query changes (back, forward, a link), during render: an effect would
+  // run after the first paint and wipe what a tester typed meanwhile.
+  const [shownQ, setShownQ] = useState(q);
+  if (shownQ !== q) {
+    setShownQ(q);
+    setText(q);
+  }
   const [state, setState] = useState({ key: '', result: undefined, error: '' });
   const key = `${match}:${q}`;
   useEffect(() => {
-    setText(q);
     if (!q) return undefined;
     let live = true;
     postJson('/api/search', { q, match }).then(
