@@ -1,6 +1,7 @@
 /**
  * How commands reach the store: open the database only if it exists (reading commands never create one), read
- * every finding in bounded pages, and turn a `--device` argument (configured name, MAC or IP) into a device id.
+ * every finding in bounded pages, turn a `--device` argument (configured name, MAC or IP) into a device id, and the scope options (`--device`, `--host`,
+ * `--capture`, `--since`, `--until`) into a store query.
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -9,8 +10,9 @@ import { InputError } from '../errors.ts';
 import type { Finding } from '../model/finding.ts';
 import type { FlowRecord } from '../model/records.ts';
 import type { FindingQuery, FlowQuery, Store } from '../store/types.ts';
-import type { Globals } from './command.ts';
+import { type Globals, type Parsed, str } from './command.ts';
 import { UsageError } from './errors.ts';
+import { parseTime } from './time.ts';
 
 /** Findings a command reads at most (a bound on memory; a larger store is read in part and says so). */
 export const MAX_FINDINGS_READ = 1_000_000;
@@ -115,4 +117,23 @@ export function resolveCaptureId(g: Globals, store: Store, arg: string, command:
   if (hits.length === 1) return hits[0]!.id;
   if (hits.length === 0) throw new InputError(`no capture ${arg} in the database ('${g.hint('captures')}' lists them)`);
   throw new UsageError(`--capture ${arg} matches ${hits.length} captures; give more digits`, command);
+}
+
+/** The scope options reading commands share: `--device`, `--host`, `--capture`, `--since` and `--until`. */
+export type Scope = Pick<FindingQuery & FlowQuery, 'deviceId' | 'host' | 'captureId' | 'sinceTs' | 'untilTs'>;
+
+/** The scope the options of `p` name, resolved against the store (an unknown device or capture is an error). */
+export function scopeOf(p: Parsed, g: Globals, store: Store, command: string): Scope {
+  const q: Scope = {};
+  const device = str(p, 'device');
+  if (device) q.deviceId = resolveDeviceId(g, store, device);
+  const host = str(p, 'host');
+  if (host) q.host = host.toLowerCase();
+  const capture = str(p, 'capture');
+  if (capture) q.captureId = resolveCaptureId(g, store, capture, command);
+  const since = str(p, 'since');
+  if (since) q.sinceTs = parseTime('--since', since, command);
+  const until = str(p, 'until');
+  if (until) q.untilTs = parseTime('--until', until, command);
+  return q;
 }

@@ -6,13 +6,11 @@
  */
 import { closeSync, writeSync } from 'node:fs';
 import { exportable, HAR_TAIL, harEntries, harHead } from '../../report/har.ts';
-import type { FlowQuery, Store } from '../../store/types.ts';
 import { VERSION } from '../cli.ts';
-import { type Command, flag, type Globals, type Parsed, parseCommandArgs, str } from '../command.ts';
+import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { openPrivateFile } from '../private-file.ts';
-import { readAllFlows, resolveCaptureId, resolveDeviceId, withExistingStore } from '../store-access.ts';
-import { parseTime } from '../time.ts';
+import { readAllFlows, scopeOf, withExistingStore } from '../store-access.ts';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -67,7 +65,7 @@ Exit codes: 0 written (even if empty), 2 bad arguments, unknown device or captur
       g,
       (db) => `Nothing to export: no database at ${db}.\n`,
       async (store) => {
-        const flows = readAllFlows(store, query(p, g, store));
+        const flows = readAllFlows(store, scopeOf(p, g, store, 'export'));
         const reveal = flag(p, 'reveal');
         const sink = output(g, str(p, 'output'), flag(p, 'force'));
         let entries = 0;
@@ -104,21 +102,6 @@ Exit codes: 0 written (even if empty), 2 bad arguments, unknown device or captur
     );
   },
 };
-
-function query(p: Parsed, g: Globals, store: Store): FlowQuery {
-  const q: FlowQuery = {};
-  const device = str(p, 'device');
-  if (device) q.deviceId = resolveDeviceId(g, store, device);
-  const capture = str(p, 'capture');
-  if (capture) q.captureId = resolveCaptureId(g, store, capture, 'export');
-  const host = str(p, 'host');
-  if (host) q.host = host.toLowerCase();
-  const since = str(p, 'since');
-  if (since) q.sinceTs = parseTime('--since', since, 'export');
-  const until = str(p, 'until');
-  if (until) q.untilTs = parseTime('--until', until, 'export');
-  return q;
-}
 
 /** Where the HAR goes: a new file (mode 0600: it may hold personal data) or standard output. */
 function output(

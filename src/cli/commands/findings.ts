@@ -10,8 +10,8 @@ import type { FindingQuery } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, parseLimit, str } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { cell, recipient, table } from '../format.ts';
-import { resolveCaptureId, resolveDeviceId, withExistingStore } from '../store-access.ts';
-import { formatTime, parseTime, timeHeader } from '../time.ts';
+import { scopeOf, withExistingStore } from '../store-access.ts';
+import { formatTime, timeHeader } from '../time.ts';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100_000;
@@ -74,18 +74,8 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
       g,
       (db) => `${howToGetFindings(g)}\n(no database at ${db})\n`,
       async (store) => {
-        const q: FindingQuery = { limit };
+        const q: FindingQuery = { limit, ...scopeOf(p, g, store, 'findings') };
         if (category) q.category = category as Category;
-        const device = str(p, 'device');
-        if (device) q.deviceId = resolveDeviceId(g, store, device);
-        const host = str(p, 'host');
-        if (host) q.host = host.toLowerCase();
-        const capture = str(p, 'capture');
-        if (capture) q.captureId = resolveCaptureId(g, store, capture, 'findings');
-        const since = str(p, 'since');
-        if (since) q.sinceTs = parseTime('--since', since, 'findings');
-        const until = str(p, 'until');
-        if (until) q.untilTs = parseTime('--until', until, 'findings');
         const list = store.listFindings(q);
         if (flag(p, 'json')) {
           // The document describes what the findings came from: only their flows, devices and captures.

@@ -9,13 +9,13 @@ import { deviceName } from '../../config.ts';
 import { InputError } from '../../errors.ts';
 import { displayLabel, type TlsState, type Transport } from '../../model/flow.ts';
 import { maskPath, maskUrl } from '../../report/heads.ts';
-import type { Exchange, ExchangeQuery } from '../../store/types.ts';
+import type { Exchange, ExchangeQuery, Store } from '../../store/types.ts';
 import { type Command, flag, type Globals, type Parsed, parseCommandArgs, parseLimit, str } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { flowJson, renderFlow } from '../flow-view.ts';
 import { cell, recipient, size, table } from '../format.ts';
-import { resolveCaptureId, resolveDeviceId, withExistingStore } from '../store-access.ts';
-import { formatTime, parseTime, timeHeader } from '../time.ts';
+import { scopeOf, withExistingStore } from '../store-access.ts';
+import { formatTime, timeHeader } from '../time.ts';
 
 const DEFAULT_LIMIT = 100;
 const TRANSPORTS: readonly Transport[] = ['http', 'websocket', 'mqtt', 'dns', 'tcp', 'udp'];
@@ -106,18 +106,8 @@ Exit codes: 0 listed (even if none), 2 bad arguments, unknown device, capture or
   },
 };
 
-function query(p: Parsed, g: Globals, store: Parameters<typeof resolveDeviceId>[1], limit: number): ExchangeQuery {
-  const q: ExchangeQuery = { limit };
-  const device = str(p, 'device');
-  if (device) q.deviceId = resolveDeviceId(g, store, device);
-  const host = str(p, 'host');
-  if (host) q.host = host.toLowerCase();
-  const capture = str(p, 'capture');
-  if (capture) q.captureId = resolveCaptureId(g, store, capture, 'flows');
-  const since = str(p, 'since');
-  if (since) q.sinceTs = parseTime('--since', since, 'flows');
-  const until = str(p, 'until');
-  if (until) q.untilTs = parseTime('--until', until, 'flows');
+function query(p: Parsed, g: Globals, store: Store, limit: number): ExchangeQuery {
+  const q: ExchangeQuery = { limit, ...scopeOf(p, g, store, 'flows') };
   if (flag(p, 'with-findings')) q.withFindings = true;
   return q;
 }
