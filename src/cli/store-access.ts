@@ -1,7 +1,7 @@
 /**
  * How commands reach the store: open the database only if it exists (reading commands never create one), read
- * every finding in bounded pages, turn a `--device` argument (configured name, MAC or IP) into a device id, and the scope options (`--device`, `--host`,
- * `--capture`, `--since`, `--until`) into a store query.
+ * every finding in bounded pages, turn a `--device` argument (configured name, MAC or IP) into a device id, and the
+ * scope options (`--device`, `--host`, `--capture`, `--since`, `--until`) into a store query.
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
