@@ -7,9 +7,12 @@ import { useState } from 'preact/hooks';
 import { postJson, useJson, useLive, useLiveRev } from '../api.js';
 import { count, utc } from '../format.js';
 import { t } from '../i18n.js';
-import { Timeline } from '../parts/timeline.js';
+import { lazy } from '../parts/lazy.js';
 import { href } from '../route.js';
 import { FindingTable } from './finding-table.js';
+
+/** The timeline's chart (uPlot) is a chunk of its own: the findings page, opened first as often, never loads it. */
+const Timeline = lazy(() => import('../parts/timeline.js').then((m) => m.Timeline));
 
 const LATEST = 20;
 

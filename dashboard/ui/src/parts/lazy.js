@@ -1,5 +1,6 @@
 // A component whose code is loaded on first use, from its own chunk (build.mjs splits the bundle): the voice
-// player (wavesurfer.js) and the map (d3-geo, topojson-client) stay out of what every page loads first.
+// player (wavesurfer.js), the map (d3-geo, topojson-client) and the overview's timeline (uPlot) stay out of what
+// every page loads first.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 
