@@ -1,9 +1,14 @@
 /**
  * The byte checks the magic table (magic.ts) is written with: ASCII and byte runs at an offset, the structure
  * a signature alone does not settle (an Ogg stream's codec, ISO-BMFF brands, an EBML DocType, an MPEG frame
- * header, JSON's first byte, PE and BMP headers, MPEG-TS sync bytes) and the combinators rows use. Each looks
- * at the head of a part only; none parses a file.
+ * header, JSON's first byte, PE and BMP headers, MPEG-TS sync bytes, a zlib stream) and the combinators rows use.
+ * Each looks at the head of a part only; none parses a file.
  */
+import { constants, inflateSync } from 'node:zlib';
+import { isZlibHeader } from './content-encoding.ts';
+
+/** Bytes a zlib head may inflate to in its trial: past it the stream is plainly inflating. */
+const ZLIB_TRIAL_BYTES = 4096;
 
 /** True when `s` (ASCII / latin-1) sits at `off`. */
 export function ascii(b: Uint8Array, off: number, s: string): boolean {
@@ -128,3 +133,18 @@ export const bytes0 =
   (...v: number[]) =>
   (b: Uint8Array) =>
     bytes(b, 0, ...v);
+
+/**
+ * A zlib (RFC 1950) stream: a two-byte header alone matches about one random head in a thousand (and text starting
+ * `x^` or `x}`), so the head is also inflated as far as it goes (at most ZLIB_TRIAL_BYTES out): a deflate stream
+ * inflates to some bytes without an error, other bytes fail within a few.
+ */
+export function zlibStream(b: Uint8Array): boolean {
+  // A preset dictionary (FDICT) is never inflatable here: not a stream to read.
+  if (b.length < 3 || !isZlibHeader(b[0]!, b[1]!) || b[1]! & 0x20) return false;
+  try {
+    return inflateSync(b, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: ZLIB_TRIAL_BYTES }).length > 0;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+  }
+}

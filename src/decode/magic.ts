@@ -27,6 +27,7 @@ import {
   startsWithCi,
   TEXT_START,
   u32be,
+  zlibStream,
 } from './magic-checks.ts';
 
 /** One row of the magic table. */
@@ -203,6 +204,15 @@ export const MAGIC: readonly MagicEntry[] = [
   },
   // archives and compression
   { mime: 'application/gzip', family: 'archive', strength: 90, first: [0x1f], test: bytes0(0x1f, 0x8b, 0x08) },
+  // A bare zlib stream (`zlib.compress`, deflate with its header; 0x78 = a 32K window, the smaller windows of small
+  // encoders before it): weak, it never overrules a declared type.
+  {
+    mime: 'application/zlib',
+    family: 'archive',
+    strength: 40,
+    first: [0x08, 0x18, 0x28, 0x38, 0x48, 0x58, 0x68, 0x78],
+    test: zlibStream,
+  },
   {
     mime: 'application/zip',
     family: 'archive',

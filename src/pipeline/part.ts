@@ -3,14 +3,17 @@
  * It sniffs the first SNIFF_BYTES once, picks a route (JSON, form, text, protobuf/gRPC, CBOR, MessagePack or
  * multipart tokenizing, the binary ones also recognised by shape, and undeclared printable UTF-8 with word or
  * field separators read as text;
- * media bytes for everything that is not a multipart container) and feeds the analyzers. String tokens that look like base64 become nested parts,
- * up to MAX_BASE64_NESTING deep. Decode once, analyze many: no analyzer re-parses a body.
+ * media bytes for everything that is not a multipart container) and feeds the analyzers. String tokens that look like
+ * base64 become nested parts, and a part compressed without saying so (gzip or zlib by its magic: an MQTT payload, a
+ * WebSocket message, a body with no Content-Encoding) is also inflated, bounded, into a nested part; both up to
+ * MAX_BASE64_NESTING deep. Decode once, analyze many: no analyzer re-parses a body.
  */
 import { Base64Decoder, startsBase64 } from '../decode/base64.ts';
 import { guessBinaryEncoding } from '../decode/binary-guess.ts';
 import { type BinaryTokenizerOptions, type BytesHook, looksLikeText } from '../decode/binary-tokens.ts';
 import { CborTokenizer } from '../decode/cbor-tokens.ts';
-import type { ByteSink, Tokenizer } from '../decode/filter.ts';
+import { createContentDecoder } from '../decode/content-encoding.ts';
+import type { ByteSink, Filter, Tokenizer } from '../decode/filter.ts';
 import { FormTokenizer } from '../decode/form-tokens.ts';
 import { GrpcTokenizer } from '../decode/grpc-tokens.ts';
 import { JsonTokenizer } from '../decode/json-tokens.ts';
@@ -61,6 +64,11 @@ const BINARY_TOKENIZERS = new Map<string, BinaryTokenizerClass>([
   ['application/x-msgpack', MsgpackTokenizer],
   ['application/vnd.msgpack', MsgpackTokenizer],
 ]);
+/** Compressed parts by their sniffed type: the coding that undoes them and the name their nested part's path gets. */
+const COMPRESSED = new Map<string, { coding: string; label: string }>([
+  ['application/gzip', { coding: 'gzip', label: 'gzip' }],
+  ['application/zlib', { coding: 'deflate', label: 'zlib' }],
+]);
 /** The type given to a body recognised by shape. */
 const GUESSED_MIME = { protobuf: 'application/x-protobuf', cbor: 'application/cbor', msgpack: 'application/msgpack' };
 
@@ -73,6 +81,8 @@ export class PartDecoder implements ByteSink {
   #tokenizer: Tokenizer | undefined;
   #multipart: MultipartParser | undefined;
   #nested: { decoder: Base64Decoder; part: ByteSink } | undefined;
+  /** A compressed part's inflater and the nested part it feeds. */
+  #inflate: { filter: Filter; part: ByteSink } | undefined;
 
   constructor(env: PartEnv, opts: PartOptions) {
     this.#env = env;
@@ -94,6 +104,7 @@ export class PartDecoder implements ByteSink {
     if (this.#sniffBuf) this.#route(true);
     this.#tokenizer?.end();
     this.#multipart?.end();
+    this.#inflate?.filter.end(this.#inflate.part);
     if (this.#info) this.#env.fanout.mediaEnd(this.#info);
   }
 
@@ -105,6 +116,9 @@ export class PartDecoder implements ByteSink {
       this.#tokenizer = undefined;
       this.#multipart = undefined;
     }
+    // An inflater cannot resume either: ended here, it reports the stream as truncated.
+    this.#inflate?.filter.end(this.#inflate.part);
+    this.#inflate = undefined;
   }
 
   /** `whole`: the buffered bytes are the whole part (it ended before SNIFF_BYTES). */
@@ -134,6 +148,8 @@ export class PartDecoder implements ByteSink {
         ...(this.#opts.filename === undefined ? {} : { filename: this.#opts.filename }),
       };
       if (this.#env.fanout.wantsTokens) this.#tokenizer = this.#tokenizerFor(mime);
+      const compressed = useMagic ? COMPRESSED.get(magic.mime) : undefined;
+      if (compressed) this.#inflate = this.#startInflate(compressed.coding, compressed.label);
     }
     if (buffered.length > 0) this.#feed(buffered);
   }
@@ -145,6 +161,34 @@ export class PartDecoder implements ByteSink {
     }
     if (this.#info) this.#env.fanout.media(this.#info, chunk);
     this.#tokenizer?.write(chunk);
+    this.#inflate?.filter.write(chunk, this.#inflate.part);
+  }
+
+  /**
+   * The inflater of a compressed part (bounded like a Content-Encoding: MAX_INFLATE_BYTES, MAX_INFLATE_RATIO) and
+   * the nested part it feeds, made at its first inflated byte: `gzip>$.lat` is `$.lat` of the JSON inside.
+   */
+  #startInflate(coding: string, label: string): { filter: Filter; part: ByteSink } | undefined {
+    const env = this.#env;
+    const { origin, depth, pathPrefix } = this.#opts;
+    if (depth + 1 > env.limits.MAX_BASE64_NESTING) {
+      const message = `${origin}: ${label} nested past MAX_BASE64_NESTING (${env.limits.MAX_BASE64_NESTING}), not inflated`;
+      env.report({ decoder: 'pipeline', code: 'compressed-too-deep', message });
+      return undefined;
+    }
+    let part: PartDecoder | undefined;
+    const nested: ByteSink = {
+      write: (bytes) => {
+        part ??= new PartDecoder(env, {
+          origin: `${origin}>${label}`,
+          depth: depth + 1,
+          pathPrefix: `${pathPrefix}${label}>`,
+        });
+        part.write(bytes);
+      },
+      end: () => part?.end(),
+    };
+    return { filter: createContentDecoder(coding, env.limits, env.report), part: nested };
   }
 
   #tokenizerFor(mime: string): Tokenizer | undefined {

@@ -41,8 +41,15 @@ describe('opaque-upload', () => {
   it('ignores small, low-entropy, sniffed and structured uploads', () => {
     expect(run(A, { contentType: octet, body: randomBytes(500) })).toEqual([]);
     expect(run(A, { contentType: octet, body: Buffer.alloc(8192, 7) })).toEqual([]);
-    expect(run(A, { contentType: octet, body: gzipSync(randomBytes(4096)) })).toEqual([]);
+    expect(run(A, { contentType: octet, body: gzipSync(Buffer.alloc(8192, 7)) })).toEqual([]);
     expect(json(A, { text: 'a'.repeat(5000) })).toEqual([]);
+  });
+
+  it('looks inside a compressed upload: random bytes in gzip are opaque, the gzip itself is not', () => {
+    const found = run(A, { contentType: octet, body: gzipSync(randomBytes(4096)) });
+    expect(found.map((f) => [f.subtype, f.path, f.detail?.bytes])).toEqual([
+      ['high-entropy-upload', 'body>gzip', 4096],
+    ]);
   });
 
   it('sums the upload bytes of a TLS flow left opaque into one finding', () => {

@@ -115,6 +115,8 @@ const rows: Array<[string, Uint8Array]> = [
   ['text/html', b('\n<!DOCTYPE html><html>')],
   ['text/html', b('<HTML><body>')],
   ['application/gzip', new Uint8Array(zlib.gzipSync('hello'))],
+  ['application/zlib', new Uint8Array(zlib.deflateSync('hello'))],
+  ['application/zlib', new Uint8Array(zlib.deflateSync('{"lat":31.2}', { windowBits: 9, level: 1 }))],
   ['application/zip', b('PK\x03\x04', [20, 0, 0, 0, 8, 0])],
   ['application/x-7z-compressed', b([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c, 0, 4])],
   ['application/x-xz', b([0xfd], '7zXZ', [0, 0, 4])],
