@@ -7,7 +7,8 @@
  * the first confident detection and updated as frames arrive; the session's own description (`{"type":"hello",
  * "audio_params":{"format":"opus","sample_rate":16000}}`, `"format":"audio/L16;rate=16000"`) names raw codec
  * packets and gives the sample rate; a stream message whose vendor framing wraps a gzip member is inflated (a
- * bounded sample, lib/audio-gzip-frame.ts) and its payload joins the stream. Downloads (a TTS reply, music) are
+ * bounded sample, lib/audio-gzip-frame.ts) and its payload joins the stream (a bare gzip member is inflated by the
+ * pipeline and arrives as a part of its own). Downloads (a TTS reply, music) are
  * not looked at. Evidence: containers as sent, raw PCM wrapped in WAV (0xFFFFFFFF sizes, lib/audio-wav.ts), raw
  * Opus packets wrapped in Ogg (lib/audio-ogg-writer.ts), capped by the pipeline.
  */
@@ -107,7 +108,9 @@ class VoiceMessage implements AnalyzerState {
       return c;
     }
     const raw = info.family === 'unknown' || info.family === 'audio' || WEAK_MAGIC.has(info.mime);
-    if (stream && (raw || info.mime === 'application/gzip')) return new StreamPart(this.flow, this.ctx, info.origin);
+    // A message that is a bare gzip member reaches us inflated, as its own part (ADR 0023): only vendor framing
+    // around a gzip member (no magic at offset 0) is left to StreamPart.
+    if (stream && raw) return new StreamPart(this.flow, this.ctx, info.origin);
     return raw ? new PcmClip(this.ctx, info.origin, this.flow.desc, false) : null;
   }
 
