@@ -7,7 +7,7 @@
  * The store then holds every flow with its original destination, device MAC and name, the names looked up but
  * never contacted, the findings of the intercepted upload; and Ctrl-C leaves no rule behind.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -96,6 +96,12 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
       sh(
         `echo ping | openssl s_client -connect ${ip}:443 -noservername -CAfile ${ca} 2>/dev/null | openssl x509 -noout -subject -ext subjectAltName`,
       );
+    // The CA page by its name, as a tester's phone on the test Wi-Fi opens it: the forwarder names the gateway.
+    results.caDig = await run(d1.ns, ['dig', '+short', '+tries=1', '@203.0.113.53', 'ca.toyscope']);
+    results.caPem = await run(
+      d1.ns,
+      curl('--resolve', `ca.toyscope:80:${results.caDig.trim()}`, 'http://ca.toyscope/toyscope-ca.pem'),
+    );
     results.nosniDns = await run(d1.ns, leaf(HOSTS.cdn));
     results.nosniCert = await run(d1.ns, leaf(NO_DNS));
 
@@ -157,8 +163,13 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
     expect(results.dig).toBe(`${HOSTS.api}\n`);
     const dns = flow((f) => f.transport === 'dns' && f.deviceId === lab.devices[0]!.mac && f.server.port !== 0);
     expect(dns.bytesUp).toBeGreaterThan(0);
-    const never = flow((f) => f.transport === 'dns' && f.server.port === 0);
+    const never = flow((f) => f.transport === 'dns' && f.server.port === 0 && f.server.ip === HOSTS.unused);
     expect(never.server).toEqual({ ip: HOSTS.unused, port: 0, host: 'unused.teddy.example' });
+  });
+
+  it('serves the CA page at http://ca.toyscope/ to a device that looks the name up through the gateway', () => {
+    expect(results.caDig).toBe(`${LAB.gatewayLan}\n`);
+    expect(results.caPem).toBe(readFileSync(caFiles(join(dir, 'data', 'ca')).certFile, 'utf8'));
   });
 
   it('intercepts HTTPS and HTTP to the original destination, attributed by MAC', () => {
