@@ -1,6 +1,7 @@
 /**
  * Voice: recorded or streamed speech leaving the device. Containers and codecs are recognised from the
- * sniffed media (magic), with codec, sample rate, channels and duration from their headers and frames;
+ * sniffed media (magic), with codec, sample rate, channels and duration from their headers and frames (an MP4 or
+ * 3GP file is voice when its `moov` shows sound and no picture: lib/voice-mp4.ts);
  * headerless 16-bit PCM is recognised from the signal (analyzers/lib/pcm-stats.ts), never from a URL,
  * Content-Type or `format` field; WAV and raw PCM must also sound like speech (tones, music and silence do
  * not count). On WebSocket and MQTT flows the audio of all messages is one stream with one finding, reported at
@@ -20,6 +21,7 @@ import type { Token } from '../src/model/token.ts';
 import { gunzipFrame, gzipOffset, MAX_GZIP_HEADER_OFFSET } from './lib/audio-gzip-frame.ts';
 import { type Clip, DESCRIBING_KEYS, describe, type SessionDescription } from './lib/voice-clip.ts';
 import { ContainerClip } from './lib/voice-container.ts';
+import { MP4_MIMES, Mp4Clip } from './lib/voice-mp4.ts';
 import { OpusPackets } from './lib/voice-opus.ts';
 import { PcmClip } from './lib/voice-pcm.ts';
 
@@ -100,6 +102,7 @@ class VoiceMessage implements AnalyzerState {
 
   #clipFor(info: MediaInfo, first: Uint8Array): Clip | null {
     const stream = isStream(this.head);
+    if (info.sniffed && MP4_MIMES.has(info.mime)) return new Mp4Clip(this.ctx, info);
     if (info.family === 'audio' && info.sniffed && !(stream && this.#chanceSync(info, first))) {
       if (!stream) return new ContainerClip(this.ctx, info, this.flow.desc);
       const key = info.mime.split(';')[0]!;
