@@ -61,6 +61,17 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
     await startLabCloud(lab, dir);
     await lab.start(lab.origin, ['sh', '-c', `exec mosquitto -v -c ${join(dir, 'mosquitto.conf')} 2>&1`], /running/);
     await lab.start(lab.origin, echoServers([], [5000], LAB.cloud(9)), 'up');
+    // A protocol whose server speaks first (SMTP-like): a banner, then an answer to the client's line.
+    await lab.start(
+      lab.origin,
+      nodeArgs(`
+      require('node:net').createServer((c) => {
+        c.on('error', () => {});
+        c.write('220 raw.teddy.example ready\\r\\n');
+        c.on('data', (d) => c.end('250 ' + d));
+      }).listen(2525, '${HOSTS.raw}', () => console.log('up'));`),
+      'up',
+    );
 
     const data = join(dir, 'data');
     const gateway = await startGateway(lab, dir, config, ['--ipv6', 'intercept']);
@@ -129,6 +140,17 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
     // Unknown protocols, each sent with a FIN (half-close): the answer that follows must still arrive.
     results.raw = await run(d2.ns, tcpProbe(HOSTS.raw, 7000, '\u0002toy\u0000hi'));
     results.text = await run(d2.ns, tcpProbe(HOSTS.raw, 7000, 'HELO robot.lab\r\n'));
+    // Server first: the device says nothing until the banner came.
+    results.banner = await run(
+      d2.ns,
+      nodeArgs(`
+      const s = require('node:net').connect(2525, '${HOSTS.raw}');
+      let data = '';
+      s.on('data', (d) => { if (!data) s.write('HELO robot.lab\\r\\n'); data += d; });
+      s.on('end', () => { console.log(JSON.stringify(data)); process.exit(0); });
+      s.on('error', (e) => { console.log(JSON.stringify(e.code)); process.exit(0); });
+      setTimeout(() => { console.log(JSON.stringify('timeout: ' + data)); process.exit(0); }, 15000).unref();`),
+    );
 
     // kitty: IPv6 (intercepted), other UDP, QUIC.
     results.v6 = await run(d3.ns, curl('-6', '-H', 'host: v6.teddy.example', `http://[${V6}]/v6`));
@@ -204,8 +226,14 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
     flow((f) => f.transport === 'mqtt' && f.deviceId === robot && f.server.host === 'mqtt.teddy.example');
     const raw = flow((f) => f.transport === 'tcp' && f.server.ip === HOSTS.raw && f.bytesUp === 7);
     expect(raw).toMatchObject({ deviceId: robot, bytesDown: 11, server: { port: 7000, host: 'raw.teddy.example' } });
-    const text = flow((f) => f.transport === 'tcp' && f.server.ip === HOSTS.raw && f.bytesUp === 16);
+    const text = flow((f) => f.transport === 'tcp' && f.server.port === 7000 && f.bytesUp === 16);
     expect(text).toMatchObject({ deviceId: robot, bytesDown: 20, server: { port: 7000, host: 'raw.teddy.example' } });
+  });
+
+  it('relays a protocol whose server speaks first, once the device stayed silent', () => {
+    expect(JSON.parse(results.banner!)).toBe('220 raw.teddy.example ready\r\n250 HELO robot.lab\r\n');
+    const smtp = flow((f) => f.transport === 'tcp' && f.server.ip === HOSTS.raw && f.server.port === 2525);
+    expect(smtp).toMatchObject({ bytesUp: 16, bytesDown: 49, server: { host: 'raw.teddy.example' } });
   });
 
   it('intercepts IPv6, records other UDP and the QUIC attempt', () => {
