@@ -156,7 +156,9 @@ export function detectFormat(
 ): { reader: LineReader; header: 'one' | 'two' | 'none' } | undefined {
   const line = first.replace(/^\uFEFF/, '').trim();
   if (line.startsWith('radio,mcc,net,area,cell')) return { reader: openCellId(mcc), header: 'one' };
-  if (/^WigleWifi-1\.\d+,/.test(line)) return { reader: wigle([]), header: 'two' };
+  // The column header on the next line makes the reader (readPositionFile).
+  if (/^WigleWifi-1\.\d+,/.test(line))
+    return { reader: { format: 'wigle', line: () => ({ skip: '' }) }, header: 'two' };
   const f = csvFields(line);
   if (RADIOS.has(f[0] ?? '') && f.length === 14) return { reader: openCellId(mcc), header: 'none' };
   if (/^bssid,lat(itude)?,lon(gitude)?/i.test(line)) return { reader: bssidCsv, header: 'one' };
