@@ -75,6 +75,7 @@ const TEXT = {
   placesShown: ['placed from the lab’s position tables', '已按实验室的位置表标出'],
   placesPurged: ['their values were purged, nothing to place', '原值已清除，无法定位'],
   estimate: ['estimate', '估计位置'],
+  newFindings: ['new findings — show', '条新发现 — 显示'],
   copyCurl: ['Copy as curl', '复制为 curl'],
   copyHar: ['Copy as HAR', '复制为 HAR'],
   copied: ['Copied', '已复制'],
