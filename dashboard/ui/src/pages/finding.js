@@ -97,15 +97,11 @@ function Places({ summary, revealed }) {
   </section>`;
 }
 
-/** One finding's page; a new finding is a new page (no revealed value or place carried over from the last one). */
 export function FindingDetail({ route }) {
-  return html`<${Detail} key=${route.id} route=${route} />`;
-}
-
-function Detail({ route }) {
   const { data, error } = useJson(`/api/findings/${idPath(route.id ?? '')}`);
-  const [point, setPoint] = useState(undefined);
-  const [places, setPlaces] = useState(undefined);
+  // What a reveal placed, for the finding revealed (another finding's page starts without it).
+  const [shown, setShown] = useState({ id: undefined });
+  const { point, places } = shown.id === route.id ? shown : {};
   if (error) return html`<p class="error">${t('error')}: ${error.message}</p>`;
   if (!data) return html`<p class="note">${t('loading')}</p>`;
   const f = data.finding;
@@ -124,10 +120,7 @@ function Detail({ route }) {
       ${f.path ? html`<dt>${t('path')}</dt><dd><code id="path">${f.path}</code></dd>` : ''}
       ${detail.map(([k, v]) => html`<dt>${k}</dt><dd>${String(v)}</dd>`)}
     </dl>
-    <${Reveal} finding=${f} onValue=${(r) => {
-      setPoint(lonLatOf(r.detail));
-      setPlaces(r.places);
-    }} />
+    <${Reveal} key=${f.id} finding=${f} onValue=${(r) => setShown({ id: f.id, point: lonLatOf(r.detail), places: r.places })} />
     ${
       data.places
         ? html`<${Places} summary=${data.places} revealed=${places} />`
