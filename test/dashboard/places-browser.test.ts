@@ -113,7 +113,7 @@ describe('scan findings on the map', () => {
       await s.page.locator('#map path.country.highlight').evaluateAll((ps) => ps.map((p) => p.getAttribute('data-id'))),
     ).toEqual(['156']);
     expect(await s.page.locator('#places-note').textContent()).toMatch(
-      /^1 cell towers, none in the lab's position tables/,
+      /^1 cell tower, none in the lab's position tables/,
     );
   }, 120_000);
 

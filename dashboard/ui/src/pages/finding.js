@@ -72,7 +72,8 @@ function Head({ finding }) {
 
 /** What a scan's places say, in words: how many were placed, and what to do when none were. */
 function placesNote(summary, revealed) {
-  const what = t(summary.kind === 'cell' ? 'towers' : 'accessPoints');
+  const one = summary.counted === 1;
+  const what = t(summary.kind === 'cell' ? (one ? 'tower' : 'towers') : one ? 'accessPoint' : 'accessPoints');
   const countries = summary.countries.map((c) => `MCC ${c.mcc}: ${c.name}`).join(', ');
   const lines = [];
   if (summary.kept === 0) lines.push(`${summary.counted} ${what}: ${t('placesPurged')}`);
