@@ -1,5 +1,5 @@
 /**
- * `toyscope geo`: import the real-format sample files (test/geo/files) into a store, list them, purge them; bad
+ * `toyscope geo`: import the real-format sample files (test/data/geo) into a store, list them, purge them; bad
  * files and arguments end in one line and exit 2, and a file that failed leaves nothing behind.
  */
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { openStore } from '../../src/store/db.ts';
 import { tempDir } from '../../testkit/records.ts';
 import { runCliInProcess } from '../helpers/cli-run.ts';
 
-const FILES = join(import.meta.dirname, '../geo/files');
+const FILES = join(import.meta.dirname, '../data/geo');
 let tmp: ReturnType<typeof tempDir>;
 let db: string;
 

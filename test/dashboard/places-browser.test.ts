@@ -2,7 +2,7 @@
 /**
  * A Wi-Fi scan and a cell tower on the finding page's offline map, in Debian's chromium (testkit/browser.ts): with
  * no position table the page says so and how to import one; after `toyscope geo import` of a plain table holding the
- * scan's access points (test/geo/files/bssids.csv, as loc-amap-wifi sends them) it says they can be placed and, once
+ * scan's access points (test/data/geo/bssids.csv, as loc-amap-wifi sends them) it says they can be placed and, once
  * revealed (a logged action), draws each where the table puts it, with the estimate among them; a cell tower's MCC
  * highlights its country without any table. Waits are bounded; nothing here is timed.
  */
@@ -67,7 +67,7 @@ describe('scan findings on the map', () => {
         'import',
         '--data-dir',
         site.dir,
-        join(ROOT, 'test/geo/files/bssids.csv'),
+        join(ROOT, 'test/data/geo/bssids.csv'),
       ],
       { timeout: 120_000 },
     );

@@ -27,7 +27,7 @@ try {
     'import',
     '--data-dir',
     site.dir,
-    join(ROOT, 'test/geo/files/bssids.csv'),
+    join(ROOT, 'test/data/geo/bssids.csv'),
   ]);
   const s = await logIn(browser, site, { width: 1280, height: 860 });
   const shooter = (on: Session) => async (name: string, url: string, ready: string, before?: () => Promise<void>) => {

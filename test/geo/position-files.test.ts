@@ -1,5 +1,5 @@
 /**
- * The position-file readers on small files in the real formats (test/geo/files: an OpenCellID export with its
+ * The position-file readers on small files in the real formats (test/data/geo: an OpenCellID export with its
  * header, a per-country OpenCellID file gzipped and without one, a WiGLE 1.4 export, a plain bssid,lat,lon table)
  * and on files that are not position tables, which must fail in one line.
  */
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.ts';
 import { bssidKey, csvFields, type PositionLine, readPositionFile } from '../../src/geo/position-files.ts';
 
-const FILES = join(import.meta.dirname, 'files');
+const FILES = join(import.meta.dirname, '../data/geo');
 
 async function read(name: string, mcc?: number[]) {
   const rows: PositionLine[] = [];
