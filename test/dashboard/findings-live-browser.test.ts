@@ -5,24 +5,24 @@
  * in a "N new findings — show" bar when it is scrolled down, and left out when the filters exclude them. Findings are
  * written through the store's writer, as the proxy writes them. Waits are bounded; nothing here is timed.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Category } from '../../src/model/finding.ts';
-import { type DashboardSite, launchChromium, logIn, type Session, startSite } from '../../testkit/browser.ts';
 import { finding, flowRecord } from '../../testkit/records.ts';
+import { browserSuite } from './browser-suite.ts';
 
 const WAIT = { timeout: 60_000 };
 const READY = '#findings-list[data-ready="true"] tbody tr';
 const DEVICE = 'aa:bb:cc:00:00:42';
 const T = 1_717_300_000_000_000;
-let browser: Browser;
-let site: DashboardSite;
-let s: Session;
 let n = 0;
+const suite = browserSuite((site) => {
+  site.store.writer().flow(flowRecord({ id: 'live/1', deviceId: DEVICE, device: { ip: '127.0.0.42', port: 40000 } }));
+  write(150);
+});
 
 /** Writes `count` findings of DEVICE, each newer than the last one written. */
 function write(count: number, category: Category = 'identifiers'): string[] {
-  const w = site.store.writer();
+  const w = suite.site.store.writer();
   const ids: string[] = [];
   for (let i = 0; i < count; i++, n++) {
     const id = `live/1/f${n}`;
@@ -45,24 +45,11 @@ function write(count: number, category: Category = 'identifiers'): string[] {
 }
 
 const rowIds = () =>
-  s.page.locator('#findings-list tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id')));
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  site = await startSite();
-  site.store.writer().flow(flowRecord({ id: 'live/1', deviceId: DEVICE, device: { ip: '127.0.0.42', port: 40000 } }));
-  write(150);
-  s = await logIn(browser, site);
-}, 120_000);
-
-afterAll(async () => {
-  await s?.context.close();
-  await browser?.close();
-  await site?.close();
-});
+  suite.s.page.locator('#findings-list tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id')));
 
 describe('findings page, live', () => {
   it('puts new findings on top of a list at its top, and pages on below them without a row twice', async () => {
+    const { site, s } = suite;
     await s.page.goto(`${site.origin}/#/findings?device=${DEVICE}`);
     await s.page.waitForSelector(READY, WAIT);
     await s.page.locator('#list-end', { hasText: '100 / 150' }).waitFor(WAIT);
@@ -91,6 +78,7 @@ describe('findings page, live', () => {
   }, 120_000);
 
   it('counts new findings in a bar while the list is scrolled down, and shows them on a click', async () => {
+    const { site, s } = suite;
     await s.page.goto('about:blank');
     await s.page.goto(`${site.origin}/#/findings?device=${DEVICE}`);
     await s.page.waitForSelector(READY, WAIT);
@@ -115,6 +103,7 @@ describe('findings page, live', () => {
   }, 120_000);
 
   it('leaves out new findings the filters exclude', async () => {
+    const { site, s } = suite;
     await s.page.goto(`${site.origin}/#/findings?device=${DEVICE}&category=identifiers`);
     await s.page.waitForSelector(READY, WAIT);
     const [voice] = write(1, 'voice');

@@ -9,17 +9,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type DashboardSite,
-  findingUrl,
-  findingWhere,
-  launchChromium,
-  logIn,
-  type Session,
-  startSite,
-} from '../../testkit/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { findingUrl, findingWhere } from '../../testkit/browser.ts';
+import { browserSuite } from './browser-suite.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const WAIT = { timeout: 60_000 };
@@ -30,28 +22,11 @@ const PLACED: Record<string, [number, number]> = {
   '5c:63:bf:a4:bf:56': [121.474411, 31.230911],
   'd8:15:0d:c3:a0:11': [121.475, 31.231],
 };
-let browser: Browser;
-let site: DashboardSite;
-let s: Session;
-/** Errors logged before the tests (the login page's own 401 and favicon 404). */
-let errorsBefore = 0;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  site = await startSite();
-  s = await logIn(browser, site);
-  errorsBefore = s.errors.length;
-  await site.replay('loc-amap-wifi');
-}, 180_000);
-
-afterAll(async () => {
-  await s?.context.close();
-  await browser?.close();
-  await site?.close();
-});
+const suite = browserSuite((site) => site.replay('loc-amap-wifi'));
 
 describe('scan findings on the map', () => {
   it('says when no table places a scan, then draws the access points a table places, once revealed', async () => {
+    const { site, s } = suite;
     const f = findingWhere(site, (x) => x.subtype === 'wifi-scan' && x.destination.host === 'apilocate.amap.com');
     await s.page.goto(findingUrl(site, f.id));
     await s.page.waitForSelector('#map[data-ready="true"]', WAIT);
@@ -105,6 +80,7 @@ describe('scan findings on the map', () => {
   }, 180_000);
 
   it('highlights the country of a cell tower’s MCC when no table holds the cell', async () => {
+    const { site, s } = suite;
     const f = findingWhere(site, (x) => x.subtype === 'cell-tower' && x.destination.host === 'www.googleapis.com');
     await s.page.goto(findingUrl(site, f.id));
     await s.page.locator('#places-countries', { hasText: 'MCC 460: China' }).waitFor(WAIT);
@@ -118,6 +94,7 @@ describe('scan findings on the map', () => {
   }, 120_000);
 
   it('shows captured values as text and makes no request outside the dashboard’s origin', () => {
+    const { site, s, errorsBefore } = suite;
     expect(s.errors.slice(errorsBefore)).toEqual([]);
     expect(s.dialogs).toEqual([]);
     expect(s.requests.filter((u) => !u.startsWith(`${site.origin}/`))).toEqual([]);
