@@ -20,6 +20,8 @@ const MAX_TRACKED_OBJECTS = 1024;
 /** Distinct BSSIDs a message must carry to be a Wi-Fi scan (geolocation services need at least two). */
 const MIN_ACCESS_POINTS = 2;
 const MAX_COUNTED = 256;
+/** BSSIDs a wifi-scan finding keeps (personal detail `bssids`) for placing it on a map. */
+const MAX_PLACED_BSSIDS = 32;
 /** The key flags `#keyed` reads. */
 const MY_FLAGS =
   K.LAT | K.LON | K.COORDS | K.GEOHASH | K.WIFI_LIST | K.CELL_LIST | K.BSSID | K.SIGNAL | K.MCC | K.MNC | K.LAC | K.CID;
@@ -259,13 +261,15 @@ class LocationState implements AnalyzerState {
   end(): void {
     if (this.#bssids.size >= MIN_ACCESS_POINTS) {
       const n = this.#bssids.size;
-      const excerpt = [...this.#bssids].slice(0, 3).join('|');
+      const bssids = [...this.#bssids];
       this.#out.report({
         subtype: 'wifi-scan',
         confidence: n >= 3 ? 0.95 : 0.85,
-        excerpt,
+        excerpt: bssids.slice(0, 3).join('|'),
         path: this.#bssidPath,
         detail: { accessPoints: n },
+        // Every BSSID (up to MAX_PLACED_BSSIDS), for the dashboard's map to place from the lab's position tables.
+        personal: { bssids: bssids.slice(0, MAX_PLACED_BSSIDS).join(' ') },
       });
     }
     if (this.#towers > 0) {

@@ -38,6 +38,31 @@ export const Finding = {
   },
 } as const;
 
+const Country = {
+  type: 'object',
+  properties: { mcc: str, alpha2: str, numeric: str, name: str },
+} as const;
+const Position = { type: 'object', properties: { lat: num, lon: num, accuracyM: num } } as const;
+
+/** Where a Wi-Fi scan or cell-tower finding could be placed, without anything personal (src/geo/places.ts). */
+export const PlacesSummary = {
+  type: 'object',
+  properties: { kind: str, counted: int, kept: int, located: int, countries: { type: 'array', items: Country } },
+} as const;
+
+/** The same with the located access points or towers and the estimate: in a reveal's answer only. */
+export const Places = {
+  type: 'object',
+  properties: {
+    ...PlacesSummary.properties,
+    points: {
+      type: 'array',
+      items: { type: 'object', properties: { ...Position.properties, kind: str, label: str } },
+    },
+    estimate: Position,
+  },
+} as const;
+
 export const Flow = {
   type: 'object',
   properties: {

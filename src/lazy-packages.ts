@@ -13,12 +13,16 @@ type Yaml = typeof import('yaml');
 type AjvModule = typeof import('ajv');
 type Tldts = typeof import('tldts');
 type PhoneNumbers = Pick<typeof import('libphonenumber-js/max'), 'parsePhoneNumberFromString'>;
+type MccMncList = typeof import('mcc-mnc-list');
+type Iso3166 = typeof import('iso-3166-1');
 
 const require = createRequire(import.meta.url);
 let yamlModule: Yaml | undefined;
 let ajvModule: AjvModule | undefined;
 let tldtsModule: Tldts | undefined;
 let phoneModule: PhoneNumbers | undefined;
+let mccModule: MccMncList | undefined;
+let isoModule: Iso3166 | undefined;
 
 /** The yaml module (its CommonJS build for node, the one `import 'yaml'` loads). */
 export function yaml(): Yaml {
@@ -45,4 +49,16 @@ export function tldts(): Tldts {
 export function phoneNumbers(): PhoneNumbers {
   phoneModule ??= require(FROM_SOURCES ? 'libphonenumber-js/max' : './phone-numbers.cjs') as PhoneNumbers;
   return phoneModule;
+}
+
+/** mcc-mnc-list (mobile networks by MCC/MNC, ≈ 3,000 records from Wikipedia's list): read for the MCC → country map. */
+export function mccMncList(): MccMncList {
+  mccModule ??= require('mcc-mnc-list') as MccMncList;
+  return mccModule;
+}
+
+/** iso-3166-1 (alpha-2, alpha-3, numeric codes and English names of countries). */
+export function iso3166(): Iso3166 {
+  isoModule ??= require('iso-3166-1') as Iso3166;
+  return isoModule;
 }

@@ -1,13 +1,26 @@
 /**
  * Findings: the keyset list with every filter, one finding with its flow, and reveal — the one call that returns
- * an unmasked value (and the finding's unmasked detail: a location's coordinates), recorded in the reveal log (who: a session digest and address; when; which finding) before
+ * an unmasked value (and the finding's unmasked detail: a location's coordinates; a Wi-Fi scan's or cell tower's
+ * places from the lab's position tables, src/geo/places.ts, of which the finding's page gets only counts and
+ * countries before), recorded in the reveal log (who: a session digest and address; when; which finding) before
  * it answers.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { placesOf, placesSummary } from '../../src/geo/places.ts';
 import type { Category } from '../../src/model/finding.ts';
 import { maskFinding } from '../../src/pipeline/redact.ts';
 import type { Store } from '../../src/store/types.ts';
-import { type CommonQueryT, ErrorReply, Finding, FindingQuery, Flow, IdParams, page } from '../schemas.ts';
+import {
+  type CommonQueryT,
+  ErrorReply,
+  Finding,
+  FindingQuery,
+  Flow,
+  IdParams,
+  Places,
+  PlacesSummary,
+  page,
+} from '../schemas.ts';
 import { commonFilter } from './query.ts';
 
 type FindingQueryT = CommonQueryT & { category?: Category; subtype?: string; encrypted?: boolean };
@@ -31,13 +44,21 @@ const findingsRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store
     {
       schema: {
         params: IdParams,
-        response: { 200: { type: 'object', properties: { finding: Finding, flow: Flow } }, '4xx': ErrorReply },
+        response: {
+          200: { type: 'object', properties: { finding: Finding, flow: Flow, places: PlacesSummary } },
+          '4xx': ErrorReply,
+        },
       },
     },
     async function getFinding(req, reply) {
       const f = store.getFinding(req.params.id);
       if (!f) return reply.code(404).send({ error: 'no such finding' });
-      return { finding: maskFinding(f), flow: store.getFlow(f.flowId) };
+      const places = placesOf(f, store.positions);
+      return {
+        finding: maskFinding(f),
+        flow: store.getFlow(f.flowId),
+        places: places && placesSummary(places),
+      };
     },
   );
 
@@ -53,6 +74,7 @@ const findingsRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store
               id: { type: 'string' },
               value: { type: 'string' },
               detail: { type: 'object', additionalProperties: true },
+              places: Places,
             },
           },
           '4xx': ErrorReply,
@@ -71,7 +93,7 @@ const findingsRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store
       });
       req.log.info({ finding: f.id, session: req.sessionLabel }, 'value revealed');
       if (f.evidence.value === undefined) return reply.code(410).send({ error: 'value purged' });
-      return { id: f.id, value: f.evidence.value, detail: f.evidence.detail };
+      return { id: f.id, value: f.evidence.value, detail: f.evidence.detail, places: placesOf(f, store.positions) };
     },
   );
 

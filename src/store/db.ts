@@ -1,7 +1,7 @@
 /**
  * Opening a toyscope database: creates the file with mode 0600 (it holds children's voices), sets the pragmas,
  * refuses a schema newer than this code, upgrades an older one (migrations.ts) and wires the single writer,
- * the queries, pages, search, timeline, journal and retention into one `Store`, and fans the writer's commits out to `onCommit`
+ * the queries, pages, search, timeline, position tables, journal and retention into one `Store`, and fans the writer's commits out to `onCommit`
  * listeners (live updates). No SQL of its own beyond pragmas.
  */
 import { closeSync, openSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { deferFindingIndexes, restoreDeferredIndexes } from './deferred-indexes.
 import { StoreJournal } from './journal.ts';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
 import { StorePages } from './pages.ts';
+import { StorePositions } from './positions.ts';
 import { StoreQueries } from './queries.ts';
 import { purge } from './retention.ts';
 import { StoreSearch } from './search.ts';
@@ -83,6 +84,7 @@ class SqliteStore implements Store {
   readonly aggregates: StoreAggregates;
   readonly search: StoreSearch;
   readonly timeline: StoreTimeline;
+  readonly positions: StorePositions;
   #writer: SqliteStoreWriter | undefined;
   #commitListeners: Array<(rev: number) => void> = [];
 
@@ -96,6 +98,7 @@ class SqliteStore implements Store {
     this.aggregates = new StoreAggregates(db);
     this.search = new StoreSearch(db);
     this.timeline = new StoreTimeline(db);
+    this.positions = new StorePositions(db);
   }
 
   writer(): StoreWriter {

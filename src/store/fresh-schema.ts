@@ -5,7 +5,7 @@
  */
 
 /** The schema version the script makes. */
-export const FRESH_SCHEMA_VERSION = 11;
+export const FRESH_SCHEMA_VERSION = 12;
 
 /** The statements, in order. */
 export const FRESH_SCHEMA: readonly string[] = [
@@ -72,5 +72,8 @@ export const FRESH_SCHEMA: readonly string[] = [
   'CREATE TRIGGER findings_minutes_delete AFTER DELETE ON findings BEGIN\n      UPDATE finding_minutes SET n = n - 1 WHERE minute = OLD.first_ts / 60000000 AND category = OLD.category;\n      DELETE FROM finding_minutes WHERE minute = OLD.first_ts / 60000000 AND category = OLD.category AND n <= 0;\n    END',
   'CREATE TRIGGER findings_minutes_update AFTER UPDATE OF first_ts, category ON findings\n      WHEN OLD.first_ts / 60000000 IS NOT NEW.first_ts / 60000000 OR OLD.category IS NOT NEW.category\n    BEGIN\n      INSERT INTO finding_minutes VALUES (NEW.first_ts / 60000000, NEW.category, 1)\n      ON CONFLICT (minute, category) DO UPDATE SET n = n + 1;\n      UPDATE finding_minutes SET n = n - 1 WHERE minute = OLD.first_ts / 60000000 AND category = OLD.category;\n      DELETE FROM finding_minutes WHERE minute = OLD.first_ts / 60000000 AND category = OLD.category AND n <= 0;\n    END',
   'CREATE TABLE deferred_indexes (name TEXT PRIMARY KEY, sql TEXT NOT NULL) WITHOUT ROWID',
+  'CREATE TABLE geo_sources (\n      id INTEGER PRIMARY KEY, path TEXT NOT NULL, format TEXT NOT NULL, imported_ts INTEGER NOT NULL,\n      wifi INTEGER NOT NULL DEFAULT 0, cells INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0,\n      complete INTEGER NOT NULL DEFAULT 0\n    )',
+  'CREATE TABLE geo_wifi (\n      bssid TEXT PRIMARY KEY, lat REAL NOT NULL, lon REAL NOT NULL, accuracy_m REAL, weight REAL NOT NULL,\n      source INTEGER NOT NULL\n    ) WITHOUT ROWID',
+  'CREATE TABLE geo_cells (\n      mcc INTEGER NOT NULL, mnc INTEGER NOT NULL, lac INTEGER NOT NULL, cid INTEGER NOT NULL, radio TEXT,\n      lat REAL NOT NULL, lon REAL NOT NULL, accuracy_m REAL, samples INTEGER, source INTEGER NOT NULL,\n      PRIMARY KEY (mcc, mnc, lac, cid)\n    ) WITHOUT ROWID',
   'INSERT INTO store_rev VALUES (1, 1)',
 ];

@@ -17,6 +17,7 @@ import { certChecks } from './migrations/008-cert-checks.ts';
 import { valueSearch } from './migrations/009-value-search.ts';
 import { findingMinutes } from './migrations/010-finding-minutes.ts';
 import { deferredIndexes } from './migrations/011-deferred-indexes.ts';
+import { positionTables } from './migrations/012-position-tables.ts';
 
 /** One step of the schema, run inside a transaction. */
 export type Migration = (db: Database) => void;
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   valueSearch,
   findingMinutes,
   deferredIndexes,
+  positionTables,
 ];
 
 /** The schema version this code writes. */

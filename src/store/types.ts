@@ -10,6 +10,7 @@ import type { Violation } from '../model/violation.ts';
 import type { PipelineOutput } from '../pipeline/output.ts';
 import type { StoreAggregates } from './aggregates.ts';
 import type { StorePages } from './pages.ts';
+import type { StorePositions } from './positions.ts';
 import type { StoreSearch } from './search.ts';
 import type { StoreTimeline } from './timeline.ts';
 
@@ -294,6 +295,8 @@ export interface Store {
   readonly search: StoreSearch;
   /** Findings per category over time, from the per-minute summary rows (timeline.ts). */
   readonly timeline: StoreTimeline;
+  /** The lab's offline Wi-Fi and cell position tables: import, list, purge, look up (positions.ts). */
+  readonly positions: StorePositions;
   /** Calls `fn` after each commit of this process's writer with the revision it stamped; returns an unsubscribe. */
   onCommit(fn: (rev: number) => void): () => void;
   /** PRAGMA data_version: changes when another connection commits (cheap polling for other writers). */

@@ -42,7 +42,10 @@ describe('location', () => {
     const macs = 'macs=e8:94:f6:00:00:01,-41,TP-LINK|e8:94:f6:00:00:02,-60,CMCC|e8:94:f6:00:00:03,-70,';
     const f = run(A, { url: `/position?accesstype=1&imei=352315052834187&${macs}&mmac=e8:94:f6:00:00:01,-41,TP-LINK` });
     expect(summary(f)).toEqual(['wifi-scan=e8:94:f6:00:00:01|e8:94:f6:00:00:02|e8:94:f6:00:00:03']);
-    expect(f[0]?.detail).toEqual({ accessPoints: 3 });
+    expect(f[0]?.detail?.accessPoints).toBe(3);
+    // Every BSSID for the map, masked in detail and whole only in the stored evidence detail.
+    expect(f[0]?.evidence.detail).toEqual({ bssids: 'e8:94:f6:00:00:01 e8:94:f6:00:00:02 e8:94:f6:00:00:03' });
+    expect(String(f[0]?.detail?.bssids)).not.toContain('94:f6');
     const g = json(A, {
       considerIp: false,
       wifiAccessPoints: [
@@ -51,6 +54,18 @@ describe('location', () => {
       ],
     });
     expect(g.map((x) => [x.subtype, x.detail?.accessPoints])).toEqual([['wifi-scan', 2]]);
+  });
+
+  it('keeps at most 32 BSSIDs of a long scan for the map, and counts them all', () => {
+    const aps = Array.from({ length: 40 }, (_, i) => ({
+      macAddress: `3c:37:86:5d:75:${i.toString(16).padStart(2, '0')}`,
+      signalStrength: -40 - i,
+    }));
+    const [f] = json(A, { wifiAccessPoints: aps });
+    expect(f?.detail?.accessPoints).toBe(40);
+    const kept = String(f?.evidence.detail?.bssids).split(' ');
+    expect(kept).toHaveLength(32);
+    expect(kept[31]).toBe('3c:37:86:5d:75:1f');
   });
 
   it('one access point is not a scan', () => {

@@ -4,11 +4,13 @@
  * fixtures (testkit/browser.ts). Not a test: run `npx tsx test/dashboard/screenshots.ts` after changing
  * the pages, then look at the images.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findingUrl, findingWhere, launchChromium, logIn, type Session, startSite } from '../../testkit/browser.ts';
 
-const OUT = join(import.meta.dirname, '../../docs/screenshots');
+const ROOT = join(import.meta.dirname, '../..');
+const OUT = join(ROOT, 'docs/screenshots');
 const FIXTURES = ['curl-multipart', 'voice-http-containers', 'child-photo-profile', 'mqtt-iot-topics', 'loc-amap-wifi'];
 /** A Wi-Fi access point's BSSID that loc-amap-wifi sends in a scan (as 3c:37:86:5d:75:d4), typed another way. */
 const SEARCHED = '3C-37-86-5D-75-D4';
@@ -18,6 +20,15 @@ const browser = await launchChromium();
 const site = await startSite();
 try {
   for (const f of FIXTURES) await site.replay(f);
+  // A position table holding the access points of loc-amap-wifi's AMap scan, imported as a lab would.
+  execFileSync(process.execPath, [
+    join(ROOT, 'bin/toyscope.js'),
+    'geo',
+    'import',
+    '--data-dir',
+    site.dir,
+    join(ROOT, 'test/data/geo/bssids.csv'),
+  ]);
   const s = await logIn(browser, site, { width: 1280, height: 860 });
   const shooter = (on: Session) => async (name: string, url: string, ready: string, before?: () => Promise<void>) => {
     await on.page.goto(url);
@@ -42,6 +53,16 @@ try {
   await shot('finding-location', findingUrl(site, loc.id), '#map[data-ready="true"]', async () => {
     await s.page.click('#reveal');
     await s.page.waitForSelector('#map-point');
+  });
+  const scan = findingWhere(site, (f) => f.subtype === 'wifi-scan' && f.destination.host === 'apilocate.amap.com');
+  await shot('finding-wifi-scan', findingUrl(site, scan.id), '#map[data-ready="true"]', async () => {
+    await s.page.click('#reveal');
+    await s.page.waitForSelector('#map-estimate');
+    await s.page.locator('#places-note').evaluate((e) => e.closest('section')?.scrollIntoView());
+  });
+  const tower = findingWhere(site, (f) => f.subtype === 'cell-tower' && f.destination.host === 'www.googleapis.com');
+  await shot('finding-cell-tower', findingUrl(site, tower.id), '#map path.highlight', async () => {
+    await s.page.locator('#places-note').evaluate((e) => e.closest('section')?.scrollIntoView());
   });
   await shot('search', `${site.origin}/#/search?q=${encodeURIComponent(SEARCHED)}`, '#search-result tbody tr');
   await shot('destinations', `${site.origin}/#/destinations`, '#destinations tbody tr');

@@ -145,6 +145,9 @@ export class FakeStore implements Store {
   get timeline(): never {
     return unsupported('timeline');
   }
+  get positions(): never {
+    return unsupported('positions');
+  }
   evidenceInfo(): never {
     return unsupported('evidenceInfo');
   }

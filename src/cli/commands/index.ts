@@ -76,6 +76,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./policy.ts')).policy,
   },
   {
+    name: 'geo',
+    summary: 'import, list or purge the offline Wi-Fi and cell position tables (for the map)',
+    load: async () => (await import('./geo.ts')).geo,
+  },
+  {
     name: 'purge',
     summary: 'delete captured personal data (evidence, unmasked values)',
     load: async () => (await import('./purge.ts')).purge,

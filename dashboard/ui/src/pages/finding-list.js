@@ -61,15 +61,16 @@ export function FindingList({ items, ready, more, onMore, resetKey }) {
   useLayoutEffect(focusPending);
 
   // One element per finding, made once: Preact skips an element it has drawn before, so a scroll or a render of
-  // the page above draws only the rows that came into view.
+  // the page above draws only the rows that came into view. Rows put on top (live) move the others down: an element
+  // made for another index is made again.
   const rows = useRef(new WeakMap());
   const row = (f, index) => {
-    let el = rows.current.get(f);
-    if (!el) {
-      el = html`<${FindingRow} key=${f.id} f=${f} index=${index} />`;
-      rows.current.set(f, el);
+    let made = rows.current.get(f);
+    if (made?.index !== index) {
+      made = { index, el: html`<${FindingRow} key=${f.id} f=${f} index=${index} />` };
+      rows.current.set(f, made);
     }
-    return el;
+    return made.el;
   };
 
   const onKey = (e) => {

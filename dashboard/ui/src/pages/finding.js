@@ -1,5 +1,6 @@
 // One finding: what it is, where it went, the evidence to hear or see (voice player, photo with face boxes,
-// location on the offline map), the value masked until revealed (a logged action), the request head it came in,
+// location on the offline map; a Wi-Fi scan's access points or cell towers placed from the lab's position tables,
+// a tower's country by its MCC), the value masked until revealed (a logged action), the request head it came in,
 // the path inside the body, and the evidence download. The player and the map come from their own chunks, loaded
 // the first time a finding needs them.
 import { html } from 'htm/preact';
@@ -69,13 +70,44 @@ function Head({ finding }) {
   `;
 }
 
+/** What a scan's places say, in words: how many were placed, and what to do when none were. */
+function placesNote(summary, revealed) {
+  const one = summary.counted === 1;
+  const what = t(summary.kind === 'cell' ? (one ? 'tower' : 'towers') : one ? 'accessPoint' : 'accessPoints');
+  const countries = summary.countries.map((c) => `MCC ${c.mcc}: ${c.name}`).join(', ');
+  const lines = [];
+  if (summary.kept === 0) lines.push(`${summary.counted} ${what}: ${t('placesPurged')}`);
+  else if (summary.located === 0) lines.push(`${summary.counted} ${what}, ${t('placesNone')} `);
+  else if (!revealed) lines.push(`${summary.located} / ${summary.counted} ${what} ${t('placesFound')}`);
+  else {
+    const est = revealed.estimate;
+    lines.push(
+      `${summary.located} / ${summary.counted} ${what} ${t('placesShown')}${est ? ` · ${t('estimate')} ±${est.accuracyM} m` : ''}`,
+    );
+  }
+  return { text: lines.join(' '), countries, none: summary.kept > 0 && summary.located === 0 };
+}
+
+function Places({ summary, revealed }) {
+  const note = placesNote(summary, revealed);
+  return html`<section>
+    <h2>${t('map')}</h2>
+    <p class="note" id="places-note">${note.text}${note.none ? html`<code>toyscope geo import</code>` : ''}</p>
+    ${note.countries ? html`<p class="note" id="places-countries">${note.countries}</p>` : ''}
+    <${WorldMap} places=${revealed ?? summary} />
+  </section>`;
+}
+
 export function FindingDetail({ route }) {
   const { data, error } = useJson(`/api/findings/${idPath(route.id ?? '')}`);
-  const [point, setPoint] = useState(undefined);
+  // What a reveal placed, for the finding revealed (another finding's page starts without it).
+  const [shown, setShown] = useState({ id: undefined });
+  const { point, places } = shown.id === route.id ? shown : {};
   if (error) return html`<p class="error">${t('error')}: ${error.message}</p>`;
   if (!data) return html`<p class="note">${t('loading')}</p>`;
   const f = data.finding;
-  const detail = Object.entries(f.detail ?? {}).filter(([k]) => k !== 'boxes');
+  // Face boxes are drawn on the photo; a scan's masked BSSID list says nothing the count does not.
+  const detail = Object.entries(f.detail ?? {}).filter(([k]) => k !== 'boxes' && k !== 'bssids');
   return html`
     <h1>${f.category}/${f.subtype}</h1>
     <dl class="facts" id="finding">
@@ -89,8 +121,14 @@ export function FindingDetail({ route }) {
       ${f.path ? html`<dt>${t('path')}</dt><dd><code id="path">${f.path}</code></dd>` : ''}
       ${detail.map(([k, v]) => html`<dt>${k}</dt><dd>${String(v)}</dd>`)}
     </dl>
-    <${Reveal} finding=${f} onValue=${(r) => setPoint(lonLatOf(r.detail))} />
-    ${f.category === 'location' ? html`<section><h2>${t('map')}</h2>${point ? '' : html`<p class="note">${t('mapNote')}</p>`}<${WorldMap} point=${point} /></section>` : ''}
+    <${Reveal} key=${f.id} finding=${f} onValue=${(r) => setShown({ id: f.id, point: lonLatOf(r.detail), places: r.places })} />
+    ${
+      data.places
+        ? html`<${Places} summary=${data.places} revealed=${places} />`
+        : f.category === 'location'
+          ? html`<section><h2>${t('map')}</h2>${point ? '' : html`<p class="note">${t('mapNote')}</p>`}<${WorldMap} point=${point} /></section>`
+          : ''
+    }
     <${Evidence} finding=${f} />
     <${Head} finding=${f} />
   `;

@@ -1,0 +1,133 @@
+/**
+ * Where a Wi-Fi scan or cell-tower finding puts the device, from the lab's position tables (src/store/positions.ts):
+ * each access point or tower the finding carries, looked up; an estimate (the mean of the located ones weighted by
+ * 1/accuracy²); and the country of each tower's MCC (src/geo/mcc.ts), which needs no table. A wifi-scan finding
+ * carries its BSSIDs in the personal detail `bssids` (up to 32; older findings only the three of their value); a
+ * cell-tower finding its first tower in its value (`mcc,mnc,lac,cid`). The summary (counts, countries) says nothing
+ * personal; the points and the estimate are the child's location and leave only with a reveal.
+ */
+import type { Finding } from '../model/finding.ts';
+import type { Position, StorePositions } from '../store/positions.ts';
+import { countryOfMcc, type MccCountry } from './mcc.ts';
+import { bssidKey } from './position-files.ts';
+
+/** Accuracy assumed for a row whose source gave none: a Wi-Fi access point's reach, a city cell's. */
+const DEFAULT_ACCURACY_M = { 'access-point': 50, cell: 1000 } as const;
+const EARTH_RADIUS_M = 6_371_000;
+
+/** The subtypes that can be placed. */
+export const PLACED_SUBTYPES = new Set(['wifi-scan', 'cell-tower']);
+
+export interface PlacedPoint extends Position {
+  kind: 'access-point' | 'cell';
+  /** The BSSID (`3c:37:86:5d:75:d4`) or the cell (`460,0,4566,6758`): personal, as the finding's value. */
+  label: string;
+}
+
+/** What can be said without revealing anything. */
+export interface PlacesSummary {
+  kind: 'access-point' | 'cell';
+  /** Access points or towers the finding counted (detail.accessPoints / detail.towers). */
+  counted: number;
+  /** Of those, the ones the finding kept to look up (none once its values were purged). */
+  kept: number;
+  /** Of those, the ones the lab's tables place. */
+  located: number;
+  /** Countries of the towers' MCCs. */
+  countries: MccCountry[];
+}
+
+export interface Places extends PlacesSummary {
+  points: PlacedPoint[];
+  /** The weighted mean of the points, with a radius that covers their spread and accuracy. */
+  estimate?: Position;
+}
+
+interface Cell {
+  mcc: string;
+  key: { mcc: number; mnc: number; lac: number; cid: number };
+  label: string;
+}
+
+function cellsOf(f: Finding): Cell[] {
+  const m = /^(\d{3}),(\d{1,3}),(\d{1,6}),(\d{1,10})/.exec(f.evidence.value ?? '');
+  if (!m) return [];
+  const [, mcc, mnc, lac, cid] = m as unknown as [string, string, string, string, string];
+  return [{ mcc, key: { mcc: +mcc, mnc: +mnc, lac: +lac, cid: +cid }, label: `${mcc},${+mnc},${+lac},${+cid}` }];
+}
+
+function bssidsOf(f: Finding): string[] {
+  const listed = f.evidence.detail?.bssids;
+  const text = typeof listed === 'string' ? listed : (f.evidence.value ?? '').replaceAll('|', ' ');
+  return text.split(' ').filter((b) => bssidKey(b) !== undefined);
+}
+
+/** The finding placed (points and estimate included: only for a reveal), or undefined for another subtype. */
+export function placesOf(f: Finding, positions: StorePositions): Places | undefined {
+  if (f.subtype === 'wifi-scan') {
+    const bssids = bssidsOf(f);
+    const points: PlacedPoint[] = [];
+    for (const label of bssids) {
+      const p = positions.wifi(bssidKey(label)!);
+      if (p) points.push({ kind: 'access-point', label, ...p });
+    }
+    const counted = Number(f.detail?.accessPoints) || bssids.length;
+    return placed('access-point', counted, bssids.length, points, []);
+  }
+  if (f.subtype === 'cell-tower') {
+    const cells = cellsOf(f);
+    const points: PlacedPoint[] = [];
+    for (const c of cells) {
+      const p = positions.cell(c.key);
+      if (p) points.push({ kind: 'cell', label: c.label, ...p });
+    }
+    const countries = [...new Set(cells.map((c) => c.mcc))]
+      .map(countryOfMcc)
+      .filter((c): c is MccCountry => c !== undefined);
+    return placed('cell', Number(f.detail?.towers) || cells.length, cells.length, points, countries);
+  }
+  return undefined;
+}
+
+/** The summary of `placesOf`: what the page may show before a reveal. */
+export function placesSummary(p: Places): PlacesSummary {
+  const { kind, counted, kept, located, countries } = p;
+  return { kind, counted, kept, located, countries };
+}
+
+function placed(
+  kind: PlacedPoint['kind'],
+  counted: number,
+  kept: number,
+  points: PlacedPoint[],
+  countries: MccCountry[],
+): Places {
+  return { kind, counted, kept, located: points.length, countries, points, estimate: estimate(points) };
+}
+
+/** Weighted mean (1/accuracy²); its radius: the weighted RMS of each point's distance and accuracy. */
+export function estimate(points: PlacedPoint[]): Position | undefined {
+  if (points.length === 0) return undefined;
+  let sw = 0;
+  let lat = 0;
+  let lon = 0;
+  const acc = (p: PlacedPoint) => p.accuracyM ?? DEFAULT_ACCURACY_M[p.kind];
+  for (const p of points) {
+    const w = 1 / acc(p) ** 2;
+    sw += w;
+    lat += w * p.lat;
+    lon += w * p.lon;
+  }
+  const at = { lat: lat / sw, lon: lon / sw };
+  let spread = 0;
+  for (const p of points) spread += (distanceM(at, p) ** 2 + acc(p) ** 2) / acc(p) ** 2;
+  return { ...at, accuracyM: Math.round(Math.sqrt(spread / sw)) };
+}
+
+/** Metres between two nearby places (equirectangular: exact enough over a few kilometres). */
+export function distanceM(a: Position, b: Position): number {
+  const rad = Math.PI / 180;
+  const x = (b.lon - a.lon) * rad * Math.cos(((a.lat + b.lat) / 2) * rad);
+  const y = (b.lat - a.lat) * rad;
+  return Math.hypot(x, y) * EARTH_RADIUS_M;
+}
