@@ -18,7 +18,10 @@ port.on('message', async (req: DetectRequest) => {
   try {
     port.postMessage(await answer(req));
   } catch (err) {
-    port.postMessage({ kind: 'failed', reason: err instanceof Error ? err.message : String(err) } satisfies WorkerStatus);
+    port.postMessage({
+      kind: 'failed',
+      reason: err instanceof Error ? err.message : String(err),
+    } satisfies WorkerStatus);
     throw err;
   }
 });
