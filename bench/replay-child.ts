@@ -6,10 +6,13 @@
  * write (Store.startBulk, as the CLI),
  * `store-no-images` the same without the face analyzer (no face worker: the replay's memory without images),
  * `pipeline` into an output that drops everything. Prints one JSON object on stdout; not a bench by itself.
+ * Like bin/toyscope.js it lets V8's heap grow by at most 20% per collection (docs/adr/0015-heap-growth.md), so its
+ * peak RSS is the CLI's, not V8's default controller's (which varied by ±40 MiB from run to run here).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { analyzers } from '../analyzers/index.ts';
 import { analysisPipeline } from '../src/analysis.ts';
 import { readKeyLogFile, replayFile } from '../src/capture/replay-file.ts';
@@ -31,12 +34,20 @@ export interface ChildResult {
   messages: number;
   violations: number;
   tokens: number;
+  /**
+   * Images the face analyzer reported on: with faces found (`face` findings), and not checked because they did not
+   * decode (`face-unchecked`, reason `undecodable`: the detector never ran on them). Images checked and found
+   * without a face make no finding.
+   */
+  imagesWithFaces: number;
+  imagesUndecodable: number;
   registryAnalyzers: number;
   /** RSS once everything is loaded, before the replay starts, and the process's peak. */
   startRssMiB: number;
   maxRssMiB: number;
 }
 
+setFlagsFromString('--heap-growing-percent=20');
 const [file, mode = 'store', keyLogFile] = process.argv.slice(2);
 const storing = mode === 'store' || mode === 'store-no-images';
 if (!file || (!storing && mode !== 'pipeline')) {
@@ -47,11 +58,18 @@ if (!file || (!storing && mode !== 'pipeline')) {
 let findings = 0;
 let messages = 0;
 let violations = 0;
+let imagesWithFaces = 0;
+let imagesUndecodable = 0;
 const flows = new Set<string>();
 const counting: PipelineOutput = {
   flow: (r) => void flows.add(r.id),
   message: () => void messages++,
-  finding: () => void findings++,
+  finding: (f) => {
+    findings++;
+    if (f.category !== 'face') return;
+    if (f.subtype === 'face') imagesWithFaces++;
+    if (f.subtype === 'face-unchecked' && f.detail?.reason === 'undecodable') imagesUndecodable++;
+  },
   violation: () => void violations++,
   evidence() {},
 };
@@ -120,6 +138,8 @@ const out: ChildResult = {
   messages,
   violations,
   tokens: bench.consumed.tokens,
+  imagesWithFaces,
+  imagesUndecodable,
   registryAnalyzers: analyzers.length,
   startRssMiB,
   maxRssMiB: process.resourceUsage().maxRSS / 1024,

@@ -1,5 +1,6 @@
 /**
- * The face-detection pool: worker threads (src/face/worker.ts) each holding the model, fed from one queue.
+ * The face-detection pool: worker threads (src/face/worker.ts) each holding the model once an image decodes, fed
+ * from one queue.
  * `check(bytes, {shed})` never rejects and never blocks the caller. Two kinds of work share it:
  * - offline (`shed: false`, replay): never dropped because the machine is busy. No queue bound (the replay's
  *   reader waits instead) and no deadline; a worker that crashes, or stays silent on one image past
@@ -165,7 +166,10 @@ export class FacePool {
     if (m.kind === 'ready') {
       slot.ready = true;
     } else if (m.kind === 'failed') {
+      // Sent at the first decodable image (the worker loads the detector then), which is answered with it.
       this.#broken = `face detector did not load: ${m.reason}`;
+      if (slot.job) settle(slot.job, unchecked('detector-failed', this.#broken));
+      slot.job = undefined;
       for (const job of this.#queue.splice(0)) settle(job, unchecked('detector-failed', this.#broken));
     } else {
       const job = slot.job;

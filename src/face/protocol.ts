@@ -14,5 +14,5 @@ export type DetectReply =
   | { id: number; kind: 'checked'; width: number; height: number; faces: FaceBox[]; secondPass: boolean; ms: number }
   | { id: number; kind: 'undecodable'; reason: string };
 
-/** Worker → pool once, after the model loaded (or failed to). */
+/** Worker → pool: `ready` once started; `failed` when the detector did not load (at the first decodable image). */
 export type WorkerStatus = { kind: 'ready' } | { kind: 'failed'; reason: string };

@@ -61,6 +61,19 @@ describe('FacePool (stub worker)', () => {
     }
   });
 
+  it('answers detector-failed for the image at which the detector failed to load, those waiting and later ones', async () => {
+    const pool = new FacePool({ size: 1, workerUrl: STUB });
+    try {
+      expect(await pool.check(QUICK)).toMatchObject({ kind: 'checked' });
+      const answers = await Promise.all([pool.check(new Uint8Array([4])), pool.check(QUICK)]);
+      const failed = { kind: 'unchecked', reason: 'detector-failed', message: 'face detector did not load: no WASM' };
+      expect(answers).toMatchObject([failed, failed]);
+      expect(await pool.check(QUICK)).toMatchObject(failed);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('answers closed after close()', async () => {
     const pool = new FacePool({ size: 1, workerUrl: STUB });
     const waiting = pool.check(HANG);
