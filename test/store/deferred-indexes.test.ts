@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
-import { deferFindingIndexes, restoreDeferredIndexes } from '../../src/store/deferred-indexes.ts';
+import { deferFindingUpkeep, restoreDeferredUpkeep } from '../../src/store/deferred-indexes.ts';
 import type { Store } from '../../src/store/types.ts';
 import { finding, flowRecord, tempDir } from '../../testkit/records.ts';
 
@@ -26,6 +26,88 @@ function findingIndexes(f: string): Record<string, string> {
   } finally {
     db.close();
   }
+}
+
+/** The summary tables the findings triggers keep, row by row. */
+function summaries(f: string): Record<string, unknown[]> {
+  const db = new Database(f, { readonly: true });
+  try {
+    const all = (sql: string) => db.prepare(sql).all();
+    return {
+      counts: all('SELECT * FROM finding_counts ORDER BY 1, 2, 3, 5, 6, 7'),
+      minutes: all('SELECT * FROM finding_minutes ORDER BY 1, 2'),
+      values: all('SELECT * FROM value_destinations ORDER BY 1, 2, 3, 4'),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** The findings triggers as SQLite holds them: name → CREATE statement. */
+function findingTriggers(f: string): Record<string, string> {
+  const db = new Database(f, { readonly: true });
+  try {
+    const rows = db
+      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'findings'")
+      .all() as Array<{ name: string; sql: string }>;
+    return Object.fromEntries(rows.map((r) => [r.name, r.sql]));
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A replay's writes into `store`, in three steps: findings before the bulk (some to be purged), findings during it
+ * (two devices and hosts, minutes apart, values shared, one updated in place as a stream goes on), and a purge of
+ * the first flow in between, as a replay replacing an interrupted run does.
+ */
+const MINUTE = 60_000_000;
+function writeBefore(store: Store): void {
+  const w = store.writer();
+  w.flow(flowRecord({ id: 'old', captureId: 'b'.repeat(64) }));
+  const seen = { excerpt: '••', value: 'serial-0' }; // seen again during the bulk: its first seen outlives the purge
+  for (let i = 0; i < 3; i++) {
+    w.finding(finding({ id: `old/f${i}`, flowId: 'old', firstTs: i * MINUTE, lastTs: i * MINUTE, evidence: seen }));
+  }
+  w.flush();
+}
+function writeDuring(store: Store): void {
+  const w = store.writer();
+  w.flow(flowRecord());
+  w.flow(
+    flowRecord({
+      id: 'flow-2',
+      deviceId: '127.0.0.9',
+      destination: { host: 'log.example', etld1: 'example', thirdParty: true },
+    }),
+  );
+  for (let i = 0; i < 40; i++) {
+    const two = i % 3 === 0;
+    w.finding(
+      finding({
+        id: `${two ? 'flow-2' : 'flow-1'}/f${i}`,
+        flowId: two ? 'flow-2' : 'flow-1',
+        ...(two
+          ? { deviceId: '127.0.0.9', destination: { host: 'log.example', etld1: 'example', thirdParty: true } }
+          : {}),
+        category: i % 4 === 0 ? 'identifiers' : 'voice',
+        firstTs: 5 * MINUTE + i * 7_000_000,
+        lastTs: 5 * MINUTE + i * 7_000_000,
+        evidence: { excerpt: '••', value: `serial-${i % 5}` },
+        final: i !== 1,
+      }),
+    );
+  }
+  store.purge({ captureId: 'b'.repeat(64), everything: true });
+  w.finding(
+    finding({
+      id: 'flow-1/f1',
+      firstTs: 5 * MINUTE + 7_000_000,
+      lastTs: 9 * MINUTE,
+      evidence: { excerpt: '••', value: 'serial-1' },
+    }),
+  );
+  w.flush();
 }
 
 /** Writes `n` findings on one flow. */
@@ -79,12 +161,52 @@ describe('deferred findings indexes', () => {
     write(store, 0, 3);
     store.close();
     const db = new Database(file);
-    expect(deferFindingIndexes(db, 2)).toBe(0);
+    expect(deferFindingUpkeep(db, 2)).toBe(0);
     expect(Object.keys(findingIndexes(file)).length).toBeGreaterThan(5);
-    expect(deferFindingIndexes(db, 3)).toBeGreaterThan(5);
-    expect(restoreDeferredIndexes(db)).toBeGreaterThan(5);
-    expect(restoreDeferredIndexes(db)).toBe(0);
+    expect(deferFindingUpkeep(db, 3)).toBeGreaterThan(5);
+    expect(restoreDeferredUpkeep(db)).toBeGreaterThan(5);
+    expect(restoreDeferredUpkeep(db)).toBe(0);
     db.close();
+  });
+
+  it('drops the summary triggers and rebuilds their tables as the triggers would have kept them', () => {
+    const kept = join(tmp.dir, 'kept.db');
+    let store = openStore(kept);
+    writeBefore(store);
+    writeDuring(store);
+    store.close();
+
+    store = openStore(file);
+    const triggers = findingTriggers(file);
+    writeBefore(store);
+    const restore = store.startBulk();
+    expect(Object.keys(findingTriggers(file))).toEqual([]);
+    writeDuring(store);
+    restore();
+    expect(findingTriggers(file)).toEqual(triggers);
+    store.close();
+    expect(summaries(file)).toEqual(summaries(kept));
+    expect(summaries(file).values.length).toBeGreaterThan(5);
+  });
+
+  it('a killed bulk write leaves the next open to rebuild the summaries and recreate the triggers', () => {
+    const kept = join(tmp.dir, 'kept.db');
+    let store = openStore(kept);
+    writeBefore(store);
+    writeDuring(store);
+    store.close();
+
+    store = openStore(file);
+    const triggers = findingTriggers(file);
+    writeBefore(store);
+    store.startBulk(); // never restored: as if killed
+    writeDuring(store);
+    store.close();
+    expect(Object.keys(findingTriggers(file))).toEqual([]);
+
+    openStore(file).close();
+    expect(findingTriggers(file)).toEqual(triggers);
+    expect(summaries(file)).toEqual(summaries(kept));
   });
 
   it('is refused on a read-only store', () => {
