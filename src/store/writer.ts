@@ -123,6 +123,8 @@ export class SqliteStoreWriter implements StoreWriter {
   readonly #st: Statements;
   readonly #commit: (ops: Op[]) => { rejected: unknown[]; rev: number };
   #queue: Op[] = [];
+  /** Search keys whose `INSERT OR IGNORE` is in #queue. */
+  #batchKeys = new Set<string>();
   #pendingBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   #evidence = new Map<string, EvidenceState>();
@@ -228,6 +230,10 @@ export class SqliteStoreWriter implements StoreWriter {
   finding(f: Finding): void {
     const d = f.destination;
     const key = findingSearchKey(f);
+    // A key already queued in this batch is inserted by then (the same transaction, in order): a chatty device
+    // sends the same serial number with every request. Added before #push, whose commit may clear the set.
+    const queued = key === undefined || this.#batchKeys.has(key);
+    if (key !== undefined) this.#batchKeys.add(key);
     this.#push(
       this.#st.finding,
       [
@@ -257,7 +263,7 @@ export class SqliteStoreWriter implements StoreWriter {
         f.flowId, // its flow's capture
         opt(key),
       ],
-      key === undefined ? undefined : [this.#st.searchKey, [key]],
+      queued ? undefined : [this.#st.searchKey, [key]],
     );
   }
 
@@ -350,6 +356,7 @@ export class SqliteStoreWriter implements StoreWriter {
     const bytes = this.#pendingBytes;
     this.#queue = [];
     this.#pendingBytes = 0;
+    this.#batchKeys.clear();
     let rejected: unknown[];
     let rev: number;
     try {
