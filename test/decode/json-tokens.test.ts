@@ -276,7 +276,7 @@ describe('JsonTokenizer: malformed input', () => {
     const r = run([utf8(json)], { MAX_JSON_DEPTH: 20 });
     expect(r.violations).toEqual([]);
     expect(brief(r).find(([, , , v]) => v === '1')).toEqual([`$${path}`, '', 'number', '1']);
-    expect(brief(r).filter(([p]) => p.endsWith('.z') || p.endsWith('[2]'))).toHaveLength(20);
+    expect(brief(r).filter(([p = '']) => p.endsWith('.z') || p.endsWith('[2]'))).toHaveLength(20);
     expect(run([utf8(`[${json}]`)], { MAX_JSON_DEPTH: 20 }).violations.map((v) => v.code)).toEqual(['too-deep']);
   });
 
