@@ -125,6 +125,8 @@ export class SqliteStoreWriter implements StoreWriter {
   #queue: Op[] = [];
   /** Search keys whose `INSERT OR IGNORE` is in #queue. */
   #batchKeys = new Set<string>();
+  /** The last finding's value and excerpt and their search key: a device repeats one value (NFKC per finding). */
+  #lastKeyOf: { value: string | undefined; excerpt: string; key: string | undefined } | undefined;
   #pendingBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   #evidence = new Map<string, EvidenceState>();
@@ -229,7 +231,7 @@ export class SqliteStoreWriter implements StoreWriter {
 
   finding(f: Finding): void {
     const d = f.destination;
-    const key = findingSearchKey(f);
+    const key = this.#searchKey(f);
     // A key already queued in this batch is inserted by then (the same transaction, in order): a chatty device
     // sends the same serial number with every request. Added before #push, whose commit may clear the set.
     const queued = key === undefined || this.#batchKeys.has(key);
@@ -317,6 +319,15 @@ export class SqliteStoreWriter implements StoreWriter {
       this.#closed = true;
       clearTimeout(this.#timer);
     }
+  }
+
+  #searchKey(f: Finding): string | undefined {
+    const { value, excerpt } = f.evidence;
+    const last = this.#lastKeyOf;
+    if (last !== undefined && last.value === value && last.excerpt === excerpt) return last.key;
+    const key = findingSearchKey(f);
+    this.#lastKeyOf = { value, excerpt, key };
+    return key;
   }
 
   #evidenceState(id: string): EvidenceState {
