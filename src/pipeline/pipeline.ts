@@ -110,28 +110,36 @@ export class Pipeline {
     }
   }
 
+  // Per event, so no closure per event: the flow and message are looked up here, a miss reported by #flowOf/#messageOf.
   #dispatch(ev: FlowEvent): void {
+    if (ev.type === 'flow.open') {
+      this.#open(ev.flow);
+      return;
+    }
+    const fs = this.#flowOf(ev.flowId);
+    if (!fs) return;
     switch (ev.type) {
-      case 'flow.open':
-        this.#open(ev.flow);
-        return;
       case 'flow.update':
-        this.#withFlow(ev.flowId, (fs) => this.#update(fs, ev.update));
+        this.#update(fs, ev.update);
         return;
       case 'message.head':
-        this.#withFlow(ev.flowId, (fs) => this.#head(fs, ev.msg));
-        return;
-      case 'message.chunk':
-        this.#withMessage(ev.flowId, ev.msgId, (fs, ms) => this.#chunk(fs, ms, ev.data));
-        return;
-      case 'message.gap':
-        this.#withMessage(ev.flowId, ev.msgId, (fs, ms) => this.#gap(fs, ms, ev.length));
-        return;
-      case 'message.end':
-        this.#withMessage(ev.flowId, ev.msgId, (fs, ms) => this.#endMessage(fs, ms));
+        this.#head(fs, ev.msg);
         return;
       case 'flow.close':
-        this.#withFlow(ev.flowId, (fs) => this.#close(fs, ev.stats, ev.error));
+        this.#close(fs, ev.stats, ev.error);
+        return;
+    }
+    const ms = this.#messageOf(fs, ev.msgId);
+    if (!ms) return;
+    switch (ev.type) {
+      case 'message.chunk':
+        this.#chunk(fs, ms, ev.data);
+        return;
+      case 'message.gap':
+        this.#gap(fs, ms, ev.length);
+        return;
+      case 'message.end':
+        this.#endMessage(fs, ms);
         return;
     }
   }
@@ -491,10 +499,10 @@ export class Pipeline {
     this.#out.flow({ ...r });
   }
 
-  #withFlow(flowId: FlowId, fn: (fs: FlowState) => void): void {
+  /** The open flow, or undefined after reporting the event that named it. */
+  #flowOf(flowId: FlowId): FlowState | undefined {
     const fs = this.#flows.get(flowId);
-    if (fs) fn(fs);
-    else
+    if (!fs) {
       this.#violation(
         {
           decoder: 'pipeline',
@@ -503,19 +511,21 @@ export class Pipeline {
         },
         flowId,
       );
+    }
+    return fs;
   }
 
-  #withMessage(flowId: FlowId, msgId: MsgId, fn: (fs: FlowState, ms: MessageState) => void): void {
-    this.#withFlow(flowId, (fs) => {
-      const ms = fs.messages.get(msgId);
-      if (ms) fn(fs, ms);
-      else
-        this.#violation(
-          { decoder: 'pipeline', code: 'unknown-message', message: `message ${msgId} has no head` },
-          flowId,
-          msgId,
-        );
-    });
+  /** The flow's open message, or undefined after reporting the event that named it. */
+  #messageOf(fs: FlowState, msgId: MsgId): MessageState | undefined {
+    const ms = fs.messages.get(msgId);
+    if (!ms) {
+      this.#violation(
+        { decoder: 'pipeline', code: 'unknown-message', message: `message ${msgId} has no head` },
+        fs.info.id,
+        msgId,
+      );
+    }
+    return ms;
   }
 
   #violation(v: ViolationInput, flowId?: FlowId, msgId?: MsgId): void {
