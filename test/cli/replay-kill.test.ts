@@ -2,9 +2,9 @@
  * A replay killed with SIGKILL (kill -9) leaves its capture marked `incomplete`, and replaying the same file again
  * replaces what the killed run left: the same findings and evidence as a clean run, no evidence written twice (a
  * rerun once continued an evidence blob from its stored size: a WAV with its RIFF header repeated), and the
- * findings indexes the killed run had deferred are back once the file is opened again. Through the
- * real CLI, on a concatenation of the recorded fixtures (test/helpers/concatenate.ts) large enough to be killed
- * while it runs.
+ * findings indexes and summary triggers the killed run had deferred are back, the summaries recounted, once the
+ * file is opened again. Through the real CLI, on a concatenation of the recorded fixtures
+ * (test/helpers/concatenate.ts) large enough to be killed while it runs.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -57,6 +57,32 @@ function schemaObjects(db: string): string[] {
   }
 }
 
+/** The summary tables the findings triggers keep (deferred during a bulk replay too: ADR 0020), whole. */
+function summaries(db: string): Record<string, unknown[]> {
+  const d = new Database(db, { readonly: true });
+  try {
+    const all = (sql: string) => d.prepare(sql).all();
+    return {
+      counts: all('SELECT * FROM finding_counts ORDER BY 1, 2, 3, 5, 6, 7'),
+      minutes: all('SELECT * FROM finding_minutes ORDER BY 1, 2'),
+      values: all('SELECT * FROM value_destinations ORDER BY 1, 2, 3, 4'),
+    };
+  } finally {
+    d.close();
+  }
+}
+
+/** Findings as the summaries count them: their sum, and the findings table's count. */
+function counted(db: string): [number, number] {
+  const d = new Database(db, { readonly: true });
+  try {
+    const one = (sql: string) => d.prepare(sql).pluck().get() as number;
+    return [one('SELECT coalesce(sum(n), 0) FROM finding_counts'), one('SELECT count(*) FROM findings')];
+  } finally {
+    d.close();
+  }
+}
+
 /** Evidence chunks committed so far (0 while the database is not there yet). */
 function chunksNow(db: string): number {
   try {
@@ -98,11 +124,15 @@ describe('toyscope replay after kill -9', () => {
     expect(left.captures.map((c: { status: string }) => c.status)).toEqual(['incomplete']);
     expect((await toyscopeWith(opts, '--db', killed, 'captures')).out).toMatch(/\binterrupted\b/);
     expect(schemaObjects(killed)).toEqual(schemaObjects(clean)); // the deferred indexes are back after an open
+    const [summed, stored] = counted(killed); // and the summaries count what the killed run committed
+    expect(summed).toBe(stored);
 
     const rerun = await toyscopeWith(opts, '--db', killed, 'replay', big);
     expect(rerun.code).toBe(0);
     expect(rerun.err).toMatch(/replacing the results of an interrupted run/);
     expect(totals(killed)).toEqual(want);
+    expect(summaries(killed)).toEqual(summaries(clean));
+    expect(summaries(clean).counts?.length).toBeGreaterThan(0);
     const after = JSON.parse((await toyscopeWith(opts, '--db', killed, 'captures', '--json')).out);
     expect(after.captures.map((c: { status: string }) => c.status)).toEqual(['complete']);
     expect((await toyscopeWith(opts, '--db', killed, 'captures')).out).not.toMatch(/\binterrupted\b/);
