@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { concatenateCaptures } from '../helpers/concatenate.ts';
+import { summaryTables } from '../helpers/summary-tables.ts';
 import { FIXTURES, toyscopeWith } from '../helpers/toyscope-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'toyscope-kill-'));
@@ -52,21 +53,6 @@ function schemaObjects(db: string): string[] {
   const d = new Database(db, { readonly: true });
   try {
     return d.prepare("SELECT type || ' ' || name FROM sqlite_master ORDER BY 1").pluck().all() as string[];
-  } finally {
-    d.close();
-  }
-}
-
-/** The summary tables the findings triggers keep (deferred during a bulk replay too: ADR 0020), whole. */
-function summaries(db: string): Record<string, unknown[]> {
-  const d = new Database(db, { readonly: true });
-  try {
-    const all = (sql: string) => d.prepare(sql).all();
-    return {
-      counts: all('SELECT * FROM finding_counts ORDER BY 1, 2, 3, 5, 6, 7'),
-      minutes: all('SELECT * FROM finding_minutes ORDER BY 1, 2'),
-      values: all('SELECT * FROM value_destinations ORDER BY 1, 2, 3, 4'),
-    };
   } finally {
     d.close();
   }
@@ -131,8 +117,8 @@ describe('toyscope replay after kill -9', () => {
     expect(rerun.code).toBe(0);
     expect(rerun.err).toMatch(/replacing the results of an interrupted run/);
     expect(totals(killed)).toEqual(want);
-    expect(summaries(killed)).toEqual(summaries(clean));
-    expect(summaries(clean).counts?.length).toBeGreaterThan(0);
+    expect(summaryTables(killed)).toEqual(summaryTables(clean));
+    expect(summaryTables(clean).counts.length).toBeGreaterThan(0);
     const after = JSON.parse((await toyscopeWith(opts, '--db', killed, 'captures', '--json')).out);
     expect(after.captures.map((c: { status: string }) => c.status)).toEqual(['complete']);
     expect((await toyscopeWith(opts, '--db', killed, 'captures')).out).not.toMatch(/\binterrupted\b/);

@@ -5,6 +5,7 @@ import { openStore } from '../../src/store/db.ts';
 import { deferFindingUpkeep, restoreDeferredUpkeep } from '../../src/store/deferred-indexes.ts';
 import type { Store } from '../../src/store/types.ts';
 import { finding, flowRecord, tempDir } from '../../testkit/records.ts';
+import { summaryTables } from '../helpers/summary-tables.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let file: string;
@@ -15,46 +16,20 @@ beforeEach(() => {
 });
 afterEach(() => tmp.cleanup());
 
-/** The findings indexes as SQLite holds them: name → CREATE statement. */
-function findingIndexes(f: string): Record<string, string> {
+/** The findings indexes or triggers as SQLite holds them: name → CREATE statement. */
+function findingObjects(f: string, type: 'index' | 'trigger'): Record<string, string> {
   const db = new Database(f, { readonly: true });
   try {
     const rows = db
-      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings' AND sql NOT NULL")
-      .all() as Array<{ name: string; sql: string }>;
+      .prepare("SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name = 'findings' AND sql NOT NULL")
+      .all(type) as Array<{ name: string; sql: string }>;
     return Object.fromEntries(rows.map((r) => [r.name, r.sql]));
   } finally {
     db.close();
   }
 }
-
-/** The summary tables the findings triggers keep, row by row. */
-function summaries(f: string): Record<string, unknown[]> {
-  const db = new Database(f, { readonly: true });
-  try {
-    const all = (sql: string) => db.prepare(sql).all();
-    return {
-      counts: all('SELECT * FROM finding_counts ORDER BY 1, 2, 3, 5, 6, 7'),
-      minutes: all('SELECT * FROM finding_minutes ORDER BY 1, 2'),
-      values: all('SELECT * FROM value_destinations ORDER BY 1, 2, 3, 4'),
-    };
-  } finally {
-    db.close();
-  }
-}
-
-/** The findings triggers as SQLite holds them: name → CREATE statement. */
-function findingTriggers(f: string): Record<string, string> {
-  const db = new Database(f, { readonly: true });
-  try {
-    const rows = db
-      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'findings'")
-      .all() as Array<{ name: string; sql: string }>;
-    return Object.fromEntries(rows.map((r) => [r.name, r.sql]));
-  } finally {
-    db.close();
-  }
-}
+const findingIndexes = (f: string) => findingObjects(f, 'index');
+const findingTriggers = (f: string) => findingObjects(f, 'trigger');
 
 /**
  * A replay's writes into `store`, in three steps: findings before the bulk (some to be purged), findings during it
@@ -108,6 +83,16 @@ function writeDuring(store: Store): void {
     }),
   );
   w.flush();
+}
+
+/** The same writes through the triggers, into a store of their own; its path. */
+function throughTriggers(): string {
+  const kept = join(tmp.dir, 'kept.db');
+  const store = openStore(kept);
+  writeBefore(store);
+  writeDuring(store);
+  store.close();
+  return kept;
 }
 
 /** Writes `n` findings on one flow. */
@@ -170,13 +155,8 @@ describe('deferred findings indexes', () => {
   });
 
   it('drops the summary triggers and rebuilds their tables as the triggers would have kept them', () => {
-    const kept = join(tmp.dir, 'kept.db');
-    let store = openStore(kept);
-    writeBefore(store);
-    writeDuring(store);
-    store.close();
-
-    store = openStore(file);
+    const kept = throughTriggers();
+    const store = openStore(file);
     const triggers = findingTriggers(file);
     writeBefore(store);
     const restore = store.startBulk();
@@ -185,18 +165,13 @@ describe('deferred findings indexes', () => {
     restore();
     expect(findingTriggers(file)).toEqual(triggers);
     store.close();
-    expect(summaries(file)).toEqual(summaries(kept));
-    expect(summaries(file).values?.length).toBeGreaterThan(5);
+    expect(summaryTables(file)).toEqual(summaryTables(kept));
+    expect(summaryTables(file).values.length).toBeGreaterThan(5);
   });
 
   it('a killed bulk write leaves the next open to rebuild the summaries and recreate the triggers', () => {
-    const kept = join(tmp.dir, 'kept.db');
-    let store = openStore(kept);
-    writeBefore(store);
-    writeDuring(store);
-    store.close();
-
-    store = openStore(file);
+    const kept = throughTriggers();
+    const store = openStore(file);
     const triggers = findingTriggers(file);
     writeBefore(store);
     store.startBulk(); // never restored: as if killed
@@ -206,7 +181,7 @@ describe('deferred findings indexes', () => {
 
     openStore(file).close();
     expect(findingTriggers(file)).toEqual(triggers);
-    expect(summaries(file)).toEqual(summaries(kept));
+    expect(summaryTables(file)).toEqual(summaryTables(kept));
   });
 
   it('is refused on a read-only store', () => {
