@@ -9,8 +9,11 @@ import type { Category } from '../../src/model/finding.ts';
 export class Reporter {
   readonly #ctx: AnalyzerContext;
   readonly #category: Category;
-  /** Excerpts reported, per subtype (no key string to build per call: most calls repeat a value). */
-  readonly #seen = new Map<string, Set<string>>();
+  /**
+   * Excerpts reported, per subtype (no key string to build per call: most calls repeat a value). Made at the first
+   * report: most messages report nothing, and each analyzer of each upload has a Reporter.
+   */
+  #seen: Map<string, Set<string>> | undefined;
   #count = 0;
   readonly #max: number;
   /** The last (subtype, excerpt) `fresh` found reported: the same IMEI or MAC comes in every event of a batch. */
@@ -26,6 +29,7 @@ export class Reporter {
   /** Reports unless the same subtype and excerpt was reported in this message; 'done' once the budget is spent. */
   report(input: Omit<ReportInput, 'category'>): Verdict {
     if (this.full) return 'done';
+    this.#seen ??= new Map();
     let excerpts = this.#seen.get(input.subtype);
     if (excerpts === undefined) {
       excerpts = new Set();
@@ -43,7 +47,7 @@ export class Reporter {
   fresh(subtype: string, excerpt: string): boolean {
     if (this.full) return true;
     if (excerpt === this.#lastExcerpt && subtype === this.#lastSubtype) return false;
-    if (this.#seen.get(subtype)?.has(excerpt) !== true) return true;
+    if (this.#seen?.get(subtype)?.has(excerpt) !== true) return true;
     this.#lastSubtype = subtype;
     this.#lastExcerpt = excerpt;
     return false;

@@ -21,6 +21,8 @@ const SHORT = 13;
 
 /** Slots of the path cache (a power of two), members per container cached, longest path cached (bound memory). */
 const PATH_CACHE_SLOTS = 4096;
+/** Nesting levels a tokenizer's frame arrays hold at first (8 doubles: 64 bytes, V8's on-heap bound). */
+const FRAMES_AT_START = 8;
 const PATH_CACHE_WIDTH = 64;
 const PATH_CACHE_MAX_CHARS = 256;
 
@@ -165,17 +167,19 @@ export class JsonTokenizer implements Tokenizer {
 
   // Open containers, innermost last.
   #level = 0;
-  readonly #isArray: Uint8Array;
+  // The typed arrays below start at FRAMES_AT_START levels and double as a body nests deeper (to MAX_JSON_DEPTH + 1):
+  // small enough to live in V8's heap, where a tokenizer made per JSON body allocates them cheaply.
+  #isArray = new Uint8Array(FRAMES_AT_START);
   readonly #framePath: string[] = [];
   /** Path id of each open container, and whether that path can come again (so its members' paths are cached). */
-  readonly #frameId: Float64Array;
-  readonly #frameReused: Uint8Array;
+  #frameId = new Float64Array(FRAMES_AT_START);
+  #frameReused = new Uint8Array(FRAMES_AT_START);
   /** Element index of each open array, member index of each open object. */
-  readonly #frameIndex: Int32Array;
+  #frameIndex = new Int32Array(FRAMES_AT_START);
   /** Last key of each open object. */
   readonly #frameKey: string[] = [];
   /** Cache slot of each open container's path, and of the value being read. */
-  readonly #frameSlot: Int32Array;
+  #frameSlot = new Int32Array(FRAMES_AT_START);
   #slot = 0;
 
   /** Path (and its id), parent path and key of the value being read. */
@@ -221,11 +225,6 @@ export class JsonTokenizer implements Tokenizer {
     this.#depth = opts.depth ?? 0;
     this.#root = (opts.pathPrefix ?? '') + '$';
     this.#rootId = rootIdOf(this.#root);
-    this.#isArray = new Uint8Array(this.#maxDepth + 1);
-    this.#frameIndex = new Int32Array(this.#maxDepth + 1);
-    this.#frameSlot = new Int32Array(this.#maxDepth + 1);
-    this.#frameId = new Float64Array(this.#maxDepth + 1);
-    this.#frameReused = new Uint8Array(this.#maxDepth + 1);
   }
 
   write(chunk: Uint8Array): void {
@@ -578,6 +577,7 @@ export class JsonTokenizer implements Tokenizer {
   #open(isArray: boolean, at: number): number {
     if (this.#level >= this.#maxDepth) return this.#fail('too-deep', at, VALUE);
     const level = ++this.#level;
+    if (level === this.#isArray.length) this.#growFrames();
     this.#isArray[level] = isArray ? 1 : 0;
     this.#framePath[level] = this.#path;
     this.#frameId[level] = this.#pathId;
@@ -585,6 +585,21 @@ export class JsonTokenizer implements Tokenizer {
     this.#frameIndex[level] = 0;
     this.#frameSlot[level] = this.#slot;
     return isArray ? ARRAY_FIRST : OBJECT_FIRST;
+  }
+
+  /** Twice the levels, at most MAX_JSON_DEPTH + 1 (#open never goes past it). */
+  #growFrames(): void {
+    const n = Math.min(this.#isArray.length * 2, this.#maxDepth + 1);
+    const grow = <T extends Uint8Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.#isArray = grow(this.#isArray, (k) => new Uint8Array(k));
+    this.#frameId = grow(this.#frameId, (k) => new Float64Array(k));
+    this.#frameReused = grow(this.#frameReused, (k) => new Uint8Array(k));
+    this.#frameIndex = grow(this.#frameIndex, (k) => new Int32Array(k));
+    this.#frameSlot = grow(this.#frameSlot, (k) => new Int32Array(k));
   }
 
   /**

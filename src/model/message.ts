@@ -50,9 +50,17 @@ export interface MessageHead {
   mqtt?: MqttMeta;
 }
 
-/** First value of a header, case-insensitive. */
+/** First value of a header, case-insensitive (`name` in ASCII). */
 export function header(head: { headers: Headers }, name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (const [n, v] of head.headers) if (n.toLowerCase() === lower) return v;
+  for (const [n, v] of head.headers) if (isHeaderName(n, lower)) return v;
   return undefined;
+}
+
+/**
+ * Whether header name `n` is `lower` (ASCII, lower case) in any case. Per message and header on the hot path, so
+ * without a lower-case copy of `n` unless its length already matches.
+ */
+export function isHeaderName(n: string, lower: string): boolean {
+  return n.length === lower.length && (n === lower || n.toLowerCase() === lower);
 }

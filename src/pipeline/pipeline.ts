@@ -110,28 +110,36 @@ export class Pipeline {
     }
   }
 
+  // Per event, so no closure per event: the flow and message are looked up here, a miss reported by #flowOf/#messageOf.
   #dispatch(ev: FlowEvent): void {
+    if (ev.type === 'flow.open') {
+      this.#open(ev.flow);
+      return;
+    }
+    const fs = this.#flowOf(ev.flowId);
+    if (!fs) return;
     switch (ev.type) {
-      case 'flow.open':
-        this.#open(ev.flow);
-        return;
       case 'flow.update':
-        this.#withFlow(ev.flowId, (fs) => this.#update(fs, ev.update));
+        this.#update(fs, ev.update);
         return;
       case 'message.head':
-        this.#withFlow(ev.flowId, (fs) => this.#head(fs, ev.msg));
-        return;
-      case 'message.chunk':
-        this.#withMessage(ev.flowId, ev.msgId, (fs, ms) => this.#chunk(fs, ms, ev.data));
-        return;
-      case 'message.gap':
-        this.#withMessage(ev.flowId, ev.msgId, (fs, ms) => this.#gap(fs, ms, ev.length));
-        return;
-      case 'message.end':
-        this.#withMessage(ev.flowId, ev.msgId, (fs, ms) => this.#endMessage(fs, ms));
+        this.#head(fs, ev.msg);
         return;
       case 'flow.close':
-        this.#withFlow(ev.flowId, (fs) => this.#close(fs, ev.stats, ev.error));
+        this.#close(fs, ev.stats, ev.error);
+        return;
+    }
+    const ms = this.#messageOf(fs, ev.msgId);
+    if (!ms) return;
+    switch (ev.type) {
+      case 'message.chunk':
+        this.#chunk(fs, ms, ev.data);
+        return;
+      case 'message.gap':
+        this.#gap(fs, ms, ev.length);
+        return;
+      case 'message.end':
+        this.#endMessage(fs, ms);
         return;
     }
   }
@@ -273,6 +281,27 @@ export class Pipeline {
       if (fs.record.destination.operator !== undefined) this.#out.flow({ ...fs.record });
     }
     fs.lastHead = head;
+    const ms: MessageState = {
+      head,
+      record: this.#record(fs, head),
+      fanout: undefined,
+      decoder: undefined,
+      findings: 0,
+    };
+    fs.messages.set(head.msgId, ms);
+    const active = this.#startAnalyzers(fs, ms);
+    if (active.length === 0) return;
+    const onError = (name: string, err: unknown) => this.#analyzerError(fs, head.msgId, name, err);
+    ms.fanout = new AnalyzerFanout(active, this.#router, onError);
+    const report = (v: ViolationInput) => this.#violation(v, fs.info.id, head.msgId);
+    ms.decoder = new MessageDecoder(head, this.limits, report, ms.fanout);
+  }
+
+  /**
+   * The message's record, built field by field in the order the store lists them (one object per message: no
+   * spread of partial objects).
+   */
+  #record(fs: FlowState, head: MessageHead): MessageRecord {
     const capped = capHeaders(head.headers, this.limits.MAX_STORED_HEAD_BYTES);
     const record: MessageRecord = {
       flowId: fs.info.id,
@@ -284,29 +313,28 @@ export class Pipeline {
       gapBytes: 0,
       firstTs: this.#now,
       lastTs: this.#now,
-      ...pick(head, ['method', 'url', 'status', 'requestId']),
-      ...(capped.truncated ? { headTruncated: true } : {}),
-      ...(header(head, 'content-type') === undefined ? {} : { contentType: header(head, 'content-type') }),
-      ...(head.mqtt?.topic === undefined ? {} : { topic: head.mqtt.topic }),
-      ...(head.ws ? { topic: head.ws.opcode === 1 ? 'text' : 'binary' } : {}),
     };
-    const ms: MessageState = { head, record, fanout: undefined, decoder: undefined, findings: 0 };
-    fs.messages.set(head.msgId, ms);
-    const active = this.#startAnalyzers(fs, ms);
-    if (active.length === 0) return;
-    const onError = (name: string, err: unknown) => this.#analyzerError(fs, head.msgId, name, err);
-    ms.fanout = new AnalyzerFanout(active, this.#router, onError);
-    const report = (v: ViolationInput) => this.#violation(v, fs.info.id, head.msgId);
-    ms.decoder = new MessageDecoder(head, this.limits, report, ms.fanout);
+    if (head.method !== undefined) record.method = head.method;
+    if (head.url !== undefined) record.url = head.url;
+    if (head.status !== undefined) record.status = head.status;
+    if (head.requestId !== undefined) record.requestId = head.requestId;
+    if (capped.truncated) record.headTruncated = true;
+    const contentType = header(head, 'content-type');
+    if (contentType !== undefined) record.contentType = contentType;
+    if (head.mqtt?.topic !== undefined) record.topic = head.mqtt.topic;
+    if (head.ws) record.topic = head.ws.opcode === 1 ? 'text' : 'binary';
+    return record;
   }
 
   #startAnalyzers(fs: FlowState, ms: MessageState): ActiveAnalyzer[] {
-    const ctx = this.#context(fs, ms);
+    // Made for the first analyzer that wants the message: most downloads have none.
+    let ctx: AnalyzerContext | undefined;
     const active: ActiveAnalyzer[] = [];
     for (let i = 0; i < this.#analyzers.length; i++) {
       const a = this.#analyzers[i]!;
       try {
         if (!a.wants(ms.head, fs.info)) continue;
+        ctx ??= this.#context(fs, ms);
         const state = a.openFlow ? this.#flowState(fs, a)?.message(ms.head, ctx) : a.open?.(ctx);
         const bit = this.#router.bitOf(i);
         if (state) active.push({ name: a.name, state: state as AnalyzerState, bit, done: false });
@@ -471,10 +499,10 @@ export class Pipeline {
     this.#out.flow({ ...r });
   }
 
-  #withFlow(flowId: FlowId, fn: (fs: FlowState) => void): void {
+  /** The open flow, or undefined after reporting the event that named it. */
+  #flowOf(flowId: FlowId): FlowState | undefined {
     const fs = this.#flows.get(flowId);
-    if (fs) fn(fs);
-    else
+    if (!fs) {
       this.#violation(
         {
           decoder: 'pipeline',
@@ -483,19 +511,21 @@ export class Pipeline {
         },
         flowId,
       );
+    }
+    return fs;
   }
 
-  #withMessage(flowId: FlowId, msgId: MsgId, fn: (fs: FlowState, ms: MessageState) => void): void {
-    this.#withFlow(flowId, (fs) => {
-      const ms = fs.messages.get(msgId);
-      if (ms) fn(fs, ms);
-      else
-        this.#violation(
-          { decoder: 'pipeline', code: 'unknown-message', message: `message ${msgId} has no head` },
-          flowId,
-          msgId,
-        );
-    });
+  /** The flow's open message, or undefined after reporting the event that named it. */
+  #messageOf(fs: FlowState, msgId: MsgId): MessageState | undefined {
+    const ms = fs.messages.get(msgId);
+    if (!ms) {
+      this.#violation(
+        { decoder: 'pipeline', code: 'unknown-message', message: `message ${msgId} has no head` },
+        fs.info.id,
+        msgId,
+      );
+    }
+    return ms;
   }
 
   #violation(v: ViolationInput, flowId?: FlowId, msgId?: MsgId): void {
@@ -517,10 +547,4 @@ export class Pipeline {
     const message = err instanceof Error ? err.message : String(err);
     this.#violation({ decoder: 'pipeline', code: 'decoder-error', message }, fs.info.id, ms.head.msgId);
   }
-}
-
-function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
-  return out;
 }

@@ -7,7 +7,7 @@
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreAggregates } from './aggregates.ts';
-import { deferFindingIndexes, restoreDeferredIndexes } from './deferred-indexes.ts';
+import { deferFindingUpkeep, restoreDeferredUpkeep } from './deferred-indexes.ts';
 import { StoreJournal } from './journal.ts';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
 import { StorePages } from './pages.ts';
@@ -65,7 +65,7 @@ export function openStore(file: string, opts: StoreOptions = {}): Store {
       db.pragma('synchronous = NORMAL');
       db.pragma('secure_delete = ON'); // purged evidence and values are zeroed, not left in free pages
       migrate(db);
-      restoreDeferredIndexes(db); // dropped by a bulk replay that did not get to rebuild them
+      restoreDeferredUpkeep(db); // dropped by a bulk replay that did not get to rebuild them
     }
     return new SqliteStore(file, db, opts);
   } catch (e) {
@@ -184,11 +184,11 @@ class SqliteStore implements Store {
     writer.flush();
     const rows = writer.batchRows;
     writer.batchRows = Math.max(rows, BULK_BATCH_ROWS);
-    const deferred = deferFindingIndexes(this.#db) > 0;
+    const deferred = deferFindingUpkeep(this.#db) > 0;
     return () => {
       writer.flush();
       writer.batchRows = rows;
-      if (deferred) restoreDeferredIndexes(this.#db);
+      if (deferred) restoreDeferredUpkeep(this.#db);
     };
   }
 

@@ -123,6 +123,10 @@ export class SqliteStoreWriter implements StoreWriter {
   readonly #st: Statements;
   readonly #commit: (ops: Op[]) => { rejected: unknown[]; rev: number };
   #queue: Op[] = [];
+  /** Search keys whose `INSERT OR IGNORE` is in #queue. */
+  #batchKeys = new Set<string>();
+  /** The last finding's value and excerpt and their search key: a device repeats one value (NFKC per finding). */
+  #lastKeyOf: { value: string | undefined; excerpt: string; key: string | undefined } | undefined;
   #pendingBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   #evidence = new Map<string, EvidenceState>();
@@ -227,7 +231,11 @@ export class SqliteStoreWriter implements StoreWriter {
 
   finding(f: Finding): void {
     const d = f.destination;
-    const key = findingSearchKey(f);
+    const key = this.#searchKey(f);
+    // A key already queued in this batch is inserted by then (the same transaction, in order): a chatty device
+    // sends the same serial number with every request. Added before #push, whose commit may clear the set.
+    const queued = key === undefined || this.#batchKeys.has(key);
+    if (key !== undefined) this.#batchKeys.add(key);
     this.#push(
       this.#st.finding,
       [
@@ -257,7 +265,7 @@ export class SqliteStoreWriter implements StoreWriter {
         f.flowId, // its flow's capture
         opt(key),
       ],
-      key === undefined ? undefined : [this.#st.searchKey, [key]],
+      queued ? undefined : [this.#st.searchKey, [key]],
     );
   }
 
@@ -313,6 +321,15 @@ export class SqliteStoreWriter implements StoreWriter {
     }
   }
 
+  #searchKey(f: Finding): string | undefined {
+    const { value, excerpt } = f.evidence;
+    const last = this.#lastKeyOf;
+    if (last !== undefined && last.value === value && last.excerpt === excerpt) return last.key;
+    const key = findingSearchKey(f);
+    this.#lastKeyOf = { value, excerpt, key };
+    return key;
+  }
+
   #evidenceState(id: string): EvidenceState {
     let state = this.#evidence.get(id);
     if (!state) {
@@ -350,6 +367,7 @@ export class SqliteStoreWriter implements StoreWriter {
     const bytes = this.#pendingBytes;
     this.#queue = [];
     this.#pendingBytes = 0;
+    this.#batchKeys.clear();
     let rejected: unknown[];
     let rev: number;
     try {

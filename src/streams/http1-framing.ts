@@ -10,6 +10,8 @@
  * parseHead (http1-head.ts), framing and Host ones from here, `chunk-size-space` from http1.ts's chunk parser.
  * Not here: malformed input no reading accepts (bad-head, bad-chunk-size …), which stays a plain violation.
  */
+
+import { isHeaderName } from '../model/message.ts';
 import type { LineAnomaly, ParsedHead } from './http1-head.ts';
 import { headerList, trimOws } from './http1-head.ts';
 
@@ -126,7 +128,7 @@ export function headAnomalies(head: ParsedHead): HttpAnomaly[] {
     else if (lengths.length > 1) found.push('cl-duplicate');
   }
   if (head.kind === 'request') {
-    const hosts = head.headers.filter(([n]) => n.toLowerCase() === 'host').map(([, v]) => hostOf(v));
+    const hosts = head.headers.filter(([n]) => isHeaderName(n, 'host')).map(([, v]) => hostOf(v));
     if (hosts.length > 1) found.push('host-duplicate');
     const target = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(head.url)?.[1];
     if (target !== undefined && hosts[0] !== undefined && hostOf(target.split('@').pop()!) !== hosts[0]) {

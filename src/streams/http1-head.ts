@@ -4,7 +4,7 @@
  * and noted as anomalies), and find where a request or status line starts again after lost bytes. No state, no
  * events: http1.ts drives these; how the body is framed is http1-framing.ts.
  */
-import type { Headers } from '../model/message.ts';
+import { type Headers, isHeaderName } from '../model/message.ts';
 
 /**
  * Leniencies a head was parsed with (llhttp's lenient flags; RFC 9112 says reject or replace): a peer may read the
@@ -23,6 +23,7 @@ const KNOWN_METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH
 /** Longest method token accepted in a start line. */
 const MAX_METHOD_CHARS = 24;
 const SP = 0x20;
+const HTAB = 0x09;
 const LF = 0x0a;
 const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f];
 const RESPONSE_RESYNC = [...HTTP_SLASH, 0x31, 0x2e]; // "HTTP/1."
@@ -80,44 +81,71 @@ export function requestLinePrefix(pre: Uint8Array): 'ok' | 'bad' | 'more' {
   return pre[i] === LF ? 'ok' : 'bad';
 }
 
-function stripCr(line: string): string {
-  return line.endsWith('\r') ? line.slice(0, -1) : line;
+/** Token bytes of a field name (RFC 9110 tchar), by char code below 128. */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+  TCHAR[c.charCodeAt(0)] = 1;
+
+/** `s.slice(from, to)` is a non-empty token (what TOKEN_RE tests, without making the slice first). */
+function isToken(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] === 0) return false;
+  }
+  return true;
 }
 
 /**
  * Parse a complete head (its bytes, with or without the empty line ending it). `undefined` if malformed. Lenient
  * where servers differ, and says so in `anomalies`: an obs-fold continuation is joined with one SP, a line may
  * end in a bare LF, a CR inside a line stays in the value, whitespace between a name and its colon is dropped.
+ * One pass over the head as latin1 text, line by line: no array of lines, no regular expression per field.
  */
 export function parseHead(kind: ParsedHead['kind'], bytes: Uint8Array): ParsedHead | undefined {
-  const lines = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1').split('\n');
-  const found = new Set<LineAnomaly>();
-  const start = stripCr(lines[0] ?? '');
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const anomalies: LineAnomaly[] = [];
+  const note = (a: LineAnomaly) => {
+    if (!anomalies.includes(a)) anomalies.push(a);
+  };
+  let start = '';
   const headers: Array<[string, string]> = [];
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!;
+  for (let from = 0, first = true; from <= text.length; first = false) {
+    const lf = text.indexOf('\n', from);
     // The piece after the last LF is not a line (it is empty when the head ends in its empty line).
-    if (i < lines.length - 1 && !raw.endsWith('\r')) found.add('bare-lf');
-    const line = stripCr(raw);
-    if (line.includes('\r')) found.add('bare-cr');
-    if (i === 0 || line === '') continue;
-    const last = headers[headers.length - 1];
-    if ((line[0] === ' ' || line[0] === '\t') && last) {
-      found.add('obs-fold');
-      last[1] = trimOws(`${last[1]} ${trimOws(line)}`); // obs-fold: one SP joins the continuation
+    const rawEnd = lf < 0 ? text.length : lf;
+    const crLf = rawEnd > from && text.charCodeAt(rawEnd - 1) === CR;
+    if (lf >= 0 && !crLf) note('bare-lf');
+    const end = crLf ? rawEnd - 1 : rawEnd;
+    const cr = text.indexOf('\r', from);
+    if (cr >= 0 && cr < end) note('bare-cr');
+    const lineFrom = from;
+    from = lf < 0 ? text.length + 1 : lf + 1;
+    if (first) {
+      start = text.slice(lineFrom, end);
       continue;
     }
-    const colon = line.indexOf(':');
-    let name = colon > 0 ? line.slice(0, colon) : '';
-    if (!TOKEN_RE.test(name)) {
-      const bare = name.replace(/[ \t]+$/, '');
-      if (bare === name || !TOKEN_RE.test(bare)) return undefined;
-      found.add('space-before-colon');
+    if (end === lineFrom) continue;
+    const c0 = text.charCodeAt(lineFrom);
+    const last = headers[headers.length - 1];
+    if ((c0 === SP || c0 === HTAB) && last) {
+      note('obs-fold');
+      last[1] = trimOws(`${last[1]} ${trimOws(text.slice(lineFrom, end))}`); // obs-fold: one SP joins the continuation
+      continue;
+    }
+    const colon = text.indexOf(':', lineFrom);
+    const nameEnd = colon > lineFrom && colon < end ? colon : lineFrom;
+    let name: string;
+    if (isToken(text, lineFrom, nameEnd)) name = text.slice(lineFrom, nameEnd);
+    else {
+      const raw = text.slice(lineFrom, nameEnd);
+      const bare = raw.replace(/[ \t]+$/, '');
+      if (bare === raw || !TOKEN_RE.test(bare)) return undefined;
+      note('space-before-colon');
       name = bare;
     }
-    headers.push([name, trimOws(line.slice(colon + 1))]);
+    headers.push([name, trimOws(text.slice(nameEnd + 1, end))]);
   }
-  const anomalies = [...found];
   if (kind === 'request') {
     const m = REQUEST_LINE_RE.exec(start);
     return m ? { kind, method: m[1]!, url: m[2]!, version: m[3]!, headers, anomalies } : undefined;
@@ -128,14 +156,23 @@ export function parseHead(kind: ParsedHead['kind'], bytes: Uint8Array): ParsedHe
 
 /** Without the optional whitespace (SP, HTAB) around a field value; other characters (VT, FF, NBSP) stay. */
 export function trimOws(v: string): string {
-  return v.replace(/^[ \t]+|[ \t]+$/g, '');
+  let a = 0;
+  let b = v.length;
+  while (a < b && isOws(v.charCodeAt(a))) a++;
+  while (b > a && isOws(v.charCodeAt(b - 1))) b--;
+  return a === 0 && b === v.length ? v : v.slice(a, b);
 }
 
-/** All values of a header, case-insensitive, as one comma-joined list. */
+function isOws(c: number): boolean {
+  return c === SP || c === HTAB;
+}
+
+/** All values of a header, case-insensitive (`name` in ASCII), as one comma-joined list. */
 export function headerList(headers: Headers, name: string): string | undefined {
   const lower = name.toLowerCase();
-  const values = headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
-  return values.length ? values.join(', ') : undefined;
+  let out: string | undefined;
+  for (const [n, v] of headers) if (isHeaderName(n, lower)) out = out === undefined ? v : `${out}, ${v}`;
+  return out;
 }
 
 /** Whether a comma-separated header value holds `token` (case-insensitive), e.g. Connection: keep-alive, Upgrade. */

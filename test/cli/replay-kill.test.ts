@@ -2,9 +2,9 @@
  * A replay killed with SIGKILL (kill -9) leaves its capture marked `incomplete`, and replaying the same file again
  * replaces what the killed run left: the same findings and evidence as a clean run, no evidence written twice (a
  * rerun once continued an evidence blob from its stored size: a WAV with its RIFF header repeated), and the
- * findings indexes the killed run had deferred are back once the file is opened again. Through the
- * real CLI, on a concatenation of the recorded fixtures (test/helpers/concatenate.ts) large enough to be killed
- * while it runs.
+ * findings indexes and summary triggers the killed run had deferred are back, the summaries recounted, once the
+ * file is opened again. Through the real CLI, on a concatenation of the recorded fixtures
+ * (test/helpers/concatenate.ts) large enough to be killed while it runs.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { concatenateCaptures } from '../helpers/concatenate.ts';
+import { summaryTables } from '../helpers/summary-tables.ts';
 import { FIXTURES, toyscopeWith } from '../helpers/toyscope-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'toyscope-kill-'));
@@ -52,6 +53,17 @@ function schemaObjects(db: string): string[] {
   const d = new Database(db, { readonly: true });
   try {
     return d.prepare("SELECT type || ' ' || name FROM sqlite_master ORDER BY 1").pluck().all() as string[];
+  } finally {
+    d.close();
+  }
+}
+
+/** Findings as the summaries count them: their sum, and the findings table's count. */
+function counted(db: string): [number, number] {
+  const d = new Database(db, { readonly: true });
+  try {
+    const one = (sql: string) => d.prepare(sql).pluck().get() as number;
+    return [one('SELECT coalesce(sum(n), 0) FROM finding_counts'), one('SELECT count(*) FROM findings')];
   } finally {
     d.close();
   }
@@ -98,11 +110,15 @@ describe('toyscope replay after kill -9', () => {
     expect(left.captures.map((c: { status: string }) => c.status)).toEqual(['incomplete']);
     expect((await toyscopeWith(opts, '--db', killed, 'captures')).out).toMatch(/\binterrupted\b/);
     expect(schemaObjects(killed)).toEqual(schemaObjects(clean)); // the deferred indexes are back after an open
+    const [summed, stored] = counted(killed); // and the summaries count what the killed run committed
+    expect(summed).toBe(stored);
 
     const rerun = await toyscopeWith(opts, '--db', killed, 'replay', big);
     expect(rerun.code).toBe(0);
     expect(rerun.err).toMatch(/replacing the results of an interrupted run/);
     expect(totals(killed)).toEqual(want);
+    expect(summaryTables(killed)).toEqual(summaryTables(clean));
+    expect(summaryTables(clean).counts.length).toBeGreaterThan(0);
     const after = JSON.parse((await toyscopeWith(opts, '--db', killed, 'captures', '--json')).out);
     expect(after.captures.map((c: { status: string }) => c.status)).toEqual(['complete']);
     expect((await toyscopeWith(opts, '--db', killed, 'captures')).out).not.toMatch(/\binterrupted\b/);

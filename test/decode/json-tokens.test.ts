@@ -267,6 +267,19 @@ describe('JsonTokenizer: malformed input', () => {
     expect(brief(run([utf8('[[[1]]]')], { MAX_JSON_DEPTH: 3 }))).toEqual([['$[0][0][0]', '', 'number', '1']]);
   });
 
+  it('keeps every level right as a body nests past the levels a tokenizer starts with, up to MAX_JSON_DEPTH', () => {
+    // 20 levels: objects and arrays alternating, a member before and after each inner container.
+    let json = '1';
+    let path = '';
+    for (let d = 19; d >= 0; d--) json = d % 2 ? `[0,${json},2]` : `{"a":0,"k${d}":${json},"z":2}`;
+    for (let d = 0; d < 20; d++) path += d % 2 ? '[1]' : `.k${d}`;
+    const r = run([utf8(json)], { MAX_JSON_DEPTH: 20 });
+    expect(r.violations).toEqual([]);
+    expect(brief(r).find(([, , , v]) => v === '1')).toEqual([`$${path}`, '', 'number', '1']);
+    expect(brief(r).filter(([p = '']) => p.endsWith('.z') || p.endsWith('[2]'))).toHaveLength(20);
+    expect(run([utf8(`[${json}]`)], { MAX_JSON_DEPTH: 20 }).violations.map((v) => v.code)).toEqual(['too-deep']);
+  });
+
   it('gives tokens or violations for mutated JSON, never a throw', () => {
     fc.assert(
       fc.property(

@@ -106,6 +106,21 @@ describe('search by value', () => {
     expect(ids(store.search.search({ q: 'b%b_c"c' }))).toEqual(['a']);
   });
 
+  it('gives every finding of a value repeated in one batch its key, and a key again after a purge removed it', () => {
+    const w = store.writer();
+    w.flow(flowRecord({ id: 'fl' }));
+    for (const id of ['a', 'b', 'c'])
+      w.finding(valueFinding(id, 'AA:BB:CC:DD:EE:FF', { firstTs: T0 + id.charCodeAt(0) }));
+    w.flush();
+    expect(ids(store.search.search({ q: 'aabbccddeeff' }))).toEqual(['c', 'b', 'a']);
+    w.finding(valueFinding('d', 'AA:BB:CC:DD:EE:FF'));
+    store.purge({}); // commits d, then removes every value and its key
+    w.flow(flowRecord({ id: 'fl' }));
+    w.finding(valueFinding('e', 'AA:BB:CC:DD:EE:FF'));
+    w.flush();
+    expect(ids(store.search.search({ q: 'aabbccddeeff' }))).toEqual(['e']);
+  });
+
   it('keeps one key per distinct value and follows a finding updated in place', () => {
     seed(valueFinding('a', 'AA:BB:CC:DD:EE:FF'), valueFinding('b', 'aa-bb-cc-dd-ee-ff'));
     store.writer().finding(valueFinding('a', 'Zhang Wei'));
