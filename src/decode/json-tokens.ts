@@ -11,7 +11,15 @@ import type { Token, TokenKind } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
 import type { TokenGate, Tokenizer, TokenSink } from './filter.ts';
 import { N_BAD, N_START, N_TERMINAL, NUM_CLASS, NUM_NEXT } from './json-number.ts';
-import { cutKey, hexValue, keySegment, type SliceBuffer, StringPieces, type TokenizerOptions } from './token-text.ts';
+import {
+  ContainerIds,
+  cutKey,
+  hexValue,
+  keySegment,
+  type SliceBuffer,
+  StringPieces,
+  type TokenizerOptions,
+} from './token-text.ts';
 
 /**
  * Strings shorter than this are cut from a latin1 string of the whole chunk: V8 copies such short substrings
@@ -172,6 +180,9 @@ export class JsonTokenizer implements Tokenizer {
   readonly #frameReused: Uint8Array;
   /** Element index of each open array, member index of each open object. */
   readonly #frameIndex: Int32Array;
+  /** Number of each open container (Token.container); [0]: the tokenizer's own, for top-level scalars. */
+  readonly #frameNo: Int32Array;
+  readonly #ids: ContainerIds;
   /** Last key of each open object. */
   readonly #frameKey: string[] = [];
   /** Cache slot of each open container's path, and of the value being read. */
@@ -226,6 +237,9 @@ export class JsonTokenizer implements Tokenizer {
     this.#frameSlot = new Int32Array(this.#maxDepth + 1);
     this.#frameId = new Float64Array(this.#maxDepth + 1);
     this.#frameReused = new Uint8Array(this.#maxDepth + 1);
+    this.#ids = opts.ids ?? new ContainerIds();
+    this.#frameNo = new Int32Array(this.#maxDepth + 1);
+    this.#frameNo[0] = this.#ids.next();
   }
 
   write(chunk: Uint8Array): void {
@@ -584,6 +598,7 @@ export class JsonTokenizer implements Tokenizer {
     this.#frameReused[level] = this.#pathReused ? 1 : 0;
     this.#frameIndex[level] = 0;
     this.#frameSlot[level] = this.#slot;
+    this.#frameNo[level] = this.#ids.next();
     return isArray ? ARRAY_FIRST : OBJECT_FIRST;
   }
 
@@ -646,10 +661,13 @@ export class JsonTokenizer implements Tokenizer {
   }
 
   #emit(kind: TokenKind, value: string, offset: number, more: boolean): void {
+    const level = this.#level;
     const t: Token = {
       source: 'json',
       path: this.#path,
       parent: this.#parent,
+      container: this.#frameNo[level]!,
+      outer: this.#frameNo[level > 1 ? level - 1 : level]!,
       key: this.#key,
       kind,
       value,
