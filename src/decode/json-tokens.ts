@@ -194,6 +194,8 @@ export class JsonTokenizer implements Tokenizer {
   #parent = '';
   #pathId = -1;
   #pathReused = true;
+  /** `#path`, `#pathId` and `#pathReused` are those of the value begun last (see `#beginValue`). */
+  #pathMade = true;
   readonly #rootId: number;
   #key = '';
 
@@ -489,7 +491,11 @@ export class JsonTokenizer implements Tokenizer {
     this.#state = STOPPED;
   }
 
-  /** Sets path and key of a value starting in the current container. */
+  /**
+   * Sets parent, key and cache slot of a value starting in the current container, and keeps its key in the slot
+   * (the next object of the same shape recognises its keys by it). The path itself is made only when needed
+   * (`#makePath`): for a token emitted or a container opened, never for a scalar the gate refuses.
+   */
   #beginValue(): void {
     const level = this.#level;
     if (level === 0) {
@@ -497,21 +503,18 @@ export class JsonTokenizer implements Tokenizer {
       this.#parent = this.#root;
       this.#pathId = this.#rootId;
       this.#pathReused = true;
+      this.#pathMade = true;
       this.#key = '';
       this.#slot = 0;
       return;
     }
-    const parent = this.#framePath[level]!;
-    this.#parent = parent;
-    const parentId = this.#frameId[level]!;
+    this.#pathMade = false;
+    this.#parent = this.#framePath[level]!;
     const index = this.#frameIndex[level]!;
     const inArray = this.#isArray[level] === 1;
     const key = inArray ? '' : this.#frameKey[level]!;
     this.#key = key;
     if (index >= PATH_CACHE_WIDTH) {
-      this.#path = inArray ? `${parent}[${index}]` : parent + keySegment(key);
-      this.#pathId = nextPathId++;
-      this.#pathReused = false;
       // Every element past the width shares one slot: their members reuse keys and segments, not paths.
       this.#slot = this.#slotOf(level, PATH_CACHE_WIDTH);
       return;
@@ -519,32 +522,47 @@ export class JsonTokenizer implements Tokenizer {
     const slot = this.#slotOf(level, index);
     this.#slot = slot;
     const member = inArray ? index : key;
-    const sameMember = cacheKey[slot] === member;
-    if (sameMember && cacheParentId[slot] === parentId) {
+    if (cacheKey[slot] !== member) {
+      cacheParentId[slot] = -1;
+      cacheKey[slot] = member;
+      cacheSegment[slot] = '';
+    }
+  }
+
+  /** Makes the path of the value begun last (and its id, and caches it): see `#beginValue`. */
+  #makePath(): void {
+    this.#pathMade = true;
+    const level = this.#level;
+    const parent = this.#parent;
+    const index = this.#frameIndex[level]!;
+    const inArray = this.#isArray[level] === 1;
+    const key = this.#key;
+    this.#pathReused = false;
+    if (index >= PATH_CACHE_WIDTH) {
+      this.#path = inArray ? `${parent}[${index}]` : parent + keySegment(key);
+      this.#pathId = nextPathId++;
+      return;
+    }
+    const slot = this.#slot;
+    const parentId = this.#frameId[level]!;
+    if (cacheParentId[slot] === parentId) {
       this.#path = cachePath[slot]!;
       this.#pathId = cachePathId[slot]!;
       this.#pathReused = true;
       return;
     }
-    const segment = sameMember ? cacheSegment[slot]! : inArray ? `[${index}]` : keySegment(key);
+    let segment = cacheSegment[slot]!;
+    if (segment === '') {
+      segment = inArray ? `[${index}]` : keySegment(key);
+      cacheSegment[slot] = segment;
+    }
     const path = parent + segment;
     this.#path = path;
     this.#pathId = nextPathId++;
-    this.#pathReused = false;
-    if (path.length > PATH_CACHE_MAX_CHARS) return;
-    if (this.#frameReused[level] === 0) {
-      // Under a path that never comes again (an element past PATH_CACHE_WIDTH) only the member is worth keeping.
-      if (!sameMember) {
-        cacheParentId[slot] = -1;
-        cacheKey[slot] = member;
-        cacheSegment[slot] = segment;
-      }
-      return;
-    }
+    // Under a path that never comes again (an element past PATH_CACHE_WIDTH) only the member is worth keeping.
+    if (path.length > PATH_CACHE_MAX_CHARS || this.#frameReused[level] === 0) return;
     this.#pathReused = true;
     cacheParentId[slot] = parentId;
-    cacheKey[slot] = member;
-    cacheSegment[slot] = segment;
     cachePath[slot] = path;
     cachePathId[slot] = this.#pathId;
   }
@@ -591,6 +609,7 @@ export class JsonTokenizer implements Tokenizer {
 
   #open(isArray: boolean, at: number): number {
     if (this.#level >= this.#maxDepth) return this.#fail('too-deep', at, VALUE);
+    if (!this.#pathMade) this.#makePath();
     const level = ++this.#level;
     this.#isArray[level] = isArray ? 1 : 0;
     this.#framePath[level] = this.#path;
@@ -661,6 +680,7 @@ export class JsonTokenizer implements Tokenizer {
   }
 
   #emit(kind: TokenKind, value: string, offset: number, more: boolean): void {
+    if (!this.#pathMade) this.#makePath();
     const level = this.#level;
     const t: Token = {
       source: 'json',
