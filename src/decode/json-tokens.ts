@@ -9,7 +9,7 @@
 import { Buffer } from 'node:buffer';
 import type { Token, TokenKind } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
-import type { TokenGate, Tokenizer, TokenSink } from './filter.ts';
+import { GATE_SLOTS, type TokenGate, type Tokenizer, type TokenSink } from './filter.ts';
 import { N_BAD, N_START, N_TERMINAL, NUM_CLASS, NUM_NEXT } from './json-number.ts';
 import {
   ContainerIds,
@@ -27,8 +27,11 @@ import {
  */
 const SHORT = 13;
 
-/** Slots of the path cache (a power of two), members per container cached, longest path cached (bound memory). */
-const PATH_CACHE_SLOTS = 4096;
+/**
+ * Slots of the path cache (a power of two; a value's slot is also the one its gate is given, so no more than
+ * GATE_SLOTS), members per container cached, longest path cached (bound memory).
+ */
+const PATH_CACHE_SLOTS = GATE_SLOTS;
 const PATH_CACHE_WIDTH = 64;
 const PATH_CACHE_MAX_CHARS = 256;
 
@@ -374,7 +377,8 @@ export class JsonTokenizer implements Tokenizer {
           const c = i < end ? buf[i]! : 0;
           if (c === 0x22 && high < 0x80 && !this.#isKey && i - start <= this.#maxToken && this.#pieces.empty) {
             // The usual case: a whole short ASCII value in this chunk, no escapes (not made if no one wants it).
-            if (this.#gate?.ascii(this.#key, buf, start, i) !== false) this.#emit('string', ascii(start, i), 0, false);
+            if (this.#gate?.ascii(this.#key, buf, start, i, this.#slot) !== false)
+              this.#emit('string', ascii(start, i), 0, false);
             i++;
             state = this.#afterValue(i < end ? buf[i]! : -1);
             if (state === VALUE || state === KEY) i++;
@@ -441,7 +445,7 @@ export class JsonTokenizer implements Tokenizer {
           } else if (!N_TERMINAL[ns]) {
             state = this.#fail('unexpected-byte', i, state);
           } else {
-            if (this.#gate?.scalar(this.#key, 'number') !== false) {
+            if (this.#gate?.scalar(this.#key, 'number', this.#slot) !== false) {
               this.#emit('number', this.#numText === '' ? ascii(start, i) : this.#numText + ascii(start, i), 0, false);
             }
             this.#numText = '';
@@ -459,7 +463,7 @@ export class JsonTokenizer implements Tokenizer {
           }
           if (this.#literalPos === lit.length) {
             const kind = lit === 'null' ? 'null' : 'boolean';
-            if (this.#gate?.scalar(this.#key, kind) !== false) this.#emit(kind, lit, 0, false);
+            if (this.#gate?.scalar(this.#key, kind, this.#slot) !== false) this.#emit(kind, lit, 0, false);
             state = this.#level === 0 ? TOP : AFTER;
           } else if (i < end) {
             state = this.#fail('unexpected-byte', i, state);
