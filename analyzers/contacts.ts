@@ -45,6 +45,8 @@ export const contacts: Analyzer = {
 interface Entry {
   /** The object's path (its members' `parent`). */
   path: string;
+  /** The number of the array holding the object when a member told it (Token.outer), else -1. */
+  list: number;
   name?: string;
   relation?: string;
   phone?: Phone;
@@ -54,7 +56,7 @@ interface Entry {
 class ContactsState implements AnalyzerState {
   readonly #out: Reporter;
   readonly #window = new TextWindow();
-  readonly #objects = new Map<string, Entry>();
+  readonly #objects = new Map<number, Entry>();
   #vcards = 0;
   #vcardFirst: { excerpt: string; path: string } | undefined;
 
@@ -166,27 +168,31 @@ class ContactsState implements AnalyzerState {
     const key = objectKeyOf(t);
     let e = this.#objects.get(key);
     if (!e && this.#objects.size < MAX_TRACKED_OBJECTS) {
-      e = { path: objectPathOf(t) };
+      e = { path: objectPathOf(t), list: -1 };
       this.#objects.set(key, e);
     }
+    // A wrapped value's object is its wrapper's container, whose own holder no token names.
+    if (e && e.list < 0 && key === t.container) e.list = t.outer;
     return e;
   }
 
   end(): void {
-    const lists = new Map<string, { n: number; first: string }>();
+    // Entries of one array: by the array's number (two arrays on one path, as in two NDJSON lines, are two lists).
+    const lists = new Map<string, { path: string; n: number; first: string }>();
     for (const e of this.#objects.values()) {
       if (!e.phone) continue;
       if (e.relation) this.#relation(e.relation, e.phone, e.phonePath ?? '');
       if (e.name === undefined) continue;
-      const arr = arrayOf(e.path);
-      if (arr === undefined) continue;
-      const l = lists.get(arr) ?? { n: 0, first: `${e.name} ${e.phone.e164}` };
+      const path = arrayOf(e.path);
+      if (path === undefined) continue;
+      const id = `${e.list}|${path}`;
+      const l = lists.get(id) ?? { path, n: 0, first: `${e.name} ${e.phone.e164}` };
       l.n++;
-      lists.set(arr, l);
+      lists.set(id, l);
     }
-    for (const [path, l] of lists) {
-      if (l.n < MIN_LIST_ENTRIES) continue;
-      this.#out.report({ subtype: 'contact-list', confidence: 0.9, excerpt: l.first, path, detail: { entries: l.n } });
+    for (const { path, n, first } of lists.values()) {
+      if (n < MIN_LIST_ENTRIES) continue;
+      this.#out.report({ subtype: 'contact-list', confidence: 0.9, excerpt: first, path, detail: { entries: n } });
     }
     if (this.#vcardFirst && this.#vcards > 0) {
       const { excerpt, path } = this.#vcardFirst;

@@ -71,7 +71,7 @@ class IdentifierState implements AnalyzerState {
   readonly #ctx: AnalyzerContext;
   readonly #out: Reporter;
   readonly #window = new TextWindow();
-  readonly #creds = new Map<string, Creds>();
+  readonly #creds = new Map<number, Creds>();
   /** The last MAC value (as sent) whose address was already reported. */
   #knownMac = '';
 

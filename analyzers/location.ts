@@ -58,7 +58,7 @@ interface Obj {
 class LocationState implements AnalyzerState {
   readonly #out: Reporter;
   readonly #window = new TextWindow();
-  readonly #objects = new Map<string, Obj>();
+  readonly #objects = new Map<number, Obj>();
   readonly #bssids = new Set<string>();
   #bssidPath = '';
   #towers = 0;
@@ -249,7 +249,7 @@ class LocationState implements AnalyzerState {
     return this.#objAt(objectKeyOf(t));
   }
 
-  #objAt(key: string): Obj | undefined {
+  #objAt(key: number): Obj | undefined {
     let o = this.#objects.get(key);
     if (!o && this.#objects.size < MAX_TRACKED_OBJECTS) {
       o = {};

@@ -204,24 +204,13 @@ export function objectPathOf(t: Token): string {
   return unwrap(t) ? wrapperObject : t.parent;
 }
 
-/** The last `objectKeyOf` answer for a non-JSON source: several analyzers ask in turn. */
-let lastSource = '';
-let lastObject = '';
-let lastObjectKey = '';
-
 /**
- * What the analyzers track an object by: its path for JSON (`$.wifi[0]` for `$.wifi[0].bssid`), else
- * `source|path` (a form field and a JSON member at `$` stay apart; a JSON path never holds a `|` before `$`).
+ * What the analyzers track an object by: the number of the container holding the token (Token.container), or for
+ * a wrapped value its wrapper's container (Token.outer). Two containers on one path (two NDJSON lines, a key given
+ * twice) are two objects; a form field and a JSON member at `$` are too (ADR 0021).
  */
-export function objectKeyOf(t: Token): string {
-  const object = objectPathOf(t);
-  if (t.source === 'json') return object;
-  if (object !== lastObject || t.source !== lastSource) {
-    lastSource = t.source;
-    lastObject = object;
-    lastObjectKey = `${t.source}|${object}`;
-  }
-  return lastObjectKey;
+export function objectKeyOf(t: Token): number {
+  return unwrap(t) ? t.outer : t.container;
 }
 
 /** For an object that is an array element (`$.wifi[3]`), the array's path (`$.wifi`); else undefined. */

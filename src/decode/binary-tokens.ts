@@ -8,7 +8,7 @@ import { Buffer } from 'node:buffer';
 import type { Token, TokenKind } from '../model/token.ts';
 import type { Tokenizer, TokenSink } from './filter.ts';
 import type { TokenizerOptions } from './token-text.ts';
-import { StringPieces } from './token-text.ts';
+import { ContainerIds, StringPieces } from './token-text.ts';
 
 /**
  * Bytes of a byte-string field (protobuf bytes, CBOR byte string, MessagePack bin) in arrival order:
@@ -56,6 +56,8 @@ export abstract class BinaryInput implements Tokenizer {
   protected readonly depth: number;
   protected readonly root: string;
   protected readonly maxToken: number;
+  /** Container numbers (Token.container), shared with the message's other tokenizers. */
+  protected readonly ids: ContainerIds;
   /** Absolute offset of index 0 of the view `step` is reading. */
   protected base = 0;
   /** Set by `step` when it stopped before `end` because an item header is incomplete. */
@@ -71,6 +73,7 @@ export abstract class BinaryInput implements Tokenizer {
     this.depth = opts.depth ?? 0;
     this.root = (opts.pathPrefix ?? '') + '$';
     this.maxToken = Math.max(1, opts.limits.MAX_TOKEN_BYTES);
+    this.ids = opts.ids ?? new ContainerIds();
   }
 
   /** Bytes written so far. */
@@ -145,13 +148,27 @@ export abstract class BinaryInput implements Tokenizer {
   protected emit(
     path: string,
     parent: string,
+    container: number,
+    outer: number,
     key: string,
     kind: TokenKind,
     value: string,
     offset = 0,
     more = false,
   ): void {
-    const t: Token = { source: 'binary', path, parent, key, kind, value, offset, more, depth: this.depth };
+    const t: Token = {
+      source: 'binary',
+      path,
+      parent,
+      container,
+      outer,
+      key,
+      kind,
+      value,
+      offset,
+      more,
+      depth: this.depth,
+    };
     this.sink(t);
   }
 

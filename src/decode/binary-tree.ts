@@ -36,11 +36,15 @@ export abstract class TreeTokenizer extends BinaryInput {
   readonly #expectKey: Uint8Array;
   readonly #framePath: string[] = [];
   readonly #frameKey: string[] = [];
+  /** Number of each open container (Token.container); [0]: the tokenizer's own, for top-level items. */
+  readonly #frameNo: Int32Array;
 
   // The value being read.
   #path = '';
   /** The container holding the item being read (its own path at the top level). */
   #parent = '';
+  #container = 0;
+  #outer = 0;
   #key = '';
   /** Bytes of the current text/byte string still to read (its current chunk, for an indefinite one). */
   protected payload = 0;
@@ -63,8 +67,10 @@ export abstract class TreeTokenizer extends BinaryInput {
     this.#left = new Float64Array(max + 1);
     this.#index = new Int32Array(max + 1);
     this.#expectKey = new Uint8Array(max + 1);
+    this.#frameNo = new Int32Array(max + 1);
+    this.#frameNo[0] = this.ids.next();
     this.#text = new TextStream(this.maxToken, (v, o, m) =>
-      this.emit(this.#path, this.#parent, this.#key, 'string', v, o, m),
+      this.emit(this.#path, this.#parent, this.#container, this.#outer, this.#key, 'string', v, o, m),
     );
   }
 
@@ -77,6 +83,8 @@ export abstract class TreeTokenizer extends BinaryInput {
   /** Sets path and key for the item starting now; true when the item is a map key. */
   #begin(): boolean {
     const level = this.#level;
+    this.#container = this.#frameNo[level]!;
+    this.#outer = this.#frameNo[level > 1 ? level - 1 : level]!;
     if (level === 0) {
       this.#path = this.root;
       this.#parent = this.root;
@@ -99,7 +107,7 @@ export abstract class TreeTokenizer extends BinaryInput {
   /** A scalar item; `emit` false for values that carry nothing (CBOR simple values, MessagePack ext). */
   protected scalar(kind: TokenKind, text: string, emit = true): void {
     if (this.#begin()) this.#frameKey[this.#level] = cutKey(text, this.#maxKey);
-    else if (emit) this.emit(this.#path, this.#parent, this.#key, kind, text);
+    else if (emit) this.emit(this.#path, this.#parent, this.#container, this.#outer, this.#key, kind, text);
     this.#itemDone();
   }
 
@@ -155,7 +163,15 @@ export abstract class TreeTokenizer extends BinaryInput {
       case TEXT:
         if (done && this.#text.idle && n <= this.maxToken) {
           // The usual case: a whole short string in this view.
-          this.emit(this.#path, this.#parent, this.#key, 'string', decodeText(buf, i, i + n));
+          this.emit(
+            this.#path,
+            this.#parent,
+            this.#container,
+            this.#outer,
+            this.#key,
+            'string',
+            decodeText(buf, i, i + n),
+          );
           this.#endString(false);
           return i + n;
         }
@@ -205,6 +221,7 @@ export abstract class TreeTokenizer extends BinaryInput {
     this.#index[level] = 0;
     this.#expectKey[level] = 1;
     this.#framePath[level] = this.#path;
+    this.#frameNo[level] = this.ids.next();
   }
 
   /** A break (CBOR 0xff) outside a string: closes the innermost indefinite container. */

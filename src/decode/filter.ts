@@ -33,8 +33,15 @@ export type TokenSink = (t: Token) => void;
  * counts what it turns away. Only whole values are asked about; pieces of long strings are always made.
  */
 export interface TokenGate {
-  /** A number, boolean or null under `key` ('' for an array element). */
-  scalar(key: string, kind: TokenKind): boolean;
+  /**
+   * A number, boolean or null under `key` ('' for an array element). `slot` (optional): a small number, below
+   * GATE_SLOTS, that the tokenizer gives a value at the same place in the next document of the same shape (its path
+   * cache slot), so the gate can remember the key's answer there instead of looking the key up.
+   */
+  scalar(key: string, kind: TokenKind, slot?: number): boolean;
   /** A whole string whose bytes buf[start, end) are plain ASCII (no escape): its text is exactly those bytes. */
-  ascii(key: string, buf: Uint8Array, start: number, end: number): boolean;
+  ascii(key: string, buf: Uint8Array, start: number, end: number, slot?: number): boolean;
 }
+
+/** The `slot` numbers a TokenGate is given lie in [0, GATE_SLOTS). */
+export const GATE_SLOTS = 4096;

@@ -10,7 +10,15 @@ import { TextDecoder } from 'node:util';
 import type { Headers, MqttMeta } from '../model/message.ts';
 import type { Token, TokenSource } from '../model/token.ts';
 import type { Tokenizer, TokenSink } from './filter.ts';
-import { cutKey, hexValue, keySegment, type SliceBuffer, StringPieces, type TokenizerOptions } from './token-text.ts';
+import {
+  ContainerIds,
+  cutKey,
+  hexValue,
+  keySegment,
+  type SliceBuffer,
+  StringPieces,
+  type TokenizerOptions,
+} from './token-text.ts';
 
 export interface FormTokenizerOptions extends TokenizerOptions {
   /** WHATWG label of the charset of the %XX-decoded bytes (`gbk`, `gb18030`, `big5`, …); default `utf-8`. */
@@ -37,6 +45,8 @@ export class FormTokenizer implements Tokenizer {
   readonly #source: TokenSource;
   readonly #depth: number;
   readonly #root: string;
+  /** The number of the one container every field belongs to. */
+  readonly #container: number;
   readonly #maxKey: number;
   readonly #decoder: TextDecoder;
   readonly #pieces: StringPieces;
@@ -67,6 +77,7 @@ export class FormTokenizer implements Tokenizer {
     this.#source = opts.source ?? 'form';
     this.#depth = opts.depth ?? 0;
     this.#root = (opts.pathPrefix ?? '') + '$';
+    this.#container = (opts.ids ?? new ContainerIds()).next();
     this.#maxKey = opts.limits.MAX_KEY_BYTES;
     this.#decoder = makeDecoder(opts.charset, opts.report);
     this.#pieces = new StringPieces(opts.limits.MAX_TOKEN_BYTES, (value, offset, more) =>
@@ -214,6 +225,8 @@ export class FormTokenizer implements Tokenizer {
       source: this.#source,
       path: this.#path,
       parent: this.#root,
+      container: this.#container,
+      outer: this.#container,
       key: this.#key,
       kind: 'string',
       value,
@@ -249,19 +262,22 @@ export function queryTokens(url: string, sink: TokenSink, opts: FormTokenizerOpt
  * included); a Cookie header gives one token per cookie at `$.cookie.<name>`.
  */
 export function headerTokens(headers: Headers, sink: TokenSink, opts: TokenizerOptions): void {
-  const { root, emit } = flatEmitter(sink, opts);
+  const { root, emit, next } = flatEmitter(sink, opts);
+  const top = next();
   const cookies = `${root}.cookie`;
+  let cookieNo = -1;
   for (const [name, value] of headers) {
     const lower = cutKey(name.toLowerCase(), opts.limits.MAX_KEY_BYTES);
     if (lower !== 'cookie') {
-      emit(root + keySegment(lower), root, lower, value);
+      emit(root + keySegment(lower), root, top, top, lower, value);
       continue;
     }
+    if (cookieNo < 0) cookieNo = next();
     for (const part of value.split(';')) {
       const eq = part.indexOf('=');
       const cookie = cutKey((eq < 0 ? part : part.slice(0, eq)).trim(), opts.limits.MAX_KEY_BYTES);
       if (cookie === '' && eq < 0) continue;
-      emit(cookies + keySegment(cookie), cookies, cookie, eq < 0 ? '' : part.slice(eq + 1).trim());
+      emit(cookies + keySegment(cookie), cookies, cookieNo, top, cookie, eq < 0 ? '' : part.slice(eq + 1).trim());
     }
   }
 }
@@ -275,7 +291,8 @@ const FIELD_MEMBER = /(?:^|[|,;&?])([A-Za-z_][\w.-]{0,63})=([^|,;&?]*)/g;
  * signing parameters, device names and tokens into them) also as `$.<field>.<k>`.
  */
 export function mqttConnectTokens(meta: MqttMeta, sink: TokenSink, opts: TokenizerOptions): void {
-  const { root, emit } = flatEmitter(sink, opts);
+  const { root, emit, next } = flatEmitter(sink, opts);
+  const top = next();
   const fields: Array<[string, string | undefined]> = [
     ['client-id', meta.clientId],
     ['username', meta.username],
@@ -284,10 +301,12 @@ export function mqttConnectTokens(meta: MqttMeta, sink: TokenSink, opts: Tokeniz
   for (const [name, value] of fields) {
     if (value === undefined) continue;
     const path = root + keySegment(name);
-    emit(path, root, name, value);
+    emit(path, root, top, top, name, value);
+    let fieldNo = -1;
     for (const m of value.matchAll(FIELD_MEMBER)) {
       const k = cutKey(m[1]!, opts.limits.MAX_KEY_BYTES);
-      emit(path + keySegment(k), path, k, m[2]!);
+      if (fieldNo < 0) fieldNo = next();
+      emit(path + keySegment(k), path, fieldNo, top, k, m[2]!);
     }
   }
 }
@@ -296,18 +315,24 @@ export function mqttConnectTokens(meta: MqttMeta, sink: TokenSink, opts: Tokeniz
 function flatEmitter(sink: TokenSink, opts: TokenizerOptions) {
   const root = (opts.pathPrefix ?? '') + '$';
   const depth = opts.depth ?? 0;
+  const ids = opts.ids ?? new ContainerIds();
   let path = '';
   let parent = root;
+  let container = 0;
+  let outer = 0;
   let key = '';
   const pieces = new StringPieces(opts.limits.MAX_TOKEN_BYTES, (value, offset, more) =>
-    sink({ source: 'header', path, parent, key, kind: 'string', value, offset, more, depth }),
+    sink({ source: 'header', path, parent, container, outer, key, kind: 'string', value, offset, more, depth }),
   );
-  const emit = (p: string, container: string, k: string, value: string): void => {
+  /** One token at `p` in the container `holder` (numbered `no`, held by `outerNo`). */
+  const emit = (p: string, holder: string, no: number, outerNo: number, k: string, value: string): void => {
     path = p;
-    parent = container;
+    parent = holder;
+    container = no;
+    outer = outerNo;
     key = k;
     pieces.push(value);
     pieces.finish();
   };
-  return { root, emit };
+  return { root, emit, next: () => ids.next() };
 }

@@ -9,9 +9,28 @@
 import { Buffer } from 'node:buffer';
 import type { Token, TokenKind } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
-import type { TokenGate, Tokenizer, TokenSink } from './filter.ts';
+import { GATE_SLOTS, type TokenGate, type Tokenizer, type TokenSink } from './filter.ts';
+import {
+  BOM,
+  ESCAPES,
+  isWhitespace,
+  nextWord,
+  plainRun,
+  SWAR_AFTER,
+  skipPlainWords,
+  type Words,
+  wordsOf,
+} from './json-bytes.ts';
 import { N_BAD, N_START, N_TERMINAL, NUM_CLASS, NUM_NEXT } from './json-number.ts';
-import { cutKey, hexValue, keySegment, type SliceBuffer, StringPieces, type TokenizerOptions } from './token-text.ts';
+import {
+  ContainerIds,
+  cutKey,
+  hexValue,
+  keySegment,
+  type SliceBuffer,
+  StringPieces,
+  type TokenizerOptions,
+} from './token-text.ts';
 
 /**
  * Strings shorter than this are cut from a latin1 string of the whole chunk: V8 copies such short substrings
@@ -19,8 +38,11 @@ import { cutKey, hexValue, keySegment, type SliceBuffer, StringPieces, type Toke
  */
 const SHORT = 13;
 
-/** Slots of the path cache (a power of two), members per container cached, longest path cached (bound memory). */
-const PATH_CACHE_SLOTS = 4096;
+/**
+ * Slots of the path cache (a power of two; a value's slot is also the one its gate is given, so no more than
+ * GATE_SLOTS), members per container cached, longest path cached (bound memory).
+ */
+const PATH_CACHE_SLOTS = GATE_SLOTS;
 /** Nesting levels a tokenizer's frame arrays hold at first (8 doubles: 64 bytes, V8's on-heap bound). */
 const FRAMES_AT_START = 8;
 const PATH_CACHE_WIDTH = 64;
@@ -86,68 +108,6 @@ const STATE_NAMES = [
   'stopped',
 ];
 
-/** The character each simple escape stands for (0 = not a simple escape). */
-const ESCAPES = new Uint16Array(128);
-ESCAPES[0x22] = 0x22;
-ESCAPES[0x5c] = 0x5c;
-ESCAPES[0x2f] = 0x2f;
-ESCAPES[0x62] = 0x08;
-ESCAPES[0x66] = 0x0c;
-ESCAPES[0x6e] = 0x0a;
-ESCAPES[0x72] = 0x0d;
-ESCAPES[0x74] = 0x09;
-
-/** Bytes a string run reads one by one before switching to words (short strings never pay for words). */
-const SWAR_AFTER = 16;
-
-/** A chunk's bytes from `pad` on, as 32-bit words (`pad` aligns the view). */
-interface Words {
-  view: Int32Array;
-  pad: number;
-}
-
-function wordsOf(buf: Uint8Array): Words {
-  const pad = (4 - (buf.byteOffset & 3)) & 3;
-  return { view: new Int32Array(buf.buffer, buf.byteOffset + pad, (buf.length - pad) >> 2), pad };
-}
-
-/**
- * From an aligned `i`, past the whole words of plain ASCII (no `"`, `\\`, control or non-ASCII byte: the SWAR
- * has-zero-byte tests are exact as booleans, so a word skipped holds none). Returns `i` itself when unaligned.
- */
-function skipPlainWords(words: Words, i: number, end: number): number {
-  const { view, pad } = words;
-  let k = (i - pad) >> 2;
-  if (pad + (k << 2) !== i) return i;
-  const last = (end - pad) >> 2;
-  while (k < last) {
-    const x = view[k]!;
-    const q = x ^ 0x22222222;
-    const b = x ^ 0x5c5c5c5c;
-    if (((((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b) | ((x - 0x20202020) & ~x) | x) & 0x80808080) !== 0) break;
-    k++;
-  }
-  return pad + (k << 2);
-}
-
-/** The first word boundary after `i`. */
-const nextWord = (words: Words, i: number): number => words.pad + ((((i - words.pad) >> 2) + 1) << 2);
-
-/** A UTF-8 byte order mark, skipped at the start of the stream (some device clouds send one). */
-const BOM = [0xef, 0xbb, 0xbf];
-
-/** Index of the first byte of buf[i, stop) that is not plain ASCII text (`"`, `\\`, a control or a non-ASCII byte). */
-function plainRun(buf: Uint8Array, i: number, stop: number): number {
-  while (i < stop) {
-    const b = buf[i]!;
-    if (b === 0x22 || b === 0x5c || b < 0x20 || b >= 0x80) return i;
-    i++;
-  }
-  return i;
-}
-
-const isWhitespace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-
 export class JsonTokenizer implements Tokenizer {
   readonly #sink: TokenSink;
   readonly #gate: TokenGate | undefined;
@@ -176,6 +136,9 @@ export class JsonTokenizer implements Tokenizer {
   #frameReused = new Uint8Array(FRAMES_AT_START);
   /** Element index of each open array, member index of each open object. */
   #frameIndex = new Int32Array(FRAMES_AT_START);
+  /** Number of each open container (Token.container); [0]: the tokenizer's own, for top-level scalars. */
+  #frameNo = new Int32Array(FRAMES_AT_START);
+  readonly #ids: ContainerIds;
   /** Last key of each open object. */
   readonly #frameKey: string[] = [];
   /** Cache slot of each open container's path, and of the value being read. */
@@ -187,6 +150,8 @@ export class JsonTokenizer implements Tokenizer {
   #parent = '';
   #pathId = -1;
   #pathReused = true;
+  /** `#path`, `#pathId` and `#pathReused` are those of the value begun last (see `#beginValue`). */
+  #pathMade = true;
   readonly #rootId: number;
   #key = '';
 
@@ -225,6 +190,8 @@ export class JsonTokenizer implements Tokenizer {
     this.#depth = opts.depth ?? 0;
     this.#root = (opts.pathPrefix ?? '') + '$';
     this.#rootId = rootIdOf(this.#root);
+    this.#ids = opts.ids ?? new ContainerIds();
+    this.#frameNo[0] = this.#ids.next();
   }
 
   write(chunk: Uint8Array): void {
@@ -357,7 +324,8 @@ export class JsonTokenizer implements Tokenizer {
           const c = i < end ? buf[i]! : 0;
           if (c === 0x22 && high < 0x80 && !this.#isKey && i - start <= this.#maxToken && this.#pieces.empty) {
             // The usual case: a whole short ASCII value in this chunk, no escapes (not made if no one wants it).
-            if (this.#gate?.ascii(this.#key, buf, start, i) !== false) this.#emit('string', ascii(start, i), 0, false);
+            if (this.#gate?.ascii(this.#key, buf, start, i, this.#slot) !== false)
+              this.#emit('string', ascii(start, i), 0, false);
             i++;
             state = this.#afterValue(i < end ? buf[i]! : -1);
             if (state === VALUE || state === KEY) i++;
@@ -424,7 +392,7 @@ export class JsonTokenizer implements Tokenizer {
           } else if (!N_TERMINAL[ns]) {
             state = this.#fail('unexpected-byte', i, state);
           } else {
-            if (this.#gate?.scalar(this.#key, 'number') !== false) {
+            if (this.#gate?.scalar(this.#key, 'number', this.#slot) !== false) {
               this.#emit('number', this.#numText === '' ? ascii(start, i) : this.#numText + ascii(start, i), 0, false);
             }
             this.#numText = '';
@@ -442,7 +410,7 @@ export class JsonTokenizer implements Tokenizer {
           }
           if (this.#literalPos === lit.length) {
             const kind = lit === 'null' ? 'null' : 'boolean';
-            if (this.#gate?.scalar(this.#key, kind) !== false) this.#emit(kind, lit, 0, false);
+            if (this.#gate?.scalar(this.#key, kind, this.#slot) !== false) this.#emit(kind, lit, 0, false);
             state = this.#level === 0 ? TOP : AFTER;
           } else if (i < end) {
             state = this.#fail('unexpected-byte', i, state);
@@ -474,7 +442,11 @@ export class JsonTokenizer implements Tokenizer {
     this.#state = STOPPED;
   }
 
-  /** Sets path and key of a value starting in the current container. */
+  /**
+   * Sets parent, key and cache slot of a value starting in the current container, and keeps its key in the slot
+   * (the next object of the same shape recognises its keys by it). The path itself is made only when needed
+   * (`#makePath`): for a token emitted or a container opened, never for a scalar the gate refuses.
+   */
   #beginValue(): void {
     const level = this.#level;
     if (level === 0) {
@@ -482,21 +454,18 @@ export class JsonTokenizer implements Tokenizer {
       this.#parent = this.#root;
       this.#pathId = this.#rootId;
       this.#pathReused = true;
+      this.#pathMade = true;
       this.#key = '';
       this.#slot = 0;
       return;
     }
-    const parent = this.#framePath[level]!;
-    this.#parent = parent;
-    const parentId = this.#frameId[level]!;
+    this.#pathMade = false;
+    this.#parent = this.#framePath[level]!;
     const index = this.#frameIndex[level]!;
     const inArray = this.#isArray[level] === 1;
     const key = inArray ? '' : this.#frameKey[level]!;
     this.#key = key;
     if (index >= PATH_CACHE_WIDTH) {
-      this.#path = inArray ? `${parent}[${index}]` : parent + keySegment(key);
-      this.#pathId = nextPathId++;
-      this.#pathReused = false;
       // Every element past the width shares one slot: their members reuse keys and segments, not paths.
       this.#slot = this.#slotOf(level, PATH_CACHE_WIDTH);
       return;
@@ -504,32 +473,47 @@ export class JsonTokenizer implements Tokenizer {
     const slot = this.#slotOf(level, index);
     this.#slot = slot;
     const member = inArray ? index : key;
-    const sameMember = cacheKey[slot] === member;
-    if (sameMember && cacheParentId[slot] === parentId) {
+    if (cacheKey[slot] !== member) {
+      cacheParentId[slot] = -1;
+      cacheKey[slot] = member;
+      cacheSegment[slot] = '';
+    }
+  }
+
+  /** Makes the path of the value begun last (and its id, and caches it): see `#beginValue`. */
+  #makePath(): void {
+    this.#pathMade = true;
+    const level = this.#level;
+    const parent = this.#parent;
+    const index = this.#frameIndex[level]!;
+    const inArray = this.#isArray[level] === 1;
+    const key = this.#key;
+    this.#pathReused = false;
+    if (index >= PATH_CACHE_WIDTH) {
+      this.#path = inArray ? `${parent}[${index}]` : parent + keySegment(key);
+      this.#pathId = nextPathId++;
+      return;
+    }
+    const slot = this.#slot;
+    const parentId = this.#frameId[level]!;
+    if (cacheParentId[slot] === parentId) {
       this.#path = cachePath[slot]!;
       this.#pathId = cachePathId[slot]!;
       this.#pathReused = true;
       return;
     }
-    const segment = sameMember ? cacheSegment[slot]! : inArray ? `[${index}]` : keySegment(key);
+    let segment = cacheSegment[slot]!;
+    if (segment === '') {
+      segment = inArray ? `[${index}]` : keySegment(key);
+      cacheSegment[slot] = segment;
+    }
     const path = parent + segment;
     this.#path = path;
     this.#pathId = nextPathId++;
-    this.#pathReused = false;
-    if (path.length > PATH_CACHE_MAX_CHARS) return;
-    if (this.#frameReused[level] === 0) {
-      // Under a path that never comes again (an element past PATH_CACHE_WIDTH) only the member is worth keeping.
-      if (!sameMember) {
-        cacheParentId[slot] = -1;
-        cacheKey[slot] = member;
-        cacheSegment[slot] = segment;
-      }
-      return;
-    }
+    // Under a path that never comes again (an element past PATH_CACHE_WIDTH) only the member is worth keeping.
+    if (path.length > PATH_CACHE_MAX_CHARS || this.#frameReused[level] === 0) return;
     this.#pathReused = true;
     cacheParentId[slot] = parentId;
-    cacheKey[slot] = member;
-    cacheSegment[slot] = segment;
     cachePath[slot] = path;
     cachePathId[slot] = this.#pathId;
   }
@@ -576,6 +560,7 @@ export class JsonTokenizer implements Tokenizer {
 
   #open(isArray: boolean, at: number): number {
     if (this.#level >= this.#maxDepth) return this.#fail('too-deep', at, VALUE);
+    if (!this.#pathMade) this.#makePath();
     const level = ++this.#level;
     if (level === this.#isArray.length) this.#growFrames();
     this.#isArray[level] = isArray ? 1 : 0;
@@ -584,6 +569,7 @@ export class JsonTokenizer implements Tokenizer {
     this.#frameReused[level] = this.#pathReused ? 1 : 0;
     this.#frameIndex[level] = 0;
     this.#frameSlot[level] = this.#slot;
+    this.#frameNo[level] = this.#ids.next();
     return isArray ? ARRAY_FIRST : OBJECT_FIRST;
   }
 
@@ -600,6 +586,7 @@ export class JsonTokenizer implements Tokenizer {
     this.#frameReused = grow(this.#frameReused, (k) => new Uint8Array(k));
     this.#frameIndex = grow(this.#frameIndex, (k) => new Int32Array(k));
     this.#frameSlot = grow(this.#frameSlot, (k) => new Int32Array(k));
+    this.#frameNo = grow(this.#frameNo, (k) => new Int32Array(k));
   }
 
   /**
@@ -661,10 +648,14 @@ export class JsonTokenizer implements Tokenizer {
   }
 
   #emit(kind: TokenKind, value: string, offset: number, more: boolean): void {
+    if (!this.#pathMade) this.#makePath();
+    const level = this.#level;
     const t: Token = {
       source: 'json',
       path: this.#path,
       parent: this.#parent,
+      container: this.#frameNo[level]!,
+      outer: this.#frameNo[level > 1 ? level - 1 : level]!,
       key: this.#key,
       kind,
       value,

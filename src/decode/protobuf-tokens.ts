@@ -133,6 +133,9 @@ export function walkFields(b: Uint8Array, s: number, e: number, complete: boolea
   return complete && groups.length > 0 ? cut : fields;
 }
 
+/** Repeated-field paths numbered per body (bounded: cleared when full, a path then takes a new number). */
+const MAX_REPEAT_PATHS = 4096;
+
 export class ProtobufTokenizer extends BinaryInput {
   protected readonly decoderName = 'protobuf';
   readonly #maxDepth: number;
@@ -144,6 +147,10 @@ export class ProtobufTokenizer extends BinaryInput {
   readonly #frameEnd: Float64Array;
   readonly #frameGroup: Int32Array;
   readonly #framePath: string[];
+  /** Number of each open message (Token.container). */
+  readonly #frameNo: Int32Array;
+  /** Numbers of the repeated fields that hold repeats (`$.1.3` for `$.1.3[2]`), by path. */
+  readonly #repeatNo = new Map<string, number>();
   readonly #lastField: Int32Array;
   readonly #repeat: Int32Array;
 
@@ -151,6 +158,8 @@ export class ProtobufTokenizer extends BinaryInput {
   #path = '';
   /** What holds the current field: its message, or for a repeat (`$.1.3[2]`) the repeated field (`$.1.3`). */
   #parent = '';
+  #container = 0;
+  #outer = 0;
   #key = '';
   #fieldStart = 0;
   #fieldLen = 0;
@@ -171,9 +180,11 @@ export class ProtobufTokenizer extends BinaryInput {
     this.#lastField = new Int32Array(this.#maxDepth + 1);
     this.#repeat = new Int32Array(this.#maxDepth + 1);
     this.#framePath = [this.root];
+    this.#frameNo = new Int32Array(this.#maxDepth + 1);
+    this.#frameNo[0] = this.ids.next();
     this.#frameEnd[0] = Number.POSITIVE_INFINITY;
     this.#text = new TextStream(this.maxToken, (v, o, m) =>
-      this.emit(this.#path, this.#parent, this.#key, 'string', v, o, m),
+      this.emit(this.#path, this.#parent, this.#container, this.#outer, this.#key, 'string', v, o, m),
     );
   }
 
@@ -264,13 +275,16 @@ export class ProtobufTokenizer extends BinaryInput {
     const first = `${this.#framePath[level]}.${key}`;
     const parent = repeat === 0 ? this.#framePath[level]! : first;
     const path = repeat === 0 ? first : `${first}[${repeat}]`;
+    const outerLevel = repeat === 0 && level > 0 ? level - 1 : level;
+    const container = repeat === 0 ? this.#frameNo[level]! : this.#repeatOf(first);
+    const outer = this.#frameNo[outerLevel]!;
     switch (wt) {
       case 0: {
         p = readVarint(b, p, end, 10);
         if (p === INCOMPLETE) return this.#retry(level, lastField, lastRepeat);
         if (p === MALFORMED) return this.#malformed('bad-varint', base + i);
         if (base + p > limit) return this.#malformed('field-overruns-message', base + i);
-        this.emit(path, parent, key, 'number', vHi === 0 ? String(vLo) : uint64Text(vHi, vLo));
+        this.emit(path, parent, container, outer, key, 'number', vHi === 0 ? String(vLo) : uint64Text(vHi, vLo));
         return p;
       }
       case 1:
@@ -280,13 +294,21 @@ export class ProtobufTokenizer extends BinaryInput {
         if (base + p + size > limit) return this.#malformed('field-overruns-message', base + i);
         const buf = asBuffer(b);
         if (size === 8) {
-          this.emit(path, parent, key, 'number', uint64Text(buf.readUInt32LE(p + 4), buf.readUInt32LE(p)));
+          this.emit(
+            path,
+            parent,
+            container,
+            outer,
+            key,
+            'number',
+            uint64Text(buf.readUInt32LE(p + 4), buf.readUInt32LE(p)),
+          );
           const d = float64At(b, p, true);
-          if (plausibleFloat(d)) this.emit(path, parent, key, 'number', String(d));
+          if (plausibleFloat(d)) this.emit(path, parent, container, outer, key, 'number', String(d));
         } else {
-          this.emit(path, parent, key, 'number', String(buf.readUInt32LE(p)));
+          this.emit(path, parent, container, outer, key, 'number', String(buf.readUInt32LE(p)));
           const f = float32At(b, p, true);
-          if (plausibleFloat(f)) this.emit(path, parent, key, 'number', floatText(f));
+          if (plausibleFloat(f)) this.emit(path, parent, container, outer, key, 'number', floatText(f));
         }
         return p + size;
       }
@@ -303,9 +325,11 @@ export class ProtobufTokenizer extends BinaryInput {
         if (base + q + len > limit) return this.#malformed('length-overruns-message', base + i);
         this.#path = path;
         this.#parent = parent;
+        this.#container = container;
+        this.#outer = outer;
         this.#key = key;
         if (len === 0) {
-          this.emit(path, parent, key, 'string', '');
+          this.emit(path, parent, container, outer, key, 'string', '');
           return q;
         }
         this.#fieldStart = base + q;
@@ -330,7 +354,7 @@ export class ProtobufTokenizer extends BinaryInput {
     const rest = this.#fieldLen - (e - s);
     if (looksLikeText(b, s, e, !whole)) {
       if (whole && e - s <= this.maxToken) {
-        this.emit(this.#path, this.#parent, this.#key, 'string', decodeText(b, s, e));
+        this.emit(this.#path, this.#parent, this.#container, this.#outer, this.#key, 'string', decodeText(b, s, e));
         return;
       }
       this.#text.push(b.subarray(s, e));
@@ -366,8 +390,20 @@ export class ProtobufTokenizer extends BinaryInput {
     this.#frameEnd[level] = end;
     this.#frameGroup[level] = group;
     this.#framePath[level] = path;
+    this.#frameNo[level] = this.ids.next();
     this.#lastField[level] = 0;
     this.#repeat[level] = 0;
+  }
+
+  /** The number of a repeated field holding repeats: one per path, as a repeat's `parent` is that path. */
+  #repeatOf(path: string): number {
+    let n = this.#repeatNo.get(path);
+    if (n === undefined) {
+      if (this.#repeatNo.size >= MAX_REPEAT_PATHS) this.#repeatNo.clear();
+      n = this.ids.next();
+      this.#repeatNo.set(path, n);
+    }
+    return n;
   }
 
   #malformed(code: string, offset: number): number {

@@ -18,6 +18,20 @@ export interface TokenizerOptions {
   pathPrefix?: string;
   /** Asked before a whole scalar is made (JSON only); absent: every token is made. */
   gate?: TokenGate | undefined;
+  /** Numbers the containers (Token.container): one per message, shared by its tokenizers; absent: the tokenizer's own. */
+  ids?: ContainerIds | undefined;
+}
+
+/**
+ * Container numbers for one message (Token.container): each container a tokenizer opens takes the next one, so
+ * numbers are small integers, unique within the message whatever tokenizer drew them.
+ */
+export class ContainerIds {
+  #next = 0;
+
+  next(): number {
+    return this.#next++;
+  }
 }
 
 /** Node's long-standing slicers behind `Buffer#toString`, called directly to skip the encoding lookup. */

@@ -23,6 +23,15 @@ export interface Token {
    * objects by it without cutting paths.
    */
   parent: string;
+  /**
+   * The number of the container holding the value (the object or array whose path is `parent`), unique within the
+   * message: every member of one object has it, and two containers on the same path (two NDJSON lines, a key given
+   * twice, two WebSocket frames' documents in one message) have two. Analyzers key per-object state by it. The
+   * flat syntaxes number their one container (a form's fields, a header block, a multipart form's fields together).
+   */
+  container: number;
+  /** The number of the container holding `container` (`container` itself for a top-level container). */
+  outer: number;
   /** The last key on the path (`phone`), or '' for array elements and text. */
   key: string;
   kind: TokenKind;

@@ -98,9 +98,10 @@ export class AnalyzerFanout {
     if (!this.#byBit) return undefined;
     const router = this.#router;
     return {
-      scalar: (key: string, kind: TokenKind) => this.#admit(router.routeScalar(key, source, kind), kind),
-      ascii: (key: string, buf: Uint8Array, start: number, end: number) =>
-        end - start >= minBase64 || this.#admit(router.routeAscii(key, source, buf, start, end), 'string'),
+      scalar: (key: string, kind: TokenKind, slot?: number) =>
+        this.#admit(router.routeScalar(key, source, kind, slot), kind),
+      ascii: (key: string, buf: Uint8Array, start: number, end: number, slot?: number) =>
+        end - start >= minBase64 || this.#admit(router.routeAscii(key, source, buf, start, end, slot), 'string'),
     };
   }
 

@@ -6,6 +6,7 @@
 import { createContentDecoder } from '../decode/content-encoding.ts';
 import type { ByteSink, Filter } from '../decode/filter.ts';
 import { headerTokens, mqttConnectTokens, queryTokens } from '../decode/form-tokens.ts';
+import { ContainerIds } from '../decode/token-text.ts';
 import type { Limits } from '../model/limits.ts';
 import { header, type MessageHead } from '../model/message.ts';
 import type { ViolationSink } from '../model/violation.ts';
@@ -21,9 +22,10 @@ export class MessageDecoder {
   constructor(head: MessageHead, limits: Limits, report: ViolationSink, fanout: AnalyzerFanout) {
     this.#report = report;
     let partId = 0;
-    const env = { limits, report, fanout, nextPartId: () => partId++ };
+    const ids = new ContainerIds();
+    const env = { limits, report, fanout, nextPartId: () => partId++, ids };
     if (fanout.wantsTokens) {
-      const opts = { limits, report, depth: 0, pathPrefix: '' };
+      const opts = { limits, report, depth: 0, pathPrefix: '', ids };
       const sink = (t: Parameters<AnalyzerFanout['token']>[0]) => fanout.token(t);
       if (head.protocol === 'http') headerTokens(head.headers, sink, opts);
       else if (head.mqtt?.packet === 'connect') mqttConnectTokens(head.mqtt, sink, opts);

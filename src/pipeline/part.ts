@@ -22,6 +22,7 @@ import { MsgpackTokenizer } from '../decode/msgpack-tokens.ts';
 import { boundaryOf, MultipartParser } from '../decode/multipart.ts';
 import { ProtobufTokenizer } from '../decode/protobuf-tokens.ts';
 import { charsetOf } from '../decode/text.ts';
+import type { ContainerIds } from '../decode/token-text.ts';
 import type { Limits } from '../model/limits.ts';
 import type { MediaInfo } from '../model/media.ts';
 import type { Token, TokenSource } from '../model/token.ts';
@@ -34,6 +35,8 @@ export interface PartEnv {
   report: ViolationSink;
   fanout: AnalyzerFanout;
   nextPartId: () => number;
+  /** The message's container numbers (Token.container), shared by every tokenizer of its parts. */
+  ids: ContainerIds;
 }
 
 export interface PartOptions {
@@ -46,6 +49,8 @@ export interface PartOptions {
   filename?: string;
   /** A multipart form field (no filename): its text becomes one token named after the field. */
   fieldName?: string;
+  /** A multipart form field's container number: the form's, the same for all its fields. */
+  form?: number;
 }
 
 /** Magic at or above this strength overrules the declared Content-Type (a gzip body declared as JSON). */
@@ -192,20 +197,20 @@ export class PartDecoder implements ByteSink {
   }
 
   #tokenizerFor(mime: string): Tokenizer | undefined {
-    const { limits, report } = this.#env;
+    const { limits, report, ids } = this.#env;
     const { depth, pathPrefix, fieldName, declared } = this.#opts;
     const sink = (t: Token) => this.#token(t);
     if (mime === 'application/json' || mime.endsWith('+json') || mime === 'application/x-ndjson') {
       const gate = this.#env.fanout.gate('json', limits.MIN_BASE64_CHARS);
-      return new JsonTokenizer(sink, { limits, report, depth, pathPrefix, gate });
+      return new JsonTokenizer(sink, { limits, report, depth, pathPrefix, gate, ids });
     }
     const binary = BINARY_TOKENIZERS.get(mime);
     if (binary) {
       const minBytes = limits.MIN_BASE64_CHARS;
-      return new binary(sink, { limits, report, depth, pathPrefix, minBytes, ...this.#bytesParts() });
+      return new binary(sink, { limits, report, depth, pathPrefix, ids, minBytes, ...this.#bytesParts() });
     }
     if (mime === 'application/x-www-form-urlencoded') {
-      return new FormTokenizer(sink, { limits, report, depth, pathPrefix, charset: charsetOf(declared ?? '') });
+      return new FormTokenizer(sink, { limits, report, depth, pathPrefix, ids, charset: charsetOf(declared ?? '') });
     }
     const isText =
       mime.startsWith('text/') || mime.endsWith('xml') || (fieldName !== undefined && !this.#opts.filename);
@@ -217,6 +222,7 @@ export class PartDecoder implements ByteSink {
       source,
       path,
       parent: root,
+      container: this.#opts.form ?? ids.next(),
       key: fieldName ?? '',
       depth,
       charset: charsetOf(declared ?? ''),
@@ -248,6 +254,7 @@ export class PartDecoder implements ByteSink {
   #startMultipart(boundary: string): MultipartParser {
     let child: PartDecoder | undefined;
     const { depth } = this.#opts;
+    const form = this.#env.ids.next();
     return new MultipartParser(
       boundary,
       {
@@ -258,7 +265,7 @@ export class PartDecoder implements ByteSink {
             depth: depth + 1,
             pathPrefix: info.filename === undefined ? '' : `$.${name}>`,
             ...(info.contentType === undefined ? {} : { declared: info.contentType }),
-            ...(info.filename === undefined ? { fieldName: name } : { filename: info.filename }),
+            ...(info.filename === undefined ? { fieldName: name, form } : { filename: info.filename }),
           });
         },
         partData: (chunk) => child?.write(chunk),

@@ -13,6 +13,8 @@ export interface TextPiecesOptions {
   source: TokenSource;
   path: string;
   parent: string;
+  /** Token.container: the multipart form's number for its fields, else the text's own. */
+  container: number;
   key: string;
   depth: number;
   charset: string | undefined;
@@ -54,8 +56,9 @@ export class TextPieces implements Tokenizer {
   }
 
   #emit(value: string, more: boolean): void {
-    const { source, path, parent, key, depth } = this.#opts;
-    this.#sink({ source, path, parent, key, kind: 'string', value, offset: this.#offset, more, depth });
+    const { source, path, parent, container, key, depth } = this.#opts;
+    const offset = this.#offset;
+    this.#sink({ source, path, parent, container, outer: container, key, kind: 'string', value, offset, more, depth });
     this.#offset += value.length;
   }
 }

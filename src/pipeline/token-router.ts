@@ -5,6 +5,7 @@
  * over the pipeline's analyzer list (bit i = analyzers[i]). Not a detector: it only skips calls that would
  * have returned without doing anything.
  */
+import { GATE_SLOTS } from '../decode/filter.ts';
 import type { Analyzer, TokenInterest } from '../model/analyzer.ts';
 import type { Token, TokenKind, TokenSource } from '../model/token.ts';
 
@@ -29,6 +30,9 @@ export class TokenRouter {
   readonly #keys = new Map<string, number>();
   #lastKey = '';
   #lastKeyMask = 0;
+  /** Per gate slot (see TokenGate), the key last asked about there and its mask: no key lookup for the next one. */
+  readonly #slotKeys: Array<string | undefined> = new Array<string | undefined>(GATE_SLOTS).fill(undefined);
+  readonly #slotMasks = new Int32Array(GATE_SLOTS);
   /** The last source looked up (a body's tokens all come from one tokenizer), and its mask. */
   #lastSource: TokenSource | '' = '';
   #lastSourceMask = 0;
@@ -74,14 +78,14 @@ export class TokenRouter {
   }
 
   /** `route` of a number, boolean or null before its Token is made (value clauses read strings only). */
-  routeScalar(key: string, source: TokenSource, kind: TokenKind): number {
-    const mask = this.#keyMaskCached(key) | this.#sourceMask(source);
+  routeScalar(key: string, source: TokenSource, kind: TokenKind, slot = -1): number {
+    const mask = this.#keyMaskAt(key, slot) | this.#sourceMask(source);
     return kind === 'number' && key === '' ? mask | this.#elements : mask;
   }
 
   /** `route` of a whole string before its Token is made, from its bytes buf[start, end): plain ASCII, no escape. */
-  routeAscii(key: string, source: TokenSource, buf: Uint8Array, start: number, end: number): number {
-    const mask = this.#keyMaskCached(key) | this.#sourceMask(source);
+  routeAscii(key: string, source: TokenSource, buf: Uint8Array, start: number, end: number, slot = -1): number {
+    const mask = this.#keyMaskAt(key, slot) | this.#sourceMask(source);
     if ((this.#byValue & ~mask) === 0) return mask;
     const chars = this.#chars;
     let m = 0;
@@ -100,6 +104,16 @@ export class TokenRouter {
       this.#lastSourceMask = this.#sources.get(source) ?? 0;
     }
     return this.#lastSourceMask;
+  }
+
+  /** The key's mask, remembered at a gate slot (-1: none). */
+  #keyMaskAt(key: string, slot: number): number {
+    if (slot < 0) return this.#keyMaskCached(key);
+    if (this.#slotKeys[slot] === key) return this.#slotMasks[slot]!;
+    const m = this.#keyMaskCached(key);
+    this.#slotKeys[slot] = key;
+    this.#slotMasks[slot] = m;
+    return m;
   }
 
   #keyMaskCached(key: string): number {

@@ -56,6 +56,26 @@ describe('contacts', () => {
       ],
     });
     expect(odd.find((x) => x.subtype === 'contact-list')?.path).toBe('$["family|list"]');
+    // Two NDJSON lines: two lists on one path, each counted on its own.
+    const lines = [
+      {
+        contacts: [
+          { name: 'A', phone: '13812345678' },
+          { name: 'B', phone: '13912345679' },
+        ],
+      },
+      {
+        contacts: [
+          { name: 'C', phone: '13712345670' },
+          { name: 'D', phone: '13612345671' },
+        ],
+      },
+    ];
+    const two = run(A, { contentType: 'application/x-ndjson', body: lines.map((l) => JSON.stringify(l)).join('\n') });
+    expect(two.filter((x) => x.subtype === 'contact-list').map((x) => [x.evidence.value, x.detail])).toEqual([
+      ['A +8613812345678', { entries: 2 }],
+      ['C +8613712345670', { entries: 2 }],
+    ]);
     expect(summary(json(A, { mom: '13812345678' }))).toEqual([
       'family-relation=mom +8613812345678',
       'phone-number=+8613812345678',

@@ -50,6 +50,23 @@ describe('identifiers', () => {
     expect(summary(qr)).toEqual(['wifi-credentials=ssid=HomeNet password=s3cret-pass']);
   });
 
+  it('pairs an SSID with a password in one object, not across two objects on one path (NDJSON lines)', () => {
+    const ndjson = (lines: unknown[]) =>
+      run(A, { contentType: 'application/x-ndjson', body: lines.map((l) => JSON.stringify(l)).join('\n') });
+    expect(summary(ndjson([{ ssid: 'HomeNet' }, { password: 'hunter2hunter2' }]))).toEqual([]);
+    expect(summary(ndjson([{ n: 1 }, { ssid: 'HomeNet', password: 'hunter2hunter2' }]))).toEqual([
+      'wifi-credentials=ssid=HomeNet password=hunter2hunter2',
+    ]);
+    // A multipart form's fields are members of one object, the form.
+    const b = 'XyZ';
+    const field = (name: string, value: string) =>
+      `--${b}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const body = `${field('ssid', 'HomeNet')}${field('password', 'hunter2hunter2')}--${b}--\r\n`;
+    expect(summary(run(A, { contentType: `multipart/form-data; boundary=${b}`, body }))).toEqual([
+      'wifi-credentials=ssid=HomeNet password=hunter2hunter2',
+    ]);
+  });
+
   it('reports tokens and passwords only in clear text', () => {
     const headers = [['Authorization', 'Bearer 0a1b2c3d4e5f6a7b8c9d0e1f']] as const;
     const body = { user: 'kid', password: 'p4ssw0rd!' };

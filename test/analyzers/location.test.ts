@@ -6,6 +6,21 @@ import { json, run, summary } from './run.ts';
 const A = [location];
 
 describe('location', () => {
+  it('pairs a latitude with a longitude of the same object, not of another object on the same path', () => {
+    const ndjson = (lines: unknown[]) =>
+      run(A, { contentType: 'application/x-ndjson', body: lines.map((l) => JSON.stringify(l)).join('\n') });
+    expect(summary(ndjson([{ lat: 39.990464 }, { lon: 116.481488 }]))).toEqual([]);
+    expect(summary(json(A, { p: { lat: 39.990464 }, q: { lon: 116.481488 } }))).toEqual([]);
+    expect(
+      summary(
+        ndjson([
+          { lat: 39.990464, lon: 116.481488 },
+          { lat: 22.5431, lon: 114.0579 },
+        ]),
+      ),
+    ).toEqual(['coordinates=22.5431,114.0579', 'coordinates=39.990464,116.481488']);
+  });
+
   it('pairs lat/lon spellings within one object, JSON numbers or strings', () => {
     const f = json(A, { gps: { latitude: 39.990464, longitude: '116.481488' }, other: { lat: 31.2304 } });
     expect(summary(f)).toEqual(['coordinates=39.990464,116.481488']);

@@ -87,6 +87,16 @@ describe('CborTokenizer', () => {
     for (const chunks of everySplit(bytes)) expect(runBinary(CborTokenizer, chunks, { MAX_TOKEN_BYTES: 8 })).toEqual(r);
   });
 
+  it('numbers each map and array as it opens: two top-level maps are two containers', () => {
+    const bytes = Uint8Array.from([...encode({ a: { x: 1 } }), ...encode({ a: { x: 2 } }), ...encode(3)]);
+    const r = runBinary(CborTokenizer, [bytes]);
+    expect(r.tokens.map((t) => [t.path, t.container, t.outer])).toEqual([
+      ['$.a.x', 2, 1],
+      ['$.a.x', 4, 3],
+      ['$', 0, 0],
+    ]);
+  });
+
   it('flags malformed input and nesting deeper than MAX_JSON_DEPTH', () => {
     const codes = (s: string, limits = {}) => runBinary(CborTokenizer, [hex(s)], limits).violations.map((v) => v.code);
     expect(codes('1c')).toEqual(['bad-additional-info']);

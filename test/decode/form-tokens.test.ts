@@ -278,6 +278,16 @@ describe('headerTokens', () => {
       '$.part>$',
     ]);
     expect(tokens.every((t) => t.source === 'header' && t.depth === 1 && !t.more)).toBe(true);
+    // The header block is one container, the cookies another inside it.
+    expect(tokens.map((t) => [t.container, t.outer])).toEqual([
+      [0, 0],
+      [1, 0],
+      [1, 0],
+      [1, 0],
+      [1, 0],
+      [0, 0],
+      [0, 0],
+    ]);
   });
 
   it('delivers long header values in pieces', () => {

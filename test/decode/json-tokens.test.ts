@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TokenGate } from '../../src/decode/filter.ts';
 import { JsonTokenizer } from '../../src/decode/json-tokens.ts';
+import { ContainerIds } from '../../src/decode/token-text.ts';
 import { type Limits, resolveLimits } from '../../src/model/limits.ts';
 import type { Token } from '../../src/model/token.ts';
 import type { ViolationInput } from '../../src/model/violation.ts';
@@ -15,7 +16,7 @@ interface Run {
 function run(
   chunks: Uint8Array[],
   limits: Partial<Limits> = {},
-  extra: { depth?: number; pathPrefix?: string; gate?: TokenGate } = {},
+  extra: { depth?: number; pathPrefix?: string; gate?: TokenGate; ids?: ContainerIds } = {},
 ) {
   const out: Run = { tokens: [], violations: [] };
   const t = new JsonTokenizer((tok) => out.tokens.push(tok), {
@@ -135,6 +136,8 @@ describe('JsonTokenizer: tables', () => {
         source: 'json',
         path: '$.payload>$.lat',
         parent: '$.payload>$',
+        container: 1,
+        outer: 1,
         key: 'lat',
         kind: 'number',
         value: '31.2',
@@ -159,6 +162,41 @@ describe('JsonTokenizer: tables', () => {
     // Past the path cache's width (64 elements) the paths are new strings; members still share their parent.
     expect(Object.is(many[150]?.parent, many[151]?.parent)).toBe(true);
     expect(many[151]).toMatchObject({ path: '$[75].v', parent: '$[75]' });
+  });
+
+  it('numbers each container when it opens: two containers on one path (NDJSON lines, a key given twice) differ', () => {
+    const ids = (doc: string, extra = {}) =>
+      run([utf8(doc)], {}, extra).tokens.map((t) => [t.path, t.container, t.outer]);
+    // The tokenizer's own number (0) holds top-level scalars; each `{` or `[` takes the next one.
+    expect(ids('{"a":{"x":1,"y":[2,{"z":3}]},"b":"top"}')).toEqual([
+      ['$.a.x', 2, 1],
+      ['$.a.y[0]', 3, 2],
+      ['$.a.y[1].z', 4, 3],
+      ['$.b', 1, 1],
+    ]);
+    expect(ids('"alone" 7')).toEqual([
+      ['$', 0, 0],
+      ['$', 0, 0],
+    ]);
+    expect(ids('{"x":1}\n{"x":2}')).toEqual([
+      ['$.x', 1, 1],
+      ['$.x', 2, 2],
+    ]);
+    expect(ids('{"w":{"a":1},"w":{"b":2}}')).toEqual([
+      ['$.w.a', 2, 1],
+      ['$.w.b', 3, 1],
+    ]);
+    // Tokenizers sharing a message's numbers never give two containers one number.
+    const shared = new ContainerIds();
+    const first = ids('{"x":1}', { ids: shared });
+    expect(ids('{"x":1}', { ids: shared })).toEqual([['$.x', 3, 3]]);
+    expect(first).toEqual([['$.x', 1, 1]]);
+  });
+
+  it('gives the same container numbers at every split', () => {
+    const doc = utf8('{"a":[{"ssid":"x","p":"y"},{"ssid":"\u00e9","p":[1,2]}],"b":{}}\n[[],{"c":true}]');
+    const whole = run([doc]).tokens.map((t) => [t.container, t.outer]);
+    for (const chunks of everySplit(doc)) expect(run(chunks).tokens.map((t) => [t.container, t.outer])).toEqual(whole);
   });
 
   it('makes no token its gate refuses, at any split, and asks only about whole scalars', () => {

@@ -75,6 +75,18 @@ describe('ProtobufTokenizer', () => {
       ['$.4[1]', '$.4'],
       ['$.4[2]', '$.4'],
     ]);
+    // Container numbers follow the parents: the body, the nested message, the repeated field (held by the body).
+    const numbers = new Map(r.tokens.map((t) => [t.path, [t.container, t.outer]]));
+    const body = numbers.get('$.1')!;
+    const nested = numbers.get('$.2.1')!;
+    expect(body).toEqual([0, 0]);
+    expect(nested[1]).toBe(0);
+    expect(nested[0]).not.toBe(0);
+    expect(numbers.get('$.4')).toEqual(body);
+    const repeats = numbers.get('$.4[1]')!;
+    expect(numbers.get('$.4[2]')).toEqual(repeats);
+    expect(repeats[1]).toBe(0);
+    expect([0, nested[0]]).not.toContain(repeats[0]);
   });
 
   it('gives the same tokens whatever the chunking', () => {

@@ -9,6 +9,8 @@ const tok = (value: string): Token => ({
   source: 'json',
   path: '$.a',
   parent: '$',
+  container: 0,
+  outer: 0,
   key: 'a',
   kind: 'string',
   value,

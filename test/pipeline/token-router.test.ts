@@ -15,6 +15,8 @@ const tok = (t: Partial<Token>): Token => ({
   source: 'json',
   path: '$.x',
   parent: '$',
+  container: 0,
+  outer: 0,
   key: 'x',
   kind: 'string',
   value: '',

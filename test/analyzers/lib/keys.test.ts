@@ -35,26 +35,25 @@ describe('keys', () => {
     );
   });
 
-  it('keys an object by its JSON parent path, or `source|parent`, the same string while the parent stays', () => {
-    const tok = (source: Token['source'], parent: string) => ({ source, parent }) as Token;
-    const loc = '$.events[70].loc';
-    expect(objectKeyOf(tok('json', loc))).toBe(loc);
-    const form = objectKeyOf(tok('form', '$'));
-    expect(form).toBe('form|$');
-    expect(Object.is(objectKeyOf(tok('form', '$')), form)).toBe(true);
-    expect(objectKeyOf(tok('query', '$'))).toBe('query|$');
-    expect(objectKeyOf(tok('json', '$'))).not.toBe(form);
+  it("keys an object by its container's number, whatever its path or source", () => {
+    const tok = (source: Token['source'], parent: string, container: number) =>
+      ({ source, parent, key: 'x', container, outer: 0 }) as Token;
+    expect(objectKeyOf(tok('json', '$.events[70].loc', 7))).toBe(7);
+    // Two NDJSON lines (or a key given twice): one path, two containers.
+    expect(objectKeyOf(tok('json', '$', 1))).not.toBe(objectKeyOf(tok('json', '$', 2)));
+    expect(objectKeyOf(tok('form', '$', 3))).toBe(3);
   });
 
   it("names a wrapped property value by its wrapper and puts it in the wrapper's object (Alink, Tuya)", () => {
-    const tok = (path: string, parent: string, key: string) => ({ source: 'json', path, parent, key }) as Token;
+    const tok = (path: string, parent: string, key: string) =>
+      ({ source: 'json', path, parent, key, container: 2, outer: 1 }) as Token;
     const age = tok('$.data.age.value', '$.data.age', 'value');
-    expect([keyOf(age), objectPathOf(age), objectKeyOf(age)]).toEqual(['age', '$.data', '$.data']);
+    expect([keyOf(age), objectPathOf(age), objectKeyOf(age)]).toEqual(['age', '$.data', 1]);
     const alink = tok('$.params.ChildName.value', '$.params.ChildName', 'Value');
     expect([keyOf(alink), objectPathOf(alink)]).toEqual(['ChildName', '$.params']);
     // Not wrappers: a top-level `value`, an array element's `value`, any other key.
     for (const t of [tok('$.value', '$', 'value'), tok('$.l[0].value', '$.l[0]', 'value'), tok('$.a.b', '$.a', 'b')]) {
-      expect([keyOf(t), objectPathOf(t)]).toEqual([t.key, t.parent]);
+      expect([keyOf(t), objectPathOf(t), objectKeyOf(t)]).toEqual([t.key, t.parent, 2]);
     }
   });
 });
