@@ -3,6 +3,7 @@ import { HpackDecoder } from '../../src/decode/hpack.ts';
 import { huffmanDecode } from '../../src/decode/hpack-huffman.ts';
 
 const hex = (s: string): Uint8Array => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+const fields = (r: ReturnType<HpackDecoder['decode']>) => (typeof r === 'string' ? r : r.headers);
 const dec = (maxTableBytes = 4096, maxListBytes = 64 * 1024) => new HpackDecoder({ maxTableBytes, maxListBytes });
 
 const REQ1 = [
@@ -39,7 +40,10 @@ describe('HPACK, RFC 7541 Appendix C', () => {
 
   it('C.3: requests without Huffman coding share one dynamic table', () => {
     const d = dec();
-    expect(d.decode(hex('8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d'))).toEqual({ headers: REQ1, truncated: false });
+    expect(d.decode(hex('8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d'))).toEqual({
+      headers: REQ1,
+      truncated: false,
+    });
     expect(d.tableBytes).toBe(57);
     expect(d.decode(hex('8286 84be 5808 6e6f 2d63 6163 6865'))).toEqual({ headers: REQ2, truncated: false });
     expect(d.tableBytes).toBe(110);
@@ -62,14 +66,14 @@ describe('HPACK, RFC 7541 Appendix C', () => {
     const location = ['location', 'https://www.example.com'];
     const first =
       '3fe101 4882 6402 5885 aec3 771a 4b61 96d0 7abe 9410 54d4 44a8 2005 9504 0b81 66e0 82a6 2d1b ff6e 919d 29ad 1718 63c7 8f0b 97c8 e9ae 82ae 43d3';
-    expect(d.decode(hex(first))?.headers).toEqual([
+    expect(fields(d.decode(hex(first)))).toEqual([
       [':status', '302'],
       ['cache-control', 'private'],
       ['date', 'Mon, 21 Oct 2013 20:13:21 GMT'],
       location,
     ]);
     expect(d.tableBytes).toBe(222);
-    expect(d.decode(hex('4883 640e ffc1 c0bf'))?.headers).toEqual([
+    expect(fields(d.decode(hex('4883 640e ffc1 c0bf')))).toEqual([
       [':status', '307'],
       ['cache-control', 'private'],
       ['date', 'Mon, 21 Oct 2013 20:13:21 GMT'],
@@ -78,7 +82,7 @@ describe('HPACK, RFC 7541 Appendix C', () => {
     expect(d.tableBytes).toBe(222);
     const third =
       '88c1 6196 d07a be94 1054 d444 a820 0595 040b 8166 e084 a62d 1bff c05a 839b d9ab 77ad 94e7 821d d7f2 e6c7 b335 dfdf cd5b 3960 d5af 2708 7f36 72c1 ab27 0fb5 291f 9587 3160 65c0 03ed 4ee5 b106 3d50 07';
-    expect(d.decode(hex(third))?.headers).toEqual([
+    expect(fields(d.decode(hex(third)))).toEqual([
       [':status', '200'],
       ['cache-control', 'private'],
       ['date', 'Mon, 21 Oct 2013 20:13:22 GMT'],
