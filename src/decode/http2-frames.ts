@@ -123,6 +123,12 @@ export class Http2FrameReader {
     }
   }
 
+  /** Stops reading (the caller lost what it needs to go on: the HPACK table after a bad block). */
+  stop(): void {
+    this.#state = 'dead';
+    this.#block = undefined;
+  }
+
   /** The direction ended: a frame (or the header block) cut short is reported. */
   end(): void {
     if (this.#state === 'dead') return;

@@ -52,7 +52,6 @@ export class Http2Stream extends PerDirectionStream<Http2FrameReader> {
   readonly #env: Http2Env;
   protected readonly decoders: Record<StreamDir, Http2FrameReader>;
   readonly #hpack: Record<StreamDir, HpackDecoder>;
-  readonly #stopped = { up: false, down: false };
   /** Streams with an open message, oldest first (Map insertion order). */
   readonly #streams = new Map<number, H2Stream>();
   #hostAnnounced = false;
@@ -73,14 +72,6 @@ export class Http2Stream extends PerDirectionStream<Http2FrameReader> {
     };
     this.#hpack = { up: new HpackDecoder(table), down: new HpackDecoder(table) };
     if (upgraded !== undefined) this.#streams.set(1, { requestHead: upgraded, requested: true, responded: false });
-  }
-
-  override data(dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
-    if (!this.#stopped[dir]) super.data(dir, bytes, ts);
-  }
-
-  override gap(dir: StreamDir, length: number, ts: Micros): void {
-    if (!this.#stopped[dir]) super.gap(dir, length, ts);
   }
 
   /** Ends both directions; a message still open (its stream never ended) is reported `truncated-stream`. */
@@ -136,7 +127,7 @@ export class Http2Stream extends PerDirectionStream<Http2FrameReader> {
     const decoded = this.#hpack[dir].decode(block);
     if (typeof decoded === 'string') {
       this.#violation(`hpack-${decoded}`, undefined, this.#open(dir, id));
-      this.#stopped[dir] = true;
+      this.decoders[dir].stop();
       return;
     }
     if (decoded.truncated) this.#violation('header-list-too-large', undefined, this.#open(dir, id));

@@ -59,6 +59,8 @@ export function recognizeTcp(up: Uint8Array, final: boolean, serverPort: number)
   for (const [protocol, test] of TCP_RECOGNISERS) {
     const v = test(head);
     if (v === 'ok') return protocol;
+    // A preface cut after its first line would pass as an HTTP/1 request line: wait for the rest.
+    if (v === 'more' && protocol === 'http2' && !final) return 'more';
     // A request line still whole at the bytes held (a long URL) is HTTP: no other recogniser takes such bytes.
     if (v === 'more' && protocol === 'http' && head.length === MAX_RECOGNITION_BYTES) return protocol;
     if (v === 'more') waiting = true;
