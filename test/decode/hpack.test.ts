@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { HpackDecoder } from '../../src/decode/hpack.ts';
-import { huffmanDecode } from '../../src/decode/hpack-huffman.ts';
 
 const hex = (s: string): Uint8Array => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const fields = (r: ReturnType<HpackDecoder['decode']>) => (typeof r === 'string' ? r : r.headers);
@@ -123,14 +122,5 @@ describe('HPACK, hostile blocks give an error, never a throw', () => {
     expect(d.decode(hex('20'))).toEqual({ headers: [], truncated: false });
     expect(d.tableBytes).toBe(0);
     expect(d.decode(hex('be'))).toBe('bad-index');
-  });
-});
-
-describe('Huffman', () => {
-  it('decodes RFC C.4.1 www.example.com and the empty string', () => {
-    expect(Buffer.from(huffmanDecode(hex('f1e3 c2e5 f23a 6ba0 ab90 f4ff')) as Uint8Array).toString()).toBe(
-      'www.example.com',
-    );
-    expect(huffmanDecode(new Uint8Array(0))).toEqual(new Uint8Array(0));
   });
 });
