@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HpackDecoder } from '../../src/decode/hpack.ts';
 
@@ -122,5 +123,17 @@ describe('HPACK, hostile blocks give an error, never a throw', () => {
     expect(d.decode(hex('20'))).toEqual({ headers: [], truncated: false });
     expect(d.tableBytes).toBe(0);
     expect(d.decode(hex('be'))).toBe('bad-index');
+  });
+
+  it('random blocks give fields or an error, never a throw, and the table stays within its size', () => {
+    const d = dec(256, 1024);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (block) => {
+        const r = d.decode(block);
+        expect(typeof r === 'string' || Array.isArray(r.headers)).toBe(true);
+        expect(d.tableBytes).toBeLessThanOrEqual(4096);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
