@@ -33,3 +33,19 @@ describe.each(['http2-prior-knowledge', 'grpc-h2c'])('%s fixture', (name) => {
     );
   });
 });
+
+describe('http2-h2c-upgrade fixture (curl --http2 on http://)', () => {
+  it('reads the HTTP/1.1 GET, the 101, then the HTTP/2 response on stream 1 answering the GET', () => {
+    const run = replayFixture('http2-h2c-upgrade');
+    expect(run.out.violations).toEqual([]);
+    const [msgs] = [...run.messages.values()];
+    expect(
+      msgs!.map((m) => [m.head.msgId, m.head.method ?? m.head.status, m.head.requestId, m.bytes, m.ended]),
+    ).toEqual([
+      [0, 'GET', undefined, 0, true],
+      [1, 101, 0, 0, true],
+      [2, 200, 0, 53, true],
+    ]);
+    expect(run.tshark.requests.map((r) => r.uri)).toEqual([msgs![0]!.head.url]);
+  });
+});
