@@ -52,7 +52,7 @@ export class Http2Stream extends PerDirectionStream<Http2FrameReader> {
   readonly #env: Http2Env;
   protected readonly decoders: Record<StreamDir, Http2FrameReader>;
   readonly #hpack: Record<StreamDir, HpackDecoder>;
-  /** Streams with an open message, oldest first (Map insertion order). */
+  /** Streams tracked (a message open, or a response awaited), oldest first (Map insertion order). */
   readonly #streams = new Map<number, H2Stream>();
   #hostAnnounced = false;
 
@@ -74,9 +74,17 @@ export class Http2Stream extends PerDirectionStream<Http2FrameReader> {
     if (upgraded !== undefined) this.#streams.set(1, { requestHead: upgraded, requested: true, responded: false });
   }
 
+  override data(dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
+    this.#guard(() => super.data(dir, bytes, ts));
+  }
+
+  override gap(dir: StreamDir, length: number, ts: Micros): void {
+    this.#guard(() => super.gap(dir, length, ts));
+  }
+
   /** Ends both directions; a message still open (its stream never ended) is reported `truncated-stream`. */
   override close(ts: Micros): void {
-    super.close(ts);
+    this.#guard(() => super.close(ts));
     for (const s of this.#streams.values()) {
       for (const msgId of [s.request, s.response]) {
         if (msgId === undefined) continue;
@@ -85,6 +93,17 @@ export class Http2Stream extends PerDirectionStream<Http2FrameReader> {
       }
     }
     this.#streams.clear();
+  }
+
+  /** Never throw: an unexpected error stops both directions, reported once (as the HTTP/1 handler does). */
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.decoders.up.stop();
+      this.decoders.down.stop();
+      this.#violation('internal-error', undefined, undefined, String((err as Error)?.message ?? err));
+    }
   }
 
   #sink(dir: StreamDir): Http2FrameSink {

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { HTTP2_PREFACE } from '../../src/decode/http2-frames.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from '../../src/model/limits.ts';
+import { Http2Stream } from '../../src/streams/http2.ts';
+import { msgIdCounter } from '../../src/streams/mqtt.ts';
 import { ConnectionRouter } from '../../src/streams/router.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
 
@@ -370,5 +372,22 @@ describe('HTTP/2, hostile input: violations, never a throw', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('turns an unexpected error below it into one internal-error violation, and reads no more', () => {
+    const codes: string[] = [];
+    const stream = new Http2Stream({
+      flowId: 'c:1',
+      emit: (e) => {
+        if (e.type === 'message.chunk') throw new Error('sink failed');
+      },
+      report: (v) => codes.push(v.code),
+      limits: DEFAULT_LIMITS,
+      nextMsgId: msgIdCounter(),
+    });
+    expect(() => stream.data('up', INTERLEAVED_UP, 1)).not.toThrow();
+    stream.data('up', INTERLEAVED_UP, 2);
+    stream.close(3);
+    expect(codes).toEqual(['internal-error', 'truncated-stream', 'truncated-stream']); // streams 1 and 3 were open
   });
 });
