@@ -1,13 +1,15 @@
 /**
  * Voice: recorded or streamed speech leaving the device. Containers and codecs are recognised from the
- * sniffed media (magic), with codec, sample rate, channels and duration from their headers and frames;
+ * sniffed media (magic), with codec, sample rate, channels and duration from their headers and frames (an MP4 or
+ * 3GP file is voice when its `moov` shows sound and no picture: lib/voice-mp4.ts);
  * headerless 16-bit PCM is recognised from the signal (analyzers/lib/pcm-stats.ts), never from a URL,
  * Content-Type or `format` field; WAV and raw PCM must also sound like speech (tones, music and silence do
  * not count). On WebSocket and MQTT flows the audio of all messages is one stream with one finding, reported at
  * the first confident detection and updated as frames arrive; the session's own description (`{"type":"hello",
  * "audio_params":{"format":"opus","sample_rate":16000}}`, `"format":"audio/L16;rate=16000"`) names raw codec
  * packets and gives the sample rate; a stream message whose vendor framing wraps a gzip member is inflated (a
- * bounded sample, lib/audio-gzip-frame.ts) and its payload joins the stream. Downloads (a TTS reply, music) are
+ * bounded sample, lib/audio-gzip-frame.ts) and its payload joins the stream (a bare gzip member is inflated by the
+ * pipeline and arrives as a part of its own). Downloads (a TTS reply, music) are
  * not looked at. Evidence: containers as sent, raw PCM wrapped in WAV (0xFFFFFFFF sizes, lib/audio-wav.ts), raw
  * Opus packets wrapped in Ogg (lib/audio-ogg-writer.ts), capped by the pipeline.
  */
@@ -19,6 +21,7 @@ import type { Token } from '../src/model/token.ts';
 import { gunzipFrame, gzipOffset, MAX_GZIP_HEADER_OFFSET } from './lib/audio-gzip-frame.ts';
 import { type Clip, DESCRIBING_KEYS, describe, type SessionDescription } from './lib/voice-clip.ts';
 import { ContainerClip } from './lib/voice-container.ts';
+import { MP4_MIMES, Mp4Clip } from './lib/voice-mp4.ts';
 import { OpusPackets } from './lib/voice-opus.ts';
 import { PcmClip } from './lib/voice-pcm.ts';
 
@@ -99,6 +102,7 @@ class VoiceMessage implements AnalyzerState {
 
   #clipFor(info: MediaInfo, first: Uint8Array): Clip | null {
     const stream = isStream(this.head);
+    if (info.sniffed && MP4_MIMES.has(info.mime)) return new Mp4Clip(this.ctx, info);
     if (info.family === 'audio' && info.sniffed && !(stream && this.#chanceSync(info, first))) {
       if (!stream) return new ContainerClip(this.ctx, info, this.flow.desc);
       const key = info.mime.split(';')[0]!;
@@ -107,7 +111,9 @@ class VoiceMessage implements AnalyzerState {
       return c;
     }
     const raw = info.family === 'unknown' || info.family === 'audio' || WEAK_MAGIC.has(info.mime);
-    if (stream && (raw || info.mime === 'application/gzip')) return new StreamPart(this.flow, this.ctx, info.origin);
+    // A message that is a bare gzip member reaches us inflated, as its own part (ADR 0023): only vendor framing
+    // around a gzip member (no magic at offset 0) is left to StreamPart.
+    if (stream && raw) return new StreamPart(this.flow, this.ctx, info.origin);
     return raw ? new PcmClip(this.ctx, info.origin, this.flow.desc, false) : null;
   }
 

@@ -85,16 +85,18 @@ async function timeBoth(images: RgbImage[], a: Detect, b: Detect, rounds = 3) {
 
 /** The detector against 0005's fast pass alone, in this process, and the resident memory before and after SSD loads. */
 async function cascadeCost(emit: Parameters<Bench>[0], photos: Buffer[]): Promise<void> {
-  const decoded = (bytes: Uint8Array) => {
-    const img = decodeImage(bytes);
+  const decoded = async (bytes: Uint8Array) => {
+    const img = await decodeImage(bytes);
     if ('unsupported' in img) throw new Error(img.unsupported);
     return img;
   };
-  const common = photos.map(decoded);
-  const corpusImages = readdirSync(corpus)
-    .filter((f) => f.endsWith('.jpg'))
-    .sort()
-    .map((f) => decoded(readFileSync(join(corpus, f))));
+  const common = await Promise.all(photos.map(decoded));
+  const corpusImages = await Promise.all(
+    readdirSync(corpus)
+      .filter((f) => f.endsWith('.jpg'))
+      .sort()
+      .map((f) => decoded(readFileSync(join(corpus, f)))),
+  );
   // The reference: 0005's fast pass (the tiny detector at 416, 320 and 224, no BlazeFace), what an image cost before.
   const fastOnly = await loadDetector({ secondPass: false, inputSizes: [416, 320, 224] });
   const cascade = await loadDetector();

@@ -4,14 +4,14 @@
  * (gateway mode, routed by SNI). Inside a tunnel the first bytes decide again: TLS is intercepted (tls-leg.ts) or
  * passed through for ignored hosts; anything else is relayed as it is. A redirected connection (gateway) is HTTP
  * only when its first line is a whole request line; other bytes go to its original destination as an opaque
- * flow, half-close included. The cloud is reached before the tunnel is confirmed, so a dead cloud gets the device a 502 (504 on timeout) on its CONNECT. Each failure ends this
+ * flow, half-close included, and so does one that stays silent (its server speaks first). The cloud is reached before the tunnel is confirmed, so a dead cloud gets the device a 502 (504 on timeout) on its CONNECT. Each failure ends this
  * connection only and is recorded on its flow.
  */
 import { isIP, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { parseHead, requestLinePrefix, startLinePrefix } from '../src/streams/http1-head.ts';
 import { CA_HOST, responseBytes } from './ca-page.ts';
-import { answerError, clientOf, type ProxyContext, readSome, recordFailedFlow } from './context.ts';
+import { answerError, clientOf, type ProxyContext, readOrEnd, readSome, recordFailedFlow } from './context.ts';
 import { HttpForwarder } from './forward-http.ts';
 import { relay } from './relay.ts';
 import { nowMicros } from './tap.ts';
@@ -34,12 +34,18 @@ export async function handleConnection(ctx: ProxyContext, device: Socket): Promi
 }
 
 async function route(ctx: ProxyContext, device: Socket): Promise<void> {
-  const first = await readSome(device, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
+  const original = ctx.originalDestination?.(device);
+  const first = await firstBytes(ctx, device, original);
+  if (first === 'server-first') {
+    // The device waits for its server to speak (a banner, a challenge): nothing to route on, relay it as it is.
+    const cloud = await reach(ctx, device, original!, Buffer.alloc(0));
+    if (cloud) plainRelay(ctx, device, cloud, original!, Buffer.alloc(0));
+    return;
+  }
   if (!first) {
     device.destroy();
     return;
   }
-  const original = ctx.originalDestination?.(device);
   if (first[0] === TLS_HANDSHAKE) {
     const hello = await peekClientHello(ctx, device, first);
     const sni = hello.info.sni;
@@ -64,6 +70,19 @@ async function route(ctx: ProxyContext, device: Socket): Promise<void> {
  * answered 400. Reads until the line decides, at most MAX_HTTP_HEADER_BYTES (a longer line is HTTP, answered
  * 431); when the device sends no more before the deadline or half-closes, its bytes are relayed as they are.
  */
+/**
+ * The device's first bytes, or undefined when it closed or said nothing within PROXY_HANDSHAKE_TIMEOUT_MS. A
+ * redirected device (gateway) silent for PROXY_SERVER_FIRST_MS is `server-first`: a protocol whose server speaks
+ * first (SMTP, FTP, a vendor's challenge) would otherwise wait on us while we wait on it.
+ */
+async function firstBytes(ctx: ProxyContext, device: Socket, original: Target | undefined) {
+  const { PROXY_HANDSHAKE_TIMEOUT_MS, PROXY_SERVER_FIRST_MS } = ctx.limits;
+  if (!original) return readSome(device, PROXY_HANDSHAKE_TIMEOUT_MS);
+  const r = await readOrEnd(device, PROXY_SERVER_FIRST_MS);
+  if (r === 'timeout') return 'server-first';
+  return r === 'end' ? undefined : r;
+}
+
 async function peekRequestLine(ctx: ProxyContext, device: Socket, first: Buffer) {
   let bytes = first;
   for (;;) {

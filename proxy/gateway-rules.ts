@@ -5,7 +5,9 @@
  *
  * - TCP to anywhere but the gateway itself → REDIRECT to the proxy's port (the proxy reads the original
  *   destination with SO_ORIGINAL_DST, proxy/original-dst.ts). REDIRECT delivers to the LAN interface's own
- *   address, so the proxy listens there (or on a wildcard address).
+ *   address, so the proxy listens there (or on a wildcard address). Also TCP port 80 to the gateway itself: the
+ *   forwarder answers the CA page's name (`ca.toyscope`) with the gateway's LAN address, and the proxy answers
+ *   the page (a web server of the gateway's own on port 80 is not reachable from the LAN while the rules stand).
  * - UDP and TCP port 53 → REDIRECT to the DNS forwarder, when one is given.
  * - UDP port 443 (QUIC) → rejected, so clients fall back to TCP, which is intercepted.
  * - Other UDP forwarded as it is, recorded per 5-tuple with byte counts in dynamic sets the UDP recorder reads
@@ -111,6 +113,7 @@ export function nftRules(spec: GatewayRulesSpec): string {
   }
   const tcpFamily = spec.ipv6 === 'block' ? 'meta nfproto ipv4 ' : '';
   prerouting.push(`    ${lan} ${tcpFamily}fib daddr type != local meta l4proto tcp redirect to :${spec.proxyPort}`);
+  prerouting.push(`    ${lan} ${tcpFamily}fib daddr type local tcp dport 80 redirect to :${spec.proxyPort}`);
   const lines = [
     `# toyscope gateway: LAN ${spec.lan}, TCP → :${spec.proxyPort}${spec.dnsPort ? `, DNS → :${spec.dnsPort}` : ', DNS not intercepted'}, IPv6 ${spec.ipv6 === 'intercept' ? 'intercepted' : 'blocked'}`,
     `table inet ${NFT_TABLE} {}`,
@@ -166,6 +169,7 @@ export function iptablesRules(spec: GatewayRulesSpec): string {
     }
     up.push(
       `${ipt} -t nat -A ${IPT_CHAIN} -p tcp -m addrtype ! --dst-type LOCAL -j REDIRECT --to-ports ${spec.proxyPort}`,
+      `${ipt} -t nat -A ${IPT_CHAIN} -p tcp --dport 80 -m addrtype --dst-type LOCAL -j REDIRECT --to-ports ${spec.proxyPort}`,
     );
     up.push(`${ipt} -N ${IPT_CHAIN}`, `${ipt} -I FORWARD -i ${spec.lan} -j ${IPT_CHAIN}`);
     up.push(`${ipt} -A ${IPT_CHAIN} -p udp --dport 443 -j REJECT`);

@@ -19,7 +19,9 @@ export type AudioCodec =
   | 'mp3'
   | 'aac'
   | 'webm'
-  | 'raw-pcm';
+  | 'raw-pcm'
+  /** An audio track of an MP4/3GP file in a codec not named above. */
+  | 'mp4';
 
 /** What a container head says. */
 export interface AudioFacts {
@@ -48,7 +50,6 @@ export function audioFacts(mime: string, head: Uint8Array): AudioFacts | undefin
   if (mime === 'audio/flac') return flac(head);
   if (mime === 'audio/mpeg') return mp3(head);
   if (mime === 'audio/aac') return adts(head);
-  if (mime === 'audio/mp4') return { codec: 'aac' };
   if (mime === 'audio/webm') return webm(head);
   return undefined;
 }

@@ -1,14 +1,15 @@
 /**
  * Image bytes → RGB pixels for the face detector, inside a pool worker (never on the pipeline's thread). JPEG
- * through jpeg-js, PNG through pngjs, BMP and GIF (first frame) through our own decoders, all with memory and
- * resolution bounds; every other format (HEIC/HEIF, WebP, AVIF, TIFF) is reported as undecodable with its reason
- * rather than guessed at.
+ * through jpeg-js, PNG through pngjs, WebP through libwebp in WebAssembly (decode-webp.ts), BMP and GIF (first
+ * frame) through our own decoders, all with memory and resolution bounds; every other format (HEIC/HEIF, AVIF, TIFF)
+ * is reported as undecodable with its reason rather than guessed at.
  */
 import { createRequire } from 'node:module';
 import jpeg from 'jpeg-js';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import { decodeBmp } from './decode-bmp.ts';
 import { decodeGif } from './decode-gif.ts';
+import { decodeWebp, isWebp } from './decode-webp.ts';
 
 /** The part of pngjs we use (it ships no types). */
 interface PngSync {
@@ -32,10 +33,10 @@ export interface Undecodable {
  * The image's pixels, or why not. Images above `limits.MAX_DECODE_MEGAPIXELS` are not decoded (a 16 MiB JPEG can
  * claim 65535×65535).
  */
-export function decodeImage(
+export async function decodeImage(
   bytes: Uint8Array,
   limits: Pick<Limits, 'MAX_DECODE_MEGAPIXELS'> = DEFAULT_LIMITS,
-): RgbImage | Undecodable {
+): Promise<RgbImage | Undecodable> {
   const b = bytes;
   const maxMegapixels = limits.MAX_DECODE_MEGAPIXELS;
   if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) {
@@ -64,10 +65,14 @@ export function decodeImage(
   }
   if (b[0] === 0x42 && b[1] === 0x4d) return decodeBmp(b, maxMegapixels * 1e6);
   if (b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return decodeGif(b, maxMegapixels * 1e6);
-  return { unsupported: `no decoder for ${formatName(b)} (JPEG, PNG, BMP and GIF are decoded)` };
+  if (isWebp(b)) {
+    const webp = await decodeWebp(b, maxMegapixels * 1e6);
+    return 'unsupported' in webp ? webp : { width: webp.width, height: webp.height, data: rgbaToRgb(webp.rgba) };
+  }
+  return { unsupported: `no decoder for ${formatName(b)} (JPEG, PNG, WebP, BMP and GIF are decoded)` };
 }
 
-function rgbaToRgb(rgba: Uint8Array): Uint8Array {
+function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray): Uint8Array {
   const out = new Uint8Array((rgba.length / 4) * 3);
   for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
     out[j] = rgba[i] as number;
@@ -79,7 +84,6 @@ function rgbaToRgb(rgba: Uint8Array): Uint8Array {
 
 function formatName(b: Uint8Array): string {
   const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
-  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'WebP';
   if (ascii(4, 8) === 'ftyp') return `ISO-BMFF image (${ascii(8, 12).trim()}: HEIC/HEIF/AVIF)`;
   if (ascii(0, 4) === 'II*\u0000' || ascii(0, 4) === 'MM\u0000*') return 'TIFF';
   return 'this format';

@@ -27,7 +27,7 @@ port.on('message', async (req: DetectRequest) => {
 async function answer({ id, bytes }: DetectRequest): Promise<DetectReply> {
   const t0 = performance.now();
   try {
-    const img = decodeImage(bytes, (workerData as FaceWorkerData | undefined)?.limits);
+    const img = await decodeImage(bytes, (workerData as FaceWorkerData | undefined)?.limits);
     if ('unsupported' in img) return { id, kind: 'undecodable', reason: img.unsupported };
     const { faces, secondPass } = await detect(img);
     const ms = performance.now() - t0;

@@ -167,6 +167,11 @@ export interface Limits {
   MAX_PROXY_CONNECTIONS: number;
   /** Milliseconds for a device to send its first bytes, request head or TLS handshake before it is closed. */
   PROXY_HANDSHAKE_TIMEOUT_MS: number;
+  /**
+   * Milliseconds a redirected device (gateway) may stay silent before its connection is taken as a protocol whose
+   * server speaks first and relayed to its original destination as it is.
+   */
+  PROXY_SERVER_FIRST_MS: number;
   /** Milliseconds to reach the cloud (TCP, upstream proxy and TLS) before the device gets 504. */
   PROXY_CONNECT_TIMEOUT_MS: number;
   /** Milliseconds the cloud may take to start answering an HTTP request before the device gets 504. */
@@ -265,6 +270,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_PROXY_CERTS: 1000,
   MAX_PROXY_CONNECTIONS: 10_000,
   PROXY_HANDSHAKE_TIMEOUT_MS: 30_000,
+  PROXY_SERVER_FIRST_MS: 2000,
   PROXY_CONNECT_TIMEOUT_MS: 10_000,
   PROXY_RESPONSE_TIMEOUT_MS: 60_000,
   PROXY_FIRST_DATA_WAIT_MS: 5_000,

@@ -67,6 +67,17 @@ describe('vendor binary framing with a gzip payload', () => {
     expect(wav.subarray(44)).toEqual(pcm);
   });
 
+  it('reports speech sent as bare gzip members (no vendor header) once, with every byte once', () => {
+    const pcm = speechPcm();
+    const out = play(
+      [voice],
+      paced(pcm, 1280, 40_000, (b) => gzipSync(b)),
+    );
+    expect(out.findings).toHaveLength(1);
+    expect(out.findings[0]).toMatchObject({ subtype: 'raw-pcm', final: true, detail: { bytes: pcm.length } });
+    expect(evidenceBytes(out, out.findings[0]!.evidence.evidenceId).subarray(44)).toEqual(pcm);
+  });
+
   it('gives the same finding when each framed message arrives in pieces cut inside the header', () => {
     const pcm = speechPcm();
     const whole = play([voice], paced(pcm, 1280, 40_000, toyaFrame)).findings;

@@ -7,7 +7,7 @@
  * The store then holds every flow with its original destination, device MAC and name, the names looked up but
  * never contacted, the findings of the intercepted upload; and Ctrl-C leaves no rule behind.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -61,6 +61,17 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
     await startLabCloud(lab, dir);
     await lab.start(lab.origin, ['sh', '-c', `exec mosquitto -v -c ${join(dir, 'mosquitto.conf')} 2>&1`], /running/);
     await lab.start(lab.origin, echoServers([], [5000], LAB.cloud(9)), 'up');
+    // A protocol whose server speaks first (SMTP-like): a banner, then an answer to the client's line.
+    await lab.start(
+      lab.origin,
+      nodeArgs(`
+      require('node:net').createServer((c) => {
+        c.on('error', () => {});
+        c.write('220 raw.teddy.example ready\\r\\n');
+        c.on('data', (d) => c.end('250 ' + d));
+      }).listen(2525, '${HOSTS.raw}', () => console.log('up'));`),
+      'up',
+    );
 
     const data = join(dir, 'data');
     const gateway = await startGateway(lab, dir, config, ['--ipv6', 'intercept']);
@@ -96,6 +107,12 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
       sh(
         `echo ping | openssl s_client -connect ${ip}:443 -noservername -CAfile ${ca} 2>/dev/null | openssl x509 -noout -subject -ext subjectAltName`,
       );
+    // The CA page by its name, as a tester's phone on the test Wi-Fi opens it: the forwarder names the gateway.
+    results.caDig = await run(d1.ns, ['dig', '+short', '+tries=1', '@203.0.113.53', 'ca.toyscope']);
+    results.caPem = await run(
+      d1.ns,
+      curl('--resolve', `ca.toyscope:80:${results.caDig.trim()}`, 'http://ca.toyscope/toyscope-ca.pem'),
+    );
     results.nosniDns = await run(d1.ns, leaf(HOSTS.cdn));
     results.nosniCert = await run(d1.ns, leaf(NO_DNS));
 
@@ -123,6 +140,17 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
     // Unknown protocols, each sent with a FIN (half-close): the answer that follows must still arrive.
     results.raw = await run(d2.ns, tcpProbe(HOSTS.raw, 7000, '\u0002toy\u0000hi'));
     results.text = await run(d2.ns, tcpProbe(HOSTS.raw, 7000, 'HELO robot.lab\r\n'));
+    // Server first: the device says nothing until the banner came.
+    results.banner = await run(
+      d2.ns,
+      nodeArgs(`
+      const s = require('node:net').connect(2525, '${HOSTS.raw}');
+      let data = '';
+      s.on('data', (d) => { if (!data) s.write('HELO robot.lab\\r\\n'); data += d; });
+      s.on('end', () => { console.log(JSON.stringify(data)); process.exit(0); });
+      s.on('error', (e) => { console.log(JSON.stringify(e.code)); process.exit(0); });
+      setTimeout(() => { console.log(JSON.stringify('timeout: ' + data)); process.exit(0); }, 15000).unref();`),
+    );
 
     // kitty: IPv6 (intercepted), other UDP, QUIC.
     results.v6 = await run(d3.ns, curl('-6', '-H', 'host: v6.teddy.example', `http://[${V6}]/v6`));
@@ -157,8 +185,13 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
     expect(results.dig).toBe(`${HOSTS.api}\n`);
     const dns = flow((f) => f.transport === 'dns' && f.deviceId === lab.devices[0]!.mac && f.server.port !== 0);
     expect(dns.bytesUp).toBeGreaterThan(0);
-    const never = flow((f) => f.transport === 'dns' && f.server.port === 0);
+    const never = flow((f) => f.transport === 'dns' && f.server.port === 0 && f.server.ip === HOSTS.unused);
     expect(never.server).toEqual({ ip: HOSTS.unused, port: 0, host: 'unused.teddy.example' });
+  });
+
+  it('serves the CA page at http://ca.toyscope/ to a device that looks the name up through the gateway', () => {
+    expect(results.caDig).toBe(`${LAB.gatewayLan}\n`);
+    expect(results.caPem).toBe(readFileSync(caFiles(join(dir, 'data', 'ca')).certFile, 'utf8'));
   });
 
   it('intercepts HTTPS and HTTP to the original destination, attributed by MAC', () => {
@@ -193,8 +226,14 @@ describeNetns('toyscope gateway up (namespace lab, three devices)', () => {
     flow((f) => f.transport === 'mqtt' && f.deviceId === robot && f.server.host === 'mqtt.teddy.example');
     const raw = flow((f) => f.transport === 'tcp' && f.server.ip === HOSTS.raw && f.bytesUp === 7);
     expect(raw).toMatchObject({ deviceId: robot, bytesDown: 11, server: { port: 7000, host: 'raw.teddy.example' } });
-    const text = flow((f) => f.transport === 'tcp' && f.server.ip === HOSTS.raw && f.bytesUp === 16);
+    const text = flow((f) => f.transport === 'tcp' && f.server.port === 7000 && f.bytesUp === 16);
     expect(text).toMatchObject({ deviceId: robot, bytesDown: 20, server: { port: 7000, host: 'raw.teddy.example' } });
+  });
+
+  it('relays a protocol whose server speaks first, once the device stayed silent', () => {
+    expect(JSON.parse(results.banner!)).toBe('220 raw.teddy.example ready\r\n250 HELO robot.lab\r\n');
+    const smtp = flow((f) => f.transport === 'tcp' && f.server.ip === HOSTS.raw && f.server.port === 2525);
+    expect(smtp).toMatchObject({ bytesUp: 16, bytesDown: 49, server: { host: 'raw.teddy.example' } });
   });
 
   it('intercepts IPv6, records other UDP and the QUIC attempt', () => {

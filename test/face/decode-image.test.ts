@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { iou } from '../../eval/face.ts';
 import { decodeImage } from '../../src/face/decode-image.ts';
+import { webpSize } from '../../src/face/decode-webp.ts';
 import type { FaceBox } from '../../src/face/detector.ts';
 import { FacePool } from '../../src/face/pool.ts';
 import { pixels, readImage } from './image-fixtures.ts';
@@ -9,52 +10,91 @@ import { pixels, readImage } from './image-fixtures.ts';
 const CORPUS = new URL('../../fixtures/face-corpus/', import.meta.url);
 
 describe('decodeImage', () => {
-  it('decodes a JPEG to RGB', () => {
-    const img = decodeImage(readFileSync(new URL('pos-astronaut.jpg', CORPUS)));
+  it('decodes a JPEG to RGB', async () => {
+    const img = await decodeImage(readFileSync(new URL('pos-astronaut.jpg', CORPUS)));
     expect('unsupported' in img).toBe(false);
     if ('unsupported' in img) return;
     expect([img.width, img.height, img.data.length]).toEqual([512, 512, 512 * 512 * 3]);
   });
 
-  it('refuses a PNG whose header claims a huge image, before allocating it', () => {
+  it('refuses a PNG whose header claims a huge image, before allocating it', async () => {
     const png = Buffer.alloc(64);
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png);
     png.write('IHDR', 12, 'latin1');
     png.writeUInt32BE(60000, 16);
     png.writeUInt32BE(60000, 20);
-    expect(decodeImage(png)).toEqual({ unsupported: 'PNG too large to decode (or no header)' });
+    expect(await decodeImage(png)).toEqual({ unsupported: 'PNG too large to decode (or no header)' });
   });
 
-  it('names the formats it has no decoder for', () => {
-    const webp = Buffer.from('RIFF\u0000\u0000\u0000\u0000WEBPVP8 ', 'latin1');
-    expect(decodeImage(webp)).toEqual({ unsupported: 'no decoder for WebP (JPEG, PNG, BMP and GIF are decoded)' });
+  it('names the formats it has no decoder for', async () => {
     const tiff = Buffer.from('II*\u0000\u0008\u0000\u0000\u0000', 'latin1');
-    expect(decodeImage(tiff)).toMatchObject({ unsupported: expect.stringMatching(/^no decoder for TIFF/) });
+    expect(await decodeImage(tiff)).toMatchObject({ unsupported: expect.stringMatching(/^no decoder for TIFF/) });
+    const heic = Buffer.from('\u0000\u0000\u0000\u0018ftypheic\u0000\u0000\u0000\u0000', 'latin1');
+    expect(await decodeImage(heic)).toMatchObject({ unsupported: expect.stringMatching(/^no decoder for ISO-BMFF/) });
   });
 
-  it('hands BMP and GIF to their decoders, with the same pixel bound as PNG', () => {
-    expect(pixels(decodeImage(readImage('astronaut-160-bgr24.bmp')))).toMatchObject({ width: 160, height: 160 });
-    expect(pixels(decodeImage(readImage('astronaut-256.gif')))).toMatchObject({ width: 256, height: 256 });
+  it('hands BMP and GIF to their decoders, with the same pixel bound as PNG', async () => {
+    expect(pixels(await decodeImage(readImage('astronaut-160-bgr24.bmp')))).toMatchObject({ width: 160, height: 160 });
+    expect(pixels(await decodeImage(readImage('astronaut-256.gif')))).toMatchObject({ width: 256, height: 256 });
     const bmp = Buffer.from(readImage('cat-160.bmp'));
     bmp.writeInt32LE(7000, 18);
     bmp.writeInt32LE(7000, 22);
-    expect(decodeImage(bmp)).toEqual({ unsupported: 'BMP too large to decode (7000x7000)' });
-    expect(decodeImage(Buffer.from('GIF89a......'))).toMatchObject({ unsupported: expect.stringMatching(/^GIF /) });
+    expect(await decodeImage(bmp)).toEqual({ unsupported: 'BMP too large to decode (7000x7000)' });
+    expect(await decodeImage(Buffer.from('GIF89a......'))).toMatchObject({
+      unsupported: expect.stringMatching(/^GIF /),
+    });
   });
 
-  it('takes its pixel bound from the limits it is given', () => {
+  it('takes its pixel bound from the limits it is given', async () => {
     const tiny = { MAX_DECODE_MEGAPIXELS: 0.01 }; // 10,000 pixels: a 160×160 BMP is over it
-    expect(decodeImage(readImage('astronaut-160-bgr24.bmp'), tiny)).toMatchObject({ unsupported: /too large/ });
-    expect(pixels(decodeImage(readImage('astronaut-160-bgr24.bmp')))).toMatchObject({ width: 160 });
+    expect(await decodeImage(readImage('astronaut-160-bgr24.bmp'), tiny)).toMatchObject({ unsupported: /too large/ });
+    expect(pixels(await decodeImage(readImage('astronaut-160-bgr24.bmp')))).toMatchObject({ width: 160 });
+    expect(await decodeImage(readImage('astronaut-256.webp'), tiny)).toEqual({
+      unsupported: 'WebP too large to decode (256x256)',
+    });
   });
 
-  it('throws on a truncated JPEG (the worker reports it as undecodable)', () => {
+  it('throws on a truncated JPEG (the worker reports it as undecodable)', async () => {
     const jpeg = readFileSync(new URL('pos-astronaut.jpg', CORPUS)).subarray(0, 600);
-    expect(() => decodeImage(jpeg)).toThrow();
+    await expect(decodeImage(jpeg)).rejects.toThrow();
   });
 });
 
-describe('BMP and GIF through the face pool', () => {
+describe('WebP (libwebp in WebAssembly)', () => {
+  it('decodes lossy (VP8), lossless (VP8L) and extended (VP8X, alpha) files made by ffmpeg with libwebp', async () => {
+    expect(pixels(await decodeImage(readImage('astronaut-256.webp')))).toMatchObject({ width: 256, height: 256 });
+    expect(pixels(await decodeImage(readImage('astronaut-220-alpha.webp')))).toMatchObject({ width: 220, height: 220 });
+    // Lossless from cat-160.png: every pixel as the PNG's.
+    const webp = pixels(await decodeImage(readImage('cat-160-lossless.webp')));
+    const png = pixels(await decodeImage(readImage('cat-160.png')));
+    expect(webp.width).toBe(png.width);
+    expect(Buffer.compare(Buffer.from(webp.data), Buffer.from(png.data))).toBe(0);
+  });
+
+  it('reads the canvas size from each header kind before decoding', () => {
+    expect(webpSize(readImage('astronaut-256.webp'))).toEqual({ width: 256, height: 256 });
+    expect(webpSize(readImage('cat-160-lossless.webp'))).toEqual({ width: 160, height: 106 });
+    expect(webpSize(readImage('astronaut-220-alpha.webp'))).toEqual({ width: 220, height: 220 });
+  });
+
+  it('refuses a header that claims a huge canvas and a broken file with a reason; decodes a truncated one', async () => {
+    const huge = Buffer.from(readImage('astronaut-220-alpha.webp'));
+    huge.writeUIntLE(16383, 24, 3);
+    huge.writeUIntLE(16383, 27, 3);
+    expect(await decodeImage(huge)).toEqual({ unsupported: 'WebP too large to decode (16384x16384)' });
+    const whole = readImage('astronaut-256.webp');
+    // libwebp draws what a truncated file holds (the rest grey), as a browser would show it.
+    expect(pixels(await decodeImage(whole.subarray(0, 2000)))).toMatchObject({ width: 256, height: 256 });
+    const broken = Buffer.from(whole);
+    broken.fill(0xff, 30, 400);
+    expect(await decodeImage(broken)).toMatchObject({ unsupported: /cannot decode/ });
+    expect(await decodeImage(Buffer.from('RIFF\u0000\u0000\u0000\u0000WEBPJUNK', 'latin1'))).toEqual({
+      unsupported: 'WebP without a VP8, VP8L or VP8X header',
+    });
+  });
+});
+
+describe('BMP, GIF and WebP through the face pool', () => {
   const pool = new FacePool({ size: 1 });
   afterAll(() => pool.close());
   // The hand-marked astronaut face in the 512 px original, scaled to each file's width.
@@ -66,6 +106,7 @@ describe('BMP and GIF through the face pool', () => {
     ['astronaut-256-pal8.bmp', 256],
     ['astronaut-256.gif', 256],
     ['astronaut-200-local.gif', 200],
+    ['astronaut-256.webp', 256],
   ] as const) {
     it(`finds the astronaut's face in ${name}`, async () => {
       const answer = await pool.check(readImage(name));
@@ -77,8 +118,8 @@ describe('BMP and GIF through the face pool', () => {
     });
   }
 
-  it('finds no face in the cat, as BMP or GIF', async () => {
-    for (const name of ['cat-160.bmp', 'cat-160.gif']) {
+  it('finds no face in the cat, as BMP, GIF or WebP', async () => {
+    for (const name of ['cat-160.bmp', 'cat-160.gif', 'cat-160-lossless.webp']) {
       expect(await pool.check(readImage(name))).toMatchObject({ kind: 'checked', width: 160, height: 106, faces: [] });
     }
   });

@@ -140,6 +140,7 @@ async function up(argv: string[], g: Globals): Promise<number> {
   return runLive(p, g, {
     listen: { host, port },
     dnsListen: { host, port: dnsPort },
+    caAddress: ipv4,
     originalDestination: (socket) => {
       const d = originalDestination(socket);
       return d && { host: d.ip, port: d.port };

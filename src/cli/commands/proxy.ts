@@ -122,6 +122,8 @@ export interface LiveHooks {
   listen: { host: string; port: number };
   /** The DNS forwarder's address when not from `--dns` (the gateway's LAN address). */
   dnsListen?: { host: string; port: number };
+  /** The address the forwarder gives the CA page's name (the gateway's LAN address); default its own, if not a wildcard. */
+  caAddress?: string;
   originalDestination?: (socket: Socket) => Target | undefined;
   macOf?: (ip: string) => string | undefined;
   /** Lines for the banner after the proxy's. */
@@ -242,7 +244,7 @@ export async function runLive(p: Parsed, g: Globals, hooks: LiveHooks): Promise<
       forwarder = await DnsForwarder.start({
         listen: dnsListen,
         ...upstream,
-        static: config.dns.static,
+        static: withCaHost(config.dns.static, hooks.caAddress ?? dnsListen.host),
         tap,
         limits,
       }).catch((err: NodeJS.ErrnoException) => {
@@ -397,4 +399,14 @@ function interrupted(): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/**
+ * config `dns.static` plus the CA page's name answered with `host` (a gateway's LAN address, where TCP port 80 is
+ * sent to the proxy), so a device on the test network can open http://ca.toyscope/. Not for a wildcard address
+ * (no single address to give); an entry of the config wins.
+ */
+function withCaHost(table: Readonly<Record<string, readonly string[]>>, host: string) {
+  if (host === '0.0.0.0' || host === '::') return table;
+  return { [CA_HOST]: [host], ...table };
 }
