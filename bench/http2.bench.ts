@@ -9,26 +9,15 @@ import { DEFAULT_LIMITS } from '../src/model/limits.ts';
 import { Http1Handler } from '../src/streams/http1.ts';
 import { Http2Stream } from '../src/streams/http2.ts';
 import { msgIdCounter } from '../src/streams/mqtt.ts';
+import { h2Frame, hpackLiteral } from '../testkit/http2-builders.ts';
 import { chunksOf, mbPerSec, plainRead, round } from './measure.ts';
 import type { Bench } from './run.ts';
 
 const TOTAL = 32 * 1024 * 1024;
 
-function frame(type: number, flags: number, stream: number, payload: Uint8Array): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(stream, 5);
-  return Buffer.concat([h, payload]);
-}
-const lit = (name: string, value: string, index = false) =>
-  Buffer.concat([
-    Buffer.from([index ? 0x40 : 0, name.length]),
-    Buffer.from(name),
-    Buffer.from([value.length]),
-    Buffer.from(value),
-  ]);
+const frame = (type: number, flags: number, stream: number, payload: Uint8Array) =>
+  Buffer.from(h2Frame(type, flags, stream, payload));
+const lit = (name: string, value: string, index = false) => Buffer.from(hpackLiteral(name, value, index));
 const HEADERS = [
   [':method', 'POST'],
   [':scheme', 'https'],

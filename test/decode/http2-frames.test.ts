@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { HTTP2_PREFACE, Http2FrameReader } from '../../src/decode/http2-frames.ts';
+import { h2Frame } from '../../testkit/http2-builders.ts';
 import { everySplit, oneByteAtATime } from '../helpers/splits.ts';
 
-function frame(type: number, flags: number, stream: number, payload: ArrayLike<number> = []): number[] {
-  const n = payload.length;
-  const head = [n >> 16, (n >> 8) & 0xff, n & 0xff, type, flags, stream >>> 24, (stream >> 16) & 0xff];
-  return [...head, (stream >> 8) & 0xff, stream & 0xff, ...Array.from(payload)];
-}
+const frame = h2Frame;
 const ascii = (s: string) => Array.from(Buffer.from(s, 'latin1'));
 
 /** Feeds the chunks to a reader; returns its sink calls, DATA joined per run so chunking does not show. */

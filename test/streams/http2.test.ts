@@ -9,6 +9,7 @@ import { DEFAULT_LIMITS, type Limits, resolveLimits } from '../../src/model/limi
 import { Http2Stream } from '../../src/streams/http2.ts';
 import { msgIdCounter } from '../../src/streams/mqtt.ts';
 import { ConnectionRouter } from '../../src/streams/router.ts';
+import { h2Frame, hpackLiteral } from '../../testkit/http2-builders.ts';
 import { everySplit, oneByteAtATime, splitAt, utf8 } from '../helpers/splits.ts';
 
 const DATA = 0;
@@ -18,25 +19,9 @@ const SETTINGS = 4;
 const PUSH = 5;
 const CONT = 9;
 
-function frame(type: number, flags: number, stream: number, payload: ArrayLike<number> = []): number[] {
-  const n = payload.length;
-  return [
-    n >> 16,
-    (n >> 8) & 0xff,
-    n & 0xff,
-    type,
-    flags,
-    stream >>> 24,
-    (stream >> 16) & 0xff,
-    (stream >> 8) & 0xff,
-    stream & 0xff,
-    ...Array.from(payload),
-  ];
-}
-/** An HPACK literal field without indexing (new name, no Huffman); lengths < 127. */
-const lit = (name: string, value: string) => [0x00, name.length, ...utf8(name), value.length, ...utf8(value)];
-/** A literal with incremental indexing (new name): it enters the dynamic table. */
-const litIndexed = (name: string, value: string) => [0x40, name.length, ...utf8(name), value.length, ...utf8(value)];
+const frame = h2Frame;
+const lit = (name: string, value: string) => hpackLiteral(name, value);
+const litIndexed = (name: string, value: string) => hpackLiteral(name, value, true);
 const req = (method: string, path: string, extra: number[] = []) => [
   ...lit(':method', method),
   ...lit(':scheme', 'https'),
