@@ -79,7 +79,11 @@ export interface Limits {
   MAX_UDP_FLOWS: number;
   /** Capture time (µs) without a datagram after which a UDP flow closes as `idle`. */
   UDP_IDLE_TIMEOUT_US: number;
-  /** Bytes of one HTTP/1 head (start line + fields) or trailer block; past it `header-too-large`, direction opaque. */
+  /**
+   * Bytes of one HTTP/1 head (start line + fields) or trailer block; past it `header-too-large`, direction opaque.
+   * HTTP/2: bytes of one header block as sent (past it `header-block-too-large`, that direction stops) and of its
+   * decoded field list (name + value + 32 each; past it fields are dropped, `header-list-too-large`).
+   */
   MAX_HTTP_HEADER_BYTES: number;
   /** Bytes of one HTTP/1 chunk-size line (with extensions) or trailer line. */
   MAX_HTTP_CHUNK_LINE_BYTES: number;
@@ -87,6 +91,15 @@ export interface Limits {
   MAX_HTTP_UPGRADE_HOLD_BYTES: number;
   /** HTTP/1 requests awaiting a response (pipelining); the oldest is forgotten past it. */
   MAX_HTTP_PENDING_REQUESTS: number;
+  /**
+   * HTTP/2 streams tracked at once (those with a message open); past it the oldest is ended and forgotten
+   * (`too-many-streams`).
+   */
+  MAX_HTTP2_STREAMS: number;
+  /** CONTINUATION frames after one HTTP/2 HEADERS or PUSH_PROMISE; past it `continuation-flood`, direction stops. */
+  MAX_HTTP2_CONTINUATIONS: number;
+  /** Bytes an HPACK dynamic table may be sized to (a size update past it is `hpack-table-size-too-large`). */
+  MAX_HPACK_TABLE_BYTES: number;
   /** Payload bytes one WebSocket frame may declare; past it `frame-too-large` and that direction stops. */
   MAX_WEBSOCKET_FRAME_BYTES: number;
   /** Bytes of an MQTT CONNECT/SUBSCRIBE body or PUBLISH topic + properties held to parse; past it the packet is skipped. */
@@ -227,6 +240,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   MAX_HTTP_CHUNK_LINE_BYTES: 4 * 1024,
   MAX_HTTP_UPGRADE_HOLD_BYTES: 64 * 1024,
   MAX_HTTP_PENDING_REQUESTS: 1024,
+  MAX_HTTP2_STREAMS: 1024,
+  MAX_HTTP2_CONTINUATIONS: 64,
+  MAX_HPACK_TABLE_BYTES: 64 * 1024,
   MAX_WEBSOCKET_FRAME_BYTES: 2 ** 40,
   MAX_MQTT_HEADER_BYTES: 64 * 1024,
   MAX_TLS_SCAN_BYTES: 64 * 1024,

@@ -122,7 +122,7 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
  * The host a request names: Host header, else the authority of a CONNECT or absolute-form target. An IP literal
  * names nothing the flow's server address does not: the flow keeps the host a DNS answer gave it.
  */
-function requestHost(method: string, url: string, headers: Headers): string | undefined {
+export function requestHost(method: string, url: string, headers: Headers): string | undefined {
   let authority = header({ headers }, 'host');
   if (!authority && method === 'CONNECT') authority = url;
   if (!authority && /^[a-z][a-z0-9+.-]*:\/\//i.test(url)) authority = url.replace(/^[^:]+:\/\//, '').split('/')[0];

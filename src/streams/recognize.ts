@@ -1,7 +1,8 @@
 /**
  * What a connection speaks, from its content on any port (Zeek's dynamic protocol detection): each recogniser
  * reads the client's first bytes and says `ok`, `bad` or `more`; the first `ok` in priority order wins (TLS
- * handshake record, MQTT CONNECT, a whole HTTP/1 request line, DNS query with its TCP length prefix). Every
+ * handshake record, MQTT CONNECT, the HTTP/2 connection preface, a whole HTTP/1 request line, DNS query with its
+ * TCP length prefix). Every
  * recogniser is bounded by the bytes it needs (a request line up to the bound, an MQTT protocol name, a DNS
  * question), so a caller holds at most
  * MAX_RECOGNITION_BYTES. Ports are a hint only, used when the content cannot tell: a connection or UDP flow to
@@ -9,11 +10,12 @@
  * the replay's UDP flows call them.
  */
 import { dnsDatagram, dnsTcpQueryPrefix, type ShapeVerdict } from '../decode/dns-shape.ts';
+import { HTTP2_PREFACE } from '../decode/http2-frames.ts';
 import { mqttConnectPrefix } from '../decode/mqtt.ts';
 import { requestLinePrefix } from './http1-head.ts';
 
 /** Application protocols recognised on a TCP connection. */
-export type TcpProtocol = 'tls' | 'mqtt' | 'http' | 'dns';
+export type TcpProtocol = 'tls' | 'mqtt' | 'http2' | 'http' | 'dns';
 
 /** Bytes the longest recogniser may need: a DNS length prefix, header and a 255-octet name, type and class. */
 export const MAX_RECOGNITION_BYTES = 2 + 12 + 256 + 4;
@@ -28,9 +30,20 @@ function tlsRecordPrefix(b: Uint8Array): ShapeVerdict {
   return b[1] === 0x03 ? 'ok' : 'bad';
 }
 
+/**
+ * HTTP/2 with prior knowledge (h2c, or h2 inside decrypted TLS): the client connection preface. Its first line
+ * `PRI * HTTP/2.0` would pass as an HTTP/1 request line, so this comes first.
+ */
+function http2Preface(b: Uint8Array): ShapeVerdict {
+  const n = Math.min(b.length, HTTP2_PREFACE.length);
+  for (let i = 0; i < n; i++) if (b[i] !== HTTP2_PREFACE[i]) return 'bad';
+  return n === HTTP2_PREFACE.length ? 'ok' : 'more';
+}
+
 const TCP_RECOGNISERS: ReadonlyArray<readonly [TcpProtocol, (b: Uint8Array) => ShapeVerdict]> = [
   ['tls', tlsRecordPrefix],
   ['mqtt', mqttConnectPrefix],
+  ['http2', http2Preface],
   ['http', requestLinePrefix],
   ['dns', dnsTcpQueryPrefix],
 ];
@@ -46,12 +59,27 @@ export function recognizeTcp(up: Uint8Array, final: boolean, serverPort: number)
   for (const [protocol, test] of TCP_RECOGNISERS) {
     const v = test(head);
     if (v === 'ok') return protocol;
+    // A preface cut after its first line would pass as an HTTP/1 request line: wait for the rest.
+    if (v === 'more' && protocol === 'http2' && !final) return 'more';
     // A request line still whole at the bytes held (a long URL) is HTTP: no other recogniser takes such bytes.
     if (v === 'more' && protocol === 'http' && head.length === MAX_RECOGNITION_BYTES) return protocol;
     if (v === 'more') waiting = true;
   }
   if (waiting && !final && up.length < MAX_RECOGNITION_BYTES) return 'more';
   return serverPort === DNS_PORT ? 'dns' : 'unknown';
+}
+
+/**
+ * Whether the server's first bytes `down` leave the client's first flight open: an HTTP/2 server sends its
+ * SETTINGS frame (9-byte header: a multiple of 6 bytes, type 4, stream 0) as soon as the connection opens, often
+ * before the client's preface arrives. Bounded like the client's bytes: past MAX_RECOGNITION_BYTES it does not.
+ */
+export function serverMayWait(down: Uint8Array): boolean {
+  if (down.length > MAX_RECOGNITION_BYTES) return false;
+  if (down.length >= 3 && ((down[0]! << 16) | (down[1]! << 8) | down[2]!) % 6 !== 0) return false;
+  if (down.length >= 4 && down[3] !== 0x04) return false;
+  for (let i = 5; i < Math.min(9, down.length); i++) if (down[i] !== 0) return false;
+  return true;
 }
 
 /** The protocol of a UDP flow from its first datagram: DNS by content on any port, or by port 53 as a hint. */

@@ -1,7 +1,8 @@
 /**
  * One connection's entry into the stream layer: decides what it speaks from its first bytes, on any port
  * (recognize.ts; the port only breaks a tie content cannot) and hands both streams to the handler for it —
- * HTTP/1 (a request line; WebSocket upgrades continue in websocket.ts), MQTT (a CONNECT), TLS (a handshake
+ * HTTP/1 (a request line; WebSocket upgrades continue in websocket.ts, `Upgrade: h2c` in http2.ts), HTTP/2 (the
+ * connection preface, in clear or inside decrypted TLS), MQTT (a CONNECT), TLS (a handshake
  * record: metadata, and with logged keys the decrypted streams go through the same decision as `flow.update`s of
  * the flow), DNS (a length-prefixed query), or raw bytes (anything else,
  * delivered to the analyzers as one message per direction). The flow is opened once the
@@ -15,9 +16,10 @@ import type { FlowError, FlowStats, FrameRange, Micros, ServerEndpoint, TlsState
 import type { DnsFlows } from './dns.ts';
 import { flowInfo } from './flow-info.ts';
 import { Http1Handler } from './http1.ts';
+import { Http2Stream, h2cUpgrade } from './http2.ts';
 import { MqttStream, msgIdCounter } from './mqtt.ts';
 import { RawStream } from './raw.ts';
-import { recognizeTcp } from './recognize.ts';
+import { recognizeTcp, serverMayWait } from './recognize.ts';
 import { type TlsDecryption, TlsStream } from './tls.ts';
 import { type CloseReason, type ConnectionEnv, closeError, type StreamDir, type StreamHandler } from './types.ts';
 import { websocketUpgrade } from './websocket.ts';
@@ -30,7 +32,7 @@ export interface RouterEnv extends ConnectionEnv {
 }
 
 type Held = { dir: StreamDir; bytes: Uint8Array; ts: Micros };
-type Kind = 'http' | 'tls' | 'mqtt' | 'dns' | 'raw';
+type Kind = 'http' | 'http2' | 'tls' | 'mqtt' | 'dns' | 'raw';
 
 export class ConnectionRouter implements StreamHandler {
   readonly #env: RouterEnv;
@@ -123,12 +125,13 @@ class ProtocolSwitch implements StreamHandler {
   /**
    * The protocol, once the client's first bytes tell (at most MAX_RECOGNITION_BYTES are held), or undefined to
    * wait. Bytes from the server end the wait (the client's first flight is over, or the server speaks first):
-   * the client's bytes so far decide.
+   * the client's bytes so far decide. An HTTP/2 server's opening SETTINGS frame does not (`serverMayWait`).
    */
   #kind(force: boolean): Kind | undefined {
     if (this.#held.length === 0 && !force) return undefined;
     const up = Buffer.concat(this.#held.filter((h) => h.dir === 'up').map((h) => h.bytes));
-    const final = force || this.#held.some((h) => h.dir === 'down');
+    const down = this.#held.filter((h) => h.dir === 'down');
+    const final = force || (down.length > 0 && !serverMayWait(Buffer.concat(down.map((h) => h.bytes))));
     const kind = recognizeTcp(up, final, this.#env.server.port);
     if (kind === 'more') return undefined;
     if (kind === 'unknown' || (kind === 'dns' && !this.#env.dns)) return 'raw';
@@ -138,7 +141,8 @@ class ProtocolSwitch implements StreamHandler {
   #start(kind: Kind, ts: Micros): StreamHandler {
     const env = this.#env;
     const { limits } = env;
-    const transport: Transport = kind === 'http' || kind === 'mqtt' || kind === 'dns' ? kind : 'tcp';
+    const transport: Transport =
+      kind === 'http2' ? 'http' : kind === 'http' || kind === 'mqtt' || kind === 'dns' ? kind : 'tcp';
     const server = this.#server();
     this.#announce(transport, this.#tls(kind), server, ts);
     if (kind === 'http') {
@@ -149,9 +153,10 @@ class ProtocolSwitch implements StreamHandler {
         server,
         midStream: env.midStream ?? false,
         limits,
-        onUpgrade: (ctx) => websocketUpgrade(ctx, env, limits),
+        onUpgrade: (ctx) => h2cUpgrade(ctx, { ...env, server, limits }) ?? websocketUpgrade(ctx, env, limits),
       });
     }
+    if (kind === 'http2') return new Http2Stream({ ...env, server, limits, nextMsgId: msgIdCounter() });
     if (kind === 'tls') return new TlsStream({ ...env, server, limits, decrypt: this.#decrypt(server) });
     if (kind === 'dns' && env.dns) return env.dns.tcpStream(env.flowId, env.client);
     if (kind === 'mqtt') return new MqttStream({ ...env, nextMsgId: msgIdCounter() }, limits);
