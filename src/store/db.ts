@@ -182,12 +182,11 @@ class SqliteStore implements Store {
     if (this.#opts.readonly) throw new Error(`store ${this.path} is open read-only`);
     const writer = this.writer() as SqliteStoreWriter;
     writer.flush();
-    const rows = writer.batchRows;
-    writer.batchRows = Math.max(rows, BULK_BATCH_ROWS);
+    const ownBatch = writer.raiseBatch(BULK_BATCH_ROWS);
     const deferred = deferFindingUpkeep(this.#db) > 0;
     return () => {
       writer.flush();
-      writer.batchRows = rows;
+      ownBatch();
       if (deferred) restoreDeferredUpkeep(this.#db);
     };
   }

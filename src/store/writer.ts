@@ -119,7 +119,7 @@ export class SqliteStoreWriter implements StoreWriter {
    * Rows per transaction, `batchRows` unless a bulk write (Store.startBulk) raised it: fewer, bigger commits write
    * each touched page once per commit. The `batchMs` timer still bounds how long a row waits for its commit.
    */
-  batchRows: number;
+  #batchRows: number;
   readonly #st: Statements;
   readonly #commit: (ops: Op[]) => { rejected: unknown[]; rev: number };
   #queue: Op[] = [];
@@ -138,7 +138,7 @@ export class SqliteStoreWriter implements StoreWriter {
 
   constructor(db: Database, opts: WriterOptions) {
     this.#opts = opts;
-    this.batchRows = opts.batchRows;
+    this.#batchRows = opts.batchRows;
     this.#st = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Statements;
     const tx = db.transaction((ops: Op[]) => {
       const { rev } = this.#st.bumpRev.get() as { rev: number };
@@ -155,6 +155,15 @@ export class SqliteStoreWriter implements StoreWriter {
       return { rejected, rev };
     });
     this.#commit = (ops) => tx.immediate(ops);
+  }
+
+  /** Commits at least `rows` rows per transaction until the returned function gives back the writer's own size. */
+  raiseBatch(rows: number): () => void {
+    const own = this.#batchRows;
+    this.#batchRows = Math.max(own, rows);
+    return () => {
+      this.#batchRows = own;
+    };
   }
 
   capture(rec: CaptureRecord): void {
@@ -346,7 +355,7 @@ export class SqliteStoreWriter implements StoreWriter {
   #push(st: Statement, params: Param[], before?: readonly [Statement, Param[]]): void {
     this.#check();
     this.#queue.push([st, params, before]);
-    if (this.#queue.length >= this.batchRows || this.#pendingBytes >= MAX_PENDING_BYTES) this.#flush();
+    if (this.#queue.length >= this.#batchRows || this.#pendingBytes >= MAX_PENDING_BYTES) this.#flush();
     else this.#timer ??= setTimeout(() => this.#onTimer(), this.#opts.batchMs).unref();
   }
 
