@@ -20,8 +20,12 @@ const MAX_TRACKED_OBJECTS = 1024;
 /** Distinct BSSIDs a message must carry to be a Wi-Fi scan (geolocation services need at least two). */
 const MIN_ACCESS_POINTS = 2;
 const MAX_COUNTED = 256;
-/** BSSIDs a wifi-scan finding keeps (personal detail `bssids`) for placing it on a map. */
+/**
+ * BSSIDs a wifi-scan finding keeps (personal detail `bssids`) and towers a cell-tower finding keeps (`cells`), for
+ * placing it on a map.
+ */
 const MAX_PLACED_BSSIDS = 32;
+const MAX_PLACED_CELLS = 32;
 /** The key flags `#keyed` reads. */
 const MY_FLAGS =
   K.LAT | K.LON | K.COORDS | K.GEOHASH | K.WIFI_LIST | K.CELL_LIST | K.BSSID | K.SIGNAL | K.MCC | K.MNC | K.LAC | K.CID;
@@ -63,6 +67,8 @@ class LocationState implements AnalyzerState {
   #bssidPath = '';
   #towers = 0;
   #towerExcerpt = '';
+  /** `mcc,mnc,lac,cid` of the towers seen, up to MAX_PLACED_CELLS. */
+  readonly #cells: string[] = [];
   #towerPath = '';
   #nmea = 0;
   #nmeaFirst: { sentence: string; path: string } | undefined;
@@ -193,6 +199,7 @@ class LocationState implements AnalyzerState {
 
   #btsString(t: Token): void {
     for (const m of matchesIn(BTS, t.value)) {
+      this.#addCell(`${m[1]},${m[2]},${m[3]},${m[4]}`);
       if (this.#towers === 0) {
         this.#towerExcerpt = m[0];
         this.#towerPath = t.path;
@@ -228,11 +235,17 @@ class LocationState implements AnalyzerState {
     const mcc = Number(o.mcc);
     if (mcc < 200 || mcc > 799 || Number(o.cid) === 0) return;
     o.done = true;
+    const cell = `${o.mcc},${o.mnc},${o.lac},${o.cid}`;
+    this.#addCell(cell);
     if (this.#towers === 0) {
-      this.#towerExcerpt = `${o.mcc},${o.mnc},${o.lac},${o.cid}`;
+      this.#towerExcerpt = cell;
       this.#towerPath = objectPathOf(t);
     }
     this.#towers++;
+  }
+
+  #addCell(cell: string): void {
+    if (this.#cells.length < MAX_PLACED_CELLS) this.#cells.push(cell);
   }
 
   #scanNmea(t: Token): Verdict {
@@ -279,6 +292,8 @@ class LocationState implements AnalyzerState {
         excerpt: this.#towerExcerpt,
         path: this.#towerPath,
         detail: { towers: this.#towers },
+        // Every tower (up to MAX_PLACED_CELLS), for the dashboard's map, as for a scan's BSSIDs.
+        personal: { cells: this.#cells.join(' ') },
       });
     }
     if (this.#nmeaFirst) {

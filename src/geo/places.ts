@@ -3,8 +3,9 @@
  * each access point or tower the finding carries, looked up; an estimate (the mean of the located ones weighted by
  * 1/accuracy²); and the country of each tower's MCC (src/geo/mcc.ts), which needs no table. A wifi-scan finding
  * carries its BSSIDs in the personal detail `bssids` (up to 32; older findings only the three of their value); a
- * cell-tower finding its first tower in its value (`mcc,mnc,lac,cid`). The summary (counts, countries) says nothing
- * personal; the points and the estimate are the child's location and leave only with a reveal.
+ * cell-tower finding its towers in `cells` (`mcc,mnc,lac,cid`, up to 32; older findings only the first, in their
+ * value). The summary (counts, countries) says nothing personal; the points and the estimate are the child's
+ * location and leave only with a reveal.
  */
 import type { Finding } from '../model/finding.ts';
 import type { Position, StorePositions } from '../store/positions.ts';
@@ -49,11 +50,16 @@ interface Cell {
   label: string;
 }
 
+/** The towers a cell-tower finding kept (personal detail `cells`; older findings only the first, in their value). */
 function cellsOf(f: Finding): Cell[] {
-  const m = /^(\d{3}),(\d{1,3}),(\d{1,6}),(\d{1,10})/.exec(f.evidence.value ?? '');
-  if (!m) return [];
-  const [, mcc, mnc, lac, cid] = m as unknown as [string, string, string, string, string];
-  return [{ mcc, key: { mcc: +mcc, mnc: +mnc, lac: +lac, cid: +cid }, label: `${mcc},${+mnc},${+lac},${+cid}` }];
+  const listed = f.evidence.detail?.cells;
+  const texts = typeof listed === 'string' ? listed.split(' ') : [f.evidence.value ?? ''];
+  return texts.flatMap((text) => {
+    const m = /^(\d{3}),(\d{1,3}),(\d{1,6}),(\d{1,10})/.exec(text);
+    if (!m) return [];
+    const [, mcc, mnc, lac, cid] = m as unknown as [string, string, string, string, string];
+    return [{ mcc, key: { mcc: +mcc, mnc: +mnc, lac: +lac, cid: +cid }, label: `${mcc},${+mnc},${+lac},${+cid}` }];
+  });
 }
 
 function bssidsOf(f: Finding): string[] {

@@ -98,6 +98,20 @@ describe('location', () => {
     expect(summary(g)).toEqual(['cell-tower=460,0,4566,6758']);
   });
 
+  it('keeps every tower (up to 32) for the map, as personal detail', () => {
+    const f = run(A, { url: '/position?bts=460,0,4566,6758,-70&nearbts=460,0,4566,6759,-80|460,0,4566,6760,-90' });
+    expect(f[0]?.evidence.detail?.cells).toBe('460,0,4566,6758 460,0,4566,6759 460,0,4566,6760');
+    const towers = Array.from({ length: 40 }, (_, i) => ({
+      mobileCountryCode: 460,
+      mobileNetworkCode: 0,
+      locationAreaCode: 4566,
+      cellId: 6000 + i,
+    }));
+    const g = json(A, { cellTowers: towers });
+    expect(g[0]?.detail?.towers).toBe(40);
+    expect(String(g[0]?.evidence.detail?.cells).split(' ')).toHaveLength(32);
+  });
+
   it('finds NMEA sentences with a valid checksum only', () => {
     const good = '$GPGGA,092750.000,5321.6802,N,00630.3372,W,1,8,1.03,61.7,M,55.2,M,,*76';
     expect(nmeaChecksumOk(good)).toBe(true);

@@ -37,6 +37,16 @@ beforeEach(async () => {
       detail: { towers: 1 },
     }),
   );
+  w.finding(
+    finding({
+      id: 'c1/2/f3',
+      flowId: 'c1/2',
+      category: 'location',
+      subtype: 'cell-tower',
+      evidence: { excerpt: '46•••42', value: '460,0,415,42', detail: { cells: '460,0,415,42 460,0,415,43 262,1,7,9' } },
+      detail: { towers: 3 },
+    }),
+  );
   w.flush();
 });
 afterEach(() => h.close());
@@ -97,6 +107,18 @@ describe('places of scan findings', () => {
       { kind: 'cell', label: '460,0,415,42', lat: 39.9087, lon: 116.3975, accuracyM: 800 },
     ]);
     expect(places.estimate).toEqual({ lat: 39.9087, lon: expect.closeTo(116.3975, 9), accuracyM: 800 });
+  });
+
+  it('places every tower a finding kept, and names each MCC’s country', async () => {
+    importAccessPoints();
+    const imp = h.store.positions.startImport('more.csv');
+    imp.cell({ mcc: 460, mnc: 0, lac: 415, cid: 43, lat: 39.9187, lon: 116.3875, accuracyM: 900 });
+    imp.end('opencellid');
+    const summary = (await get('/api/findings/c1%2F2%2Ff3')).json().places;
+    expect(summary).toMatchObject({ kind: 'cell', counted: 3, kept: 3, located: 2 });
+    expect(summary.countries.map((c: { alpha2: string }) => c.alpha2)).toEqual(['CN', 'DE']);
+    const places = (await reveal('c1/2/f3')).json().places;
+    expect(places.points.map((p: { label: string }) => p.label)).toEqual(['460,0,415,42', '460,0,415,43']);
   });
 
   it('keeps nothing to look up once the values were purged', async () => {
