@@ -6,6 +6,8 @@
  * channel count: an ISO sample entry's is a template (2) whatever the codec's own configuration says.
  */
 
+import { u32be } from '../../src/decode/magic-checks.ts';
+
 /** One track of the `moov` box. */
 export interface Mp4Track {
   /** The `hdlr` handler type: `soun` audio, `vide` video, `hint`, `text` … */
@@ -19,7 +21,6 @@ export interface Mp4Track {
 /** The largest `moov` read: an hour of AAC has ≈ 170,000 frames, ≈ 1.4 MB of sample tables. */
 export const MAX_MOOV_BYTES = 4 * 1024 * 1024;
 
-const u32 = (b: Uint8Array, o: number) => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 const fourcc = (b: Uint8Array, o: number) => String.fromCharCode(b[o]!, b[o + 1]!, b[o + 2]!, b[o + 3]!);
 
 /** Walks the top-level boxes of a file pushed in order; `tracks` is set once `moov` has been read. */
@@ -64,15 +65,15 @@ export class Mp4Walker {
   /** A top-level box header is read: collect `moov`, skip anything else. */
   #box(): void {
     const h = this.#head;
-    let size = u32(h, 0);
+    let size = u32be(h, 0);
     let headLen = 8;
     if (size === 1) {
       if (this.#headNeed < 16) {
         this.#headNeed = 16; // a 64-bit size follows the type
         return;
       }
-      const high = u32(h, 8);
-      size = high > 0x1fffff ? Number.MAX_SAFE_INTEGER : high * 2 ** 32 + u32(h, 12);
+      const high = u32be(h, 8);
+      size = high > 0x1fffff ? Number.MAX_SAFE_INTEGER : high * 2 ** 32 + u32be(h, 12);
       headLen = 16;
     }
     this.#headHave = 0;
@@ -98,10 +99,10 @@ export class Mp4Walker {
 function* children(b: Uint8Array, start: number, end: number): Generator<{ type: string; from: number; to: number }> {
   let o = start;
   while (o + 8 <= end) {
-    let size = u32(b, o);
+    let size = u32be(b, o);
     let head = 8;
     if (size === 1 && o + 16 <= end) {
-      size = u32(b, o + 8) === 0 ? u32(b, o + 12) : end - o;
+      size = u32be(b, o + 8) === 0 ? u32be(b, o + 12) : end - o;
       head = 16;
     } else if (size === 0) {
       size = end - o;
@@ -138,7 +139,7 @@ function tracksOf(moov: Uint8Array): Mp4Track[] {
       track.format = fourcc(moov, entry + 4);
       // An audio sample entry: 8 bytes of reserved + reference index, 8 of version/vendor, channels, sample size,
       // 4 reserved, then the rate as 16.16 fixed point.
-      if (track.handler === 'soun' && stsd.to - entry >= 36) track.sampleRate = u32(moov, entry + 32) >>> 16;
+      if (track.handler === 'soun' && stsd.to - entry >= 36) track.sampleRate = u32be(moov, entry + 32) >>> 16;
     }
     tracks.push(track);
   }
@@ -149,8 +150,8 @@ function tracksOf(moov: Uint8Array): Mp4Track[] {
 function durationOf(b: Uint8Array, from: number, to: number): { durationMs?: number } {
   const v1 = b[from] === 1;
   if (to - from < (v1 ? 32 : 20)) return {};
-  const scale = u32(b, from + (v1 ? 20 : 12));
-  const units = v1 ? u32(b, from + 24) * 2 ** 32 + u32(b, from + 28) : u32(b, from + 16);
+  const scale = u32be(b, from + (v1 ? 20 : 12));
+  const units = v1 ? u32be(b, from + 24) * 2 ** 32 + u32be(b, from + 28) : u32be(b, from + 16);
   if (scale === 0 || units === 0xffffffff || (v1 && units >= 2 ** 53)) return {};
   return { durationMs: Math.round((units / scale) * 1000) };
 }

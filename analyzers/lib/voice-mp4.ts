@@ -38,7 +38,6 @@ export class Mp4Clip implements Clip {
   #held: Uint8Array[] | undefined = [];
   #heldBytes = 0;
   #bytes = 0;
-  #sound: Mp4Track | undefined;
   /** undefined until decided. */
   #voice: boolean | undefined;
   #evidence: EvidenceWriter | undefined;
@@ -66,7 +65,7 @@ export class Mp4Clip implements Clip {
     this.#ended = true;
     if (this.#walker.tracks && this.#voice === undefined) this.#decide(this.#walker.tracks);
     if (!this.#voice) return;
-    const t = this.#sound ?? this.#walker.tracks?.find((x) => x.handler === 'soun');
+    const t = this.#walker.tracks?.find((x) => x.handler === 'soun');
     const codec = t ? (CODECS[t.format] ?? 'mp4') : 'aac';
     const detail: FindingDetail = {
       codec,
@@ -85,8 +84,7 @@ export class Mp4Clip implements Clip {
 
   /** Sound and no picture: voice. */
   #decide(tracks: readonly Mp4Track[]): void {
-    this.#sound = tracks.find((t) => t.handler === 'soun');
-    if (this.#sound && !tracks.some((t) => t.handler === 'vide')) this.#start();
+    if (tracks.some((t) => t.handler === 'soun') && !tracks.some((t) => t.handler === 'vide')) this.#start();
     else {
       this.#voice = false;
       this.#held = undefined;

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { ascii } from '../decode/magic-checks.ts';
 import type { Undecodable } from './decode-image.ts';
 
 type Decode = (data: ArrayBuffer) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
@@ -30,19 +31,18 @@ function loadDecoder(): Promise<Decode> {
 
 /** True for a RIFF container of type WEBP. */
 export function isWebp(b: Uint8Array): boolean {
-  return b.length >= 16 && latin1(b, 0, 4) === 'RIFF' && latin1(b, 8, 12) === 'WEBP';
+  return b.length >= 16 && ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP');
 }
 
 /** The canvas size a WebP header gives, by its first chunk (VP8X, VP8 or VP8L); undefined when it gives none. */
 export function webpSize(b: Uint8Array): { width: number; height: number } | undefined {
-  const chunk = latin1(b, 12, 16);
-  if (chunk === 'VP8X' && b.length >= 30) {
+  if (ascii(b, 12, 'VP8X') && b.length >= 30) {
     return { width: 1 + u24le(b, 24), height: 1 + u24le(b, 27) };
   }
-  if (chunk === 'VP8 ' && b.length >= 30 && b[23] === 0x9d && b[24] === 0x01 && b[25] === 0x2a) {
+  if (ascii(b, 12, 'VP8 ') && b.length >= 30 && b[23] === 0x9d && b[24] === 0x01 && b[25] === 0x2a) {
     return { width: (b[26]! | (b[27]! << 8)) & 0x3fff, height: (b[28]! | (b[29]! << 8)) & 0x3fff };
   }
-  if (chunk === 'VP8L' && b.length >= 25 && b[20] === 0x2f) {
+  if (ascii(b, 12, 'VP8L') && b.length >= 25 && b[20] === 0x2f) {
     const bits = b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24);
     return { width: 1 + (bits & 0x3fff), height: 1 + ((bits >>> 14) & 0x3fff) };
   }
@@ -68,10 +68,6 @@ export async function decodeWebp(
     return { unsupported: 'WebP that libwebp cannot decode (broken or truncated)' };
   }
   return { width: img.width, height: img.height, rgba: img.data };
-}
-
-function latin1(b: Uint8Array, from: number, to: number): string {
-  return String.fromCharCode(...b.subarray(from, to));
 }
 
 function u24le(b: Uint8Array, off: number): number {
