@@ -162,7 +162,8 @@ function leafName(sni: string | undefined, target: Target, serverIp: string | un
 }
 
 /**
- * The device's TLS socket on the leaf, replaying the ClientHello bytes already read; ALPN as the cloud chose.
+ * The device's TLS socket on the leaf, replaying the ClientHello bytes already read; ALPN `alpn`, the protocol the
+ * cloud chose (none when it chose none, as the cloud did: the relay passes h2 frames through as bytes).
  * With `ctx.deviceWire`, over a DeviceWire that keeps the leg's TLS bytes and secrets for the taps.
  */
 function deviceTls(
@@ -177,7 +178,7 @@ function deviceTls(
   const s = new TLSSocket(wire?.stream ?? device, {
     isServer: true,
     secureContext,
-    ALPNProtocols: [alpn ?? 'http/1.1'],
+    ...(alpn ? { ALPNProtocols: [alpn] } : {}),
   });
   if (ctx.keylog) s.on('keylog', ctx.keylog);
   if (!wire) return { socket: s };
@@ -219,7 +220,10 @@ async function answerInsideTls(
   name: string,
   err: UpstreamError,
 ) {
-  const tlsSock = deviceTls(ctx, device, hello, ctx.certs.contextFor(name)).socket;
+  // The answer is HTTP/1: offered when the device offered it (or nothing); a device offering only h2 gets no ALPN.
+  const offered = hello.info.alpn;
+  const alpn = !offered || offered.includes('http/1.1') ? 'http/1.1' : undefined;
+  const tlsSock = deviceTls(ctx, device, hello, ctx.certs.contextFor(name), alpn).socket;
   const failure = await handshake(tlsSock, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
   const first = failure ? undefined : await readSome(tlsSock, ctx.limits.PROXY_HANDSHAKE_TIMEOUT_MS);
   if (first && /^[A-Z]+ \S+ HTTP\/1/.test(first.subarray(0, 64).toString('latin1')))

@@ -84,9 +84,9 @@ export class Upstream {
   }
 
   /**
-   * The TLS leg over `sock`: SNI `servername` (none for an IP), ALPN as the device offered it (`alpn`, h2 removed:
-   * the proxy speaks HTTP/1 inside), verified unless insecure, its secrets to `keylog`. Resolves once the
-   * handshake is done.
+   * The TLS leg over `sock`: SNI `servername` (none for an IP), ALPN as the device offered it (`alpn`: the relay
+   * carries whatever protocol the two ends agree on, h2 included), verified unless insecure, its secrets to
+   * `keylog`. Resolves once the handshake is done.
    */
   async tls(
     sock: Socket,
@@ -99,12 +99,11 @@ export class Upstream {
   ) {
     const deadline = Date.now() + this.#opts.connectTimeoutMs;
     const name = servername ?? target.host;
-    const offered = alpn?.filter((p) => p !== 'h2');
     const clientCert = this.#opts.clientCerts.find((c) => c.hosts.some((g) => matchHost(g, name)));
     const socket = tlsConnect({
       socket: sock,
       ...(isIP(name) ? {} : { servername: name }),
-      ...(offered && offered.length > 0 ? { ALPNProtocols: offered } : {}),
+      ...(alpn && alpn.length > 0 ? { ALPNProtocols: alpn } : {}),
       secureContext: this.#context(clientCert),
       rejectUnauthorized: !this.#opts.insecure,
       ...(this.#opts.insecure || !verifyName ? { checkServerIdentity: () => undefined } : {}),
