@@ -47,7 +47,14 @@ const Position = { type: 'object', properties: { lat: num, lon: num, accuracyM: 
 /** Where a Wi-Fi scan or cell-tower finding could be placed, without anything personal (src/geo/places.ts). */
 export const PlacesSummary = {
   type: 'object',
-  properties: { kind: str, counted: int, kept: int, located: int, countries: { type: 'array', items: Country } },
+  properties: {
+    kind: str,
+    counted: int,
+    kept: int,
+    located: int,
+    byArea: int,
+    countries: { type: 'array', items: Country },
+  },
 } as const;
 
 /** The same with the located access points or towers and the estimate: in a reveal's answer only. */
@@ -57,7 +64,7 @@ export const Places = {
     ...PlacesSummary.properties,
     points: {
       type: 'array',
-      items: { type: 'object', properties: { ...Position.properties, kind: str, label: str } },
+      items: { type: 'object', properties: { ...Position.properties, kind: str, label: str, areaCells: int } },
     },
     estimate: Position,
   },

@@ -4,8 +4,10 @@
  * 1/accuracy²); and the country of each tower's MCC (src/geo/mcc.ts), which needs no table. A wifi-scan finding
  * carries its BSSIDs in the personal detail `bssids` (up to 32; older findings only the three of their value); a
  * cell-tower finding its towers in `cells` (`mcc,mnc,lac,cid`, up to 32; older findings only the first, in their
- * value). The summary (counts, countries) says nothing personal; the points and the estimate are the child's
- * location and leave only with a reveal.
+ * value). A tower no table holds is placed by its area when the tables hold other cells of the same MCC, MNC and
+ * LAC/TAC: their centre, with a radius covering them (at least MIN_AREA_RADIUS_M). The summary (counts,
+ * countries) says nothing personal; the points and the estimate are the child's location and leave only with a
+ * reveal.
  */
 import type { Finding } from '../model/finding.ts';
 import type { Position, StorePositions } from '../store/positions.ts';
@@ -15,6 +17,13 @@ import { bssidKey } from './position-files.ts';
 /** Accuracy assumed for a row whose source gave none: a Wi-Fi access point's reach, a city cell's. */
 const DEFAULT_ACCURACY_M = { 'access-point': 50, cell: 1000 } as const;
 const EARTH_RADIUS_M = 6_371_000;
+/** Cells of an area read to place a tower by it (an urban LAC holds hundreds; their centre settles long before). */
+const MAX_AREA_CELLS = 2000;
+/**
+ * Least radius given to a tower placed by its area: a LAC/TAC spans kilometres, and a table holding one or two of
+ * its cells says little of its extent.
+ */
+const MIN_AREA_RADIUS_M = 3000;
 
 /** The subtypes that can be placed. */
 export const PLACED_SUBTYPES = new Set(['wifi-scan', 'cell-tower']);
@@ -23,6 +32,8 @@ export interface PlacedPoint extends Position {
   kind: 'access-point' | 'cell';
   /** The BSSID (`3c:37:86:5d:75:d4`) or the cell (`460,0,4566,6758`): personal, as the finding's value. */
   label: string;
+  /** A tower no table holds, placed by the centre of this many cells of its area (same MCC, MNC, LAC/TAC). */
+  areaCells?: number;
 }
 
 /** What can be said without revealing anything. */
@@ -32,8 +43,10 @@ export interface PlacesSummary {
   counted: number;
   /** Of those, the ones the finding kept to look up (none once its values were purged). */
   kept: number;
-  /** Of those, the ones the lab's tables place. */
+  /** Of those, the ones the lab's tables place (towers placed by their area not counted). */
   located: number;
+  /** Towers no table holds, placed by their area instead (cell-tower findings only). */
+  byArea?: number;
   /** Countries of the towers' MCCs. */
   countries: MccCountry[];
 }
@@ -83,22 +96,33 @@ export function placesOf(f: Finding, positions: StorePositions): Places | undefi
   if (f.subtype === 'cell-tower') {
     const cells = cellsOf(f);
     const points: PlacedPoint[] = [];
+    let byArea = 0;
     for (const c of cells) {
-      const p = positions.cell(c.key);
+      const p: (Position & { areaCells?: number }) | undefined = positions.cell(c.key) ?? areaOf(c, positions);
+      if (p?.areaCells !== undefined) byArea++;
       if (p) points.push({ kind: 'cell', label: c.label, ...p });
     }
     const countries = [...new Set(cells.map((c) => c.mcc))]
       .map(countryOfMcc)
       .filter((c): c is MccCountry => c !== undefined);
-    return placed('cell', Number(f.detail?.towers) || cells.length, cells.length, points, countries);
+    const places = placed('cell', Number(f.detail?.towers) || cells.length, cells.length, points, countries);
+    return byArea > 0 ? { ...places, located: places.located - byArea, byArea } : places;
   }
   return undefined;
 }
 
+/** Where a tower no table holds may be: the centre of its area's known cells, undefined when none is known. */
+function areaOf(c: Cell, positions: StorePositions): (Position & { areaCells: number }) | undefined {
+  const known = positions.cellsInArea(c.key, MAX_AREA_CELLS);
+  const centre = estimate(known.map((p) => ({ kind: 'cell', label: '', ...p })));
+  if (!centre) return undefined;
+  return { ...centre, accuracyM: Math.max(MIN_AREA_RADIUS_M, centre.accuracyM ?? 0), areaCells: known.length };
+}
+
 /** The summary of `placesOf`: what the page may show before a reveal. */
 export function placesSummary(p: Places): PlacesSummary {
-  const { kind, counted, kept, located, countries } = p;
-  return { kind, counted, kept, located, countries };
+  const { kind, counted, kept, located, countries, byArea } = p;
+  return { kind, counted, kept, located, ...(byArea ? { byArea } : {}), countries };
 }
 
 function placed(

@@ -3,7 +3,8 @@
  * imported from files a lab keeps (OpenCellID, WiGLE, its own `bssid,lat,lon`; parsed by src/geo/position-files.ts),
  * and the lookups a finding's scan needs. An import writes in transactions of IMPORT_BATCH_ROWS, so a file of tens
  * of millions of rows costs no more memory than one batch, and a killed import keeps the batches it committed (its
- * source row says `complete: false`). Not a geolocation service: a BSSID or cell not in the tables stays unplaced.
+ * source row says `complete: false`). Not a geolocation service: a BSSID not in the tables stays unplaced; a cell not in them may be placed by
+ * the other cells of its area (`cellsInArea`, src/geo/places.ts).
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { cachedPrepare, type Prepare } from './statements.ts';
@@ -208,6 +209,17 @@ export class StorePositions {
       | { lat: number; lon: number; accuracy_m: number | null }
       | undefined;
     return r && { lat: r.lat, lon: r.lon, accuracyM: r.accuracy_m ?? undefined };
+  }
+
+  /**
+   * The cells the tables hold in one area (MCC, MNC, LAC or TAC), at most `limit` (the primary key's prefix: one
+   * range read): where a cell no table holds may be.
+   */
+  cellsInArea(k: Omit<CellKey, 'cid'>, limit: number): Position[] {
+    const rows = this.#stmt(
+      'SELECT lat, lon, accuracy_m FROM geo_cells WHERE mcc = ? AND mnc = ? AND lac = ? LIMIT ?',
+    ).all(k.mcc, k.mnc, k.lac, limit) as Array<{ lat: number; lon: number; accuracy_m: number | null }>;
+    return rows.map((r) => ({ lat: r.lat, lon: r.lon, accuracyM: r.accuracy_m ?? undefined }));
   }
 
   /** Where this cell is, if a table has it. */

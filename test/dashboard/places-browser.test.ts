@@ -4,9 +4,12 @@
  * no position table the page says so and how to import one; after `toyscope geo import` of a plain table holding the
  * scan's access points (test/data/geo/bssids.csv, as loc-amap-wifi sends them) it says they can be placed and, once
  * revealed (a logged action), draws each where the table puts it, with the estimate among them; a cell tower's MCC
- * highlights its country without any table. Waits are bounded; nothing here is timed.
+ * highlights its country without any table, and a tower no table holds is placed by the known cells of its area.
+ * Waits are bounded; nothing here is timed.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -92,6 +95,40 @@ describe('scan findings on the map', () => {
       /^1 cell tower, none in the lab's position tables/,
     );
   }, 120_000);
+
+  it('places a tower no table holds by the known cells of its area, once revealed', async () => {
+    const { site, s } = suite;
+    const f = findingWhere(site, (x) => x.subtype === 'cell-tower' && x.destination.host === 'www.googleapis.com');
+    // Two other cells of the tower's area (same MCC, MNC, LAC) in an OpenCellID export; the tower itself in none.
+    const [mcc, mnc, lac, cid] = (f.evidence.value ?? '').split(',').map(Number) as [number, number, number, number];
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-area-'));
+    const file = join(dir, 'area.csv');
+    writeFileSync(
+      file,
+      [
+        'radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal',
+        `LTE,${mcc},${mnc},${lac},${cid + 1},,121.4700,31.2300,1200,4,1,1459692062,1553505291,0`,
+        `LTE,${mcc},${mnc},${lac},${cid + 2},,121.4800,31.2400,1200,4,1,1459692062,1553505291,0`,
+        '',
+      ].join('\n'),
+    );
+    const cli = join(ROOT, 'bin', 'toyscope.js');
+    await run(process.execPath, [cli, 'geo', 'import', '--data-dir', site.dir, file], { timeout: 120_000 });
+    await s.page.goto(findingUrl(site, f.id));
+    await s.page.reload(); // the previous test left the page on this finding: a goto to it changes nothing
+    const note = s.page.locator('#places-note');
+    await note
+      .filter({ hasText: '1 cell tower: 1 not in the tables, placed by the known cells of their area' })
+      .waitFor(WAIT);
+    expect(await s.page.locator('#map circle.place').count()).toBe(0); // positions only with a reveal
+    await s.page.locator('#reveal').click();
+    const area = s.page.locator('#map circle.place.area');
+    await area.waitFor(WAIT);
+    expect(await area.locator('title').textContent()).toBe(`${mcc},${mnc},${lac},${cid} (area of 2 known cells)`);
+    const [lon, lat] = (await area.getAttribute('data-lonlat'))!.split(',').map(Number);
+    expect(lon).toBeCloseTo(121.475, 3);
+    expect(lat).toBeCloseTo(31.235, 3);
+  }, 180_000);
 
   it('shows captured values as text and makes no request outside the dashboard’s origin', () => {
     const { site, s, errorsBefore } = suite;

@@ -47,6 +47,16 @@ beforeEach(async () => {
       detail: { towers: 3 },
     }),
   );
+  w.finding(
+    finding({
+      id: 'c1/2/f4',
+      flowId: 'c1/2',
+      category: 'location',
+      subtype: 'cell-tower',
+      evidence: { excerpt: '46•••99', value: '460,0,415,99', detail: { cells: '460,0,415,99 460,0,999,1' } },
+      detail: { towers: 2 },
+    }),
+  );
   w.flush();
 });
 afterEach(() => h.close());
@@ -119,6 +129,37 @@ describe('places of scan findings', () => {
     expect(summary.countries.map((c: { alpha2: string }) => c.alpha2)).toEqual(['CN', 'DE']);
     const places = (await reveal('c1/2/f3')).json().places;
     expect(places.points.map((p: { label: string }) => p.label)).toEqual(['460,0,415,42', '460,0,415,43']);
+  });
+
+  it('places a tower no table holds by the known cells of its area, and says so', async () => {
+    importAccessPoints();
+    const imp = h.store.positions.startImport('more.csv');
+    imp.cell({ mcc: 460, mnc: 0, lac: 415, cid: 43, lat: 39.9187, lon: 116.3875, accuracyM: 900 });
+    imp.cell({ mcc: 460, mnc: 1, lac: 415, cid: 99, lat: 31.23, lon: 121.47, accuracyM: 500 }); // another network
+    imp.end('opencellid');
+    const summary = (await get('/api/findings/c1%2F2%2Ff4')).json().places;
+    expect(summary).toMatchObject({ kind: 'cell', counted: 2, kept: 2, located: 0, byArea: 1 });
+    expect(JSON.stringify(summary)).not.toMatch(/39\.9|116\.3/);
+    const places = (await reveal('c1/2/f4')).json().places;
+    expect(places.points).toEqual([
+      {
+        kind: 'cell',
+        label: '460,0,415,99',
+        lat: expect.any(Number),
+        lon: expect.any(Number),
+        accuracyM: 3000,
+        areaCells: 2,
+      },
+    ]);
+    // Between the two known cells of LAC 415 on network 460/0, nearer the more accurate one.
+    const [p] = places.points;
+    expect(p.lat).toBeGreaterThan(39.9087);
+    expect(p.lat).toBeLessThan(39.9137);
+    expect(p.lon).toBeGreaterThan(116.3925);
+    expect(p.lon).toBeLessThan(116.3975);
+    // The exactly placed towers of f3 stay exact.
+    expect((await get('/api/findings/c1%2F2%2Ff3')).json().places).toMatchObject({ located: 2 });
+    expect((await get('/api/findings/c1%2F2%2Ff3')).json().places.byArea).toBeUndefined();
   });
 
   it('keeps nothing to look up once the values were purged', async () => {

@@ -75,6 +75,12 @@ const TEXT = {
   placesNone: ["none in the lab's position tables — import one with", '均不在实验室的位置表中 — 可用以下命令导入'],
   placesFound: ["are in the lab's position tables: reveal to place them", '在实验室的位置表中：显示原值后在地图上标出'],
   placesShown: ['placed from the lab’s position tables', '已按实验室的位置表标出'],
+  placesByArea: [
+    'not in the tables, placed by the known cells of their area (same MCC, MNC, LAC/TAC)',
+    '不在位置表中，按同一区域（MCC、MNC、LAC/TAC）的已知基站估计',
+  ],
+  revealToPlace: ['reveal to place them', '显示原值后在地图上标出'],
+  areaOfCells: ['area of {n} known cells', '区域内 {n} 个已知基站'],
   placesPurged: ['their values were purged, nothing to place', '原值已清除，无法定位'],
   estimate: ['estimate', '估计位置'],
   newFindings: ['new findings — show', '条新发现 — 显示'],

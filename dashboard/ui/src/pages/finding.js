@@ -76,16 +76,23 @@ function placesNote(summary, revealed) {
   const what = t(summary.kind === 'cell' ? (one ? 'tower' : 'towers') : one ? 'accessPoint' : 'accessPoints');
   const countries = summary.countries.map((c) => `MCC ${c.mcc}: ${c.name}`).join(', ');
   const lines = [];
+  const byArea = summary.byArea ?? 0;
   if (summary.kept === 0) lines.push(`${summary.counted} ${what}: ${t('placesPurged')}`);
-  else if (summary.located === 0) lines.push(`${summary.counted} ${what}, ${t('placesNone')} `);
-  else if (!revealed) lines.push(`${summary.located} / ${summary.counted} ${what} ${t('placesFound')}`);
+  else if (summary.located === 0 && byArea === 0) lines.push(`${summary.counted} ${what}, ${t('placesNone')} `);
+  else if (summary.located === 0) {
+    // Only towers placed by their area: said below.
+  } else if (!revealed) lines.push(`${summary.located} / ${summary.counted} ${what} ${t('placesFound')}`);
   else {
     const est = revealed.estimate;
     lines.push(
       `${summary.located} / ${summary.counted} ${what} ${t('placesShown')}${est ? ` · ${t('estimate')} ±${est.accuracyM} m` : ''}`,
     );
   }
-  return { text: lines.join(' '), countries, none: summary.kept > 0 && summary.located === 0 };
+  if (summary.kept > 0 && byArea > 0) {
+    const lead = summary.located > 0 ? '·' : `${summary.counted} ${what}:`;
+    lines.push(`${lead} ${byArea} ${t('placesByArea')}${revealed ? '' : ` — ${t('revealToPlace')}`}`);
+  }
+  return { text: lines.join(' '), countries, none: summary.kept > 0 && summary.located === 0 && byArea === 0 };
 }
 
 function Places({ summary, revealed }) {

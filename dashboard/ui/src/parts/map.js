@@ -7,6 +7,7 @@ import { geoCircle, geoEqualEarth, geoMercator, geoPath } from 'd3-geo';
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { feature } from 'topojson-client';
+import { t } from '../i18n.js';
 
 const W = 640;
 const H = 330;
@@ -82,7 +83,8 @@ export function WorldMap({ point, places }) {
       ${est?.accuracyM ? html`<path class="accuracy estimate" d=${path(circle(est, est.accuracyM))} />` : ''}
       ${located.map((p) => {
         const [x, y] = projection([p.lon, p.lat]);
-        return html`<circle class=${`place ${p.kind}`} cx=${x} cy=${y} r="4" data-lonlat=${`${p.lon},${p.lat}`}><title>${p.label}</title></circle>`;
+        const title = p.areaCells ? `${p.label} (${t('areaOfCells').replace('{n}', p.areaCells)})` : p.label;
+        return html`<circle class=${`place ${p.kind}${p.areaCells ? ' area' : ''}`} cx=${x} cy=${y} r="4" data-lonlat=${`${p.lon},${p.lat}`}><title>${title}</title></circle>`;
       })}
       ${zoomed ? html`<${ScaleBar} projection=${projection} at=${est ?? located[0]} />` : ''}
       ${estXy ? html`<circle id="map-estimate" class="point" cx=${estXy[0]} cy=${estXy[1]} r="5" data-lonlat=${`${est.lon},${est.lat}`} />` : ''}
