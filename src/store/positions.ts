@@ -3,8 +3,8 @@
  * imported from files a lab keeps (OpenCellID, WiGLE, its own `bssid,lat,lon`; parsed by src/geo/position-files.ts),
  * and the lookups a finding's scan needs. An import writes in transactions of IMPORT_BATCH_ROWS, so a file of tens
  * of millions of rows costs no more memory than one batch, and a killed import keeps the batches it committed (its
- * source row says `complete: false`). Not a geolocation service: a BSSID not in the tables stays unplaced; a cell not in them may be placed by
- * the other cells of its area (`cellsInArea`, src/geo/places.ts).
+ * source row says `complete: false`). Not a geolocation service: a BSSID not in the tables stays unplaced; a cell
+ * not in them may be placed by the other cells of its area (`cellsInArea`, src/geo/places.ts).
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { cachedPrepare, type Prepare } from './statements.ts';
