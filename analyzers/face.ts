@@ -3,8 +3,9 @@
  * multipart parts, base64 values) are buffered up to MAX_IMAGE_BYTES and handed to the face pool
  * (src/face/pool.ts) through `ctx.defer`, so detection runs off the pipeline's thread and reports when the worker
  * answers: `face` with count, boxes and scores, or `face-unchecked` (too large, queue full, timeout, a format the
- * detector cannot decode: HEIC/HEIF, AVIF, TIFF, or a broken file). Request shapes of face APIs (`face-api-request`) and face embeddings
- * (`face-embedding`) are lower-confidence evidence from tokens. It never decodes pixels itself.
+ * detector cannot decode: TIFF, HEIF with a codec other than HEVC or AV1, or a broken file). Request shapes of face
+ * APIs (`face-api-request`) and face embeddings (`face-embedding`) are lower-confidence evidence from tokens. It
+ * never decodes pixels itself.
  */
 
 import type { FaceBox } from '../src/face/detector.ts';

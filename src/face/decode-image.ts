@@ -1,14 +1,17 @@
 /**
  * Image bytes → RGB pixels for the face detector, inside a pool worker (never on the pipeline's thread). JPEG
- * through jpeg-js, PNG through pngjs, WebP through libwebp in WebAssembly (decode-webp.ts), BMP and GIF (first
- * frame) through our own decoders, all with memory and resolution bounds; every other format (HEIC/HEIF, AVIF, TIFF)
- * is reported as undecodable with its reason rather than guessed at.
+ * through jpeg-js, PNG through pngjs, WebP through libwebp and HEIC/AVIF through libheif/libavif in WebAssembly
+ * (decode-webp.ts, decode-heif.ts), BMP and GIF (first frame) through our own decoders, all with memory and
+ * resolution bounds; every other format (TIFF, HEIF with another codec) is reported as undecodable with its reason
+ * rather than guessed at.
  */
 import { createRequire } from 'node:module';
 import jpeg from 'jpeg-js';
+import { ascii } from '../decode/magic-checks.ts';
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.ts';
 import { decodeBmp } from './decode-bmp.ts';
 import { decodeGif } from './decode-gif.ts';
+import { decodeHeif } from './decode-heif.ts';
 import { decodeWebp, isWebp } from './decode-webp.ts';
 
 /** The part of pngjs we use (it ships no types). */
@@ -69,7 +72,11 @@ export async function decodeImage(
     const webp = await decodeWebp(b, maxMegapixels * 1e6);
     return 'unsupported' in webp ? webp : { width: webp.width, height: webp.height, data: rgbaToRgb(webp.rgba) };
   }
-  return { unsupported: `no decoder for ${formatName(b)} (JPEG, PNG, WebP, BMP and GIF are decoded)` };
+  if (ascii(b, 4, 'ftyp')) {
+    const heif = await decodeHeif(b, maxMegapixels * 1e6);
+    return 'unsupported' in heif ? heif : { width: heif.width, height: heif.height, data: rgbaToRgb(heif.rgba) };
+  }
+  return { unsupported: `no decoder for ${formatName(b)} (JPEG, PNG, WebP, HEIC, AVIF, BMP and GIF are decoded)` };
 }
 
 function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray): Uint8Array {
@@ -83,8 +90,5 @@ function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray): Uint8Array {
 }
 
 function formatName(b: Uint8Array): string {
-  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
-  if (ascii(4, 8) === 'ftyp') return `ISO-BMFF image (${ascii(8, 12).trim()}: HEIC/HEIF/AVIF)`;
-  if (ascii(0, 4) === 'II*\u0000' || ascii(0, 4) === 'MM\u0000*') return 'TIFF';
-  return 'this format';
+  return ascii(b, 0, 'II*\u0000') || ascii(b, 0, 'MM\u0000*') ? 'TIFF' : 'this format';
 }

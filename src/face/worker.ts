@@ -12,6 +12,9 @@ import type { DetectRequest, WorkerStatus } from './protocol.ts';
 const port = parentPort;
 if (!port) throw new Error('src/face/worker.ts runs only in a worker thread');
 
+// libheif writes its decoding failures with console.log, which a worker sends to the process's stdout: where
+// `toyscope replay --json` writes its document. Nothing in a face worker has anything to say there.
+console.log = () => {};
 const answer = imageAnswerer(loadDetector, (workerData as FaceWorkerData | undefined)?.limits);
 port.postMessage({ kind: 'ready' } satisfies WorkerStatus);
 port.on('message', async (req: DetectRequest) => {

@@ -32,6 +32,16 @@ describe('toyscope replay', () => {
     expect(doc.flows[0].bytesUp).toBeGreaterThan(8000);
   });
 
+  it('keeps --json clean when an image decoder complains (a HEIC cut short: libheif writes to the console)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-replay-heif-'));
+    const r = await toyscope('--data-dir', dir, 'replay', join(FIXTURES, 'face-heif-uploads/capture.pcap'), '--json');
+    expect(r.code).toBe(0);
+    expect(r.err).not.toMatch(/Decoding image failed/);
+    const doc = JSON.parse(r.out);
+    const faces = doc.findings.filter((f: { category: string }) => f.category === 'face');
+    expect(faces.map((f: { subtype: string }) => f.subtype).sort()).toEqual(['face', 'face', 'face-unchecked']);
+  });
+
   it('breaks flows and findings down per file, in argument order, when several captures are replayed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'toyscope-replay-several-'));
     const dns = join(FIXTURES, 'dns-lookups/capture.pcap');

@@ -175,7 +175,7 @@ describe('FacePool (real detector)', () => {
   });
 
   it('says which formats it cannot decode', async () => {
-    // An animated GIF is decoded (its first frame); WebP is not.
+    // An animated GIF is decoded (its first frame); a WebP or a HEIF without its coded image is not, with a reason.
     const gif = readImage('cat-48-2frames.gif');
     expect(await pool.check(gif)).toMatchObject({ kind: 'checked', width: 48, height: 32, faces: [] });
     const webp = Buffer.from('RIFF\u0000\u0000\u0000\u0000WEBPVP8 ', 'latin1');
@@ -183,6 +183,6 @@ describe('FacePool (real detector)', () => {
     const heic = new Uint8Array([0, 0, 0, 24, ...Buffer.from('ftypheic'), 0, 0, 0, 0, ...Buffer.from('mif1heic')]);
     const answer = await pool.check(heic);
     expect(answer).toMatchObject({ kind: 'unchecked', reason: 'undecodable' });
-    expect(answer.kind === 'unchecked' && answer.message).toMatch(/HEIC/);
+    expect(answer.kind === 'unchecked' && answer.message).toMatch(/HEIF image with neither HEVC nor AV1/);
   });
 });
