@@ -108,7 +108,7 @@ export async function replayCaptures(
       if (!result.replayed) {
         const stored = store.findCapture(result.capture.sha256 ?? result.capture.id) ?? result.capture;
         g.io.err(
-          `${name(arg)}: already in the database (sha256 ${stored.id.slice(0, 12)}); showing stored results (--force re-analyzes)\n`,
+          `${name(arg)}: already in the database (sha256 ${(stored.sha256 ?? stored.id).slice(0, 12)}); showing stored results (--force re-analyzes)\n`,
         );
         run.captures.push(stored);
         continue;

@@ -87,7 +87,12 @@ export function renderComplianceHtml(r: ComplianceReport, lang: Lang): string {
     <dt>${esc(t(LABELS.tester))}</dt><dd>${esc(c.tester ?? '—')}</dd>
     <dt>${esc(t(LABELS.captures))}</dt><dd>${
       c.captures.length
-        ? c.captures.map((x) => `<div class="mono">${esc(x.id)} · ${esc(x.path)} · ${num(x.bytes)} B</div>`).join('')
+        ? c.captures
+            .map(
+              (x) =>
+                `<div class="mono">${esc(x.sha256 ?? t(LABELS.notReadWhole))} · ${esc(x.path)} · ${num(x.bytes)} B</div>`,
+            )
+            .join('')
         : esc(t(LABELS.noCaptures))
     }</dd>
     <dt>${esc(t(LABELS.config))}</dt><dd class="mono">${esc(c.configSha256 ?? '—')}</dd>

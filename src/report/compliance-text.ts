@@ -173,6 +173,7 @@ export const LABELS = {
   zone: { 'zh-CN': '时区', en: 'Time zone' },
   tester: { 'zh-CN': '测试人员', en: 'Tester' },
   captures: { 'zh-CN': '抓包文件（SHA-256）', en: 'Captures (SHA-256)' },
+  notReadWhole: { 'zh-CN': '（未读完：标准输入中断）', en: '(not read whole: standard input interrupted)' },
   noCaptures: { 'zh-CN': '无（实时会话）', en: 'none (live session)' },
   config: { 'zh-CN': '配置文件 SHA-256', en: 'Configuration SHA-256' },
   policy: { 'zh-CN': '隐私政策声明 SHA-256', en: 'Policy SHA-256' },

@@ -62,7 +62,8 @@ export interface Custody {
   timeZone: string;
   firstTs?: Micros;
   lastTs?: Micros;
-  captures: Pick<CaptureRecord, 'id' | 'path' | 'format' | 'bytes'>[];
+  /** `sha256` is absent for a capture read from standard input and interrupted before its end. */
+  captures: Pick<CaptureRecord, 'id' | 'sha256' | 'path' | 'format' | 'bytes'>[];
   tester?: string;
   configSha256?: string;
   policySha256?: string;
@@ -222,7 +223,13 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
   const captures = store
     .listCaptures()
     .filter((c) => span.captureIds.includes(c.id))
-    .map(({ id, path, format, bytes }) => ({ id, path, format, bytes }));
+    .map(({ id, sha256, path, format, bytes }) => ({
+      id,
+      ...(sha256 === undefined ? {} : { sha256 }),
+      path,
+      format,
+      bytes,
+    }));
   const deviceExperiments = store
     .listExperiments()
     .filter((e) => e.deviceId === undefined || e.deviceId === device.id)

@@ -90,6 +90,18 @@ describe('replay: what is not a regular file', () => {
     expect(list.captures.map((c: { sha256: string }) => c.sha256)).toEqual([sha]);
   });
 
+  it("'-' names the sha256 of what was read in the summary and in the report's chain of custody", async () => {
+    const data = fresh();
+    const sha = createHash('sha256').update(readFileSync(multipart)).digest('hex');
+    const r = await toyscopeWith({ input: readFileSync(multipart) }, ...data, 'replay', '-');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`sha256 ${sha.slice(0, 12)}`);
+    const device = JSON.parse((await toyscope(...data, 'flows', '--json')).out).exchanges[0].deviceId;
+    const report = await toyscope(...data, 'report', '--device', device, '--lang', 'en');
+    expect(report.code).toBe(0);
+    expect(report.out).toContain(`<div class="mono">${sha} · - · `);
+  });
+
   it('/dev/stdin is standard input too, even when it is a socket (as node and CI runners give it)', async () => {
     const r = await toyscopeWith({ input: readFileSync(multipart) }, ...fresh(), 'replay', '/dev/stdin', '--json');
     expect(r.code).toBe(0);

@@ -226,7 +226,8 @@ function summary(s: SummaryInput): string {
     const own = s.perFile[i];
     const counts =
       s.captures.length > 1 && own ? `  ${plural(own.flows, 'flow')}, ${plural(own.findings, 'finding')}` : '';
-    lines.push(`${cell(c.path, 60)}  ${c.format}  ${size(c.bytes)}  sha256 ${c.id.slice(0, 12)}${counts}`);
+    const sha = c.sha256 === undefined ? 'not read whole' : `sha256 ${c.sha256.slice(0, 12)}`;
+    lines.push(`${cell(c.path, 60)}  ${c.format}  ${size(c.bytes)}  ${sha}${counts}`);
   });
   const labels = new Map<string, number>();
   for (const k of s.flows.byKind) {
