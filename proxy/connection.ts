@@ -25,6 +25,7 @@ const TLS_HANDSHAKE = 0x16;
 export async function handleConnection(ctx: ProxyContext, device: Socket): Promise<void> {
   device.setNoDelay(true);
   device.on('error', () => {}); // each stage listens for its own errors; this one keeps a late reset quiet
+  clientOf(device); // its address, kept while the socket still knows it
   try {
     await route(ctx, device);
   } catch (err) {

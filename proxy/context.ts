@@ -54,8 +54,19 @@ export interface ProxyContext {
 
 /** The device end of a socket, as flows record it. */
 export function clientOf(socket: Socket): { ip: string; port: number } {
-  return { ip: (socket.remoteAddress ?? '0.0.0.0').replace(/^::ffff:/, ''), port: socket.remotePort ?? 0 };
+  let client = clients.get(socket);
+  if (!client) {
+    client = { ip: (socket.remoteAddress ?? '0.0.0.0').replace(/^::ffff:/, ''), port: socket.remotePort ?? 0 };
+    if (socket.remoteAddress !== undefined) clients.set(socket, client);
+  }
+  return { ...client };
 }
+
+/**
+ * Each device socket's address, kept from its accept: a socket the device has closed has none any more, and a
+ * failure is often recorded after the device gave up (a refused cloud answered 502).
+ */
+const clients = new WeakMap<Socket, { ip: string; port: number }>();
 
 /** The next bytes from `s` within `timeoutMs`; undefined when it closed or timed out first. */
 export async function readSome(s: Duplex, timeoutMs: number): Promise<Buffer | undefined> {

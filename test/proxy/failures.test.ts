@@ -8,6 +8,7 @@ import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectionProblem } from '../../proxy/context.ts';
 import {
   type CloudCa,
   curl,
@@ -31,6 +32,7 @@ describe('per-flow failures', () => {
   let slowPort: number;
   let deadPort: number;
   let p: TestProxy;
+  const problems: ConnectionProblem[] = [];
   const proxyArg = () => ['--proxy', `http://127.0.0.1:${p.port}`];
 
   beforeAll(async () => {
@@ -46,6 +48,7 @@ describe('per-flow failures', () => {
     p = await testProxy({
       upstream: { resolve: new Map(HOSTS.map((h) => [h, '127.0.0.1'])), extraCa: [cloud.pem] },
       limits: { PROXY_RESPONSE_TIMEOUT_MS: 500, MAX_HTTP_HEADER_BYTES: 4096 },
+      onProblem: (pr) => problems.push(pr),
     });
   }, HOOK_MS);
   afterAll(async () => {
@@ -71,7 +74,17 @@ describe('per-flow failures', () => {
     const r = await curl(...proxyArg(), '--cacert', p.caFile, `https://dead.tuyaus.com:${deadPort}/`);
     expect(r.stderr).toMatch(/502/);
     await until(() => flows(p).some((f) => f.error?.code === 'upstream-refused'));
-    expect(flows(p).find((f) => f.error?.code === 'upstream-refused')!.server.host).toBe('dead.tuyaus.com');
+    const refused = flows(p).find((f) => f.error?.code === 'upstream-refused')!;
+    expect(refused.server.host).toBe('dead.tuyaus.com');
+    // The device that asked, though it had closed by the time the flow was recorded (it was 0.0.0.0).
+    expect(refused.device.ip).toBe('127.0.0.1');
+    expect(refused.deviceId).toBe('127.0.0.1');
+  });
+
+  it('names the device of a connection it cannot route, after the device closed it', async () => {
+    await raw(p.port, 'GARBAGE\r\n\r\n');
+    await until(() => problems.some((x) => x.code === 'unroutable'));
+    expect(problems.find((x) => x.code === 'unroutable')!.client).toBe('127.0.0.1');
   });
 
   it('answers 504 when the cloud does not answer an HTTP request in time', async () => {
