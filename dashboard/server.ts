@@ -70,7 +70,7 @@ export async function buildDashboard(opts: DashboardOptions): Promise<FastifyIns
   const store = opts.store;
   await app.register(staticRoutes);
   await app.register(inventoryRoutes, { store, config: opts.config });
-  await app.register(findingsRoutes, { store });
+  await app.register(findingsRoutes, { store, config: opts.config });
   await app.register(flowsRoutes, { store });
   await app.register(evidenceRoutes, { store });
   await app.register(experimentsRoutes, { store });

@@ -312,6 +312,19 @@ export function findDevice(config: Config, deviceId: string): DeviceConfig | und
   return config.devices.find((d) => d.mac === id || d.ip === id || d.name === deviceId);
 }
 
+/**
+ * Whether first-party hosts are configured for the device (`firstParty.global`, or `firstParty.devices` under its
+ * id, configured name, MAC or IP), so that a destination not listed can be called a third party and one listed a
+ * first party. Without any, nothing is claimed either way.
+ */
+export function firstPartyKnown(config: Config, deviceId: string): boolean {
+  if (config.firstParty.global.length > 0) return true;
+  const d = findDevice(config, deviceId);
+  return [deviceId, d?.name, d?.mac, d?.ip].some(
+    (k) => k !== undefined && (config.firstParty.devices[k]?.length ?? 0) > 0,
+  );
+}
+
 /** The configured name of a device, else its id (MAC or IP). */
 export function deviceName(config: Config, deviceId: string): string {
   return findDevice(config, deviceId)?.name ?? deviceId;

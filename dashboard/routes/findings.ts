@@ -6,6 +6,7 @@
  * it answers.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { type Config, firstPartyKnown } from '../../src/config.ts';
 import { placesOf, placesSummary } from '../../src/geo/places.ts';
 import type { Category } from '../../src/model/finding.ts';
 import { maskFinding } from '../../src/pipeline/redact.ts';
@@ -25,7 +26,7 @@ import { commonFilter } from './query.ts';
 
 type FindingQueryT = CommonQueryT & { category?: Category; subtype?: string; encrypted?: boolean };
 
-const findingsRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store }) => {
+const findingsRoutes: FastifyPluginAsync<{ store: Store; config: Config }> = async (app, { store, config }) => {
   app.get<{ Querystring: FindingQueryT }>(
     '/api/findings',
     { schema: { querystring: FindingQuery, response: { 200: page(Finding), '4xx': ErrorReply } } },
@@ -45,7 +46,15 @@ const findingsRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store
       schema: {
         params: IdParams,
         response: {
-          200: { type: 'object', properties: { finding: Finding, flow: Flow, places: PlacesSummary } },
+          200: {
+            type: 'object',
+            properties: {
+              finding: Finding,
+              flow: Flow,
+              places: PlacesSummary,
+              firstPartyKnown: { type: 'boolean' },
+            },
+          },
           '4xx': ErrorReply,
         },
       },
@@ -58,6 +67,7 @@ const findingsRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store
         finding: maskFinding(f),
         flow: store.getFlow(f.flowId),
         places: places && placesSummary(places),
+        firstPartyKnown: firstPartyKnown(config, f.deviceId),
       };
     },
   );

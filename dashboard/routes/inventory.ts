@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { countryOf } from '../../analyzers/lib/services.ts';
-import { type Config, deviceName } from '../../src/config.ts';
+import { type Config, deviceName, firstPartyKnown } from '../../src/config.ts';
 import type { Store } from '../../src/store/types.ts';
 
 const str = { type: 'string' } as const;
@@ -37,6 +37,8 @@ const DestinationRow = {
     operator: str,
     country: str,
     thirdParty: { type: 'boolean' },
+    /** First-party hosts are configured for the device: `thirdParty: false` then means first party. */
+    firstPartyKnown: { type: 'boolean' },
     flows: int,
     bytesUp: int,
     bytesDown: int,
@@ -122,6 +124,7 @@ const inventoryRoutes: FastifyPluginAsync<{ store: Store; config: Config }> = as
         .filter((d) => thirdParty === undefined || d.thirdParty === thirdParty)
         .map((d) => ({
           ...d,
+          firstPartyKnown: firstPartyKnown(config, d.deviceId),
           country: countryOf(d.host, d.operator),
           categories: categories.get(key(d.deviceId, d.host)) ?? {},
           tls: tls.get(key(d.deviceId, d.host)) ?? {},

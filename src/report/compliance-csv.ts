@@ -48,7 +48,8 @@ export function renderComplianceCsv(r: ComplianceReport, lang: Lang): string {
           i.host,
           i.operator,
           i.country,
-          i.thirdParty,
+          // Empty when no first-party host was configured: not third party is then not first party either.
+          i.thirdParty || r.firstPartyKnown ? i.thirdParty : '',
           i.encrypted,
           i.count,
           i.findingIds.join(' '),

@@ -132,7 +132,7 @@ export function renderComplianceHtml(r: ComplianceReport, lang: Lang): string {
       : `<table class="items"><thead><tr><th>${esc(t(LABELS.category))}</th><th>${esc(t(LABELS.recipient))}</th><th>${esc(t(LABELS.country))}</th><th>${esc(t(LABELS.party))}</th><th>${esc(t(LABELS.encrypted))}</th><th>${esc(t(LABELS.count))}</th><th>${esc(t(LABELS.findings))}</th></tr></thead><tbody>${items
           .map(
             (i) =>
-              `<tr><td>${cat(i.category)} / ${esc(i.subtype)}</td><td>${esc(i.operator ? `${i.operator} · ${i.host}` : i.host)}</td><td>${esc(i.country ?? '—')}</td><td>${esc(t(i.thirdParty ? LABELS.third : LABELS.first))}</td><td>${esc(t(i.encrypted ? LABELS.yes : LABELS.no))}</td><td class="n">${num(i.count)}</td><td class="mono">${i.findingIds.map(esc).join('<br>')}</td></tr>`,
+              `<tr><td>${cat(i.category)} / ${esc(i.subtype)}</td><td>${esc(i.operator ? `${i.operator} · ${i.host}` : i.host)}</td><td>${esc(i.country ?? '—')}</td><td>${esc(t(i.thirdParty ? LABELS.third : r.firstPartyKnown ? LABELS.first : LABELS.partyUnknown))}</td><td>${esc(t(i.encrypted ? LABELS.yes : LABELS.no))}</td><td class="n">${num(i.count)}</td><td class="mono">${i.findingIds.map(esc).join('<br>')}</td></tr>`,
           )
           .join('')}</tbody></table>`;
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type Config, findDevice } from '../config.ts';
+import { type Config, findDevice, firstPartyKnown } from '../config.ts';
 import { InputError } from '../errors.ts';
 import { findExperiment } from '../experiments.ts';
 import { loadPolicy } from '../policy.ts';
@@ -42,15 +42,12 @@ export function complianceReport(store: Store, req: ReportRequest): ComplianceRe
   });
   const policy = req.policyFile === undefined ? undefined : loadPolicy(req.policyFile);
   const configured = findDevice(req.config, device.id);
-  const perDevice = [device.id, configured?.name, configured?.mac, configured?.ip].some(
-    (k) => k !== undefined && (req.config.firstParty.devices[k]?.length ?? 0) > 0,
-  );
-  const firstPartyKnown = (policy?.firstParty?.length ?? 0) > 0 || req.config.firstParty.global.length > 0 || perDevice;
+  const known = (policy?.firstParty?.length ?? 0) > 0 || firstPartyKnown(req.config, device.id);
   return buildComplianceReport({
     store,
     device: configured?.name && !device.name ? { ...device, name: configured.name } : device,
     policy,
-    firstPartyKnown,
+    firstPartyKnown: known,
     experiments: experiments.length ? experiments : undefined,
     custody: {
       toyscopeVersion: req.toyscopeVersion,

@@ -200,6 +200,7 @@ export const LABELS = {
   country: { 'zh-CN': '国家/地区', en: 'Country' },
   party: { 'zh-CN': '第一/第三方', en: 'Party' },
   third: { 'zh-CN': '第三方', en: 'third party' },
+  partyUnknown: { 'zh-CN': '未知（未配置第一方）', en: 'unknown (no first party configured)' },
   first: { 'zh-CN': '第一方', en: 'first party' },
   encrypted: { 'zh-CN': '加密', en: 'Encrypted' },
   yes: { 'zh-CN': '是', en: 'yes' },

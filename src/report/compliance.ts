@@ -77,6 +77,8 @@ export interface ComplianceReport {
   /** The report covers only these experiments' windows (empty: all traffic). */
   scope: ExperimentRecord[];
   coverage: CoverageSummary;
+  /** First-party hosts were configured: a destination not called third party is first party, else unknown. */
+  firstPartyKnown: boolean;
   principles: PrincipleResult[];
   /** Everything personal observed, the data inventory. */
   observed: ReportItem[];
@@ -245,6 +247,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
     custody,
     scope,
     coverage,
+    firstPartyKnown: input.firstPartyKnown,
     principles: [
       na(1),
       judged(2, necessity(groups, coverage, policy)),

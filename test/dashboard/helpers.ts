@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildDashboard } from '../../dashboard/server.ts';
-import { defaultConfig } from '../../src/config.ts';
+import { type Config, defaultConfig } from '../../src/config.ts';
 import type { Limits } from '../../src/model/limits.ts';
 import { openStore } from '../../src/store/db.ts';
 import type { Store } from '../../src/store/types.ts';
@@ -98,14 +98,17 @@ export async function sessionCookie(app: FastifyInstance): Promise<string> {
   return String(res.headers['set-cookie']).split(';')[0]!;
 }
 
-export async function harness(limits: Partial<Limits> = {}): Promise<Harness> {
+/** The seed's configuration: its voice host is the first party. */
+const CONFIG: Config = { ...defaultConfig, firstParty: { global: ['*.toycloud.example'], devices: {} } };
+
+export async function harness(limits: Partial<Limits> = {}, config: Config = CONFIG): Promise<Harness> {
   const t = tempDir();
   const store = openStore(join(t.dir, 'toyscope.db'), { batchMs: 5 });
   seed(store);
   const app = await buildDashboard({
     store,
     token: TOKEN,
-    config: { ...defaultConfig, firstParty: { global: ['*.toycloud.example'], devices: {} } },
+    config,
     allowedHosts: new Set([HOST]),
     limits,
   });

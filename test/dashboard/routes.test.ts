@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/config.ts';
 import { messageRecord } from '../../testkit/records.ts';
 import { type Harness, HOST, harness, MAC } from './helpers.ts';
 
@@ -107,6 +108,23 @@ describe('flows, devices, destinations, captures', () => {
     const dests = (await get('/api/destinations?thirdParty=true')).json().items;
     expect(dests).toMatchObject([{ host: 'track.ads.example', categories: { contacts: 1 }, tls: { none: 1 } }]);
     expect((await get('/api/captures')).json().items.map((c: { id: string }) => c.id)).toEqual(['cap-1']);
+  });
+
+  it('says whether first-party hosts are configured, so "not third party" is not shown as first party', async () => {
+    const all = (await get('/api/destinations')).json().items;
+    expect(all.map((d: { firstPartyKnown: boolean }) => d.firstPartyKnown)).toEqual([true, true]);
+    const finding = (await get('/api/findings/c1%2F1%2Ff0')).json();
+    expect(finding).toMatchObject({ finding: { destination: { thirdParty: false } }, firstPartyKnown: true });
+    const bare = await harness({}, defaultConfig);
+    try {
+      const get2 = (url: string) =>
+        bare.app.inject({ method: 'GET', url, headers: { host: HOST, cookie: bare.cookie } });
+      const items = (await get2('/api/destinations')).json().items;
+      expect(items.map((d: { firstPartyKnown: boolean }) => d.firstPartyKnown)).toEqual([false, false]);
+      expect((await get2('/api/findings/c1%2F1%2Ff0')).json().firstPartyKnown).toBe(false);
+    } finally {
+      bare.close();
+    }
   });
 });
 

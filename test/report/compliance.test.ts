@@ -108,6 +108,25 @@ describe('rendering', () => {
     expect(STYLE_SHA256).toBe(`'sha256-${createHash('sha256').update(style).digest('base64')}'`);
   });
 
+  it('calls a destination first party only when first-party hosts were configured', () => {
+    const w = store.writer();
+    w.flow(flowRecord({ id: 'a', tls: 'none' }));
+    w.finding(finding({ id: 'v', flowId: 'a' })); // destination thirdParty: false
+    w.flush();
+    const known = renderComplianceHtml(report(), 'en');
+    expect(known).toContain('<td>first party</td>');
+    const unknown = report({ firstPartyKnown: false });
+    expect(unknown.firstPartyKnown).toBe(false);
+    const html = renderComplianceHtml(unknown, 'en');
+    expect(html).not.toContain('<td>first party</td>');
+    expect(html).toContain('<td>unknown (no first party configured)</td>');
+    expect(html).toContain('p6-parties-unknown');
+    const rows = renderComplianceCsv(unknown, 'en').split('\r\n');
+    const header = rows[0]!.replace('\ufeff', '').split(',');
+    const item = rows.find((r) => r.includes(',v'))!.split(',');
+    expect(item[header.indexOf('third_party')]).toBe('');
+  });
+
   it('neutralises spreadsheet formulas in CSV', () => {
     expect(csvField('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
     expect(csvField('-1+1')).toBe("'-1+1");

@@ -20,6 +20,12 @@ const TEXT = {
   party: ['Party', '归属'],
   thirdParty: ['third party', '第三方'],
   firstParty: ['first party', '第一方'],
+  partyUnknown: ['party unknown', '未知'],
+  partyUnknownWhy: [
+    'No first-party hosts are configured for this device (firstParty in toyscope.yaml): not called a third party, not known to be first party',
+    '未为该设备配置第一方主机（toyscope.yaml 的 firstParty）：未判为第三方，也不能确认为第一方',
+  ],
+  notThirdParty: ['not third party', '非第三方'],
   anyParty: ['any party', '任意归属'],
   encrypted: ['Encrypted', '加密'],
   plaintext: ['plaintext', '明文'],

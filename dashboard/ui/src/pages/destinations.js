@@ -3,6 +3,7 @@ import { html } from 'htm/preact';
 import { useJson, useLiveRev } from '../api.js';
 import { bytes, utc } from '../format.js';
 import { t } from '../i18n.js';
+import { party } from '../parts/party.js';
 import { href } from '../route.js';
 
 const pairs = (o) =>
@@ -24,7 +25,7 @@ export function Destinations() {
               <td>${d.deviceId}</td>
               <td><a href=${href('flows', { host: d.host, device: d.deviceId })}>${d.host}</a></td>
               <td>${d.operator ?? ''}</td><td>${d.country ?? ''}</td>
-              <td>${d.thirdParty ? html`<span class="tag third">${t('thirdParty')}</span>` : t('firstParty')}</td>
+              <td>${party(d.thirdParty, d.firstPartyKnown)}</td>
               <td>${pairs(d.categories)}</td>
               <td class="num">${bytes(d.bytesUp)}</td><td class="num">${bytes(d.bytesDown)}</td>
               <td>${pairs(d.tls)}</td><td>${utc(d.lastTs)}</td>

@@ -10,6 +10,7 @@ import { utc } from '../format.js';
 import { t } from '../i18n.js';
 import { lazy } from '../parts/lazy.js';
 import { lonLatOf } from '../parts/lonlat.js';
+import { party } from '../parts/party.js';
 import { Photo } from '../parts/photo.js';
 import { href } from '../route.js';
 import { MessageHead } from './flow-parts.js';
@@ -122,7 +123,7 @@ export function FindingDetail({ route }) {
       <dt>${t('device')}</dt><dd>${f.deviceId}</dd>
       <dt>${t('destination')}</dt>
       <dd>${f.destination.host} ${f.destination.operator ? `· ${f.destination.operator}` : ''}
-        ${f.destination.thirdParty ? html`<span class="tag third">${t('thirdParty')}</span>` : html`<span class="tag">${t('firstParty')}</span>`}</dd>
+        ${party(f.destination.thirdParty, data.firstPartyKnown)}</dd>
       <dt>${t('encrypted')}</dt><dd>${f.encrypted ? t('yes') : t('plaintext')}</dd>
       <dt>${t('confidence')}</dt><dd>${f.confidence}</dd>
       ${f.path ? html`<dt>${t('path')}</dt><dd><code id="path">${f.path}</code></dd>` : ''}

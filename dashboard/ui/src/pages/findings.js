@@ -76,7 +76,7 @@ function Filters({ filters, go, set }) {
       <${Select} name="device" label=${t('device')} value=${v('device')} onChange=${set} options=${devices.map((d) => [d.id, d.name ?? d.id])} />
       <${Select} name="category" label=${t('category')} value=${v('category')} onChange=${set} options=${CATEGORIES.map((c) => [c, c])} />
       <label>${t('host')} <input name="host" value=${v('host')} onChange=${(e) => set('host', e.currentTarget.value.trim())} /></label>
-      <${Select} name="thirdParty" label=${t('party')} value=${v('thirdParty')} onChange=${set} options=${[['true', t('thirdParty')], ['false', t('firstParty')]]} />
+      <${Select} name="thirdParty" label=${t('party')} value=${v('thirdParty')} onChange=${set} options=${[['true', t('thirdParty')], ['false', t('notThirdParty')]]} />
       <${Select} name="encrypted" label=${t('encrypted')} value=${v('encrypted')} onChange=${set} options=${[['true', t('yes')], ['false', t('plaintext')]]} />
       <${Select} name="experiment" label=${t('experiment')} value=${v('experiment')} onChange=${set} options=${experiments.map((x) => [String(x.id), x.name])} />
       <${Select} name="capture" label=${t('capture')} value=${v('capture')} onChange=${set} options=${captures.map((c) => [c.id, c.path.split('/').pop()])} />
