@@ -139,6 +139,7 @@ class SqliteStore implements Store {
   countFindingsByDestination: Store['countFindingsByDestination'] = (deviceId) =>
     this.#q.countFindingsByDestination(deviceId);
   listViolations: Store['listViolations'] = (q) => this.#q.listViolations(q);
+  countViolations: Store['countViolations'] = (q) => this.#q.countViolations(q);
   readEvidence: Store['readEvidence'] = (id) => this.#q.readEvidence(id);
   evidenceInfo: Store['evidenceInfo'] = (id) => this.#q.evidenceInfo(id);
   readEvidenceRange: Store['readEvidenceRange'] = (id, start, end) => this.#q.readEvidenceRange(id, start, end);

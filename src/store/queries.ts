@@ -25,6 +25,7 @@ import type {
   FlowQuery,
   FlowSummary,
   StoredEvidence,
+  ViolationCount,
   ViolationQuery,
 } from './types.ts';
 
@@ -463,6 +464,18 @@ export class StoreQueries {
         offset: num(r.offset),
       }),
     );
+  }
+
+  countViolations(q: ViolationQuery): ViolationCount[] {
+    const w = violationWhere(q);
+    const sql = `SELECT decoder, code, count(*) AS n, count(DISTINCT flow_id) AS flows FROM violations ${w.sql}
+      GROUP BY decoder, code ORDER BY n DESC, decoder, code`;
+    return this.#all(sql, w.params).map((r) => ({
+      decoder: r.decoder as string,
+      code: r.code as string,
+      count: r.n as number,
+      flows: r.flows as number,
+    }));
   }
 
   evidenceInfo(id: string): EvidenceInfo | undefined {

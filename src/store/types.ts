@@ -159,6 +159,13 @@ export interface ViolationQuery {
   limit?: number;
 }
 
+export interface ViolationCount {
+  decoder: string;
+  code: string;
+  count: number;
+  flows: number;
+}
+
 /** An evidence blob's head, without its bytes. */
 export interface EvidenceInfo {
   id: string;
@@ -277,6 +284,8 @@ export interface Store {
    */
   countFindingKinds(q: FindingQuery): FindingKindCount[];
   listViolations(q?: ViolationQuery): Violation[];
+  /** The violations matching `q` counted by decoder and code, with how many flows had each; most frequent first. */
+  countViolations(q: ViolationQuery): ViolationCount[];
   readEvidence(id: string): StoredEvidence | undefined;
   evidenceInfo(id: string): EvidenceInfo | undefined;
   /** Bytes start..end (inclusive) of an evidence blob, in pieces. */

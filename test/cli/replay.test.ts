@@ -100,6 +100,18 @@ describe('toyscope replay', () => {
     expect(clean.out).not.toMatch(/Read one way of several/);
   });
 
+  it('says what the decoders flagged or stopped (decompression bombs), and nothing for clean traffic', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-replay-notes-'));
+    const r = await toyscope('--data-dir', dir, 'replay', join(FIXTURES, 'decompression-bombs/capture.pcap'));
+    expect(r.code).toBe(0);
+    const line = r.out.split('\n').find((l) => l.startsWith('Decoder notes: '));
+    expect(line).toMatch(/^Decoder notes: 10 notes {2}\(/);
+    expect(line).toContain('gzip inflate-ratio-exceeded 2');
+    expect(line).toContain('multipart too-many-parts 1');
+    const clean = await toyscope('--data-dir', dir, 'replay', multipart);
+    expect(clean.out).not.toContain('Decoder notes');
+  });
+
   it('rejects a missing or foreign file with one line and exit 2', async () => {
     const missing = await toyscope('--data-dir', dataDir, 'replay', join(dataDir, 'nope.pcap'));
     expect(missing.code).toBe(2);

@@ -118,6 +118,9 @@ export class FakeStore implements Store {
   listViolations(): never {
     return unsupported('listViolations');
   }
+  countViolations(): never {
+    return unsupported('countViolations');
+  }
   readEvidence(): never {
     return unsupported('readEvidence');
   }

@@ -17,9 +17,10 @@ import { coverageLines, type ShedEntry, shedOf, shedTotals, skippedOf } from '..
 import { writeJsonDocument } from '../../report/json.ts';
 import { buildJunit } from '../../report/junit.ts';
 import { applyRetention } from '../../store/retention.ts';
-import type { CaptureRecord, FindingKindCount, FlowSummary, Store } from '../../store/types.ts';
+import type { CaptureRecord, FindingKindCount, FlowSummary, Store, ViolationCount } from '../../store/types.ts';
 import { anomalyLines } from '../anomalies.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
+import { decoderNoteLines } from '../decoder-notes.ts';
 import { EXIT, oneLine, UsageError } from '../errors.ts';
 import { byCodeUnits, cell, kib, plural, recipient, size, table } from '../format.ts';
 import { checkCaptureArgs, replayCaptures } from '../replay-run.ts';
@@ -129,6 +130,7 @@ export const replay: Command = {
       const anomalies = ids.flatMap((captureId) =>
         store.listViolations({ captureId, codePrefix: ANOMALY_CODE_PREFIX, limit: 1_000_000 }),
       );
+      const notes = ids.flatMap((captureId) => store.countViolations({ captureId }));
       const hostOf = (flowId: string) => store.getFlow(flowId)?.destination.host;
       const suites = pol ? checkStoredPolicy(pol, findings, g) : [];
       const violations: PolicyViolation[] = suites.flatMap((s) => s.result.violations);
@@ -160,6 +162,7 @@ export const replay: Command = {
             kinds: kinds.flat(),
             violations,
             anomalies,
+            notes,
             hostOf,
             policyFile,
             g,
@@ -212,6 +215,7 @@ interface SummaryInput {
   violations: PolicyViolation[];
   /** Anomaly violations of the captures' flows (read one way of several). */
   anomalies: Violation[];
+  notes: ViolationCount[];
   hostOf: (flowId: string) => string | undefined;
   policyFile: string | undefined;
   g: Globals;
@@ -278,6 +282,8 @@ function summary(s: SummaryInput): string {
   }
   const anomalies = anomalyLines(s.anomalies, s.hostOf);
   if (anomalies.length > 0) lines.push('', ...anomalies);
+  const notes = decoderNoteLines(s.notes);
+  if (notes.length > 0) lines.push('', ...notes);
   for (const line of coverageLines(skippedOf(s.captures), shedOfKinds(s.kinds))) lines.push('', line);
   if (s.policyFile) {
     const n = s.violations.length;
