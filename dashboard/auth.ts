@@ -51,7 +51,12 @@ export function tokenMatches(given: string, token: string): boolean {
 
 interface Session {
   lastSeen: number;
+  /** Evidence blobs (photos, voice) this session revealed: only those are served to it. */
+  revealed: Set<string>;
 }
+
+/** Evidence a session may have revealed before the oldest is forgotten (it can be revealed again). */
+const MAX_REVEALED_EVIDENCE = 10_000;
 
 /** Login attempts, sessions; `now` is injectable for tests. */
 export class Access {
@@ -101,7 +106,7 @@ export class Access {
     }
     this.#failures.delete(remote);
     const id = randomBytes(32).toString('base64url');
-    this.#sessions.set(id, { lastSeen: now });
+    this.#sessions.set(id, { lastSeen: now, revealed: new Set() });
     while (this.#sessions.size > this.#limits.MAX_SESSIONS) {
       this.#sessions.delete(this.#sessions.keys().next().value as string);
     }
@@ -120,6 +125,19 @@ export class Access {
     }
     s.lastSeen = now;
     return true;
+  }
+
+  /** Lets the session fetch an evidence blob: called when it revealed the finding (a logged action). */
+  grantEvidence(id: string, evidenceId: string): void {
+    const revealed = this.#sessions.get(id)?.revealed;
+    if (!revealed) return;
+    revealed.add(evidenceId);
+    if (revealed.size > MAX_REVEALED_EVIDENCE) revealed.delete(revealed.values().next().value as string);
+  }
+
+  /** Whether the session revealed the finding this evidence blob belongs to. */
+  evidenceGranted(id: string, evidenceId: string): boolean {
+    return this.#sessions.get(id)?.revealed.has(evidenceId) ?? false;
   }
 
   logout(id: string | undefined): void {

@@ -17,6 +17,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** A digest of the session (for logs), set once the gate passed. */
     sessionLabel?: string;
+    /** The session's evidence: granted by a reveal, checked before a blob is served; set once the gate passed. */
+    evidenceAccess?: { grant(evidenceId: string): void; granted(evidenceId: string): boolean };
   }
 }
 
@@ -41,6 +43,10 @@ export function addAccess(app: FastifyInstance, { access }: AccessOptions): void
     const id = sessionOf(req);
     if (!access.check(id)) return reply.code(401).send({ error: 'login required' });
     req.sessionLabel = sessionLabel(id!);
+    req.evidenceAccess = {
+      grant: (evidenceId) => access.grantEvidence(id!, evidenceId),
+      granted: (evidenceId) => access.evidenceGranted(id!, evidenceId),
+    };
   });
 
   app.post(

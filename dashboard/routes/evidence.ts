@@ -1,6 +1,7 @@
 /**
  * Evidence blobs (voice clips, photos, bodies), streamed from the store row by row with single-range requests so
- * an audio element can seek. Every byte is hostile: only audio and raster image types the page shows are served
+ * an audio element can seek, to a session that revealed the finding they belong to (a logged action,
+ * routes/findings.ts): a child's face or voice is personal data as much as a masked value. Every byte is hostile: only audio and raster image types the page shows are served
  * inline under their own type; anything else (HTML, SVG, scripts, unknown) goes out as application/octet-stream
  * with `Content-Disposition: attachment`, and the data CSP (security.ts) sandboxes whatever a browser does with it.
  */
@@ -60,6 +61,9 @@ const evidenceRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store
     async function getEvidence(req, reply) {
       const info = store.evidenceInfo(req.params.id);
       if (!info) return reply.code(404).send({ error: 'no such evidence' });
+      if (!req.evidenceAccess?.granted(info.id)) {
+        return reply.code(403).send({ error: 'reveal the finding first: its evidence is personal (a logged action)' });
+      }
       const mime = info.mime.split(';')[0]!.trim().toLowerCase(); // `audio/ogg;codecs=opus` plays as audio/ogg
       const inline = INLINE_TYPES.has(mime) && !req.query.download;
       reply.header('content-type', inline ? mime : 'application/octet-stream');

@@ -102,6 +102,8 @@ const findingsRoutes: FastifyPluginAsync<{ store: Store; config: Config }> = asy
         userAgent: req.headers['user-agent']?.slice(0, 256),
       });
       req.log.info({ finding: f.id, session: req.sessionLabel }, 'value revealed');
+      // Its photo or voice clip too: served to this session from now on, never before a reveal.
+      if (f.evidence.evidenceId) req.evidenceAccess?.grant(f.evidence.evidenceId);
       if (f.evidence.value === undefined) return reply.code(410).send({ error: 'value purged' });
       return { id: f.id, value: f.evidence.value, detail: f.evidence.detail, places: placesOf(f, store.positions) };
     },

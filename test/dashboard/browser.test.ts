@@ -71,6 +71,10 @@ describe('dashboard pages in Chromium', () => {
     expect(new Set(clips.map((f) => f.subtype))).toEqual(new Set(['wav', 'opus', 'mp3', 'raw-pcm']));
     for (const f of clips) {
       await s.page.goto(findingUrl(site, f.id));
+      // A child's voice is personal: no player and no request for the clip before the logged reveal.
+      await s.page.locator('#evidence-hidden').waitFor(WAIT);
+      expect(await s.page.locator('audio').count()).toBe(0);
+      await s.page.click('#reveal');
       const audio = s.page.locator('audio#voice');
       await audio.waitFor(WAIT);
       const duration = await audio.evaluate(
@@ -90,7 +94,12 @@ describe('dashboard pages in Chromium', () => {
   it('draws the face detector’s boxes where it put them on the photo', async () => {
     await site.replay('child-photo-profile');
     const f = findingWhere(site, (x) => x.category === 'face' && x.subtype === 'face');
+    const asked = s.requests.length;
     await s.page.goto(findingUrl(site, f.id));
+    await s.page.locator('#evidence-hidden').waitFor(WAIT);
+    expect(await s.page.locator('#photo').count()).toBe(0);
+    expect(s.requests.slice(asked).filter((u) => u.includes('/api/evidence/'))).toEqual([]);
+    await s.page.click('#reveal');
     const img = s.page.locator('#photo img');
     await img.waitFor(WAIT);
     await s.page.waitForFunction(
@@ -329,6 +338,7 @@ describe('dashboard pages in Chromium', () => {
       expect(await overflow()).toEqual([]);
       const f = findingWhere(site, (x) => x.category === 'face' && x.subtype === 'face');
       await tablet.page.goto(findingUrl(site, f.id));
+      await tablet.page.click('#reveal');
       await tablet.page.waitForSelector('#photo img', WAIT);
       expect(await overflow()).toEqual([]);
     } finally {

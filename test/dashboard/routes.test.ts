@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.ts';
-import { messageRecord } from '../../testkit/records.ts';
-import { type Harness, HOST, harness, MAC } from './helpers.ts';
+import { finding, messageRecord } from '../../testkit/records.ts';
+import { type Harness, HOST, harness, MAC, sessionCookie } from './helpers.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -128,8 +128,37 @@ describe('flows, devices, destinations, captures', () => {
   });
 });
 
+const reveal = (id: string) => post(`/api/findings/${encodeURIComponent(id)}/reveal`);
+
 describe('evidence', () => {
+  it('serves a photo or a clip only to a session that revealed its finding (logged)', async () => {
+    const before = await get('/api/evidence/c1%2F1%2Fe0');
+    expect(before.statusCode).toBe(403);
+    expect(before.json().error).toMatch(/^reveal the finding first/);
+    expect(before.rawPayload.toString()).not.toContain('RIFF');
+    expect((await reveal('c1/1/f0')).statusCode).toBe(200);
+    expect(h.store.listReveals().map((r) => r.findingId)).toEqual(['c1/1/f0']);
+    expect((await get('/api/evidence/c1%2F1%2Fe0')).statusCode).toBe(200);
+    // Another session has revealed nothing.
+    const other = await sessionCookie(h.app);
+    const theirs = await h.app.inject({
+      method: 'GET',
+      url: '/api/evidence/c1%2F1%2Fe0',
+      headers: { host: HOST, cookie: other },
+    });
+    expect(theirs.statusCode).toBe(403);
+    // Nor does this one for a finding it did not reveal.
+    expect((await get('/api/evidence/c1%2F2%2Fe0')).statusCode).toBe(403);
+  });
+
   it('serves audio inline with ranges so a player can seek', async () => {
+    const w = h.store.writer();
+    w.finding(
+      finding({ id: 'c1/1/f9', flowId: 'c1/1', evidence: { excerpt: 'Og••', value: 'OggS', evidenceId: 'c1/1/e1' } }),
+    );
+    w.flush();
+    await reveal('c1/1/f0');
+    await reveal('c1/1/f9');
     const whole = await get('/api/evidence/c1%2F1%2Fe0');
     expect(whole.statusCode).toBe(200);
     expect(whole.headers['content-type']).toBe('audio/wav');
@@ -150,6 +179,8 @@ describe('evidence', () => {
   });
 
   it('sends anything else as an attachment of type octet-stream, sandboxed', async () => {
+    await reveal('c1/2/f0');
+    await reveal('c1/1/f0');
     const res = await get('/api/evidence/c1%2F2%2Fe0');
     expect(res.headers['content-type']).toBe('application/octet-stream');
     expect(res.headers['content-disposition']).toBe('attachment; filename="evidence-c1_2_e0.bin"');

@@ -48,8 +48,14 @@ try {
   await shot('overview', `${site.origin}/#/overview`, '#matrix tbody tr');
   await shot('overview-timeline', `${site.origin}/#/overview`, '#timeline canvas', timelineInView);
   await shot('findings', `${site.origin}/#/findings?category=voice`, '#findings-list[data-ready="true"] tbody tr');
-  await shot('finding-voice', findingUrl(site, voice.id), '.wave canvas, .wave div');
-  await shot('finding-face', findingUrl(site, face.id), '#photo .face-box');
+  // A photo or a clip shows after the logged reveal, as a tester sees it.
+  const revealed = (on: Session, shown: string) => async () => {
+    await on.page.click('#reveal');
+    await on.page.waitForSelector(shown, { timeout: 60_000 });
+    await on.page.waitForLoadState('networkidle');
+  };
+  await shot('finding-voice', findingUrl(site, voice.id), '#evidence-hidden', revealed(s, '.wave canvas, .wave div'));
+  await shot('finding-face', findingUrl(site, face.id), '#evidence-hidden', revealed(s, '#photo .face-box'));
   await shot('finding-location', findingUrl(site, loc.id), '#map[data-ready="true"]', async () => {
     await s.page.click('#reveal');
     await s.page.waitForSelector('#map-point');
@@ -76,7 +82,12 @@ try {
   await s.context.close();
   const tablet = await logIn(browser, site, { width: 820, height: 1180 });
   await shooter(tablet)('findings-tablet', `${site.origin}/#/findings`, '#findings-list[data-ready="true"] tbody tr');
-  await shooter(tablet)('finding-face-tablet', findingUrl(site, face.id), '#photo .face-box');
+  await shooter(tablet)(
+    'finding-face-tablet',
+    findingUrl(site, face.id),
+    '#evidence-hidden',
+    revealed(tablet, '#photo .face-box'),
+  );
   await tablet.context.close();
   console.log(`screenshots in ${OUT}`);
 } finally {

@@ -21,6 +21,10 @@ const TEXT = {
   thirdParty: ['third party', '第三方'],
   firstParty: ['first party', '第一方'],
   partyUnknown: ['party unknown', '未知'],
+  evidenceHidden: [
+    'A photo or a voice clip is personal data: it is shown with the value, by “Reveal value and evidence (logged)” above.',
+    '照片或语音属于个人信息：点击上方“显示原值与证据（会记录）”后与原值一同显示。',
+  ],
   partyUnknownWhy: [
     'No first-party hosts are configured for this device (firstParty in toyscope.yaml): not called a third party, not known to be first party',
     '未为该设备配置第一方主机（toyscope.yaml 的 firstParty）：未判为第三方，也不能确认为第一方',
@@ -65,7 +69,7 @@ const TEXT = {
   detail: ['Measured', '测量值'],
   evidence: ['Evidence', '证据'],
   download: ['Download evidence', '下载证据'],
-  reveal: ['Reveal value (logged)', '显示原值（会记录）'],
+  reveal: ['Reveal value and evidence (logged)', '显示原值与证据（会记录）'],
   revealed: ['Revealed (this was logged)', '已显示（已记录）'],
   masked: ['masked', '已遮蔽'],
   requestHead: ['Request head', '请求头'],

@@ -43,9 +43,13 @@ function Reveal({ finding, onValue }) {
   `;
 }
 
-function Evidence({ finding }) {
+/** The photo or clip, once revealed: the server serves it only to a session that revealed the finding (logged). */
+function Evidence({ finding, revealed }) {
   const id = finding.evidence.evidenceId;
   if (!id) return '';
+  if (!revealed) {
+    return html`<section><h2>${t('evidence')}</h2><p class="note" id="evidence-hidden">${t('evidenceHidden')}</p></section>`;
+  }
   const src = `/api/evidence/${idPath(id)}`;
   const mime = String(finding.detail?.mime ?? '');
   return html`
@@ -137,7 +141,7 @@ export function FindingDetail({ route }) {
           ? html`<section><h2>${t('map')}</h2>${point ? '' : html`<p class="note">${t('mapNote')}</p>`}<${WorldMap} point=${point} /></section>`
           : ''
     }
-    <${Evidence} finding=${f} />
+    <${Evidence} finding=${f} revealed=${shown.id === route.id} />
     <${Head} finding=${f} />
   `;
 }
