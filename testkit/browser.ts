@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
-import { defaultConfig } from '../src/config.ts';
+import { type Config, defaultConfig } from '../src/config.ts';
 import { dataDirPaths } from '../src/data-dir.ts';
 import type { Finding } from '../src/model/finding.ts';
 import { openStore } from '../src/store/db.ts';
@@ -53,15 +53,20 @@ export interface DashboardSite {
   close(): Promise<void>;
 }
 
-/** A dashboard over a new data directory, listening on 127.0.0.1 on a free port; `before` may fill the database. */
-export async function startSite(opts: { before?: (dbFile: string) => void } = {}): Promise<DashboardSite> {
+/**
+ * A dashboard over a new data directory, listening on 127.0.0.1 on a free port; `before` may fill the database,
+ * `config` is the dashboard's toyscope.yaml (default: none).
+ */
+export async function startSite(
+  opts: { before?: (dbFile: string) => void; config?: Config } = {},
+): Promise<DashboardSite> {
   const t = tempDir();
   const paths = dataDirPaths(t.dir);
   opts.before?.(paths.db);
   const store = openStore(paths.db, { batchMs: 5 });
   const dashboard = await startDashboard({
     store,
-    config: defaultConfig,
+    config: opts.config ?? defaultConfig,
     listen: { host: '127.0.0.1', port: 0 },
     paths,
   });

@@ -4,6 +4,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import type { Config } from '../../src/config.ts';
 import { type DashboardSite, launchChromium, logIn, type Session, startSite } from '../../testkit/browser.ts';
 
 export interface BrowserSuite {
@@ -14,11 +15,11 @@ export interface BrowserSuite {
   errorsBefore: number;
 }
 
-export function browserSuite(fill?: (site: DashboardSite) => void | Promise<void>): BrowserSuite {
+export function browserSuite(fill?: (site: DashboardSite) => void | Promise<void>, config?: Config): BrowserSuite {
   const suite = {} as BrowserSuite;
   beforeAll(async () => {
     suite.browser = await launchChromium();
-    suite.site = await startSite();
+    suite.site = await startSite(config ? { config } : {});
     await fill?.(suite.site);
     suite.s = await logIn(suite.browser, suite.site);
     suite.errorsBefore = suite.s.errors.length;

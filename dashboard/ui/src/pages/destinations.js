@@ -3,6 +3,7 @@ import { html } from 'htm/preact';
 import { useJson, useLiveRev } from '../api.js';
 import { bytes, utc } from '../format.js';
 import { t } from '../i18n.js';
+import { Device } from '../parts/device.js';
 import { party } from '../parts/party.js';
 import { href } from '../route.js';
 
@@ -22,7 +23,7 @@ export function Destinations() {
         <tbody>
           ${(data?.items ?? []).map(
             (d) => html`<tr class=${d.thirdParty ? 'third' : ''}>
-              <td>${d.deviceId}</td>
+              <td><${Device} id=${d.deviceId} /></td>
               <td><a href=${href('flows', { host: d.host, device: d.deviceId })}>${d.host}</a></td>
               <td>${d.operator ?? ''}</td><td>${d.country ?? ''}</td>
               <td>${party(d.thirdParty, d.firstPartyKnown)}</td>

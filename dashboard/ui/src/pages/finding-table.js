@@ -4,6 +4,7 @@
 import { html } from 'htm/preact';
 import { utc } from '../format.js';
 import { t } from '../i18n.js';
+import { Device } from '../parts/device.js';
 import { findingHref } from '../route.js';
 
 function onKey(e) {
@@ -29,7 +30,7 @@ export const FindingHead = () =>
 export function FindingRow({ f, index }) {
   return html`<tr tabindex="0" data-href=${findingHref(f.id)} data-id=${f.id} data-index=${index} class=${f.destination.thirdParty ? 'third' : ''}>
     <td>${utc(f.firstTs)}</td>
-    <td title=${f.deviceId}>${f.deviceId}</td>
+    <td><${Device} id=${f.deviceId} /></td>
     <td title=${`${f.category}/${f.subtype}`}><a href=${findingHref(f.id)}>${f.category}/${f.subtype}</a></td>
     <td title=${f.destination.host}>${f.destination.host}${f.destination.thirdParty ? html` <span class="tag third">${t('thirdParty')}</span>` : ''}</td>
     <td class="excerpt" title=${f.evidence.excerpt}>${f.evidence.excerpt}</td>

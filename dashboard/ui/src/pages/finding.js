@@ -8,6 +8,7 @@ import { useState } from 'preact/hooks';
 import { idPath, postJson, useJson } from '../api.js';
 import { utc } from '../format.js';
 import { t } from '../i18n.js';
+import { Device } from '../parts/device.js';
 import { lazy } from '../parts/lazy.js';
 import { lonLatOf } from '../parts/lonlat.js';
 import { party } from '../parts/party.js';
@@ -124,7 +125,7 @@ export function FindingDetail({ route }) {
     <h1>${f.category}/${f.subtype}</h1>
     <dl class="facts" id="finding">
       <dt>${t('time')}</dt><dd>${utc(f.firstTs)}</dd>
-      <dt>${t('device')}</dt><dd>${f.deviceId}</dd>
+      <dt>${t('device')}</dt><dd><${Device} id=${f.deviceId} /></dd>
       <dt>${t('destination')}</dt>
       <dd>${f.destination.host} ${f.destination.operator ? `· ${f.destination.operator}` : ''}
         ${party(f.destination.thirdParty, data.firstPartyKnown)}</dd>

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { getJson, idPath, useJson } from '../api.js';
 import { bytes, utc } from '../format.js';
 import { t } from '../i18n.js';
+import { Device } from '../parts/device.js';
 import { href } from '../route.js';
 import { FindingTable } from './finding-table.js';
 import { CopyButtons, MessageHead } from './flow-parts.js';
@@ -20,7 +21,7 @@ function FlowDetail({ id }) {
   return html`
     <section class="flow" id="flow">
       <h2>${t('flow')} ${f.id} ${f.transport === 'http' || f.transport === 'websocket' ? html`<${CopyButtons} flowId=${f.id} />` : ''}</h2>
-      <p>${f.deviceId} → ${f.destination.host} (${f.server.ip}:${f.server.port}) · ${f.transport} · TLS ${f.tls} · ↑${bytes(f.bytesUp)} ↓${bytes(f.bytesDown)}</p>
+      <p><${Device} id=${f.deviceId} /> → ${f.destination.host} (${f.server.ip}:${f.server.port}) · ${f.transport} · TLS ${f.tls} · ↑${bytes(f.bytesUp)} ↓${bytes(f.bytesDown)}</p>
       ${data.messages.map((m) => html`<${MessageHead} msg=${m} />`)}
       <${FindingTable} id="flow-findings" items=${data.findings} />
     </section>
@@ -64,7 +65,7 @@ export function Flows({ route }) {
         ${(state.qs === qs ? state.items : []).map(
           (f) => html`<tr key=${f.id} class=${f.destination.thirdParty ? 'third' : ''}>
             <td><a href=${href('flows', { ...current, id: f.id })}>${utc(f.firstTs)}</a></td>
-            <td>${f.deviceId}</td><td>${f.transport}</td><td>${f.destination.host}</td><td>${f.tls}</td>
+            <td><${Device} id=${f.deviceId} /></td><td>${f.transport}</td><td>${f.destination.host}</td><td>${f.tls}</td>
             <td class="num">${bytes(f.bytesUp)}</td><td class="num">${bytes(f.bytesDown)}</td>
           </tr>`,
         )}

@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import { postJson, useJson, useLive, useLiveRev } from '../api.js';
 import { count, utc } from '../format.js';
 import { t } from '../i18n.js';
+import { Device } from '../parts/device.js';
 import { lazy } from '../parts/lazy.js';
 import { href } from '../route.js';
 import { FindingTable } from './finding-table.js';
@@ -54,7 +55,7 @@ function Matrix({ rev }) {
           <tbody>
             ${rows.map(
               (r) => html`<tr class=${r.thirdParty ? 'third' : ''}>
-                <td>${r.deviceId}</td>
+                <td><${Device} id=${r.deviceId} /></td>
                 <td>${r.host}${r.thirdParty ? html` <span class="tag third">${t('thirdParty')}</span>` : ''}</td>
                 ${cats.map((c) => {
                   const n = r.categories[c];

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { postJson } from '../api.js';
 import { count, utc } from '../format.js';
 import { t } from '../i18n.js';
+import { Device } from '../parts/device.js';
 import { href } from '../route.js';
 import { FindingTable } from './finding-table.js';
 
@@ -38,7 +39,7 @@ function Destinations({ items }) {
           (d) => html`<tr class=${d.thirdParty ? 'third' : ''}>
             <td>${d.host}${d.thirdParty ? html` <span class="tag third">${t('thirdParty')}</span>` : ''}</td>
             <td>${d.operator ?? ''}</td>
-            <td>${d.deviceId}</td>
+            <td><${Device} id=${d.deviceId} /></td>
             <td>${d.categories.join(', ')}</td>
             <td class="num"><a href=${href('findings', { device: d.deviceId, host: d.host })}>${count(d.findings)}</a></td>
             <td>${utc(d.firstTs)}</td>
