@@ -143,4 +143,14 @@ describe('toyscope experiment', () => {
     expect((await toyscope('--data-dir', dir, 'experiment', 'pause', 'x')).code).toBe(2);
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('names the device as toyscope.yaml does when an experiment is started for it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-exp-named-'));
+    writeFileSync(join(dir, 'toyscope.yaml'), 'devices:\n  - name: teddy\n    ip: 127.0.0.2\n');
+    expect((await toyscope('--data-dir', dir, 'replay', join(FIXTURES, 'curl-multipart/capture.pcap'))).code).toBe(0);
+    const start = await toyscope('--data-dir', dir, 'experiment', 'start', 'consent off', '--device', 'teddy');
+    expect(start.code).toBe(0);
+    expect(start.out).toMatch(/ for teddy \(127\.0\.0\.2\)\.\n$/);
+    rmSync(dir, { recursive: true, force: true });
+  });
 });

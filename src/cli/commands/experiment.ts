@@ -3,6 +3,7 @@
  * seen while it runs can be told apart, for one device or all. Tagging happens by time when the store is read,
  * so an experiment works for a live proxy as for captures replayed later (`replay --experiment`).
  */
+import { deviceName } from '../../config.ts';
 import { InputError } from '../../errors.ts';
 import { ExperimentError, startExperiment, stopExperiment } from '../../experiments.ts';
 import { type Command, flag, parseCommandArgs, str } from '../command.ts';
@@ -65,9 +66,9 @@ export const experiment: Command = {
         const device = str(p, 'device');
         const deviceId = device === undefined ? undefined : resolveDeviceId(g, store, device);
         const e = startExperiment(store, { name: name!, deviceId, notes: str(p, 'note') }, now);
-        g.io.out(
-          `Experiment '${cell(e.name)}' started at ${formatTime(e.startTs)} (${zoneLabel()})${deviceId ? ` for ${deviceId}` : ''}.\n`,
-        );
+        const named = deviceId === undefined ? undefined : deviceName(g.config(), deviceId);
+        const who = deviceId === undefined ? '' : named === deviceId ? ` for ${deviceId}` : ` for ${named} (${deviceId})`;
+        g.io.out(`Experiment '${cell(e.name)}' started at ${formatTime(e.startTs)} (${zoneLabel()})${cell(who)}.\n`);
       } else if (action === 'stop') {
         const e = stopExperiment(store, name!, now);
         g.io.out(
