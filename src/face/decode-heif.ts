@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ascii, u32be } from '../decode/magic-checks.ts';
-import type { Undecodable } from './decode-image.ts';
+import type { RgbaImage, Undecodable } from './decode-image.ts';
 
 /** The part of libheif-js's embind API used here. */
 interface HeifImage {
@@ -82,10 +82,7 @@ export function heifSize(b: Uint8Array): { width: number; height: number } | und
 }
 
 /** The RGBA pixels of a HEIC or AVIF still image, or why not (no size, over `maxPixels`, or the codec refused it). */
-export async function decodeHeif(
-  b: Uint8Array,
-  maxPixels: number,
-): Promise<{ width: number; height: number; rgba: Uint8ClampedArray } | Undecodable> {
+export async function decodeHeif(b: Uint8Array, maxPixels: number): Promise<RgbaImage | Undecodable> {
   const codec = heifCodec(b);
   if (!codec) return { unsupported: 'HEIF image with neither HEVC nor AV1 coding (hvcC, av1C)' };
   const size = heifSize(b);

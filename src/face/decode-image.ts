@@ -27,6 +27,13 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
+/** Pixels as the WebAssembly decoders give them: RGBA, 4 bytes per pixel. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+}
+
 /** Why an image could not be turned into pixels. */
 export interface Undecodable {
   unsupported: string;
@@ -68,14 +75,13 @@ export async function decodeImage(
   }
   if (b[0] === 0x42 && b[1] === 0x4d) return decodeBmp(b, maxMegapixels * 1e6);
   if (b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return decodeGif(b, maxMegapixels * 1e6);
-  if (isWebp(b)) {
-    const webp = await decodeWebp(b, maxMegapixels * 1e6);
-    return 'unsupported' in webp ? webp : { width: webp.width, height: webp.height, data: rgbaToRgb(webp.rgba) };
-  }
-  if (ascii(b, 4, 'ftyp')) {
-    const heif = await decodeHeif(b, maxMegapixels * 1e6);
-    return 'unsupported' in heif ? heif : { width: heif.width, height: heif.height, data: rgbaToRgb(heif.rgba) };
-  }
+  const wasm = isWebp(b)
+    ? await decodeWebp(b, maxMegapixels * 1e6)
+    : ascii(b, 4, 'ftyp')
+      ? await decodeHeif(b, maxMegapixels * 1e6)
+      : undefined;
+  if (wasm)
+    return 'unsupported' in wasm ? wasm : { width: wasm.width, height: wasm.height, data: rgbaToRgb(wasm.rgba) };
   return { unsupported: `no decoder for ${formatName(b)} (JPEG, PNG, WebP, HEIC, AVIF, BMP and GIF are decoded)` };
 }
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ascii } from '../decode/magic-checks.ts';
-import type { Undecodable } from './decode-image.ts';
+import type { RgbaImage, Undecodable } from './decode-image.ts';
 
 type Decode = (data: ArrayBuffer) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
 interface WebpDecoder {
@@ -50,10 +50,7 @@ export function webpSize(b: Uint8Array): { width: number; height: number } | und
 }
 
 /** The RGBA pixels of a WebP file, or why not (no size in its header, over `maxPixels`, or libwebp refused it). */
-export async function decodeWebp(
-  b: Uint8Array,
-  maxPixels: number,
-): Promise<{ width: number; height: number; rgba: Uint8ClampedArray } | Undecodable> {
+export async function decodeWebp(b: Uint8Array, maxPixels: number): Promise<RgbaImage | Undecodable> {
   const size = webpSize(b);
   if (!size) return { unsupported: 'WebP without a VP8, VP8L or VP8X header' };
   if (size.width * size.height > maxPixels) {
