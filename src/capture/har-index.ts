@@ -29,6 +29,10 @@ export interface HarEntryMeta {
   /** `request.postData` / `response.content` carry base64 (`encoding: "base64"`). */
   requestBase64: boolean;
   responseBase64: boolean;
+  /** `request.postData.text` is there: its `params`, if any, say the same again and are not read. */
+  requestText: boolean;
+  /** `request.postData.mimeType`: what a body rebuilt from `params` is (a form or multipart). */
+  requestMime?: string;
 }
 
 /** Splits a token path into the entry index and the path inside the entry: `$.log.entries[3].request.url`. */
@@ -79,7 +83,14 @@ export class HarIndex {
       return;
     }
     while (this.entries.length <= at.index) {
-      this.entries.push({ started: 0, timeMs: 0, waitMs: 0, requestBase64: false, responseBase64: false });
+      this.entries.push({
+        started: 0,
+        timeMs: 0,
+        waitMs: 0,
+        requestBase64: false,
+        responseBase64: false,
+        requestText: false,
+      });
     }
     const e = this.entries[at.index] as HarEntryMeta;
     const v = t.value;
@@ -104,6 +115,12 @@ export class HarIndex {
         return;
       case 'response.content.encoding':
         e.responseBase64 = v.toLowerCase() === 'base64';
+        return;
+      case 'request.postData.text':
+        e.requestText = true;
+        return;
+      case 'request.postData.mimeType':
+        if (v.length <= SHORT_TEXT) e.requestMime = v;
         return;
     }
     if (at.inner.startsWith('timings.') && TIMINGS_BEFORE_RESPONSE.has(t.key)) e.waitMs += nonNegative(v);

@@ -1,7 +1,8 @@
 /**
  * HAR import, the second pass: the entries of a HAR file (read by the JSON tokenizer as it streams) → FlowEvents,
  * as a capture's HTTP would give them, on the flows of har-flows.ts (one per `connection` group). Per entry: the request (`message.head` with the method, the origin-form target and the
- * headers, HTTP/2 pseudo-headers dropped; the `postData.text` body), the response (status and headers, without
+ * headers, HTTP/2 pseudo-headers dropped; the `postData.text` body, or one rebuilt from `postData.params` when
+ * there is no text: har-form.ts), the response (status and headers, without
  * Content-Encoding when a body follows since a HAR holds bodies decoded; `content.text`, base64-decoded when the
  * first pass saw `encoding: base64`), a declared body the HAR does not carry as a gap of its size, and Chromium's
  * `_webSocketMessages` as WebSocket messages. Bodies stream through in the tokenizer's pieces, never whole.
@@ -19,6 +20,7 @@ import type { Direction, MessageHead } from '../model/message.ts';
 import type { Token } from '../model/token.ts';
 import type { Violation, ViolationInput } from '../model/violation.ts';
 import { type HarFlow, HarFlows, originForm, serverOf } from './har-flows.ts';
+import { HarFormBody } from './har-form.ts';
 import { entryPath, type HarEntryMeta } from './har-index.ts';
 
 export interface HarReplayOptions {
@@ -46,6 +48,8 @@ interface Side {
   headerName?: string;
   msgId?: MsgId;
   base64?: Base64Decoder;
+  /** The request body rebuilt from `postData.params` (an entry without `postData.text`). */
+  form?: HarFormBody;
   /** Body bytes the HAR carried, and the size it declares (`bodySize`, else `content.size`; -1 unknown). */
   written: number;
   declared: number;
@@ -135,6 +139,29 @@ export class HarReplay {
     }
     if (field === 'bodySize') r.declared = Number(t.value);
     if (field === 'postData.text') this.#body(e, r, t.value, e.meta.requestBase64, e.meta.started);
+    else if (field.startsWith('postData.params[') && !e.meta.requestText) this.#formToken(e, t);
+  }
+
+  /** A token of `postData.params` of an entry without `postData.text`: the body rebuilt from them (har-form.ts). */
+  #formToken(e: Entry, t: Token): void {
+    const r = e.request;
+    if (!r.form) {
+      const declared = r.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1];
+      let sink: ByteSink | undefined;
+      const form = new HarFormBody(e.meta.requestMime ?? declared, () => {
+        if (sink) return sink;
+        // The head says what the body now is: a multipart one with the boundary it is written with.
+        r.headers = [
+          ...r.headers.filter(([n]) => n.toLowerCase() !== 'content-type'),
+          ['content-type', form.contentType],
+        ];
+        const msgId = this.#head(e, r, e.meta.started, true) as MsgId;
+        sink = this.#chunkSink(e.flow as HarFlow, msgId, r, e.meta.started);
+        return sink;
+      });
+      r.form = form;
+    }
+    r.form.token(t.parent, t.key, t.value);
   }
 
   #response(e: Entry, field: string, t: Token): void {
@@ -231,6 +258,7 @@ export class HarReplay {
   #endSide(e: Entry, s: Side, ts: Micros): void {
     if (s.ended) return;
     s.ended = true;
+    s.form?.end(); // its last part: the head (with the rebuilt body's type) goes first if nothing was written yet
     const msgId = this.#head(e, s, ts);
     if (msgId === undefined) return;
     const flow = e.flow as HarFlow;

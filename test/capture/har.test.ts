@@ -257,6 +257,57 @@ describe('HAR import', () => {
     expect((response as { msg: { headers: unknown } }).msg.headers).toEqual([['Content-Encoding', 'gzip']]);
   });
 
+  it('rebuilds a posted form or file upload from postData.params when the entry has no postData.text', () => {
+    const post = (postData: object, headers: object[] = []) =>
+      entry({ request: { method: 'POST', url: 'https://api.toy-cloud.example/v1/up', headers, postData } });
+    const file = har([
+      post(
+        {
+          mimeType: 'multipart/form-data',
+          params: [
+            { name: 'nickname', value: 'Lily "L" Chen' },
+            { name: 'avatar', value: 'JPEG-bytes', fileName: 'lily.jpg', contentType: 'image/jpeg' },
+            { name: 'scan', fileName: 'scan.png', contentType: 'image/png' }, // named, not carried
+          ],
+        },
+        [header('Content-Type', 'multipart/form-data')],
+      ),
+      post({
+        mimeType: 'application/x-www-form-urlencoded',
+        params: [
+          { name: 'imei', value: '490154203237518' },
+          { name: 'n&m', value: 'a b' },
+        ],
+      }),
+      // Both: the text is the body, the params (the same again) are not read.
+      post({ mimeType: 'application/x-www-form-urlencoded', params: [{ name: 'x', value: '1' }], text: 'x=1&y=2' }),
+    ]);
+    for (const parts of everySplit(utf8(file), 100_000)) {
+      const { events, violations } = replayHar(parts);
+      expect(violations).toEqual([]);
+      const heads = events.filter(
+        (e): e is Extract<FlowEvent, { type: 'message.head' }> =>
+          (e as FlowEvent).type === 'message.head' && (e as { msg: { direction: string } }).msg.direction === 'upload',
+      );
+      const bodies = events.filter((e) => Array.isArray(e) && e[0] === 'end').map((e) => (e as string[])[4]);
+      const type = (i: number) => heads[i]!.msg.headers.find(([n]) => n === 'content-type')?.[1];
+      expect(type(0)).toBe('multipart/form-data; boundary=toyscope-har-form-boundary');
+      expect(bodies).toContain(
+        [
+          '--toyscope-har-form-boundary\r\nContent-Disposition: form-data; name="nickname"\r\n\r\nLily "L" Chen\r\n',
+          '--toyscope-har-form-boundary\r\nContent-Disposition: form-data; name="avatar"; filename="lily.jpg"\r\n',
+          'Content-Type: image/jpeg\r\n\r\nJPEG-bytes\r\n',
+          '--toyscope-har-form-boundary\r\nContent-Disposition: form-data; name="scan"; filename="scan.png"\r\n',
+          'Content-Type: image/png\r\n\r\n\r\n',
+          '--toyscope-har-form-boundary--\r\n',
+        ].join(''),
+      );
+      expect(type(1)).toBe('application/x-www-form-urlencoded');
+      expect(bodies).toContain('imei=490154203237518&n%26m=a%20b');
+      expect(bodies).toContain('x=1&y=2');
+    }
+  });
+
   it('tells a HAR from other JSON', () => {
     const index = new HarIndex(DEFAULT_LIMITS);
     index.write(utf8('{"devices":[1,2]}'));

@@ -216,6 +216,41 @@ describe('toyscope replay of a HAR', () => {
     expect(doc.findings.map((f: { subtype: string }) => f.subtype)).toContain('birthday');
   });
 
+  it('finds what a HAR gives only as postData.params (HAR 1.2 writers without postData.text)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-har-params-'));
+    const post = (url: string, mimeType: string, params: object[]) => ({
+      startedDateTime: '2026-12-02T10:00:00.000Z',
+      time: 20,
+      request: { method: 'POST', url, httpVersion: 'HTTP/1.1', headers: [], postData: { mimeType, params } },
+      response: { status: 200, headers: [], content: { size: 0, mimeType: 'text/plain' } },
+      timings: { send: 1, wait: 9, receive: 10 },
+    });
+    const har = join(dataDir, 'params.har');
+    writeFileSync(
+      har,
+      JSON.stringify({
+        log: {
+          version: '1.2',
+          creator: { name: 'a HAR 1.2 writer' },
+          entries: [
+            post('https://api.toy-cloud.example/v1/bind', 'application/x-www-form-urlencoded', [
+              { name: 'imei', value: '490154203237518' },
+            ]),
+            post('https://api.toy-cloud.example/v2/child/avatar', 'multipart/form-data', [
+              { name: 'file', value: 'not carried', fileName: 'lily.jpg', contentType: 'image/jpeg' },
+            ]),
+          ],
+        },
+      }),
+    );
+    const r = await toyscope('--data-dir', dataDir, 'replay', har, '--json');
+    expect(r.code).toBe(0);
+    const found = JSON.parse(r.out).findings.map(
+      (f: { category: string; subtype: string }) => `${f.category}/${f.subtype}`,
+    );
+    expect(found).toEqual(expect.arrayContaining(['identifiers/imei', 'child-profile/photo']));
+  });
+
   it('rejects JSON that is not a HAR with one line and exit 2', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-nothar-'));
     const json = join(dataDir, 'devices.json');
