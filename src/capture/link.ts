@@ -1,7 +1,9 @@
 /**
  * Link-layer decoding: finds the IP packet inside a captured frame for the link types replay supports
- * (Ethernet with stacked 802.1Q/802.1ad tags, Linux cooked SLL and SLL2, raw IP, BSD null/loopback, IPv4, IPv6)
- * and where the MAC addresses sit. It allocates nothing but its small result and does not parse IP.
+ * (Ethernet with stacked 802.1Q/802.1ad tags and PPPoE sessions, Linux cooked SLL and SLL2, raw IP, BSD
+ * null/loopback, IPv4, IPv6, and 802.11 data frames with or without a radiotap header: a monitor-mode capture of an
+ * open test network) and where the MAC addresses sit. It allocates nothing but its small result and does not parse
+ * IP.
  */
 
 export const LINKTYPE_NULL = 0;
@@ -12,6 +14,13 @@ export const LINKTYPE_LINUX_SLL = 113;
 export const LINKTYPE_IPV4 = 228;
 export const LINKTYPE_IPV6 = 229;
 export const LINKTYPE_LINUX_SLL2 = 276;
+export const LINKTYPE_IEEE802_11 = 105;
+export const LINKTYPE_IEEE802_11_RADIOTAP = 127;
+
+const ETHERTYPE_PPPOE_SESSION = 0x8864;
+/** PPP protocol numbers of IPv4 and IPv6 in a PPPoE session. */
+const PPP_IPV4 = 0x0021;
+const PPP_IPV6 = 0x0057;
 
 /** VLAN tags followed before giving up (stacked 802.1ad/802.1Q): a parse guard, the walk already ends with the frame. */
 export const MAX_VLAN_TAGS = 8;
@@ -37,7 +46,6 @@ const ETHERTYPE_NAMES: Record<number, string> = {
   34958: 'eapol',
   35020: 'lldp',
   34915: 'pppoe-discovery',
-  34916: 'pppoe',
 };
 
 export function decodeLink(linkType: number, d: Uint8Array): LinkResult {
@@ -46,10 +54,16 @@ export function decodeLink(linkType: number, d: Uint8Array): LinkResult {
       return ethernet(d);
     case LINKTYPE_LINUX_SLL:
       if (d.length < 16) return 'truncated-link';
-      return byEtherType((d[14]! << 8) | d[15]!, 16, sllMac(d, (d[2]! << 8) | d[3]!, (d[4]! << 8) | d[5]!, 6), -1);
+      return byEtherType(d, (d[14]! << 8) | d[15]!, 16, sllMac(d, (d[2]! << 8) | d[3]!, (d[4]! << 8) | d[5]!, 6), -1);
     case LINKTYPE_LINUX_SLL2:
       if (d.length < 20) return 'truncated-link';
-      return byEtherType((d[0]! << 8) | d[1]!, 20, sllMac(d, (d[8]! << 8) | d[9]!, d[11]!, 12), -1);
+      return byEtherType(d, (d[0]! << 8) | d[1]!, 20, sllMac(d, (d[8]! << 8) | d[9]!, d[11]!, 12), -1);
+    case LINKTYPE_IEEE802_11:
+      return wlan(d, 0);
+    case LINKTYPE_IEEE802_11_RADIOTAP:
+      // Radiotap: version 0, then its own length (little-endian), then the 802.11 frame.
+      if (d.length < 4 || d[0] !== 0) return 'truncated-link';
+      return wlan(d, d[2]! | (d[3]! << 8));
     case LINKTYPE_RAW:
     case 12:
     case 14:
@@ -80,15 +94,59 @@ function ethernet(d: Uint8Array): LinkResult {
       off += 4;
       continue;
     }
-    return byEtherType(type, off + 2, 6, 0);
+    return byEtherType(d, type, off + 2, 6, 0);
   }
 }
 
-function byEtherType(type: number, offset: number, srcMacAt: number, dstMacAt: number): LinkResult {
+function byEtherType(d: Uint8Array, type: number, offset: number, srcMacAt: number, dstMacAt: number): LinkResult {
   if (type === 0x0800) return frame(4, offset, srcMacAt, dstMacAt);
   if (type === 0x86dd) return frame(6, offset, srcMacAt, dstMacAt);
+  if (type === ETHERTYPE_PPPOE_SESSION) return pppoe(d, offset, srcMacAt, dstMacAt);
   if (type < 0x0600) return 'llc';
   return ETHERTYPE_NAMES[type] ?? `ethertype-0x${type.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * A PPPoE session frame (a capture on a DSL uplink): version/type 0x11, code 0, session id, length, then the PPP
+ * protocol of the payload.
+ */
+function pppoe(d: Uint8Array, at: number, srcMacAt: number, dstMacAt: number): LinkResult {
+  if (d.length < at + 8) return 'truncated-link';
+  if (d[at] !== 0x11 || d[at + 1] !== 0) return 'pppoe-bad-header';
+  const protocol = (d[at + 6]! << 8) | d[at + 7]!;
+  if (protocol === PPP_IPV4) return frame(4, at + 8, srcMacAt, dstMacAt);
+  if (protocol === PPP_IPV6) return frame(6, at + 8, srcMacAt, dstMacAt);
+  return `ppp-0x${protocol.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * An 802.11 frame at `at`: a data frame's payload after its LLC/SNAP header, the addresses by the To/From DS bits
+ * (station → AP: source addr2, destination addr3; AP → station: destination addr1, source addr3; WDS: addr3 and
+ * addr4). Management and control frames, data frames without data, protected (encrypted) frames and A-MSDUs are
+ * skipped by name: a WPA-protected network's frames cannot be read without its keys.
+ */
+function wlan(d: Uint8Array, at: number): LinkResult {
+  if (d.length < at + 24) return 'truncated-link';
+  const fc0 = d[at]!;
+  const fc1 = d[at + 1]!;
+  if (((fc0 >> 2) & 3) !== 2) return 'wlan-not-data';
+  const subtype = fc0 >> 4;
+  if (subtype & 4) return 'wlan-no-data'; // null function, CF-Ack/Poll without data, QoS null
+  if (fc1 & 0x40) return 'wlan-protected';
+  const toDs = fc1 & 1;
+  const fromDs = (fc1 >> 1) & 1;
+  let hdr = at + (toDs && fromDs ? 30 : 24);
+  if (subtype & 8) {
+    if (d.length < hdr + 2) return 'truncated-link';
+    if (d[hdr]! & 0x80) return 'wlan-amsdu';
+    hdr += 2 + (fc1 & 0x80 ? 4 : 0); // QoS control, and HT control when the order bit says so
+  }
+  const src = at + (toDs && fromDs ? 24 : fromDs ? 16 : 10);
+  const dst = at + (toDs ? 16 : 4);
+  if (d.length < hdr + 8) return 'truncated-link';
+  const snap = d[hdr] === 0xaa && d[hdr + 1] === 0xaa && d[hdr + 2] === 0x03;
+  if (!snap || d[hdr + 3] !== 0 || d[hdr + 4] !== 0 || d[hdr + 5] !== 0) return 'llc';
+  return byEtherType(d, (d[hdr + 6]! << 8) | d[hdr + 7]!, hdr + 8, src, dst);
 }
 
 /** Cooked captures carry the sender's link address: a MAC when ARPHRD is Ethernet (1) and it is 6 bytes. */

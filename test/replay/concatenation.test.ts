@@ -99,7 +99,8 @@ describe.sequential('a concatenation of at least 50 MB', () => {
     expect(first?.length).toBeGreaterThan(1000);
     expect(facesInRounds).toBeGreaterThan(0);
     expect(first?.filter((f) => f.category === 'face' && f.subtype === 'face')).toHaveLength(facesInRounds);
-    expect(first?.some((f) => f.subtype === 'face-unchecked')).toBe(false);
+    // None shed (queue full, timeout): only an image no decoder can read (face-heif-uploads' cut HEIC) is unchecked.
+    expect(first?.filter((f) => f.subtype === 'face-unchecked' && f.detail?.reason !== 'undecodable')).toEqual([]);
     expect(second).toEqual(first);
   });
 });
