@@ -8,6 +8,7 @@
  */
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { portOutOfRange } from '../proxy/address.ts';
 import type { Config } from '../src/config.ts';
 import type { DataDirPaths } from '../src/data-dir.ts';
 import { type Limits, resolveLimits } from '../src/model/limits.ts';
@@ -91,9 +92,11 @@ export const DEFAULT_LISTEN = '127.0.0.1:8081';
 
 /** Parses `HOST:PORT` (`[v6]:PORT` for IPv6); throws a one-line Error on anything else. */
 export function parseListen(s: string): ListenAddress {
+  const range = portOutOfRange(s);
+  if (range) throw new Error(range);
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
   const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || port > 65535) throw new Error(`expected HOST:PORT like ${DEFAULT_LISTEN}, got '${s}'`);
+  if (!m) throw new Error(`expected HOST:PORT like ${DEFAULT_LISTEN}, got '${s}'`);
   return { host: (m[1] ?? m[2])!, port };
 }
 

@@ -22,6 +22,7 @@ import { anomalyLines } from '../anomalies.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, oneLine, UsageError } from '../errors.ts';
 import { byCodeUnits, cell, kib, plural, recipient, size, table } from '../format.ts';
+import { shellWord } from '../invocation.ts';
 import { checkCaptureArgs, replayCaptures } from '../replay-run.ts';
 import { readAllFindings } from '../store-access.ts';
 import { checkStoredPolicy, writeJunit } from './policy.ts';
@@ -273,7 +274,7 @@ function summary(s: SummaryInput): string {
       lines.push(`  ${cell(deviceName(s.config, id), 32)}`);
       lines.push(indent(indent(table(['WHAT', 'N', 'SENT TO'], whatWentWhere(list)))));
     }
-    lines.push("  (details: 'toyscope findings')");
+    lines.push(`  (details: '${s.g.hint('findings')}')`);
   }
   const anomalies = anomalyLines(s.anomalies, s.hostOf);
   if (anomalies.length > 0) lines.push('', ...anomalies);
@@ -281,12 +282,14 @@ function summary(s: SummaryInput): string {
   if (s.policyFile) {
     const n = s.violations.length;
     lines.push('', n === 0 ? `Policy ${s.policyFile}: passed.` : `Policy ${s.policyFile}: ${plural(n, 'violation')}:`);
-    for (const v of s.violations.slice(0, 50)) {
+    // Each reason whole, as policy check prints it: in a CI log the reason is the verdict.
+    for (const v of s.violations.slice(0, MAX_VIOLATIONS_SHOWN)) {
       const ev = v.finding.evidence;
       const excerpt = s.reveal && ev.value !== undefined ? ev.value : ev.excerpt;
-      lines.push(`  ${cell(v.reason, 100)}  [${cell(excerpt, 40)}]`);
+      lines.push(`  ${oneLine(v.reason)}  [${cell(excerpt, 40)}]`);
     }
-    if (n > 50) lines.push(`  … and ${n - 50} more ('toyscope policy check' lists them all)`);
+    const check = s.g.hint(`policy check --policy ${shellWord(s.policyFile)}`);
+    if (n > MAX_VIOLATIONS_SHOWN) lines.push(`  … and ${n - MAX_VIOLATIONS_SHOWN} more ('${check}' lists them all)`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -315,6 +318,8 @@ function whatWentWhere(list: FindingKindCount[]): string[][] {
 
 /** Recipients named per kind of data in the summary; the rest are counted. */
 const MAX_RECIPIENTS_SHOWN = 3;
+/** Policy violations listed in the summary; the rest are counted ('policy check' lists them all). */
+const MAX_VIOLATIONS_SHOWN = 50;
 /** Destinations listed in the summary (the busiest first); the rest are counted. */
 const MAX_DESTINATIONS_SHOWN = 50;
 const indent = (text: string) =>
