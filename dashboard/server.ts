@@ -2,9 +2,10 @@
  * The dashboard server: one Fastify instance over an open store, with the security headers and host checks
  * (plugins/security.ts), the session gate (plugins/access.ts), the live feed (live.ts) and one plugin per
  * resource (routes/). `buildDashboard` makes the instance (tests use `inject`); `startDashboard` also makes or
- * reads the token, listens, and says where to log in. It runs beside another process's work (the proxy passes
- * the store it writes: its commits reach the live feed through `store.onCommit`) or alone over a store that
- * another process writes (`toyscope dashboard`: the feed polls PRAGMA data_version).
+ * reads the token, listens, and says where to log in. It runs beside a writer in the same process (given the
+ * store it writes, its commits reach the live feed through `store.onCommit`: the browser tests' site) or alone
+ * over a store that another process writes (`toyscope dashboard` beside `toyscope proxy` or `replay`: the feed
+ * polls PRAGMA data_version).
  */
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';

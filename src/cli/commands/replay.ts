@@ -33,7 +33,8 @@ Replays recorded traffic (pcap or pcapng, e.g. from 'tcpdump -i wlan0 -w toy.pca
 by a browser, mitmproxy or HTTP Toolkit, told apart by content) through the analyzers, stores flows
 and findings in the database, and prints what each device sent where. '-' reads a pcap or pcapng
 capture from standard input ('tcpdump -i wlan0 -U -w - | toyscope replay -').
-Damaged or truncated captures are analyzed as far as they go; what could not be read is
+Every path is checked first: missing files, directories and files that are no capture are all
+named in one line and nothing is analyzed. Damaged or truncated captures are analyzed as far as they go; what could not be read is
 counted under "skipped". A capture with nothing to analyze (empty, no packets, none of them
 TCP or UDP) is an error and is not stored. A capture already in the database is not analyzed
 twice (--force); one whose replay was interrupted is analyzed again and replaces what the
