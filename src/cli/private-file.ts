@@ -1,8 +1,8 @@
 /**
- * Files a command writes personal data into (evidence clips and photos, HAR exports, reports): created mode 0600, never
- * overwritten without --force, and every failure a one-line InputError. Opening only; the caller writes and closes.
+ * Files a command writes personal data into (evidence clips and photos, HAR exports, reports): created mode 0600,
+ * never overwritten without --force, and every failure a one-line InputError.
  */
-import { existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { InputError, systemReason } from '../errors.ts';
 
 const exists = (file: string) => new InputError(`${file} exists; use --force to overwrite it`);
@@ -19,5 +19,15 @@ export function openPrivateFile(file: string, force: boolean): number {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw exists(file);
     throw new InputError(`cannot write ${file}: ${systemReason(err)}`);
+  }
+}
+
+/** Writes `bytes` to `file` as openPrivateFile opens it (new, mode 0600; an existing file only with `force`). */
+export function writePrivateFile(file: string, bytes: Uint8Array, force: boolean): void {
+  const fd = openPrivateFile(file, force);
+  try {
+    writeSync(fd, bytes);
+  } finally {
+    closeSync(fd);
   }
 }

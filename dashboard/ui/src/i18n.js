@@ -1,5 +1,6 @@
 // The UI's two languages (English, Simplified Chinese): one table of labels, the chosen language kept in
-// localStorage. Not the report's text: the report page embeds the backend's report, in this language unless chosen there.
+// localStorage. Not the report's text: the report page embeds the backend's report, in this language unless another
+// is chosen there.
 
 const TEXT = {
   overview: ['Overview', '概览'],

@@ -2,7 +2,6 @@
  * `toyscope report`: the compliance report of one device (src/report/compliance*.ts) as printable HTML, JSON or
  * CSV, in English or Chinese, to stdout or a new file (an existing one only with --force). Reads the store only.
  */
-import { closeSync, writeSync } from 'node:fs';
 import { InputError } from '../../errors.ts';
 import { complianceReport, REPORT_FORMATS, type ReportFormat, renderReport } from '../../report/compliance-run.ts';
 import { DEFAULT_LANG, LANGS, type Lang } from '../../report/compliance-text.ts';
@@ -10,7 +9,7 @@ import { VERSION } from '../../version.ts';
 import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
 import { EXIT, oneLine, UsageError } from '../errors.ts';
 import { size } from '../format.ts';
-import { openPrivateFile, refuseExisting } from '../private-file.ts';
+import { refuseExisting, writePrivateFile } from '../private-file.ts';
 import { resolveDeviceId, withExistingStore } from '../store-access.ts';
 
 const USAGE = `Usage: toyscope report --device D [options]
@@ -97,14 +96,9 @@ export const report: Command = {
   },
 };
 
-/** Writes the report to a new file (or over one with `force`) and says where: `Wrote teddy.html (html, en, 12.3 KiB)`. */
+/** Writes the report to a new file (or over one with `force`) and says where: `Wrote a.html (html, en, 12.3 KiB)`. */
 function writeReport(g: Globals, file: string, force: boolean, text: string, what: string): void {
   const bytes = Buffer.from(text);
-  const fd = openPrivateFile(file, force);
-  try {
-    writeSync(fd, bytes);
-  } finally {
-    closeSync(fd);
-  }
+  writePrivateFile(file, bytes, force);
   g.io.out(`Wrote ${oneLine(file)} (${what}, ${size(bytes.length)})\n`);
 }
