@@ -156,6 +156,9 @@ describe('toyscope report', () => {
       expect(r.err).toMatch(/^toyscope: /);
       expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
     }
+    // An unknown experiment: the ones there are, named (no other command to run, no data directory to repeat).
+    const r = await toyscope('--data-dir', dataDir, 'report', '--device', DEVICE, '--experiment', 'never ran');
+    expect(r.err).toBe("toyscope: no experiment named 'never ran'; known: 'consent off'\n");
   });
 });
 
