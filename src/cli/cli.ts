@@ -87,9 +87,9 @@ function makeGlobals(flags: GlobalFlags, io: CliIo, deps: CliDeps): Globals {
   let config: Config | undefined;
   let tool: string | undefined;
   // Hints repeat the global options given, so what they say to run reads the same data.
-  const given = GLOBAL_OPTIONS.flatMap((o) => (flags[o] === undefined ? [] : [` ${o} ${shellWord(flags[o])}`])).join(
-    '',
-  );
+  const given = GLOBAL_OPTIONS.filter((o) => flags[o] !== undefined)
+    .map((o) => ` ${o} ${shellWord(flags[o]!)}`)
+    .join('');
   return {
     dataDir: paths.dir,
     dbFile,

@@ -3,7 +3,6 @@
  * interrupted. Another process may write the store meanwhile (a replay, a proxy): the live feed polls it.
  * Prints the login URL once, when the token is first made, and warns when listening beyond loopback.
  */
-
 import { UiNotBuiltError } from '../../../dashboard/plugins/static.ts';
 import { DEFAULT_LISTEN, parseListen, startDashboard } from '../../../dashboard/server.ts';
 import { formatHostPort } from '../../../proxy/address.ts';
