@@ -1,7 +1,7 @@
 /**
  * Live updates: what changed in the store, as server-sent events. Two triggers feed one pump: the store's
- * `onCommit` (a writer in this process, e.g. the proxy's) and a cheap `PRAGMA data_version` poll (a writer in
- * another process, e.g. `toyscope replay` while `toyscope dashboard` runs). The pump reads the change feed
+ * `onCommit` (a writer in this process, e.g. the browser tests' site) and a cheap `PRAGMA data_version` poll (a
+ * writer in another process, e.g. `toyscope proxy` or `replay` while `toyscope dashboard` runs). The pump reads the change feed
  * (rows stamped with a revision above the last one sent), masks findings and writes each event to every client.
  * Nothing is read while no client listens. Not the HTTP route (routes/events.ts).
  */

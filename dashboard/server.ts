@@ -2,12 +2,14 @@
  * The dashboard server: one Fastify instance over an open store, with the security headers and host checks
  * (plugins/security.ts), the session gate (plugins/access.ts), the live feed (live.ts) and one plugin per
  * resource (routes/). `buildDashboard` makes the instance (tests use `inject`); `startDashboard` also makes or
- * reads the token, listens, and says where to log in. It runs beside another process's work (the proxy passes
- * the store it writes: its commits reach the live feed through `store.onCommit`) or alone over a store that
- * another process writes (`toyscope dashboard`: the feed polls PRAGMA data_version).
+ * reads the token, listens, and says where to log in. It runs beside a writer in the same process (given the
+ * store it writes, its commits reach the live feed through `store.onCommit`: the browser tests' site) or alone
+ * over a store that another process writes (`toyscope dashboard` beside `toyscope proxy` or `replay`: the feed
+ * polls PRAGMA data_version).
  */
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { portOutOfRange } from '../proxy/address.ts';
 import type { Config } from '../src/config.ts';
 import type { DataDirPaths } from '../src/data-dir.ts';
 import { type Limits, resolveLimits } from '../src/model/limits.ts';
@@ -91,9 +93,11 @@ export const DEFAULT_LISTEN = '127.0.0.1:8081';
 
 /** Parses `HOST:PORT` (`[v6]:PORT` for IPv6); throws a one-line Error on anything else. */
 export function parseListen(s: string): ListenAddress {
+  const range = portOutOfRange(s);
+  if (range) throw new Error(range);
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
   const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || port > 65535) throw new Error(`expected HOST:PORT like ${DEFAULT_LISTEN}, got '${s}'`);
+  if (!m) throw new Error(`expected HOST:PORT like ${DEFAULT_LISTEN}, got '${s}'`);
   return { host: (m[1] ?? m[2])!, port };
 }
 

@@ -21,6 +21,12 @@ export function parseHostPort(text: string, defaultPort?: number): HostPort | un
   return { host, port };
 }
 
+/** `port 99999 is out of range (0–65535)` when `text` ends in such a port, else undefined: a clearer error. */
+export function portOutOfRange(text: string): string | undefined {
+  const port = /:(\d+)$/.exec(text)?.[1];
+  return port !== undefined && Number(port) > 65535 ? `port ${port} is out of range (0–65535)` : undefined;
+}
+
 /** `host:port`, with brackets around an IPv6 host. */
 export function formatHostPort({ host, port }: HostPort): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

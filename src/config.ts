@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
-import { ConfigError } from './errors.ts';
+import { ConfigError, systemReason } from './errors.ts';
 import { yaml } from './lazy-packages.ts';
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from './model/limits.ts';
 
@@ -107,7 +107,7 @@ export function loadConfig(file?: string): Config {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new ConfigError(`${file}: cannot read: ${systemReason(err)}`);
   }
   return parseConfig(text, file);
 }

@@ -16,7 +16,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { InputError } from './errors.ts';
+import { InputError, systemReason } from './errors.ts';
 
 export const DEFAULT_DATA_DIR = 'toyscope-data';
 
@@ -52,7 +52,7 @@ export function ensureDataDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new InputError(`cannot create data directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new InputError(`cannot create data directory ${dir}: ${systemReason(err)}`);
   }
 }
 

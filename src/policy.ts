@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { type Config, isFirstParty, matchHost, parseYaml } from './config.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, systemReason } from './errors.ts';
 import { ajv } from './lazy-packages.ts';
 import { type Category, type Finding, isPersonal } from './model/finding.ts';
 import { policySchema } from './policy-schema.ts';
@@ -91,7 +91,7 @@ export function loadPolicy(file: string): Policy {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read policy: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new ConfigError(`${file}: cannot read policy: ${systemReason(err)}`);
   }
   return parsePolicy(text, basename(file));
 }

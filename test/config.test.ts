@@ -74,7 +74,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig(file)).toThrow(
       'toyscope.yaml: devices[1].mac: expected a MAC address like aa:bb:cc:dd:ee:ff',
     );
-    expect(() => loadConfig(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml: cannot read: ENOENT/);
+    expect(() => loadConfig(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml: cannot read: no such file$/);
   });
 
   it.each([

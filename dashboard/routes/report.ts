@@ -7,7 +7,7 @@ import type { Config } from '../../src/config.ts';
 import { InputError } from '../../src/errors.ts';
 import { STYLE_SHA256 } from '../../src/report/compliance-html.ts';
 import { complianceReport, REPORT_FORMATS, type ReportFormat, renderReport } from '../../src/report/compliance-run.ts';
-import { LANGS, type Lang } from '../../src/report/compliance-text.ts';
+import { DEFAULT_LANG, LANGS, type Lang } from '../../src/report/compliance-text.ts';
 import type { Store } from '../../src/store/types.ts';
 import { VERSION } from '../../src/version.ts';
 
@@ -73,7 +73,7 @@ const reportRoutes: FastifyPluginAsync<{
       } else {
         reply.header('content-disposition', `attachment; filename="toyscope-report.${format}"`);
       }
-      return renderReport(report, format, q.lang ?? 'zh-CN');
+      return renderReport(report, format, q.lang ?? DEFAULT_LANG);
     },
   );
 };

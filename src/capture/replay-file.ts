@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { KeyLog } from '../decode/tls-keylog.ts';
-import { InputError } from '../errors.ts';
+import { InputError, systemReason } from '../errors.ts';
 import { type Limits, resolveLimits } from '../model/limits.ts';
 import type { Violation } from '../model/violation.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
@@ -56,8 +56,7 @@ export function captureSource(arg: string, stdin: () => AsyncIterable<Uint8Array
   try {
     st = statSync(arg);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot read ${arg}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`);
+    throw new InputError(`cannot read ${arg}: ${systemReason(err)}`);
   }
   if (st.isDirectory()) throw new InputError(`${arg} is a directory, not a capture file`);
   const read = () => readStream(arg);
@@ -78,7 +77,7 @@ async function* readStream(file: string): AsyncIterable<Uint8Array> {
   try {
     yield* createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
   } catch (err) {
-    throw new InputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new InputError(`cannot read ${file}: ${systemReason(err)}`);
   }
 }
 
@@ -133,8 +132,7 @@ export async function readKeyLogFile(file: string, limits?: Partial<Limits>): Pr
     for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }))
       keyLog.write(chunk as Buffer);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot read key log ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`);
+    throw new InputError(`cannot read key log ${file}: ${systemReason(err)}`);
   }
   keyLog.end();
   if (keyLog.stats.secrets === 0) {

@@ -11,7 +11,7 @@ import { VERSION } from '../version.ts';
 import type { CliIo, Globals } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { describeError, EXIT, UsageError } from './errors.ts';
-import { invocation } from './invocation.ts';
+import { invocation, shellWord } from './invocation.ts';
 import { storeOpenError } from './store-access.ts';
 
 /** Options every command accepts, before or after the command name. */
@@ -30,7 +30,7 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps): Promise<
   try {
     return await dispatch(argv, io, deps);
   } catch (err) {
-    const { lines, code } = describeError(err, Boolean(io.env.TOYSCOPE_DEBUG));
+    const { lines, code } = describeError(err, Boolean(io.env.TOYSCOPE_DEBUG), invocation(io.env));
     io.err(`${lines.join('\n')}\n`);
     return code;
   }
@@ -39,7 +39,8 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps): Promise<
 async function dispatch(argv: string[], io: CliIo, deps: CliDeps): Promise<number> {
   const { flags, rest } = extractGlobals(argv);
   const [first, ...args] = rest;
-  if (first === '--help' || first === '-h' || (first === 'help' && args.length === 0)) {
+  // Bare `toyscope` is a newcomer's first try: the help, not an error.
+  if (first === undefined || first === '--help' || first === '-h' || (first === 'help' && args.length === 0)) {
     io.out(`${topUsage()}\n`);
     return EXIT.ok;
   }
@@ -47,7 +48,6 @@ async function dispatch(argv: string[], io: CliIo, deps: CliDeps): Promise<numbe
     io.out(`toyscope ${VERSION}\n`);
     return EXIT.ok;
   }
-  if (first === undefined) throw new UsageError('missing command');
   if (first.startsWith('-')) throw new UsageError(`unknown option '${first}'`);
   if (first === 'help') return dispatch([args[0]!, '--help'], io, deps);
   const cmd = COMMANDS.find((c) => c.name === first);
@@ -86,6 +86,10 @@ function makeGlobals(flags: GlobalFlags, io: CliIo, deps: CliDeps): Globals {
   const dbFile = flags['--db'] ?? paths.db;
   let config: Config | undefined;
   let tool: string | undefined;
+  // Hints repeat the global options given, so what they say to run reads the same data.
+  const given = GLOBAL_OPTIONS.filter((o) => flags[o] !== undefined)
+    .map((o) => ` ${o} ${shellWord(flags[o]!)}`)
+    .join('');
   return {
     dataDir: paths.dir,
     dbFile,
@@ -105,7 +109,7 @@ function makeGlobals(flags: GlobalFlags, io: CliIo, deps: CliDeps): Globals {
     },
     hint: (args) => {
       tool ??= invocation(io.env);
-      return `${tool} ${args}`;
+      return `${tool}${given} ${args}`;
     },
   };
 }

@@ -36,7 +36,10 @@ export interface Globals {
   config(): Config;
   /** Opens (creating if needed) the store at `file`. */
   openStore(file: string): Promise<Store>;
-  /** `toyscope args` as the user can type it: `toyscope …` on their PATH, else `npx toyscope …`. */
+  /**
+   * `toyscope args` as the user can type it: `toyscope …` on their PATH, else `npx toyscope …`, with the
+   * `--data-dir`, `--config` and `--db` this run was given (`npx toyscope --data-dir lab findings`).
+   */
   hint(args: string): string;
 }
 
@@ -108,7 +111,19 @@ export function flag(p: Parsed, key: string): boolean {
 }
 
 /** `--limit N`: a whole number from 1 to `max`, else `fallback` when absent. */
-export function parseLimit(v: string | undefined, fallback: number, command: string, max = 100_000): number {
+export function parseLimit(v: string | undefined, fallback: number, command: string, max?: number): number;
+export function parseLimit(
+  v: string | undefined,
+  fallback: number | undefined,
+  command: string,
+  max?: number,
+): number | undefined;
+export function parseLimit(
+  v: string | undefined,
+  fallback: number | undefined,
+  command: string,
+  max = 100_000,
+): number | undefined {
   if (v === undefined) return fallback;
   const n = Number(v);
   if (!/^\d+$/.test(v) || n < 1 || n > max) {

@@ -32,10 +32,13 @@ export function oneLine(text: string): string {
   });
 }
 
-/** What the top-level handler prints for an error, and the exit code. */
-export function describeError(err: unknown, debug: boolean): { lines: string[]; code: number } {
+/**
+ * What the top-level handler prints for an error, and the exit code; `tool` is how the user runs toyscope
+ * (src/cli/invocation.ts), for the `--help` hint.
+ */
+export function describeError(err: unknown, debug: boolean, tool = 'toyscope'): { lines: string[]; code: number } {
   if (err instanceof UsageError) {
-    const help = err.command ? `toyscope ${err.command} --help` : 'toyscope --help';
+    const help = err.command ? `${tool} ${err.command} --help` : `${tool} --help`;
     return { lines: [`toyscope: ${oneLine(err.message)}`, `Try '${help}'.`], code: EXIT.usage };
   }
   if (err instanceof ConfigError || err instanceof InputError) {

@@ -19,3 +19,8 @@ export function invocation(env: Record<string, string | undefined>): string {
   }
   return 'npx toyscope';
 }
+
+/** A value as one shell word in a hint: as it is when plain, else in double quotes (`"lab data"`). */
+export function shellWord(v: string): string {
+  return /^[\w@%+=:,./~-]+$/.test(v) ? v : `"${v.replace(/["\\$`]/g, '\\$&')}"`;
+}

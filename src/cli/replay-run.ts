@@ -12,7 +12,7 @@ import { analysisPipeline } from '../analysis.ts';
 import { detectFormat, startsLikeJson } from '../capture/detect-format.ts';
 import { captureSource, replaySource } from '../capture/replay-file.ts';
 import type { KeyLog } from '../decode/tls-keylog.ts';
-import { InputError } from '../errors.ts';
+import { InputError, systemReason } from '../errors.ts';
 import type { CaptureRecord, Store } from '../store/types.ts';
 import type { Globals } from './command.ts';
 import { oneLine } from './errors.ts';
@@ -28,13 +28,22 @@ export interface ReplayRun {
 
 /**
  * Checks every argument first (missing, directory, `-` twice, a regular file that is no capture): bad input before
- * any work. A FIFO or standard input is not read here: its format is checked on its first bytes.
+ * any work, every bad argument named in one line (`cannot read a.pcap: no such file; b is a directory, …`), so
+ * one run tells all there is to fix. A FIFO or standard input is not read here: its format is checked on its
+ * first bytes.
  */
 export function checkCaptureArgs(args: string[], g: Globals): void {
   if (args.filter((a) => a === '-').length > 1) throw new InputError("'-' (standard input) can be given once");
+  const problems: string[] = [];
   for (const a of args) {
-    if (captureSource(a, stdinOf(g)).regular) checkMagic(a);
+    try {
+      if (captureSource(a, stdinOf(g)).regular) checkMagic(a);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      problems.push(err.message);
+    }
   }
+  if (problems.length > 0) throw new InputError(problems.join('; '));
 }
 
 function checkMagic(file: string): void {
@@ -42,7 +51,7 @@ function checkMagic(file: string): void {
   try {
     fd = openSync(file, 'r');
   } catch (err) {
-    throw new InputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new InputError(`cannot read ${file}: ${systemReason(err)}`);
   }
   const head = Buffer.alloc(64);
   const n = readSync(fd, head, 0, head.length, 0);

@@ -32,12 +32,18 @@ export interface ReportRequest {
 const sha256File = (file: string | undefined) =>
   file === undefined ? undefined : createHash('sha256').update(readFileSync(file)).digest('hex');
 
+/** The experiments there are, named for an error: the way to the right name without another command. */
+function knownExperiments(store: Store): string {
+  const names = [...new Set(store.listExperiments().map((x) => x.name))];
+  return names.length === 0 ? 'none was recorded' : `known: ${names.map((n) => `'${n}'`).join(', ')}`;
+}
+
 export function complianceReport(store: Store, req: ReportRequest): ComplianceReport {
   const device = store.listDevices().find((d) => d.id === req.deviceId);
   if (!device) throw new InputError(`no device ${req.deviceId} in the database`);
   const experiments = (req.experiments ?? []).map((name) => {
     const e = findExperiment(store, name);
-    if (!e) throw new InputError(`no experiment named '${name}' ('toyscope experiment list' shows them)`);
+    if (!e) throw new InputError(`no experiment named '${name}'; ${knownExperiments(store)}`);
     return e;
   });
   const policy = req.policyFile === undefined ? undefined : loadPolicy(req.policyFile);

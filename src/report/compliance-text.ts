@@ -7,6 +7,8 @@ import type { Verdict } from './compliance.ts';
 
 export type Lang = 'zh-CN' | 'en';
 export const LANGS: readonly Lang[] = ['zh-CN', 'en'];
+/** The report's language unless asked for another: English reads on any machine (Chinese needs CJK fonts). */
+export const DEFAULT_LANG: Lang = 'en';
 
 type Text = Record<Lang, string>;
 type Params = Record<string, string | number> | undefined;

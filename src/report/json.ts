@@ -95,8 +95,11 @@ export function writeJsonDocument(
   write('\n}\n');
 }
 
-/** A top-level array, as `JSON.stringify(document, null, 2)` lays it out, one `write` per element. */
-function writeArray<T>(write: (text: string) => void, items: Iterable<T>, json: (item: T) => unknown): void {
+/**
+ * A top-level array (the value of a key of the document), as `JSON.stringify(document, null, 2)` lays it out,
+ * one `write` per element: also for other commands' documents that stream a list (`flows --json`).
+ */
+export function writeArray<T>(write: (text: string) => void, items: Iterable<T>, json: (item: T) => unknown): void {
   let n = 0;
   for (const item of items) write(`${n++ === 0 ? '[' : ','}\n    ${indented(json(item), '    ')}`);
   write(n === 0 ? '[]' : '\n  ]');

@@ -131,6 +131,7 @@ class SqliteStore implements Store {
   summarizeFlows: Store['summarizeFlows'] = (ids, max) => this.#q.summarizeFlows(ids, max);
   listMessages: Store['listMessages'] = (flowId, limit) => this.#q.listMessages(flowId, limit);
   listExchanges: Store['listExchanges'] = (q) => this.#q.listExchanges(q);
+  iterateExchanges: Store['iterateExchanges'] = (q) => this.#q.iterateExchanges(q);
   getFlow: Store['getFlow'] = (id) => this.#q.getFlow(id);
   getFinding: Store['getFinding'] = (id) => this.#q.getFinding(id);
   listFindings: Store['listFindings'] = (q) => this.#q.listFindings(q);

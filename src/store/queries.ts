@@ -31,6 +31,8 @@ import type {
 
 /** Rows returned when a query names no limit. */
 export const DEFAULT_LIMIT = 1000;
+/** Flow records an exchange listing keeps for the exchanges that follow (its messages interleave flows). */
+const MAX_EXCHANGE_FLOWS_KEPT = 4096;
 
 type Row = Record<string, unknown>;
 type Where = { sql: string; params: unknown[] };
@@ -313,7 +315,15 @@ export class StoreQueries {
   }
 
   listExchanges(q: ExchangeQuery = {}): Exchange[] {
-    const { sql, params } = exchangeSql(q);
+    return [...this.#exchanges(exchangeSql(q))];
+  }
+
+  iterateExchanges(q: Omit<ExchangeQuery, 'limit' | 'offset'> = {}): IterableIterator<Exchange> {
+    return this.#exchanges(exchangeSql({ ...q, limit: -1 })); // LIMIT -1: no limit
+  }
+
+  /** The exchanges a query names, read row by row; recent flows kept, a bounded number. */
+  *#exchanges({ sql, params }: Where): IterableIterator<Exchange> {
     const message = this.#stmt('SELECT * FROM messages WHERE flow_id = ? AND msg_id = ?');
     // The final response, not an interim 1xx (100 Continue) before it.
     const response = this.#stmt(`SELECT * FROM messages WHERE flow_id = ? AND request_id = ?
@@ -323,20 +333,24 @@ export class StoreQueries {
     );
     const flowFindings = this.#stmt('SELECT * FROM findings WHERE flow_id = ? ORDER BY rowid');
     const flows = new Map<string, FlowRecord>();
-    return this.#all(sql, params).map((row) => {
+    for (const row of this.#stmt(sql).iterate(params) as IterableIterator<Row>) {
       const fid = row.fid as string;
       let flow = flows.get(fid);
       if (!flow) {
+        if (flows.size >= MAX_EXCHANGE_FLOWS_KEPT) flows.clear();
         flow = this.getFlow(fid) as FlowRecord;
         flows.set(fid, flow);
       }
-      if (row.mid === null) return { flow, findings: (flowFindings.all(fid) as Row[]).map(findingFromRow) };
+      if (row.mid === null) {
+        yield { flow, findings: (flowFindings.all(fid) as Row[]).map(findingFromRow) };
+        continue;
+      }
       const req = messageFromRow(message.get(fid, row.mid) as Row);
       const resRow = req.direction === 'upload' ? (response.get(fid, row.mid) as Row | undefined) : undefined;
       const res = resRow && messageFromRow(resRow);
       const found = (findings.all(fid, req.msgId, res?.msgId ?? req.msgId) as Row[]).map(findingFromRow);
-      return { flow, request: req, ...(res ? { response: res } : {}), findings: found };
-    });
+      yield { flow, request: req, ...(res ? { response: res } : {}), findings: found };
+    }
   }
 
   *iterateFlows(q: FlowQuery = {}): IterableIterator<FlowRecord> {

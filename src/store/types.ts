@@ -269,6 +269,8 @@ export interface Store {
   listMessages(flowId: FlowId, limit?: number): MessageRecord[];
   /** Exchanges in time order (oldest first), for `toyscope flows`. */
   listExchanges(q?: ExchangeQuery): Exchange[];
+  /** Every exchange matching `q` (no limit), read row by row: for `flows --json`, which streams. */
+  iterateExchanges(q?: Omit<ExchangeQuery, 'limit' | 'offset'>): IterableIterator<Exchange>;
   /** One flow by id. */
   getFlow(id: FlowId): FlowRecord | undefined;
   /** With `evidence.value` (unredacted): mask before showing. */

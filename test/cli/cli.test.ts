@@ -86,7 +86,7 @@ describe('toyscope (in process)', () => {
     const r = await run(argv);
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
-    expect(r.err).toBe(`${r.err.split('\n')[0]}\nTry '${help}'.\n`);
+    expect(r.err).toBe(`${r.err.split('\n')[0]}\nTry 'npx ${help}'.\n`); // no toyscope on this PATH: npx
     expect(r.err.split('\n')[0]).toContain(message);
   });
 
@@ -119,10 +119,17 @@ describe('toyscope (in process)', () => {
     expect((await run(['findings', '--limit', '1'], store)).out).toContain('(1 of 2 shown; use --limit to see more)');
   });
 
-  it('explains how to get findings when the store is empty or absent', async () => {
-    expect((await run(['findings'])).out).toMatch(/^No findings yet\. Replay a capture with '(npx )?toyscope replay/);
-    const r = await run(['findings', '--db', join(dir, 'absent.db')]);
+  it('explains how to get findings when the store is empty or absent, repeating the global options', async () => {
+    expect((await run(['findings'])).out).toBe(
+      `No findings yet. Replay a capture with 'npx toyscope --config ${cfg} --db ${db} replay capture.pcapng', ` +
+        `then run 'npx toyscope --config ${cfg} --db ${db} findings' again.\n`,
+    );
+    const absent = join(dir, 'absent.db');
+    const r = await runCliInProcess(['findings', '--data-dir', join(dir, 'lab data'), '--db', absent]);
     expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      `'npx toyscope --data-dir "${join(dir, 'lab data')}" --db ${absent} replay capture.pcapng'`,
+    );
     expect(r.out).toContain('no database at');
   });
 

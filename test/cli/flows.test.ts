@@ -63,6 +63,21 @@ describe('toyscope flows and evidence export', () => {
     expect(bad.err).toContain("--since: expected a time like 2026-11-23, '2026-11-23 10:55' or 2h, got 'yesterday'");
   });
 
+  it('--json lists every exchange unless --limit is given, laid out as one document', async () => {
+    const table = await toyscope(...data, 'flows', '--limit', '100000');
+    const lines = table.out.trimEnd().split('\n').length - 1;
+    const all = await toyscope(...data, 'flows', '--json');
+    expect(all.code).toBe(0);
+    const doc = JSON.parse(all.out) as { exchanges: Array<{ flowId: string; msgId?: number }> };
+    expect(doc.exchanges).toHaveLength(lines);
+    expect(all.out).toBe(`${JSON.stringify(doc, null, 2)}\n`); // streamed, yet the same text as one stringify
+    const two = JSON.parse((await toyscope(...data, 'flows', '--json', '--limit', '2')).out);
+    expect(two.exchanges).toEqual(doc.exchanges.slice(0, 2));
+    expect((await toyscope(...data, 'flows', '--json', '--host', 'nowhere.example')).out).toBe(
+      '{\n  "exchanges": []\n}\n',
+    );
+  });
+
   it('shows one flow whole: heads masked, body parts, findings with paths, Wireshark filter and frames', async () => {
     const id = (
       JSON.parse((await toyscope(...data, 'flows', '--device', 'robot', '--json')).out) as {
@@ -90,7 +105,9 @@ describe('toyscope flows and evidence export', () => {
     const unknown = await toyscope(...data, 'flows', 'show', 'nope:1');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(
-      /^toyscope: no flow 'nope:1' in the database \('(npx )?toyscope flows' lists them\)\n$/,
+      new RegExp(
+        `^toyscope: no flow 'nope:1' in the database \\('(npx )?toyscope --data-dir ${dir} flows' lists them\\)\n$`,
+      ),
     );
   });
 
@@ -132,7 +149,11 @@ describe('toyscope flows and evidence export', () => {
     expect(flows.out).not.toContain('mqtt');
     const none = await toyscope(...data, 'flows', '--capture', 'ffff');
     expect(none.code).toBe(2);
-    expect(none.err).toMatch(/^toyscope: no capture ffff in the database \('(npx )?toyscope captures' lists them\)\n$/);
+    expect(none.err).toMatch(
+      new RegExp(
+        `^toyscope: no capture ffff in the database \\('(npx )?toyscope --data-dir ${dir} captures' lists them\\)\n$`,
+      ),
+    );
   });
 
   it('names an unknown device and the known ones for findings, destinations and purge (exit 2)', async () => {

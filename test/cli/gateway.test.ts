@@ -49,7 +49,7 @@ describe('toyscope gateway', () => {
       expect(r.code).toBe(2);
       expect(r.out).toBe('');
       expect(r.err).toContain(message);
-      expect(r.err).toMatch(/^toyscope: [^\n]*\nTry 'toyscope gateway rules --help'.\n$/);
+      expect(r.err).toMatch(/^toyscope: [^\n]*\nTry 'npx toyscope gateway rules --help'.\n$/);
     }
   });
 

@@ -5,6 +5,7 @@
  * `--save-tls` the device leg's real TLS, decrypted in replay from the file's own Decryption Secrets Blocks.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +90,11 @@ describe.each([
     // Masked: the excerpt is redacted. (The contacts and location analyzers' `detail` carries the number and the
     // coordinates, in replay --json as here: a shared-output matter outside the proxy.)
     expect(run.out).not.toContain('490154203237518');
-    expect(run.err).toMatch(/Done: 2 flows, \d+ findings/);
+    // The hint repeats the data directory: what it says to run reads this run's database.
+    const data = join(dir, 'data');
+    expect(run.err).toMatch(
+      new RegExp(`Done: 2 flows, \\d+ findings\\. See them with '(npx )?toyscope --data-dir ${data} findings'\\.`),
+    );
   });
 
   it('writes the key log with mode 0600', () => {
@@ -128,6 +133,34 @@ describe.each([
 });
 
 describe('toyscope proxy arguments', () => {
+  it('lists --save-tls among the options of --help', async () => {
+    const r = await toyscope('proxy', '--help');
+    const options = r.out.slice(r.out.indexOf('Options:'), r.out.indexOf('Examples:'));
+    expect(options).toMatch(/^ {2}--save-tls {2,}\S/m);
+  });
+
+  it('says a port is out of range, and an address in use in the same words as the dashboard, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-cli-proxy-'));
+    const range = await toyscope('--data-dir', dir, 'proxy', '--listen', '127.0.0.1:99999');
+    expect([range.code, range.err.split('\n')[0]]).toEqual([
+      2,
+      'toyscope: --listen: port 99999 is out of range (0–65535)',
+    ]);
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as AddressInfo).port;
+    for (const command of ['proxy', 'dashboard']) {
+      const r = await toyscope('--data-dir', dir, command, '--listen', `127.0.0.1:${port}`);
+      expect([command, r.code, r.err]).toEqual([
+        command,
+        2,
+        `toyscope: cannot listen on 127.0.0.1:${port}: address already in use\n`,
+      ]);
+    }
+    busy.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('refuses --save-tls without --save in one line, exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'toyscope-cli-proxy-'));
     const r = await toyscope('--data-dir', dir, 'proxy', '--save-tls');

@@ -1,5 +1,5 @@
 /** `toyscope replay` as a lab tester runs it: a child process over recorded fixtures, with its exit codes. */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -116,6 +116,17 @@ describe('toyscope replay', () => {
     const missing = await toyscope('--data-dir', dataDir, 'replay', join(dataDir, 'nope.pcap'));
     expect(missing.code).toBe(2);
     expect(missing.err.trim().split('\n')[0]).toMatch(/^toyscope: cannot read .*nope\.pcap: no such file$/);
+    // Every bad path in one line, before anything is analyzed: the good captures around them are not stored.
+    const fresh = mkdtempSync(join(tmpdir(), 'toyscope-replay-missing-'));
+    const [a, b] = [join(fresh, 'a.pcap'), join(fresh, 'b.pcap')];
+    const several = await toyscope('--data-dir', fresh, 'replay', multipart, a, fresh, b);
+    expect([several.code, several.out, several.err]).toEqual([
+      2,
+      '',
+      `toyscope: cannot read ${a}: no such file; ${fresh} is a directory, not a capture file; cannot read ${b}: no such file\n`,
+    ]);
+    expect((await toyscope('--data-dir', fresh, 'captures')).out).toMatch(/^No captures yet/);
+    rmSync(fresh, { recursive: true, force: true });
     const foreign = join(dataDir, 'notes.txt');
     copyFileSync(join(import.meta.dirname, '../../README.md'), foreign);
     const r = await toyscope('--data-dir', dataDir, 'replay', foreign);
@@ -147,6 +158,27 @@ describe('toyscope replay', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/passed/);
     expect(readFileSync(junit, 'utf8')).toMatch(/<testcase[^>]*voice-1p/);
+  });
+
+  it('prints each violation’s reason whole, as policy check does (CI logs keep the verdict)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toyscope-replay-reasons-'));
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(
+      policy,
+      'version: 1\nfirstParty: ["*.toycloud.example"]\nrules:\n' +
+        '  - {id: cp, category: child-profile, allow: first-party, hosts: [api.toycloud.example, cdn.toycloud.example]}\n',
+    );
+    const r = await toyscope('--data-dir', dir, 'replay', multipart, '--policy', policy);
+    expect(r.code).toBe(1);
+    const check = await toyscope('--data-dir', dir, 'policy', 'check', '--policy', policy, '--json');
+    const reasons: string[] = JSON.parse(check.out).violations.map((v: { reason: string }) => v.reason);
+    expect(reasons.length).toBeGreaterThan(0);
+    for (const reason of reasons) {
+      expect(reason.length).toBeGreaterThan(100);
+      expect(reason).toContain("is not among the rule's hosts (api.toycloud.example, cdn.toycloud.example)");
+      expect(r.out.split('\n').filter((l) => l.startsWith(`  ${reason}  [`))).not.toHaveLength(0);
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

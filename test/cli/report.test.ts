@@ -3,7 +3,7 @@
  * custody in JSON, both languages in HTML, CSV, and the errors.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,21 +95,52 @@ describe('toyscope report', () => {
     ]);
   });
 
-  it('writes printable HTML in Chinese and English, and CSV', async () => {
-    const zh = await toyscope('--data-dir', dataDir, 'report', '--device', DEVICE, '--policy', policy);
+  it('writes printable HTML in English by default and in Chinese with --lang zh-CN, and CSV', async () => {
+    const en = await toyscope('--data-dir', dataDir, 'report', '--device', DEVICE, '--policy', policy);
+    expect(en.out).toContain('<html lang="en">');
+    expect(en.out).toContain('Chain of custody');
+    expect(en.out).not.toMatch(/[\u4e00-\u9fff]{4}/); // no run of Chinese but the initiative's own name
+    const zh = await toyscope(
+      '--data-dir',
+      dataDir,
+      'report',
+      '--device',
+      DEVICE,
+      '--policy',
+      policy,
+      '--lang',
+      'zh-CN',
+    );
     expect(zh.out).toContain('<html lang="zh-CN">');
     expect(zh.out).toContain('聚焦必要原则，严控个人信息收集范围');
     expect(zh.out).toContain('违规');
     expect(zh.out).toMatch(/@media print/);
     expect(zh.out).not.toMatch(/<script|<link|https?:\/\/(?!www\.w3\.org)/);
-    const out = join(dataDir, 'bear-en.html');
-    const en = await toyscope('--data-dir', dataDir, 'report', '--device', DEVICE, '--lang', 'en', '--out', out);
-    expect(en.code).toBe(0);
-    expect(readFileSync(out, 'utf8')).toContain('Chain of custody');
-    const csv = await toyscope('--data-dir', dataDir, 'report', '--device', DEVICE, '--format', 'csv', '--lang', 'en');
+    const csv = await toyscope('--data-dir', dataDir, 'report', '--device', DEVICE, '--format', 'csv');
     expect(csv.out.split('\r\n')[0]).toBe(
       '\ufeffprinciple,principle_title,principle_verdict,rule,check_verdict,statement,category,subtype,host,operator,country,third_party,encrypted,count,finding_ids',
     );
+  });
+
+  it('--out writes a new file (mode 0600) and says where; an existing one only with --force', async () => {
+    const out = join(dataDir, 'bear-en.html');
+    const args = ['--data-dir', dataDir, 'report', '--device', DEVICE, '--out', out];
+    const first = await toyscope(...args);
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(new RegExp(`^Wrote ${out} \\(html, en, \\d+\\.\\d KiB\\)\n$`));
+    expect(readFileSync(out, 'utf8')).toContain('Chain of custody');
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    writeFileSync(out, 'kept');
+    const again = await toyscope(...args, '--lang', 'zh-CN');
+    expect([again.code, again.out, again.err]).toEqual([
+      2,
+      '',
+      `toyscope: ${out} exists; use --force to overwrite it\n`,
+    ]);
+    expect(readFileSync(out, 'utf8')).toBe('kept');
+    const forced = await toyscope(...args, '--lang', 'zh-CN', '--force');
+    expect(forced.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('<html lang="zh-CN">');
   });
 
   it('answers bad arguments with one line and exit 2', async () => {
@@ -125,6 +156,9 @@ describe('toyscope report', () => {
       expect(r.err).toMatch(/^toyscope: /);
       expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
     }
+    // An unknown experiment: the ones there are, named (no other command to run, no data directory to repeat).
+    const r = await toyscope('--data-dir', dataDir, 'report', '--device', DEVICE, '--experiment', 'never ran');
+    expect(r.err).toBe("toyscope: no experiment named 'never ran'; known: 'consent off'\n");
   });
 });
 

@@ -212,6 +212,8 @@ describe('report', () => {
     expect(html.headers['content-security-policy']).not.toMatch(/script-src|unsafe/);
     expect(html.body).toContain('Necessity');
     expect(html.body).not.toMatch(/<script/);
+    // No language asked: English (the page asks for the UI's; Chinese needs CJK fonts to read).
+    expect((await get(`/api/report?device=${encodeURIComponent(MAC)}`)).body).toContain('<html lang="en">');
     const json = await get(`/api/report?device=${encodeURIComponent(MAC)}&format=json`);
     expect(json.headers['content-disposition']).toMatch(/attachment/);
     expect(json.json().principles).toHaveLength(8);

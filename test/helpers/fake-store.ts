@@ -112,6 +112,9 @@ export class FakeStore implements Store {
   listExchanges(): never {
     return unsupported('listExchanges');
   }
+  iterateExchanges(): never {
+    return unsupported('iterateExchanges');
+  }
   getFlow(id: string): FlowRecord | undefined {
     return this.flows.find((f) => f.id === id);
   }

@@ -1,5 +1,6 @@
 // The UI's two languages (English, Simplified Chinese): one table of labels, the chosen language kept in
-// localStorage. Not the report's text: the report page embeds the backend's report in the language asked for.
+// localStorage. Not the report's text: the report page embeds the backend's report, in this language unless another
+// is chosen there.
 
 const TEXT = {
   overview: ['Overview', '概览'],
@@ -103,6 +104,7 @@ const TEXT = {
   searchValue: ['Where did this value go?', '这个值去了哪里？'],
   searchHint: ['a MAC, phone number, name … or part of it', 'MAC、电话号码、姓名……或其中一部分'],
   language: ['中文', 'English'],
+  reportLanguage: ['Report language', '报告语言'],
   theme: ['Theme', '主题'],
   live: ['live', '实时'],
   reconnecting: ['reconnecting', '重新连接中'],

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { type Ca, createCa, fingerprint, loadCa } from '../../../proxy/ca.ts';
 import { dataDirPaths, ensureDataDir } from '../../data-dir.ts';
-import { InputError } from '../../errors.ts';
+import { InputError, systemReason } from '../../errors.ts';
 import { type Command, flag, type Globals, type OptionSpec, parseCommandArgs, str } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 
@@ -63,7 +63,7 @@ export const ca: Command = {
       return EXIT.ok;
     }
     const found = loadCa(caDir);
-    if (!found) throw new InputError(`no CA in ${caDir}: run 'toyscope ca init' (or start 'toyscope proxy')`);
+    if (!found) throw new InputError(`no CA in ${caDir}: run '${g.hint('ca init')}' (or start '${g.hint('proxy')}')`);
     if (sub === 'show') {
       g.io.out(describe(found));
       return EXIT.ok;
@@ -86,7 +86,7 @@ function exportCa(found: Ca, p: ReturnType<typeof parseCommandArgs>, g: Globals)
   try {
     writeFileSync(out, der ? found.certDer : found.certPem);
   } catch (err) {
-    throw new InputError(`cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new InputError(`cannot write ${out}: ${systemReason(err)}`);
   }
   g.io.err(`wrote the CA certificate (${der ? 'DER' : 'PEM'}) to ${out}\n`);
   return EXIT.ok;

@@ -5,8 +5,9 @@
  */
 import { UiNotBuiltError } from '../../../dashboard/plugins/static.ts';
 import { DEFAULT_LISTEN, parseListen, startDashboard } from '../../../dashboard/server.ts';
+import { formatHostPort } from '../../../proxy/address.ts';
 import { dataDirPaths } from '../../data-dir.ts';
-import { InputError } from '../../errors.ts';
+import { InputError, systemReason } from '../../errors.ts';
 import { type Command, parseCommandArgs, str } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 
@@ -56,7 +57,7 @@ export const dashboard: Command = {
         custody: { configFile: g.configFile, policyFile: config.policy },
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES') {
-          throw new UsageError(`--listen ${listen.host}:${listen.port}: ${err.code}`, 'dashboard');
+          throw new InputError(`cannot listen on ${formatHostPort(listen)}: ${systemReason(err)}`);
         }
         // An install that skipped `prepare` (npm --ignore-scripts): one line saying how to build the pages.
         if (err instanceof UiNotBuiltError) throw new InputError(err.message);

@@ -98,7 +98,7 @@ function certChecks(g: Globals, flows: FlowRecord[], json: boolean): number {
     const out = rows.map((r) => ({ ...r, device: deviceName(config, r.deviceId) }));
     g.io.out(`${JSON.stringify({ certChecks: out }, null, 2)}\n`);
   } else if (rows.length > 0) g.io.out(`${renderCertTable(rows, (d) => deviceName(config, d))}\n`);
-  else g.io.out("No certificate checks yet: they come from 'toyscope proxy' (see --probe-tls).\n");
+  else g.io.out(`No certificate checks yet: they come from '${g.hint('proxy')}' (see --probe-tls).\n`);
   return 0;
 }
 

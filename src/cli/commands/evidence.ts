@@ -5,7 +5,7 @@
  * data is never written to a terminal, and a file is created mode 0600 and not overwritten without --force.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, statSync, writeSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../errors.ts';
 import type { Finding } from '../../model/finding.ts';
@@ -13,7 +13,7 @@ import type { Store, StoredEvidence } from '../../store/types.ts';
 import { type Command, flag, parseCommandArgs, str } from '../command.ts';
 import { EXIT, oneLine, UsageError } from '../errors.ts';
 import { size } from '../format.ts';
-import { openPrivateFile } from '../private-file.ts';
+import { writePrivateFile } from '../private-file.ts';
 import { withExistingStore } from '../store-access.ts';
 
 /** File name extensions by evidence MIME type (parameters ignored). */
@@ -133,12 +133,7 @@ function target(output: string, blob: StoredEvidence): string {
 }
 
 function write(file: string, bytes: Uint8Array, force: boolean): string {
-  const fd = openPrivateFile(file, force);
-  try {
-    writeSync(fd, bytes);
-  } finally {
-    closeSync(fd);
-  }
+  writePrivateFile(file, bytes, force);
   return file;
 }
 

@@ -5,12 +5,12 @@
 import { deviceName } from '../../config.ts';
 import { CATEGORIES, type Category, type Finding } from '../../model/finding.ts';
 import { skippedOf } from '../../report/coverage.ts';
-import { buildJsonDocument } from '../../report/json.ts';
+import { tlsSummary, writeJsonDocument } from '../../report/json.ts';
 import type { FindingQuery } from '../../store/types.ts';
 import { type Command, flag, type Globals, parseCommandArgs, parseLimit, str } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { cell, recipient, table } from '../format.ts';
-import { scopeOf, withExistingStore } from '../store-access.ts';
+import { readAllFindings, scopeOf, withExistingStore } from '../store-access.ts';
 import { formatTime, timeHeader } from '../time.ts';
 
 const DEFAULT_LIMIT = 50;
@@ -34,8 +34,9 @@ Options:
   --since T      only findings seen at or after T: 2026-11-23, '2026-11-23 10:55' (local time; add Z or
                  +08:00 for another zone) or an age such as 2h or 7d
   --until T      only findings first seen before T (same forms)
-  --limit N      show at most N findings, newest first (default ${DEFAULT_LIMIT})
-  --json         print the JSON document (docs/cli.md) instead of a table
+  --limit N      show at most N findings, newest first (default ${DEFAULT_LIMIT} in the table; --json
+                 lists every match unless --limit is given)
+  --json         print the JSON document (docs/cli.md) instead of a table: every finding
   --reveal       print the captured values unmasked (do not use in CI logs)
   -h, --help     show this help
 Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help').
@@ -68,35 +69,37 @@ Exit codes: 0 listed (even if none), 2 bad arguments or configuration.`,
     if (category !== undefined && !CATEGORIES.includes(category as Category)) {
       throw new UsageError(`unknown category '${category}' (expected one of ${CATEGORIES.join(', ')})`, 'findings');
     }
-    const limit = parseLimit(str(p, 'limit'), DEFAULT_LIMIT, 'findings', MAX_LIMIT);
+    const json = flag(p, 'json');
+    // A table is for reading (the newest, and how many more); --json is for a program: all of them unless limited.
+    const limit = parseLimit(str(p, 'limit'), json ? undefined : DEFAULT_LIMIT, 'findings', MAX_LIMIT);
     g.config(); // a bad toyscope.yaml is reported before anything is read
     return withExistingStore(
       g,
       (db) => `${howToGetFindings(g)}\n(no database at ${db})\n`,
       async (store) => {
-        const q: FindingQuery = { limit, ...scopeOf(p, g, store, 'findings') };
+        const q: FindingQuery = { ...scopeOf(p, g, store, 'findings') };
         if (category) q.category = category as Category;
-        const list = store.listFindings(q);
-        if (flag(p, 'json')) {
+        if (json) {
+          const list = limit === undefined ? readAllFindings(store, q) : store.listFindings({ ...q, limit });
           // The document describes what the findings came from: only their flows, devices and captures.
           const flows = [...new Set(list.map((f) => f.flowId))].flatMap((id) => store.getFlow(id) ?? []);
           const captureIds = new Set(flows.map((f) => f.captureId));
           const deviceIds = new Set(list.map((f) => f.deviceId));
           const captures = store.listCaptures().filter((c) => captureIds.has(c.id));
-          const doc = buildJsonDocument(
-            {
-              captures,
-              devices: store.listDevices().filter((d) => deviceIds.has(d.id)),
-              flows,
-              findings: list,
-              violations: [],
-              skipped: skippedOf(captures),
-            },
-            { reveal: flag(p, 'reveal') },
-          );
-          g.io.out(`${JSON.stringify(doc, null, 2)}\n`);
+          const input = {
+            captures,
+            devices: store.listDevices().filter((d) => deviceIds.has(d.id)),
+            flows,
+            findings: list,
+            violations: [],
+            skipped: skippedOf(captures),
+            tls: tlsSummary(flows),
+          };
+          writeJsonDocument(g.io.out, input, { reveal: flag(p, 'reveal') }); // written piece by piece
           return 0;
         }
+        q.limit = limit;
+        const list = store.listFindings(q);
         if (list.length === 0) {
           const total = store.countFindings();
           g.io.out(total === 0 ? `${howToGetFindings(g)}\n` : `No findings match (${total} stored in all).\n`);

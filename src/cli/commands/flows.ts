@@ -9,6 +9,7 @@ import { deviceName } from '../../config.ts';
 import { InputError } from '../../errors.ts';
 import { displayLabel, type TlsState, type Transport } from '../../model/flow.ts';
 import { maskPath, maskUrl } from '../../report/heads.ts';
+import { writeArray } from '../../report/json.ts';
 import type { Exchange, ExchangeQuery, Store } from '../../store/types.ts';
 import { type Command, flag, type Globals, type Parsed, parseCommandArgs, parseLimit, str } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -45,8 +46,9 @@ Options:
                      another zone) or an age such as 2h or 7d
   --until T          only before T (same forms)
   --with-findings    only requests and messages that carried personal data
-  --limit N          at most N lines (default ${DEFAULT_LIMIT})
-  --json             print {"exchanges": [...]} (docs/cli.md) instead of a table
+  --limit N          at most N lines (default ${DEFAULT_LIMIT} in the table; --json lists every
+                     match unless --limit is given)
+  --json             print {"exchanges": [...]} (docs/cli.md) instead of a table: every exchange
   --reveal           print URLs, topics and heads unmasked (do not use in CI logs)
   -h, --help         show this help
 Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help').
@@ -80,20 +82,27 @@ Exit codes: 0 listed (even if none), 2 bad arguments, unknown device, capture or
     if (transport !== undefined && !TRANSPORTS.includes(transport as Transport)) {
       throw new UsageError(`unknown transport '${transport}' (expected one of ${TRANSPORTS.join(', ')})`, 'flows');
     }
-    const limit = parseLimit(str(p, 'limit'), DEFAULT_LIMIT, 'flows');
+    const json = flag(p, 'json');
+    // A table is for reading (the first lines, and a note when there are more); --json lists all unless limited.
+    const limit = parseLimit(str(p, 'limit'), json ? undefined : DEFAULT_LIMIT, 'flows');
     g.config();
     return withExistingStore(
       g,
       (db) => `${noFlows(g)}\n(no database at ${db})\n`,
       async (store) => {
-        const q = query(p, g, store, limit);
+        const q = query(p, g, store);
         if (transport) q.transport = transport as Transport;
-        const list = store.listExchanges(q);
         const reveal = flag(p, 'reveal');
-        if (flag(p, 'json')) {
-          g.io.out(`${JSON.stringify({ exchanges: list.map((x) => exchangeJson(x, reveal)) }, null, 2)}\n`);
+        if (json) {
+          // Written one exchange at a time: a lab's whole history is never one string.
+          g.io.out('{\n  "exchanges": ');
+          const all = limit === undefined ? store.iterateExchanges(q) : store.listExchanges({ ...q, limit });
+          writeArray(g.io.out, all, (x) => exchangeJson(x, reveal));
+          g.io.out('\n}\n');
           return 0;
         }
+        q.limit = limit;
+        const list = store.listExchanges(q);
         if (list.length === 0) {
           g.io.out(store.listFlows({ limit: 1 }).length === 0 ? `${noFlows(g)}\n` : 'No flows match.\n');
           return 0;
@@ -106,8 +115,8 @@ Exit codes: 0 listed (even if none), 2 bad arguments, unknown device, capture or
   },
 };
 
-function query(p: Parsed, g: Globals, store: Store, limit: number): ExchangeQuery {
-  const q: ExchangeQuery = { limit, ...scopeOf(p, g, store, 'flows') };
+function query(p: Parsed, g: Globals, store: Store): ExchangeQuery {
+  const q: ExchangeQuery = { ...scopeOf(p, g, store, 'flows') };
   if (flag(p, 'with-findings')) q.withFindings = true;
   return q;
 }

@@ -57,7 +57,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'report',
-    summary: 'write the compliance report of a device (HTML, JSON or CSV; zh-CN or en)',
+    summary: 'write the compliance report of a device (HTML, JSON or CSV; English or Chinese)',
     load: async () => (await import('./report.ts')).report,
   },
   {

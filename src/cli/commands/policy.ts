@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { deviceName } from '../../config.ts';
-import { InputError } from '../../errors.ts';
+import { InputError, systemReason } from '../../errors.ts';
 import type { Finding } from '../../model/finding.ts';
 import { evaluatePolicy, loadPolicy, type Policy, type PolicyViolation } from '../../policy.ts';
 import { coverageLines, type ShedEntry, shedOf, skippedOf } from '../../report/coverage.ts';
@@ -108,7 +108,7 @@ export function writeJunit(file: string, xml: string): void {
   try {
     writeFileSync(file, xml);
   } catch (err) {
-    throw new InputError(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new InputError(`cannot write ${file}: ${systemReason(err)}`);
   }
 }
 

@@ -8,7 +8,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { isIP, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { formatHostPort, type HostPort, parseHostPort } from '../../../proxy/address.ts';
+import { formatHostPort, type HostPort, parseHostPort, portOutOfRange } from '../../../proxy/address.ts';
 import { loadOrCreateCa } from '../../../proxy/ca.ts';
 import { CA_HOST } from '../../../proxy/ca-page.ts';
 import type { ProbeCa } from '../../../proxy/cert-cache.ts';
@@ -21,7 +21,7 @@ import type { ClientCert } from '../../../proxy/upstream.ts';
 import { analysisPipeline } from '../../analysis.ts';
 import { type Config, caInstalled, configLimits, deviceName } from '../../config.ts';
 import { dataDirPaths, ensureDataDir } from '../../data-dir.ts';
-import { InputError } from '../../errors.ts';
+import { InputError, systemReason } from '../../errors.ts';
 import type { FlowEvent } from '../../model/events.ts';
 import type { FlowId } from '../../model/flow.ts';
 import type { Violation } from '../../model/violation.ts';
@@ -39,7 +39,7 @@ import {
   strs,
 } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { cell } from '../format.ts';
+import { cell, plural } from '../format.ts';
 import { LiveOutput } from '../live-output.ts';
 
 const USAGE = `Usage: toyscope proxy [options]
@@ -66,6 +66,9 @@ Options:
                           through for that device (re-tried after PROXY_PASSTHROUGH_TTL_MS)
   --keylog [FILE]         write TLS secrets of both legs for Wireshark (default DATA_DIR/keylog.txt)
   --save FILE.pcapng      also write what was relayed as a capture 'toyscope replay' reads
+  --save-tls              with --save: write intercepted HTTPS as the device saw it (its real TLS
+                          bytes and the session keys in the file), not the plaintext; Wireshark and
+                          replay decrypt it. Slows relaying of intercepted connections
   --dns HOST:PORT         also run a DNS forwarder there (UDP and TCP) for the test network: names in
                           dns.static of toyscope.yaml are answered, others forwarded to --dns-upstream;
                           its answers name flows to bare IPs (transparent mode: 'toyscope gateway')
@@ -232,8 +235,7 @@ export async function runLive(p: Parsed, g: Globals, hooks: LiveHooks): Promise<
   } catch (err) {
     store.close();
     save?.close();
-    const e = err as NodeJS.ErrnoException;
-    throw new InputError(`cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}`);
+    throw new InputError(`cannot listen on ${formatHostPort(listen)}: ${systemReason(err)}`);
   }
   let forwarder: DnsForwarder | undefined;
   let stopHook: (() => Promise<void>) | undefined;
@@ -247,8 +249,8 @@ export async function runLive(p: Parsed, g: Globals, hooks: LiveHooks): Promise<
         static: withCaHost(config.dns.static, hooks.caAddress ?? dnsListen.host),
         tap,
         limits,
-      }).catch((err: NodeJS.ErrnoException) => {
-        throw new InputError(`cannot listen for DNS on ${formatHostPort(dnsListen)}: ${err.code ?? err.message}`);
+      }).catch((err: unknown) => {
+        throw new InputError(`cannot listen for DNS on ${formatHostPort(dnsListen)}: ${systemReason(err)}`);
       });
     }
     stopHook = await hooks.started?.({ emit, newFlowId, dns });
@@ -284,7 +286,8 @@ export async function runLive(p: Parsed, g: Globals, hooks: LiveHooks): Promise<
   save?.close();
   if (keylogFd !== undefined) closeSync(keylogFd);
   const shed = live.faceShed > 0 ? `, ${live.faceShed} images not face-checked under load (face-unchecked)` : '';
-  say(`Done: ${live.flows} flows, ${live.findings} findings${shed}. See them with 'toyscope findings'.\n`);
+  const done = `${plural(live.flows, 'flow')}, ${plural(live.findings, 'finding')}${shed}`;
+  say(`Done: ${done}. See them with '${g.hint('findings')}'.\n`);
   return EXIT.ok;
 }
 
@@ -305,9 +308,11 @@ export function keylogDefault(argv: string[]): string[] {
 
 /** `ADDRESS:PORT` (IPv6 in brackets); port 0 picks a free one. */
 function listenAddress(text: string): { host: string; port: number } {
+  const range = portOutOfRange(text);
+  if (range) throw new UsageError(`--listen: ${range}`, 'proxy');
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(text);
   const host = m?.[1] ?? m?.[2];
-  if (!m || !host || isIP(host) === 0 || Number(m[3]) > 65535) {
+  if (!m || !host || isIP(host) === 0) {
     throw new UsageError('--listen takes ADDRESS:PORT, e.g. 127.0.0.1:8080', 'proxy');
   }
   return { host, port: Number(m[3]) };
@@ -354,7 +359,7 @@ function readText(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InputError(`${what}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new InputError(`${what}: cannot read ${file}: ${systemReason(err)}`);
   }
 }
 

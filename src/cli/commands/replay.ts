@@ -23,6 +23,7 @@ import { type Command, flag, type Globals, parseCommandArgs, str } from '../comm
 import { decoderNoteLines } from '../decoder-notes.ts';
 import { EXIT, oneLine, UsageError } from '../errors.ts';
 import { byCodeUnits, cell, kib, plural, recipient, size, table } from '../format.ts';
+import { shellWord } from '../invocation.ts';
 import { checkCaptureArgs, replayCaptures } from '../replay-run.ts';
 import { readAllFindings } from '../store-access.ts';
 import { checkStoredPolicy, writeJunit } from './policy.ts';
@@ -33,7 +34,8 @@ Replays recorded traffic (pcap or pcapng, e.g. from 'tcpdump -i wlan0 -w toy.pca
 by a browser, mitmproxy or HTTP Toolkit, told apart by content) through the analyzers, stores flows
 and findings in the database, and prints what each device sent where. '-' reads a pcap or pcapng
 capture from standard input ('tcpdump -i wlan0 -U -w - | toyscope replay -').
-Damaged or truncated captures are analyzed as far as they go; what could not be read is
+Every path is checked first: missing files, directories and files that are no capture are all
+named in one line and nothing is analyzed. Damaged or truncated captures are analyzed as far as they go; what could not be read is
 counted under "skipped". A capture with nothing to analyze (empty, no packets, none of them
 TCP or UDP) is an error and is not stored. A capture already in the database is not analyzed
 twice (--force); one whose replay was interrupted is analyzed again and replaces what the
@@ -278,7 +280,7 @@ function summary(s: SummaryInput): string {
       lines.push(`  ${cell(deviceName(s.config, id), 32)}`);
       lines.push(indent(indent(table(['WHAT', 'N', 'SENT TO'], whatWentWhere(list)))));
     }
-    lines.push("  (details: 'toyscope findings')");
+    lines.push(`  (details: '${s.g.hint('findings')}')`);
   }
   const anomalies = anomalyLines(s.anomalies, s.hostOf);
   if (anomalies.length > 0) lines.push('', ...anomalies);
@@ -288,12 +290,14 @@ function summary(s: SummaryInput): string {
   if (s.policyFile) {
     const n = s.violations.length;
     lines.push('', n === 0 ? `Policy ${s.policyFile}: passed.` : `Policy ${s.policyFile}: ${plural(n, 'violation')}:`);
-    for (const v of s.violations.slice(0, 50)) {
+    // Each reason whole, as policy check prints it: in a CI log the reason is the verdict.
+    for (const v of s.violations.slice(0, MAX_VIOLATIONS_SHOWN)) {
       const ev = v.finding.evidence;
       const excerpt = s.reveal && ev.value !== undefined ? ev.value : ev.excerpt;
-      lines.push(`  ${cell(v.reason, 100)}  [${cell(excerpt, 40)}]`);
+      lines.push(`  ${oneLine(v.reason)}  [${cell(excerpt, 40)}]`);
     }
-    if (n > 50) lines.push(`  … and ${n - 50} more ('toyscope policy check' lists them all)`);
+    const check = s.g.hint(`policy check --policy ${shellWord(s.policyFile)}`);
+    if (n > MAX_VIOLATIONS_SHOWN) lines.push(`  … and ${n - MAX_VIOLATIONS_SHOWN} more ('${check}' lists them all)`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -322,6 +326,8 @@ function whatWentWhere(list: FindingKindCount[]): string[][] {
 
 /** Recipients named per kind of data in the summary; the rest are counted. */
 const MAX_RECIPIENTS_SHOWN = 3;
+/** Policy violations listed in the summary; the rest are counted ('policy check' lists them all). */
+const MAX_VIOLATIONS_SHOWN = 50;
 /** Destinations listed in the summary (the busiest first); the rest are counted. */
 const MAX_DESTINATIONS_SHOWN = 50;
 const indent = (text: string) =>

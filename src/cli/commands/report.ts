@@ -1,14 +1,15 @@
 /**
  * `toyscope report`: the compliance report of one device (src/report/compliance*.ts) as printable HTML, JSON or
- * CSV, in Chinese or English, to stdout or a file. Reads only.
+ * CSV, in English or Chinese, to stdout or a new file (an existing one only with --force). Reads the store only.
  */
-import { writeFileSync } from 'node:fs';
 import { InputError } from '../../errors.ts';
 import { complianceReport, REPORT_FORMATS, type ReportFormat, renderReport } from '../../report/compliance-run.ts';
-import { LANGS, type Lang } from '../../report/compliance-text.ts';
+import { DEFAULT_LANG, LANGS, type Lang } from '../../report/compliance-text.ts';
 import { VERSION } from '../../version.ts';
-import { type Command, parseCommandArgs, str } from '../command.ts';
-import { EXIT, UsageError } from '../errors.ts';
+import { type Command, flag, type Globals, parseCommandArgs, str } from '../command.ts';
+import { EXIT, oneLine, UsageError } from '../errors.ts';
+import { size } from '../format.ts';
+import { refuseExisting, writePrivateFile } from '../private-file.ts';
 import { resolveDeviceId, withExistingStore } from '../store-access.ts';
 
 const USAGE = `Usage: toyscope report --device D [options]
@@ -26,16 +27,18 @@ Options:
   --policy FILE       the device's declared behaviour (default: policy in toyscope.yaml)
   --tester NAME       who ran the test (chain of custody)
   --format F          html (printable, default), json or csv
-  --lang L            zh-CN (default) or en
-  --out FILE          write to FILE instead of stdout
+  --lang L            en (default) or zh-CN (Chinese; the HTML needs CJK fonts to print)
+  --out FILE          write to FILE instead of stdout (mode 0600; an existing FILE only with --force)
+  --force             overwrite FILE
   -h, --help          show this help
 Global options: --data-dir DIR, --config FILE, --db FILE (see 'toyscope --help').
 
 Examples:
   toyscope report --device teddy --policy teddy-policy.yaml --tester "Li Wei" --out teddy.html
-  toyscope report --device teddy --experiment "consent off" --format json --lang en
+  toyscope report --device teddy --experiment "consent off" --format json --lang zh-CN
 
-Exit codes: 0 written, 2 bad arguments, unknown device or experiment, bad policy or configuration.`;
+Exit codes: 0 written, 2 bad arguments, unknown device or experiment, bad policy or configuration,
+an existing --out FILE without --force.`;
 
 export const report: Command = {
   name: 'report',
@@ -50,6 +53,7 @@ export const report: Command = {
       format: { type: 'string' },
       lang: { type: 'string' },
       out: { type: 'string' },
+      force: { type: 'boolean' },
     });
     if (p.help) {
       g.io.out(`${USAGE}\n`);
@@ -60,13 +64,18 @@ export const report: Command = {
     const format = (str(p, 'format') ?? 'html') as ReportFormat;
     if (!REPORT_FORMATS.includes(format))
       throw new UsageError(`--format: expected html, json or csv, got '${format}'`, 'report');
-    const lang = (str(p, 'lang') ?? 'zh-CN') as Lang;
-    if (!LANGS.includes(lang)) throw new UsageError(`--lang: expected zh-CN or en, got '${lang}'`, 'report');
+    const lang = (str(p, 'lang') ?? DEFAULT_LANG) as Lang;
+    if (!LANGS.includes(lang)) throw new UsageError(`--lang: expected en or zh-CN, got '${lang}'`, 'report');
+    const out = str(p, 'out');
+    const force = flag(p, 'force');
+    if (out !== undefined) refuseExisting(out, force); // before the work, not after it
     const config = g.config();
     return withExistingStore(
       g,
       () => {
-        throw new InputError(`no database at ${g.dbFile}: replay a capture first`);
+        throw new InputError(
+          `no database at ${g.dbFile}: replay a capture first ('${g.hint('replay capture.pcapng')}')`,
+        );
       },
       (store) => {
         const r = complianceReport(store, {
@@ -79,11 +88,17 @@ export const report: Command = {
           toyscopeVersion: VERSION,
         });
         const text = renderReport(r, format, lang);
-        const out = str(p, 'out');
-        if (out) writeFileSync(out, text);
-        else g.io.out(text);
+        if (out === undefined) g.io.out(text);
+        else writeReport(g, out, force, text, `${format}, ${lang}`);
         return EXIT.ok;
       },
     );
   },
 };
+
+/** Writes the report to a new file (or over one with `force`) and says where: `Wrote a.html (html, en, 12.3 KiB)`. */
+function writeReport(g: Globals, file: string, force: boolean, text: string, what: string): void {
+  const bytes = Buffer.from(text);
+  writePrivateFile(file, bytes, force);
+  g.io.out(`Wrote ${oneLine(file)} (${what}, ${size(bytes.length)})\n`);
+}

@@ -1,14 +1,14 @@
-// Report: the backend's compliance report (the one renderer, src/report/) embedded for a device, in Chinese or
-// English, with links to print it or download it as JSON or CSV.
+// Report: the backend's compliance report (the one renderer, src/report/) embedded for a device, in the UI's
+// language unless another is chosen here, with links to print it or download it as JSON or CSV.
 import { html } from 'htm/preact';
 import { useJson } from '../api.js';
-import { t } from '../i18n.js';
+import { currentLang, t } from '../i18n.js';
 import { href } from '../route.js';
 
 export function Report({ route }) {
   const devices = useJson('/api/devices').data?.items ?? [];
   const device = route.query.get('device') ?? devices[0]?.id;
-  const lang = route.query.get('lang') ?? 'zh-CN';
+  const lang = route.query.get('lang') ?? currentLang();
   const src = device ? `/api/report?${new URLSearchParams({ device, lang })}` : undefined;
   return html`
     <h1>${t('report')}</h1>
@@ -16,7 +16,7 @@ export function Report({ route }) {
       <label>${t('device')} <select value=${device ?? ''} onChange=${(e) => {
         location.hash = href('report', { device: e.currentTarget.value, lang });
       }}>${devices.map((d) => html`<option value=${d.id}>${d.name ?? d.id}</option>`)}</select></label>
-      <label>Language <select value=${lang} onChange=${(e) => {
+      <label>${t('reportLanguage')} <select value=${lang} onChange=${(e) => {
         location.hash = href('report', { device, lang: e.currentTarget.value });
       }}><option value="zh-CN">中文</option><option value="en">English</option></select></label>
       ${
