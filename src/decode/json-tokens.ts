@@ -392,7 +392,8 @@ export class JsonTokenizer implements Tokenizer {
           } else if (!N_TERMINAL[ns]) {
             state = this.#fail('unexpected-byte', i, state);
           } else {
-            if (this.#gate?.scalar(this.#key, 'number', this.#slot) !== false) {
+            const length = this.#numText.length + i - start;
+            if (this.#gate?.scalar(this.#key, 'number', length, this.#slot) !== false) {
               this.#emit('number', this.#numText === '' ? ascii(start, i) : this.#numText + ascii(start, i), 0, false);
             }
             this.#numText = '';
@@ -410,7 +411,7 @@ export class JsonTokenizer implements Tokenizer {
           }
           if (this.#literalPos === lit.length) {
             const kind = lit === 'null' ? 'null' : 'boolean';
-            if (this.#gate?.scalar(this.#key, kind, this.#slot) !== false) this.#emit(kind, lit, 0, false);
+            if (this.#gate?.scalar(this.#key, kind, lit.length, this.#slot) !== false) this.#emit(kind, lit, 0, false);
             state = this.#level === 0 ? TOP : AFTER;
           } else if (i < end) {
             state = this.#fail('unexpected-byte', i, state);
