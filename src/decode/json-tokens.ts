@@ -59,6 +59,8 @@ const PATH_CACHE_MAX_CHARS = 256;
 const cacheParentId = new Float64Array(PATH_CACHE_SLOTS).fill(-1);
 /** The key, or the index of an array element. */
 const cacheKey: Array<string | number> = new Array<string | number>(PATH_CACHE_SLOTS).fill(-1);
+/** 1 where cacheKey holds a key of plain ASCII (no `"`, `\\` or control): one that can be compared with raw bytes. */
+const cachePlain = new Uint8Array(PATH_CACHE_SLOTS);
 /** The path segment of that key or index (`.name`, `[3]`), reused under another parent. */
 const cacheSegment: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
 const cachePath: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
@@ -107,6 +109,15 @@ const STATE_NAMES = [
   'literal',
   'stopped',
 ];
+
+/** A key of printable ASCII without `"` or `\\`: its bytes in JSON are its characters. */
+function isPlainKey(key: string): boolean {
+  for (let j = 0; j < key.length; j++) {
+    const c = key.charCodeAt(j);
+    if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
 
 export class JsonTokenizer implements Tokenizer {
   readonly #sink: TokenSink;
@@ -263,12 +274,18 @@ export class JsonTokenizer implements Tokenizer {
           const c = buf[i++]!;
           if (isWhitespace(c)) break;
           if (c === 0x22) {
-            // The usual key: plain ASCII, with its closing quote and the ':' right after it in this chunk. It goes
-            // straight to VALUE; anything else (escapes, UTF-8, a chunk end, spaces) takes the STRING state.
+            // The usual key: the one this member had in the last object of the same shape, read off the bytes with
+            // its closing quote and the ':' right after it; else plain ASCII followed by the same. It goes straight
+            // to VALUE; anything else (escapes, UTF-8, a chunk end, spaces) takes the STRING state.
+            const next = this.#keyAhead(buf, i, end);
+            if (next > 0) {
+              i = next;
+              state = VALUE;
+              break;
+            }
             const close = plainRun(buf, i, Math.min(end, i + this.#maxKey));
             if (close + 1 < end && buf[close] === 0x22 && buf[close + 1] === 0x3a) {
-              this.#frameKey[this.#level] = this.#knownKey(buf, i, close) ? this.#keyText : ascii(i, close);
-              this.#keyText = '';
+              this.#frameKey[this.#level] = ascii(i, close);
               i = close + 2;
               state = VALUE;
               break;
@@ -477,6 +494,7 @@ export class JsonTokenizer implements Tokenizer {
     if (cacheKey[slot] !== member) {
       cacheParentId[slot] = -1;
       cacheKey[slot] = member;
+      cachePlain[slot] = typeof member === 'string' && member.length <= this.#maxKey && isPlainKey(member) ? 1 : 0;
       cacheSegment[slot] = '';
     }
   }
@@ -545,6 +563,21 @@ export class JsonTokenizer implements Tokenizer {
 
   #slotOf(level: number, index: number): number {
     return (Math.imul(this.#frameSlot[level]! + 1, 0x9e3779b1) + index) & (PATH_CACHE_SLOTS - 1);
+  }
+
+  /**
+   * The key cached for this member, when buf[i, end) holds exactly it, then `":`: sets it as the key (no new string)
+   * and returns the index after the `:`; else -1. The next object of the same shape takes this path for every key.
+   */
+  #keyAhead(buf: Uint8Array, i: number, end: number): number {
+    const slot = this.#slotOf(this.#level, this.#frameIndex[this.#level]!);
+    if (cachePlain[slot] === 0) return -1;
+    const known = cacheKey[slot] as string;
+    const n = known.length;
+    if (i + n + 1 >= end || buf[i + n] !== 0x22 || buf[i + n + 1] !== 0x3a) return -1;
+    for (let j = 0; j < n; j++) if (known.charCodeAt(j) !== buf[i + j]) return -1;
+    this.#frameKey[this.#level] = known;
+    return i + n + 2;
   }
 
   /**
