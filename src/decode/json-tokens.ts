@@ -59,8 +59,14 @@ const PATH_CACHE_MAX_CHARS = 256;
 const cacheParentId = new Float64Array(PATH_CACHE_SLOTS).fill(-1);
 /** The key, or the index of an array element. */
 const cacheKey: Array<string | number> = new Array<string | number>(PATH_CACHE_SLOTS).fill(-1);
-/** 1 where cacheKey holds a key of plain ASCII (no `"`, `\\` or control): one that can be compared with raw bytes. */
-const cachePlain = new Uint8Array(PATH_CACHE_SLOTS);
+/** Longest key kept as bytes too (cacheKeyBytes). */
+const KEY_BYTES = 32;
+/**
+ * Where cacheKey holds a key of plain ASCII (no `"`, `\\` or control) up to KEY_BYTES long, its length, and its bytes
+ * at KEY_BYTES × slot: compared with the input's bytes as they are. -1: no such key.
+ */
+const cacheKeyLength = new Int8Array(PATH_CACHE_SLOTS).fill(-1);
+const cacheKeyBytes = new Uint8Array(PATH_CACHE_SLOTS * KEY_BYTES);
 /** The path segment of that key or index (`.name`, `[3]`), reused under another parent. */
 const cacheSegment: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
 const cachePath: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
@@ -110,13 +116,18 @@ const STATE_NAMES = [
   'stopped',
 ];
 
-/** A key of printable ASCII without `"` or `\\`: its bytes in JSON are its characters. */
-function isPlainKey(key: string): boolean {
+/**
+ * Keeps a key's bytes at `slot` in cacheKeyBytes and returns its length, if it is printable ASCII without `"` or `\\`
+ * (its bytes in JSON are its characters), at most KEY_BYTES and `maxKey` long; else -1.
+ */
+function keyBytes(key: string, slot: number, maxKey: number): number {
+  if (key.length > KEY_BYTES || key.length > maxKey) return -1;
   for (let j = 0; j < key.length; j++) {
     const c = key.charCodeAt(j);
-    if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) return false;
+    if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) return -1;
+    cacheKeyBytes[slot * KEY_BYTES + j] = c;
   }
-  return true;
+  return key.length;
 }
 
 export class JsonTokenizer implements Tokenizer {
@@ -494,7 +505,7 @@ export class JsonTokenizer implements Tokenizer {
     if (cacheKey[slot] !== member) {
       cacheParentId[slot] = -1;
       cacheKey[slot] = member;
-      cachePlain[slot] = typeof member === 'string' && member.length <= this.#maxKey && isPlainKey(member) ? 1 : 0;
+      cacheKeyLength[slot] = typeof member === 'string' ? keyBytes(member, slot, this.#maxKey) : -1;
       cacheSegment[slot] = '';
     }
   }
@@ -571,12 +582,11 @@ export class JsonTokenizer implements Tokenizer {
    */
   #keyAhead(buf: Uint8Array, i: number, end: number): number {
     const slot = this.#slotOf(this.#level, this.#frameIndex[this.#level]!);
-    if (cachePlain[slot] === 0) return -1;
-    const known = cacheKey[slot] as string;
-    const n = known.length;
-    if (i + n + 1 >= end || buf[i + n] !== 0x22 || buf[i + n + 1] !== 0x3a) return -1;
-    for (let j = 0; j < n; j++) if (known.charCodeAt(j) !== buf[i + j]) return -1;
-    this.#frameKey[this.#level] = known;
+    const n = cacheKeyLength[slot]!;
+    if (n < 0 || i + n + 1 >= end || buf[i + n] !== 0x22 || buf[i + n + 1] !== 0x3a) return -1;
+    const at = slot * KEY_BYTES - i;
+    for (let j = i; j < i + n; j++) if (cacheKeyBytes[at + j] !== buf[j]) return -1;
+    this.#frameKey[this.#level] = cacheKey[slot] as string;
     return i + n + 2;
   }
 
