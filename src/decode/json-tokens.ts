@@ -21,7 +21,7 @@ import {
   type Words,
   wordsOf,
 } from './json-bytes.ts';
-import { N_BAD, N_START, N_TERMINAL, NUM_CLASS, NUM_NEXT } from './json-number.ts';
+import { N_BAD, N_DIGIT_RUN, N_START, N_TERMINAL, NUM_CLASS, NUM_NEXT } from './json-number.ts';
 import {
   ContainerIds,
   cutKey,
@@ -409,6 +409,10 @@ export class JsonTokenizer implements Tokenizer {
             ns = NUM_NEXT[ns * 6 + cls]!;
             if (ns === N_BAD || i === stop) break;
             i++;
+            if (N_DIGIT_RUN[ns]) {
+              const to = Math.min(end, stop);
+              while (i < to && (buf[i]! - 0x30) >>> 0 < 10) i++;
+            }
           }
           this.#numState = ns;
           if (ns === N_BAD) {
