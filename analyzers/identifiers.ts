@@ -23,6 +23,7 @@ import {
 } from './lib/keys.ts';
 import { luhnValid } from './lib/luhn.ts';
 import { matchesIn } from './lib/matches.ts';
+import { ObjectTable } from './lib/objects.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
 import { macOf } from './lib/values.ts';
@@ -95,7 +96,7 @@ class IdentifierState implements AnalyzerState {
   readonly #ctx: AnalyzerContext;
   readonly #out: Reporter;
   readonly #window = new TextWindow();
-  readonly #creds = new Map<number, Creds>();
+  readonly #creds = new ObjectTable<Creds>(MAX_TRACKED_OBJECTS);
   /** The last MAC value (as sent) whose address was already reported. */
   #knownMac = '';
 
@@ -228,9 +229,9 @@ class IdentifierState implements AnalyzerState {
     const parent = objectKeyOf(t);
     let c = this.#creds.get(parent);
     if (!c) {
-      if (this.#creds.size >= MAX_TRACKED_OBJECTS) return;
+      if (this.#creds.full) return;
       c = {};
-      this.#creds.set(parent, c);
+      this.#creds.add(parent, c);
     }
     if (a & K.SSID) c.ssid = v;
     else {

@@ -19,6 +19,7 @@ import {
   objectPathOf,
 } from './lib/keys.ts';
 import { matchesIn } from './lib/matches.ts';
+import { ObjectTable } from './lib/objects.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
 import { decimalOf, MAC_WITH_SIGNAL, macOf } from './lib/values.ts';
@@ -91,7 +92,7 @@ interface Obj {
 class LocationState implements AnalyzerState {
   readonly #out: Reporter;
   readonly #window = new TextWindow();
-  readonly #objects = new Map<number, Obj>();
+  readonly #objects = new ObjectTable<Obj>(MAX_TRACKED_OBJECTS);
   readonly #bssids = new Set<string>();
   #bssidPath = '';
   #towers = 0;
@@ -160,7 +161,7 @@ class LocationState implements AnalyzerState {
         this.#apObject(t, o);
       }
     }
-    if (a & K.SIGNAL && /^-?\d{1,3}$/.test(v.trim())) {
+    if (a & K.SIGNAL && isSignal(v)) {
       const o = this.#obj(t);
       if (o) {
         o.signal = true;
@@ -293,9 +294,9 @@ class LocationState implements AnalyzerState {
 
   #objAt(key: number): Obj | undefined {
     let o = this.#objects.get(key);
-    if (!o && this.#objects.size < MAX_TRACKED_OBJECTS) {
+    if (!o && !this.#objects.full) {
       o = {};
-      this.#objects.set(key, o);
+      this.#objects.add(key, o);
     }
     return o;
   }
@@ -336,6 +337,15 @@ class LocationState implements AnalyzerState {
       });
     }
   }
+}
+
+/** A signal level: 1 to 3 digits, a minus sign allowed (`/^-?\d{1,3}$/` once trimmed), read by hand: it runs per access point. */
+function isSignal(value: string): boolean {
+  const v = value.trim();
+  const from = v.charCodeAt(0) === 0x2d ? 1 : 0;
+  if (v.length - from < 1 || v.length - from > 3) return false;
+  for (let i = from; i < v.length; i++) if ((v.charCodeAt(i) - 0x30) >>> 0 > 9) return false;
+  return true;
 }
 
 /** XOR of the characters between `$` and `*` equals the two hex digits after `*`. */
