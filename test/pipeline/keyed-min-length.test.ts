@@ -4,27 +4,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzers } from '../../analyzers/index.ts';
 import type { Analyzer, TokenInterest } from '../../src/model/analyzer.ts';
-import type { Finding } from '../../src/model/finding.ts';
-import type { Token } from '../../src/model/token.ts';
 import { TokenRouter } from '../../src/pipeline/token-router.ts';
 import { FlowScript, play } from '../../testkit/playbook.ts';
 import { replayCaptureDrained } from '../../testkit/replay.ts';
 import { run } from '../analyzers/run.ts';
-
-const tok = (t: Partial<Token>): Token => ({
-  source: 'json',
-  path: '$.x',
-  parent: '$',
-  container: 0,
-  outer: 0,
-  key: 'x',
-  kind: 'string',
-  value: '',
-  offset: 0,
-  more: false,
-  depth: 0,
-  ...t,
-});
+import { gist, tok } from '../helpers/routing.ts';
 
 const analyzer = (name: string, tokens: TokenInterest): Analyzer => ({ name, wants: () => true, tokens });
 
@@ -71,10 +55,6 @@ describe('TokenRouter: keyedMinLength', () => {
     expect(r.route(tok({ value: '' }))).toBe(1);
   });
 });
-
-/** What a finding says, without ids and timestamps. */
-const gist = (f: Finding) =>
-  JSON.stringify([f.category, f.subtype, f.path, f.evidence.excerpt, f.confidence, f.detail, f.destination]);
 
 /** The registry without its pre-filters: every value under a key an analyzer reads reaches it. */
 const unfiltered = analyzers.map((a): Analyzer => {
