@@ -9,7 +9,7 @@
 import { Buffer } from 'node:buffer';
 import type { Token, TokenKind } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
-import { GATE_SLOTS, type TokenGate, type Tokenizer, type TokenSink } from './filter.ts';
+import type { TokenGate, Tokenizer, TokenSink } from './filter.ts';
 import {
   BOM,
   ESCAPES,
@@ -22,6 +22,21 @@ import {
   wordsOf,
 } from './json-bytes.ts';
 import { N_BAD, N_DIGIT_RUN, N_START, N_TERMINAL, NUM_CLASS, NUM_NEXT } from './json-number.ts';
+import {
+  cacheKey,
+  cacheKeyLength,
+  cacheParentId,
+  cachePath,
+  cachePathId,
+  cacheSegment,
+  keyAt,
+  keyBytes,
+  newPathId,
+  PATH_CACHE_MAX_CHARS,
+  PATH_CACHE_SLOTS,
+  PATH_CACHE_WIDTH,
+  rootIdOf,
+} from './json-path-cache.ts';
 import {
   ContainerIds,
   cutKey,
@@ -38,53 +53,8 @@ import {
  */
 const SHORT = 13;
 
-/**
- * Slots of the path cache (a power of two; a value's slot is also the one its gate is given, so no more than
- * GATE_SLOTS), members per container cached, longest path cached (bound memory).
- */
-const PATH_CACHE_SLOTS = GATE_SLOTS;
 /** Nesting levels a tokenizer's frame arrays hold at first (8 doubles: 64 bytes, V8's on-heap bound). */
 const FRAMES_AT_START = 8;
-const PATH_CACHE_WIDTH = 64;
-const PATH_CACHE_MAX_CHARS = 256;
-
-/**
- * Paths already made, in slots hashed from (slot of the container's own path, member index), shared by every
- * tokenizer: the next object of the same shape (the next NDJSON line, array element or MQTT message) reuses them
- * instead of building each path again. A slot is used only if its parent path and key match, so a collision or
- * another tokenizer's entry costs time, never correctness. Parent paths are compared by id, a number given to
- * each path string made (never reused), not by content: under an array past PATH_CACHE_WIDTH elements every path
- * is new, and comparing two long near-equal strings per token was the tokenizer's main cost there.
- */
-const cacheParentId = new Float64Array(PATH_CACHE_SLOTS).fill(-1);
-/** The key, or the index of an array element. */
-const cacheKey: Array<string | number> = new Array<string | number>(PATH_CACHE_SLOTS).fill(-1);
-/** Longest key kept as bytes too (cacheKeyBytes). */
-const KEY_BYTES = 32;
-/**
- * Where cacheKey holds a key of plain ASCII (no `"`, `\\` or control) up to KEY_BYTES long, its length, and its bytes
- * at KEY_BYTES × slot: compared with the input's bytes as they are. -1: no such key.
- */
-const cacheKeyLength = new Int8Array(PATH_CACHE_SLOTS).fill(-1);
-const cacheKeyBytes = new Uint8Array(PATH_CACHE_SLOTS * KEY_BYTES);
-/** The path segment of that key or index (`.name`, `[3]`), reused under another parent. */
-const cacheSegment: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
-const cachePath: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
-const cachePathId = new Float64Array(PATH_CACHE_SLOTS).fill(-1);
-/** The next path id. */
-let nextPathId = 0;
-/** Ids of root paths (`$`, `$.payload>$`) by content, so the next message's tokenizer finds the same entries. */
-const rootIds = new Map<string, number>();
-
-function rootIdOf(root: string): number {
-  let id = rootIds.get(root);
-  if (id === undefined) {
-    if (rootIds.size >= PATH_CACHE_SLOTS) rootIds.clear();
-    id = nextPathId++;
-    rootIds.set(root, id);
-  }
-  return id;
-}
 
 // Named states of the machine.
 const TOP = 0; // between top-level values: whitespace, a value, or the end
@@ -115,20 +85,6 @@ const STATE_NAMES = [
   'literal',
   'stopped',
 ];
-
-/**
- * Keeps a key's bytes at `slot` in cacheKeyBytes and returns its length, if it is printable ASCII without `"` or `\\`
- * (its bytes in JSON are its characters), at most KEY_BYTES and `maxKey` long; else -1.
- */
-function keyBytes(key: string, slot: number, maxKey: number): number {
-  if (key.length > KEY_BYTES || key.length > maxKey) return -1;
-  for (let j = 0; j < key.length; j++) {
-    const c = key.charCodeAt(j);
-    if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) return -1;
-    cacheKeyBytes[slot * KEY_BYTES + j] = c;
-  }
-  return key.length;
-}
 
 export class JsonTokenizer implements Tokenizer {
   readonly #sink: TokenSink;
@@ -525,7 +481,7 @@ export class JsonTokenizer implements Tokenizer {
     this.#pathReused = false;
     if (index >= PATH_CACHE_WIDTH) {
       this.#path = inArray ? `${parent}[${index}]` : parent + keySegment(key);
-      this.#pathId = nextPathId++;
+      this.#pathId = newPathId();
       return;
     }
     const slot = this.#slot;
@@ -543,7 +499,7 @@ export class JsonTokenizer implements Tokenizer {
     }
     const path = parent + segment;
     this.#path = path;
-    this.#pathId = nextPathId++;
+    this.#pathId = newPathId();
     // Under a path that never comes again (an element past PATH_CACHE_WIDTH) only the member is worth keeping.
     if (path.length > PATH_CACHE_MAX_CHARS || this.#frameReused[level] === 0) return;
     this.#pathReused = true;
@@ -586,10 +542,8 @@ export class JsonTokenizer implements Tokenizer {
    */
   #keyAhead(buf: Uint8Array, i: number, end: number): number {
     const slot = this.#slotOf(this.#level, this.#frameIndex[this.#level]!);
-    const n = cacheKeyLength[slot]!;
-    if (n < 0 || i + n + 1 >= end || buf[i + n] !== 0x22 || buf[i + n + 1] !== 0x3a) return -1;
-    const at = slot * KEY_BYTES - i;
-    for (let j = i; j < i + n; j++) if (cacheKeyBytes[at + j] !== buf[j]) return -1;
+    const n = keyAt(slot, buf, i, end);
+    if (n < 0) return -1;
     this.#frameKey[this.#level] = cacheKey[slot] as string;
     return i + n + 2;
   }
