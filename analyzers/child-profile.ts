@@ -11,7 +11,7 @@
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { MediaInfo } from '../src/model/media.ts';
 import type { Token } from '../src/model/token.ts';
-import { classify, isWrappedValueKey, K, K2, keyOf, lastKeyOf } from './lib/keys.ts';
+import { classify, isWrappedValueKey, K, K2, keyedMinLength, keyOf, lastKeyOf } from './lib/keys.ts';
 import { Reporter } from './lib/reporter.ts';
 import { dateYear } from './lib/values.ts';
 
@@ -27,13 +27,22 @@ const MY_FLAGS = K.CHILD_NAME | K.BIRTHDAY | K.AGE | K.GENDER | K.SCHOOL;
 const MY_FLAGS_2 = K2.NAME | K2.CLASS | K2.PHOTO;
 /** Photos held per message until its end decides whether it is a profile. */
 const MAX_PHOTOS = 16;
+/** A birthday's shortest date (`201856`: year, month, day); any other field needs a character. */
+const KEYED_MINS: ReadonlyArray<readonly [number, number]> = [
+  [K.BIRTHDAY, 6],
+  [K.CHILD_NAME | K.AGE | K.GENDER | K.SCHOOL, 1],
+];
 /** Ages a child has: older values are an adult's (or not an age). */
 const MAX_CHILD_AGE = 17;
 
 export const childProfile: Analyzer = {
   name: 'child-profile',
   wants: (head) => head.direction === 'upload',
-  tokens: { key: (key) => isMyKey(key) || isWrappedValueKey(key) },
+  tokens: {
+    key: (key) => isMyKey(key) || isWrappedValueKey(key),
+    // A key with a second-word flag (a name, class or photo key) takes any value.
+    keyedMinLength: (key) => (classify(key).b & MY_FLAGS_2 ? 0 : keyedMinLength(key, KEYED_MINS)),
+  },
   open: (ctx) => new ChildProfileState(ctx),
 };
 

@@ -9,6 +9,7 @@ import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/m
 import type { Token } from '../src/model/token.ts';
 import { arrayOf, classify, isWrappedValueKey, K, keyOf, objectKeyOf, objectPathOf } from './lib/keys.ts';
 import { matchesIn } from './lib/matches.ts';
+import { ObjectTable } from './lib/objects.ts';
 import { PHONE_CONTEXT, PHONE_IN_TEXT, type Phone, RELATION_WORDS, validatePhone } from './lib/phone.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
@@ -56,7 +57,7 @@ interface Entry {
 class ContactsState implements AnalyzerState {
   readonly #out: Reporter;
   readonly #window = new TextWindow();
-  readonly #objects = new Map<number, Entry>();
+  readonly #objects = new ObjectTable<Entry>(MAX_TRACKED_OBJECTS);
   #vcards = 0;
   #vcardFirst: { excerpt: string; path: string } | undefined;
 
@@ -167,9 +168,9 @@ class ContactsState implements AnalyzerState {
   #entry(t: Token): Entry | undefined {
     const key = objectKeyOf(t);
     let e = this.#objects.get(key);
-    if (!e && this.#objects.size < MAX_TRACKED_OBJECTS) {
+    if (!e && !this.#objects.full) {
       e = { path: objectPathOf(t), list: -1 };
-      this.#objects.set(key, e);
+      this.#objects.add(key, e);
     }
     // A wrapped value's object is its wrapper's container, whose own holder no token names.
     if (e && e.list < 0 && key === t.container) e.list = t.outer;

@@ -15,6 +15,7 @@ import {
   isWrappedValueKey,
   K,
   K2,
+  keyedMinLength,
   keyOf,
   lastKeyOf,
   objectKeyOf,
@@ -22,6 +23,7 @@ import {
 } from './lib/keys.ts';
 import { luhnValid } from './lib/luhn.ts';
 import { matchesIn } from './lib/matches.ts';
+import { ObjectTable } from './lib/objects.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
 import { macOf } from './lib/values.ts';
@@ -41,6 +43,24 @@ const MIN_UNKEYED_CHARS = 13;
 const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g;
 const WIFI_QR = /WIFI:(?:[^;]*;)*?S:([^;]{1,64});(?:[^;]*;)*?P:([^;]{1,128});/g;
 const TEXT_ID = /\b(imei|iccid|imsi)\s*[:=]\s*"?(\d{14,20})/gi;
+/**
+ * The shortest value `#keyed` acts on under each of its flags (IMEI and IMSI: 14 digits, ICCID `89` + 16, a bare MAC
+ * 12 hex digits, an advertising id 16 hex digits, a serial 5 characters, a token 16). Shorter strings still come by
+ * value when MIN_UNKEYED_CHARS long (what `#scanText` reads), so these bound `#keyed` only.
+ */
+const KEYED_MINS: ReadonlyArray<readonly [number, number]> = [
+  [K.IMEI, 14],
+  [K.IMSI, 14],
+  [K.ICCID, 18],
+  [K.MAC, 12],
+  [K.AD_ID, 16],
+  [K.SERIAL, 5],
+  [K.SSID, 1],
+  [K.PASSWORD, 1],
+  [K.TOKEN, 16],
+];
+/** An authorization header's credential: a token of 16 characters or more. */
+const AUTH_MIN = 16;
 /** The token keys of an MQTT CONNECT's identity fields (src/decode/form-tokens.ts `mqttConnectTokens`). */
 const CONNECT_ID_KEYS = new Set(['client-id', 'username']);
 
@@ -54,6 +74,11 @@ export const identifiers: Analyzer = {
       return (
         (c.a & MY_FLAGS) !== 0 || (c.b & K2.AUTH_HEADER) !== 0 || isWrappedValueKey(key) || CONNECT_ID_KEYS.has(key)
       );
+    },
+    keyedMinLength: (key) => {
+      if (CONNECT_ID_KEYS.has(key)) return 0;
+      const min = keyedMinLength(key, KEYED_MINS);
+      return classify(key).b & K2.AUTH_HEADER ? Math.min(min || AUTH_MIN, AUTH_MIN) : min;
     },
     minLength: MIN_UNKEYED_CHARS,
     sources: ['text', 'multipart-field'],
@@ -71,7 +96,7 @@ class IdentifierState implements AnalyzerState {
   readonly #ctx: AnalyzerContext;
   readonly #out: Reporter;
   readonly #window = new TextWindow();
-  readonly #creds = new Map<number, Creds>();
+  readonly #creds = new ObjectTable<Creds>(MAX_TRACKED_OBJECTS);
   /** The last MAC value (as sent) whose address was already reported. */
   #knownMac = '';
 
@@ -204,9 +229,9 @@ class IdentifierState implements AnalyzerState {
     const parent = objectKeyOf(t);
     let c = this.#creds.get(parent);
     if (!c) {
-      if (this.#creds.size >= MAX_TRACKED_OBJECTS) return;
+      if (this.#creds.full) return;
       c = {};
-      this.#creds.set(parent, c);
+      this.#creds.add(parent, c);
     }
     if (a & K.SSID) c.ssid = v;
     else {

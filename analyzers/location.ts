@@ -7,8 +7,19 @@
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
-import { arrayOf, classify, isWrappedValueKey, K, keyOf, lastKeyOf, objectKeyOf, objectPathOf } from './lib/keys.ts';
+import {
+  arrayOf,
+  classify,
+  isWrappedValueKey,
+  K,
+  keyedMinLength,
+  keyOf,
+  lastKeyOf,
+  objectKeyOf,
+  objectPathOf,
+} from './lib/keys.ts';
 import { matchesIn } from './lib/matches.ts';
+import { ObjectTable } from './lib/objects.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
 import { decimalOf, MAC_WITH_SIGNAL, macOf } from './lib/values.ts';
@@ -29,6 +40,20 @@ const MAX_PLACED_CELLS = 32;
 /** The key flags `#keyed` reads. */
 const MY_FLAGS =
   K.LAT | K.LON | K.COORDS | K.GEOHASH | K.WIFI_LIST | K.CELL_LIST | K.BSSID | K.SIGNAL | K.MCC | K.MNC | K.LAC | K.CID;
+/**
+ * The shortest value `#keyed` acts on under each of its flags: a coordinate with MIN_DECIMALS decimals (`1.234`), a
+ * coordinate pair string (`1.2,3.4`), a geohash (5), a `mac,rssi` scan string (19), a `mcc,mnc,lac,cid` tower (9),
+ * a bare MAC (12); signals and cell fields any.
+ */
+const KEYED_MINS: ReadonlyArray<readonly [number, number]> = [
+  [K.LAT | K.LON, 2 + MIN_DECIMALS],
+  [K.COORDS, 7],
+  [K.GEOHASH, 5],
+  [K.WIFI_LIST, 19],
+  [K.CELL_LIST, 9],
+  [K.BSSID, 12],
+  [K.SIGNAL | K.MCC | K.MNC | K.LAC | K.CID, 1],
+];
 const GEOHASH = /^[0-9bcdefghjkmnpqrstuvwxyz]{5,12}$/;
 const COORD_STRING = /^\s*([-+]?\d{1,3}\.\d+)\s*[,;| ]\s*([-+]?\d{1,3}\.\d+)\s*$/;
 const NMEA = /\$(?:G[PNLAB]|BD)(GGA|RMC|GLL|GNS),([^*\r\n$]{10,90})\*([0-9A-Fa-f]{2})/g;
@@ -38,7 +63,12 @@ export const location: Analyzer = {
   name: 'location',
   wants: (head) => head.direction === 'upload',
   // Location keys, `[lon, lat]` array elements, and strings with a `$` (NMEA).
-  tokens: { key: (key) => (classify(key).a & MY_FLAGS) !== 0 || isWrappedValueKey(key), elements: true, chars: '$' },
+  tokens: {
+    key: (key) => (classify(key).a & MY_FLAGS) !== 0 || isWrappedValueKey(key),
+    keyedMinLength: (key) => keyedMinLength(key, KEYED_MINS),
+    elements: true,
+    chars: '$',
+  },
   open: (ctx) => new LocationState(ctx),
 };
 
@@ -62,7 +92,7 @@ interface Obj {
 class LocationState implements AnalyzerState {
   readonly #out: Reporter;
   readonly #window = new TextWindow();
-  readonly #objects = new Map<number, Obj>();
+  readonly #objects = new ObjectTable<Obj>(MAX_TRACKED_OBJECTS);
   readonly #bssids = new Set<string>();
   #bssidPath = '';
   #towers = 0;
@@ -131,7 +161,7 @@ class LocationState implements AnalyzerState {
         this.#apObject(t, o);
       }
     }
-    if (a & K.SIGNAL && /^-?\d{1,3}$/.test(v.trim())) {
+    if (a & K.SIGNAL && isSignal(v)) {
       const o = this.#obj(t);
       if (o) {
         o.signal = true;
@@ -264,9 +294,9 @@ class LocationState implements AnalyzerState {
 
   #objAt(key: number): Obj | undefined {
     let o = this.#objects.get(key);
-    if (!o && this.#objects.size < MAX_TRACKED_OBJECTS) {
+    if (!o && !this.#objects.full) {
       o = {};
-      this.#objects.set(key, o);
+      this.#objects.add(key, o);
     }
     return o;
   }
@@ -307,6 +337,15 @@ class LocationState implements AnalyzerState {
       });
     }
   }
+}
+
+/** A signal level: 1 to 3 digits, a minus sign allowed (`/^-?\d{1,3}$/` once trimmed), read by hand: it runs per access point. */
+function isSignal(value: string): boolean {
+  const v = value.trim();
+  const from = v.charCodeAt(0) === 0x2d ? 1 : 0;
+  if (v.length - from < 1 || v.length - from > 3) return false;
+  for (let i = from; i < v.length; i++) if ((v.charCodeAt(i) - 0x30) >>> 0 > 9) return false;
+  return true;
 }
 
 /** XOR of the characters between `$` and `*` equals the two hex digits after `*`. */

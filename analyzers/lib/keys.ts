@@ -169,6 +169,20 @@ function classifyNew(key: string): KeyClass {
 }
 
 /**
+ * The shortest value an analyzer reads under a key (TokenInterest.keyedMinLength), from `mins`: [flag, the shortest
+ * value the analyzer acts on under that flag] in the key's first flag word. The smallest of the key's flags, so a
+ * key with several never loses a value one of them reads; 0 for a key with none of them, and for a wrapped value's
+ * key (the wrapper's key names it, see isWrappedValueKey).
+ */
+export function keyedMinLength(key: string, mins: ReadonlyArray<readonly [number, number]>): number {
+  if (isWrappedValueKey(key)) return 0;
+  const a = classify(key).a;
+  let min = Number.POSITIVE_INFINITY;
+  for (const [flag, n] of mins) if (a & flag) min = Math.min(min, n);
+  return min === Number.POSITIVE_INFINITY ? 0 : min;
+}
+
+/**
  * IoT platforms wrap each property in an object (Alink `"params": {"Age": {"value": 7, "time": …}}`, Tuya
  * `"data": {"age": {"value": 7, "time": …}}`): the `value` member is named by its wrapper's key and belongs to the
  * wrapper's object. Interests of analyzers that read keys take these members too (`isWrappedValueKey`).

@@ -34,11 +34,11 @@ export type TokenSink = (t: Token) => void;
  */
 export interface TokenGate {
   /**
-   * A number, boolean or null under `key` ('' for an array element). `slot` (optional): a small number, below
+   * A number, boolean or null under `key` ('' for an array element), its literal `length` characters long. `slot` (optional): a small number, below
    * GATE_SLOTS, that the tokenizer gives a value at the same place in the next document of the same shape (its path
    * cache slot), so the gate can remember the key's answer there instead of looking the key up.
    */
-  scalar(key: string, kind: TokenKind, slot?: number): boolean;
+  scalar(key: string, kind: TokenKind, length: number, slot?: number): boolean;
   /** A whole string whose bytes buf[start, end) are plain ASCII (no escape): its text is exactly those bytes. */
   ascii(key: string, buf: Uint8Array, start: number, end: number, slot?: number): boolean;
 }

@@ -16,6 +16,8 @@ const N_EXP_SIGN = 7;
 const N_EXP_DIGITS = 8; // terminal
 export const N_BAD = 9;
 export const N_TERMINAL = [false, false, true, true, false, true, false, false, true];
+/** States a digit leaves unchanged (the integer, fraction and exponent digits): a run of digits is skipped at once. */
+export const N_DIGIT_RUN = [false, false, false, true, false, true, false, false, true];
 /** Byte class in a number: 0 ends it, 1 '0', 2 '1'-'9', 3 '.', 4 'e'/'E', 5 '+'/'-'. */
 export const NUM_CLASS = new Uint8Array(256);
 NUM_CLASS[0x30] = 1;

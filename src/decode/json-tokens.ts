@@ -9,7 +9,7 @@
 import { Buffer } from 'node:buffer';
 import type { Token, TokenKind } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
-import { GATE_SLOTS, type TokenGate, type Tokenizer, type TokenSink } from './filter.ts';
+import type { TokenGate, Tokenizer, TokenSink } from './filter.ts';
 import {
   BOM,
   ESCAPES,
@@ -21,7 +21,22 @@ import {
   type Words,
   wordsOf,
 } from './json-bytes.ts';
-import { N_BAD, N_START, N_TERMINAL, NUM_CLASS, NUM_NEXT } from './json-number.ts';
+import { N_BAD, N_DIGIT_RUN, N_START, N_TERMINAL, NUM_CLASS, NUM_NEXT } from './json-number.ts';
+import {
+  cacheKey,
+  cacheKeyLength,
+  cacheParentId,
+  cachePath,
+  cachePathId,
+  cacheSegment,
+  keyAt,
+  keyBytes,
+  newPathId,
+  PATH_CACHE_MAX_CHARS,
+  PATH_CACHE_SLOTS,
+  PATH_CACHE_WIDTH,
+  rootIdOf,
+} from './json-path-cache.ts';
 import {
   ContainerIds,
   cutKey,
@@ -38,45 +53,8 @@ import {
  */
 const SHORT = 13;
 
-/**
- * Slots of the path cache (a power of two; a value's slot is also the one its gate is given, so no more than
- * GATE_SLOTS), members per container cached, longest path cached (bound memory).
- */
-const PATH_CACHE_SLOTS = GATE_SLOTS;
 /** Nesting levels a tokenizer's frame arrays hold at first (8 doubles: 64 bytes, V8's on-heap bound). */
 const FRAMES_AT_START = 8;
-const PATH_CACHE_WIDTH = 64;
-const PATH_CACHE_MAX_CHARS = 256;
-
-/**
- * Paths already made, in slots hashed from (slot of the container's own path, member index), shared by every
- * tokenizer: the next object of the same shape (the next NDJSON line, array element or MQTT message) reuses them
- * instead of building each path again. A slot is used only if its parent path and key match, so a collision or
- * another tokenizer's entry costs time, never correctness. Parent paths are compared by id, a number given to
- * each path string made (never reused), not by content: under an array past PATH_CACHE_WIDTH elements every path
- * is new, and comparing two long near-equal strings per token was the tokenizer's main cost there.
- */
-const cacheParentId = new Float64Array(PATH_CACHE_SLOTS).fill(-1);
-/** The key, or the index of an array element. */
-const cacheKey: Array<string | number> = new Array<string | number>(PATH_CACHE_SLOTS).fill(-1);
-/** The path segment of that key or index (`.name`, `[3]`), reused under another parent. */
-const cacheSegment: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
-const cachePath: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
-const cachePathId = new Float64Array(PATH_CACHE_SLOTS).fill(-1);
-/** The next path id. */
-let nextPathId = 0;
-/** Ids of root paths (`$`, `$.payload>$`) by content, so the next message's tokenizer finds the same entries. */
-const rootIds = new Map<string, number>();
-
-function rootIdOf(root: string): number {
-  let id = rootIds.get(root);
-  if (id === undefined) {
-    if (rootIds.size >= PATH_CACHE_SLOTS) rootIds.clear();
-    id = nextPathId++;
-    rootIds.set(root, id);
-  }
-  return id;
-}
 
 // Named states of the machine.
 const TOP = 0; // between top-level values: whitespace, a value, or the end
@@ -263,12 +241,18 @@ export class JsonTokenizer implements Tokenizer {
           const c = buf[i++]!;
           if (isWhitespace(c)) break;
           if (c === 0x22) {
-            // The usual key: plain ASCII, with its closing quote and the ':' right after it in this chunk. It goes
-            // straight to VALUE; anything else (escapes, UTF-8, a chunk end, spaces) takes the STRING state.
+            // The usual key: the one this member had in the last object of the same shape, read off the bytes with
+            // its closing quote and the ':' right after it; else plain ASCII followed by the same. It goes straight
+            // to VALUE; anything else (escapes, UTF-8, a chunk end, spaces) takes the STRING state.
+            const next = this.#keyAhead(buf, i, end);
+            if (next > 0) {
+              i = next;
+              state = VALUE;
+              break;
+            }
             const close = plainRun(buf, i, Math.min(end, i + this.#maxKey));
             if (close + 1 < end && buf[close] === 0x22 && buf[close + 1] === 0x3a) {
-              this.#frameKey[this.#level] = this.#knownKey(buf, i, close) ? this.#keyText : ascii(i, close);
-              this.#keyText = '';
+              this.#frameKey[this.#level] = ascii(i, close);
               i = close + 2;
               state = VALUE;
               break;
@@ -381,6 +365,10 @@ export class JsonTokenizer implements Tokenizer {
             ns = NUM_NEXT[ns * 6 + cls]!;
             if (ns === N_BAD || i === stop) break;
             i++;
+            if (N_DIGIT_RUN[ns]) {
+              const to = Math.min(end, stop);
+              while (i < to && (buf[i]! - 0x30) >>> 0 < 10) i++;
+            }
           }
           this.#numState = ns;
           if (ns === N_BAD) {
@@ -392,7 +380,8 @@ export class JsonTokenizer implements Tokenizer {
           } else if (!N_TERMINAL[ns]) {
             state = this.#fail('unexpected-byte', i, state);
           } else {
-            if (this.#gate?.scalar(this.#key, 'number', this.#slot) !== false) {
+            const length = this.#numText.length + i - start;
+            if (this.#gate?.scalar(this.#key, 'number', length, this.#slot) !== false) {
               this.#emit('number', this.#numText === '' ? ascii(start, i) : this.#numText + ascii(start, i), 0, false);
             }
             this.#numText = '';
@@ -410,7 +399,7 @@ export class JsonTokenizer implements Tokenizer {
           }
           if (this.#literalPos === lit.length) {
             const kind = lit === 'null' ? 'null' : 'boolean';
-            if (this.#gate?.scalar(this.#key, kind, this.#slot) !== false) this.#emit(kind, lit, 0, false);
+            if (this.#gate?.scalar(this.#key, kind, lit.length, this.#slot) !== false) this.#emit(kind, lit, 0, false);
             state = this.#level === 0 ? TOP : AFTER;
           } else if (i < end) {
             state = this.#fail('unexpected-byte', i, state);
@@ -476,6 +465,7 @@ export class JsonTokenizer implements Tokenizer {
     if (cacheKey[slot] !== member) {
       cacheParentId[slot] = -1;
       cacheKey[slot] = member;
+      cacheKeyLength[slot] = typeof member === 'string' ? keyBytes(member, slot, this.#maxKey) : -1;
       cacheSegment[slot] = '';
     }
   }
@@ -491,7 +481,7 @@ export class JsonTokenizer implements Tokenizer {
     this.#pathReused = false;
     if (index >= PATH_CACHE_WIDTH) {
       this.#path = inArray ? `${parent}[${index}]` : parent + keySegment(key);
-      this.#pathId = nextPathId++;
+      this.#pathId = newPathId();
       return;
     }
     const slot = this.#slot;
@@ -509,7 +499,7 @@ export class JsonTokenizer implements Tokenizer {
     }
     const path = parent + segment;
     this.#path = path;
-    this.#pathId = nextPathId++;
+    this.#pathId = newPathId();
     // Under a path that never comes again (an element past PATH_CACHE_WIDTH) only the member is worth keeping.
     if (path.length > PATH_CACHE_MAX_CHARS || this.#frameReused[level] === 0) return;
     this.#pathReused = true;
@@ -544,6 +534,18 @@ export class JsonTokenizer implements Tokenizer {
 
   #slotOf(level: number, index: number): number {
     return (Math.imul(this.#frameSlot[level]! + 1, 0x9e3779b1) + index) & (PATH_CACHE_SLOTS - 1);
+  }
+
+  /**
+   * The key cached for this member, when buf[i, end) holds exactly it, then `":`: sets it as the key (no new string)
+   * and returns the index after the `:`; else -1. The next object of the same shape takes this path for every key.
+   */
+  #keyAhead(buf: Uint8Array, i: number, end: number): number {
+    const slot = this.#slotOf(this.#level, this.#frameIndex[this.#level]!);
+    const n = keyAt(slot, buf, i, end);
+    if (n < 0) return -1;
+    this.#frameKey[this.#level] = cacheKey[slot] as string;
+    return i + n + 2;
   }
 
   /**

@@ -119,6 +119,14 @@ export interface FlowAnalyzerState {
 export interface TokenInterest {
   /** Tokens under this key, whatever their value. Asked once per distinct key; the fan-out caches the answer. */
   key(key: string): boolean;
+  /**
+   * A pre-filter on what `key` admits: the shortest whole value (a string's characters, a number's literal, `true`)
+   * under a key `key` accepted that `token()` can act on; shorter whole values come only if another clause brings
+   * them (pieces of a long string always come). Asked once per distinct key `key` accepted; absent or 0: any value.
+   * It must hold for every kind of value and leave no state behind (a `"imei":"x"` that `token()` would have
+   * read and dropped).
+   */
+  keyedMinLength?(key: string): number;
   /** String tokens holding any of these ASCII characters. */
   chars?: string;
   /** String tokens with at least this many ASCII digits. */

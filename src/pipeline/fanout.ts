@@ -98,8 +98,8 @@ export class AnalyzerFanout {
     if (!this.#byBit) return undefined;
     const router = this.#router;
     return {
-      scalar: (key: string, kind: TokenKind, slot?: number) =>
-        this.#admit(router.routeScalar(key, source, kind, slot), kind),
+      scalar: (key: string, kind: TokenKind, length: number, slot?: number) =>
+        this.#admit(router.routeScalar(key, source, kind, length, slot), kind),
       ascii: (key: string, buf: Uint8Array, start: number, end: number, slot?: number) =>
         end - start >= minBase64 || this.#admit(router.routeAscii(key, source, buf, start, end, slot), 'string'),
     };

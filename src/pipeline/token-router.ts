@@ -1,6 +1,7 @@
 /**
  * Decides, once per token, which analyzers' `token()` it goes to, from the TokenInterest each analyzer declared:
- * a per-key answer cached by key string, then, for string tokens some analyzer may still want by value, one pass
+ * a per-key answer cached by key string (the analyzers whose `key` accepts it, less those whose `keyedMinLength`
+ * the whole value is too short for), then, for string tokens some analyzer may still want by value, one pass
  * over the value for the characters, digit count and length those analyzers named. The answer is a bit mask
  * over the pipeline's analyzer list (bit i = analyzers[i]). Not a detector: it only skips calls that would
  * have returned without doing anything.
@@ -16,6 +17,23 @@ const MAX_CACHED_KEYS = 4096;
 const DIGITS = 0;
 const LENGTH = 1;
 
+/** What a key admits: `mask`, or for a whole value shorter than `cut`, `mask` less the bits whose minimum it misses. */
+interface KeyRoute {
+  readonly mask: number;
+  readonly cut: number;
+  /** Pairs: an analyzer's keyedMinLength, its bit. */
+  readonly mins: readonly number[];
+}
+
+/** A key's mask for a whole value of `length` (Infinity: a piece of a long string, never filtered). */
+function keyedMask(r: KeyRoute, length: number): number {
+  if (length >= r.cut) return r.mask;
+  let m = r.mask;
+  const mins = r.mins;
+  for (let k = 0; k < mins.length; k += 2) if (length < mins[k]!) m &= ~mins[k + 1]!;
+  return m;
+}
+
 export class TokenRouter {
   /** Per analyzer; undefined (no interest declared, or past MAX_ROUTED_ANALYZERS): every token, bit 0. */
   readonly #interests: Array<TokenInterest | undefined>;
@@ -27,12 +45,12 @@ export class TokenRouter {
   /** Digit and length clauses, three numbers each: DIGITS or LENGTH, the minimum, the analyzer's bit. */
   readonly #rules: number[] = [];
   readonly #sources = new Map<TokenSource, number>();
-  readonly #keys = new Map<string, number>();
+  readonly #keys = new Map<string, KeyRoute>();
   #lastKey = '';
-  #lastKeyMask = 0;
-  /** Per gate slot (see TokenGate), the key last asked about there and its mask: no key lookup for the next one. */
+  #lastKeyRoute: KeyRoute;
+  /** Per gate slot (see TokenGate), the key last asked about there and its route: no key lookup for the next one. */
   readonly #slotKeys: Array<string | undefined> = new Array<string | undefined>(GATE_SLOTS).fill(undefined);
-  readonly #slotMasks = new Int32Array(GATE_SLOTS);
+  readonly #slotRoutes: KeyRoute[] = [];
   /** The last source looked up (a body's tokens all come from one tokenizer), and its mask. */
   #lastSource: TokenSource | '' = '';
   #lastSourceMask = 0;
@@ -56,7 +74,8 @@ export class TokenRouter {
     });
     this.#elements = elements;
     this.#byValue = byValue;
-    this.#lastKeyMask = this.#keyMask('');
+    this.#lastKeyRoute = this.#keyRoute('');
+    this.#slotRoutes = new Array<KeyRoute>(GATE_SLOTS).fill(this.#lastKeyRoute);
   }
 
   /** The bit of `analyzers[index]`, or 0 for one that gets every token without asking. */
@@ -70,22 +89,26 @@ export class TokenRouter {
    * phone numbers finds nothing real, and it is most of a media upload's bytes.
    */
   route(t: Token, encoded = false): number {
-    if (encoded) return this.#keyMaskCached(t.key);
-    if (t.kind !== 'string') return this.routeScalar(t.key, t.source, t.kind);
-    const mask = this.#keyMaskCached(t.key) | this.#sourceMask(t.source);
+    const length = t.offset === 0 && !t.more ? t.value.length : Number.POSITIVE_INFINITY;
+    if (encoded) return keyedMask(this.#keyRouteCached(t.key), length);
+    if (t.kind !== 'string') return this.routeScalar(t.key, t.source, t.kind, length);
+    const mask = keyedMask(this.#keyRouteCached(t.key), length) | this.#sourceMask(t.source);
     if ((this.#byValue & ~mask) === 0) return mask;
     return mask | (t.more || t.offset > 0 ? this.#byValue : this.#valueMask(t.value));
   }
 
-  /** `route` of a number, boolean or null before its Token is made (value clauses read strings only). */
-  routeScalar(key: string, source: TokenSource, kind: TokenKind, slot = -1): number {
-    const mask = this.#keyMaskAt(key, slot) | this.#sourceMask(source);
+  /**
+   * `route` of a number, boolean or null before its Token is made, from its literal's length (value clauses read
+   * strings only).
+   */
+  routeScalar(key: string, source: TokenSource, kind: TokenKind, length: number, slot = -1): number {
+    const mask = keyedMask(this.#keyRouteAt(key, slot), length) | this.#sourceMask(source);
     return kind === 'number' && key === '' ? mask | this.#elements : mask;
   }
 
   /** `route` of a whole string before its Token is made, from its bytes buf[start, end): plain ASCII, no escape. */
   routeAscii(key: string, source: TokenSource, buf: Uint8Array, start: number, end: number, slot = -1): number {
-    const mask = this.#keyMaskAt(key, slot) | this.#sourceMask(source);
+    const mask = keyedMask(this.#keyRouteAt(key, slot), end - start) | this.#sourceMask(source);
     if ((this.#byValue & ~mask) === 0) return mask;
     const chars = this.#chars;
     let m = 0;
@@ -106,41 +129,51 @@ export class TokenRouter {
     return this.#lastSourceMask;
   }
 
-  /** The key's mask, remembered at a gate slot (-1: none). */
-  #keyMaskAt(key: string, slot: number): number {
-    if (slot < 0) return this.#keyMaskCached(key);
-    if (this.#slotKeys[slot] === key) return this.#slotMasks[slot]!;
-    const m = this.#keyMaskCached(key);
+  /** The key's route, remembered at a gate slot (-1: none). */
+  #keyRouteAt(key: string, slot: number): KeyRoute {
+    if (slot < 0) return this.#keyRouteCached(key);
+    if (this.#slotKeys[slot] === key) return this.#slotRoutes[slot]!;
+    const r = this.#keyRouteCached(key);
     this.#slotKeys[slot] = key;
-    this.#slotMasks[slot] = m;
-    return m;
+    this.#slotRoutes[slot] = r;
+    return r;
   }
 
-  #keyMaskCached(key: string): number {
-    if (key === this.#lastKey) return this.#lastKeyMask;
-    let m = this.#keys.get(key);
-    if (m === undefined) {
-      m = this.#keyMask(key);
+  #keyRouteCached(key: string): KeyRoute {
+    if (key === this.#lastKey) return this.#lastKeyRoute;
+    let r = this.#keys.get(key);
+    if (r === undefined) {
+      r = this.#keyRoute(key);
       if (this.#keys.size >= MAX_CACHED_KEYS) this.#keys.clear();
-      this.#keys.set(key, m);
+      this.#keys.set(key, r);
     }
     this.#lastKey = key;
-    this.#lastKeyMask = m;
-    return m;
+    this.#lastKeyRoute = r;
+    return r;
   }
 
-  /** An interest whose `key` throws takes the token: its `token()` then runs under the fan-out's guard. */
-  #keyMask(key: string): number {
-    let m = 0;
+  /**
+   * An interest whose `key` or `keyedMinLength` throws takes the token, whatever its length: its `token()` then runs
+   * under the fan-out's guard.
+   */
+  #keyRoute(key: string): KeyRoute {
+    let mask = 0;
+    let cut = 0;
+    const mins: number[] = [];
     this.#interests.forEach((interest, i) => {
       if (!interest) return;
+      let min = 0;
       try {
-        if (interest.key(key)) m |= 1 << i;
+        if (!interest.key(key)) return;
+        min = interest.keyedMinLength?.(key) ?? 0;
       } catch {
-        m |= 1 << i;
+        min = 0;
       }
+      mask |= 1 << i;
+      if (min > 0) mins.push(min, 1 << i);
+      cut = Math.max(cut, min);
     });
-    return m;
+    return { mask, cut, mins };
   }
 
   /** One pass over a value: the analyzers whose characters, digit count or length it has. */

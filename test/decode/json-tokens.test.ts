@@ -199,12 +199,25 @@ describe('JsonTokenizer: tables', () => {
     for (const chunks of everySplit(doc)) expect(run(chunks).tokens.map((t) => [t.container, t.outer])).toEqual(whole);
   });
 
+  it("gives its gate a scalar's whole literal length, at any split", () => {
+    const doc = '{"lat":31.23047,"n":-1.5e3,"b":false,"a":[120]}';
+    for (const chunks of everySplit(utf8(doc))) {
+      const asked: string[] = [];
+      const gate: TokenGate = {
+        scalar: (key, kind, length) => asked.push(`${key}:${kind}:${length}`) < 0,
+        ascii: () => false,
+      };
+      expect(run(chunks, {}, { gate })).toEqual({ tokens: [], violations: [] });
+      expect(asked).toEqual(['lat:number:8', 'n:number:6', 'b:boolean:5', ':number:3']);
+    }
+  });
+
   it('makes no token its gate refuses, at any split, and asks only about whole scalars', () => {
     const doc = '{"ts":1,"id":"TOY-1","ok":true,"n":null,"imei":"862012345678901","a":[7,"x"],"t":"é\\n","k":{"v":2}}';
     const asked: string[] = [];
     const gate: TokenGate = {
-      scalar(key, kind) {
-        asked.push(`${key}:${kind}`);
+      scalar(key, kind, length) {
+        asked.push(`${key}:${kind}:${length}`);
         return key === 'n' || key === '';
       },
       ascii(key, buf, start, end) {
@@ -220,14 +233,14 @@ describe('JsonTokenizer: tables', () => {
       ['$.t', 't', 'string', 'é\n'], // not plain ASCII: made without asking
     ]);
     expect(asked).toEqual([
-      'ts:number',
+      'ts:number:1',
       'id=TOY-1',
-      'ok:boolean',
-      'n:null',
+      'ok:boolean:4',
+      'n:null:4',
       'imei=862012345678901',
-      ':number',
+      ':number:1',
       '=x',
-      'v:number',
+      'v:number:1',
     ]);
     for (const chunks of everySplit(utf8(doc))) {
       const r = brief(run(chunks, {}, { gate }));

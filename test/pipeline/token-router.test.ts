@@ -4,27 +4,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzers } from '../../analyzers/index.ts';
 import type { Analyzer, TokenInterest } from '../../src/model/analyzer.ts';
-import type { Finding } from '../../src/model/finding.ts';
-import type { Token } from '../../src/model/token.ts';
 import { MAX_ROUTED_ANALYZERS, TokenRouter } from '../../src/pipeline/token-router.ts';
 import { FlowScript, play } from '../../testkit/playbook.ts';
 import { replayCaptureDrained } from '../../testkit/replay.ts';
 import { run } from '../analyzers/run.ts';
-
-const tok = (t: Partial<Token>): Token => ({
-  source: 'json',
-  path: '$.x',
-  parent: '$',
-  container: 0,
-  outer: 0,
-  key: 'x',
-  kind: 'string',
-  value: '',
-  offset: 0,
-  more: false,
-  depth: 0,
-  ...t,
-});
+import { gist, tok } from '../helpers/routing.ts';
 
 const analyzer = (name: string, tokens?: TokenInterest): Analyzer => ({
   name,
@@ -118,10 +102,6 @@ describe('TokenRouter', () => {
     expect(r.bitOf(MAX_ROUTED_ANALYZERS)).toBe(0);
   });
 });
-
-/** What a finding says, without ids and timestamps. */
-const gist = (f: Finding) =>
-  JSON.stringify([f.category, f.subtype, f.path, f.evidence.excerpt, f.confidence, f.detail, f.destination]);
 
 describe('routing changes no finding on the fixtures', () => {
   const root = join(import.meta.dirname, '../../fixtures');
