@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type BlazeTf, loadBlazeFace } from './blazeface.ts';
 import type { RgbImage } from './decode-image.ts';
+import { type LeanNets, useLeanPasses } from './lean-passes.ts';
 
 /** One face: the box in image pixels and the detector's score (0..1). */
 export interface FaceBox {
@@ -97,6 +98,7 @@ export async function loadDetector(
   await tf.ready();
   const modelDir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
   await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
+  useLeanPasses(faceapi.tf as never, faceapi.nets as unknown as LeanNets);
   const blazeFace = loadBlazeFace(tf as unknown as BlazeTf, OWN_MODELS, CONTEXT_MARGIN);
   const tiny = (inputSize: number) => new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: UNSURE_SCORE });
   const fast = (opts.inputSizes ?? INPUT_SIZES).map(tiny);
