@@ -4,6 +4,8 @@
  * each its own MAC) talk to real-looking cloud hosts (Host headers; servers on 127.1.0.x) over keep-alive
  * connections, 48 at a time interleaved packet by packet: JSON telemetry, gzip JSON batches, chunked WAV uploads,
  * multipart forms with JPEG-like and WAV-like parts, base64 audio in JSON, raw binary; replies are small JSON.
+ * Two of the eight multipart variants carry a real photo (REAL_PHOTOS, one in four forms), so the face detector
+ * runs, fast pass and second pass, as on a toy's real uploads (docs/adr/0027).
  * Bodies are cut in 1448-byte segments and about one connection in three has two segments swapped (out of order).
  * Run directly (`npx tsx bench/make-corpus.ts`) it prints the file's path.
  */
@@ -12,10 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Frame, pcapHeader, pcapRecord, tcpConversation } from '../testkit/pcap-writer.ts';
-import { type BodyKind, kindOf, rng, type Upload, upload } from './corpus.ts';
+import { type BodyKind, kindOf, REAL_PHOTOS, realPhoto, rng, type Upload, upload } from './corpus.ts';
 
 /** Bump when the traffic changes, so a cached file of the old shape is not reused. */
-const VERSION = 1;
+const VERSION = 2;
 export const TARGET_MB = 210;
 export const MIXED_PCAP = join(tmpdir(), `toyscope-bench-replay-v${VERSION}-${TARGET_MB}mb.pcap`);
 
@@ -111,12 +113,16 @@ function connection(n: number, draw: () => number, uploads: (k: BodyKind, v: num
   return frames;
 }
 
-/** Upload bodies by kind and variant, each made once and reused. */
-export function uploadCache(): (k: BodyKind, v: number) => Upload {
+/**
+ * Upload bodies by kind and variant, each made once and reused; the first `photos.length` multipart variants carry
+ * those real photos instead of a JPEG-like part.
+ */
+export function uploadCache(photos: readonly string[] = []): (k: BodyKind, v: number) => Upload {
   const cache = new Map<string, Upload>();
   return (k, v) => {
     const key = `${k}/${v}`;
-    const u = cache.get(key) ?? upload(k, 1000 + v);
+    const photo = photos[v];
+    const u = cache.get(key) ?? upload(k, 1000 + v, k === 'multipart' && photo ? realPhoto(photo) : undefined);
     cache.set(key, u);
     return u;
   };
@@ -140,7 +146,7 @@ export function interleave(convs: Frame[][], ts: number): { records: Buffer; ts:
 /** Returns the capture's path, writing it first unless a complete one is already there. */
 export function ensureMixedPcap(file = MIXED_PCAP, targetBytes = TARGET_MB * 1024 * 1024): string {
   if (existsSync(file) && statSync(file).size >= targetBytes) return file;
-  const uploads = uploadCache();
+  const uploads = uploadCache(REAL_PHOTOS);
   const draw = rng(2024);
   const tmp = `${file}.${process.pid}`;
   const fd = openSync(tmp, 'w');

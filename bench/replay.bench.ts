@@ -86,14 +86,15 @@ function replayFigures(emit: Parameters<Bench>[0], file: string, corpus: string,
     messages: store.messages,
     findings: store.findings,
     violations: store.violations,
-    // The corpus's JPEG-like parts have no Huffman tables: they never decode, so the detector never runs on them.
+    // The corpus's JPEG-like parts have no Huffman tables and never decode; its real photos (bench/corpus.ts
+    // REAL_PHOTOS) do, and each has a face: the detector ran on `images_with_faces` of them.
     images_with_faces: store.imagesWithFaces,
     images_undecodable: store.imagesUndecodable,
     registry_analyzers: store.registryAnalyzers,
   });
   if (!cli) {
-    // The same replay without the face analyzer: what the face worker adds to the peak (its thread and decoder; the
-    // detector is loaded only at an image that decodes, and none of this corpus's does: docs/adr/0019).
+    // The same replay without the face analyzer: what the face worker adds to the peak (its thread, decoder and the
+    // detector with its passes over the corpus's real photos: docs/adr/0019, 0027).
     const noImages = replayInChild(file, 'store-no-images');
     emit({
       bench: 'replay',
