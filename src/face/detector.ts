@@ -127,8 +127,9 @@ export async function loadDetector(
       const h = Math.max(1, Math.round(img.height * scale));
       const w = Math.max(1, Math.round(img.width * scale));
       const scaled = scale < 1 ? tf.cast(tf.image.resizeBilinear(tensor, [h, w]), 'int32') : tensor;
+      // The same whole numbers as float32: face-api's input step then pads and resizes it without a float copy.
       return tf.pad(
-        scaled,
+        tf.cast(scaled, 'float32'),
         [
           [m, m],
           [m, m],
@@ -259,7 +260,7 @@ interface TfLike {
   tensor3d(data: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
   slice(t: Tensor, begin: number[], size: number[]): Tensor;
   pad(t: Tensor, paddings: Array<[number, number]>, value: number): Tensor;
-  cast(t: Tensor, dtype: 'int32'): Tensor;
+  cast(t: Tensor, dtype: 'int32' | 'float32'): Tensor;
   tidy<T>(fn: () => T): T;
   image: { resizeBilinear(t: Tensor, size: [number, number]): Tensor };
 }
