@@ -115,10 +115,11 @@ export async function loadDetector(
       score: d.score,
     }));
   /**
-   * Boxes of each `options` run on the image framed in CONTEXT_MARGIN of grey, mapped back. The framed image is made
-   * at most CONTEXT_SIDE pixels a side, scaled before it is framed, so a large photo never becomes a huge tensor.
+   * The boxes of each `options`, in order, run on the image framed in CONTEXT_MARGIN of grey, mapped back. The framed
+   * image is made once, at most CONTEXT_SIDE pixels a side, scaled before it is framed, so a large photo never
+   * becomes a huge tensor.
    */
-  const inContext = async (tensor: Tensor, img: RgbImage, each: readonly Options[]): Promise<FaceBox[]> => {
+  const inContext = async (tensor: Tensor, img: RgbImage, each: readonly Options[]): Promise<FaceBox[][]> => {
     const longer = Math.max(img.width, img.height);
     const margin = Math.round(longer * CONTEXT_MARGIN);
     const scale = Math.min(1, CONTEXT_SIDE / (longer + 2 * margin));
@@ -139,15 +140,20 @@ export async function loadDetector(
       );
     });
     try {
-      const boxes: FaceBox[] = [];
-      for (const options of each) boxes.push(...(await run(framed, options)));
-      return boxes.map((f) => ({
-        x: (f.x - m) / scale,
-        y: (f.y - m) / scale,
-        width: f.width / scale,
-        height: f.height / scale,
-        score: f.score,
-      }));
+      const boxes: FaceBox[][] = [];
+      for (const options of each) {
+        const found = await run(framed, options);
+        boxes.push(
+          found.map((f) => ({
+            x: (f.x - m) / scale,
+            y: (f.y - m) / scale,
+            width: f.width / scale,
+            height: f.height / scale,
+            score: f.score,
+          })),
+        );
+      }
+      return boxes;
     } finally {
       framed.dispose();
     }
@@ -165,8 +171,8 @@ export async function loadDetector(
       }
       ssdLoaded ??= faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
       await ssdLoaded;
-      const ssdBoxes = await inContext(tensor, img, [ssd]);
-      seen.push(...(await inContext(tensor, img, fast)));
+      const [ssdBoxes = [], ...tinyBoxes] = await inContext(tensor, img, [ssd, ...fast]);
+      seen.push(...tinyBoxes.flat());
       // Where SSD sees a face no tiny box agrees with, the tiny detector takes a close look.
       for (const b of ssdBoxes) {
         if (seen.some((t) => t.score >= TINY_VOTE_SCORE && boxIoU(b, t) > SAME_FACE_IOU)) continue;
