@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type BlazeTf, loadBlazeFace } from './blazeface.ts';
 import type { RgbImage } from './decode-image.ts';
-import { type LeanNets, useLeanPasses } from './lean-passes.ts';
+import { type LeanNets, requireFaceApi, useLeanPasses } from './lean-face-api.ts';
 
 /** One face: the box in image pixels and the detector's score (0..1). */
 export interface FaceBox {
@@ -73,7 +73,6 @@ const SAME_FACE_IOU = 0.3;
 const OWN_MODELS = join(import.meta.dirname, 'models');
 
 const require = createRequire(import.meta.url);
-type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
 
 export type Detect = (img: RgbImage) => Promise<Detection>;
 
@@ -92,7 +91,7 @@ export interface Opinions {
 export async function loadDetector(
   opts: { secondPass?: boolean; inputSizes?: readonly number[] } = {},
 ): Promise<Detect> {
-  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+  const faceapi = requireFaceApi();
   const tf = faceapi.tf as unknown as TfLike;
   await tf.setBackend('wasm');
   await tf.ready();

@@ -1,12 +1,16 @@
 /**
- * face-api's two detectors (the tiny face detector and SSD MobileNet v1) run layer by layer on their loaded weights,
- * each intermediate tensor freed as soon as the next op has read it. face-api runs a whole pass inside one
- * `tf.tidy`, which keeps every layer's output until the pass ends, and tfjs-wasm's heap never shrinks: a worker's
- * heap grew to ≈ 290 MiB over the face corpus. The same ops run in the same order on the same tensors, so the
- * outputs are the same bits; only when each tensor is freed changes (docs/adr/0027-lean-detector-passes.md).
- * `useLeanPasses` replaces the two nets' `forwardInput`; face-api's own pre-processing (`NetInput.toBatchTensor`),
- * box decoding and non-maximum suppression are left as they are.
+ * face-api (@vladmandic/face-api, its WASM build) loaded and run with less memory; what it detects is unchanged
+ * (docs/adr/0027-lean-face-api.md).
+ *
+ * - `requireFaceApi` gives face-api tfjs-core, the converter and the WASM backend instead of the whole
+ *   `@tensorflow/tfjs` package it requires (layers, data, the CPU and WebGL backends: ≈ 18 MiB of a worker).
+ * - `useLeanPasses` runs the tiny face detector and SSD MobileNet v1 layer by layer on their loaded weights, each
+ *   intermediate tensor freed as soon as the next op has read it. face-api runs a whole pass inside one `tf.tidy`,
+ *   which keeps every layer's output until the pass ends, and tfjs-wasm's heap never shrinks. The same ops run in the
+ *   same order on the same tensors, so the outputs are the same bits; only when each tensor is freed changes.
+ *   face-api's own pre-processing (`NetInput.toBatchTensor`), box decoding and non-maximum suppression are kept.
  */
+import { createRequire, Module } from 'node:module';
 import type * as TF from '@tensorflow/tfjs';
 
 type Tensor = TF.Tensor;
@@ -78,6 +82,45 @@ const BATCH_NORM_EPSILON = 0.0010000000474974513;
 const SSD_STRIDE_2 = new Set([2, 4, 6, 12]);
 /** The MobileNet layer whose output feeds SSD's first box predictor. */
 const SSD_CONV11 = 11;
+
+type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
+
+/**
+ * face-api's WASM build with tfjs-core and tfjs-converter given to it as `@tensorflow/tfjs` (resolved where face-api
+ * resolves it), unless the whole package is loaded already. tfjs-core alone lacks the chained tensor methods the
+ * package registers; face-api calls five of them on the way our passes take, added here.
+ */
+export function requireFaceApi(): FaceApi {
+  const entry = createRequire(import.meta.url).resolve('@vladmandic/face-api/dist/face-api.node-wasm.js');
+  const fromFaceApi = createRequire(entry);
+  const umbrella = fromFaceApi.resolve('@tensorflow/tfjs');
+  if (!fromFaceApi.cache[umbrella]) {
+    const fromTfjs = createRequire(umbrella);
+    const core = fromTfjs('@tensorflow/tfjs-core') as Tf;
+    const slim = new Module(umbrella);
+    slim.filename = umbrella;
+    slim.exports = { ...core, ...(fromTfjs('@tensorflow/tfjs-converter') as object) };
+    slim.loaded = true;
+    fromFaceApi.cache[umbrella] = slim;
+    addChainedMethods(core);
+  }
+  return fromFaceApi(entry) as FaceApi;
+}
+
+/** The chained tensor methods face-api's input step and box decoding call (`NetInput.toBatchTensor`, `detect`). */
+function addChainedMethods(tf: Tf): void {
+  const proto = tf.Tensor.prototype as unknown as Record<string, unknown>;
+  const add = (name: string, f: (t: Tensor, ...args: never[]) => Tensor) => {
+    proto[name] ??= function (this: Tensor, ...args: never[]) {
+      return f(this, ...args);
+    };
+  };
+  add('reshape', (t, shape: number[]) => tf.reshape(t, shape));
+  add('as3D', (t, ...shape: number[]) => tf.reshape(t, shape));
+  add('as4D', (t, ...shape: number[]) => tf.reshape(t, shape));
+  add('expandDims', (t, axis?: number) => tf.expandDims(t, axis));
+  add('slice', (t, begin: number[], size?: number[]) => tf.slice(t, begin, size));
+}
 
 /**
  * Makes `nets` (face-api's `nets`) run both detectors' passes with the lean forward passes below. Each pass still runs
