@@ -1,10 +1,10 @@
 /**
- * The face detector itself: @vladmandic/face-api on the tfjs WASM backend, weights read from the package's own
- * model/ folder, and BlazeFace's from ./models (nothing fetched). A fast pass (the tiny face detector at three input
+ * The face detector itself: @vladmandic/face-api on the tfjs WASM backend, loaded and run lean (./lean-face-api.ts),
+ * weights read from the package's own model/ folder, and BlazeFace's from ./models (nothing fetched). A fast pass (the tiny face detector at three input
  * sizes, and BlazeFace) decides most images; only an image it is unsure of gets a second pass, where SSD MobileNet v1
  * (loaded at its first use), the tiny detector and BlazeFace vote. Loaded once per pool worker; not thread-safe and
  * not meant for the pipeline's thread (one detection costs tens of milliseconds of CPU).
- * Choices and figures: docs/adr/0004-face-detector.md, 0005 and 0018.
+ * Choices and figures: docs/adr/0004-face-detector.md, 0005, 0018 and (memory) 0019, 0027.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
