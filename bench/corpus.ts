@@ -1,9 +1,12 @@
 /**
  * Message bodies a smart toy uploads, for the pipeline and replay benches: JSON telemetry, gzip JSON batches,
  * WAV-like 16 kHz PCM, JPEG-like images, multipart forms holding both, base64 audio inside JSON, and raw binary.
- * Deterministic (seeded), synthetic: shaped like the real thing for magic sniffing and tokenizers, not real media.
- * It makes bytes only; bench/make-corpus.ts wraps them into a capture and bench/pipeline.bench.ts into FlowEvents.
+ * Deterministic (seeded), synthetic: shaped like the real thing for magic sniffing and tokenizers, not real media,
+ * except where a caller gives a multipart upload a real photo (REAL_PHOTOS) so the face detector has something to
+ * decode. It makes bytes only; bench/make-corpus.ts wraps them into a capture and bench/pipeline.bench.ts into FlowEvents.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
 /** The kinds of upload in the mixed corpus. */
@@ -106,6 +109,17 @@ export function jpegBytes(seed: number, bytes: number): Uint8Array {
   return out;
 }
 
+/**
+ * Photos of fixtures/face-corpus that decode, for the replay corpus: a face the fast pass decides (512 × 512) and
+ * a 640 × 480 photo of two people that takes the detector's second pass (SSD), its costliest in memory.
+ */
+export const REAL_PHOTOS: readonly string[] = ['pos-astronaut.jpg', 'pos-basketball1.jpg'];
+
+/** The bytes of one of REAL_PHOTOS. */
+export function realPhoto(name: string): Uint8Array {
+  return readFileSync(join(import.meta.dirname, '../fixtures/face-corpus', name));
+}
+
 /** Random bytes: an encrypted or proprietary blob. */
 export function rawBytes(seed: number, bytes: number): Uint8Array {
   const out = new Uint8Array(bytes);
@@ -131,13 +145,16 @@ export function multipart(
   return { boundary, body: Buffer.concat(pieces) };
 }
 
-/** An upload of `kind`, about the corpus's typical size for that kind (1.5 KiB of JSON up to 160 KiB of audio). */
-export function upload(kind: BodyKind, seed: number): Upload {
-  const u = plainUpload(kind, seed);
+/**
+ * An upload of `kind`, about the corpus's typical size for that kind (1.5 KiB of JSON up to 160 KiB of audio);
+ * `photo` replaces a multipart upload's JPEG-like part.
+ */
+export function upload(kind: BodyKind, seed: number, photo?: Uint8Array): Upload {
+  const u = plainUpload(kind, seed, photo);
   return { ...u, decodedBytes: kind === 'gzip-json' ? gunzipSync(u.body).length : u.body.length };
 }
 
-function plainUpload(kind: BodyKind, seed: number): Omit<Upload, 'decodedBytes'> {
+function plainUpload(kind: BodyKind, seed: number, photo?: Uint8Array): Omit<Upload, 'decodedBytes'> {
   const json: [string, string] = ['Content-Type', 'application/json'];
   switch (kind) {
     case 'json':
@@ -159,7 +176,7 @@ function plainUpload(kind: BodyKind, seed: number): Omit<Upload, 'decodedBytes'>
     case 'multipart': {
       const { boundary, body } = multipart(seed, [
         { name: 'meta', data: JSON.stringify(telemetryEvent(seed)) },
-        { name: 'photo', filename: `cam-${seed}.jpg`, type: 'image/jpeg', data: jpegBytes(seed, 60_000) },
+        { name: 'photo', filename: `cam-${seed}.jpg`, type: 'image/jpeg', data: photo ?? jpegBytes(seed, 60_000) },
         { name: 'voice', filename: `msg-${seed}.wav`, type: 'audio/wav', data: wavBytes(seed + 1, 64_000) },
       ]);
       return {

@@ -4,6 +4,8 @@
  * each its own MAC) talk to real-looking cloud hosts (Host headers; servers on 127.1.0.x) over keep-alive
  * connections, 48 at a time interleaved packet by packet: JSON telemetry, gzip JSON batches, chunked WAV uploads,
  * multipart forms with JPEG-like and WAV-like parts, base64 audio in JSON, raw binary; replies are small JSON.
+ * PHOTOS_PCAP is the same traffic but for two of the eight multipart variants, which carry real photos (REAL_PHOTOS,
+ * one form in four), so the face detector runs, fast pass and second pass, as on a toy's real uploads (ADR 0027).
  * Bodies are cut in 1448-byte segments and about one connection in three has two segments swapped (out of order).
  * Run directly (`npx tsx bench/make-corpus.ts`) it prints the file's path.
  */
@@ -12,12 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Frame, pcapHeader, pcapRecord, tcpConversation } from '../testkit/pcap-writer.ts';
-import { type BodyKind, kindOf, rng, type Upload, upload } from './corpus.ts';
+import { type BodyKind, kindOf, realPhoto, rng, type Upload, upload } from './corpus.ts';
 
 /** Bump when the traffic changes, so a cached file of the old shape is not reused. */
 const VERSION = 1;
 export const TARGET_MB = 210;
 export const MIXED_PCAP = join(tmpdir(), `toyscope-bench-replay-v${VERSION}-${TARGET_MB}mb.pcap`);
+export const PHOTOS_PCAP = join(tmpdir(), `toyscope-bench-replay-photos-v${VERSION}-${TARGET_MB}mb.pcap`);
 
 /** Connections interleaved packet by packet, segment size, body variants per kind. */
 export const CONCURRENT = 48;
@@ -111,12 +114,16 @@ function connection(n: number, draw: () => number, uploads: (k: BodyKind, v: num
   return frames;
 }
 
-/** Upload bodies by kind and variant, each made once and reused. */
-export function uploadCache(): (k: BodyKind, v: number) => Upload {
+/**
+ * Upload bodies by kind and variant, each made once and reused; the first `photos.length` multipart variants carry
+ * those real photos instead of a JPEG-like part.
+ */
+export function uploadCache(photos: readonly string[] = []): (k: BodyKind, v: number) => Upload {
   const cache = new Map<string, Upload>();
   return (k, v) => {
     const key = `${k}/${v}`;
-    const u = cache.get(key) ?? upload(k, 1000 + v);
+    const photo = photos[v];
+    const u = cache.get(key) ?? upload(k, 1000 + v, k === 'multipart' && photo ? realPhoto(photo) : undefined);
     cache.set(key, u);
     return u;
   };
@@ -137,10 +144,17 @@ export function interleave(convs: Frame[][], ts: number): { records: Buffer; ts:
   return { records: Buffer.concat(recs), ts };
 }
 
-/** Returns the capture's path, writing it first unless a complete one is already there. */
-export function ensureMixedPcap(file = MIXED_PCAP, targetBytes = TARGET_MB * 1024 * 1024): string {
+/**
+ * Returns the capture's path, writing it first unless a complete one is already there; `photos` as uploadCache's
+ * (PHOTOS_PCAP: REAL_PHOTOS).
+ */
+export function ensureMixedPcap(
+  file = MIXED_PCAP,
+  targetBytes = TARGET_MB * 1024 * 1024,
+  photos: readonly string[] = [],
+): string {
   if (existsSync(file) && statSync(file).size >= targetBytes) return file;
-  const uploads = uploadCache();
+  const uploads = uploadCache(photos);
   const draw = rng(2024);
   const tmp = `${file}.${process.pid}`;
   const fd = openSync(tmp, 'w');

@@ -7,12 +7,14 @@
  * references of issue 3's goals (≥ 1× the first, ≥ 1.5× the second, peak RSS ≤ 300 MB). Without tshark those two
  * figures say `skipped`. On the chatty capture, where per-message and start-up costs dominate, the real CLI
  * (`node bin/toyscope.js replay`, whole process) is also timed in CPU seconds beside tshark's (`cpu_ratio` = tshark
- * CPU ÷ toyscope CPU).
+ * CPU ÷ toyscope CPU). On the mixed corpus with real photos (PHOTOS_PCAP: 111 of its 491 images decode), peak RSS
+ * with and without the face analyzer: issue 20's memory goal where the detector runs, both passes (ADR 0027).
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureMixedPcap } from './make-corpus.ts';
+import { REAL_PHOTOS } from './corpus.ts';
+import { ensureMixedPcap, PHOTOS_PCAP } from './make-corpus.ts';
 import { plainRead, round } from './measure.ts';
 import { replayInChild, seconds, type Timed, timed, tshark } from './processes.ts';
 import { ensureChattyPcap } from './record-chatty-corpus.ts';
@@ -39,6 +41,7 @@ function bestReplays(file: string): Record<'store' | 'pipeline', ChildResult> {
 const bench: Bench = async (emit) => {
   const mixed = ensureMixedPcap();
   replayFigures(emit, mixed, `mixed-http-pcap-${Math.round(statSync(mixed).size / 2 ** 20)}mb`, false);
+  photoFigures(emit, ensureMixedPcap(PHOTOS_PCAP, undefined, REAL_PHOTOS));
   let chatty: Awaited<ReturnType<typeof ensureChattyPcap>>;
   try {
     chatty = await ensureChattyPcap();
@@ -51,6 +54,27 @@ const bench: Bench = async (emit) => {
   replayFigures(emit, chatty.file, corpus, true);
 };
 export default bench;
+
+/** Peak RSS of the replay of the corpus with photos, with the face analyzer and without it. */
+function photoFigures(emit: Parameters<Bench>[0], file: string): void {
+  const corpus = `mixed-http-photos-pcap-${Math.round(statSync(file).size / 2 ** 20)}mb`;
+  const store = replayInChild(file, 'store');
+  const noImages = replayInChild(file, 'store-no-images');
+  emit({
+    bench: 'replay',
+    corpus,
+    stage: 'replay+store with photos',
+    peak_rss_mib: round(store.maxRssMiB),
+    goal_peak_rss_mib: GOAL_RSS_MIB,
+    reference: 'replay+store without images',
+    reference_peak_rss_mib: round(noImages.maxRssMiB),
+    images_add_mib: round(store.maxRssMiB - noImages.maxRssMiB),
+    seconds: round(store.seconds, 2),
+    findings: store.findings,
+    images_with_faces: store.imagesWithFaces,
+    images_undecodable: store.imagesUndecodable,
+  });
+}
 
 /** The figures of one capture; `cli`: also time the real CLI's whole process in CPU seconds against tshark's. */
 function replayFigures(emit: Parameters<Bench>[0], file: string, corpus: string, cli: boolean): void {

@@ -1,15 +1,16 @@
 /**
- * The face detector itself: @vladmandic/face-api on the tfjs WASM backend, weights read from the package's own
- * model/ folder, and BlazeFace's from ./models (nothing fetched). A fast pass (the tiny face detector at three input
+ * The face detector itself: @vladmandic/face-api on the tfjs WASM backend, loaded and run lean (./lean-face-api.ts),
+ * weights read from the package's own model/ folder, and BlazeFace's from ./models (nothing fetched). A fast pass (the tiny face detector at three input
  * sizes, and BlazeFace) decides most images; only an image it is unsure of gets a second pass, where SSD MobileNet v1
  * (loaded at its first use), the tiny detector and BlazeFace vote. Loaded once per pool worker; not thread-safe and
  * not meant for the pipeline's thread (one detection costs tens of milliseconds of CPU).
- * Choices and figures: docs/adr/0004-face-detector.md, 0005 and 0018.
+ * Choices and figures: docs/adr/0004-face-detector.md, 0005, 0018 and (memory) 0019, 0027.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type BlazeTf, loadBlazeFace } from './blazeface.ts';
 import type { RgbImage } from './decode-image.ts';
+import { type LeanNets, requireFaceApi, useLeanPasses } from './lean-face-api.ts';
 
 /** One face: the box in image pixels and the detector's score (0..1). */
 export interface FaceBox {
@@ -72,7 +73,6 @@ const SAME_FACE_IOU = 0.3;
 const OWN_MODELS = join(import.meta.dirname, 'models');
 
 const require = createRequire(import.meta.url);
-type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
 
 export type Detect = (img: RgbImage) => Promise<Detection>;
 
@@ -91,12 +91,13 @@ export interface Opinions {
 export async function loadDetector(
   opts: { secondPass?: boolean; inputSizes?: readonly number[] } = {},
 ): Promise<Detect> {
-  const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+  const faceapi = requireFaceApi();
   const tf = faceapi.tf as unknown as TfLike;
   await tf.setBackend('wasm');
   await tf.ready();
   const modelDir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
   await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
+  useLeanPasses(faceapi.tf as never, faceapi.nets as unknown as LeanNets);
   const blazeFace = loadBlazeFace(tf as unknown as BlazeTf, OWN_MODELS, CONTEXT_MARGIN);
   const tiny = (inputSize: number) => new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: UNSURE_SCORE });
   const fast = (opts.inputSizes ?? INPUT_SIZES).map(tiny);
@@ -113,10 +114,11 @@ export async function loadDetector(
       score: d.score,
     }));
   /**
-   * Boxes of each `options` run on the image framed in CONTEXT_MARGIN of grey, mapped back. The framed image is made
-   * at most CONTEXT_SIDE pixels a side, scaled before it is framed, so a large photo never becomes a huge tensor.
+   * The boxes of each `options`, in order, run on the image framed in CONTEXT_MARGIN of grey, mapped back. The framed
+   * image is made once, at most CONTEXT_SIDE pixels a side, scaled before it is framed, so a large photo never
+   * becomes a huge tensor.
    */
-  const inContext = async (tensor: Tensor, img: RgbImage, each: readonly Options[]): Promise<FaceBox[]> => {
+  const inContext = async (tensor: Tensor, img: RgbImage, each: readonly Options[]): Promise<FaceBox[][]> => {
     const longer = Math.max(img.width, img.height);
     const margin = Math.round(longer * CONTEXT_MARGIN);
     const scale = Math.min(1, CONTEXT_SIDE / (longer + 2 * margin));
@@ -125,8 +127,9 @@ export async function loadDetector(
       const h = Math.max(1, Math.round(img.height * scale));
       const w = Math.max(1, Math.round(img.width * scale));
       const scaled = scale < 1 ? tf.cast(tf.image.resizeBilinear(tensor, [h, w]), 'int32') : tensor;
+      // The same whole numbers as float32: face-api's input step then pads and resizes it without a float copy.
       return tf.pad(
-        scaled,
+        tf.cast(scaled, 'float32'),
         [
           [m, m],
           [m, m],
@@ -136,15 +139,20 @@ export async function loadDetector(
       );
     });
     try {
-      const boxes: FaceBox[] = [];
-      for (const options of each) boxes.push(...(await run(framed, options)));
-      return boxes.map((f) => ({
-        x: (f.x - m) / scale,
-        y: (f.y - m) / scale,
-        width: f.width / scale,
-        height: f.height / scale,
-        score: f.score,
-      }));
+      const boxes: FaceBox[][] = [];
+      for (const options of each) {
+        const found = await run(framed, options);
+        boxes.push(
+          found.map((f) => ({
+            x: (f.x - m) / scale,
+            y: (f.y - m) / scale,
+            width: f.width / scale,
+            height: f.height / scale,
+            score: f.score,
+          })),
+        );
+      }
+      return boxes;
     } finally {
       framed.dispose();
     }
@@ -162,8 +170,8 @@ export async function loadDetector(
       }
       ssdLoaded ??= faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
       await ssdLoaded;
-      const ssdBoxes = await inContext(tensor, img, [ssd]);
-      seen.push(...(await inContext(tensor, img, fast)));
+      const [ssdBoxes = [], ...tinyBoxes] = await inContext(tensor, img, [ssd, ...fast]);
+      seen.push(...tinyBoxes.flat());
       // Where SSD sees a face no tiny box agrees with, the tiny detector takes a close look.
       for (const b of ssdBoxes) {
         if (seen.some((t) => t.score >= TINY_VOTE_SCORE && boxIoU(b, t) > SAME_FACE_IOU)) continue;
@@ -257,7 +265,7 @@ interface TfLike {
   tensor3d(data: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
   slice(t: Tensor, begin: number[], size: number[]): Tensor;
   pad(t: Tensor, paddings: Array<[number, number]>, value: number): Tensor;
-  cast(t: Tensor, dtype: 'int32'): Tensor;
+  cast(t: Tensor, dtype: 'int32' | 'float32'): Tensor;
   tidy<T>(fn: () => T): T;
   image: { resizeBilinear(t: Tensor, size: [number, number]): Tensor };
 }

@@ -27,6 +27,13 @@ export type FaceLimits = Pick<
   'MAX_FACE_WORKERS' | 'MAX_FACE_QUEUE' | 'MAX_FACE_WAIT_MS' | 'MAX_FACE_STUCK_MS' | 'MAX_DECODE_MEGAPIXELS'
 >;
 
+/**
+ * A worker's V8 young generation, in MiB (V8's default is several times larger): a worker's JavaScript allocates little
+ * besides each image's decoded pixels and face-api's small objects, its work is WebAssembly, and a full young
+ * generation of garbage added ≈ 28 MiB to its RSS (docs/adr/0027-lean-face-api.md).
+ */
+const WORKER_YOUNG_GENERATION_MB = 8;
+
 /** What a worker is started with (`workerData`): the decode bound for decodeImage. */
 export interface FaceWorkerData {
   limits: Pick<Limits, 'MAX_DECODE_MEGAPIXELS'>;
@@ -154,7 +161,10 @@ export class FacePool {
   }
 
   #spawn(): void {
-    const worker = new Worker(this.#workerUrl, { workerData: this.#workerData });
+    const worker = new Worker(this.#workerUrl, {
+      workerData: this.#workerData,
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     const slot: Slot = { worker, ready: false, job: undefined };
     this.#slots.add(slot);
     worker.on('message', (m: WorkerStatus | DetectReply) => this.#message(slot, m));

@@ -1,7 +1,9 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { type BodyKind, kindOf, MIX, rng, upload } from '../../bench/corpus.ts';
+import { type BodyKind, kindOf, MIX, REAL_PHOTOS, realPhoto, rng, upload } from '../../bench/corpus.ts';
+import { uploadCache } from '../../bench/make-corpus.ts';
 import { sniff } from '../../src/decode/magic.ts';
+import { decodeImage } from '../../src/face/decode-image.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
@@ -44,6 +46,21 @@ describe('bench corpus', () => {
     const a = rng(1);
     const b = rng(1);
     expect([a(), a(), a()]).toEqual([b(), b(), b()]);
+  });
+
+  it("carries the face corpus's real photos, which decode, in the first multipart variants when asked", async () => {
+    const uploads = uploadCache(REAL_PHOTOS);
+    for (const [v, name] of REAL_PHOTOS.entries()) {
+      const photo = realPhoto(name);
+      expect(Buffer.from(uploads('multipart', v).body).includes(Buffer.from(photo))).toBe(true);
+      const img = await decodeImage(photo);
+      expect('width' in img && img.width * img.height).toBeGreaterThan(0);
+    }
+    const jpegLike = Buffer.from(uploads('multipart', REAL_PHOTOS.length).body);
+    expect(REAL_PHOTOS.some((name) => jpegLike.includes(Buffer.from(realPhoto(name))))).toBe(false);
+    expect(
+      Buffer.from(uploadCache()('multipart', 0).body).includes(Buffer.from(realPhoto(REAL_PHOTOS[0] as string))),
+    ).toBe(false);
   });
 
   it('shapes media so the magic table recognises it', () => {
