@@ -67,7 +67,8 @@ export const experiment: Command = {
         const deviceId = device === undefined ? undefined : resolveDeviceId(g, store, device);
         const e = startExperiment(store, { name: name!, deviceId, notes: str(p, 'note') }, now);
         const named = deviceId === undefined ? undefined : deviceName(g.config(), deviceId);
-        const who = deviceId === undefined ? '' : named === deviceId ? ` for ${deviceId}` : ` for ${named} (${deviceId})`;
+        const who =
+          deviceId === undefined ? '' : named === deviceId ? ` for ${deviceId}` : ` for ${named} (${deviceId})`;
         g.io.out(`Experiment '${cell(e.name)}' started at ${formatTime(e.startTs)} (${zoneLabel()})${cell(who)}.\n`);
       } else if (action === 'stop') {
         const e = stopExperiment(store, name!, now);
