@@ -43,6 +43,8 @@ const MIN_UNKEYED_CHARS = 13;
 const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g;
 const WIFI_QR = /WIFI:(?:[^;]*;)*?S:([^;]{1,64});(?:[^;]*;)*?P:([^;]{1,128});/g;
 const TEXT_ID = /\b(imei|iccid|imsi)\s*[:=]\s*"?(\d{14,20})/gi;
+/** A field of 15 or 19–20 digits on its own in free text (`*HQ,865205030000000,V1,…`): an IMEI or ICCID candidate. */
+const TEXT_DIGIT_FIELD = /(?<![\w.:-])(\d{15}|89\d{17,18})(?![\w.])/g;
 /**
  * The shortest value `#keyed` acts on under each of its flags (IMEI and IMSI: 14 digits, ICCID `89` + 16, a bare MAC
  * 12 hex digits, an advertising id 16 hex digits, a serial 5 characters, a token 16). Shorter strings still come by
@@ -197,7 +199,10 @@ class IdentifierState implements AnalyzerState {
     return undefined;
   }
 
-  /** Free text (and pieces of long strings): JWTs, Wi-Fi QR provisioning strings, `IMEI: …` lines. */
+  /**
+   * Free text (and pieces of long strings): JWTs, Wi-Fi QR provisioning strings, `IMEI: …` lines; in free text also
+   * IMEIs and ICCIDs as fields of their own (a tracker's line protocol), under the bare values' rule (#bare).
+   */
   #scanText(t: Token): Verdict {
     const text = this.#window.text(t);
     if (this.#plaintext() && text.includes('eyJ')) {
@@ -220,6 +225,13 @@ class IdentifierState implements AnalyzerState {
           return 'done';
         }
         if (kind === 'imsi' && v.length === 15 && this.#id(t, 'imsi', v, 0.85, { mcc: v.slice(0, 3) })) return 'done';
+      }
+    }
+    if (t.source === 'text') {
+      for (const m of matchesIn(TEXT_DIGIT_FIELD, text)) {
+        const v = m[1] as string;
+        const kind = v.length === 15 ? (IMEI_TACS.test(v) ? 'imei' : undefined) : 'iccid';
+        if (kind && luhnValid(v) && this.#id(t, kind, v, 0.8, { luhn: true, keyed: false })) return 'done';
       }
     }
     return undefined;

@@ -3,7 +3,9 @@
  * at least MIN_DECIMALS decimals), `"location":"116.48,39.99"` strings and `[lon, lat]` arrays under location
  * keys, NMEA sentences with valid checksums, geohashes by key, Wi-Fi scan lists (`macs=mac,rssi,ssid|…`,
  * `wifiAccessPoints[]`) and cell towers (`bts=`/`nearbts=`, `cellTowers[]` with MCC/MNC/LAC/CID): a toy that
- * never sends a coordinate still sends its location this way. Not IP geolocation, not a device's own MAC.
+ * never sends a coordinate still sends its location this way. In free text (a GPS watch's or tracker's line protocol
+ * over raw TCP/UDP, a text body) also positions with hemisphere letters and access points with their signal.
+ * Not IP geolocation, not a device's own MAC.
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
@@ -58,16 +60,47 @@ const GEOHASH = /^[0-9bcdefghjkmnpqrstuvwxyz]{5,12}$/;
 const COORD_STRING = /^\s*([-+]?\d{1,3}\.\d+)\s*[,;| ]\s*([-+]?\d{1,3}\.\d+)\s*$/;
 const NMEA = /\$(?:G[PNLAB]|BD)(GGA|RMC|GLL|GNS),([^*\r\n$]{10,90})\*([0-9A-Fa-f]{2})/g;
 const BTS = /(?<!\d)([2-7]\d\d),(\d{1,3}),(\d{1,6}),(\d{1,10})(?:,(-?\d{1,3}))?/g;
+/**
+ * Positions in free text with hemisphere letters, as trackers' and kids' watches' line protocols send them, in
+ * decimal degrees or NMEA's (d)ddmm.mmmm: `22.570733,N,113.862608,E` (letters after, as fields), `N22.570733,
+ * E113.862608` (before), `2233.0000N,11356.0000E` (attached after). Without the letters a pair of decimals in text
+ * is anything (a version, a price, a ratio); with them it is a position.
+ */
+const HEMI_TEXT = [
+  /(?<![\w.])(\d{1,4}\.\d+)\s*,\s*([NS])\s*,\s*(\d{1,5}\.\d+)\s*,\s*([EW])(?![A-Za-z])/g,
+  /(?<![\w.])([NS])(\d{1,4}\.\d+)\s*[,; ]\s*([EW])(\d{1,5}\.\d+)(?![\w.])/g,
+  /(?<![\w.])(\d{1,4}\.\d+)([NS])\s*[,; ]\s*(\d{1,5}\.\d+)([EW])(?![A-Za-z])/g,
+] as const;
+/** Where each HEMI_TEXT pattern has its latitude, its hemisphere, its longitude and its hemisphere. */
+const HEMI_GROUPS = [
+  [1, 2, 3, 4],
+  [2, 1, 4, 3],
+  [1, 2, 3, 4],
+] as const;
+/** NMEA-shaped sentences, checksum right or not: their fields are the `nmea` subtype's or nobody's. */
+const NMEA_SPAN = /\$(?:G[PNLAB]|BD)[A-Z]{3},[^\r\n$]*/g;
+/**
+ * A position report of the line protocol most children's GPS watches speak (`[3G*8800000015*00CD*UD,date,time,A,
+ * lat,N,lon,E,speed,course,altitude,satellites,gsm,battery,steps,rolls,status,cells,ta,mcc,mnc,lac,cid,rssi,…,
+ * wifis,ssid,bssid,rssi,…]`; the maker's two letters first): its cell towers are fields by position, with no name.
+ * The position and access points are found by HEMI_TEXT and TEXT_AP like any text's.
+ */
+const WATCH_REPORT = /\[[A-Z0-9]{2}\*\d{10,15}\*[0-9A-Fa-f]{4}\*(?:UD|UD2|UD_LTE|UD_WCDMA|AL|AL_LTE),([^\]]{20,})\]/g;
+/** Field of WATCH_REPORT's body holding the number of cells; MCC and MNC follow its timing advance, then the cells. */
+const WATCH_CELL_COUNT = 16;
+/** An access point in free text: a BSSID followed by its (negative) signal, `ac:84:c6:0d:27:91,-70`. */
+const TEXT_AP = /(?<![\w:-])([0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{2}(?:-[0-9a-f]{2}){5})\s*,\s*-\d{2,3}(?!\d)/gi;
 
 export const location: Analyzer = {
   name: 'location',
   wants: (head) => head.direction === 'upload',
-  // Location keys, `[lon, lat]` array elements, and strings with a `$` (NMEA).
+  // Location keys, `[lon, lat]` array elements, strings with a `$` (NMEA), and free text.
   tokens: {
     key: (key) => (classify(key).a & MY_FLAGS) !== 0 || isWrappedValueKey(key),
     keyedMinLength: (key) => keyedMinLength(key, KEYED_MINS),
     elements: true,
     chars: '$',
+    sources: ['text'],
   },
   open: (ctx) => new LocationState(ctx),
 };
@@ -117,8 +150,12 @@ class LocationState implements AnalyzerState {
     } else if (whole && t.key === '' && t.kind === 'number') {
       this.#arrayElement(t);
     }
-    if (t.kind === 'string' && t.value.includes('$G')) return this.#scanNmea(t);
-    return undefined;
+    if (t.kind !== 'string') return undefined;
+    const nmea = t.value.includes('$G');
+    if (!nmea && t.source !== 'text') return undefined;
+    const text = this.#window.text(t);
+    if (nmea) this.#scanNmea(t, text);
+    return t.source === 'text' ? this.#scanFreeText(t, text) : undefined;
   }
 
   #keyed(t: Token, a: number): Verdict {
@@ -274,16 +311,71 @@ class LocationState implements AnalyzerState {
     this.#towers++;
   }
 
+  /** The cells of a watch's position report (WATCH_REPORT): `n,ta,mcc,mnc` then n × `lac,cid,rssi`. */
+  #watchCells(t: Token, body: string): void {
+    const f = body.split(',');
+    const n = Number(f[WATCH_CELL_COUNT]);
+    const mcc = Number(f[WATCH_CELL_COUNT + 2]);
+    const mnc = f[WATCH_CELL_COUNT + 3] ?? '';
+    if (!(n > 0 && n <= 16) || !(mcc >= 200 && mcc <= 799) || !/^\d{1,3}$/.test(mnc)) return;
+    for (let i = 0; i < n; i++) {
+      const at = WATCH_CELL_COUNT + 4 + 3 * i;
+      const lac = f[at] ?? '';
+      const cid = f[at + 1] ?? '';
+      if (!/^\d{1,6}$/.test(lac) || !/^\d{1,10}$/.test(cid) || Number(cid) === 0) return;
+      const cell = `${mcc},${mnc},${lac},${cid}`;
+      if (this.#towers === 0) {
+        this.#towerExcerpt = cell;
+        this.#towerPath = t.path;
+      }
+      this.#addCell(cell);
+      this.#towers++;
+    }
+  }
+
   #addCell(cell: string): void {
     if (this.#cells.length < MAX_PLACED_CELLS) this.#cells.push(cell);
   }
 
-  #scanNmea(t: Token): Verdict {
-    const text = this.#window.text(t);
+  #scanNmea(t: Token, text: string): void {
     for (const m of matchesIn(NMEA, text)) {
       if (!nmeaChecksumOk(m[0]) || !hasPosition(m[1] as string, m[2] as string)) continue;
       this.#nmea++;
       this.#nmeaFirst ??= { sentence: m[0], path: t.path };
+    }
+  }
+
+  /** Free text: positions with hemisphere letters (outside NMEA sentences) and access points with a signal. */
+  #scanFreeText(t: Token, text: string): Verdict {
+    if (text.includes(',')) {
+      for (const m of matchesIn(TEXT_AP, text)) {
+        const mac = macOf(m[1] as string);
+        if (mac) this.#addBssid(mac, t.path);
+      }
+    }
+    if (text.includes('*')) for (const m of matchesIn(WATCH_REPORT, text)) this.#watchCells(t, m[1] as string);
+    if (!/\d[NSEW]|[NSEW]\s*,|[NS]\d/.test(text)) return undefined;
+    const sentences = text.includes('$') ? [...matchesIn(NMEA_SPAN, text)] : [];
+    const inSentence = (at: number) => sentences.some((s) => at >= s.index && at < s.index + s[0].length);
+    for (let p = 0; p < HEMI_TEXT.length; p++) {
+      const [la, ns, lo, ew] = HEMI_GROUPS[p]!;
+      for (const m of matchesIn(HEMI_TEXT[p]!, text)) {
+        if (inSentence(m.index)) continue;
+        const lat = degreesOf(m[la] as string, 90);
+        const lon = degreesOf(m[lo] as string, 180);
+        if (!lat || !lon || (lat.x === 0 && lon.x === 0)) continue;
+        const y = m[ns] === 'S' ? -lat.x : lat.x;
+        const x = m[ew] === 'W' ? -lon.x : lon.x;
+        const v = this.#out.report({
+          subtype: 'coordinates',
+          confidence: 0.9,
+          excerpt: m[0],
+          path: t.path,
+          detail: { decimals: Math.min(lat.decimals, lon.decimals), source: t.source, form: lat.form },
+          personal: { lat: round6(y), lon: round6(x) },
+        });
+        if (v) return v;
+      }
     }
     return undefined;
   }
@@ -346,6 +438,39 @@ function isSignal(value: string): boolean {
   if (v.length - from < 1 || v.length - from > 3) return false;
   for (let i = from; i < v.length; i++) if ((v.charCodeAt(i) - 0x30) >>> 0 > 9) return false;
   return true;
+}
+
+/**
+ * A latitude (`limit` 90) or longitude (180) written in decimal degrees (`22.570733`, at least MIN_DECIMALS
+ * decimals) or NMEA's (d)ddmm.mm (`2233.0000`, `11356.0000`: four or five digits before the point, minutes under
+ * 60), as a positive number of degrees; undefined when out of range or too coarse. `decimals` is the decimal
+ * degrees' count, or for minutes the count that gives the same precision (0.01′ ≈ 18 m ≈ 4 decimals of a degree).
+ */
+function degreesOf(s: string, limit: number): { x: number; decimals: number; form: 'degrees' | 'ddmm' } | undefined {
+  const point = s.indexOf('.');
+  const places = s.length - point - 1;
+  let x: number;
+  let decimals: number;
+  let form: 'degrees' | 'ddmm';
+  if (point <= (limit === 90 ? 2 : 3)) {
+    if (places < MIN_DECIMALS) return undefined;
+    x = Number(s);
+    decimals = places;
+    form = 'degrees';
+  } else if (point === 4 || point === 5) {
+    const minutes = Number(s.slice(point - 2));
+    if (places < 2 || minutes >= 60) return undefined;
+    x = Number(s.slice(0, point - 2)) + minutes / 60;
+    decimals = places + 2;
+    form = 'ddmm';
+  } else {
+    return undefined;
+  }
+  return x <= limit ? { x, decimals, form } : undefined;
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
 }
 
 /** XOR of the characters between `$` and `*` equals the two hex digits after `*`. */

@@ -14,7 +14,8 @@ import { type Limits, resolveLimits } from '../model/limits.ts';
 import type { Violation } from '../model/violation.ts';
 import { DnsFlows } from '../streams/dns.ts';
 import { flowInfo } from '../streams/flow-info.ts';
-import { recognizeUdp } from '../streams/recognize.ts';
+import { RawStream } from '../streams/raw.ts';
+import { recognizeUdp, udpPayloadReadable } from '../streams/recognize.ts';
 import { ConnectionRouter } from '../streams/router.ts';
 import { parseNote } from './connection-note.ts';
 import { AutoReader, UnknownCaptureFormatError } from './detect-format.ts';
@@ -64,6 +65,8 @@ export class CaptureReplay {
   readonly #frames = new Map<number, FrameRange>();
   /** UDP flows recognised as DNS at open (content, or port 53): their datagrams go to DnsFlows. */
   readonly #dnsUdp = new Set<number>();
+  /** Other UDP flows whose payload the analyzers read (udpPayloadReadable): one raw message per direction. */
+  readonly #rawUdp = new Map<number, RawStream>();
   readonly skipped = new Map<string, number>();
   /** The reader threw: the rest of the file is not read. */
   #readerFailed = false;
@@ -129,11 +132,14 @@ export class CaptureReplay {
         datagram: (flow, dir, bytes, ts) => {
           this.#seen(flow.id);
           if (this.#dnsUdp.has(flow.id)) this.#dns.datagram(this.#flowId(flow.id), flow.client, dir, bytes, ts);
+          else this.#rawUdp.get(flow.id)?.data(dir, bytes, ts);
         },
         close: (flow, ts) => {
           const frames = this.#frames.get(flow.id);
           this.#frames.delete(flow.id);
           this.#dnsUdp.delete(flow.id);
+          this.#rawUdp.get(flow.id)?.close(ts);
+          this.#rawUdp.delete(flow.id);
           const stats = { bytesUp: flow.bytesUp, bytesDown: flow.bytesDown, ...(frames ? { frames } : {}) };
           this.#emit({ ts, type: 'flow.close', flowId: this.#flowId(flow.id), stats });
         },
@@ -253,9 +259,11 @@ export class CaptureReplay {
   #udpOpen(flow: UdpFlow, ts: Micros, first: Uint8Array): void {
     const { client, server } = flow;
     const transport = recognizeUdp(first, client.port, server.port);
+    const flowId = this.#flowId(flow.id);
     if (transport === 'dns') this.#dnsUdp.add(flow.id);
+    else if (udpPayloadReadable(first, client, server)) this.#rawUdp.set(flow.id, new RawStream(flowId, this.#emit));
     const spec = {
-      flowId: this.#flowId(flow.id),
+      flowId,
       client,
       server: this.#dns.server(server),
       source: 'capture' as const,

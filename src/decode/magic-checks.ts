@@ -92,17 +92,33 @@ export function looksJson(b: Uint8Array): boolean {
   if (j < 0) return true;
   const c = b[j]!;
   if (b[i] === 0x7b) return c === 0x22 || c === 0x7d; // {"  or {}
-  return (
-    c === 0x7b ||
-    c === 0x5b ||
-    c === 0x22 ||
-    c === 0x5d ||
-    c === 0x2d ||
-    (c >= 0x30 && c <= 0x39) ||
-    c === 0x74 ||
-    c === 0x66 ||
-    c === 0x6e
-  );
+  if (c === 0x7b || c === 0x5b || c === 0x22 || c === 0x5d) return true;
+  // A number or literal must end where JSON allows: `[3G*…` (a watch's text protocol) and `[INFO] …` are not JSON.
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return scalarEnds(b, skipNumber(b, j + 1));
+  const literal = c === 0x74 ? 'true' : c === 0x66 ? 'false' : c === 0x6e ? 'null' : undefined;
+  if (literal === undefined) return false;
+  for (let k = 1; k < literal.length; k++) {
+    if (j + k >= b.length) return true; // the head ends inside the literal
+    if (b[j + k] !== literal.charCodeAt(k)) return false;
+  }
+  return scalarEnds(b, j + literal.length);
+}
+
+/** Past the digits, point, exponent and signs of a JSON number starting before `from`. */
+function skipNumber(b: Uint8Array, from: number): number {
+  let k = from;
+  while (k < b.length) {
+    const d = b[k]!;
+    if (!((d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d)) break;
+    k++;
+  }
+  return k;
+}
+
+/** A scalar array element ending at `at` is followed by `,` or `]` (spaces allowed), or by the end of the head. */
+function scalarEnds(b: Uint8Array, at: number): boolean {
+  const k = firstNonSpace(b, at);
+  return k < 0 || b[k] === 0x2c || b[k] === 0x5d;
 }
 export function startsWithCi(b: Uint8Array, s: string): boolean {
   const i = firstNonSpace(b);

@@ -9,10 +9,12 @@
  * or from port 53 with no payload, a truncated or malformed query, is still DNS. Pure functions: the router and
  * the replay's UDP flows call them.
  */
+
 import { dnsDatagram, dnsTcpQueryPrefix, type ShapeVerdict } from '../decode/dns-shape.ts';
 import { HTTP2_PREFACE } from '../decode/http2-frames.ts';
 import { mqttConnectPrefix } from '../decode/mqtt.ts';
 import { requestLinePrefix } from './http1-head.ts';
+import type { Endpoint } from './types.ts';
 
 /** Application protocols recognised on a TCP connection. */
 export type TcpProtocol = 'tls' | 'mqtt' | 'http2' | 'http' | 'dns';
@@ -80,6 +82,44 @@ export function serverMayWait(down: Uint8Array): boolean {
   if (down.length >= 4 && down[3] !== 0x04) return false;
   for (let i = 5; i < Math.min(9, down.length); i++) if (down[i] !== 0) return false;
   return true;
+}
+
+/**
+ * UDP server ports of the local network's own services (DHCP, NTP, NetBIOS, SSDP, WS-Discovery, IKE): what they
+ * carry is the LAN's business, not an upload to a cloud.
+ */
+const LOCAL_UDP_PORTS = new Set([67, 68, 123, 137, 138, 500, 1900, 3702, 4500]);
+
+/**
+ * Whether a UDP flow not recognised as DNS is read as raw bytes by the analyzers (a tracker's text lines, JSON
+ * datagrams): not when it goes to a multicast or broadcast address or a local service's port, nor when its first
+ * datagram is QUIC, DTLS or STUN (encrypted, or no payload of its own: their bytes would only look random).
+ */
+export function udpPayloadReadable(first: Uint8Array, client: Endpoint, server: Endpoint): boolean {
+  if (LOCAL_UDP_PORTS.has(server.port) || LOCAL_UDP_PORTS.has(client.port) || isGroupAddress(server.ip)) return false;
+  return !(quicLongHeader(first) || dtlsRecord(first) || stunMessage(first));
+}
+
+/** IPv4 multicast (224/4) and limited broadcast, IPv6 multicast (ff00::/8). */
+function isGroupAddress(ip: string): boolean {
+  if (ip.includes(':')) return ip.toLowerCase().startsWith('ff');
+  const first = Number(ip.slice(0, ip.indexOf('.')));
+  return (first >= 224 && first <= 239) || ip === '255.255.255.255';
+}
+
+/** A QUIC long-header packet (RFC 9000 17.2): header form and fixed bits set, a version, a connection id length. */
+function quicLongHeader(b: Uint8Array): boolean {
+  return b.length >= 7 && (b[0]! & 0xc0) === 0xc0 && (b[1]! | b[2]! | b[3]! | b[4]!) !== 0 && b[5]! <= 20;
+}
+
+/** A DTLS record: content type 20–25, version 254.x (DTLS 1.0 0xfeff, 1.2 0xfefd, 1.3 0xfefc). */
+function dtlsRecord(b: Uint8Array): boolean {
+  return b.length >= 13 && b[0]! >= 20 && b[0]! <= 25 && b[1] === 0xfe && b[2]! >= 0xfc;
+}
+
+/** A STUN message (RFC 5389): its magic cookie at bytes 4–7. */
+function stunMessage(b: Uint8Array): boolean {
+  return b.length >= 20 && b[4] === 0x21 && b[5] === 0x12 && b[6] === 0xa4 && b[7] === 0x42;
 }
 
 /** The protocol of a UDP flow from its first datagram: DNS by content on any port, or by port 53 as a hint. */

@@ -35,6 +35,21 @@ describe('identifiers', () => {
     ]);
   });
 
+  it('finds an IMEI or ICCID that is a field of its own in free text (a tracker line protocol), under the same rule', () => {
+    const h02 = '*HQ,865205030012347,V1,071503,A,2233.8244,N,11351.7765,E,000.00,000,031226,FFFFFBFF#';
+    expect(summary(run(A, { body: h02 }))).toEqual(['imei=865205030012347']);
+    expect(summary(run(A, { body: 'sim,89860318760123456789,ok' }))).toEqual(['iccid=89860318760123456789']);
+    // A wrong check digit, an unknown prefix, digits inside a longer run or a decimal: nothing.
+    for (const text of [
+      '*HQ,865205030012340,V1#',
+      '*HQ,123456789012347,V1#',
+      'ts=8652050300123470,',
+      'x 865205030012347.5',
+    ]) {
+      expect(run(A, { body: text })).toEqual([]);
+    }
+  });
+
   it('leaves BSSIDs of a scan list to location', () => {
     const body = {
       wifiAccessPoints: [{ macAddress: '00:25:9c:cf:1c:ac', signalStrength: -43 }],

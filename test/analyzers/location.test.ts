@@ -134,6 +134,50 @@ describe('location', () => {
     expect(run(A, { contentType: 'application/octet-stream', body: rmc })).toHaveLength(1);
   });
 
+  it('finds positions with hemisphere letters in free text (trackers and watches over raw TCP/UDP), at every split', () => {
+    const cells = '4,255,460,1,9529,21809,158,9529,63555,133,9529,63554,129,9529,21405,126';
+    const wifis = '3,home,3c:46:d8:2a:11:7e,-55,school,ac:84:c6:0d:27:91,-70,TP-LINK,50:bd:5f:41:8f:2a,-81';
+    const ud = `UD,031226,071503,A,22.570733,N,113.8626083,E,0.00,249.5,0.0,6,100,84,0,0,00000000,${cells},${wifis},12.0`;
+    const watch = `[3G*8800000015*${ud.length.toString(16).toUpperCase().padStart(4, '0')}*${ud}]`;
+    const body = new TextEncoder().encode(`${watch}\n`);
+    for (const chunks of everySplit(body, 40)) {
+      const f = run(A, { body: chunks });
+      expect(f.map((x) => [x.subtype, x.evidence.value]).sort()).toEqual([
+        ['cell-tower', '460,1,9529,21809'],
+        ['coordinates', '22.570733,N,113.8626083,E'],
+        ['wifi-scan', '3c:46:d8:2a:11:7e|ac:84:c6:0d:27:91|50:bd:5f:41:8f:2a'],
+      ]);
+      const c = f.find((x) => x.subtype === 'coordinates');
+      expect(c?.evidence.detail).toMatchObject({ lat: 22.570733, lon: 113.862608 });
+      expect(f.find((x) => x.subtype === 'cell-tower')?.detail?.towers).toBe(4);
+    }
+    const places = (text: string) =>
+      run(A, { body: text })
+        .filter((x) => x.subtype === 'coordinates')
+        .map((x) => [x.evidence.detail?.lat, x.evidence.detail?.lon, x.detail?.form]);
+    expect(places('*HQ,865205030012347,V1,071503,A,2233.8244,N,11351.7765,E,000.00,000,031226,FFFFFBFF#')).toEqual([
+      [22.56374, 113.862942, 'ddmm'],
+    ]);
+    expect(places('fix N22.570733,E113.862608 ok')).toEqual([[22.570733, 113.862608, 'degrees']]);
+    expect(places('pos 3352.1234S;15112.5678W;')).toEqual([[-33.868723, -151.209463, 'ddmm']]);
+    // No letters, out of range, minutes past 59, 0,0, too few decimals, a wrong NMEA sentence: no position.
+    for (const text of [
+      'temp=22.570733,113.862608 ok',
+      'at 99.123456,N,10.123456,E',
+      'at 2275.0000,N,11351.7765,E',
+      'at 0.000000,N,0.000000,E',
+      'at 22.57,N,113.86,E',
+      'x $GPRMC,123519,A,4807.038,N,01131.000,E,0,0,230394,,*00',
+    ]) {
+      expect(run(A, { body: text })).toEqual([]);
+    }
+    // One access point with its signal is no scan; a watch report without cells has no tower.
+    expect(run(A, { body: 'WIFI,1,home,3c:46:d8:2a:11:7e,-55' })).toEqual([]);
+    expect(
+      run(A, { body: '[3G*8800000016*0046*UD,031226,072503,V,0.000000,N,0.000000,E,0,0,0,0,100,77,0,0,0,0,0,0,0]' }),
+    ).toEqual([]);
+  });
+
   it('finds geohashes by key', () => {
     expect(summary(json(A, { geohash: 'wx4g0bm6c', hash: 'wx4g0bm6c' }))).toEqual(['geohash=wx4g0bm6c']);
   });

@@ -6,7 +6,7 @@ import { dnsMessageShape, dnsTcpQueryPrefix } from '../../src/decode/dns-shape.t
 import type { FlowEvent } from '../../src/model/events.ts';
 import { DEFAULT_LIMITS } from '../../src/model/limits.ts';
 import { DnsFlows } from '../../src/streams/dns.ts';
-import { MAX_RECOGNITION_BYTES, recognizeTcp, recognizeUdp } from '../../src/streams/recognize.ts';
+import { MAX_RECOGNITION_BYTES, recognizeTcp, recognizeUdp, udpPayloadReadable } from '../../src/streams/recognize.ts';
 import { ConnectionRouter } from '../../src/streams/router.ts';
 import { bytes, clientHelloBody, handshake, records, sniExt } from '../../testkit/tls-builders.ts';
 import { everySplit, utf8 } from '../helpers/splits.ts';
@@ -140,6 +140,30 @@ describe('protocol recognition by content', () => {
     expect(recognizeUdp(utf8('$GPRMC,1,2,3 price $5 $$'), 40000, 5353)).toBe('udp');
     expect(recognizeUdp(Uint8Array.from([0xc3, 0, 0, 0, 1, 8, ...new Array(40).fill(0x5a)]), 40000, 4433)).toBe('udp');
     expect(recognizeUdp(utf8('garbage'), 40000, 53)).toBe('dns');
+  });
+});
+
+describe('udpPayloadReadable', () => {
+  const dev = { ip: '192.168.4.23', port: 40000 };
+  const to = (ip: string, port: number) => ({ ip, port });
+  const quic = Uint8Array.from([0xc3, 0, 0, 0, 1, 8, ...new Array(40).fill(0x5a)]);
+  const dtls = Uint8Array.from([0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x40, 1]);
+  const stun = Uint8Array.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, ...new Array(12).fill(7)]);
+
+  it("reads a device's own datagrams to a server: a tracker's text, JSON", () => {
+    expect(udpPayloadReadable(utf8('imei:359587010124900,tracker,…'), dev, to('47.88.1.2', 5002))).toBe(true);
+    expect(udpPayloadReadable(utf8('{"imei":"359587010124900"}'), dev, to('2001:db8::1', 9000))).toBe(true);
+  });
+
+  it('leaves QUIC, DTLS, STUN, multicast, broadcast and the LAN services alone', () => {
+    expect(udpPayloadReadable(quic, dev, to('142.250.1.1', 443))).toBe(false);
+    expect(udpPayloadReadable(dtls, dev, to('47.88.1.2', 5684))).toBe(false);
+    expect(udpPayloadReadable(stun, dev, to('74.125.1.1', 19302))).toBe(false);
+    expect(udpPayloadReadable(utf8('NOTIFY * HTTP/1.1'), dev, to('239.255.255.250', 1900))).toBe(false);
+    expect(udpPayloadReadable(utf8('hello'), dev, to('255.255.255.255', 9999))).toBe(false);
+    expect(udpPayloadReadable(utf8('hello'), dev, to('ff02::1', 9999))).toBe(false);
+    expect(udpPayloadReadable(new Uint8Array(48), dev, to('162.159.200.1', 123))).toBe(false);
+    expect(udpPayloadReadable(new Uint8Array(300), to('0.0.0.0', 68), to('192.168.4.1', 67))).toBe(false);
   });
 });
 
