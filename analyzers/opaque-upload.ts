@@ -1,7 +1,7 @@
 /**
  * opaque-upload: what left a device that no one could read, so "nothing found" never hides what could not be
  * seen. `high-entropy-upload`: an uploaded part (body, multipart file, base64 value) of no known format (no magic,
- * octet-stream or undeclared) whose sampled bytes have at least MIN_ENTROPY_BITS bits/byte (encrypted or
+ * octet-stream or undeclared, no media found behind a header in it) whose sampled bytes have at least MIN_ENTROPY_BITS bits/byte (encrypted or
  * compressed without a header) and at least MIN_OPAQUE_BYTES. `tls-opaque-upload`: the upload bytes of a flow
  * whose TLS was left unopened (passthrough, opaque, device rejected our certificate), one per flow, updated as
  * bytes come. `nested-too-deep`: a base64 value nested past MAX_BASE64_NESTING, which the pipeline does not decode
@@ -116,6 +116,7 @@ class OpaqueParts implements AnalyzerState {
     const p = this.#parts.get(info.partId);
     if (!p) return undefined;
     this.#parts.delete(info.partId);
+    if (info.embeddedAt !== undefined) return undefined; // a photo or clip behind a header: read as a nested part
     const bits = p.entropy.bits();
     if (p.bytes < MIN_OPAQUE_BYTES || bits < MIN_ENTROPY_BITS) return undefined;
     if (p.entropy.laneGap() > MIN_SAMPLE_LANE_GAP) return undefined; // 16-bit samples (loud PCM), not opaque

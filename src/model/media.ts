@@ -22,4 +22,9 @@ export interface MediaInfo {
   origin: string;
   /** Multipart filename, when given. */
   filename?: string;
+  /**
+   * Set while the part streams when media was found behind a header in it (src/pipeline/embedded-media.ts): the
+   * offset the nested part `embedded@OFFSET` starts at. The part is then of a known format after all.
+   */
+  embeddedAt?: number;
 }

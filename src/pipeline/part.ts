@@ -6,7 +6,8 @@
  * media bytes for everything that is not a multipart container) and feeds the analyzers. String tokens that look like
  * base64 become nested parts, and a part compressed without saying so (gzip or zlib by its magic: an MQTT payload, a
  * WebSocket message, a body with no Content-Encoding) is also inflated, bounded, into a nested part; both up to
- * MAX_BASE64_NESTING deep. Decode once, analyze many: no analyzer re-parses a body.
+ * MAX_BASE64_NESTING deep; so is media found behind a header in a part of no known format (embedded-media.ts).
+ * Decode once, analyze many: no analyzer re-parses a body.
  */
 import { Base64Decoder, startsBase64 } from '../decode/base64.ts';
 import { guessBinaryEncoding } from '../decode/binary-guess.ts';
@@ -27,6 +28,7 @@ import type { Limits } from '../model/limits.ts';
 import type { MediaInfo } from '../model/media.ts';
 import type { Token, TokenSource } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
+import { EmbeddedMediaScanner } from './embedded-media.ts';
 import type { AnalyzerFanout } from './fanout.ts';
 import { TextPieces } from './text-pieces.ts';
 
@@ -88,6 +90,8 @@ export class PartDecoder implements ByteSink {
   #nested: { decoder: Base64Decoder; part: ByteSink } | undefined;
   /** A compressed part's inflater and the nested part it feeds. */
   #inflate: { filter: Filter; part: ByteSink } | undefined;
+  /** In a part of no known format, the search for media behind a header (a nested part once found). */
+  #embedded: EmbeddedMediaScanner | undefined;
 
   constructor(env: PartEnv, opts: PartOptions) {
     this.#env = env;
@@ -110,6 +114,7 @@ export class PartDecoder implements ByteSink {
     this.#tokenizer?.end();
     this.#multipart?.end();
     this.#inflate?.filter.end(this.#inflate.part);
+    this.#embedded?.end();
     if (this.#info) this.#env.fanout.mediaEnd(this.#info);
   }
 
@@ -124,6 +129,8 @@ export class PartDecoder implements ByteSink {
     // An inflater cannot resume either: ended here, it reports the stream as truncated.
     this.#inflate?.filter.end(this.#inflate.part);
     this.#inflate = undefined;
+    this.#embedded?.end();
+    this.#embedded = undefined;
   }
 
   /** `whole`: the buffered bytes are the whole part (it ended before SNIFF_BYTES). */
@@ -155,6 +162,7 @@ export class PartDecoder implements ByteSink {
       if (this.#env.fanout.wantsTokens) this.#tokenizer = this.#tokenizerFor(mime);
       const compressed = useMagic ? COMPRESSED.get(magic.mime) : undefined;
       if (compressed) this.#inflate = this.#startInflate(compressed.coding, compressed.label);
+      else if (mime === 'application/octet-stream' && !useMagic) this.#embedded = this.#startEmbedded();
     }
     if (buffered.length > 0) this.#feed(buffered);
   }
@@ -167,6 +175,23 @@ export class PartDecoder implements ByteSink {
     if (this.#info) this.#env.fanout.media(this.#info, chunk);
     this.#tokenizer?.write(chunk);
     this.#inflate?.filter.write(chunk, this.#inflate.part);
+    this.#embedded?.write(chunk);
+  }
+
+  /** The scanner for media behind a header, and the nested part (`embedded@OFFSET>`) it starts. */
+  #startEmbedded(): EmbeddedMediaScanner | undefined {
+    const env = this.#env;
+    const { origin, depth, pathPrefix } = this.#opts;
+    if (depth + 1 > env.limits.MAX_BASE64_NESTING) return undefined;
+    return new EmbeddedMediaScanner((offset) => {
+      if (this.#info) this.#info.embeddedAt = offset;
+      const label = `embedded@${offset}`;
+      return new PartDecoder(env, {
+        origin: `${origin}>${label}`,
+        depth: depth + 1,
+        pathPrefix: `${pathPrefix}${label}>`,
+      });
+    });
   }
 
   /**
