@@ -4,7 +4,7 @@
  */
 
 /** Which tokenizer produced a token. */
-export type TokenSource = 'json' | 'form' | 'query' | 'header' | 'multipart-field' | 'text' | 'binary';
+export type TokenSource = 'json' | 'form' | 'query' | 'header' | 'multipart-field' | 'text' | 'binary' | 'xml';
 
 /** The type of the value in the source syntax. Numbers keep their source text (an IMEI must not lose digits). */
 export type TokenKind = 'string' | 'number' | 'boolean' | 'null';
@@ -13,7 +13,7 @@ export interface Token {
   source: TokenSource;
   /**
    * Where the value sits: JSON `$.data.list[2].phone`, form and query `$.name`, header `$.user-agent`,
-   * text `$`. Nested parts (a base64 value holding JSON) prefix the outer path: `$.payload>$.lat`.
+   * text `$`, XML `$.report.imei` (an element's text or an attribute, src/decode/xml-tokens.ts). Nested parts (a base64 value holding JSON) prefix the outer path: `$.payload>$.lat`.
    */
   path: string;
   /**

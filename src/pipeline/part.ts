@@ -1,6 +1,6 @@
 /**
  * One part of a message: the body, a multipart part, a base64 value decoded, or a byte field of a binary body.
- * It sniffs the first SNIFF_BYTES once, picks a route (JSON, form, text, protobuf/gRPC, CBOR, MessagePack or
+ * It sniffs the first SNIFF_BYTES once, picks a route (JSON, form, XML, text, protobuf/gRPC, CBOR, MessagePack or
  * multipart tokenizing, the binary ones also recognised by shape, and undeclared printable UTF-8 with word or
  * field separators read as text;
  * media bytes for everything that is not a multipart container) and feeds the analyzers. String tokens that look like
@@ -24,6 +24,7 @@ import { boundaryOf, MultipartParser } from '../decode/multipart.ts';
 import { ProtobufTokenizer } from '../decode/protobuf-tokens.ts';
 import { charsetOf } from '../decode/text.ts';
 import type { ContainerIds } from '../decode/token-text.ts';
+import { XmlTokenizer } from '../decode/xml-tokens.ts';
 import type { Limits } from '../model/limits.ts';
 import type { MediaInfo } from '../model/media.ts';
 import type { Token, TokenSource } from '../model/token.ts';
@@ -236,6 +237,9 @@ export class PartDecoder implements ByteSink {
     }
     if (mime === 'application/x-www-form-urlencoded') {
       return new FormTokenizer(sink, { limits, report, depth, pathPrefix, ids, charset: charsetOf(declared ?? '') });
+    }
+    if (mime === 'application/xml' || mime === 'text/xml' || (mime.endsWith('+xml') && mime !== 'image/svg+xml')) {
+      return new XmlTokenizer(sink, { limits, report, depth, pathPrefix, ids, charset: charsetOf(declared ?? '') });
     }
     const isText =
       mime.startsWith('text/') || mime.endsWith('xml') || (fieldName !== undefined && !this.#opts.filename);
