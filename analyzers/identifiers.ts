@@ -43,6 +43,8 @@ const MIN_UNKEYED_CHARS = 13;
 const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g;
 const WIFI_QR = /WIFI:(?:[^;]*;)*?S:([^;]{1,64});(?:[^;]*;)*?P:([^;]{1,128});/g;
 const TEXT_ID = /\b(imei|iccid|imsi)\s*[:=]\s*"?(\d{14,20})/gi;
+/** An IMEI as a URN (RFC 7254), as LwM2M devices name themselves: `urn:imei:490154203237518`. */
+const URN_IMEI = /\burn:imei:(\d{15})(?!\d)/gi;
 /** A field of 15 or 19–20 digits on its own in free text (`*HQ,865205030000000,V1,…`): an IMEI or ICCID candidate. */
 const TEXT_DIGIT_FIELD = /(?<![\w.:-])(\d{15}|89\d{17,18})(?![\w.])/g;
 /**
@@ -225,6 +227,12 @@ class IdentifierState implements AnalyzerState {
           return 'done';
         }
         if (kind === 'imsi' && v.length === 15 && this.#id(t, 'imsi', v, 0.85, { mcc: v.slice(0, 3) })) return 'done';
+      }
+    }
+    if (text.length >= 24 && text.includes('imei:')) {
+      for (const m of matchesIn(URN_IMEI, text)) {
+        const v = m[1] as string;
+        if (luhnValid(v) && this.#id(t, 'imei', v, 0.95, { luhn: true, urn: true })) return 'done';
       }
     }
     if (t.source === 'text') {

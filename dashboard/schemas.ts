@@ -161,7 +161,7 @@ export const FlowQuery = {
   additionalProperties: false,
   properties: {
     ...commonQuery,
-    transport: { enum: ['http', 'websocket', 'mqtt', 'dns', 'tcp', 'udp'] },
+    transport: { enum: ['http', 'websocket', 'mqtt', 'coap', 'dns', 'tcp', 'udp'] },
     tls: { enum: ['none', 'intercepted', 'decrypted', 'passthrough', 'device-rejected-cert', 'opaque'] },
   },
 } as const;

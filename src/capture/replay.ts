@@ -11,7 +11,8 @@ import { DSB_TLS_KEY_LOG, KeyLog } from '../decode/tls-keylog.ts';
 import type { FlowEvent } from '../model/events.ts';
 import type { FlowId, FrameRange, Micros } from '../model/flow.ts';
 import { type Limits, resolveLimits } from '../model/limits.ts';
-import type { Violation } from '../model/violation.ts';
+import type { Violation, ViolationInput } from '../model/violation.ts';
+import { CoapStream } from '../streams/coap.ts';
 import { DnsFlows } from '../streams/dns.ts';
 import { flowInfo } from '../streams/flow-info.ts';
 import { RawStream } from '../streams/raw.ts';
@@ -65,8 +66,11 @@ export class CaptureReplay {
   readonly #frames = new Map<number, FrameRange>();
   /** UDP flows recognised as DNS at open (content, or port 53): their datagrams go to DnsFlows. */
   readonly #dnsUdp = new Set<number>();
-  /** Other UDP flows whose payload the analyzers read (udpPayloadReadable): one raw message per direction. */
-  readonly #rawUdp = new Map<number, RawStream>();
+  /**
+   * UDP flows whose payload the analyzers read: CoAP, a message per request or response; others (udpPayloadReadable)
+   * one raw message per direction.
+   */
+  readonly #readUdp = new Map<number, RawStream | CoapStream>();
   readonly skipped = new Map<string, number>();
   /** The reader threw: the rest of the file is not read. */
   #readerFailed = false;
@@ -132,14 +136,14 @@ export class CaptureReplay {
         datagram: (flow, dir, bytes, ts) => {
           this.#seen(flow.id);
           if (this.#dnsUdp.has(flow.id)) this.#dns.datagram(this.#flowId(flow.id), flow.client, dir, bytes, ts);
-          else this.#rawUdp.get(flow.id)?.data(dir, bytes, ts);
+          else this.#readUdp.get(flow.id)?.data(dir, bytes, ts);
         },
         close: (flow, ts) => {
           const frames = this.#frames.get(flow.id);
           this.#frames.delete(flow.id);
           this.#dnsUdp.delete(flow.id);
-          this.#rawUdp.get(flow.id)?.close(ts);
-          this.#rawUdp.delete(flow.id);
+          this.#readUdp.get(flow.id)?.close(ts);
+          this.#readUdp.delete(flow.id);
           const stats = { bytesUp: flow.bytesUp, bytesDown: flow.bytesDown, ...(frames ? { frames } : {}) };
           this.#emit({ ts, type: 'flow.close', flowId: this.#flowId(flow.id), stats });
         },
@@ -261,7 +265,10 @@ export class CaptureReplay {
     const transport = recognizeUdp(first, client.port, server.port);
     const flowId = this.#flowId(flow.id);
     if (transport === 'dns') this.#dnsUdp.add(flow.id);
-    else if (udpPayloadReadable(first, client, server)) this.#rawUdp.set(flow.id, new RawStream(flowId, this.#emit));
+    else if (transport === 'coap') {
+      const report = (v: ViolationInput, at: Micros) => this.#opts.violation({ ...v, ts: at, flowId });
+      this.#readUdp.set(flow.id, new CoapStream(flowId, this.#emit, report));
+    } else if (udpPayloadReadable(first, client, server)) this.#readUdp.set(flow.id, new RawStream(flowId, this.#emit));
     const spec = {
       flowId,
       client,

@@ -30,7 +30,8 @@ export interface FlowData {
 export function wiresharkFilter(f: FlowRecord): string | undefined {
   if (f.source !== 'capture' || !f.frames || f.server.port === 0) return undefined;
   const ip = f.device.ip.includes(':') ? 'ipv6' : 'ip';
-  const l4 = f.transport === 'udp' ? ['udp'] : f.transport === 'dns' ? ['tcp', 'udp'] : ['tcp'];
+  const l4 =
+    f.transport === 'udp' || f.transport === 'coap' ? ['udp'] : f.transport === 'dns' ? ['tcp', 'udp'] : ['tcp'];
   const ports = l4
     .map((p) => `${p}.port==${f.device.port} && ${p}.port==${f.server.port}`)
     .map((s) => (l4.length > 1 ? `(${s})` : s))
@@ -120,6 +121,8 @@ function startLine(m: MessageRecord, reveal: boolean): string {
     return m.method ? `${m.method} ${maskUrl(m.url ?? '', reveal)}` : `HTTP ${m.status ?? ''}`;
   }
   if (m.protocol === 'mqtt') return `MQTT ${m.topic ? maskPath(m.topic, reveal) : ''}`;
+  if (m.protocol === 'coap')
+    return m.method ? `CoAP ${m.method} ${maskUrl(m.url ?? '', reveal)}` : `CoAP ${m.status ?? ''}`;
   if (m.protocol === 'dns') return m.url ?? 'DNS';
   return m.protocol;
 }

@@ -14,7 +14,7 @@ export type FlowId = string;
 export type MsgId = number;
 
 /** The application protocol of a flow; `tcp`/`udp` mean "not recognised". */
-export type Transport = 'http' | 'websocket' | 'mqtt' | 'dns' | 'tcp' | 'udp';
+export type Transport = 'http' | 'websocket' | 'mqtt' | 'coap' | 'dns' | 'tcp' | 'udp';
 
 /**
  * TLS state, separate from the transport. "https" and "tls-opaque" are display labels only

@@ -9,7 +9,7 @@ import type { Secret } from './secret.ts';
 export type Direction = 'upload' | 'download';
 
 /** The protocol unit a message is. */
-export type MessageProtocol = 'http' | 'websocket' | 'mqtt' | 'dns' | 'raw';
+export type MessageProtocol = 'http' | 'websocket' | 'mqtt' | 'coap' | 'dns' | 'raw';
 
 /** Header name/value pairs in wire order, names as sent (compare case-insensitively, see {@link header}). */
 export type Headers = ReadonlyArray<readonly [name: string, value: string]>;

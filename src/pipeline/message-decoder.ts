@@ -66,9 +66,10 @@ export class MessageDecoder {
   };
 }
 
-/** The Content-Type to route by: the header for HTTP, text for WebSocket text frames, nothing otherwise. */
+/** The Content-Type to route by: the header for HTTP, Content-Format for CoAP, text for WebSocket text frames. */
 function declaredType(head: MessageHead): string | undefined {
   if (head.protocol === 'http') return header(head, 'content-type');
+  if (head.protocol === 'coap') return header(head, 'content-format');
   if (head.protocol === 'websocket' && head.ws?.opcode === 1) return 'text/plain; charset=utf-8';
   return undefined;
 }

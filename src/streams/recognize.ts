@@ -10,6 +10,7 @@
  * the replay's UDP flows call them.
  */
 
+import { looksCoap } from '../decode/coap.ts';
 import { dnsDatagram, dnsTcpQueryPrefix, type ShapeVerdict } from '../decode/dns-shape.ts';
 import { HTTP2_PREFACE } from '../decode/http2-frames.ts';
 import { mqttConnectPrefix } from '../decode/mqtt.ts';
@@ -122,8 +123,12 @@ function stunMessage(b: Uint8Array): boolean {
   return b.length >= 20 && b[4] === 0x21 && b[5] === 0x12 && b[6] === 0xa4 && b[7] === 0x42;
 }
 
-/** The protocol of a UDP flow from its first datagram: DNS by content on any port, or by port 53 as a hint. */
-export function recognizeUdp(first: Uint8Array, clientPort: number, serverPort: number): 'dns' | 'udp' {
+/**
+ * The protocol of a UDP flow from its first datagram: DNS by content on any port, or by port 53 as a hint; CoAP by
+ * content (src/decode/coap.ts `looksCoap`: a well-formed message on port 5683, a request with a path on any port).
+ */
+export function recognizeUdp(first: Uint8Array, clientPort: number, serverPort: number): 'dns' | 'coap' | 'udp' {
   if (serverPort === DNS_PORT || clientPort === DNS_PORT) return 'dns';
-  return dnsDatagram(first) ? 'dns' : 'udp';
+  if (dnsDatagram(first)) return 'dns';
+  return looksCoap(first, clientPort, serverPort) ? 'coap' : 'udp';
 }

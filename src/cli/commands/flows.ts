@@ -19,7 +19,7 @@ import { scopeOf, withExistingStore } from '../store-access.ts';
 import { formatTime, timeHeader } from '../time.ts';
 
 const DEFAULT_LIMIT = 100;
-const TRANSPORTS: readonly Transport[] = ['http', 'websocket', 'mqtt', 'dns', 'tcp', 'udp'];
+const TRANSPORTS: readonly Transport[] = ['http', 'websocket', 'mqtt', 'coap', 'dns', 'tcp', 'udp'];
 const noFlows = (g: Globals) => `No flows yet. Replay a capture with '${g.hint('replay capture.pcapng')}' first.`;
 
 export const flows: Command = {
@@ -162,6 +162,8 @@ export function requestLabel(x: Exchange, reveal: boolean): string {
       return `ws ${m.topic ?? 'message'}`;
     case 'mqtt':
       return `mqtt ${mqttPacket(m.headers)} ${maskPath(m.topic ?? '', reveal)}`.trimEnd();
+    case 'coap':
+      return m.method ? `coap ${m.method} ${maskUrl(m.url ?? '', reveal)}` : `(coap ${m.status ?? ''})`;
     case 'dns':
       return (m.url ?? 'dns:').replace(/^dns:/, 'dns ').replace('?type=', ' ');
     default:

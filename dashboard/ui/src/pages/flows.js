@@ -52,7 +52,7 @@ export function Flows({ route }) {
       <label>${t('host')} <input name="host" value=${current.host} onChange=${(e) => set('host', e.currentTarget.value.trim())} /></label>
       <label>${t('transport')} <select value=${current.transport} onChange=${(e) => set('transport', e.currentTarget.value)}>
         <option value="">${t('any')}</option>
-        ${['http', 'websocket', 'mqtt', 'dns', 'tcp', 'udp'].map((x) => html`<option>${x}</option>`)}
+        ${['http', 'websocket', 'mqtt', 'coap', 'dns', 'tcp', 'udp'].map((x) => html`<option>${x}</option>`)}
       </select></label>
       <label>TLS <select value=${current.tls} onChange=${(e) => set('tls', e.currentTarget.value)}>
         <option value="">${t('any')}</option>
