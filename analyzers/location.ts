@@ -8,7 +8,7 @@
  * Not IP geolocation, not a device's own MAC.
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
-import type { Token } from '../src/model/token.ts';
+import type { Token, TokenSource } from '../src/model/token.ts';
 import {
   arrayOf,
   classify,
@@ -175,7 +175,7 @@ class LocationState implements AnalyzerState {
     }
     if (a & K.COORDS && t.kind === 'string') {
       const m = COORD_STRING.exec(v);
-      if (m) return this.#coordString(t, m[1] as string, m[2] as string);
+      if (m) return this.#coordString(t.path, t.source, m[1] as string, m[2] as string);
     }
     if (a & K.GEOHASH && GEOHASH.test(v)) {
       const confidence = v.length >= 6 ? 0.9 : 0.75;
@@ -225,7 +225,7 @@ class LocationState implements AnalyzerState {
     });
   }
 
-  #coordString(t: Token, s1: string, s2: string): Verdict {
+  #coordString(path: string, source: TokenSource, s1: string, s2: string): Verdict {
     const a = decimalOf(s1);
     const b = decimalOf(s2);
     if (!a || !b || Math.min(a.decimals, b.decimals) < MIN_DECIMALS) return undefined;
@@ -236,8 +236,8 @@ class LocationState implements AnalyzerState {
       subtype: 'coordinates',
       confidence: decimals >= 4 ? 0.85 : 0.7,
       excerpt: `${s1},${s2}`,
-      path: t.path,
-      detail: { decimals, source: t.source },
+      path,
+      detail: { decimals, source },
       personal: { first: a.x, second: b.x },
     });
   }
@@ -253,7 +253,7 @@ class LocationState implements AnalyzerState {
     if (t.path.endsWith('[0]')) o.first = d;
     else if (t.path.endsWith('[1]') && o.first && !o.done) {
       o.done = true;
-      this.#coordString({ ...t, path: arr }, String(o.first.x), t.value);
+      this.#coordString(arr, t.source, String(o.first.x), t.value);
     }
   }
 

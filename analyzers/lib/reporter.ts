@@ -6,6 +6,16 @@
 import { type AnalyzerContext, excerptText, type ReportInput, type Verdict } from '../../src/model/analyzer.ts';
 import type { Category } from '../../src/model/finding.ts';
 
+/** The excerpts of one subtype reported in the message. */
+interface Reported {
+  readonly excerpts: Set<string>;
+  /**
+   * The last excerpt `fresh` found among them: the same IMEI or MAC comes in every event of a batch, and an analyzer
+   * asks about several subtypes in turn (an IMEI, then a MAC), so one is kept per subtype.
+   */
+  last: string | undefined;
+}
+
 export class Reporter {
   readonly #ctx: AnalyzerContext;
   readonly #category: Category;
@@ -13,12 +23,9 @@ export class Reporter {
    * Excerpts reported, per subtype (no key string to build per call: most calls repeat a value). Made at the first
    * report: most messages report nothing, and each analyzer of each upload has a Reporter.
    */
-  #seen: Map<string, Set<string>> | undefined;
+  #seen: Map<string, Reported> | undefined;
   #count = 0;
   readonly #max: number;
-  /** The last (subtype, excerpt) `fresh` found reported: the same IMEI or MAC comes in every event of a batch. */
-  #lastSubtype = '';
-  #lastExcerpt = '';
 
   constructor(ctx: AnalyzerContext, category: Category) {
     this.#ctx = ctx;
@@ -30,14 +37,14 @@ export class Reporter {
   report(input: Omit<ReportInput, 'category'>): Verdict {
     if (this.full) return 'done';
     this.#seen ??= new Map();
-    let excerpts = this.#seen.get(input.subtype);
-    if (excerpts === undefined) {
-      excerpts = new Set();
-      this.#seen.set(input.subtype, excerpts);
+    let reported = this.#seen.get(input.subtype);
+    if (reported === undefined) {
+      reported = { excerpts: new Set(), last: undefined };
+      this.#seen.set(input.subtype, reported);
     }
     const text = excerptText(input.excerpt);
-    if (excerpts.has(text)) return undefined;
-    excerpts.add(text);
+    if (reported.excerpts.has(text)) return undefined;
+    reported.excerpts.add(text);
     this.#count++;
     this.#ctx.report({ category: this.#category, ...input });
     return this.full ? 'done' : undefined;
@@ -46,10 +53,11 @@ export class Reporter {
   /** Whether `report` of this subtype and excerpt would do anything: a caller may skip building the finding. */
   fresh(subtype: string, excerpt: string): boolean {
     if (this.full) return true;
-    if (excerpt === this.#lastExcerpt && subtype === this.#lastSubtype) return false;
-    if (this.#seen?.get(subtype)?.has(excerpt) !== true) return true;
-    this.#lastSubtype = subtype;
-    this.#lastExcerpt = excerpt;
+    const reported = this.#seen?.get(subtype);
+    if (reported === undefined) return true;
+    if (excerpt === reported.last) return false;
+    if (!reported.excerpts.has(excerpt)) return true;
+    reported.last = excerpt;
     return false;
   }
 

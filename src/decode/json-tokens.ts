@@ -123,15 +123,14 @@ export class JsonTokenizer implements Tokenizer {
   #frameSlot = new Int32Array(FRAMES_AT_START);
   #slot = 0;
 
-  /** Path (and its id), parent path and key of the value being read. */
-  #path = '';
+  /** Parent path and key of the value being read (a token's own path is made when read: see JsonToken). */
   #parent = '';
+  #key = '';
+  /** Path of a container being opened, its id, and whether that path can come again (see `#makePath`). */
+  #path = '';
   #pathId = -1;
   #pathReused = true;
-  /** `#path`, `#pathId` and `#pathReused` are those of the value begun last (see `#beginValue`). */
-  #pathMade = true;
   readonly #rootId: number;
-  #key = '';
 
   // String being read.
   #isKey = false;
@@ -433,22 +432,17 @@ export class JsonTokenizer implements Tokenizer {
 
   /**
    * Sets parent, key and cache slot of a value starting in the current container, and keeps its key in the slot
-   * (the next object of the same shape recognises its keys by it). The path itself is made only when needed
-   * (`#makePath`): for a token emitted or a container opened, never for a scalar the gate refuses.
+   * (the next object of the same shape recognises its keys by it). No path is made here: a container's when it
+   * opens (`#makePath`), a scalar's when its token's `path` is read.
    */
   #beginValue(): void {
     const level = this.#level;
     if (level === 0) {
-      this.#path = this.#root;
       this.#parent = this.#root;
-      this.#pathId = this.#rootId;
-      this.#pathReused = true;
-      this.#pathMade = true;
       this.#key = '';
       this.#slot = 0;
       return;
     }
-    this.#pathMade = false;
     this.#parent = this.#framePath[level]!;
     const index = this.#frameIndex[level]!;
     const inArray = this.#isArray[level] === 1;
@@ -470,9 +464,8 @@ export class JsonTokenizer implements Tokenizer {
     }
   }
 
-  /** Makes the path of the value begun last (and its id, and caches it): see `#beginValue`. */
+  /** Makes the path of a container opening in the current container (and its id, and caches it). */
   #makePath(): void {
-    this.#pathMade = true;
     const level = this.#level;
     const parent = this.#parent;
     const index = this.#frameIndex[level]!;
@@ -562,7 +555,13 @@ export class JsonTokenizer implements Tokenizer {
 
   #open(isArray: boolean, at: number): number {
     if (this.#level >= this.#maxDepth) return this.#fail('too-deep', at, VALUE);
-    if (!this.#pathMade) this.#makePath();
+    if (this.#level > 0) {
+      this.#makePath();
+    } else {
+      this.#path = this.#root;
+      this.#pathId = this.#rootId;
+      this.#pathReused = true;
+    }
     const level = ++this.#level;
     if (level === this.#isArray.length) this.#growFrames();
     this.#isArray[level] = isArray ? 1 : 0;
@@ -650,22 +649,22 @@ export class JsonTokenizer implements Tokenizer {
   }
 
   #emit(kind: TokenKind, value: string, offset: number, more: boolean): void {
-    if (!this.#pathMade) this.#makePath();
     const level = this.#level;
-    const t: Token = {
-      source: 'json',
-      path: this.#path,
-      parent: this.#parent,
-      container: this.#frameNo[level]!,
-      outer: this.#frameNo[level > 1 ? level - 1 : level]!,
-      key: this.#key,
-      kind,
-      value,
-      offset,
-      more,
-      depth: this.#depth,
-    };
-    this.#sink(t);
+    const element = level === 0 ? OWN_PATH : this.#isArray[level] === 1 ? this.#frameIndex[level]! : MEMBER;
+    this.#sink(
+      new JsonToken(
+        this.#parent,
+        element,
+        this.#frameNo[level]!,
+        this.#frameNo[level > 1 ? level - 1 : level]!,
+        this.#key,
+        kind,
+        value,
+        offset,
+        more,
+        this.#depth,
+      ),
+    );
   }
 
   #fail(code: 'unexpected-byte' | 'too-deep' | 'number-too-long', at: number, state: number): number {
@@ -678,5 +677,64 @@ export class JsonTokenizer implements Tokenizer {
     this.#report({ decoder: 'json', code, message, offset: this.#consumed + at });
     this.#state = STOPPED;
     return STOPPED;
+  }
+}
+
+/** `JsonToken`'s `element` for an object's member, and for a value held by no container (its path is its parent's). */
+const MEMBER = -1;
+const OWN_PATH = -2;
+
+/**
+ * A JSON scalar's token. Its path is made when first read, from the container's path and the key or index: most
+ * tokens' paths are never read (analyzers read a path when they report or follow a string across pieces), and
+ * past the path cache's width every element's members would need a new string each.
+ */
+class JsonToken implements Token {
+  readonly source = 'json';
+  readonly parent: string;
+  readonly container: number;
+  readonly outer: number;
+  readonly key: string;
+  readonly kind: TokenKind;
+  readonly value: string;
+  readonly offset: number;
+  readonly more: boolean;
+  readonly depth: number;
+  /** The element's index in its array, or MEMBER, or OWN_PATH. */
+  readonly #element: number;
+  #path: string | undefined;
+
+  constructor(
+    parent: string,
+    element: number,
+    container: number,
+    outer: number,
+    key: string,
+    kind: TokenKind,
+    value: string,
+    offset: number,
+    more: boolean,
+    depth: number,
+  ) {
+    this.parent = parent;
+    this.container = container;
+    this.outer = outer;
+    this.key = key;
+    this.kind = kind;
+    this.value = value;
+    this.offset = offset;
+    this.more = more;
+    this.depth = depth;
+    this.#element = element;
+  }
+
+  get path(): string {
+    this.#path ??=
+      this.#element === OWN_PATH
+        ? this.parent
+        : this.#element === MEMBER
+          ? this.parent + keySegment(this.key)
+          : `${this.parent}[${this.#element}]`;
+    return this.#path;
   }
 }

@@ -13,9 +13,11 @@ export interface Token {
   source: TokenSource;
   /**
    * Where the value sits: JSON `$.data.list[2].phone`, form and query `$.name`, header `$.user-agent`,
-   * text `$`, XML `$.report.imei` (an element's text or an attribute, src/decode/xml-tokens.ts). Nested parts (a base64 value holding JSON) prefix the outer path: `$.payload>$.lat`.
+   * text `$`, XML `$.report.imei` (an element's text or an attribute, src/decode/xml-tokens.ts). Nested parts (a
+   * base64 value holding JSON) prefix the outer path: `$.payload>$.lat`. The JSON tokenizer's tokens make it when it
+   * is first read (a getter): copy a token with `{ ...t, path: t.path }`.
    */
-  path: string;
+  readonly path: string;
   /**
    * The path of the object or array holding the value (`$.data.list[2]` for `$.data.list[2].phone`, `$` for a
    * form field or a header, `$.cookie` for a cookie); a value held by no container (a text body, a top-level

@@ -33,7 +33,11 @@ export class AnalyzerFanout {
    * its mask names (lowest bit first: registry order), not every taker to test its bit.
    */
   readonly #byBit: ActiveAnalyzer[] | undefined;
-  readonly #takerBits: number;
+  /**
+   * The bits of the takers not done yet: a token only done analyzers would get is refused at the gate (not made),
+   * as one no analyzer wants (location is done with a batch after its first coordinates).
+   */
+  #takerBits: number;
   /** The mask a gate admitted the next token with (see `#admit`), or -1. Masks use 31 bits: never -1. */
   #admitted = -1;
   /**
@@ -71,7 +75,7 @@ export class AnalyzerFanout {
     for (const a of this.#active) {
       if (a.done || !a.state.media) continue;
       try {
-        if (a.state.media(info, chunk) === 'done') a.done = true;
+        if (a.state.media(info, chunk) === 'done') this.#done(a);
       } catch (err) {
         this.#fail(a, err);
       }
@@ -82,7 +86,7 @@ export class AnalyzerFanout {
     for (const a of this.#active) {
       if (a.done || !a.state.mediaEnd) continue;
       try {
-        if (a.state.mediaEnd(info) === 'done') a.done = true;
+        if (a.state.mediaEnd(info) === 'done') this.#done(a);
       } catch (err) {
         this.#fail(a, err);
       }
@@ -141,7 +145,7 @@ export class AnalyzerFanout {
 
   #give(a: ActiveAnalyzer, t: Token): void {
     try {
-      if (a.state.token!(t) === 'done') a.done = true;
+      if (a.state.token!(t) === 'done') this.#done(a);
     } catch (err) {
       this.#fail(a, err);
     }
@@ -151,7 +155,7 @@ export class AnalyzerFanout {
     for (const a of this.#active) {
       if (a.done || !a.state.gap) continue;
       try {
-        if (a.state.gap(length) === 'done') a.done = true;
+        if (a.state.gap(length) === 'done') this.#done(a);
       } catch (err) {
         this.#fail(a, err);
       }
@@ -169,9 +173,15 @@ export class AnalyzerFanout {
     }
   }
 
+  /** An analyzer that said `'done'` gets nothing more of this message. */
+  #done(a: ActiveAnalyzer): void {
+    a.done = true;
+    this.#takerBits &= ~a.bit;
+  }
+
   /** An analyzer that throws is off for the rest of the message. */
   #fail(a: ActiveAnalyzer, err: unknown): void {
-    a.done = true;
+    this.#done(a);
     this.#onError(a.name, err);
   }
 }
