@@ -13,6 +13,7 @@ import { detectFormat, startsLikeJson } from '../capture/detect-format.ts';
 import { captureSource, replaySource } from '../capture/replay-file.ts';
 import type { KeyLog } from '../decode/tls-keylog.ts';
 import { InputError, systemReason } from '../errors.ts';
+import { closeSharedFacePool } from '../face/pool.ts';
 import type { CaptureRecord, Store } from '../store/types.ts';
 import type { Globals } from './command.ts';
 import { oneLine } from './errors.ts';
@@ -138,6 +139,9 @@ export async function replayCaptures(
     }
   } finally {
     bar.done();
+    // The face workers' memory (a WASM heap that never shrinks) is given back before the indexes and the output
+    // are built: each replay drained its detections, and a later one would start the pool again.
+    await closeSharedFacePool();
     endBulk();
   }
   return run;

@@ -8,6 +8,14 @@
  */
 import type { FlowEvent } from '../model/events.ts';
 
+/**
+ * Bytes of one slab the held chunks of a flow are copied into. A chunk copied alone (a Buffer of its own per
+ * 1448-byte TCP segment) costs its ArrayBuffer's bookkeeping besides its bytes; a view of a reader's buffer (what
+ * `Buffer.slice` gives) pins the whole buffer (1 MiB on replay) for as long as it is held. A flow holds at most one
+ * slab partly filled.
+ */
+const HELD_SLAB_BYTES = 64 * 1024;
+
 interface Entry {
   settled: boolean;
   /** Applies the result (or reports the failure); set once settled. */
@@ -18,6 +26,28 @@ interface Entry {
 export class OrderedWork {
   readonly entries: Entry[] = [];
   readonly held: FlowEvent[] = [];
+  /** The slab held chunks are copied into, and how much of it is used; dropped once nothing is held. */
+  #slab: Buffer | undefined;
+  #used = 0;
+
+  /** A copy of `data` (in the flow's current slab when it fits): its own bytes, never a view of the caller's. */
+  copy(data: Uint8Array): Uint8Array {
+    if (data.length > HELD_SLAB_BYTES / 4) return Buffer.from(data);
+    if (!this.#slab || this.#used + data.length > this.#slab.length) {
+      this.#slab = Buffer.allocUnsafeSlow(HELD_SLAB_BYTES);
+      this.#used = 0;
+    }
+    const view = this.#slab.subarray(this.#used, this.#used + data.length);
+    view.set(data);
+    this.#used += data.length;
+    return view;
+  }
+
+  /** Nothing is held any more: the next held chunk starts a new slab, so an idle flow keeps none. */
+  released(): void {
+    this.#slab = undefined;
+    this.#used = 0;
+  }
 
   /** Applies the settled entries at the front, in order; true when nothing deferred is left waiting. */
   applySettled(): boolean {
@@ -56,13 +86,13 @@ export class Deferrals {
 
   /**
    * Holds `ev` behind the flow's deferred work if it must wait (true), copying its bytes so no reader buffer stays
-   * pinned; false when it may run now.
+   * pinned (`Buffer.slice` would give a view); false when it may run now.
    */
   hold(ordered: OrderedWork | undefined, ev: FlowEvent): boolean {
     if (!ordered?.blocked) return false;
     if (ev.type === 'message.chunk') {
       this.#heldBytes += ev.data.length;
-      ordered.held.push({ ...ev, data: ev.data.slice() });
+      ordered.held.push({ ...ev, data: ordered.copy(ev.data) });
     } else ordered.held.push(ev);
     this.#holding.add(ordered);
     return true;
@@ -110,6 +140,7 @@ export class Deferrals {
       const ev = ordered.held.shift();
       if (!ev) {
         this.#holding.delete(ordered);
+        ordered.released();
         return;
       }
       if (ev.type === 'message.chunk') this.#heldBytes -= ev.data.length;

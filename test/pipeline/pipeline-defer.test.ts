@@ -101,6 +101,34 @@ describe('pipeline: deferred work', () => {
     expect(out.findings.map((f) => f.subtype)).toEqual(['sync-0', 'deferred-0', 'sync-1', 'deferred-1']);
   });
 
+  it('offline: held chunks are copies, never views pinning the reader`s buffer, and reach analyzers unchanged', async () => {
+    const seen: Uint8Array[] = [];
+    const keeping: Analyzer = {
+      name: 'face',
+      wants: () => true,
+      open: (ctx) => ({
+        media: (_kind, chunk) => void seen.push(chunk),
+        end() {
+          if (ctx.head.msgId === 0) ctx.defer(later(20, 0), () => {});
+        },
+      }),
+    };
+    // The reader's buffer: message 1's chunks are views of it (as a replay hands them), overwritten by the next read.
+    const reader = Buffer.from('\x89PNG\r\n\x1a\n'.repeat(600), 'latin1');
+    const original = Buffer.from(reader);
+    const s = new FlowScript({ source: 'capture' })
+      .message({ msgId: 0 }, reader.subarray(0, 8))
+      .message({ msgId: 1 }, ...[0, 1200, 2400, 3600].map((at) => reader.subarray(at, at + 1200)))
+      .close();
+    const p = new Pipeline({ analyzers: [keeping], output: new CollectingOutput() });
+    for (const ev of s.events) p.push(ev);
+    reader.fill(0);
+    await p.drain();
+    const held = seen.slice(-4);
+    expect(held.every((c) => c.buffer !== reader.buffer)).toBe(true);
+    expect(Buffer.concat(held)).toEqual(original.subarray(0, 4800));
+  });
+
   it('live: results are applied as they settle, events never wait', async () => {
     const out = new CollectingOutput();
     const p = new Pipeline({ analyzers: [racing([40, 1])], output: out });
