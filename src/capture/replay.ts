@@ -205,7 +205,7 @@ export class CaptureReplay {
     if (!this.#readerFailed) this.#reader.end();
     this.#packets.end();
     this.#tcp.end(this.lastTs);
-    this.#udp.end(this.lastTs);
+    this.#udp.end();
     this.#dns.end(this.lastTs);
   }
 

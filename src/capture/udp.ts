@@ -18,7 +18,8 @@ export interface UdpDatagram {
   data: Uint8Array;
 }
 
-export type UdpCloseReason = 'idle' | 'evicted' | 'end-of-capture';
+/** `reused`: the 5-tuple's time went back, a capture appended to another (`mergecap -a`) starting over. */
+export type UdpCloseReason = 'idle' | 'evicted' | 'end-of-capture' | 'reused';
 
 /** A UDP 5-tuple seen as a flow: the client sent the first datagram (unless only its port is ephemeral). */
 export interface UdpFlow {
@@ -38,6 +39,7 @@ export interface UdpFlowEvents {
   /** `first` is the opening datagram's payload, a view valid only during the call (nothing keeps it). */
   open(flow: UdpFlow, ts: Micros, first: Uint8Array): void;
   datagram(flow: UdpFlow, dir: StreamDir, bytes: Uint8Array, ts: Micros): void;
+  /** `ts` is the flow's last datagram's: when it closes is the same however the capture is cut or appended to. */
   close(flow: UdpFlow, ts: Micros, reason: UdpCloseReason): void;
 }
 
@@ -71,7 +73,11 @@ export class UdpFlows {
     const key = flowKey(dg.src, dg.dst);
     let flow = this.#flows.get(key);
     if (flow) this.#flows.delete(key);
-    else flow = this.#open(dg);
+    if (flow && dg.ts < flow.lastTs) {
+      this.#ev.close(flow, flow.lastTs, 'reused');
+      flow = undefined;
+    }
+    flow ??= this.#open(dg);
     this.#flows.set(key, flow);
     const dir: StreamDir = flow.client.ip === dg.src.ip && flow.client.port === dg.src.port ? 'up' : 'down';
     if (dir === 'up') {
@@ -91,13 +97,13 @@ export class UdpFlows {
     for (const [key, flow] of this.#flows) {
       if (ts - flow.lastTs <= this.#idle) break;
       this.#flows.delete(key);
-      this.#ev.close(flow, ts, 'idle');
+      this.#ev.close(flow, flow.lastTs, 'idle');
     }
   }
 
   /** End of capture: every flow still open closes. */
-  end(ts: Micros): void {
-    for (const flow of this.#flows.values()) this.#ev.close(flow, ts, 'end-of-capture');
+  end(): void {
+    for (const flow of this.#flows.values()) this.#ev.close(flow, flow.lastTs, 'end-of-capture');
     this.#flows.clear();
   }
 
@@ -105,7 +111,7 @@ export class UdpFlows {
     if (this.#flows.size >= this.#max) {
       const [oldKey, old] = this.#flows.entries().next().value!;
       this.#flows.delete(oldKey);
-      this.#ev.close(old, dg.ts, 'evicted');
+      this.#ev.close(old, old.lastTs, 'evicted');
     }
     // The first sender is the client, unless it sends from a well-known port to an ephemeral one (a reply).
     const reply = dg.src.port < 1024 && dg.dst.port >= 1024;

@@ -124,7 +124,7 @@ function startLine(m: MessageRecord, reveal: boolean): string {
   if (m.protocol === 'coap')
     return m.method ? `CoAP ${m.method} ${maskUrl(m.url ?? '', reveal)}` : `CoAP ${m.status ?? ''}`;
   if (m.protocol === 'dns') return m.url ?? 'DNS';
-  return m.protocol;
+  return m.method ? `${m.protocol} frame ${m.method}` : m.protocol;
 }
 
 function findingLine(f: Finding, reveal: boolean): string {

@@ -16,9 +16,10 @@ import { HTTP2_PREFACE } from '../decode/http2-frames.ts';
 import { mqttConnectPrefix } from '../decode/mqtt.ts';
 import { requestLinePrefix } from './http1-head.ts';
 import type { Endpoint } from './types.ts';
+import { watchFramePrefix } from './watch.ts';
 
 /** Application protocols recognised on a TCP connection. */
-export type TcpProtocol = 'tls' | 'mqtt' | 'http2' | 'http' | 'dns';
+export type TcpProtocol = 'tls' | 'mqtt' | 'http2' | 'http' | 'dns' | 'watch';
 
 /** Bytes the longest recogniser may need: a DNS length prefix, header and a 255-octet name, type and class. */
 export const MAX_RECOGNITION_BYTES = 2 + 12 + 256 + 4;
@@ -49,6 +50,7 @@ const TCP_RECOGNISERS: ReadonlyArray<readonly [TcpProtocol, (b: Uint8Array) => S
   ['http2', http2Preface],
   ['http', requestLinePrefix],
   ['dns', dnsTcpQueryPrefix],
+  ['watch', watchFramePrefix],
 ];
 
 /**

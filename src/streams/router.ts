@@ -22,6 +22,7 @@ import { RawStream } from './raw.ts';
 import { recognizeTcp, serverMayWait } from './recognize.ts';
 import { type TlsDecryption, TlsStream } from './tls.ts';
 import { type CloseReason, type ConnectionEnv, closeError, type StreamDir, type StreamHandler } from './types.ts';
+import { WatchStream } from './watch.ts';
 import { websocketUpgrade } from './websocket.ts';
 
 export interface RouterEnv extends ConnectionEnv {
@@ -32,7 +33,7 @@ export interface RouterEnv extends ConnectionEnv {
 }
 
 type Held = { dir: StreamDir; bytes: Uint8Array; ts: Micros };
-type Kind = 'http' | 'http2' | 'tls' | 'mqtt' | 'dns' | 'raw';
+type Kind = 'http' | 'http2' | 'tls' | 'mqtt' | 'dns' | 'watch' | 'raw';
 
 export class ConnectionRouter implements StreamHandler {
   readonly #env: RouterEnv;
@@ -160,6 +161,7 @@ class ProtocolSwitch implements StreamHandler {
     if (kind === 'tls') return new TlsStream({ ...env, server, limits, decrypt: this.#decrypt(server) });
     if (kind === 'dns' && env.dns) return env.dns.tcpStream(env.flowId, env.client);
     if (kind === 'mqtt') return new MqttStream({ ...env, nextMsgId: msgIdCounter() }, limits);
+    if (kind === 'watch') return new WatchStream(env.flowId, env.emit, env.report);
     return new RawStream(env.flowId, env.emit);
   }
 

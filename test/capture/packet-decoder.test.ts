@@ -148,7 +148,7 @@ describe('PacketDecoder', () => {
           });
           dec.end();
           tcp.end(99);
-          udps.end(99);
+          udps.end();
         },
       ),
       { numRuns: 500 },

@@ -24,6 +24,21 @@ function recorder() {
 }
 
 describe('UdpFlows', () => {
+  it('starts a new flow when the time of a 5-tuple goes back (captures appended), each closing at its last datagram', () => {
+    const closes: Array<[number, number, string]> = [];
+    const { log, ev } = recorder();
+    const flows = new UdpFlows({ ...ev, close: (f, ts, reason) => closes.push([f.id, ts, reason]) });
+    flows.datagram(dg(dev, dns, 30, 100));
+    flows.datagram(dg(dns, dev, 90, 200));
+    flows.datagram(dg(dev, dns, 30, 100)); // the same capture again, appended
+    flows.end();
+    expect(log.filter((l) => l.startsWith('open'))).toHaveLength(2);
+    expect(closes).toEqual([
+      [1, 200, 'reused'],
+      [2, 100, 'end-of-capture'],
+    ]);
+  });
+
   it('groups both directions of a 5-tuple and counts bytes', () => {
     const { log, ev } = recorder();
     const flows = new UdpFlows(ev);
@@ -31,7 +46,7 @@ describe('UdpFlows', () => {
     flows.datagram(dg(dns, dev, 90, 1));
     flows.datagram(dg(dev, dns, 31, 2));
     flows.datagram(dg({ ...dev, port: 40001 }, dns, 5, 3));
-    flows.end(10);
+    flows.end();
     expect(log).toEqual([
       'open 1 192.168.4.20:40000>53',
       'dgram 1 up 30',

@@ -167,7 +167,8 @@ export function requestLabel(x: Exchange, reveal: boolean): string {
     case 'dns':
       return (m.url ?? 'dns:').replace(/^dns:/, 'dns ').replace('?type=', ' ');
     default:
-      return `${m.direction === 'upload' ? 'bytes up' : 'bytes down'}`;
+      // A framed raw protocol's command (a watch's `UD`), else only bytes.
+      return m.method ? `frame ${m.method}` : `${m.direction === 'upload' ? 'bytes up' : 'bytes down'}`;
   }
 }
 
