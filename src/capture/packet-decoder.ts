@@ -1,6 +1,7 @@
 /**
  * One captured frame → link → IP → a TCP segment or a UDP datagram (with the MACs when the link has them),
- * or a skipped reason. Holds only IP fragment state; it does not reassemble TCP streams (tcp-reassembly.ts)
+ * or a skipped reason; a tunnel's payload (tunnels.ts: IP in IP, GRE, ERSPAN, VXLAN, GENEVE) is decoded again as
+ * the frame inside, up to MAX_TUNNEL_DEPTH deep. Holds only IP fragment state; it does not reassemble TCP streams (tcp-reassembly.ts)
  * or group datagrams (udp.ts).
  */
 
@@ -9,6 +10,7 @@ import type { Endpoint } from '../streams/types.ts';
 import { IpDecoder, type IpDecoderOptions, PROTO_TCP, PROTO_UDP, protoName } from './ip.ts';
 import { decodeLink, formatMac } from './link.ts';
 import type { TcpSegment } from './tcp-reassembly.ts';
+import { ipTunnel, MAX_TUNNEL_DEPTH, udpTunnel } from './tunnels.ts';
 import type { RawPacket } from './types.ts';
 import type { UdpDatagram } from './udp.ts';
 
@@ -34,14 +36,13 @@ export class PacketDecoder {
   }
 
   packet(p: RawPacket): void {
-    const reason = this.#decode(p);
+    const reason = this.#decode(p, p.linkType, p.data, 0);
     if (reason !== undefined) this.#sink.skipped(reason);
   }
 
-  /** Emits the segment or datagram; returns the skipped reason otherwise. */
-  #decode(p: RawPacket): string | undefined {
-    const d = p.data;
-    const link = decodeLink(p.linkType, d);
+  /** Emits the segment or datagram of frame `d` (`p`'s, or a tunnel's inside it); returns the skipped reason otherwise. */
+  #decode(p: RawPacket, linkType: number, d: Uint8Array, depth: number): string | undefined {
+    const link = decodeLink(linkType, d);
     if (typeof link === 'string') return link;
     const ip = this.#ip.decode(link.ip, d, link.offset, p.ts);
     if (ip === undefined || typeof ip === 'string') return ip;
@@ -70,14 +71,23 @@ export class PacketDecoder {
       const ulen = (pl[4]! << 8) | pl[5]!;
       // Length 0 happens for jumbograms and offloaded packets: take what the IP layer gave.
       const end = ulen >= 8 ? Math.min(ulen, pl.length) : pl.length;
+      const dstPort = (pl[2]! << 8) | pl[3]!;
+      const data = pl.subarray(8, end);
+      const inner = udpTunnel(dstPort, data);
+      if (inner)
+        return depth < MAX_TUNNEL_DEPTH ? this.#decode(p, inner.linkType, inner.data, depth + 1) : 'tunnel-too-deep';
       this.#sink.udp({
         ts: p.ts,
         src: endpoint(ip.src, (pl[0]! << 8) | pl[1]!, srcMac),
-        dst: endpoint(ip.dst, (pl[2]! << 8) | pl[3]!, dstMac),
-        data: pl.subarray(8, end),
+        dst: endpoint(ip.dst, dstPort, dstMac),
+        data,
       });
       return undefined;
     }
+    const inner = ipTunnel(ip.proto, pl);
+    if (typeof inner === 'string') return inner;
+    if (inner)
+      return depth < MAX_TUNNEL_DEPTH ? this.#decode(p, inner.linkType, inner.data, depth + 1) : 'tunnel-too-deep';
     return protoName(ip.proto);
   }
 

@@ -5,15 +5,41 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { analyzers } from '../../analyzers/index.ts';
 import { CaptureReplay } from '../../src/capture/replay.ts';
 import type { Analyzer } from '../../src/model/analyzer.ts';
 import type { FlowEvent } from '../../src/model/events.ts';
 import { header, type MessageHead } from '../../src/model/message.ts';
 import { CollectingOutput } from '../../src/pipeline/output.ts';
 import { Pipeline } from '../../src/pipeline/pipeline.ts';
+import { replayCaptureDrained } from '../../testkit/replay.ts';
 import { tokenRecorder } from '../../testkit/test-analyzers.ts';
 
 export const FIXTURES = join(import.meta.dirname, '../../fixtures');
+
+/** The records of a little-endian microsecond pcap with Ethernet frames (a fixture recorded by tcpdump on lo). */
+export function records(file: string): Array<{ ts: number; data: Uint8Array }> {
+  const b = readFileSync(file);
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (v.getUint32(0, true) !== 0xa1b2c3d4 || v.getUint32(20, true) !== 1)
+    throw new Error(`${file}: not a µs Ethernet pcap`);
+  const out: Array<{ ts: number; data: Uint8Array }> = [];
+  for (let at = 24; at + 16 <= b.length; ) {
+    const len = v.getUint32(at + 8, true);
+    out.push({ ts: v.getUint32(at, true) * 1e6 + v.getUint32(at + 4, true), data: b.subarray(at + 16, at + 16 + len) });
+    at += 16 + len;
+  }
+  return out;
+}
+
+/** A capture's findings as `category/subtype value host` lines (sorted), its flow count and what it skipped. */
+export async function findingsOf(file: string) {
+  const { out, skipped } = await replayCaptureDrained(file, analyzers);
+  const findings = out.findings
+    .map((f) => `${f.category}/${f.subtype} ${f.evidence.value} ${f.destination.host}`)
+    .sort();
+  return { findings, flows: out.flows.size, skipped: Object.fromEntries(skipped) };
+}
 
 /** One message as the events showed it. */
 export interface SeenMessage {

@@ -4,34 +4,17 @@
  * open test network: the device's frames To DS, the cloud's From DS), with a beacon, a null frame and a protected
  * frame among them. The same flows and findings come out; what cannot be read is skipped by name.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyzers } from '../../analyzers/index.ts';
 import { decodeLink } from '../../src/capture/link.ts';
 import { concat, ethernet, pcapFile } from '../../testkit/pcap-writer.ts';
 import { tempDir } from '../../testkit/records.ts';
-import { replayCaptureDrained } from '../../testkit/replay.ts';
-import { FIXTURES } from './fixture-replay.ts';
+import { FIXTURES, findingsOf, records } from './fixture-replay.ts';
 
 const SOURCE = join(FIXTURES, 'curl-keepalive/capture.pcap');
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-
-/** The records of a little-endian microsecond pcap. */
-function records(file: string): Array<{ ts: number; data: Uint8Array }> {
-  const b = readFileSync(file);
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  expect(v.getUint32(0, true)).toBe(0xa1b2c3d4);
-  expect(v.getUint32(20, true)).toBe(1); // Ethernet
-  const out: Array<{ ts: number; data: Uint8Array }> = [];
-  for (let at = 24; at + 16 <= b.length; ) {
-    const len = v.getUint32(at + 8, true);
-    out.push({ ts: v.getUint32(at, true) * 1e6 + v.getUint32(at + 4, true), data: b.subarray(at + 16, at + 16 + len) });
-    at += 16 + len;
-  }
-  return out;
-}
 
 const PPP = { 2048: 0x0021, 34525: 0x0057 } as Record<number, number>;
 
@@ -74,14 +57,6 @@ function wlan(eth: Uint8Array, fromDevice: boolean, flags = 0): Uint8Array {
     snap,
     eth.subarray(14),
   ]);
-}
-
-async function findingsOf(file: string) {
-  const { out, skipped } = await replayCaptureDrained(file, analyzers);
-  const findings = out.findings
-    .map((f) => `${f.category}/${f.subtype} ${f.evidence.value} ${f.destination.host}`)
-    .sort();
-  return { findings, flows: out.flows.size, skipped: Object.fromEntries(skipped) };
 }
 
 describe('link layers around the same packets', () => {
