@@ -66,8 +66,8 @@ export function fixtureCases(fixturesDir: string): string[] {
 }
 
 export function captureOf(dir: string): string {
-  const name = readdirSync(dir).find((f) => /^capture\.(pcap|pcapng|har)$/.test(f));
-  if (!name) throw new Error(`${dir}: no capture.pcap or capture.pcapng`);
+  const name = readdirSync(dir).find((f) => /^capture\.(pcap|pcapng|har|flows)$/.test(f));
+  if (!name) throw new Error(`${dir}: no capture.pcap, .pcapng, .har or .flows`);
   return join(dir, name);
 }
 

@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { configuredDestinations } from '../src/analysis.ts';
-import { startsLikeJson } from '../src/capture/detect-format.ts';
+import { startsLikeJson, startsLikeMitmFlows } from '../src/capture/detect-format.ts';
 import { HarReplay, type HarReplayOptions } from '../src/capture/har.ts';
 import { HarIndex } from '../src/capture/har-index.ts';
+import { MitmFlowsReplay } from '../src/capture/mitm-flows.ts';
 import { CaptureReplay } from '../src/capture/replay.ts';
 import { defaultConfig } from '../src/config.ts';
 import { KeyLog } from '../src/decode/tls-keylog.ts';
@@ -38,7 +39,9 @@ export function replayCapture(file: string, analyzers: readonly Analyzer[], chun
   const violation = (v: Violation) => out.violation(v);
   const replay = startsLikeJson(bytes)
     ? harReplay(bytes, { captureId, emit, violation, deviceId: `har:${basename(file)}` })
-    : new CaptureReplay({ captureId, emit, violation, keyLog: fixtureKeyLog(file) });
+    : startsLikeMitmFlows(bytes)
+      ? new MitmFlowsReplay({ captureId, emit, violation, limits: DEFAULT_LIMITS })
+      : new CaptureReplay({ captureId, emit, violation, keyLog: fixtureKeyLog(file) });
   for (let i = 0; i < bytes.length; i += chunkSize) replay.write(bytes.subarray(i, i + chunkSize));
   replay.end();
   pipeline.finish(replay.lastTs);

@@ -83,3 +83,8 @@ export class AutoReader implements CaptureReader {
     else this.#ev.skipped('truncated-file-header');
   }
 }
+
+/** mitmproxy's flow files (`mitmdump -w`) begin with a tnetstring dict: `2232:4:type;4:http;…` (a length, a key). */
+export function startsLikeMitmFlows(head: Uint8Array): boolean {
+  return /^\d{1,12}:\d{1,6}:[a-z_]{1,40};/.test(Buffer.from(head.subarray(0, 64)).toString('latin1'));
+}

@@ -2,12 +2,14 @@
  * The flows of a HAR import: entries sharing a `connection` and server are one flow (`flow.open` at the first,
  * `flow.close` when the file ends or MAX_HAR_OPEN_FLOWS newer groups are open), an entry without one is a flow of
  * its own. A HAR has no client address, so every flow belongs to the caller's device (`0.0.0.0:0`); https/wss
- * entries are `tls: 'decrypted'`. Also what a HAR URL says about the server and the request target. No messages:
+ * entries are `tls: 'decrypted'`. mitmproxy's flow files (mitm-flows.ts) group the same way, with their client's
+ * address and `tls: 'intercepted'`. Also what a HAR URL says about the server and the request target. No messages:
  * har.ts emits those on the flows it gets here.
  */
 import type { FlowEvent } from '../model/events.ts';
-import type { FlowId, Micros, MsgId, ServerEndpoint } from '../model/flow.ts';
+import type { FlowId, FlowSource, Micros, MsgId, ServerEndpoint, TlsState } from '../model/flow.ts';
 import { flowInfo } from '../streams/flow-info.ts';
+import type { Endpoint } from '../streams/types.ts';
 
 /** An open flow of the import. */
 export interface HarFlow {
@@ -26,6 +28,10 @@ export interface HarFlowsOptions {
   emit: (ev: FlowEvent) => void;
   /** MAX_HAR_OPEN_FLOWS. */
   maxOpen: number;
+  /** Default `har`. */
+  source?: FlowSource;
+  /** The TLS state of an https/wss flow; default `decrypted` (a browser's or a proxy's export of what it saw). */
+  secureTls?: TlsState;
 }
 
 export class HarFlows {
@@ -45,13 +51,16 @@ export class HarFlows {
       : `${connection}|${server.ip}|${server.host ?? ''}|${server.port}`;
   }
 
-  /** The group's flow, opened (at `ts`, for the entry's `url`) if new; the least recently used closed past the bound. */
-  flowFor(key: string, server: ServerEndpoint, url: string, ts: Micros): HarFlow {
+  /**
+   * The group's flow, opened (at `ts`, for the entry's `url`, from `client` when the file names it) if new; the least
+   * recently used closed past the bound.
+   */
+  flowFor(key: string, server: ServerEndpoint, url: string, ts: Micros, client?: Endpoint): HarFlow {
     let flow = this.#open.get(key);
     if (flow) this.#open.delete(key);
     else {
       if (this.#open.size >= this.#opts.maxOpen) this.close(this.#open.keys().next().value as string);
-      flow = this.#start(server, /^(https|wss):/i.test(url), ts);
+      flow = this.#start(server, /^(https|wss):/i.test(url), ts, client);
     }
     this.#open.set(key, flow);
     return flow;
@@ -69,18 +78,19 @@ export class HarFlows {
     for (const key of [...this.#open.keys()]) this.close(key);
   }
 
-  #start(server: ServerEndpoint, secure: boolean, ts: Micros): HarFlow {
+  #start(server: ServerEndpoint, secure: boolean, ts: Micros, client: Endpoint | undefined): HarFlow {
     const { captureId, deviceId } = this.#opts;
     const id = `${captureId.slice(0, 12)}:${++this.#count}`;
     const spec = {
       flowId: id,
-      deviceId,
-      client: { ip: '0.0.0.0', port: 0 },
+      ...(client ? {} : { deviceId }),
+      client: client ?? { ip: '0.0.0.0', port: 0 },
       server,
-      source: 'har' as const,
+      source: this.#opts.source ?? 'har',
       captureId,
     };
-    this.#opts.emit({ ts, type: 'flow.open', flow: flowInfo(spec, 'http', secure ? 'decrypted' : 'none') });
+    const tls = secure ? (this.#opts.secureTls ?? 'decrypted') : 'none';
+    this.#opts.emit({ ts, type: 'flow.open', flow: flowInfo(spec, 'http', tls) });
     return { id, nextMsgId: 0, bytesUp: 0, bytesDown: 0, lastTs: ts, websocket: false };
   }
 }

@@ -5,7 +5,8 @@
  * is read once, hashed while it is read: its capture gets a random id and its sha256 at the end. Between reads
  * the replay waits for the pipeline's deferred work (backpressure), so memory stays bounded whatever the size.
  * A HAR (told by its first bytes; a regular file only) is indexed during the hash pass (har-index.ts: it says
- * after each entry's bodies what they need), then streamed through HarReplay. `--keylog` secrets (and a pcapng's
+ * after each entry's bodies what they need), then streamed through HarReplay; a mitmproxy flow file (`mitmdump -w`,
+ * told the same way) is read record by record through MitmFlowsReplay. `--keylog` secrets (and a pcapng's
  * own DSB secrets) decrypt TLS. What it never does: decide whether a capture is stored (the caller's `begin`),
  * or print.
  */
@@ -18,9 +19,10 @@ import { type Limits, resolveLimits } from '../model/limits.ts';
 import type { Violation } from '../model/violation.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import type { CaptureRecord } from '../store/types.ts';
-import { detectFormat, startsLikeJson, UnknownCaptureFormatError } from './detect-format.ts';
+import { detectFormat, startsLikeJson, startsLikeMitmFlows, UnknownCaptureFormatError } from './detect-format.ts';
 import { HarReplay } from './har.ts';
 import { HarIndex } from './har-index.ts';
+import { MitmFlowsReplay } from './mitm-flows.ts';
 import { CaptureReplay } from './replay.ts';
 
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -152,7 +154,11 @@ export function replayFile(file: string, opts: ReplayFileOptions): Promise<Repla
 }
 
 export async function replaySource(src: CaptureSource, opts: ReplayFileOptions): Promise<ReplayFileResult> {
-  if (src.regular && startsLikeJson(readHead(src.path))) return replayHar(src, opts);
+  if (src.regular) {
+    const head = readHead(src.path);
+    if (startsLikeJson(head)) return replayHar(src, opts);
+    if (startsLikeMitmFlows(head)) return replayMitmFlows(src, opts);
+  }
   const progress = (phase: ReplayProgress['phase'], bytesRead: number) =>
     opts.onProgress?.({ file: src.path, phase, bytesRead, bytesTotal: src.bytes });
   const sha = src.regular ? await sha256File(src.path, (n) => progress('hash', n)) : undefined;
@@ -281,6 +287,46 @@ async function replayHar(src: CaptureSource, opts: ReplayFileOptions): Promise<R
   if (replay.skipped.size > 0) capture.skipped = Object.fromEntries(replay.skipped);
   const result: ReplayFileResult = { capture, replayed: true, packets: replay.entries, flows: replay.entries };
   return replay.entries > 0 ? result : { ...result, nothingToAnalyze: 'the HAR has no entries' };
+}
+
+/** A mitmproxy flow file: hashed, then streamed through MitmFlowsReplay (one flow's record in memory at a time). */
+async function replayMitmFlows(src: CaptureSource, opts: ReplayFileOptions): Promise<ReplayFileResult> {
+  const limits = resolveLimits(opts.limits);
+  const sha = await sha256File(src.path, (n) =>
+    opts.onProgress?.({ file: src.path, phase: 'hash', bytesRead: n, bytesTotal: src.bytes }),
+  );
+  const capture: CaptureRecord = {
+    id: sha,
+    sha256: sha,
+    status: 'incomplete',
+    path: src.path,
+    format: 'mitmproxy',
+    bytes: src.bytes ?? 0,
+    importedAt: Date.now() * 1000,
+  };
+  if (opts.begin && !opts.begin(capture)) return { capture, replayed: false, packets: 0, flows: 0 };
+  const replay = new MitmFlowsReplay({
+    captureId: sha,
+    emit: (ev) => opts.pipeline.push(ev),
+    violation: opts.violation,
+    limits,
+  });
+  let read = 0;
+  for await (const chunk of src.read()) {
+    replay.write(chunk as Buffer);
+    read += (chunk as Buffer).length;
+    opts.onProgress?.({ file: src.path, phase: 'replay', bytesRead: read, bytesTotal: src.bytes });
+    await opts.pipeline.idle(limits.MAX_FACE_QUEUE, limits.MAX_HELD_BYTES);
+  }
+  replay.end();
+  opts.pipeline.finish(replay.lastTs);
+  await opts.pipeline.drain();
+  capture.status = 'complete';
+  if (replay.firstTs !== undefined) capture.firstTs = replay.firstTs;
+  if (replay.entries > 0) capture.lastTs = replay.lastTs;
+  if (replay.skipped.size > 0) capture.skipped = Object.fromEntries(replay.skipped);
+  const result: ReplayFileResult = { capture, replayed: true, packets: replay.entries, flows: replay.entries };
+  return replay.entries > 0 ? result : { ...result, nothingToAnalyze: 'the mitmproxy file has no HTTP flow' };
 }
 
 /** The first bytes of a file (fewer when it is shorter). */

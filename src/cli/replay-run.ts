@@ -9,7 +9,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { analysisPipeline } from '../analysis.ts';
-import { detectFormat, startsLikeJson } from '../capture/detect-format.ts';
+import { detectFormat, startsLikeJson, startsLikeMitmFlows } from '../capture/detect-format.ts';
 import { captureSource, replaySource } from '../capture/replay-file.ts';
 import type { KeyLog } from '../decode/tls-keylog.ts';
 import { InputError, systemReason } from '../errors.ts';
@@ -58,12 +58,13 @@ function checkMagic(file: string): void {
   const n = readSync(fd, head, 0, head.length, 0);
   closeSync(fd);
   if (n < 4) return; // an empty or tiny file: reported as having nothing to analyze
-  if (startsLikeJson(head.subarray(0, n))) return; // a HAR: read (and checked) by its replay
+  // A HAR or a mitmproxy flow file: read (and checked) by its replay.
+  if (startsLikeJson(head.subarray(0, n)) || startsLikeMitmFlows(head.subarray(0, n))) return;
   try {
     detectFormat(head);
   } catch {
     throw new InputError(
-      `${file} is not a pcap, pcapng or HAR file (starts with 0x${head.subarray(0, 4).toString('hex')})`,
+      `${file} is not a pcap, pcapng, HAR or mitmproxy flow file (starts with 0x${head.subarray(0, 4).toString('hex')})`,
     );
   }
 }

@@ -27,7 +27,7 @@ export interface CaptureRecord {
   status?: 'incomplete' | 'complete';
   /** Path as given when imported (informational); `-` for standard input. */
   path: string;
-  format: 'pcap' | 'pcapng' | 'har';
+  format: 'pcap' | 'pcapng' | 'har' | 'mitmproxy';
   bytes: number;
   importedAt: Micros;
   firstTs?: Micros;

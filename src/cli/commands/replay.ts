@@ -30,8 +30,9 @@ import { checkStoredPolicy, writeJunit } from './policy.ts';
 
 const USAGE = `Usage: toyscope replay <capture…> [options]
 
-Replays recorded traffic (pcap or pcapng, e.g. from 'tcpdump -i wlan0 -w toy.pcap', or a HAR saved
-by a browser, mitmproxy or HTTP Toolkit, told apart by content) through the analyzers, stores flows
+Replays recorded traffic (pcap or pcapng, e.g. from 'tcpdump -i wlan0 -w toy.pcap', a HAR saved
+by a browser, mitmproxy or HTTP Toolkit, or a mitmproxy flow file from 'mitmdump -w toy.flows', told
+apart by content) through the analyzers, stores flows
 and findings in the database, and prints what each device sent where. '-' reads a pcap or pcapng
 capture from standard input ('tcpdump -i wlan0 -U -w - | toyscope replay -').
 Every path is checked first: missing files, directories and files that are no capture are all
