@@ -131,7 +131,7 @@ describe('toyscope replay', () => {
     copyFileSync(join(import.meta.dirname, '../../README.md'), foreign);
     const r = await toyscope('--data-dir', dataDir, 'replay', foreign);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/is not a pcap, pcapng or HAR file/);
+    expect(r.err).toMatch(/is not a pcap, pcapng, HAR or mitmproxy flow file/);
     expect(r.err).not.toMatch(/at .*\.ts:/);
   });
 
@@ -246,6 +246,24 @@ describe('toyscope replay of a HAR', () => {
     expect(doc.captures[0]).toMatchObject({ format: 'har', path: har });
     expect(new Set(doc.flows.map((f: { deviceId: string }) => f.deviceId))).toEqual(new Set(['teddy']));
     expect(doc.findings.map((f: { subtype: string }) => f.subtype)).toContain('birthday');
+  });
+
+  it('replays a mitmproxy flow file told by its content, each flow from the client mitmproxy recorded', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'toyscope-mitm-'));
+    const flows = join(FIXTURES, 'mitmproxy-flows/capture.flows');
+    const r = await toyscope('--data-dir', dataDir, 'replay', flows, '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.captures[0]).toMatchObject({ format: 'mitmproxy', path: flows });
+    expect(doc.flows.map((f: { client: { ip: string } }) => f.client.ip)).toEqual(Array(4).fill('127.0.0.110'));
+    expect(doc.findings.map((f: { subtype: string }) => f.subtype)).toEqual(expect.arrayContaining(['imei', 'face']));
+    const cut = join(dataDir, 'cut.flows');
+    const bytes = readFileSync(flows);
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 100));
+    const c = await toyscope('--data-dir', dataDir, 'replay', cut);
+    expect(c.code).toBe(0);
+    expect(c.out).toMatch(/mitm-truncated 1/);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('finds what a HAR gives only as postData.params (HAR 1.2 writers without postData.text)', async () => {

@@ -7,16 +7,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzers } from '../../analyzers/index.ts';
+import { captureOf } from '../../eval/score.ts';
 import { anomaliesOf, checkExpected, type Expected, replayCaptureDrained } from '../../testkit/replay.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const cases = readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'expected.json')));
-
-function captureOf(dir: string): string {
-  const name = readdirSync(dir).find((f) => /^capture\.(pcap|pcapng|har)$/.test(f));
-  if (!name) throw new Error(`${dir}: no capture.pcap or capture.pcapng`);
-  return join(dir, name);
-}
 
 describe('fixture replay', () => {
   it('has fixtures', () => expect(cases.length).toBeGreaterThan(5));
