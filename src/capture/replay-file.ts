@@ -15,6 +15,7 @@ import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:
 import { basename } from 'node:path';
 import { KeyLog } from '../decode/tls-keylog.ts';
 import { InputError, systemReason } from '../errors.ts';
+import type { Micros } from '../model/flow.ts';
 import { type Limits, resolveLimits } from '../model/limits.ts';
 import type { Violation } from '../model/violation.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
@@ -242,75 +243,78 @@ function nothingToAnalyze(bytes: number, replay: CaptureReplay): string | undefi
 
 /** A HAR file: indexed while hashed, then streamed through HarReplay into the same pipeline. */
 async function replayHar(src: CaptureSource, opts: ReplayFileOptions): Promise<ReplayFileResult> {
-  const progress = (phase: ReplayProgress['phase'], bytesRead: number) =>
-    opts.onProgress?.({ file: src.path, phase, bytesRead, bytesTotal: src.bytes });
   const limits = resolveLimits(opts.limits);
   const index = new HarIndex(limits);
   const sha = await sha256File(src.path, (n, chunk) => {
     index.write(chunk);
-    progress('hash', n);
+    opts.onProgress?.({ file: src.path, phase: 'hash', bytesRead: n, bytesTotal: src.bytes });
   });
   index.end();
   if (!index.isHar) throw new InputError(`${src.path} is JSON but not a HAR (no log.entries)`);
-  const capture: CaptureRecord = {
-    id: sha,
-    sha256: sha,
-    status: 'incomplete',
-    path: src.path,
-    format: 'har',
-    bytes: src.bytes ?? 0,
-    importedAt: Date.now() * 1000,
-  };
-  if (opts.begin && !opts.begin(capture)) return { capture, replayed: false, packets: 0, flows: 0 };
-  const replay = new HarReplay({
-    captureId: sha,
-    deviceId: opts.device ?? `har:${basename(src.path)}`,
-    entries: index.entries,
-    emit: (ev) => opts.pipeline.push(ev),
-    violation: opts.violation,
-    limits,
+  return importFile(src, opts, sha, 'har', 'the HAR has no entries', () => {
+    const replay = new HarReplay({
+      captureId: sha,
+      deviceId: opts.device ?? `har:${basename(src.path)}`,
+      entries: index.entries,
+      emit: (ev) => opts.pipeline.push(ev),
+      violation: opts.violation,
+      limits,
+    });
+    if (index.overflow) replay.skipped.set('har-entries-over-limit', index.overflow);
+    return replay;
   });
-  let read = 0;
-  for await (const chunk of src.read()) {
-    replay.write(chunk as Buffer);
-    read += (chunk as Buffer).length;
-    progress('replay', read);
-    await opts.pipeline.idle(limits.MAX_FACE_QUEUE, limits.MAX_HELD_BYTES);
-  }
-  replay.end();
-  opts.pipeline.finish(replay.lastTs);
-  await opts.pipeline.drain();
-  if (index.overflow) replay.skipped.set('har-entries-over-limit', index.overflow);
-  capture.status = 'complete';
-  if (replay.firstTs !== undefined) capture.firstTs = replay.firstTs;
-  if (replay.entries > 0) capture.lastTs = replay.lastTs;
-  if (replay.skipped.size > 0) capture.skipped = Object.fromEntries(replay.skipped);
-  const result: ReplayFileResult = { capture, replayed: true, packets: replay.entries, flows: replay.entries };
-  return replay.entries > 0 ? result : { ...result, nothingToAnalyze: 'the HAR has no entries' };
 }
 
 /** A mitmproxy flow file: hashed, then streamed through MitmFlowsReplay (one flow's record in memory at a time). */
 async function replayMitmFlows(src: CaptureSource, opts: ReplayFileOptions): Promise<ReplayFileResult> {
-  const limits = resolveLimits(opts.limits);
   const sha = await sha256File(src.path, (n) =>
     opts.onProgress?.({ file: src.path, phase: 'hash', bytesRead: n, bytesTotal: src.bytes }),
   );
+  const limits = resolveLimits(opts.limits);
+  return importFile(src, opts, sha, 'mitmproxy', 'the mitmproxy file has no HTTP flow', () => {
+    return new MitmFlowsReplay({
+      captureId: sha,
+      emit: (ev) => opts.pipeline.push(ev),
+      violation: opts.violation,
+      limits,
+    });
+  });
+}
+
+/** What a file of recorded requests (a HAR, a mitmproxy flow file) is streamed through. */
+interface RequestImport {
+  write(chunk: Uint8Array): void;
+  end(): void;
+  readonly entries: number;
+  readonly firstTs: Micros | undefined;
+  readonly lastTs: Micros;
+  readonly skipped: Map<string, number>;
+}
+
+/**
+ * The second pass of a file hashed as `sha`: its capture row offered to `begin`, then the file streamed through the
+ * importer `start` makes, waiting for the pipeline between reads as a packet capture's replay does.
+ */
+async function importFile(
+  src: CaptureSource,
+  opts: ReplayFileOptions,
+  sha: string,
+  format: CaptureRecord['format'],
+  nothing: string,
+  start: () => RequestImport,
+): Promise<ReplayFileResult> {
+  const limits = resolveLimits(opts.limits);
   const capture: CaptureRecord = {
     id: sha,
     sha256: sha,
     status: 'incomplete',
     path: src.path,
-    format: 'mitmproxy',
+    format,
     bytes: src.bytes ?? 0,
     importedAt: Date.now() * 1000,
   };
   if (opts.begin && !opts.begin(capture)) return { capture, replayed: false, packets: 0, flows: 0 };
-  const replay = new MitmFlowsReplay({
-    captureId: sha,
-    emit: (ev) => opts.pipeline.push(ev),
-    violation: opts.violation,
-    limits,
-  });
+  const replay = start();
   let read = 0;
   for await (const chunk of src.read()) {
     replay.write(chunk as Buffer);
@@ -326,7 +330,7 @@ async function replayMitmFlows(src: CaptureSource, opts: ReplayFileOptions): Pro
   if (replay.entries > 0) capture.lastTs = replay.lastTs;
   if (replay.skipped.size > 0) capture.skipped = Object.fromEntries(replay.skipped);
   const result: ReplayFileResult = { capture, replayed: true, packets: replay.entries, flows: replay.entries };
-  return replay.entries > 0 ? result : { ...result, nothingToAnalyze: 'the mitmproxy file has no HTTP flow' };
+  return replay.entries > 0 ? result : { ...result, nothingToAnalyze: nothing };
 }
 
 /** The first bytes of a file (fewer when it is shorter). */

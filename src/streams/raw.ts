@@ -3,7 +3,7 @@
  * (a toy streaming PCM over plain TCP is still seen); `OpaqueStream` only counts bytes (the rest of an upgrade
  * nobody reads). Not here: deciding that a stream is unknown (router.ts).
  */
-import type { FlowId, Micros } from '../model/flow.ts';
+import type { FlowId, Micros, MsgId } from '../model/flow.ts';
 import type { EmitEvent, StreamDir, StreamHandler } from './types.ts';
 
 /** A stream nobody decodes: counts the bytes and gaps of each direction. */
@@ -24,11 +24,14 @@ export class RawStream implements StreamHandler {
   readonly #flowId: FlowId;
   readonly #emit: EmitEvent;
   readonly #msg: Partial<Record<StreamDir, number>> = {};
-  #nextMsgId = 0;
+  readonly #nextMsgId: () => MsgId;
 
-  constructor(flowId: FlowId, emit: EmitEvent) {
+  /** `nextMsgId`: the flow's message ids when other messages came before on it (a watch's frames); default from 0. */
+  constructor(flowId: FlowId, emit: EmitEvent, nextMsgId?: () => MsgId) {
     this.#flowId = flowId;
     this.#emit = emit;
+    let n = 0;
+    this.#nextMsgId = nextMsgId ?? (() => n++);
   }
 
   data(dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
@@ -48,7 +51,7 @@ export class RawStream implements StreamHandler {
   #message(dir: StreamDir, ts: Micros): number {
     let msgId = this.#msg[dir];
     if (msgId === undefined) {
-      msgId = this.#nextMsgId++;
+      msgId = this.#nextMsgId();
       this.#msg[dir] = msgId;
       const direction = dir === 'up' ? 'upload' : 'download';
       this.#emit({

@@ -10,8 +10,9 @@
  */
 
 import type { ShapeVerdict } from '../decode/dns-shape.ts';
-import type { FlowId, Micros, MsgId } from '../model/flow.ts';
+import type { FlowId, Micros } from '../model/flow.ts';
 import type { ViolationInput } from '../model/violation.ts';
+import { RawStream } from './raw.ts';
 import type { EmitEvent, StreamDir, StreamHandler } from './types.ts';
 
 /** The longest frame read (a voice clip of about a minute of AMR-NB). */
@@ -54,19 +55,20 @@ export class WatchStream implements StreamHandler {
   #nextMsgId = 0;
   readonly #held: Record<StreamDir, Uint8Array[]> = { up: [], down: [] };
   readonly #heldBytes: Record<StreamDir, number> = { up: 0, down: 0 };
-  /** A direction whose bytes stopped being frames: its raw message. */
-  readonly #raw: Partial<Record<StreamDir, MsgId>> = {};
+  /** Directions whose bytes stopped being frames, read from there as an unknown protocol's. */
+  readonly #rawDirs = new Set<StreamDir>();
+  readonly #raw: RawStream;
 
   constructor(flowId: FlowId, emit: EmitEvent, report: (v: ViolationInput, ts: Micros) => void) {
     this.#flowId = flowId;
     this.#emit = emit;
     this.#report = report;
+    this.#raw = new RawStream(flowId, emit, () => this.#nextMsgId++);
   }
 
   data(dir: StreamDir, bytes: Uint8Array, ts: Micros): void {
-    const raw = this.#raw[dir];
-    if (raw !== undefined) {
-      this.#emit({ ts, type: 'message.chunk', flowId: this.#flowId, msgId: raw, data: bytes });
+    if (this.#rawDirs.has(dir)) {
+      this.#raw.data(dir, bytes, ts);
       return;
     }
     this.#held[dir].push(Uint8Array.from(bytes)); // a copy: the caller may reuse its buffer
@@ -92,18 +94,18 @@ export class WatchStream implements StreamHandler {
     this.#heldBytes[dir] = buf.length;
   }
 
-  gap(dir: StreamDir, _length: number, ts: Micros): void {
+  gap(dir: StreamDir, length: number, ts: Micros): void {
     // Bytes lost: the framing cannot be trusted past them; what follows is read as raw bytes.
-    if (this.#raw[dir] === undefined) this.#toRaw(dir, Buffer.concat(this.#held[dir]), ts);
+    if (!this.#rawDirs.has(dir)) this.#toRaw(dir, Buffer.concat(this.#held[dir]), ts);
+    this.#raw.gap(dir, length, ts);
   }
 
   close(ts: Micros): void {
     for (const dir of ['up', 'down'] as const) {
       const rest = Buffer.concat(this.#held[dir]);
-      if (this.#raw[dir] === undefined && rest.length > 0) this.#toRaw(dir, rest, ts);
-      const raw = this.#raw[dir];
-      if (raw !== undefined) this.#emit({ ts, type: 'message.end', flowId: this.#flowId, msgId: raw });
+      if (!this.#rawDirs.has(dir) && rest.length > 0) this.#toRaw(dir, rest, ts);
     }
+    this.#raw.close(ts);
   }
 
   /** One frame `[…]` as a message; false when it is no frame. */
@@ -138,15 +140,7 @@ export class WatchStream implements StreamHandler {
   #toRaw(dir: StreamDir, rest: Uint8Array, ts: Micros): void {
     this.#held[dir] = [];
     this.#heldBytes[dir] = 0;
-    const msgId = this.#nextMsgId++;
-    this.#raw[dir] = msgId;
-    const direction = dir === 'up' ? 'upload' : 'download';
-    this.#emit({
-      ts,
-      type: 'message.head',
-      flowId: this.#flowId,
-      msg: { msgId, direction, protocol: 'raw', headers: [] },
-    });
-    if (rest.length > 0) this.#emit({ ts, type: 'message.chunk', flowId: this.#flowId, msgId, data: rest });
+    this.#rawDirs.add(dir);
+    if (rest.length > 0) this.#raw.data(dir, rest, ts);
   }
 }
