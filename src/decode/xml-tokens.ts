@@ -84,6 +84,8 @@ export class XmlTokenizer implements Tokenizer {
   readonly #stack: Frame[] = [];
   /** Decoded text not yet read: an unfinished tag, or text whose end is not known yet. */
   #buf = '';
+  /** Inside a CDATA section: its text streams as it comes (a large base64 payload is not held whole). */
+  #cdata = false;
   #broken = false;
 
   constructor(sink: TokenSink, opts: XmlTokenizerOptions) {
@@ -110,6 +112,16 @@ export class XmlTokenizer implements Tokenizer {
     let at = 0;
     const buf = this.#buf;
     while (at < buf.length && !this.#broken) {
+      if (this.#cdata) {
+        const end = buf.indexOf(']]>', at);
+        // Not closed here: all but the last two characters (a `]]>` may be cut) are its text so far.
+        const upTo = end < 0 ? Math.max(at, buf.length - 2) : end;
+        this.#content(buf.slice(at, upTo), true);
+        at = end < 0 ? upTo : end + 3;
+        if (end < 0) break;
+        this.#cdata = false;
+        continue;
+      }
       const lt = buf.indexOf('<', at);
       if (lt < 0) {
         // Text whose end is not here yet: keep a possibly cut entity (`&am`) for the next chunk.
@@ -135,11 +147,10 @@ export class XmlTokenizer implements Tokenizer {
   #construct(buf: string, lt: number): number {
     if (buf.startsWith('<!--', lt)) return this.#skipTo(buf, lt, '-->');
     if (buf.startsWith('<![CDATA[', lt)) {
-      const end = buf.indexOf(']]>', lt + 9);
-      if (end < 0) return -1;
-      this.#content(buf.slice(lt + 9, end), true);
-      return end + 3;
+      this.#cdata = true;
+      return lt + 9;
     }
+    if (buf.length - lt < 9 && '<![CDATA['.startsWith(buf.slice(lt))) return -1; // perhaps a CDATA cut short
     if (buf.startsWith('<?', lt)) return this.#skipTo(buf, lt, '?>');
     if (buf.startsWith('<!', lt)) {
       // A DOCTYPE with an internal subset ends at `]>`; its entities are never expanded.
@@ -182,9 +193,8 @@ export class XmlTokenizer implements Tokenizer {
     if (parent) {
       parent.hasChildren = true;
       this.#flushText(parent);
-      if (parent.dict && name === 'key') {
-        key = name;
-      } else if (parent.dict && parent.pendingKey !== undefined) {
+      // A plist value takes the name of the `<key>` before it (a `<key>` element itself keeps its own).
+      if (parent.dict && name !== 'key' && parent.pendingKey !== undefined) {
         key = parent.pendingKey;
         parent.pendingKey = undefined;
       } else if (parent.array) {

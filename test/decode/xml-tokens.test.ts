@@ -95,6 +95,22 @@ describe('XmlTokenizer', () => {
     expect(decodeEntities('&lt;&#233;&#xE9;&unknown;&amp;')).toBe('<éé&unknown;&');
   });
 
+  it('streams a long CDATA section whatever its size, cut anywhere', () => {
+    const payload = 'QUJD'.repeat(50_000); // 200,000 characters of base64, past MAX_TAG_CHARS
+    const doc = `<up><photo><![CDATA[${payload}]]></photo><n>Mia</n></up>`;
+    const join = (r: Run) =>
+      r.tokens
+        .filter((t) => t.key === 'photo')
+        .map((t) => t.value)
+        .join('');
+    for (const chunks of [[utf8(doc)], everySplit(utf8(doc), 7000).next().value as Uint8Array[]]) {
+      const r = run(chunks, { MAX_TOKEN_BYTES: 64 * 1024 });
+      expect(r.violations).toEqual([]);
+      expect(join(r)).toBe(payload);
+      expect(r.tokens.at(-1)?.value).toBe('Mia');
+    }
+  });
+
   it('reads no DTD entity and stops once on malformed input', () => {
     const bomb = '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><x><v>&b;</v></x>';
     expect(brief(run(bomb))).toEqual([['$.x.v', 'v', 'string', '&b;']]);
