@@ -76,6 +76,8 @@ export class WatchStream implements StreamHandler {
     if (!bytes.includes(0x5d) && this.#heldBytes[dir] <= MAX_WATCH_FRAME_BYTES) return;
     let buf: Uint8Array = Buffer.concat(this.#held[dir]);
     for (;;) {
+      // Line ends some firmware sends between frames, in this chunk or at the start of the next.
+      while (buf.length > 0 && (buf[0] === 0x0a || buf[0] === 0x0d)) buf = buf.subarray(1);
       const end = buf.indexOf(0x5d);
       if (end < 0) break;
       if (!this.#frame(dir, buf.subarray(0, end + 1), ts)) {
@@ -83,7 +85,6 @@ export class WatchStream implements StreamHandler {
         return;
       }
       buf = buf.subarray(end + 1);
-      while (buf.length > 0 && (buf[0] === 0x0a || buf[0] === 0x0d)) buf = buf.subarray(1); // line ends some send
     }
     if (buf.length > MAX_WATCH_FRAME_BYTES) {
       this.#report({ decoder: 'watch', code: 'frame-too-long', message: `past ${MAX_WATCH_FRAME_BYTES} bytes` }, ts);

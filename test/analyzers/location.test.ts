@@ -140,7 +140,7 @@ describe('location', () => {
     const ud = `UD,031226,071503,A,22.570733,N,113.8626083,E,0.00,249.5,0.0,6,100,84,0,0,00000000,${cells},${wifis},12.0`;
     const watch = `[3G*8800000015*${ud.length.toString(16).toUpperCase().padStart(4, '0')}*${ud}]`;
     const body = new TextEncoder().encode(`${watch}\n`);
-    for (const chunks of everySplit(body, 40)) {
+    for (const chunks of everySplit(body)) {
       const f = run(A, { body: chunks });
       expect(f.map((x) => [x.subtype, x.evidence.value]).sort()).toEqual([
         ['cell-tower', '460,1,9529,21809'],

@@ -73,7 +73,7 @@ describe('WatchStream', () => {
       ],
       [2, '#!AMR\n}[],*'],
     ];
-    for (const chunks of everySplit(stream, 16)) {
+    for (const chunks of everySplit(stream)) {
       const { events, codes } = play(chunks.map((c) => ['up', c] as ['up', Uint8Array]));
       expect(codes).toEqual([]);
       expect(brief(events)).toEqual(want);
