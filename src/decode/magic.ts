@@ -322,7 +322,8 @@ export const MAGIC: readonly MagicEntry[] = [
 const BUCKETS: MagicEntry[][] = (() => {
   const buckets: MagicEntry[][] = Array.from({ length: 256 }, () => []);
   for (const e of MAGIC) {
-    for (let v = 0; v < 256; v++) if (!e.first || e.first.includes(v)) buckets[v]!.push(e);
+    if (e.first) for (const v of new Set(e.first)) buckets[v]!.push(e);
+    else for (const b of buckets) b.push(e);
   }
   for (const b of buckets) b.sort((x, y) => y.strength - x.strength);
   return buckets;
