@@ -10,13 +10,14 @@
  * packets and gives the sample rate; a stream message whose vendor framing wraps a gzip member is inflated (a
  * bounded sample, lib/audio-gzip-frame.ts) and its payload joins the stream (a bare gzip member is inflated by the
  * pipeline and arrives as a part of its own). Downloads (a TTS reply, music) are
- * not looked at. Evidence: containers as sent, raw PCM wrapped in WAV (0xFFFFFFFF sizes, lib/audio-wav.ts), raw
+ * not looked at. RTP packets (one message each) are read per source: G.711 expanded to PCM and judged like it, Opus
+ * in a dynamic payload type once its timestamps fit (lib/voice-rtp.ts). Evidence: containers as sent, raw PCM wrapped in WAV (0xFFFFFFFF sizes, lib/audio-wav.ts), raw
  * Opus packets wrapped in Ogg (lib/audio-ogg-writer.ts), capped by the pipeline.
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, FlowAnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Micros } from '../src/model/flow.ts';
 import type { MediaInfo } from '../src/model/media.ts';
-import type { MessageHead } from '../src/model/message.ts';
+import { header, type MessageHead } from '../src/model/message.ts';
 import type { Token } from '../src/model/token.ts';
 import { gunzipFrame, gzipOffset, MAX_GZIP_HEADER_OFFSET } from './lib/audio-gzip-frame.ts';
 import { type Clip, DESCRIBING_KEYS, describe, type SessionDescription } from './lib/voice-clip.ts';
@@ -24,6 +25,7 @@ import { ContainerClip } from './lib/voice-container.ts';
 import { MP4_MIMES, Mp4Clip } from './lib/voice-mp4.ts';
 import { OpusPackets } from './lib/voice-opus.ts';
 import { PcmClip } from './lib/voice-pcm.ts';
+import { MAX_RTP_SOURCES, type RtpFields, RtpVoice, rtpFields } from './lib/voice-rtp.ts';
 
 /** Weak magic that quiet PCM matches by chance (`00 00 01 00` is an icon, `00 00 00 01` an H.264 start code). */
 const WEAK_MAGIC = new Set(['image/x-icon', 'video/h264']);
@@ -46,6 +48,18 @@ class VoiceFlow implements FlowAnalyzerState {
   opus: OpusPackets | undefined;
   /** Containers seen on a stream flow, one finding per codec. */
   readonly containers = new Map<string, ContainerClip>();
+  /** RTP sources (by SSRC), each its own stream and finding. */
+  readonly rtp = new Map<string, RtpVoice>();
+
+  /** The RTP source `ssrc`'s audio, undefined past MAX_RTP_SOURCES sources. */
+  rtpSource(ctx: AnalyzerContext, origin: string, ssrc: string, fields: RtpFields): RtpVoice | undefined {
+    let source = this.rtp.get(ssrc);
+    if (!source && this.rtp.size < MAX_RTP_SOURCES) {
+      source = new RtpVoice(ctx, origin, fields);
+      this.rtp.set(ssrc, source);
+    }
+    return source;
+  }
 
   /** The flow's one raw stream: Opus packets when the session said so, else 16-bit PCM. */
   raw(ctx: AnalyzerContext, origin: string): Clip {
@@ -65,6 +79,7 @@ class VoiceFlow implements FlowAnalyzerState {
     this.pcm?.finish();
     this.opus?.finish();
     for (const c of this.containers.values()) c.finish();
+    for (const r of this.rtp.values()) r.finish();
   }
 }
 
@@ -101,6 +116,7 @@ class VoiceMessage implements AnalyzerState {
   end(): void {}
 
   #clipFor(info: MediaInfo, first: Uint8Array): Clip | null {
+    if (this.head.protocol === 'rtp') return RtpPacketPart.of(this.flow, this.ctx, this.head, info.origin);
     const stream = isStream(this.head);
     if (info.sniffed && MP4_MIMES.has(info.mime)) return new Mp4Clip(this.ctx, info);
     if (info.family === 'audio' && info.sniffed && !(stream && this.#chanceSync(info, first))) {
@@ -121,6 +137,39 @@ class VoiceMessage implements AnalyzerState {
   #chanceSync(info: MediaInfo, first: Uint8Array): boolean {
     const pcm = this.flow.desc.format === 'pcm' || this.flow.pcm !== undefined;
     return pcm && FRAME_SYNC_AUDIO.has(info.mime.split(';')[0]!) && !(first[0] === 0x49 && first[1] === 0x44);
+  }
+}
+
+/** One RTP packet's payload (one message), handed to its source's stream at the message's end. */
+class RtpPacketPart implements Clip {
+  #chunks: Uint8Array[] = [];
+  #ts: Micros = 0;
+
+  private constructor(
+    private readonly source: RtpVoice,
+    private readonly fields: RtpFields,
+  ) {}
+
+  /** The part for an RTP head with its fields, or null (no fields, or a source past the flow's limit). */
+  static of(flow: VoiceFlow, ctx: AnalyzerContext, head: MessageHead, origin: string): RtpPacketPart | null {
+    const fields = rtpFields(head);
+    const source = fields && flow.rtpSource(ctx, origin, header(head, 'ssrc') ?? '', fields);
+    return fields && source ? new RtpPacketPart(source, fields) : null;
+  }
+
+  push(chunk: Uint8Array, ts: Micros): void {
+    this.#ts = ts;
+    this.#chunks.push(new Uint8Array(chunk)); // a copy: the chunk may be a view of a reused buffer
+  }
+
+  messageEnd(): void {
+    const payload = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
+    this.#chunks = [];
+    if (payload.length > 0) this.source.packet(this.fields, payload, this.#ts);
+  }
+
+  finish(): void {
+    this.messageEnd();
   }
 }
 

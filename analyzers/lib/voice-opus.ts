@@ -35,6 +35,8 @@ export class OpusPackets implements Clip {
     private readonly ctx: AnalyzerContext,
     path: string,
     private readonly desc: SessionDescription,
+    /** What carried the packets: `none` (one per stream message), `rtp`. */
+    private readonly container: 'none' | 'rtp' = 'none',
   ) {
     this.#report = new Report(ctx, path, true);
   }
@@ -77,7 +79,7 @@ export class OpusPackets implements Clip {
     }
     const detail: FindingDetail = {
       codec: 'opus',
-      container: 'none',
+      container: this.container,
       bytes: this.#bytes,
       packets: this.#packets,
       durationMs: Math.round(this.#ms),

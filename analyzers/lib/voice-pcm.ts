@@ -8,6 +8,7 @@ import type { FindingDetail } from '../../src/model/finding.ts';
 import type { Micros } from '../../src/model/flow.ts';
 import type { AudioFacts } from './audio-header.ts';
 import { wavWriterFor } from './audio-wav.ts';
+import { expandG711, type G711Law } from './g711.ts';
 import { classifyPcm, guessSampleRate, MIN_PCM_FRAMES, PcmStats } from './pcm-stats.ts';
 import { type Clip, Report, type SessionDescription } from './voice-clip.ts';
 
@@ -22,7 +23,8 @@ export interface WavSource {
 }
 
 /**
- * 16-bit PCM judged from its signal: raw (headerless) or the data of a WAV. Undecided bytes wait in a bounded
+ * 16-bit PCM judged from its signal: raw (headerless), the data of a WAV, or G.711 from RTP expanded to it
+ * (`law`: 8 kHz, one byte a sample; reported as `g711`, its bytes as sent). Undecided bytes wait in a bounded
  * prebuffer so the evidence clip starts at the start; a speech verdict reports and opens the evidence.
  */
 export class PcmClip implements Clip {
@@ -43,12 +45,14 @@ export class PcmClip implements Clip {
     private readonly desc: SessionDescription,
     private readonly streaming: boolean,
     private readonly wav?: WavSource,
+    private readonly law?: G711Law,
   ) {
     this.#report = new Report(ctx, path, streaming);
     this.#skip = wav?.pcm16.dataOffset ?? 0;
   }
 
-  push(chunk: Uint8Array, ts: Micros): void {
+  push(sent: Uint8Array, ts: Micros): void {
+    const chunk = this.law ? expandG711(sent, this.law) : sent;
     this.#firstTs ??= ts;
     this.#lastTs = ts;
     if (this.#evidence) this.#evidence.write(chunk);
@@ -94,6 +98,7 @@ export class PcmClip implements Clip {
   /** Sample rate: the WAV header, the session's description, the cadence of a live stream, else the signal. */
   #rate(): { rate: number; from: string } {
     if (this.wav?.facts.sampleRate) return { rate: this.wav.facts.sampleRate, from: 'header' };
+    if (this.law) return { rate: 8000, from: 'payload-type' };
     if (this.desc.sampleRate) return { rate: this.desc.sampleRate, from: 'session' };
     const spanUs = this.#lastTs - (this.#firstTs ?? this.#lastTs);
     if (this.streaming && spanUs >= 1_000_000) {
@@ -107,10 +112,11 @@ export class PcmClip implements Clip {
   #emit(): void {
     const { rate, from } = this.#rate();
     const pcmBytes = this.#stats.bytes; // the samples (a WAV's header is skipped before the stats)
-    const subtype = this.wav ? 'wav' : 'raw-pcm';
+    const subtype = this.wav ? 'wav' : this.law ? 'g711' : 'raw-pcm';
     const detail: FindingDetail = {
-      codec: this.wav ? 'wav' : 'pcm-s16le',
-      bytes: pcmBytes + (this.wav?.pcm16.dataOffset ?? 0),
+      codec: this.wav ? 'wav' : (this.law ?? 'pcm-s16le'),
+      ...(this.law ? { container: 'rtp' } : {}),
+      bytes: this.law ? pcmBytes / 2 : pcmBytes + (this.wav?.pcm16.dataOffset ?? 0),
       sampleRate: rate,
       sampleRateFrom: from,
       channels: 1,

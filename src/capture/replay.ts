@@ -7,6 +7,8 @@
  * `packet-error`), one inside a connection's handlers a violation for that flow, whose further bytes are then
  * only counted; one in the reader stops reading the rest of the file (`reader-error`).
  */
+
+import { parseRtp } from '../decode/rtp.ts';
 import { DSB_TLS_KEY_LOG, KeyLog } from '../decode/tls-keylog.ts';
 import type { FlowEvent } from '../model/events.ts';
 import type { FlowId, FrameRange, Micros } from '../model/flow.ts';
@@ -18,6 +20,7 @@ import { flowInfo } from '../streams/flow-info.ts';
 import { RawStream } from '../streams/raw.ts';
 import { recognizeUdp, udpPayloadReadable } from '../streams/recognize.ts';
 import { ConnectionRouter } from '../streams/router.ts';
+import { RtpStream } from '../streams/rtp.ts';
 import { parseNote } from './connection-note.ts';
 import { AutoReader, UnknownCaptureFormatError } from './detect-format.ts';
 import { PacketDecoder } from './packet-decoder.ts';
@@ -70,7 +73,7 @@ export class CaptureReplay {
    * UDP flows whose payload the analyzers read: CoAP, a message per request or response; others (udpPayloadReadable)
    * one raw message per direction.
    */
-  readonly #readUdp = new Map<number, RawStream | CoapStream>();
+  readonly #readUdp = new Map<number, RawStream | CoapStream | RtpStream>();
   readonly skipped = new Map<string, number>();
   /** The reader threw: the rest of the file is not read. */
   #readerFailed = false;
@@ -265,10 +268,10 @@ export class CaptureReplay {
     const transport = recognizeUdp(first, client.port, server.port);
     const flowId = this.#flowId(flow.id);
     if (transport === 'dns') this.#dnsUdp.add(flow.id);
-    else if (transport === 'coap') {
-      const report = (v: ViolationInput, at: Micros) => this.#opts.violation({ ...v, ts: at, flowId });
-      this.#readUdp.set(flow.id, new CoapStream(flowId, this.#emit, report));
-    } else if (udpPayloadReadable(first, client, server)) this.#readUdp.set(flow.id, new RawStream(flowId, this.#emit));
+    else {
+      const reader = this.#udpReader(flow, flowId, transport, first);
+      if (reader) this.#readUdp.set(flow.id, reader);
+    }
     const spec = {
       flowId,
       client,
@@ -280,6 +283,14 @@ export class CaptureReplay {
       type: 'flow.open',
       flow: flowInfo({ ...spec, captureId: this.#opts.captureId }, transport, 'none'),
     });
+  }
+
+  /** Who reads a UDP flow that is not DNS: CoAP, RTP (by its first datagram, confirmed by the next), raw, none. */
+  #udpReader(flow: UdpFlow, flowId: FlowId, transport: 'coap' | 'udp', first: Uint8Array) {
+    const report = (v: ViolationInput, at: Micros) => this.#opts.violation({ ...v, ts: at, flowId });
+    if (transport === 'coap') return new CoapStream(flowId, this.#emit, report);
+    if (!udpPayloadReadable(first, flow.client, flow.server)) return undefined;
+    return parseRtp(first) ? new RtpStream(flowId, this.#emit, report) : new RawStream(flowId, this.#emit);
   }
 }
 

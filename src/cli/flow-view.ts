@@ -7,6 +7,7 @@
 import { type Config, deviceName } from '../config.ts';
 import type { Finding } from '../model/finding.ts';
 import { displayLabel } from '../model/flow.ts';
+import { type Headers, header } from '../model/message.ts';
 import type { FlowRecord, MessageRecord } from '../model/records.ts';
 import type { Violation } from '../model/violation.ts';
 import { redact } from '../pipeline/redact.ts';
@@ -116,6 +117,12 @@ function messageLines(m: MessageRecord, findings: Finding[], reveal: boolean): s
   return out;
 }
 
+/** What an RTP packet carries: its static media type (`audio/PCMU`), else its payload type (`PT 96`). */
+export function rtpPayload(headers: Headers): string {
+  const type = header({ headers }, 'content-type');
+  return type ? type.split(';')[0]! : `PT ${header({ headers }, 'payload-type') ?? '?'}`;
+}
+
 function startLine(m: MessageRecord, reveal: boolean): string {
   if (m.protocol === 'http') {
     return m.method ? `${m.method} ${maskUrl(m.url ?? '', reveal)}` : `HTTP ${m.status ?? ''}`;
@@ -124,6 +131,7 @@ function startLine(m: MessageRecord, reveal: boolean): string {
   if (m.protocol === 'coap')
     return m.method ? `CoAP ${m.method} ${maskUrl(m.url ?? '', reveal)}` : `CoAP ${m.status ?? ''}`;
   if (m.protocol === 'dns') return m.url ?? 'DNS';
+  if (m.protocol === 'rtp') return `RTP ${rtpPayload(m.headers)} seq ${header(m, 'sequence') ?? '?'}`;
   return m.method ? `${m.protocol} frame ${m.method}` : m.protocol;
 }
 

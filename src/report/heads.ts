@@ -38,6 +38,11 @@ const STRUCTURAL = new Set([
   'question',
   'rcode',
   'answer',
+  // RTP's (src/streams/rtp.ts): a random source id and counters, not values sent by a person.
+  'payload-type',
+  'ssrc',
+  'sequence',
+  'timestamp',
 ]);
 
 /** The head with non-structural values masked (unless `reveal`). */

@@ -110,6 +110,74 @@ describe('voice streams', () => {
   });
 });
 
+describe('voice over RTP', () => {
+  /** RTP packets as src/streams/rtp.ts gives them: one message each, its fields as headers. */
+  function rtpScript(packets: Array<{ payload: Uint8Array; pt: number; seq: number; ts: number; ssrc?: string }>) {
+    const s = new FlowScript({ transport: 'udp' });
+    for (const [i, p] of packets.entries()) {
+      const headers: Array<[string, string]> = [
+        ['Payload-Type', String(p.pt)],
+        ['SSRC', p.ssrc ?? 'cafe0001'],
+        ['Sequence', String(p.seq)],
+        ['Timestamp', String(p.ts)],
+      ];
+      s.message({ msgId: i, protocol: 'rtp', headers }, p.payload);
+    }
+    return s.close().events;
+  }
+  const opusPacket = new Uint8Array(60).fill(0x5a);
+  opusPacket[0] = 15 << 3; // hybrid fullband, 20 ms, one frame
+
+  it('plays its G.711 evidence as a WAV of the expanded samples, as long as the finding says', () => {
+    const { out } = replayCapture(captureOf(join(FIXTURES, 'voice-rtp')), [voice]);
+    const g711 = out.findings.filter((f) => f.subtype === 'g711');
+    expect(g711.map((f) => f.detail?.codec).sort()).toEqual(['pcma', 'pcmu']);
+    for (const f of g711) {
+      const wav = evidenceBytes(out, f.evidence.evidenceId);
+      expect(wav.toString('latin1', 0, 4)).toBe('RIFF');
+      expect(wav.readUInt32LE(24)).toBe(8000);
+      expect(Math.abs((wav.length - 44) / 16 - Number(f.detail?.durationMs))).toBeLessThan(2);
+      expect(wav.length - 44).toBe(2 * Number(f.detail?.bytes)); // one byte a sample sent, two in the clip
+    }
+    const opus = out.findings.find((f) => f.subtype === 'opus')!;
+    expect(evidenceBytes(out, opus.evidence.evidenceId).toString('latin1', 0, 4)).toBe('OggS');
+  });
+
+  it('believes Opus in a dynamic payload type when its timestamps step by its packets’ durations at 48 kHz', () => {
+    // 20 ms packets: 960 ticks each; the fifth packet lost (the sequence skips, the clock steps twice as far).
+    const packets = Array.from({ length: 30 }, (_, i) => i)
+      .filter((i) => i !== 5)
+      .map((i) => ({ payload: opusPacket, pt: 111, seq: 100 + i, ts: 5000 + 960 * i }));
+    // A DTMF event (RFC 4733, its own payload type under the same source) is not audio of the stream.
+    const dtmf = { payload: Uint8Array.from([5, 0x8a, 0, 160]), pt: 101, seq: 200, ts: 5000 };
+    const out = play([voice], rtpScript([...packets.slice(0, 12), dtmf, ...packets.slice(12)]));
+    expect(out.findings).toHaveLength(1);
+    expect(out.findings[0]).toMatchObject({
+      subtype: 'opus',
+      detail: { container: 'rtp', durationMs: 29 * 20, packets: 29 },
+    });
+  });
+
+  it('does not take video (a 90 kHz clock, a frame in several packets) or another clock for Opus', () => {
+    const video = Array.from({ length: 40 }, (_, i) => ({
+      payload: opusPacket,
+      pt: 96,
+      seq: i,
+      ts: 3000 * Math.floor(i / 4), // four packets a frame, 30 frames a second
+    }));
+    const eightKilohertz = Array.from({ length: 40 }, (_, i) => ({ payload: opusPacket, pt: 97, seq: i, ts: 160 * i }));
+    expect(play([voice], rtpScript(video)).findings).toEqual([]);
+    expect(play([voice], rtpScript(eightKilohertz)).findings).toEqual([]);
+  });
+
+  it('gives each source of a flow its own stream', () => {
+    const a = Array.from({ length: 15 }, (_, i) => ({ payload: opusPacket, pt: 111, seq: i, ts: 960 * i, ssrc: 'a' }));
+    const b = a.map((p) => ({ ...p, ssrc: 'b', seq: p.seq + 1000 }));
+    const interleaved = a.flatMap((p, i) => [p, b[i]!]);
+    expect(play([voice], rtpScript(interleaved)).findings).toHaveLength(2);
+  });
+});
+
 describe('voice durations of MP3 and WebM uploads', () => {
   const { out } = replayCapture(captureOf(join(FIXTURES, 'voice-http-containers')), [voice]);
   const find = (subtype: string) => out.findings.find((f) => f.subtype === subtype)!;

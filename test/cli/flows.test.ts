@@ -164,3 +164,30 @@ describe('toyscope flows and evidence export', () => {
     }
   });
 });
+
+describe('toyscope flows on RTP', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'toyscope-flows-rtp-'));
+  const data = ['--data-dir', dir];
+
+  beforeAll(async () => {
+    expect((await toyscope(...data, 'replay', join(FIXTURES, 'voice-rtp', 'capture.pcap'))).code).toBe(0);
+  }, 120_000);
+
+  it('names each packet by its payload, and shows its sequence number', async () => {
+    const list = await toyscope(...data, 'flows', '--device', '127.0.0.121', '--limit', '3');
+    expect(list.code).toBe(0);
+    // ffmpeg's first RTCP sender report (raw bytes on the next port), then the stream's packets.
+    const rows = list.out.trimEnd().split('\n').slice(1, 4);
+    expect(rows[0]).toMatch(/\s127\.0\.0\.121\s+bytes up\s/);
+    for (const row of rows.slice(1)) {
+      expect(row).toMatch(/\s127\.0\.0\.121\s+rtp audio\/PCMA\s+127\.0\.0\.39\s.*\sudp\b/);
+    }
+    const id = rows[1]!.split(/\s+/)[2]!.split('#')[0]!;
+    const show = await toyscope(...data, 'flows', 'show', id);
+    expect(show.code).toBe(0);
+    expect(show.out).toMatch(/RTP audio\/PCMA seq \d+/);
+    expect(show.out).toMatch(/^ {3}Payload-Type: 8$/m); // protocol fields are not masked
+    expect(show.out).toMatch(/^ {3}SSRC: [0-9a-f]{8}$/m);
+    expect(show.out).toContain('voice/g711');
+  });
+});

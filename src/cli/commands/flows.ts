@@ -13,7 +13,7 @@ import { writeArray } from '../../report/json.ts';
 import type { Exchange, ExchangeQuery, Store } from '../../store/types.ts';
 import { type Command, flag, type Globals, type Parsed, parseCommandArgs, parseLimit, str } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { flowJson, renderFlow } from '../flow-view.ts';
+import { flowJson, renderFlow, rtpPayload } from '../flow-view.ts';
 import { cell, recipient, size, table } from '../format.ts';
 import { scopeOf, withExistingStore } from '../store-access.ts';
 import { formatTime, timeHeader } from '../time.ts';
@@ -164,6 +164,8 @@ export function requestLabel(x: Exchange, reveal: boolean): string {
       return `mqtt ${mqttPacket(m.headers)} ${maskPath(m.topic ?? '', reveal)}`.trimEnd();
     case 'coap':
       return m.method ? `coap ${m.method} ${maskUrl(m.url ?? '', reveal)}` : `(coap ${m.status ?? ''})`;
+    case 'rtp':
+      return `rtp ${rtpPayload(m.headers)}`;
     case 'dns':
       return (m.url ?? 'dns:').replace(/^dns:/, 'dns ').replace('?type=', ' ');
     default:
