@@ -7,7 +7,7 @@
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token } from '../src/model/token.ts';
-import { arrayOf, classify, isWrappedValueKey, K, keyOf, objectKeyOf, objectPathOf } from './lib/keys.ts';
+import { classify, isWrappedValueKey, K, keyOf, listOf, objectKeyOf } from './lib/keys.ts';
 import { matchesIn } from './lib/matches.ts';
 import { ObjectTable } from './lib/objects.ts';
 import { PHONE_CONTEXT, PHONE_IN_TEXT, type Phone, RELATION_WORDS, validatePhone } from './lib/phone.ts';
@@ -44,8 +44,8 @@ export const contacts: Analyzer = {
 };
 
 interface Entry {
-  /** The object's path (its members' `parent`). */
-  path: string;
+  /** The path of the list the object is a member of (lib/keys.ts listOf), if it is one. */
+  listPath: string | undefined;
   /** The number of the array holding the object when a member told it (Token.outer), else -1. */
   list: number;
   name?: string;
@@ -169,7 +169,7 @@ class ContactsState implements AnalyzerState {
     const key = objectKeyOf(t);
     let e = this.#objects.get(key);
     if (!e && !this.#objects.full) {
-      e = { path: objectPathOf(t), list: -1 };
+      e = { listPath: listOf(t), list: -1 };
       this.#objects.add(key, e);
     }
     // A wrapped value's object is its wrapper's container, whose own holder no token names.
@@ -184,7 +184,7 @@ class ContactsState implements AnalyzerState {
       if (!e.phone) continue;
       if (e.relation) this.#relation(e.relation, e.phone, e.phonePath ?? '');
       if (e.name === undefined) continue;
-      const path = arrayOf(e.path);
+      const path = e.listPath;
       if (path === undefined) continue;
       const id = `${e.list}|${path}`;
       const l = lists.get(id) ?? { path, n: 0, first: `${e.name} ${e.phone.e164}` };

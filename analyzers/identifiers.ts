@@ -10,7 +10,6 @@ import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/m
 import type { Token } from '../src/model/token.ts';
 import { idsInField, tokenShaped } from './lib/id-fields.ts';
 import {
-  arrayOf,
   classify,
   isWrappedValueKey,
   K,
@@ -18,8 +17,8 @@ import {
   keyedMinLength,
   keyOf,
   lastKeyOf,
+  listOf,
   objectKeyOf,
-  objectPathOf,
 } from './lib/keys.ts';
 import { luhnValid } from './lib/luhn.ts';
 import { matchesIn } from './lib/matches.ts';
@@ -290,7 +289,7 @@ class IdentifierState implements AnalyzerState {
 
   /** A MAC inside a list of scanned access points (`wifiAccessPoints[2].macAddress`) is location, not the device. */
   #inWifiList(t: Token): boolean {
-    const arr = arrayOf(objectPathOf(t));
+    const arr = listOf(t);
     return arr !== undefined && (classify(lastKeyOf(arr)).a & K.WIFI_LIST) !== 0;
   }
 }

@@ -10,13 +10,13 @@
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
 import type { Token, TokenSource } from '../src/model/token.ts';
 import {
-  arrayOf,
   classify,
   isWrappedValueKey,
   K,
   keyedMinLength,
   keyOf,
   lastKeyOf,
+  listOf,
   objectKeyOf,
   objectPathOf,
 } from './lib/keys.ts';
@@ -278,7 +278,7 @@ class LocationState implements AnalyzerState {
   /** An access point object in an array: counted once it has a BSSID and either a signal or a Wi-Fi list key. */
   #apObject(t: Token, o: Obj): void {
     if (!o.bssid) return;
-    const arr = arrayOf(objectPathOf(t));
+    const arr = listOf(t);
     if (arr === undefined) return;
     if (o.signal || o.namedBssid || classify(lastKeyOf(arr)).a & K.WIFI_LIST) {
       this.#addBssid(o.bssid, arr);

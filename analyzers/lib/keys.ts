@@ -234,6 +234,16 @@ export function arrayOf(objectPath: string): string | undefined {
   return i > 0 ? objectPath.slice(0, i) : undefined;
 }
 
+/**
+ * The list a token's object is a member of, by path: an array element's array (`$.wifi[3]` → `$.wifi`), or an XML
+ * element's own path, since XML writes a list as the same element repeated, with no index (`<wifi><ap>…</ap><ap>…`
+ * → `$.wifi.ap`). Members of one list also share their holder's number (Token.outer). Undefined for anything else.
+ */
+export function listOf(t: Token): string | undefined {
+  const path = objectPathOf(t);
+  return arrayOf(path) ?? (t.source === 'xml' && !path.endsWith('$') ? path : undefined);
+}
+
 /** The last key named on a path (`$.data.wifiAccessPoints[2]` → `wifiAccessPoints`), '' if none. */
 export function lastKeyOf(path: string): string {
   // Scanned by hand (no regex, one slice): it runs for every access point and array element.

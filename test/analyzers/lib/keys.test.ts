@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { arrayOf, classify, K, K2, keyOf, lastKeyOf, objectKeyOf, objectPathOf } from '../../../analyzers/lib/keys.ts';
+import {
+  arrayOf,
+  classify,
+  K,
+  K2,
+  keyOf,
+  lastKeyOf,
+  listOf,
+  objectKeyOf,
+  objectPathOf,
+} from '../../../analyzers/lib/keys.ts';
 import type { Token } from '../../../src/model/token.ts';
 
 /** The regex forms these helpers had before they were written as loops: the reference they must match. */
@@ -33,6 +43,16 @@ describe('keys', () => {
       fc.property(pathLike, (p) => lastKeyOf(p) === lastKeyRef(p)),
       { numRuns: 20_000 },
     );
+  });
+
+  it('takes an array element, or an XML element (XML repeats it for each member), as a member of a list', () => {
+    const tok = (source: Token['source'], parent: string) => ({ source, parent, key: 'bssid' }) as Token;
+    expect(listOf(tok('json', '$.wifi[3]'))).toBe('$.wifi');
+    expect(listOf(tok('json', '$.wifi'))).toBeUndefined();
+    expect(listOf(tok('xml', '$.scan.wifi.ap'))).toBe('$.scan.wifi.ap');
+    expect(listOf(tok('xml', '$.plist.dict.aps[1]'))).toBe('$.plist.dict.aps');
+    expect(listOf(tok('xml', '$'))).toBeUndefined(); // the document itself
+    expect(listOf(tok('xml', 'body>$'))).toBeUndefined();
   });
 
   it("keys an object by its container's number, whatever its path or source", () => {
