@@ -6,7 +6,8 @@
  * media bytes for everything that is not a multipart container) and feeds the analyzers. String tokens that look like
  * base64 become nested parts, and a part compressed without saying so (gzip or zlib by its magic: an MQTT payload, a
  * WebSocket message, a body with no Content-Encoding) is also inflated, bounded, into a nested part; both up to
- * MAX_BASE64_NESTING deep; so is media found behind a header in a part of no known format (embedded-media.ts).
+ * MAX_BASE64_NESTING deep; so are media found behind a header and JSON documents in a device's own framing in a
+ * part of no known format (embedded-media.ts, embedded-json.ts).
  * Decode once, analyze many: no analyzer re-parses a body.
  */
 import { Base64Decoder, startsBase64 } from '../decode/base64.ts';
@@ -29,6 +30,7 @@ import type { Limits } from '../model/limits.ts';
 import type { MediaInfo } from '../model/media.ts';
 import type { Token, TokenSource } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
+import { EmbeddedJsonScanner } from './embedded-json.ts';
 import { EmbeddedMediaScanner } from './embedded-media.ts';
 import type { AnalyzerFanout } from './fanout.ts';
 import { TextPieces } from './text-pieces.ts';
@@ -93,6 +95,8 @@ export class PartDecoder implements ByteSink {
   #inflate: { filter: Filter; part: ByteSink } | undefined;
   /** In a part of no known format, the search for media behind a header (a nested part once found). */
   #embedded: EmbeddedMediaScanner | undefined;
+  /** In a part of no known format, the search for JSON documents in a device's own framing (a nested part each). */
+  #embeddedJson: EmbeddedJsonScanner | undefined;
 
   constructor(env: PartEnv, opts: PartOptions) {
     this.#env = env;
@@ -116,6 +120,7 @@ export class PartDecoder implements ByteSink {
     this.#multipart?.end();
     this.#inflate?.filter.end(this.#inflate.part);
     this.#embedded?.end();
+    this.#embeddedJson?.end();
     if (this.#info) this.#env.fanout.mediaEnd(this.#info);
   }
 
@@ -132,6 +137,8 @@ export class PartDecoder implements ByteSink {
     this.#inflate = undefined;
     this.#embedded?.end();
     this.#embedded = undefined;
+    this.#embeddedJson?.end();
+    this.#embeddedJson = undefined;
   }
 
   /** `whole`: the buffered bytes are the whole part (it ended before SNIFF_BYTES). */
@@ -163,7 +170,10 @@ export class PartDecoder implements ByteSink {
       if (this.#env.fanout.wantsTokens) this.#tokenizer = this.#tokenizerFor(mime);
       const compressed = useMagic ? COMPRESSED.get(magic.mime) : undefined;
       if (compressed) this.#inflate = this.#startInflate(compressed.coding, compressed.label);
-      else if (mime === 'application/octet-stream' && !useMagic) this.#embedded = this.#startEmbedded();
+      else if (mime === 'application/octet-stream' && !useMagic) {
+        this.#embedded = this.#startEmbedded();
+        this.#embeddedJson = this.#startEmbeddedJson();
+      }
     }
     if (buffered.length > 0) this.#feed(buffered);
   }
@@ -177,21 +187,38 @@ export class PartDecoder implements ByteSink {
     this.#tokenizer?.write(chunk);
     this.#inflate?.filter.write(chunk, this.#inflate.part);
     this.#embedded?.write(chunk);
+    this.#embeddedJson?.write(chunk);
   }
 
   /** The scanner for media behind a header, and the nested part (`embedded@OFFSET>`) it starts. */
   #startEmbedded(): EmbeddedMediaScanner | undefined {
-    const env = this.#env;
-    const { origin, depth, pathPrefix } = this.#opts;
-    if (depth + 1 > env.limits.MAX_BASE64_NESTING) return undefined;
+    if (!this.#canNest()) return undefined;
     return new EmbeddedMediaScanner((offset) => {
       if (this.#info) this.#info.embeddedAt = offset;
-      const label = `embedded@${offset}`;
-      return new PartDecoder(env, {
-        origin: `${origin}>${label}`,
-        depth: depth + 1,
-        pathPrefix: `${pathPrefix}${label}>`,
-      });
+      return this.#nestedPart(`embedded@${offset}`);
+    });
+  }
+
+  /** The scanner for JSON documents in a device's framing, each a nested part (`json@OFFSET>`) declared JSON. */
+  #startEmbeddedJson(): EmbeddedJsonScanner | undefined {
+    if (!this.#canNest()) return undefined;
+    const open = (offset: number) => this.#nestedPart(`json@${offset}`, 'application/json');
+    return new EmbeddedJsonScanner(open, this.#env.report, this.#opts.origin);
+  }
+
+  /** Whether a part nested in this one stays within MAX_BASE64_NESTING. */
+  #canNest(): boolean {
+    return this.#opts.depth + 1 <= this.#env.limits.MAX_BASE64_NESTING;
+  }
+
+  /** A part nested in this one (`embedded@8`, `json@8`, `gzip`): its origin and token paths prefixed by `label`. */
+  #nestedPart(label: string, declared?: string): PartDecoder {
+    const { origin, depth, pathPrefix } = this.#opts;
+    return new PartDecoder(this.#env, {
+      origin: `${origin}>${label}`,
+      depth: depth + 1,
+      pathPrefix: `${pathPrefix}${label}>`,
+      ...(declared === undefined ? {} : { declared }),
     });
   }
 
@@ -201,20 +228,15 @@ export class PartDecoder implements ByteSink {
    */
   #startInflate(coding: string, label: string): { filter: Filter; part: ByteSink } | undefined {
     const env = this.#env;
-    const { origin, depth, pathPrefix } = this.#opts;
-    if (depth + 1 > env.limits.MAX_BASE64_NESTING) {
-      const message = `${origin}: ${label} nested past MAX_BASE64_NESTING (${env.limits.MAX_BASE64_NESTING}), not inflated`;
+    if (!this.#canNest()) {
+      const message = `${this.#opts.origin}: ${label} nested past MAX_BASE64_NESTING (${env.limits.MAX_BASE64_NESTING}), not inflated`;
       env.report({ decoder: 'pipeline', code: 'compressed-too-deep', message });
       return undefined;
     }
     let part: PartDecoder | undefined;
     const nested: ByteSink = {
       write: (bytes) => {
-        part ??= new PartDecoder(env, {
-          origin: `${origin}>${label}`,
-          depth: depth + 1,
-          pathPrefix: `${pathPrefix}${label}>`,
-        });
+        part ??= this.#nestedPart(label);
         part.write(bytes);
       },
       end: () => part?.end(),
