@@ -2,7 +2,6 @@
 // Entry point for `toyscope` / `npx toyscope`. Runs dist/ (bin/build.mjs, run by npm's `prepare`) when it is there
 // and no source it was built from is newer; otherwise the TypeScript sources through tsx, so a checkout being edited
 // always runs what is on disk. TOYSCOPE_TSX=1 forces the sources.
-import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 
@@ -14,20 +13,17 @@ setFlagsFromString('--heap-growing-percent=20');
 const root = new URL('../', import.meta.url);
 
 /**
- * A replay runs in a second process started for its memory (docs/adr/0035-replay-process-memory.md): V8's young
- * generation at 4 MiB a semi-space (V8 lets the main thread's grow to 16, 32 MiB of mostly garbage beside ≈ 15 MiB
- * live), glibc's malloc with two arenas instead of one per thread, and a fixed mmap threshold, so a large buffer
- * freed goes back to the system. All three are read when a process starts only; this one waits and passes on the
- * exit. TOYSCOPE_RESPAWNED marks the second process.
+ * A replay runs in a second process, started with the V8 flags and malloc settings of ./replay-process.js (read when
+ * a process starts only); this one waits and passes on its exit and the signals it gets. Any argument `replay` does
+ * it (an option's value too): one more node start-up, ≈ 0.1 s, never a different result. TOYSCOPE_RESPAWNED marks
+ * the second process; a channel to the first ends it when the first is killed.
  */
-const RESPAWN = {
-  flags: ['--max-semi-space-size=4'],
-  env: { TOYSCOPE_RESPAWNED: '1', MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' },
-};
 if (process.argv.includes('replay') && process.env.TOYSCOPE_RESPAWNED !== '1') {
-  const child = spawn(process.execPath, [...RESPAWN.flags, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, ...RESPAWN.env },
+  const { spawn } = await import('node:child_process');
+  const { REPLAY_ENV, REPLAY_NODE_FLAGS } = await import('./replay-process.js');
+  const child = spawn(process.execPath, [...REPLAY_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...REPLAY_ENV, TOYSCOPE_RESPAWNED: '1' },
   });
   const forward = (signal) => child.kill(signal);
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, forward);
@@ -35,6 +31,12 @@ if (process.argv.includes('replay') && process.env.TOYSCOPE_RESPAWNED !== '1') {
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(s, forward);
   if (signal) process.kill(process.pid, signal);
   process.exit(code ?? 1);
+}
+if (process.env.TOYSCOPE_RESPAWNED === '1' && process.channel) {
+  // The first process's channel: it closes when that process ends, even by SIGKILL (which it cannot pass on); the
+  // replay then ends as it would have, killed (its capture stays marked incomplete).
+  process.channel.unref();
+  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 }
 
 /** True when dist/ was built from the sources as they are now (every input older than the build). */

@@ -156,8 +156,12 @@ describe('MultipartParser', () => {
     const p = new MultipartParser(
       'B',
       {
-        partStart: () => void parts.push(''),
-        partData: (c) => void (parts[parts.length - 1] += Buffer.from(c).toString('latin1')),
+        partStart() {
+          parts.push('');
+        },
+        partData(c) {
+          parts.push(`${parts.pop()}${Buffer.from(c).toString('latin1')}`);
+        },
         partEnd() {},
       },
       DEFAULT_LIMITS,
