@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REPLAY_ENV, REPLAY_NODE_FLAGS } from '../bin/replay-process.js';
 import type { ChildResult } from './replay-child.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,11 +21,23 @@ export function seconds(fn: () => void): number {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-/** One replay in a child process; `keyLog` is passed as `--keylog` would be. */
+/**
+ * One replay in a child process, started as `toyscope replay` starts its process (bin/replay-process.js); `keyLog`
+ * is passed as `--keylog` would be.
+ */
 export function replayInChild(file: string, mode: ChildResult['mode'], keyLog?: string): ChildResult {
-  const args = ['--import', 'tsx', join(here, 'replay-child.ts'), file, mode, ...(keyLog ? [keyLog] : [])];
+  const args = [
+    ...REPLAY_NODE_FLAGS,
+    '--import',
+    'tsx',
+    join(here, 'replay-child.ts'),
+    file,
+    mode,
+    ...(keyLog ? [keyLog] : []),
+  ];
   const r = spawnSync(process.execPath, args, {
     cwd: join(here, '..'),
+    env: { ...process.env, ...REPLAY_ENV },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     timeout: CHILD_TIMEOUT_MS,

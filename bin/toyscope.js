@@ -12,6 +12,33 @@ setFlagsFromString('--heap-growing-percent=20');
 
 const root = new URL('../', import.meta.url);
 
+/**
+ * A replay runs in a second process, started with the V8 flags and malloc settings of ./replay-process.js (read when
+ * a process starts only); this one waits and passes on its exit and the signals it gets. Any argument `replay` does
+ * it (an option's value too): one more node start-up, ≈ 0.1 s, never a different result. TOYSCOPE_RESPAWNED marks
+ * the second process; a channel to the first ends it when the first is killed.
+ */
+if (process.argv.includes('replay') && process.env.TOYSCOPE_RESPAWNED !== '1') {
+  const { spawn } = await import('node:child_process');
+  const { REPLAY_ENV, REPLAY_NODE_FLAGS } = await import('./replay-process.js');
+  const child = spawn(process.execPath, [...REPLAY_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...REPLAY_ENV, TOYSCOPE_RESPAWNED: '1' },
+  });
+  const forward = (signal) => child.kill(signal);
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, forward);
+  const [code, signal] = await new Promise((resolve) => child.on('exit', (...r) => resolve(r)));
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(s, forward);
+  if (signal) process.kill(process.pid, signal);
+  process.exit(code ?? 1);
+}
+if (process.env.TOYSCOPE_RESPAWNED === '1' && process.channel) {
+  // The first process's channel: it closes when that process ends, even by SIGKILL (which it cannot pass on); the
+  // replay then ends as it would have, killed (its capture stays marked incomplete).
+  process.channel.unref();
+  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+}
+
 /** True when dist/ was built from the sources as they are now (every input older than the build). */
 function distIsFresh() {
   try {

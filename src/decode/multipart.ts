@@ -168,7 +168,9 @@ export class MultipartParser {
     let p = partialAt(chunk, d, Math.max(i, n - D + 1), n);
     if (p < 0) p = n;
     this.#data(chunk.subarray(i, p));
-    this.#held = chunk.slice(p);
+    // A copy: on a Buffer (every chunk a replay reads) `slice` is a view, and a held delimiter prefix of a few bytes
+    // would pin the reader's whole buffer (1 MiB) until the next chunk (docs/adr/0035-replay-process-memory.md).
+    this.#held = Uint8Array.prototype.slice.call(chunk, p);
     return -1;
   }
 

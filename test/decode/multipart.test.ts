@@ -145,6 +145,35 @@ describe('MultipartParser', () => {
     expect(r.pieces).toBeGreaterThanOrEqual(97);
   });
 
+  it('holds a delimiter prefix cut at a chunk end as a copy, not a view pinning the chunk`s buffer', () => {
+    const b = body('B', [{ headers: '', data: 'abc' }]);
+    const cut = b.indexOf(0x0d, 8) + 3; // inside the closing delimiter, `\r\n-` held
+    // The first chunk is a view of a large reader buffer (as a replay hands it), overwritten once written.
+    const reader = Buffer.alloc(1 << 20);
+    reader.set(b.subarray(0, cut));
+    const first = reader.subarray(0, cut);
+    const parts: string[] = [];
+    const p = new MultipartParser(
+      'B',
+      {
+        partStart() {
+          parts.push('');
+        },
+        partData(c) {
+          parts.push(`${parts.pop()}${Buffer.from(c).toString('latin1')}`);
+        },
+        partEnd() {},
+      },
+      DEFAULT_LIMITS,
+      () => {},
+    );
+    p.write(first);
+    reader.fill(0x78);
+    p.write(b.subarray(cut));
+    p.end();
+    expect(parts).toEqual(['abc']);
+  });
+
   it.each([
     ['no close delimiter', '--b\r\n\r\nabc', ['truncated'], ['abc']],
     ['cut inside headers (no part started)', '--b\r\nContent-Type: te', ['truncated'], []],
