@@ -13,12 +13,34 @@ setFlagsFromString('--heap-growing-percent=20');
 const root = new URL('../', import.meta.url);
 
 /**
- * A replay runs in a second process, started with the V8 flags and malloc settings of ./replay-process.js (read when
- * a process starts only); this one waits and passes on its exit and the signals it gets. Any argument `replay` does
- * it (an option's value too): one more node start-up, ≈ 0.1 s, never a different result. TOYSCOPE_RESPAWNED marks
- * the second process; a channel to the first ends it when the first is killed.
+ * A replay of large captures runs in a second process, started with the V8 flags and malloc settings of
+ * ./replay-process.js (read when a process starts only); this one waits and passes on its exit and the signals it
+ * gets. It costs one more node start-up (≈ 0.1 s) and never changes a result, so only a replay whose named files
+ * reach LARGE_REPLAY_BYTES takes it: the small captures CI replays by the hundred start at once, and their memory is
+ * far below the goal anyway (TOYSCOPE_LARGE_REPLAY_BYTES sets another bound: 0 for every replay). TOYSCOPE_RESPAWNED
+ * marks the second process; a channel to the first ends it when the first is killed.
  */
-if (process.argv.includes('replay') && process.env.TOYSCOPE_RESPAWNED !== '1') {
+const LARGE_REPLAY_BYTES = Number(process.env.TOYSCOPE_LARGE_REPLAY_BYTES || 64 * 1024 * 1024);
+
+/** Bytes of the regular files among the arguments (the captures a replay names; a directory or an option is none). */
+function namedFileBytes(args) {
+  let bytes = 0;
+  for (const a of args) {
+    try {
+      const s = statSync(a);
+      if (s.isFile()) bytes += s.size;
+    } catch {
+      // not a file: an option, a value, a missing path (the replay reports it)
+    }
+  }
+  return bytes;
+}
+
+if (
+  process.argv.includes('replay') &&
+  process.env.TOYSCOPE_RESPAWNED !== '1' &&
+  namedFileBytes(process.argv.slice(2)) >= LARGE_REPLAY_BYTES
+) {
   const { spawn } = await import('node:child_process');
   const { REPLAY_ENV, REPLAY_NODE_FLAGS } = await import('./replay-process.js');
   const child = spawn(process.execPath, [...REPLAY_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], {
