@@ -20,6 +20,7 @@ import {
   listOf,
   objectKeyOf,
 } from './lib/keys.ts';
+import { lineCredentials } from './lib/line-credentials.ts';
 import { luhnValid } from './lib/luhn.ts';
 import { matchesIn } from './lib/matches.ts';
 import { ObjectTable } from './lib/objects.ts';
@@ -201,7 +202,8 @@ class IdentifierState implements AnalyzerState {
   }
 
   /**
-   * Free text (and pieces of long strings): JWTs, Wi-Fi QR provisioning strings, `IMEI: …` lines; in free text also
+   * Free text (and pieces of long strings): JWTs, Wi-Fi QR provisioning strings, passwords in FTP/POP3/IMAP/SMTP
+   * commands sent in clear (lib/line-credentials.ts), `IMEI: …` lines; in free text also
    * IMEIs and ICCIDs as fields of their own (a tracker's line protocol), under the bare values' rule (#bare).
    */
   #scanText(t: Token): Verdict {
@@ -214,6 +216,9 @@ class IdentifierState implements AnalyzerState {
         const ex = `ssid=${m[1]} password=${m[2]}`;
         if (this.#id(t, 'wifi-credentials', ex, 0.95, { format: 'wifi-qr' })) return 'done';
       }
+    }
+    if (t.source === 'text' && this.#plaintext()) {
+      for (const c of lineCredentials(text)) this.#id(t, 'password', c.password, 0.9, { form: c.form, tls: 'none' });
     }
     if (t.source === 'text' || t.source === 'multipart-field' || t.value.length > 64) {
       for (const m of matchesIn(TEXT_ID, text)) {
