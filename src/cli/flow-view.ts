@@ -132,6 +132,7 @@ function startLine(m: MessageRecord, reveal: boolean): string {
     return m.method ? `CoAP ${m.method} ${maskUrl(m.url ?? '', reveal)}` : `CoAP ${m.status ?? ''}`;
   if (m.protocol === 'dns') return m.url ?? 'DNS';
   if (m.protocol === 'rtp') return `RTP ${rtpPayload(m.headers)} seq ${header(m, 'sequence') ?? '?'}`;
+  if (m.protocol === 'smtp') return 'SMTP mail (DATA)';
   return m.method ? `${m.protocol} frame ${m.method}` : m.protocol;
 }
 

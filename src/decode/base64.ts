@@ -8,7 +8,7 @@
 import { DEFAULT_LIMITS } from '../model/limits.ts';
 import type { Token } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
-import type { ByteSink } from './filter.ts';
+import type { ByteSink, Filter } from './filter.ts';
 
 /** Characters `looksLikeBase64` inspects at most. */
 const PROBE_CHARS = 256;
@@ -190,5 +190,30 @@ export class Base64Decoder {
   #fail(message: string, offset = this.#offset): void {
     this.#stopped = true;
     this.report({ decoder: 'base64', code: 'bad-base64', message, offset });
+  }
+}
+
+/** Whether a Content-Transfer-Encoding value is `base64`. */
+export function isBase64Transfer(value: string | undefined): boolean {
+  return value?.trim().toLowerCase() === 'base64';
+}
+
+/**
+ * Content-Transfer-Encoding `base64` (RFC 2045) as a Filter: a mail's body or a MIME part's bytes, lines of base64,
+ * decoded as they stream. Its bytes are ASCII, so each chunk is read as latin1 text.
+ */
+export class Base64Filter implements Filter {
+  readonly #decoder: Base64Decoder;
+
+  constructor(report: ViolationSink) {
+    this.#decoder = new Base64Decoder(report);
+  }
+
+  write(chunk: Uint8Array, out: ByteSink): void {
+    this.#decoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1'), out);
+  }
+
+  end(out: ByteSink): void {
+    this.#decoder.end(out);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The head of one message (an HTTP request or response, a WebSocket message, an MQTT PUBLISH, a DNS
- * packet, an RTP packet, a raw TCP/UDP payload run). Bodies follow as `message.chunk` events.
+ * packet, an RTP packet, a mail sent over SMTP, a raw TCP/UDP payload run). Bodies follow as `message.chunk` events.
  */
 import type { MsgId } from './flow.ts';
 import type { Secret } from './secret.ts';
@@ -9,7 +9,7 @@ import type { Secret } from './secret.ts';
 export type Direction = 'upload' | 'download';
 
 /** The protocol unit a message is. */
-export type MessageProtocol = 'http' | 'websocket' | 'mqtt' | 'coap' | 'rtp' | 'dns' | 'raw';
+export type MessageProtocol = 'http' | 'websocket' | 'mqtt' | 'coap' | 'rtp' | 'smtp' | 'dns' | 'raw';
 
 /** Header name/value pairs in wire order, names as sent (compare case-insensitively, see {@link header}). */
 export type Headers = ReadonlyArray<readonly [name: string, value: string]>;

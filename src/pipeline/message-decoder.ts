@@ -3,6 +3,7 @@
  * tokens at the head, then the body
  * through the content-encoding filter (bounded inflate) into the body part (sniff, tokenize, nested parts).
  */
+import { Base64Filter, isBase64Transfer } from '../decode/base64.ts';
 import { createContentDecoder } from '../decode/content-encoding.ts';
 import type { ByteSink, Filter } from '../decode/filter.ts';
 import { headerTokens, mqttConnectTokens, queryTokens } from '../decode/form-tokens.ts';
@@ -27,7 +28,7 @@ export class MessageDecoder {
     if (fanout.wantsTokens) {
       const opts = { limits, report, depth: 0, pathPrefix: '', ids };
       const sink = (t: Parameters<AnalyzerFanout['token']>[0]) => fanout.token(t);
-      if (head.protocol === 'http') headerTokens(head.headers, sink, opts);
+      if (head.protocol === 'http' || head.protocol === 'smtp') headerTokens(head.headers, sink, opts);
       else if (head.mqtt?.packet === 'connect') mqttConnectTokens(head.mqtt, sink, opts);
       if (head.url?.includes('?')) queryTokens(head.url, sink, opts);
     }
@@ -35,6 +36,10 @@ export class MessageDecoder {
     this.#body = new PartDecoder(env, { origin: 'body', depth: 0, pathPrefix: '', ...(declared ? { declared } : {}) });
     const encoding = head.protocol === 'http' ? header(head, 'content-encoding')?.trim().toLowerCase() : undefined;
     if (encoding && encoding !== 'identity') this.#filter = createContentDecoder(encoding, limits, report);
+    // A mail that is one part in base64 (a photo sent alone); a multipart mail's parts decode their own (part.ts).
+    if (head.protocol === 'smtp' && isBase64Transfer(header(head, 'content-transfer-encoding'))) {
+      this.#filter = new Base64Filter(report);
+    }
   }
 
   write(chunk: Uint8Array): void {
@@ -66,9 +71,13 @@ export class MessageDecoder {
   };
 }
 
-/** The Content-Type to route by: the header for HTTP, Content-Format for CoAP, text for WebSocket text frames. */
+/**
+ * The Content-Type to route by: the header for HTTP and a mail (a mail without one is text, RFC 2045 5.2),
+ * Content-Format for CoAP, text for WebSocket text frames.
+ */
 function declaredType(head: MessageHead): string | undefined {
   if (head.protocol === 'http') return header(head, 'content-type');
+  if (head.protocol === 'smtp') return header(head, 'content-type') ?? 'text/plain';
   if (head.protocol === 'coap') return header(head, 'content-format');
   if (head.protocol === 'websocket' && head.ws?.opcode === 1) return 'text/plain; charset=utf-8';
   return undefined;

@@ -10,7 +10,7 @@
  * part of no known format (embedded-media.ts, embedded-json.ts).
  * Decode once, analyze many: no analyzer re-parses a body.
  */
-import { Base64Decoder, startsBase64 } from '../decode/base64.ts';
+import { Base64Decoder, Base64Filter, isBase64Transfer, startsBase64 } from '../decode/base64.ts';
 import { guessBinaryEncoding } from '../decode/binary-guess.ts';
 import { type BinaryTokenizerOptions, type BytesHook, looksLikeText } from '../decode/binary-tokens.ts';
 import { CborTokenizer } from '../decode/cbor-tokens.ts';
@@ -303,21 +303,23 @@ export class PartDecoder implements ByteSink {
   }
 
   #startMultipart(boundary: string): MultipartParser {
-    let child: PartDecoder | undefined;
+    let child: ByteSink | undefined;
     const { depth } = this.#opts;
     const form = this.#env.ids.next();
     return new MultipartParser(
       boundary,
       {
-        partStart: (_headers, info) => {
+        partStart: (headers, info) => {
           const name = info.name ?? '';
-          child = new PartDecoder(this.#env, {
+          const part = new PartDecoder(this.#env, {
             origin: `multipart:${name}`,
             depth: depth + 1,
             pathPrefix: info.filename === undefined ? '' : `$.${name}>`,
             ...(info.contentType === undefined ? {} : { declared: info.contentType }),
             ...(info.filename === undefined ? { fieldName: name, form } : { filename: info.filename }),
           });
+          // A MIME part in base64 (a mail's attachment) is decoded on its way in.
+          child = isBase64Transfer(headers.get('content-transfer-encoding')) ? decoding(part, this.#env.report) : part;
         },
         partData: (chunk) => child?.write(chunk),
         partEnd: () => {
@@ -371,6 +373,12 @@ export class PartDecoder implements ByteSink {
     };
     this.#nested = { decoder, part: lazy };
   }
+}
+
+/** `part` behind a base64 Content-Transfer-Encoding. */
+function decoding(part: ByteSink, report: ViolationSink): ByteSink {
+  const filter = new Base64Filter(report);
+  return { write: (chunk) => filter.write(chunk, part), end: () => filter.end(part) };
 }
 
 /**

@@ -2,7 +2,7 @@
  * What a connection speaks, from its content on any port (Zeek's dynamic protocol detection): each recogniser
  * reads the client's first bytes and says `ok`, `bad` or `more`; the first `ok` in priority order wins (TLS
  * handshake record, MQTT CONNECT, the HTTP/2 connection preface, a whole HTTP/1 request line, DNS query with its
- * TCP length prefix). Every
+ * TCP length prefix, a watch frame, SMTP's `EHLO`/`HELO`). Every
  * recogniser is bounded by the bytes it needs (a request line up to the bound, an MQTT protocol name, a DNS
  * question), so a caller holds at most
  * MAX_RECOGNITION_BYTES. Ports are a hint only, used when the content cannot tell: a connection or UDP flow to
@@ -19,7 +19,7 @@ import type { Endpoint } from './types.ts';
 import { watchFramePrefix } from './watch.ts';
 
 /** Application protocols recognised on a TCP connection. */
-export type TcpProtocol = 'tls' | 'mqtt' | 'http2' | 'http' | 'dns' | 'watch';
+export type TcpProtocol = 'tls' | 'mqtt' | 'http2' | 'http' | 'dns' | 'watch' | 'smtp';
 
 /** Bytes the longest recogniser may need: a DNS length prefix, header and a 255-octet name, type and class. */
 export const MAX_RECOGNITION_BYTES = 2 + 12 + 256 + 4;
@@ -44,6 +44,15 @@ function http2Preface(b: Uint8Array): ShapeVerdict {
   return n === HTTP2_PREFACE.length ? 'ok' : 'more';
 }
 
+/** SMTP (RFC 5321): the client's first command, `EHLO` or `HELO` and a domain, to its line end. */
+function smtpHello(b: Uint8Array): ShapeVerdict {
+  const text = Buffer.from(b.subarray(0, 80)).toString('latin1');
+  if (/^(?:EHLO|HELO) [\x21-\x7e]{1,64}\r?\n/i.test(text)) return 'ok';
+  const verb = text.slice(0, 5).toUpperCase();
+  const started = 'EHLO '.startsWith(verb) || 'HELO '.startsWith(verb);
+  return started && text.length < 80 && /^.{0,5}[\x21-\x7e]{0,64}\r?$/.test(text) ? 'more' : 'bad';
+}
+
 const TCP_RECOGNISERS: ReadonlyArray<readonly [TcpProtocol, (b: Uint8Array) => ShapeVerdict]> = [
   ['tls', tlsRecordPrefix],
   ['mqtt', mqttConnectPrefix],
@@ -51,6 +60,7 @@ const TCP_RECOGNISERS: ReadonlyArray<readonly [TcpProtocol, (b: Uint8Array) => S
   ['http', requestLinePrefix],
   ['dns', dnsTcpQueryPrefix],
   ['watch', watchFramePrefix],
+  ['smtp', smtpHello],
 ];
 
 /**
@@ -77,14 +87,32 @@ export function recognizeTcp(up: Uint8Array, final: boolean, serverPort: number)
 /**
  * Whether the server's first bytes `down` leave the client's first flight open: an HTTP/2 server sends its
  * SETTINGS frame (9-byte header: a multiple of 6 bytes, type 4, stream 0) as soon as the connection opens, often
- * before the client's preface arrives. Bounded like the client's bytes: past MAX_RECOGNITION_BYTES it does not.
+ * before the client's preface arrives; a line protocol's server greets first (`220 mail.example ESMTP`) and the
+ * client's first command tells the protocol (`EHLO`). Bounded like the client's bytes: past MAX_RECOGNITION_BYTES it
+ * does not.
  */
 export function serverMayWait(down: Uint8Array): boolean {
   if (down.length > MAX_RECOGNITION_BYTES) return false;
+  return h2Settings(down) || textGreeting(down);
+}
+
+/** An HTTP/2 SETTINGS frame's start: a length that is a multiple of 6, type 4, stream 0. */
+function h2Settings(down: Uint8Array): boolean {
   if (down.length >= 3 && ((down[0]! << 16) | (down[1]! << 8) | down[2]!) % 6 !== 0) return false;
   if (down.length >= 4 && down[3] !== 0x04) return false;
   for (let i = 5; i < Math.min(9, down.length); i++) if (down[i] !== 0) return false;
   return true;
+}
+
+/**
+ * A line protocol's greeting, after which the client speaks: SMTP's or FTP's `220`, POP3's `+OK`, IMAP's `* OK`, one
+ * line (a second line from the server is a reply: the client has spoken, and its bytes decide).
+ */
+function textGreeting(down: Uint8Array): boolean {
+  const text = Buffer.from(down.subarray(0, 8)).toString('latin1');
+  const lines = down.indexOf(0x0a) < 0 ? 0 : down.indexOf(0x0a, down.indexOf(0x0a) + 1) < 0 ? 1 : 2;
+  if (lines > 1) return false;
+  return /^(?:220[ -]|\+OK|\* OK)/.test(text) || (down.length < 4 && /^(?:2(?:2(?:0)?)?|\+(?:O)?|\*(?: )?)$/.test(text));
 }
 
 /**

@@ -20,6 +20,7 @@ import { Http2Stream, h2cUpgrade } from './http2.ts';
 import { MqttStream, msgIdCounter } from './mqtt.ts';
 import { RawStream } from './raw.ts';
 import { recognizeTcp, serverMayWait } from './recognize.ts';
+import { SmtpStream } from './smtp.ts';
 import { type TlsDecryption, TlsStream } from './tls.ts';
 import { type CloseReason, type ConnectionEnv, closeError, type StreamDir, type StreamHandler } from './types.ts';
 import { WatchStream } from './watch.ts';
@@ -33,7 +34,7 @@ export interface RouterEnv extends ConnectionEnv {
 }
 
 type Held = { dir: StreamDir; bytes: Uint8Array; ts: Micros };
-type Kind = 'http' | 'http2' | 'tls' | 'mqtt' | 'dns' | 'watch' | 'raw';
+type Kind = 'http' | 'http2' | 'tls' | 'mqtt' | 'dns' | 'watch' | 'smtp' | 'raw';
 
 export class ConnectionRouter implements StreamHandler {
   readonly #env: RouterEnv;
@@ -162,6 +163,7 @@ class ProtocolSwitch implements StreamHandler {
     if (kind === 'dns' && env.dns) return env.dns.tcpStream(env.flowId, env.client);
     if (kind === 'mqtt') return new MqttStream({ ...env, nextMsgId: msgIdCounter() }, limits);
     if (kind === 'watch') return new WatchStream(env.flowId, env.emit, env.report);
+    if (kind === 'smtp') return new SmtpStream(env.flowId, env.emit);
     return new RawStream(env.flowId, env.emit);
   }
 

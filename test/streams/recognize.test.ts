@@ -128,7 +128,8 @@ describe('protocol recognition by content', () => {
   it('takes HTTP only from a whole request line: a text protocol starting "word word" stays unknown', () => {
     expect(recognizeTcp(utf8('GET / HTTP/1.1'), false, 80)).toBe('more');
     expect(recognizeTcp(utf8('GET / HTTP/1.1\r\n'), false, 8080)).toBe('http');
-    expect(recognizeTcp(utf8('HELO mail.teddy.example\r\n'), false, 25)).toBe('unknown');
+    expect(recognizeTcp(utf8('HELO mail.teddy.example\r\n'), false, 25)).toBe('smtp'); // SMTP's, not a request line
+    expect(recognizeTcp(utf8('STAT all now\r\n'), true, 7000)).toBe('unknown');
     expect(recognizeTcp(utf8('hello world'), true, 7000)).toBe('unknown');
     // A long URL: still a well-formed line when the bytes held run out.
     expect(recognizeTcp(utf8(`GET /${'a'.repeat(MAX_RECOGNITION_BYTES)}`), false, 80)).toBe('http');

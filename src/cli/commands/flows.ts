@@ -166,6 +166,8 @@ export function requestLabel(x: Exchange, reveal: boolean): string {
       return m.method ? `coap ${m.method} ${maskUrl(m.url ?? '', reveal)}` : `(coap ${m.status ?? ''})`;
     case 'rtp':
       return `rtp ${rtpPayload(m.headers)}`;
+    case 'smtp':
+      return 'smtp mail';
     case 'dns':
       return (m.url ?? 'dns:').replace(/^dns:/, 'dns ').replace('?type=', ' ');
     default:
