@@ -3,14 +3,15 @@
  * (a camera uploading snapshots over FTP, a toy mailing its photos): FTP's and POP3's `USER name` then `PASS secret`
  * (RFC 959, RFC 1939), IMAP's `tag LOGIN name secret` (RFC 9051, atoms or quoted strings), and `AUTH PLAIN` with its
  * response, inline or on the line after the server's empty challenge (RFC 4616: base64 of `authzid NUL authcid NUL
- * password`; SMTP, POP3 and IMAP alike). Commands are
+ * password`; SMTP, POP3 and IMAP alike), and SMTP's `AUTH LOGIN` with the user name and password in base64 on the
+ * lines after it. Commands are
  * whole lines at a line start; a protocol's own case rules are kept (commands in upper case as clients send them).
  * FTP's anonymous login is no secret.
  */
 import { matchesIn } from './matches.ts';
 
 /** What kind of command gave a password. */
-export type CredentialForm = 'user-pass' | 'login' | 'auth-plain';
+export type CredentialForm = 'user-pass' | 'login' | 'auth-plain' | 'auth-login';
 
 export interface LineCredential {
   form: CredentialForm;
@@ -28,6 +29,9 @@ const IMAP_LOGIN =
 /** `AUTH PLAIN` (or an IMAP `tag AUTHENTICATE PLAIN`) with its response inline or on the next line. */
 const AUTH_PLAIN =
   /^(?:(?=[A-Za-z.]*\d)[A-Za-z0-9.]{1,16} AUTHENTICATE|AUTH) PLAIN(?: |\r?\n)([A-Za-z0-9+/]{4,512}={0,2})\r?$/gm;
+
+/** `AUTH LOGIN`, then the user name and the password in base64, each on a line (the user may come inline). */
+const AUTH_LOGIN = /^AUTH LOGIN(?: |\r?\n)([A-Za-z0-9+/]{2,512}={0,2})\r?\n([A-Za-z0-9+/]{2,512}={0,2})\r?$/gm;
 
 /** An IMAP atom or quoted string's text. */
 function unquote(s: string): string {
@@ -55,5 +59,17 @@ export function lineCredentials(text: string): LineCredential[] {
       }
     }
   }
+  if (text.includes('AUTH LOGIN')) {
+    for (const m of matchesIn(AUTH_LOGIN, text)) {
+      const user = printable(Buffer.from(m[1]!, 'base64').toString('utf8'));
+      const password = printable(Buffer.from(m[2]!, 'base64').toString('utf8'));
+      if (user && password) out.push({ form: 'auth-login', user, password });
+    }
+  }
   return out;
+}
+
+/** `s` when it is text a person typed (no control characters), else undefined. */
+function printable(s: string): string | undefined {
+  return s !== '' && !/[\x00-\x1f\x7f\ufffd]/.test(s) ? s : undefined;
 }

@@ -17,6 +17,16 @@ describe('lineCredentials', () => {
     expect(lineCredentials(`AUTH PLAIN\r\n${plain('cam', 'after-challenge')}\r\nMAIL FROM:<a@b>\r\n`)).toEqual([
       { form: 'auth-plain', user: 'cam', password: 'after-challenge' },
     ]);
+    const b64 = (x: string) => Buffer.from(x).toString('base64');
+    expect(
+      lineCredentials(`AUTH LOGIN\r\n${b64('cam@toy.example')}\r\n${b64('Pa55-word')}\r\nMAIL FROM:<x>\r\n`),
+    ).toEqual([{ form: 'auth-login', user: 'cam@toy.example', password: 'Pa55-word' }]);
+    expect(lineCredentials(`AUTH LOGIN ${b64('cam')}\r\n${b64('inline-user')}\r\n`)).toEqual([
+      { form: 'auth-login', user: 'cam', password: 'inline-user' },
+    ]);
+    expect(lineCredentials(`AUTH LOGIN\r\n${b64('cam')}\r\n${Buffer.from([1, 2, 3]).toString('base64')}\r\n`)).toEqual(
+      [],
+    );
     expect(lineCredentials('a1 AUTHENTICATE PLAIN ' + plain('x', 'y') + '\r\n')).toEqual([
       { form: 'auth-plain', user: 'x', password: 'y' },
     ]);
