@@ -112,7 +112,9 @@ function textGreeting(down: Uint8Array): boolean {
   const text = Buffer.from(down.subarray(0, 8)).toString('latin1');
   const lines = down.indexOf(0x0a) < 0 ? 0 : down.indexOf(0x0a, down.indexOf(0x0a) + 1) < 0 ? 1 : 2;
   if (lines > 1) return false;
-  return /^(?:220[ -]|\+OK|\* OK)/.test(text) || (down.length < 4 && /^(?:2(?:2(?:0)?)?|\+(?:O)?|\*(?: )?)$/.test(text));
+  return (
+    /^(?:220[ -]|\+OK|\* OK)/.test(text) || (down.length < 4 && /^(?:2(?:2(?:0)?)?|\+(?:O)?|\*(?: )?)$/.test(text))
+  );
 }
 
 /**
