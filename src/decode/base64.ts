@@ -193,11 +193,6 @@ export class Base64Decoder {
   }
 }
 
-/** Whether a Content-Transfer-Encoding value is `base64`. */
-export function isBase64Transfer(value: string | undefined): boolean {
-  return value?.trim().toLowerCase() === 'base64';
-}
-
 /**
  * Content-Transfer-Encoding `base64` (RFC 2045) as a Filter: a mail's body or a MIME part's bytes, lines of base64,
  * decoded as they stream. Its bytes are ASCII, so each chunk is read as latin1 text.

@@ -3,11 +3,11 @@
  * tokens at the head, then the body
  * through the content-encoding filter (bounded inflate) into the body part (sniff, tokenize, nested parts).
  */
-import { Base64Filter, isBase64Transfer } from '../decode/base64.ts';
 import { createContentDecoder } from '../decode/content-encoding.ts';
 import type { ByteSink, Filter } from '../decode/filter.ts';
 import { headerTokens, mqttConnectTokens, queryTokens } from '../decode/form-tokens.ts';
 import { ContainerIds } from '../decode/token-text.ts';
+import { transferDecoder } from '../decode/transfer-encoding.ts';
 import type { Limits } from '../model/limits.ts';
 import { header, type MessageHead } from '../model/message.ts';
 import type { ViolationSink } from '../model/violation.ts';
@@ -36,10 +36,9 @@ export class MessageDecoder {
     this.#body = new PartDecoder(env, { origin: 'body', depth: 0, pathPrefix: '', ...(declared ? { declared } : {}) });
     const encoding = head.protocol === 'http' ? header(head, 'content-encoding')?.trim().toLowerCase() : undefined;
     if (encoding && encoding !== 'identity') this.#filter = createContentDecoder(encoding, limits, report);
-    // A mail that is one part in base64 (a photo sent alone); a multipart mail's parts decode their own (part.ts).
-    if (head.protocol === 'smtp' && isBase64Transfer(header(head, 'content-transfer-encoding'))) {
-      this.#filter = new Base64Filter(report);
-    }
+    // A mail that is one part in base64 or quoted-printable (a photo sent alone); a multipart mail's parts decode
+    // their own (part.ts).
+    if (head.protocol === 'smtp') this.#filter = transferDecoder(header(head, 'content-transfer-encoding'), report);
   }
 
   write(chunk: Uint8Array): void {

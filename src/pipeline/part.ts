@@ -10,7 +10,7 @@
  * part of no known format (embedded-media.ts, embedded-json.ts).
  * Decode once, analyze many: no analyzer re-parses a body.
  */
-import { Base64Decoder, Base64Filter, isBase64Transfer, startsBase64 } from '../decode/base64.ts';
+import { Base64Decoder, startsBase64 } from '../decode/base64.ts';
 import { guessBinaryEncoding } from '../decode/binary-guess.ts';
 import { type BinaryTokenizerOptions, type BytesHook, looksLikeText } from '../decode/binary-tokens.ts';
 import { CborTokenizer } from '../decode/cbor-tokens.ts';
@@ -25,6 +25,7 @@ import { boundaryOf, MultipartParser } from '../decode/multipart.ts';
 import { ProtobufTokenizer } from '../decode/protobuf-tokens.ts';
 import { charsetOf } from '../decode/text.ts';
 import type { ContainerIds } from '../decode/token-text.ts';
+import { transferDecoder } from '../decode/transfer-encoding.ts';
 import { XmlTokenizer } from '../decode/xml-tokens.ts';
 import type { Limits } from '../model/limits.ts';
 import type { MediaInfo } from '../model/media.ts';
@@ -318,8 +319,9 @@ export class PartDecoder implements ByteSink {
             ...(info.contentType === undefined ? {} : { declared: info.contentType }),
             ...(info.filename === undefined ? { fieldName: name, form } : { filename: info.filename }),
           });
-          // A MIME part in base64 (a mail's attachment) is decoded on its way in.
-          child = isBase64Transfer(headers.get('content-transfer-encoding')) ? decoding(part, this.#env.report) : part;
+          // A MIME part in base64 or quoted-printable (a mail's attachment, its text) is decoded on its way in.
+          const filter = transferDecoder(headers.get('content-transfer-encoding'), this.#env.report);
+          child = filter ? { write: (c) => filter.write(c, part), end: () => filter.end(part) } : part;
         },
         partData: (chunk) => child?.write(chunk),
         partEnd: () => {
@@ -373,12 +375,6 @@ export class PartDecoder implements ByteSink {
     };
     this.#nested = { decoder, part: lazy };
   }
-}
-
-/** `part` behind a base64 Content-Transfer-Encoding. */
-function decoding(part: ByteSink, report: ViolationSink): ByteSink {
-  const filter = new Base64Filter(report);
-  return { write: (chunk) => filter.write(chunk, part), end: () => filter.end(part) };
 }
 
 /**
