@@ -34,6 +34,8 @@ export class SmtpStream implements StreamHandler {
   /** The command line being read (bytes since the last line end). */
   #line: number[] = [];
   #header: number[] = [];
+  /** Where the header block's current line starts in #header. */
+  #headerLine = 0;
   #mail: { msgId: MsgId } | undefined;
   /** In the body: at a line start, and how far into `.` CR LF the line has gone (0 none, 1 `.`, 2 `.` CR). */
   #lineStart = true;
@@ -81,32 +83,38 @@ export class SmtpStream implements StreamHandler {
       if (line === 'DATA') {
         this.#mode = 'header';
         this.#header = [];
+        this.#headerLine = 0;
       }
     }
     return end;
   }
 
-  /** A mail's header block, held to its blank line (or MAX_MAIL_HEADER_BYTES). */
+  /**
+   * A mail's header block, held to its blank line (or MAX_MAIL_HEADER_BYTES); a `.` line there ends a mail that has
+   * no body.
+   */
   #headerBytes(b: Uint8Array, i: number, ts: Micros): number {
     for (; i < b.length; i++) {
-      this.#header.push(b[i]!);
-      const n = this.#header.length;
-      const blank =
-        n >= 2 &&
-        b[i] === LF &&
-        (this.#header[n - 2] === LF || (this.#header[n - 2] === CR && this.#header[n - 3] === LF));
-      const endsAtDot = b[i] === LF && this.#header[0] === DOT && (n === 2 || (n === 3 && this.#header[1] === CR));
-      if (blank || endsAtDot || n >= MAX_MAIL_HEADER_BYTES) {
-        this.#startMail(ts);
-        this.#mode = 'body';
-        this.#lineStart = true;
-        this.#dotState = 0;
-        if (endsAtDot) {
-          this.#endMail(ts); // an empty mail: `.` at once
-          this.#mode = 'command';
-        }
-        return i + 1;
+      const h = this.#header;
+      h.push(b[i]!);
+      if (b[i] !== LF && h.length < MAX_MAIL_HEADER_BYTES) continue;
+      const lineEnd = h.length - (b[i] === LF ? (h[h.length - 2] === CR ? 2 : 1) : 0);
+      const line = h.length - this.#headerLine; // bytes of this line, its end included
+      const length = lineEnd - this.#headerLine;
+      this.#headerLine = h.length;
+      const blank = b[i] === LF && length === 0;
+      const dot = b[i] === LF && length === 1 && h[lineEnd - 1] === DOT;
+      if (!blank && !dot && h.length < MAX_MAIL_HEADER_BYTES) continue;
+      if (dot) h.length -= line;
+      this.#startMail(ts);
+      this.#mode = 'body';
+      this.#lineStart = true;
+      this.#dotState = 0;
+      if (dot) {
+        this.#endMail(ts);
+        this.#mode = 'command';
       }
+      return i + 1;
     }
     return i;
   }

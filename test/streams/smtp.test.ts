@@ -70,6 +70,14 @@ describe('SmtpStream', () => {
     expect(all[2]).toEqual({ protocol: 'smtp', headers: [['Subject', 'a']], body: '3.5 apples\r\n.not the end\r\n' });
   });
 
+  it('ends a mail that has no body at its `.` line, and takes a mail without header fields', () => {
+    const noBody = messages(play([Buffer.from('EHLO x\r\nDATA\r\nSubject: a\r\n.\r\nQUIT\r\n')]));
+    expect(noBody[2]).toEqual({ protocol: 'smtp', headers: [['Subject', 'a']], body: '' });
+    expect(noBody[1]!.body).toBe('EHLO x\r\nDATA\r\nQUIT\r\n');
+    const noHeaders = messages(play([Buffer.from('EHLO x\r\nDATA\r\n\r\nhello\r\n.\r\n')]));
+    expect(noHeaders[2]).toEqual({ protocol: 'smtp', headers: [], body: 'hello\r\n' });
+  });
+
   it('unfolds header fields and skips lines that are none', () => {
     expect(mailHeaders('From: a@b\r\nTo: c@d,\r\n\te@f\r\nnot a header\r\n')).toEqual([
       ['From', 'a@b'],
