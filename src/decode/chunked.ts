@@ -10,6 +10,7 @@
  */
 
 import type { Limits } from '../model/limits.ts';
+import { hexValue } from './token-text.ts';
 
 /** Parser states, named after what the next byte is expected to be. */
 export type ChunkedState =
@@ -46,13 +47,6 @@ const TAB = 0x09;
 const SEMICOLON = 0x3b;
 /** A chunk size with more hex digits than this cannot be a safe integer. */
 const MAX_SIZE_DIGITS = 13;
-
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const l = c | 0x20;
-  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
-  return -1;
-}
 
 /** Reads one chunked body at a time; `reset()` before the next. */
 export class ChunkedDecoder {

@@ -5,16 +5,11 @@
  * (RFC 2045's advice for robust decoders). Chunk boundaries may fall anywhere: at most two bytes wait.
  */
 import type { ByteSink, Filter } from './filter.ts';
+import { hexValue } from './token-text.ts';
 
 const EQ = 0x3d;
 const CR = 0x0d;
 const LF = 0x0a;
-
-function hex(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const l = c | 0x20;
-  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
-}
 
 export class QuotedPrintableFilter implements Filter {
   /** Bytes of an `=` sequence that a chunk ended inside (`=`, `=4`, `=\r`). */
@@ -41,8 +36,8 @@ export class QuotedPrintableFilter implements Filter {
         i += 1; // soft line break
       } else if (a === CR && input[i + 2] === LF) {
         i += 2;
-      } else if (hex(a) >= 0 && hex(input[i + 2]!) >= 0) {
-        bytes[n++] = (hex(a) << 4) | hex(input[i + 2]!);
+      } else if (hexValue(a) >= 0 && hexValue(input[i + 2]!) >= 0) {
+        bytes[n++] = (hexValue(a) << 4) | hexValue(input[i + 2]!);
         i += 2;
       } else bytes[n++] = c; // a bare `=`: kept
     }
