@@ -1,6 +1,7 @@
 /**
  * JSON documents inside a part of no known format: a device's own framing around JSON (a magic, a command code, a
- * length, then `{"imei":…}`), frame after frame on raw TCP or in UDP datagrams. The scanner looks for an object whose
+ * length, then `{"imei":…}`), frame after frame on raw TCP or in UDP datagrams. The scanner looks for an object (or an
+ * array that opens with one, `[{`) whose
  * first key is plausible (`{` and `"`, at most MAX_SPACE whitespace between, one to MAX_KEY_CHARS characters that are no control byte, quote or backslash, `"`,
  * then `:` after optional whitespace: random bytes almost never pass), follows the document by its brackets and
  * strings to its end, hands its bytes to a sink the caller makes (a nested part declared JSON, `json@OFFSET`) and
@@ -43,6 +44,10 @@ export class EmbeddedJsonScanner implements ByteSink {
   #candidate: number[] = [];
   #candidateAt = 0;
   #keyChars = 0;
+  /** Brackets the candidate opened: 1 for `{`, 2 for `[{`. */
+  #openBrackets = 1;
+  /** A `[` (and the whitespace after it) that ended the previous chunk while searching. */
+  #bracketBefore: { at: number; bytes: number[] } | undefined;
   #doc: ByteSink | undefined;
   #depth = 0;
   #inString = false;
@@ -64,10 +69,11 @@ export class EmbeddedJsonScanner implements ByteSink {
         if (this.#docs >= MAX_EMBEDDED_JSON) break;
         const at = chunk.indexOf(LBRACE, i);
         if (at < 0) break;
-        this.#startCandidate(this.#offset + at);
+        this.#startCandidate(chunk, at);
         i = at + 1;
       } else i = this.#checkKey(chunk, i);
     }
+    if (this.#mode === 'search') this.#noteBracket(chunk);
     this.#offset += chunk.length;
   }
 
@@ -75,11 +81,34 @@ export class EmbeddedJsonScanner implements ByteSink {
     this.#endDoc();
   }
 
-  #startCandidate(at: number): void {
+  /**
+   * A candidate from the `{` at `at`; one opened right after `[` (whitespace between) starts at the `[`: a document
+   * that is an array of objects (a scan list, contacts) is read whole, as a list.
+   */
+  #startCandidate(chunk: Uint8Array, at: number): void {
+    let j = at - 1;
+    while (j >= 0 && at - j <= MAX_SPACE && isSpace(chunk[j]!)) j--;
+    let opening: { at: number; bytes: number[] } | undefined;
+    if (j >= 0 && chunk[j] === LBRACKET) opening = { at: this.#offset + j, bytes: Array.from(chunk.subarray(j, at)) };
+    else if (j < 0 && this.#bracketBefore) {
+      // The `[` ended the previous chunk (whitespace after it, and before the `{` here).
+      const before = this.#bracketBefore;
+      opening = { at: before.at, bytes: [...before.bytes, ...chunk.subarray(0, at)] };
+    }
+    this.#bracketBefore = undefined;
     this.#mode = 'open';
-    this.#candidate = [LBRACE];
-    this.#candidateAt = at;
+    this.#candidate = opening ? [...opening.bytes, LBRACE] : [LBRACE];
+    this.#candidateAt = opening ? opening.at : this.#offset + at;
+    this.#openBrackets = opening ? 2 : 1;
     this.#keyChars = 0;
+  }
+
+  /** At a chunk's end while searching: a `[` there (whitespace after it) may open an array whose `{` comes next. */
+  #noteBracket(chunk: Uint8Array): void {
+    let j = chunk.length - 1;
+    while (j >= 0 && chunk.length - j <= MAX_SPACE && isSpace(chunk[j]!)) j--;
+    this.#bracketBefore =
+      j >= 0 && chunk[j] === LBRACKET ? { at: this.#offset + j, bytes: Array.from(chunk.subarray(j)) } : undefined;
   }
 
   /** One byte of a candidate's `{"key":` checked; on a byte that does not fit, the search resumes at it. */
@@ -112,7 +141,7 @@ export class EmbeddedJsonScanner implements ByteSink {
       this.#report({ decoder: 'pipeline', code: 'embedded-json-limit', message });
     }
     this.#mode = 'doc';
-    this.#depth = 1;
+    this.#depth = this.#openBrackets;
     this.#inString = false;
     this.#escape = false;
     this.#doc = this.#open(this.#candidateAt);

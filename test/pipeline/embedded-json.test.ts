@@ -58,6 +58,14 @@ describe('EmbeddedJsonScanner', () => {
     ];
     for (const text of noKey) expect(scan([Buffer.from(`xx${text}yy`)]).docs).toEqual([]);
     expect(scan([Buffer.from('x{\n  "a": 1\n}')]).docs).toEqual([[1, '{\n  "a": 1\n}']]); // pretty-printed
+    // An array of objects is one document, from its `[`, whatever the cut.
+    const array = Buffer.from('\x00\x01[ {"a":1},{"a":2}]\x00[1,{"b":2}]');
+    for (const chunks of everySplit(array)) {
+      expect(scan(chunks).docs).toEqual([
+        [2, '[ {"a":1},{"a":2}]'],
+        [24, '{"b":2}'], // an array opening with a number is not one: its object alone
+      ]);
+    }
     // A `{` that fails the check may start the next candidate.
     expect(scan([Buffer.from('{{"a":1}')]).docs).toEqual([[1, '{"a":1}']]);
   });
