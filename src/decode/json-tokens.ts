@@ -37,6 +37,7 @@ import {
   PATH_CACHE_WIDTH,
   rootIdOf,
 } from './json-path-cache.ts';
+import { keepValue, repeatedAscii, repeatedText, repeatedValue } from './json-repeated-values.ts';
 import {
   ContainerIds,
   cutKey,
@@ -217,6 +218,18 @@ export class JsonTokenizer implements Tokenizer {
           this.#beginValue();
           i++;
           if (c === 0x22) {
+            // The usual value of a repeated event: the string this member had last time, read off the bytes.
+            const n = repeatedValue(this.#slot, buf, i, end);
+            if (n >= 0 && n <= this.#maxToken) {
+              const slot = this.#slot;
+              const value = repeatedText(slot);
+              if (!repeatedAscii(slot) || this.#gate?.text(this.#key, value, slot) !== false)
+                this.#emit('string', value, 0, false);
+              i += n + 1;
+              state = this.#afterValue(i < end ? buf[i]! : -1);
+              if (state === VALUE || state === KEY) i++;
+              break;
+            }
             this.#isKey = false;
             state = STRING;
           } else if (c === 0x7b || c === 0x5b) {
@@ -305,10 +318,20 @@ export class JsonTokenizer implements Tokenizer {
             high |= this.#scanHigh;
           }
           const c = i < end ? buf[i]! : 0;
-          if (c === 0x22 && high < 0x80 && !this.#isKey && i - start <= this.#maxToken && this.#pieces.empty) {
-            // The usual case: a whole short ASCII value in this chunk, no escapes (not made if no one wants it).
-            if (this.#gate?.ascii(this.#key, buf, start, i, this.#slot) !== false)
-              this.#emit('string', ascii(start, i), 0, false);
+          if (c === 0x22 && !this.#isKey && i - start <= this.#maxToken && this.#pieces.empty) {
+            // The usual case: a whole short value in this chunk, no escapes. Plain ASCII is made only if someone wants
+            // it (the gate), other UTF-8 always, as when it comes in pieces.
+            if (high < 0x80) {
+              if (this.#gate?.ascii(this.#key, buf, start, i, this.#slot) !== false) {
+                const value = ascii(start, i);
+                keepValue(this.#slot, buf, start, i, value, true);
+                this.#emit('string', value, 0, false);
+              }
+            } else {
+              const value = buf.utf8Slice(start, i);
+              keepValue(this.#slot, buf, start, i, value, false);
+              this.#emit('string', value, 0, false);
+            }
             i++;
             state = this.#afterValue(i < end ? buf[i]! : -1);
             if (state === VALUE || state === KEY) i++;
