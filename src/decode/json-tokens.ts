@@ -123,6 +123,8 @@ export class JsonTokenizer implements Tokenizer {
   /** Cache slot of each open container's path, and of the value being read. */
   #frameSlot = new Int32Array(FRAMES_AT_START);
   #slot = 0;
+  /** The slot of the member whose key `#keyAhead` just recognised (its key is set), or -1. */
+  #keySlot = -1;
 
   /** Parent path and key of the value being read (a token's own path is made when read: see JsonToken). */
   #parent = '';
@@ -467,6 +469,11 @@ export class JsonTokenizer implements Tokenizer {
       return;
     }
     this.#parent = this.#framePath[level]!;
+    if (this.#keySlot >= 0) {
+      this.#slot = this.#keySlot;
+      this.#keySlot = -1;
+      return;
+    }
     const index = this.#frameIndex[level]!;
     const inArray = this.#isArray[level] === 1;
     const key = inArray ? '' : this.#frameKey[level]!;
@@ -557,10 +564,18 @@ export class JsonTokenizer implements Tokenizer {
    * and returns the index after the `:`; else -1. The next object of the same shape takes this path for every key.
    */
   #keyAhead(buf: Uint8Array, i: number, end: number): number {
-    const slot = this.#slotOf(this.#level, this.#frameIndex[this.#level]!);
+    const level = this.#level;
+    const index = this.#frameIndex[level]!;
+    const slot = this.#slotOf(level, index);
     const n = keyAt(slot, buf, i, end);
     if (n < 0) return -1;
-    this.#frameKey[this.#level] = cacheKey[slot] as string;
+    const key = cacheKey[slot] as string;
+    this.#frameKey[level] = key;
+    if (index < PATH_CACHE_WIDTH) {
+      // What `#beginValue` would find for the value that follows: the slot, and the key already kept in it.
+      this.#keySlot = slot;
+      this.#key = key;
+    }
     return i + n + 2;
   }
 
