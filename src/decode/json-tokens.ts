@@ -182,6 +182,8 @@ export class JsonTokenizer implements Tokenizer {
     const end = buf.length;
     /** The chunk's 4-byte-aligned part as words, made on first use, for long string runs. */
     let words: Words | undefined;
+    /** The chunk as a DataView, made on first use, to compare keys four bytes at a time. */
+    let view: DataView | undefined;
     /** The chunk as latin1 text, made on first use, for short ASCII strings and numbers. */
     let latin1: string | undefined;
     const ascii = (from: number, to: number): string => {
@@ -258,7 +260,8 @@ export class JsonTokenizer implements Tokenizer {
             // The usual key: the one this member had in the last object of the same shape, read off the bytes with
             // its closing quote and the ':' right after it; else plain ASCII followed by the same. It goes straight
             // to VALUE; anything else (escapes, UTF-8, a chunk end, spaces) takes the STRING state.
-            const next = this.#keyAhead(buf, i, end);
+            view ??= new DataView(buf.buffer, buf.byteOffset, end);
+            const next = this.#keyAhead(buf, view, i, end);
             if (next > 0) {
               i = next;
               state = VALUE;
@@ -563,11 +566,11 @@ export class JsonTokenizer implements Tokenizer {
    * The key cached for this member, when buf[i, end) holds exactly it, then `":`: sets it as the key (no new string)
    * and returns the index after the `:`; else -1. The next object of the same shape takes this path for every key.
    */
-  #keyAhead(buf: Uint8Array, i: number, end: number): number {
+  #keyAhead(buf: Uint8Array, view: DataView, i: number, end: number): number {
     const level = this.#level;
     const index = this.#frameIndex[level]!;
     const slot = this.#slotOf(level, index);
-    const n = keyAt(slot, buf, i, end);
+    const n = keyAt(slot, buf, view, i, end);
     if (n < 0) return -1;
     const key = cacheKey[slot] as string;
     this.#frameKey[level] = key;
