@@ -12,12 +12,15 @@ import { PATH_CACHE_SLOTS } from './json-path-cache.ts';
 /** Longest value kept (bytes): IMEIs, MACs, UUIDs, dates and names; longer values rarely repeat whole. */
 export const MEMO_VALUE_BYTES = 40;
 
+/** Bytes per slot in memoBytes: the value, then its closing `"`. */
+const STRIDE = MEMO_VALUE_BYTES + 4;
 /** Length of the value kept at each slot, -1 for none. */
 const memoLength = new Int8Array(PATH_CACHE_SLOTS).fill(-1);
 /** Whether it is plain ASCII (else UTF-8 with a byte ≥ 0x80). */
 const memoAscii = new Uint8Array(PATH_CACHE_SLOTS);
-/** Its bytes, at MEMO_VALUE_BYTES × slot. */
-const memoBytes = new Uint8Array(PATH_CACHE_SLOTS * MEMO_VALUE_BYTES);
+/** Its bytes and closing quote, at STRIDE × slot, also read as words. */
+const memoBytes = new Uint8Array(PATH_CACHE_SLOTS * STRIDE);
+const memoWords = new DataView(memoBytes.buffer);
 /** Its string. */
 const memoText: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
 
@@ -35,8 +38,9 @@ export function keepValue(
   ascii: boolean,
 ): void {
   if (end - start > MEMO_VALUE_BYTES) return;
-  const at = slot * MEMO_VALUE_BYTES - start;
+  const at = slot * STRIDE - start;
   for (let j = start; j < end; j++) memoBytes[at + j] = buf[j]!;
+  memoBytes[at + end] = 0x22;
   memoLength[slot] = end - start;
   memoAscii[slot] = ascii ? 1 : 0;
   memoText[slot] = text;
@@ -44,14 +48,20 @@ export function keepValue(
 
 /**
  * The byte length of the value kept at `slot` when buf[i, end) holds exactly its bytes followed by the closing `"`,
- * else -1 (no value kept there, another value, or the chunk ends first). `repeatedText(slot)` is then its string.
+ * else -1 (no value kept there, another value, or the chunk ends first). `view` reads the same bytes as `buf`; the
+ * bytes are compared four at a time. `repeatedText(slot)` is then the value's string.
  */
-export function repeatedValue(slot: number, buf: Uint8Array, i: number, end: number): number {
+export function repeatedValue(slot: number, buf: Uint8Array, view: DataView, i: number, end: number): number {
   const n = memoLength[slot]!;
-  if (n < 0 || i + n >= end || buf[i + n] !== 0x22) return -1;
-  const at = slot * MEMO_VALUE_BYTES - i;
-  for (let j = i; j < i + n; j++) if (memoBytes[at + j] !== buf[j]) return -1;
-  return n;
+  if (n < 0 || i + n >= end) return -1;
+  const last = n + 1; // with the closing quote
+  const at = slot * STRIDE;
+  if (last < 4) {
+    for (let j = 0; j < last; j++) if (memoBytes[at + j] !== buf[i + j]) return -1;
+    return n;
+  }
+  for (let j = 0; j + 4 < last; j += 4) if (view.getInt32(i + j, true) !== memoWords.getInt32(at + j, true)) return -1;
+  return view.getInt32(i + last - 4, true) === memoWords.getInt32(at + last - 4, true) ? n : -1;
 }
 
 /** The string kept at `slot` (valid after `repeatedValue` matched it). */

@@ -182,7 +182,7 @@ export class JsonTokenizer implements Tokenizer {
     const end = buf.length;
     /** The chunk's 4-byte-aligned part as words, made on first use, for long string runs. */
     let words: Words | undefined;
-    /** The chunk as a DataView, made on first use, to compare keys four bytes at a time. */
+    /** The chunk as a DataView, made on first use, to compare keys and repeated values four bytes at a time. */
     let view: DataView | undefined;
     /** The chunk as latin1 text, made on first use, for short ASCII strings and numbers. */
     let latin1: string | undefined;
@@ -223,7 +223,8 @@ export class JsonTokenizer implements Tokenizer {
           i++;
           if (c === 0x22) {
             // The usual value of a repeated event: the string this member had last time, read off the bytes.
-            const n = repeatedValue(this.#slot, buf, i, end);
+            view ??= new DataView(buf.buffer, buf.byteOffset, end);
+            const n = repeatedValue(this.#slot, buf, view, i, end);
             if (n >= 0 && n <= this.#maxToken) {
               const slot = this.#slot;
               const value = repeatedText(slot);

@@ -60,24 +60,42 @@ const EVENTS = [
   { imei: '862012345678901', ssid: '邻居家', name: 'Mimi', id: 'TOY-3', e: '', v: 'x'.repeat(MEMO_VALUE_BYTES + 1) },
 ];
 
+/** `repeatedValue` of buf[i, end). */
+const found = (slot: number, buf: Uint8Array, i: number, end: number) =>
+  repeatedValue(slot, buf, new DataView(buf.buffer, buf.byteOffset, buf.length), i, end);
+
 describe('JSON repeated values', () => {
+  it('finds a kept value of any length only when every byte and the closing quote match', () => {
+    const slot = 9;
+    for (let n = 0; n <= MEMO_VALUE_BYTES; n++) {
+      const value = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH'.slice(0, n);
+      const bytes = utf8(`${value}"`);
+      keepValue(slot, bytes, 0, n, value, true);
+      expect(found(slot, bytes, 0, bytes.length)).toBe(n);
+      expect(found(slot, utf8(`${value}x"`), 0, n + 2)).toBe(-1);
+      expect(found(slot, utf8(`${value}\\"`), 0, n + 2)).toBe(-1);
+      for (let j = 0; j < n; j++)
+        expect(found(slot, utf8(`${value.slice(0, j)}_${value.slice(j + 1)}"`), 0, n + 1)).toBe(-1);
+    }
+  });
+
   it('keeps a value with its bytes, and finds it again only when the same bytes are closed by a quote', () => {
     const slot = 7;
     const bytes = utf8('..862012345678901"');
     keepValue(slot, bytes, 2, 17, '862012345678901', true);
-    expect(repeatedValue(slot, bytes, 2, bytes.length)).toBe(15);
+    expect(found(slot, bytes, 2, bytes.length)).toBe(15);
     expect([repeatedText(slot), repeatedAscii(slot)]).toEqual(['862012345678901', true]);
-    expect(repeatedValue(slot, utf8('862012345678901'), 0, 15)).toBe(-1); // the chunk ends before the quote
-    expect(repeatedValue(slot, utf8('862012345678902"'), 0, 16)).toBe(-1);
-    expect(repeatedValue(slot, utf8('8620123456789012"'), 0, 17)).toBe(-1);
-    expect(repeatedValue(slot, utf8('86201234567890"'), 0, 15)).toBe(-1);
+    expect(found(slot, utf8('862012345678901'), 0, 15)).toBe(-1); // the chunk ends before the quote
+    expect(found(slot, utf8('862012345678902"'), 0, 16)).toBe(-1);
+    expect(found(slot, utf8('8620123456789012"'), 0, 17)).toBe(-1);
+    expect(found(slot, utf8('86201234567890"'), 0, 15)).toBe(-1);
     const utf = utf8('邻居家"');
     keepValue(slot, utf, 0, utf.length - 1, '邻居家', false);
-    expect([repeatedValue(slot, utf, 0, utf.length), repeatedAscii(slot)]).toEqual([9, false]);
+    expect([found(slot, utf, 0, utf.length), repeatedAscii(slot)]).toEqual([9, false]);
     // Too long to keep: the slot keeps its last value.
     const long = utf8(`${'y'.repeat(MEMO_VALUE_BYTES + 1)}"`);
     keepValue(slot, long, 0, long.length - 1, 'y'.repeat(MEMO_VALUE_BYTES + 1), true);
-    expect(repeatedValue(slot, long, 0, long.length)).toBe(-1);
+    expect(found(slot, long, 0, long.length)).toBe(-1);
     expect(repeatedText(slot)).toBe('邻居家');
   });
 
