@@ -24,14 +24,13 @@ import {
 import { luhnValid } from './lib/luhn.ts';
 import { matchesIn } from './lib/matches.ts';
 import { ObjectTable } from './lib/objects.ts';
+import { QuietValues } from './lib/quiet-values.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
 import { macOf } from './lib/values.ts';
 
 /** Objects tracked per message for SSID + password pairing. */
 const MAX_TRACKED_OBJECTS = 256;
-/** Keys whose last quiet value is kept per message (IdentifierState's `#quiet`). */
-const MAX_QUIET_KEYS = 64;
 /** The key flags `#keyed` reads: other keys (lat, nickname …) skip it. */
 const MY_FLAGS = K.IMEI | K.IMSI | K.ICCID | K.MAC | K.AD_ID | K.SERIAL | K.SSID | K.PASSWORD | K.TOKEN;
 const IMEI_TACS = /^(01|35|86|99|30|33|44|45|49|52|53|54|91)/;
@@ -105,13 +104,8 @@ class IdentifierState implements AnalyzerState {
   readonly #creds = new ObjectTable<Creds>(MAX_TRACKED_OBJECTS);
   /** The last MAC value (as sent) whose address was already reported. */
   #knownMac = '';
-  /**
-   * Per key, the last whole JSON string that came to nothing: no report, no per-object state (SSID and password keys
-   * keep some), no test of its path, no wrapper's key. Every other test `token` makes is pure, so the same value
-   * under the same key comes to nothing again: telemetry repeats the device's IMEI and MAC and its access points'
-   * BSSIDs in every event. Bounded: cleared when full.
-   */
-  readonly #quiet = new Map<string, string>();
+  /** Values that came to nothing (QuietValues): the SSID and password keys keep per-object state, so never theirs. */
+  readonly #quiet = new QuietValues();
   /** `token` tested the token's path (`#inWifiList`): its answer may differ under another path. */
   #readPath = false;
 
@@ -121,16 +115,13 @@ class IdentifierState implements AnalyzerState {
   }
 
   token(t: Token): Verdict {
-    const plain = t.kind === 'string' && t.source === 'json' && t.offset === 0 && !t.more && !isWrappedValueKey(t.key);
-    if (plain && this.#quiet.get(t.key) === t.value) return undefined;
+    const plain = QuietValues.takes(t);
+    if (plain && this.#quiet.has(t)) return undefined;
     const reported = this.#out.reported;
     this.#readPath = false;
     const v = this.#token(t);
     if (plain && v === undefined && !this.#readPath && this.#out.reported === reported) {
-      if ((classify(t.key).a & (K.SSID | K.PASSWORD)) === 0) {
-        if (this.#quiet.size >= MAX_QUIET_KEYS) this.#quiet.clear();
-        this.#quiet.set(t.key, t.value);
-      }
+      if ((classify(t.key).a & (K.SSID | K.PASSWORD)) === 0) this.#quiet.keep(t);
     }
     return v;
   }
