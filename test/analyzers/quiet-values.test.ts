@@ -12,14 +12,17 @@ describe('QuietValues', () => {
     expect(QuietValues.takes(tok({ source: 'form', key: 'imei', value: '862012345678901' }))).toBe(false);
   });
 
-  it("knows a key's last quiet value only, and forgets every key once full", () => {
+  it("knows a key's last few quiet values, and forgets them once past the bound", () => {
     const q = new QuietValues();
-    q.keep(tok({ key: 'mac', value: 'a' }));
-    expect([q.has(tok({ key: 'mac', value: 'a' })), q.has(tok({ key: 'bssid', value: 'a' }))]).toEqual([true, false]);
-    q.keep(tok({ key: 'mac', value: 'b' }));
-    expect([q.has(tok({ key: 'mac', value: 'a' })), q.has(tok({ key: 'mac', value: 'b' }))]).toEqual([false, true]);
+    q.keep(tok({ key: 'bssid', value: 'a' }));
+    q.keep(tok({ key: 'bssid', value: 'b' }));
+    expect(['a', 'b', 'c'].map((value) => q.has(tok({ key: 'bssid', value })))).toEqual([true, true, false]);
+    expect(q.has(tok({ key: 'mac', value: 'a' }))).toBe(false);
+    for (let i = 0; i < 7; i++) q.keep(tok({ key: 'bssid', value: `v${i}` }));
+    // Eight kept: the ninth starts the key's list again.
+    expect(['a', 'b', 'v6'].map((value) => q.has(tok({ key: 'bssid', value })))).toEqual([false, false, true]);
     for (let i = 0; i < 64; i++) q.keep(tok({ key: `k${i}`, value: 'x' }));
-    expect(q.has(tok({ key: 'mac', value: 'b' }))).toBe(false);
+    expect(q.has(tok({ key: 'bssid', value: 'v6' }))).toBe(false);
     expect(q.has(tok({ key: 'k63', value: 'x' }))).toBe(true);
   });
 });
