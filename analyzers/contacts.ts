@@ -69,15 +69,13 @@ class ContactsState implements AnalyzerState {
   }
 
   token(t: Token): Verdict {
-    const plain = QuietValues.takes(t);
+    // Keys of a phone, a name or a relation keep per-object state (`#entry`): never theirs.
+    const plain = QuietValues.takes(t) && !isMyKey(t.key);
     if (plain && this.#quiet.has(t)) return undefined;
     const reported = this.#out.reported;
     const vcards = this.#vcards;
     const v = this.#token(t);
-    // Keys of a phone, a name or a relation keep per-object state (`#entry`): never theirs.
-    if (plain && v === undefined && this.#out.reported === reported && this.#vcards === vcards && !isMyKey(t.key)) {
-      this.#quiet.keep(t);
-    }
+    if (plain && v === undefined && this.#out.reported === reported && this.#vcards === vcards) this.#quiet.keep(t);
     return v;
   }
 

@@ -115,14 +115,12 @@ class IdentifierState implements AnalyzerState {
   }
 
   token(t: Token): Verdict {
-    const plain = QuietValues.takes(t);
+    const plain = QuietValues.takes(t) && (classify(t.key).a & (K.SSID | K.PASSWORD)) === 0;
     if (plain && this.#quiet.has(t)) return undefined;
     const reported = this.#out.reported;
     this.#readPath = false;
     const v = this.#token(t);
-    if (plain && v === undefined && !this.#readPath && this.#out.reported === reported) {
-      if ((classify(t.key).a & (K.SSID | K.PASSWORD)) === 0) this.#quiet.keep(t);
-    }
+    if (plain && v === undefined && !this.#readPath && this.#out.reported === reported) this.#quiet.keep(t);
     return v;
   }
 
