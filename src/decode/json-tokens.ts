@@ -224,13 +224,9 @@ export class JsonTokenizer implements Tokenizer {
           if (c === 0x22) {
             // The usual value of a repeated event: the string this member had last time, read off the bytes.
             view ??= new DataView(buf.buffer, buf.byteOffset, end);
-            const n = repeatedValue(this.#slot, buf, view, i, end);
-            if (n >= 0 && n <= this.#maxToken) {
-              const slot = this.#slot;
-              const value = repeatedText(slot);
-              if (!repeatedAscii(slot) || this.#gate?.text(this.#key, value, slot) !== false)
-                this.#emit('string', value, 0, false);
-              i += n + 1;
+            const after = this.#repeated(buf, view, i, end);
+            if (after > 0) {
+              i = after;
               state = this.#afterValue(i < end ? buf[i]! : -1);
               if (state === VALUE || state === KEY) i++;
               break;
@@ -327,17 +323,9 @@ export class JsonTokenizer implements Tokenizer {
           if (c === 0x22 && !this.#isKey && i - start <= this.#maxToken && this.#pieces.empty) {
             // The usual case: a whole short value in this chunk, no escapes. Plain ASCII is made only if someone wants
             // it (the gate), other UTF-8 always, as when it comes in pieces.
-            if (high < 0x80) {
-              if (this.#gate?.ascii(this.#key, buf, start, i, this.#slot) !== false) {
-                const value = ascii(start, i);
-                keepValue(this.#slot, buf, start, i, value, true);
-                this.#emit('string', value, 0, false);
-              }
-            } else {
-              const value = buf.utf8Slice(start, i);
-              keepValue(this.#slot, buf, start, i, value, false);
-              this.#emit('string', value, 0, false);
-            }
+            if (high >= 0x80) this.#whole(buf, start, i, buf.utf8Slice(start, i), false);
+            else if (this.#gate?.ascii(this.#key, buf, start, i, this.#slot) !== false)
+              this.#whole(buf, start, i, ascii(start, i), true);
             i++;
             state = this.#afterValue(i < end ? buf[i]! : -1);
             if (state === VALUE || state === KEY) i++;
@@ -496,6 +484,26 @@ export class JsonTokenizer implements Tokenizer {
       cacheKeyLength[slot] = typeof member === 'string' ? keyBytes(member, slot, this.#maxKey) : -1;
       cacheSegment[slot] = '';
     }
+  }
+
+  /**
+   * The value this member had last time, when buf[i, end) holds its bytes and closing quote (json-repeated-values.ts):
+   * emitted (a plain-ASCII one if the gate wants it, as any), and the index after the quote returned; else -1.
+   */
+  #repeated(buf: Uint8Array, view: DataView, i: number, end: number): number {
+    const slot = this.#slot;
+    const n = repeatedValue(slot, buf, view, i, end);
+    if (n < 0 || n > this.#maxToken) return -1;
+    const value = repeatedText(slot);
+    if (!repeatedAscii(slot) || this.#gate?.text(this.#key, value, slot) !== false)
+      this.#emit('string', value, 0, false);
+    return i + n + 1;
+  }
+
+  /** Emits a whole string value read from buf[start, end) and keeps it for the next object of the same shape. */
+  #whole(buf: Uint8Array, start: number, end: number, value: string, ascii: boolean): void {
+    keepValue(this.#slot, buf, start, end, value, ascii);
+    this.#emit('string', value, 0, false);
   }
 
   /** Makes the path of a container opening in the current container (and its id, and caches it). */
