@@ -11,6 +11,7 @@ import { classify, isWrappedValueKey, K, keyOf, listOf, objectKeyOf } from './li
 import { matchesIn } from './lib/matches.ts';
 import { ObjectTable } from './lib/objects.ts';
 import { PHONE_CONTEXT, PHONE_IN_TEXT, type Phone, RELATION_WORDS, validatePhone } from './lib/phone.ts';
+import { QuietValues } from './lib/quiet-values.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
 
@@ -60,12 +61,25 @@ class ContactsState implements AnalyzerState {
   readonly #objects = new ObjectTable<Entry>(MAX_TRACKED_OBJECTS);
   #vcards = 0;
   #vcardFirst: { excerpt: string; path: string } | undefined;
+  /** Values that came to nothing (QuietValues). */
+  readonly #quiet = new QuietValues();
 
   constructor(ctx: AnalyzerContext) {
     this.#out = new Reporter(ctx, 'contacts');
   }
 
   token(t: Token): Verdict {
+    // Keys of a phone, a name or a relation keep per-object state (`#entry`): never theirs.
+    const plain = QuietValues.takes(t) && !isMyKey(t.key);
+    if (plain && this.#quiet.has(t)) return undefined;
+    const reported = this.#out.reported;
+    const vcards = this.#vcards;
+    const v = this.#token(t);
+    if (plain && v === undefined && this.#out.reported === reported && this.#vcards === vcards) this.#quiet.keep(t);
+    return v;
+  }
+
+  #token(t: Token): Verdict {
     if (t.kind !== 'string' && t.kind !== 'number') return undefined;
     const whole = t.offset === 0 && !t.more;
     const key = keyOf(t);

@@ -24,6 +24,7 @@ import { lineCredentials } from './lib/line-credentials.ts';
 import { luhnValid } from './lib/luhn.ts';
 import { matchesIn } from './lib/matches.ts';
 import { ObjectTable } from './lib/objects.ts';
+import { QuietValues } from './lib/quiet-values.ts';
 import { Reporter } from './lib/reporter.ts';
 import { TextWindow } from './lib/text-window.ts';
 import { macOf } from './lib/values.ts';
@@ -103,6 +104,10 @@ class IdentifierState implements AnalyzerState {
   readonly #creds = new ObjectTable<Creds>(MAX_TRACKED_OBJECTS);
   /** The last MAC value (as sent) whose address was already reported. */
   #knownMac = '';
+  /** Values that came to nothing (QuietValues): the SSID and password keys keep per-object state, so never theirs. */
+  readonly #quiet = new QuietValues();
+  /** `token` tested the token's path (`#inWifiList`): its answer may differ under another path. */
+  #readPath = false;
 
   constructor(ctx: AnalyzerContext) {
     this.#ctx = ctx;
@@ -110,6 +115,16 @@ class IdentifierState implements AnalyzerState {
   }
 
   token(t: Token): Verdict {
+    const plain = QuietValues.takes(t) && (classify(t.key).a & (K.SSID | K.PASSWORD)) === 0;
+    if (plain && this.#quiet.has(t)) return undefined;
+    const reported = this.#out.reported;
+    this.#readPath = false;
+    const v = this.#token(t);
+    if (plain && v === undefined && !this.#readPath && this.#out.reported === reported) this.#quiet.keep(t);
+    return v;
+  }
+
+  #token(t: Token): Verdict {
     if (t.kind === 'boolean' || t.kind === 'null') return undefined;
     const c = classify(keyOf(t));
     const whole = t.offset === 0 && !t.more;
@@ -294,6 +309,7 @@ class IdentifierState implements AnalyzerState {
 
   /** A MAC inside a list of scanned access points (`wifiAccessPoints[2].macAddress`) is location, not the device. */
   #inWifiList(t: Token): boolean {
+    this.#readPath = true;
     const arr = listOf(t);
     return arr !== undefined && (classify(lastKeyOf(arr)).a & K.WIFI_LIST) !== 0;
   }

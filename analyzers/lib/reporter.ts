@@ -61,6 +61,11 @@ export class Reporter {
     return false;
   }
 
+  /** Findings reported so far (a caller can tell whether a step reported anything). */
+  get reported(): number {
+    return this.#count;
+  }
+
   get full(): boolean {
     return this.#count >= this.#max;
   }

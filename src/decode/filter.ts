@@ -41,6 +41,11 @@ export interface TokenGate {
   scalar(key: string, kind: TokenKind, length: number, slot?: number): boolean;
   /** A whole string whose bytes buf[start, end) are plain ASCII (no escape): its text is exactly those bytes. */
   ascii(key: string, buf: Uint8Array, start: number, end: number, slot?: number): boolean;
+  /**
+   * A whole string of plain ASCII already made (a value repeated at the same place: see json-repeated-values.ts):
+   * the same answer `ascii` gives for its bytes.
+   */
+  text(key: string, value: string, slot: number): boolean;
 }
 
 /** The `slot` numbers a TokenGate is given lie in [0, GATE_SLOTS). */

@@ -26,12 +26,20 @@ export const cacheParentId = new Float64Array(PATH_CACHE_SLOTS).fill(-1);
 export const cacheKey: Array<string | number> = new Array<string | number>(PATH_CACHE_SLOTS).fill(-1);
 /** Longest key kept as bytes too (cacheKeyBytes). */
 const KEY_BYTES = 32;
+/** Bytes per slot in cacheKeyBytes: the key, then `":`. */
+const STRIDE = KEY_BYTES + 4;
 /**
  * Where cacheKey holds a key of plain ASCII (no `"`, `\\` or control) up to KEY_BYTES long, its length, and its bytes
- * at KEY_BYTES × slot: compared with the input's bytes as they are. -1: no such key.
+ * followed by `":` at STRIDE × slot: compared with the input's bytes as they are. -1: no such key.
  */
 export const cacheKeyLength = new Int8Array(PATH_CACHE_SLOTS).fill(-1);
-const cacheKeyBytes = new Uint8Array(PATH_CACHE_SLOTS * KEY_BYTES);
+const cacheKeyBytes = new Uint8Array(PATH_CACHE_SLOTS * STRIDE);
+/**
+ * The first and the last four of those bytes (key and `":`) as little-endian words, for keys of two characters or
+ * more: a key up to six characters is compared in two word reads, whatever its length, instead of byte by byte.
+ */
+const cacheKeyHead = new Int32Array(PATH_CACHE_SLOTS);
+const cacheKeyTail = new Int32Array(PATH_CACHE_SLOTS);
 /** The path segment of that key or index (`.name`, `[3]`), reused under another parent. */
 export const cacheSegment: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
 export const cachePath: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
@@ -62,22 +70,42 @@ export function newPathId(): number {
  */
 export function keyBytes(key: string, slot: number, maxKey: number): number {
   if (key.length > KEY_BYTES || key.length > maxKey) return -1;
+  const at = slot * STRIDE;
   for (let j = 0; j < key.length; j++) {
     const c = key.charCodeAt(j);
     if (c < 0x20 || c >= 0x7f || c === 0x22 || c === 0x5c) return -1;
-    cacheKeyBytes[slot * KEY_BYTES + j] = c;
+    cacheKeyBytes[at + j] = c;
+  }
+  const n = key.length + 2;
+  cacheKeyBytes[at + n - 2] = 0x22;
+  cacheKeyBytes[at + n - 1] = 0x3a;
+  if (n >= 4) {
+    cacheKeyHead[slot] = wordAt(cacheKeyBytes, at);
+    cacheKeyTail[slot] = wordAt(cacheKeyBytes, at + n - 4);
   }
   return key.length;
 }
 
+const wordAt = (b: Uint8Array, i: number): number => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+
 /**
  * The length of the key kept as bytes at `slot` when buf[i, end) holds exactly it followed by `":`, else -1 (no key
- * kept there, another key, or the chunk ends first).
+ * kept there, another key, or the chunk ends first). `view` reads the same bytes as `buf` (little-endian words).
  */
-export function keyAt(slot: number, buf: Uint8Array, i: number, end: number): number {
+export function keyAt(slot: number, buf: Uint8Array, view: DataView, i: number, end: number): number {
   const n = cacheKeyLength[slot]!;
-  if (n < 0 || i + n + 1 >= end || buf[i + n] !== 0x22 || buf[i + n + 1] !== 0x3a) return -1;
-  const at = slot * KEY_BYTES - i;
-  for (let j = i; j < i + n; j++) if (cacheKeyBytes[at + j] !== buf[j]) return -1;
+  if (n < 0 || i + n + 1 >= end) return -1;
+  const last = n + 2;
+  if (last < 4) {
+    const at = slot * STRIDE - i;
+    for (let j = i; j < i + last; j++) if (cacheKeyBytes[at + j] !== buf[j]) return -1;
+    return n;
+  }
+  if (view.getInt32(i, true) !== cacheKeyHead[slot] || view.getInt32(i + last - 4, true) !== cacheKeyTail[slot])
+    return -1;
+  if (last > 8) {
+    const at = slot * STRIDE - i;
+    for (let j = i + 4; j < i + last - 4; j++) if (cacheKeyBytes[at + j] !== buf[j]) return -1;
+  }
   return n;
 }

@@ -37,6 +37,7 @@ import {
   PATH_CACHE_WIDTH,
   rootIdOf,
 } from './json-path-cache.ts';
+import { keepValue, repeatedAscii, repeatedText, repeatedValue } from './json-repeated-values.ts';
 import {
   ContainerIds,
   cutKey,
@@ -122,6 +123,8 @@ export class JsonTokenizer implements Tokenizer {
   /** Cache slot of each open container's path, and of the value being read. */
   #frameSlot = new Int32Array(FRAMES_AT_START);
   #slot = 0;
+  /** The slot of the member whose key `#keyAhead` just recognised (its key is set), or -1. */
+  #keySlot = -1;
 
   /** Parent path and key of the value being read (a token's own path is made when read: see JsonToken). */
   #parent = '';
@@ -179,6 +182,8 @@ export class JsonTokenizer implements Tokenizer {
     const end = buf.length;
     /** The chunk's 4-byte-aligned part as words, made on first use, for long string runs. */
     let words: Words | undefined;
+    /** The chunk as a DataView, made on first use, to compare keys and repeated values four bytes at a time. */
+    let view: DataView | undefined;
     /** The chunk as latin1 text, made on first use, for short ASCII strings and numbers. */
     let latin1: string | undefined;
     const ascii = (from: number, to: number): string => {
@@ -217,6 +222,15 @@ export class JsonTokenizer implements Tokenizer {
           this.#beginValue();
           i++;
           if (c === 0x22) {
+            // The usual value of a repeated event: the string this member had last time, read off the bytes.
+            view ??= new DataView(buf.buffer, buf.byteOffset, end);
+            const after = this.#repeated(buf, view, i, end);
+            if (after > 0) {
+              i = after;
+              state = this.#afterValue(i < end ? buf[i]! : -1);
+              if (state === VALUE || state === KEY) i++;
+              break;
+            }
             this.#isKey = false;
             state = STRING;
           } else if (c === 0x7b || c === 0x5b) {
@@ -243,7 +257,8 @@ export class JsonTokenizer implements Tokenizer {
             // The usual key: the one this member had in the last object of the same shape, read off the bytes with
             // its closing quote and the ':' right after it; else plain ASCII followed by the same. It goes straight
             // to VALUE; anything else (escapes, UTF-8, a chunk end, spaces) takes the STRING state.
-            const next = this.#keyAhead(buf, i, end);
+            view ??= new DataView(buf.buffer, buf.byteOffset, end);
+            const next = this.#keyAhead(buf, view, i, end);
             if (next > 0) {
               i = next;
               state = VALUE;
@@ -305,10 +320,12 @@ export class JsonTokenizer implements Tokenizer {
             high |= this.#scanHigh;
           }
           const c = i < end ? buf[i]! : 0;
-          if (c === 0x22 && high < 0x80 && !this.#isKey && i - start <= this.#maxToken && this.#pieces.empty) {
-            // The usual case: a whole short ASCII value in this chunk, no escapes (not made if no one wants it).
-            if (this.#gate?.ascii(this.#key, buf, start, i, this.#slot) !== false)
-              this.#emit('string', ascii(start, i), 0, false);
+          if (c === 0x22 && !this.#isKey && i - start <= this.#maxToken && this.#pieces.empty) {
+            // The usual case: a whole short value in this chunk, no escapes. Plain ASCII is made only if someone wants
+            // it (the gate), other UTF-8 always, as when it comes in pieces.
+            if (high >= 0x80) this.#whole(buf, start, i, buf.utf8Slice(start, i), false);
+            else if (this.#gate?.ascii(this.#key, buf, start, i, this.#slot) !== false)
+              this.#whole(buf, start, i, ascii(start, i), true);
             i++;
             state = this.#afterValue(i < end ? buf[i]! : -1);
             if (state === VALUE || state === KEY) i++;
@@ -444,6 +461,11 @@ export class JsonTokenizer implements Tokenizer {
       return;
     }
     this.#parent = this.#framePath[level]!;
+    if (this.#keySlot >= 0) {
+      this.#slot = this.#keySlot;
+      this.#keySlot = -1;
+      return;
+    }
     const index = this.#frameIndex[level]!;
     const inArray = this.#isArray[level] === 1;
     const key = inArray ? '' : this.#frameKey[level]!;
@@ -462,6 +484,26 @@ export class JsonTokenizer implements Tokenizer {
       cacheKeyLength[slot] = typeof member === 'string' ? keyBytes(member, slot, this.#maxKey) : -1;
       cacheSegment[slot] = '';
     }
+  }
+
+  /**
+   * The value this member had last time, when buf[i, end) holds its bytes and closing quote (json-repeated-values.ts):
+   * emitted (a plain-ASCII one if the gate wants it, as any), and the index after the quote returned; else -1.
+   */
+  #repeated(buf: Uint8Array, view: DataView, i: number, end: number): number {
+    const slot = this.#slot;
+    const n = repeatedValue(slot, buf, view, i, end);
+    if (n < 0 || n > this.#maxToken) return -1;
+    const value = repeatedText(slot);
+    if (!repeatedAscii(slot) || this.#gate?.text(this.#key, value, slot) !== false)
+      this.#emit('string', value, 0, false);
+    return i + n + 1;
+  }
+
+  /** Emits a whole string value read from buf[start, end) and keeps it for the next object of the same shape. */
+  #whole(buf: Uint8Array, start: number, end: number, value: string, ascii: boolean): void {
+    keepValue(this.#slot, buf, start, end, value, ascii);
+    this.#emit('string', value, 0, false);
   }
 
   /** Makes the path of a container opening in the current container (and its id, and caches it). */
@@ -533,11 +575,19 @@ export class JsonTokenizer implements Tokenizer {
    * The key cached for this member, when buf[i, end) holds exactly it, then `":`: sets it as the key (no new string)
    * and returns the index after the `:`; else -1. The next object of the same shape takes this path for every key.
    */
-  #keyAhead(buf: Uint8Array, i: number, end: number): number {
-    const slot = this.#slotOf(this.#level, this.#frameIndex[this.#level]!);
-    const n = keyAt(slot, buf, i, end);
+  #keyAhead(buf: Uint8Array, view: DataView, i: number, end: number): number {
+    const level = this.#level;
+    const index = this.#frameIndex[level]!;
+    const slot = this.#slotOf(level, index);
+    const n = keyAt(slot, buf, view, i, end);
     if (n < 0) return -1;
-    this.#frameKey[this.#level] = cacheKey[slot] as string;
+    const key = cacheKey[slot] as string;
+    this.#frameKey[level] = key;
+    if (index < PATH_CACHE_WIDTH) {
+      // What `#beginValue` would find for the value that follows: the slot, and the key already kept in it.
+      this.#keySlot = slot;
+      this.#key = key;
+    }
     return i + n + 2;
   }
 

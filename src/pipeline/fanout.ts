@@ -106,6 +106,8 @@ export class AnalyzerFanout {
         this.#admit(router.routeScalar(key, source, kind, length, slot), kind),
       ascii: (key: string, buf: Uint8Array, start: number, end: number, slot?: number) =>
         end - start >= minBase64 || this.#admit(router.routeAscii(key, source, buf, start, end, slot), 'string'),
+      text: (key: string, value: string, slot: number) =>
+        value.length >= minBase64 || this.#admit(router.routeText(key, source, value, slot), 'string'),
     };
   }
 

@@ -9,6 +9,8 @@ import type { Excerpt } from '../model/analyzer.ts';
 import type { Finding, FindingDetail } from '../model/finding.ts';
 
 const MASK = '•';
+/** A UTF-16 surrogate: the text has characters of two units (or a lone half), counted as one each below. */
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * The finding without its unmasked value and personal detail (the excerpt and `detail` are stored masked): what
@@ -22,6 +24,13 @@ export function maskFinding(f: Finding): Finding {
 
 /** Keeps a few characters at each end (about a quarter, at most 3 each side) and masks the rest. */
 export function redact(value: string): string {
+  if (!SURROGATE.test(value)) {
+    // Every character one UTF-16 unit (the usual case: digits, coordinates, MACs, names): cut the string itself.
+    const n = value.length;
+    if (n <= 4) return MASK.repeat(n);
+    const keep = Math.min(3, Math.floor(n / 4));
+    return value.slice(0, keep) + MASK.repeat(n - 2 * keep) + value.slice(n - keep);
+  }
   const chars = [...value];
   if (chars.length <= 4) return MASK.repeat(chars.length);
   const keep = Math.min(3, Math.floor(chars.length / 4));

@@ -51,6 +51,9 @@ export class TokenRouter {
   /** Per gate slot (see TokenGate), the key last asked about there and its route: no key lookup for the next one. */
   readonly #slotKeys: Array<string | undefined> = new Array<string | undefined>(GATE_SLOTS).fill(undefined);
   readonly #slotRoutes: KeyRoute[] = [];
+  /** Per gate slot, the string value last routed there by `routeText` and its value clauses' mask. */
+  readonly #slotValues: Array<string | undefined> = new Array<string | undefined>(GATE_SLOTS).fill(undefined);
+  readonly #slotValueMasks = new Int32Array(GATE_SLOTS);
   /** The last source looked up (a body's tokens all come from one tokenizer), and its mask. */
   #lastSource: TokenSource | '' = '';
   #lastSourceMask = 0;
@@ -119,6 +122,21 @@ export class TokenRouter {
       digits += (c - 0x30) >>> 0 < 10 ? 1 : 0;
     }
     return mask | this.#ruled(m, digits, end - start);
+  }
+
+  /**
+   * `route` of a whole string before its Token is made, given as a string of plain ASCII (no escape): the value
+   * clauses' answer is kept per gate slot and reused while the same value comes there again (compared by reference
+   * first: the JSON tokenizer hands a repeated value's same string).
+   */
+  routeText(key: string, source: TokenSource, value: string, slot: number): number {
+    const mask = keyedMask(this.#keyRouteAt(key, slot), value.length) | this.#sourceMask(source);
+    if ((this.#byValue & ~mask) === 0) return mask;
+    if (this.#slotValues[slot] !== value) {
+      this.#slotValues[slot] = value;
+      this.#slotValueMasks[slot] = this.#valueMask(value);
+    }
+    return mask | this.#slotValueMasks[slot]!;
   }
 
   #sourceMask(source: TokenSource): number {

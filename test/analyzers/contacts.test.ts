@@ -7,6 +7,12 @@ import { json, run, summary } from './run.ts';
 const A = [contacts];
 
 describe('contacts', () => {
+  it('counts a repeated value that changed its state every time it came (vCards), not only the first', () => {
+    const card = 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Mia Li\r\nEND:VCARD\r\n';
+    const f = json(A, { events: [{ card }, { card }, { card }] });
+    expect(f.find((x) => x.subtype === 'vcard')?.detail).toEqual({ cards: 3 });
+  });
+
   it('validates phone numbers under phone keys', () => {
     const f = json(A, { phone: '13812345678', mobile: 13912345678, tel: '12345678901', sos: '+1 415 555 2671' });
     expect(summary(f)).toEqual([

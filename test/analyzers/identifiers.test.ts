@@ -58,6 +58,22 @@ describe('identifiers', () => {
     expect(json(A, body)).toEqual([]);
   });
 
+  it('takes a value that came to nothing in one place anew in another (a MAC in a scan list, then the device own)', () => {
+    const mac = '00:25:9c:cf:1c:ac';
+    const events = [
+      { wifi: [{ mac, rssi: -43 }] }, // an access point's: location's, not the device's
+      { wifi: [{ mac, rssi: -41 }] },
+      { mac }, // the same value under the same key, outside the scan list: the device's own
+    ];
+    expect(summary(json(A, { events }))).toEqual(['mac-address=00:25:9c:cf:1c:ac']);
+    // SSIDs keep per-object state: each object's SSID pairs with its own password, whatever the last SSID was.
+    const nets = [{ ssid: 'Home', password: 'a' }, { ssid: 'Home' }, { ssid: 'Home', password: 'b' }];
+    expect(summary(json(A, { nets }, { flow: { tls: 'none' } }))).toEqual([
+      'wifi-credentials=ssid=Home password=a',
+      'wifi-credentials=ssid=Home password=b',
+    ]);
+  });
+
   it('finds Wi-Fi credentials sent in provisioning, over TLS too', () => {
     const f = json(A, { cfg: { ssid: 'HomeNet', password: 'hunter2hunter2' } });
     expect(summary(f)).toEqual(['wifi-credentials=ssid=HomeNet password=hunter2hunter2']);

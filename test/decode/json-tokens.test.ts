@@ -206,6 +206,7 @@ describe('JsonTokenizer: tables', () => {
       const gate: TokenGate = {
         scalar: (key, kind, length) => asked.push(`${key}:${kind}:${length}`) < 0,
         ascii: () => false,
+        text: () => false,
       };
       expect(run(chunks, {}, { gate })).toEqual({ tokens: [], violations: [] });
       expect(asked).toEqual(['lat:number:8', 'n:number:6', 'b:boolean:5', ':number:3']);
@@ -222,6 +223,10 @@ describe('JsonTokenizer: tables', () => {
       },
       ascii(key, buf, start, end) {
         asked.push(`${key}=${Buffer.from(buf.subarray(start, end)).toString()}`);
+        return key === 'imei';
+      },
+      text(key, value) {
+        asked.push(`${key}=${value}`);
         return key === 'imei';
       },
     };

@@ -2,6 +2,7 @@
  * Masking the personal values only: a finding keeps its kind, sizes, durations and reasons readable, masks the
  * personal parts of its excerpt and detail, and keeps them whole in `evidence.value` / `evidence.detail` only.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Analyzer, ReportInput } from '../../src/model/analyzer.ts';
 import { maskDetail, maskExcerpt, redact } from '../../src/pipeline/redact.ts';
@@ -27,6 +28,20 @@ describe('redact', () => {
   it('keeps a few characters at each end of a value, all of a short one masked', () => {
     expect(redact('+8613812345678')).toBe('+86••••••••678');
     expect(redact('7')).toBe('•');
+  });
+
+  it('counts characters, not UTF-16 units: a character outside the BMP is kept or masked whole', () => {
+    expect(redact('😀😀😀😀😀😀😀😀')).toBe('😀😀••••😀😀');
+    expect(redact('ab\ud800cd')).toBe('a•••d'); // a lone surrogate counts as one
+    const byCharacter = (v: string) => {
+      const chars = [...v];
+      if (chars.length <= 4) return '•'.repeat(chars.length);
+      const keep = Math.min(3, Math.floor(chars.length / 4));
+      return chars.slice(0, keep).join('') + '•'.repeat(chars.length - 2 * keep) + chars.slice(-keep).join('');
+    };
+    for (const unit of ['binary', 'grapheme'] as const) {
+      fc.assert(fc.property(fc.string({ unit, maxLength: 40 }), (v) => redact(v) === byCharacter(v)));
+    }
   });
 
   it('masks only the personal parts of an excerpt; a plain string is one personal value', () => {

@@ -29,6 +29,19 @@ describe('TokenRouter', () => {
   const names = (mask: number) =>
     ['all', 'keyed', 'mail', 'digits', 'long', 'elements', 'text'].filter((_, i) => mask & router.bitOf(i));
 
+  it('routes a string given as text like its bytes, also when the value at its slot changes', () => {
+    const values = ['a@b.cc', 'a@b.cc', 'tel 138 0013 8000', 'x'.repeat(20), 'x', 'a@b.cc'];
+    for (const v of values) {
+      const bytes = new TextEncoder().encode(v);
+      for (const key of ['imei', 'other']) {
+        expect(names(router.routeText(key, 'json', v, 3))).toEqual(
+          names(router.routeAscii(key, 'json', bytes, 0, v.length, 3)),
+        );
+        expect(names(router.routeText(key, 'json', v, 3))).toEqual(names(router.route(tok({ key, value: v }))));
+      }
+    }
+  });
+
   it('gives an analyzer without an interest bit 0 (every token), the others their index bit', () => {
     expect(router.bitOf(0)).toBe(0);
     expect(router.bitOf(1)).toBe(2);
