@@ -4,12 +4,17 @@
  * of such a part, streaming, for signatures too long to occur by chance (a JPEG's JFIF/Exif segment or its first
  * quantisation table, PNG, GIF, RIFF WAVE/WebP, AMR, an Ogg first page, an ISO-BMFF `ftyp` box, an ID3v2 tag) and
  * hands the bytes from the first one on to a sink the caller makes (a nested part, which sniffs and routes them
- * as any part). One per part; nothing past the bound: media behind more than a header is a format of its own.
+ * as any part). A JPEG's end is found (jpeg-end.ts), and the search goes on after it, so a stream of framed photos
+ * gives each (at most MAX_EMBEDDED_MEDIA); other media run to the part's end. Nothing past the bound: media behind
+ * more than a header is a format of its own.
  */
 import type { ByteSink } from '../decode/filter.ts';
+import { JpegEnd } from './jpeg-end.ts';
 
-/** How far into a part media may start. */
+/** How far into a part (or past the last JPEG found) media may start. */
 export const EMBEDDED_SCAN_BYTES = 64 * 1024;
+/** Media read from one part. */
+export const MAX_EMBEDDED_MEDIA = 64;
 /** Bytes a signature check reads from its first byte (an ftyp box's size, type and brand). */
 const LOOKAHEAD = 12;
 
@@ -59,36 +64,44 @@ function isBrand(b: Uint8Array, i: number): boolean {
 
 export class EmbeddedMediaScanner implements ByteSink {
   readonly #open: (offset: number) => ByteSink;
-  /** The part's offset of #held's first byte. */
+  /** The part's offset of #held's first byte (while searching), or of the next byte to come (inside media). */
   #offset = 0;
+  /** Where the current search began: the part's start, or the end of the last JPEG found. */
+  #windowStart = 0;
   /** Bytes not yet scanned as a signature's start for want of lookahead. */
   #held: Uint8Array = new Uint8Array(0);
   #sink: ByteSink | undefined;
+  /** The end of the JPEG being passed on, when the media found is one: the search goes on after it. */
+  #jpeg: JpegEnd | undefined;
+  #found = 0;
   #done = false;
 
-  /** `open` makes the sink for the media found at `offset` (bytes into the part); it is called at most once. */
+  /** `open` makes the sink for media found at `offset` (bytes into the part), at most MAX_EMBEDDED_MEDIA times. */
   constructor(open: (offset: number) => ByteSink) {
     this.#open = open;
   }
 
   write(chunk: Uint8Array): void {
     if (this.#sink) {
-      this.#sink.write(chunk);
+      this.#media(chunk);
       return;
     }
     if (this.#done) return;
     const b = this.#held.length === 0 ? chunk : Buffer.concat([this.#held, chunk]);
-    const last = Math.min(b.length - LOOKAHEAD, EMBEDDED_SCAN_BYTES - this.#offset - 1);
+    const last = Math.min(b.length - LOOKAHEAD, this.#windowStart + EMBEDDED_SCAN_BYTES - this.#offset - 1);
     for (let i = 0; i <= last; i++) {
       if (!startsMedia(b, i)) continue;
-      this.#sink = this.#open(this.#offset + i);
-      this.#sink.write(b.subarray(i));
+      this.#offset += i;
+      this.#sink = this.#open(this.#offset);
+      this.#jpeg = b[i] === 0xff ? new JpegEnd() : undefined;
+      this.#found++;
       this.#held = new Uint8Array(0);
+      this.#media(b.subarray(i));
       return;
     }
     const kept = Math.max(0, last + 1);
     this.#offset += kept;
-    if (this.#offset >= EMBEDDED_SCAN_BYTES - 1) {
+    if (this.#offset >= this.#windowStart + EMBEDDED_SCAN_BYTES - 1) {
       this.#done = true;
       this.#held = new Uint8Array(0);
       return;
@@ -102,5 +115,23 @@ export class EmbeddedMediaScanner implements ByteSink {
     this.#sink = undefined;
     this.#done = true;
     this.#held = new Uint8Array(0);
+  }
+
+  /** Bytes of the media found; past a JPEG's end, the search for the next media goes on in the rest. */
+  #media(bytes: Uint8Array): void {
+    const end = this.#jpeg ? this.#jpeg.push(bytes) : -1;
+    if (end < 0) {
+      this.#sink?.write(bytes);
+      this.#offset += bytes.length;
+      return;
+    }
+    this.#sink?.write(bytes.subarray(0, end));
+    this.#sink?.end();
+    this.#sink = undefined;
+    this.#jpeg = undefined;
+    this.#offset += end;
+    this.#windowStart = this.#offset;
+    if (this.#found >= MAX_EMBEDDED_MEDIA) this.#done = true;
+    else if (end < bytes.length) this.write(bytes.subarray(end));
   }
 }

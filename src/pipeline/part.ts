@@ -195,7 +195,7 @@ export class PartDecoder implements ByteSink {
   #startEmbedded(): EmbeddedMediaScanner | undefined {
     if (!this.#canNest()) return undefined;
     return new EmbeddedMediaScanner((offset) => {
-      if (this.#info) this.#info.embeddedAt = offset;
+      if (this.#info) this.#info.embeddedAt ??= offset; // the first media found
       return this.#nestedPart(`embedded@${offset}`);
     });
   }

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EMBEDDED_SCAN_BYTES, EmbeddedMediaScanner } from '../../src/pipeline/embedded-media.ts';
+import { JpegEnd } from '../../src/pipeline/jpeg-end.ts';
 
 /** What a scanner hands on: the offset it opened at and the bytes its sink got. */
 function scan(chunks: Uint8Array[]): { offset: number; bytes: Buffer; ended: boolean } | undefined {
@@ -59,5 +60,64 @@ describe('EmbeddedMediaScanner', () => {
     expect(scan([late.subarray(0, 1000), late.subarray(1000)])).toBeUndefined();
     const lastPlace = Buffer.concat([Buffer.alloc(EMBEDDED_SCAN_BYTES - 1), jpeg]);
     expect(scan([lastPlace])?.offset).toBe(EMBEDDED_SCAN_BYTES - 1);
+  });
+});
+
+describe('JpegEnd and more than one JPEG in a part', () => {
+  const dir = new URL('../../fixtures/face-corpus/', import.meta.url);
+  const jpegs = readdirSync(dir)
+    .filter((f) => f.endsWith('.jpg'))
+    .map((f) => readFileSync(new URL(f, dir)));
+
+  it('finds the end of every JPEG of the face corpus, whole or cut', () => {
+    expect(jpegs.length).toBeGreaterThan(50);
+    for (const j of jpegs) {
+      const trailing = Buffer.concat([j, Buffer.from('TOYC')]);
+      expect(new JpegEnd().push(trailing)).toBe(j.length);
+      for (const cut of [1, 2, 3, 100, Math.floor(j.length / 2), j.length - 2, j.length - 1]) {
+        const w = new JpegEnd();
+        const first = w.push(trailing.subarray(0, cut));
+        expect(first).toBe(-1);
+        expect(w.push(trailing.subarray(cut))).toBe(j.length - cut);
+      }
+    }
+  });
+
+  it('skips a thumbnail inside APP1: its end marker is not the image’s', () => {
+    const thumb = readFileSync(new URL('pos-thumb-hopper.jpg', dir));
+    const app1Body = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), thumb]);
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(app1Body.length + 2);
+    const withThumb = Buffer.concat([
+      jpeg.subarray(0, 2),
+      Buffer.from([0xff, 0xe1]),
+      length,
+      app1Body,
+      jpeg.subarray(2),
+    ]);
+    expect(new JpegEnd().push(withThumb)).toBe(withThumb.length);
+  });
+
+  it('hands on each framed JPEG of a stream with exactly its bytes, whatever the cut', () => {
+    const [a, b] = [jpegs[0]!, jpegs[1]!];
+    const stream = Buffer.concat([header, a, header, b, Buffer.from('END')]);
+    const expected = [
+      { offset: 8, bytes: a },
+      { offset: 16 + a.length, bytes: b },
+    ];
+    const boundaries = [8, 8 + a.length, 16 + a.length, 16 + a.length + b.length];
+    const cuts = [...boundaries.flatMap((x) => [x - 2, x - 1, x, x + 1, x + 2]), 4000, 9999];
+    for (const cut of cuts) {
+      const found: Array<{ offset: number; parts: Uint8Array[] }> = [];
+      const s = new EmbeddedMediaScanner((offset) => {
+        const f = { offset, parts: [] as Uint8Array[] };
+        found.push(f);
+        return { write: (x) => f.parts.push(Uint8Array.from(x)), end: () => {} };
+      });
+      s.write(stream.subarray(0, cut));
+      s.write(stream.subarray(cut));
+      s.end();
+      expect(found.map((f) => ({ offset: f.offset, bytes: Buffer.concat(f.parts) }))).toEqual(expected);
+    }
   });
 });
