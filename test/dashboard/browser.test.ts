@@ -319,8 +319,19 @@ describe('dashboard pages in Chromium', () => {
       WAIT,
     );
     await s.page.waitForSelector(READY, WAIT);
+    // The list and the form follow the address: wait for the select to show it (under load, READY can still be the
+    // filtered list's for a moment; a CI run read the select before it changed).
+    await s.page.waitForFunction(
+      (d) => document.querySelector<HTMLSelectElement>('select[name="device"]')?.value === d,
+      MANY,
+      WAIT,
+    );
     expect(await s.page.locator('select[name="device"]').inputValue()).toBe(MANY);
-    expect(await s.page.locator('#findings-list tbody tr').first().getAttribute('data-id')).toBe('many/1/f449');
+    await s.page.waitForFunction(
+      () => document.querySelector('#findings-list tbody tr')?.getAttribute('data-id') === 'many/1/f449',
+      null,
+      WAIT,
+    );
     expect(await s.page.evaluate(() => (window as { __marker?: number }).__marker)).toBe(19);
   }, 120_000);
 
