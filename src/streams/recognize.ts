@@ -109,13 +109,14 @@ function h2Settings(down: Uint8Array): boolean {
  * line (a second line from the server is a reply: the client has spoken, and its bytes decide).
  */
 function textGreeting(down: Uint8Array): boolean {
-  const text = Buffer.from(down.subarray(0, 8)).toString('latin1');
-  const lines = down.indexOf(0x0a) < 0 ? 0 : down.indexOf(0x0a, down.indexOf(0x0a) + 1) < 0 ? 1 : 2;
-  if (lines > 1) return false;
-  return (
-    /^(?:220[ -]|\+OK|\* OK)/.test(text) || (down.length < 4 && /^(?:2(?:2(?:0)?)?|\+(?:O)?|\*(?: )?)$/.test(text))
-  );
+  const lf = down.indexOf(0x0a);
+  if (lf >= 0 && down.indexOf(0x0a, lf + 1) >= 0) return false;
+  const text = Buffer.from(down.subarray(0, 4)).toString('latin1');
+  return GREETINGS.some((g) => (text.length < g.length ? g.startsWith(text) : text.startsWith(g)));
 }
+
+/** How line protocols' servers greet: SMTP's and FTP's `220` (one line or the first of several), POP3, IMAP. */
+const GREETINGS = ['220 ', '220-', '+OK', '* OK'];
 
 /**
  * UDP server ports of the local network's own services (DHCP, NTP, NetBIOS, SSDP, WS-Discovery, IKE): what they
