@@ -1,11 +1,15 @@
 /**
- * Records the replay bench's small-message capture: a chatty device's shape, many small HTTP/1.1 requests on
+ * Records the replay bench's small-message captures: a chatty device's shape, many small HTTP/1.1 requests on
  * keep-alive connections. Recorded, not generated: a local origin (node:http on 127.1.0.1), keep-alive clients
  * (node:http agents, 4 sockets per device, eight devices bound to 127.0.0.2–9, real-looking cloud Host headers) and
  * tcpdump on the loopback interface filtered to the origin's port. Requests are GETs with a query string (7 in 10)
- * and small JSON telemetry POSTs (200–800 bytes); replies are small JSON. Bounded: CHATTY_REQUESTS requests
- * (BENCH_CHATTY_REQUESTS) within RECORD_TIMEOUT_MS. The file is kept in the OS temp directory and reused while its
- * name (version + request count) matches. Run directly (`npx tsx bench/record-chatty-corpus.ts`) it prints the path.
+ * and small JSON telemetry POSTs (200–800 bytes). Two shapes differ only in the replies (CHATTY_SHAPES):
+ * - `status`: a one-line JSON status (≈ 60 bytes), ≈ 620 bytes of capture per exchange: per-message costs alone;
+ * - `feed`: a device's content feed, 18–24 items of JSON (≈ 3 KB), ≈ 3.6 KB per exchange: the shape of the capture
+ *   issue 20 measured (359 MB for 99,462 requests).
+ * Bounded: CHATTY_REQUESTS requests (BENCH_CHATTY_REQUESTS) within RECORD_TIMEOUT_MS. Each file is kept in the OS
+ * temp directory and reused while its name (shape, version, request count) matches. Run directly
+ * (`npx tsx bench/record-chatty-corpus.ts`) it records both and prints their paths.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
@@ -20,7 +24,26 @@ import { HOSTS } from './make-corpus.ts';
 /** Bump when the traffic changes, so a cached file of the old shape is not reused. */
 const VERSION = 1;
 export const CHATTY_REQUESTS = Number(process.env.BENCH_CHATTY_REQUESTS ?? 20_000);
-export const CHATTY_PCAP = join(tmpdir(), `toyscope-bench-chatty-v${VERSION}-${CHATTY_REQUESTS}.pcap`);
+/** What the origin replies, by shape (see the header). */
+export const CHATTY_SHAPES = {
+  status: (k: number) => ({ code: 0, msg: 'ok', ts: Date.now(), next: k }),
+  feed: (k: number) => ({
+    code: 0,
+    msg: 'ok',
+    ts: Date.now(),
+    next: k,
+    items: Array.from({ length: 18 + k }, (_, i) => ({
+      id: `c${1000 + i * 7 + k}`,
+      title: `Bedtime story ${i}`,
+      url: `https://cdn.example-toy.com/stories/${1000 + i}.mp3`,
+      dur: 120 + i * 13,
+      tags: ['sleep', 'calm'],
+    })),
+  }),
+} as const;
+export type ChattyShape = keyof typeof CHATTY_SHAPES;
+export const chattyPcap = (shape: ChattyShape, requests = CHATTY_REQUESTS): string =>
+  join(tmpdir(), `toyscope-bench-chatty-${shape}-v${VERSION}-${requests}.pcap`);
 const ORIGIN = '127.1.0.1';
 const DEVICES = 8;
 const SOCKETS_PER_DEVICE = 4;
@@ -28,20 +51,22 @@ const RECORD_TIMEOUT_MS = 300_000;
 
 /** What the recording says about itself. */
 export interface ChattyCorpus {
+  shape: ChattyShape;
   file: string;
   requests: number;
   /** Packets tcpdump reported dropped by the kernel (0 on a complete capture); undefined for a cached file. */
   dropped?: number;
 }
 
-/** The capture, recorded when missing. Needs tcpdump and the right to capture on `lo` (root). */
-export async function ensureChattyPcap(requests = CHATTY_REQUESTS, file = CHATTY_PCAP): Promise<ChattyCorpus> {
-  if (existsSync(file)) return { file, requests };
+/** The capture of one shape, recorded when missing. Needs tcpdump and the right to capture on `lo` (root). */
+export async function ensureChattyPcap(shape: ChattyShape, requests = CHATTY_REQUESTS): Promise<ChattyCorpus> {
+  const file = chattyPcap(shape, requests);
+  if (existsSync(file)) return { shape, file, requests };
   const tmp = `${file}.${process.pid}`;
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      const body = JSON.stringify({ code: 0, msg: 'ok', ts: Date.now(), next: (req.url?.length ?? 0) % 7 });
+      const body = JSON.stringify(CHATTY_SHAPES[shape]((req.url?.length ?? 0) % 7));
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
@@ -60,7 +85,7 @@ export async function ensureChattyPcap(requests = CHATTY_REQUESTS, file = CHATTY
     await sendAll(port, requests);
     const dropped = await stopTcpdump(started);
     renameSync(tmp, file);
-    return { file, requests, dropped };
+    return { shape, file, requests, dropped };
   } finally {
     clearTimeout(deadline);
     server.closeAllConnections();
@@ -162,6 +187,8 @@ async function stopTcpdump(t: Tcpdump): Promise<number> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const c = await ensureChattyPcap();
-  process.stdout.write(`${c.file}${c.dropped ? ` (${c.dropped} packets dropped by the kernel)` : ''}\n`);
+  for (const shape of Object.keys(CHATTY_SHAPES) as ChattyShape[]) {
+    const c = await ensureChattyPcap(shape);
+    process.stdout.write(`${c.file}${c.dropped ? ` (${c.dropped} packets dropped by the kernel)` : ''}\n`);
+  }
 }

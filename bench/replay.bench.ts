@@ -1,7 +1,7 @@
 /**
  * `toyscope replay` end to end on two captures: ≥ 200 MB of mixed HTTP with large bodies (bench/make-corpus.ts) and a
- * recorded chatty device, many small keep-alive requests (bench/record-chatty-corpus.ts), both cached in the OS temp
- * directory. Per capture: MB/s and peak RSS of replayFile + Pipeline + the SQLite store writer, measured in a child process
+ * recorded chatty device, many small keep-alive requests, in two shapes (tiny status replies, and ≈ 3 KB feed replies
+ * as in issue 20's capture: bench/record-chatty-corpus.ts), all cached in the OS temp directory. Per capture: MB/s and peak RSS of replayFile + Pipeline + the SQLite store writer, measured in a child process
  * (bench/replay-child.ts) so the RSS is the replay's own; the same without the store, to show its share; and, in
  * the same run, tshark on the same file (`-q -z io,stat,0` and `-Y http.request -T fields -e http.host`) as the
  * references of issue 3's goals (≥ 1× the first, ≥ 1.5× the second, peak RSS ≤ 300 MB). Without tshark those two
@@ -17,7 +17,7 @@ import { REAL_PHOTOS } from './corpus.ts';
 import { ensureMixedPcap, PHOTOS_PCAP } from './make-corpus.ts';
 import { plainRead, round } from './measure.ts';
 import { replayInChild, seconds, type Timed, timed, tshark } from './processes.ts';
-import { ensureChattyPcap } from './record-chatty-corpus.ts';
+import { CHATTY_SHAPES, type ChattyShape, ensureChattyPcap } from './record-chatty-corpus.ts';
 import type { ChildResult } from './replay-child.ts';
 import type { Bench } from './run.ts';
 
@@ -42,16 +42,18 @@ const bench: Bench = async (emit) => {
   const mixed = ensureMixedPcap();
   replayFigures(emit, mixed, `mixed-http-pcap-${Math.round(statSync(mixed).size / 2 ** 20)}mb`, false);
   photoFigures(emit, ensureMixedPcap(PHOTOS_PCAP, undefined, REAL_PHOTOS));
-  let chatty: Awaited<ReturnType<typeof ensureChattyPcap>>;
-  try {
-    chatty = await ensureChattyPcap();
-  } catch (err) {
-    emit({ bench: 'replay', corpus: 'chatty', skipped: `not recorded: ${(err as Error).message}` });
-    return;
+  for (const shape of Object.keys(CHATTY_SHAPES) as ChattyShape[]) {
+    let chatty: Awaited<ReturnType<typeof ensureChattyPcap>>;
+    try {
+      chatty = await ensureChattyPcap(shape);
+    } catch (err) {
+      emit({ bench: 'replay', corpus: `chatty-${shape}`, skipped: `not recorded: ${(err as Error).message}` });
+      continue;
+    }
+    const corpus = `chatty-${shape}-http-pcap-${chatty.requests}-requests-${Math.round(statSync(chatty.file).size / 2 ** 20)}mb`;
+    if (chatty.dropped !== undefined) emit({ bench: 'replay', corpus, stage: 'recorded', dropped: chatty.dropped });
+    replayFigures(emit, chatty.file, corpus, true);
   }
-  const corpus = `chatty-http-pcap-${chatty.requests}-requests`;
-  if (chatty.dropped !== undefined) emit({ bench: 'replay', corpus, stage: 'recorded', dropped: chatty.dropped });
-  replayFigures(emit, chatty.file, corpus, true);
 };
 export default bench;
 
