@@ -1,6 +1,7 @@
 /**
  * JSON documents inside a part of no known format: a device's own framing around JSON (a magic, a command code, a
- * length, then `{"imei":…}`), frame after frame on raw TCP or in UDP datagrams. The scanner looks for an object (or an
+ * length, then `{"imei":…}`), frame after frame on raw TCP or in UDP datagrams; and inside a text part, printable
+ * framing around JSON (Socket.IO's `42["report",{…}]`, a log line's `LOC {…}`). The scanner looks for an object (or an
  * array that opens with one, `[{`) whose
  * first key is plausible (`{` and `"`, at most MAX_SPACE whitespace between, one to MAX_KEY_CHARS characters that are no control byte, quote or backslash, `"`,
  * then `:` after optional whitespace: random bytes almost never pass), follows the document by its brackets and
@@ -29,6 +30,20 @@ const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 
 const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+
+/** The scanner's rule for a document's start (`{"key":` or `[{"key":`), on the whole of a string's beginning. */
+const DOCUMENT_START = new RegExp(
+  `^[ \\t\\r\\n]*(?:\\[[ \\t\\r\\n]{0,${MAX_SPACE}})?\\{[ \\t\\r\\n]{0,${MAX_SPACE}}"[^"\\\\\\x00-\\x1f]{1,${MAX_KEY_CHARS}}"[ \\t\\r\\n]*:`,
+);
+
+/**
+ * Whether a string value opens a JSON document by the scanner's rule: JSON carried as a string (a form field, a query
+ * parameter, a document stringified into another's value), read as a nested part by src/pipeline/part.ts.
+ */
+export function opensJsonDocument(value: string): boolean {
+  const c = value.charCodeAt(0);
+  return (c === LBRACE || c === LBRACKET || isSpace(c)) && DOCUMENT_START.test(value);
+}
 
 /** Where the scan stands: looking for `{`, checking a first key, or inside a document. */
 type Mode = 'search' | 'open' | 'key' | 'colon' | 'doc';

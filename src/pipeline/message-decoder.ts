@@ -1,6 +1,6 @@
 /**
  * Decodes one message once for all its analyzers: header (HTTP), identity-field (MQTT CONNECT) and query-string
- * tokens at the head, then the body
+ * tokens at the head (a query value holding base64 or JSON read as a nested part, as a body's strings are), then the body
  * through the content-encoding filter (bounded inflate) into the body part (sniff, tokenize, nested parts).
  */
 import { createContentDecoder } from '../decode/content-encoding.ts';
@@ -30,7 +30,11 @@ export class MessageDecoder {
       const sink = (t: Parameters<AnalyzerFanout['token']>[0]) => fanout.token(t);
       if (head.protocol === 'http' || head.protocol === 'smtp') headerTokens(head.headers, sink, opts);
       else if (head.mqtt?.packet === 'connect') mqttConnectTokens(head.mqtt, sink, opts);
-      if (head.url?.includes('?')) queryTokens(head.url, sink, opts);
+      if (head.url?.includes('?')) {
+        // A query value may hold base64 or JSON (a tracker's `?data=eyJ…`): read like a body's strings.
+        const query = new PartDecoder(env, { origin: 'query', depth: 0, pathPrefix: '' });
+        queryTokens(head.url, (t) => query.token(t), opts);
+      }
     }
     const declared = declaredType(head);
     this.#body = new PartDecoder(env, { origin: 'body', depth: 0, pathPrefix: '', ...(declared ? { declared } : {}) });

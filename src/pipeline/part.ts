@@ -4,10 +4,11 @@
  * multipart tokenizing, the binary ones also recognised by shape, and undeclared printable UTF-8 with word or
  * field separators read as text;
  * media bytes for everything that is not a multipart container) and feeds the analyzers. String tokens that look like
- * base64 become nested parts, and a part compressed without saying so (gzip or zlib by its magic: an MQTT payload, a
- * WebSocket message, a body with no Content-Encoding) is also inflated, bounded, into a nested part; both up to
- * MAX_BASE64_NESTING deep; so are media found behind a header and JSON documents in a device's own framing in a
- * part of no known format (embedded-media.ts, embedded-json.ts).
+ * base64 or open a JSON document become nested parts, and a part compressed without saying so (gzip or zlib by its
+ * magic: an MQTT payload, a WebSocket message, a body with no Content-Encoding) is also inflated, bounded, into a
+ * nested part; all up to MAX_BASE64_NESTING deep; so are media found behind a header in a part of no known format,
+ * and JSON documents in a device's own framing there or in a text part (Socket.IO's `42["event",{…}]`)
+ * (embedded-media.ts, embedded-json.ts).
  * Decode once, analyze many: no analyzer re-parses a body.
  */
 import { Base64Decoder, startsBase64 } from '../decode/base64.ts';
@@ -26,12 +27,13 @@ import { ProtobufTokenizer } from '../decode/protobuf-tokens.ts';
 import { charsetOf } from '../decode/text.ts';
 import type { ContainerIds } from '../decode/token-text.ts';
 import { transferDecoder } from '../decode/transfer-encoding.ts';
+import { Utf8Pieces } from '../decode/utf8-pieces.ts';
 import { XmlTokenizer } from '../decode/xml-tokens.ts';
 import type { Limits } from '../model/limits.ts';
 import type { MediaInfo } from '../model/media.ts';
 import type { Token, TokenSource } from '../model/token.ts';
 import type { ViolationSink } from '../model/violation.ts';
-import { EmbeddedJsonScanner } from './embedded-json.ts';
+import { EmbeddedJsonScanner, opensJsonDocument } from './embedded-json.ts';
 import { EmbeddedMediaScanner } from './embedded-media.ts';
 import type { AnalyzerFanout } from './fanout.ts';
 import { TextPieces } from './text-pieces.ts';
@@ -91,7 +93,8 @@ export class PartDecoder implements ByteSink {
   #info: MediaInfo | undefined;
   #tokenizer: Tokenizer | undefined;
   #multipart: MultipartParser | undefined;
-  #nested: { decoder: Base64Decoder; part: ByteSink } | undefined;
+  /** A string value read as a nested part, piece by piece: base64, or JSON carried as a string. */
+  #nested: { decoder: Base64Decoder | Utf8Pieces; part: ByteSink } | undefined;
   /** A compressed part's inflater and the nested part it feeds. */
   #inflate: { filter: Filter; part: ByteSink } | undefined;
   /** In a part of no known format, the search for media behind a header (a nested part once found). */
@@ -174,7 +177,7 @@ export class PartDecoder implements ByteSink {
       else if (mime === 'application/octet-stream' && !useMagic) {
         this.#embedded = this.#startEmbedded();
         this.#embeddedJson = this.#startEmbeddedJson();
-      }
+      } else if (mime === 'text/plain') this.#embeddedJson = this.#startEmbeddedJson();
     }
     if (buffered.length > 0) this.#feed(buffered);
   }
@@ -248,7 +251,7 @@ export class PartDecoder implements ByteSink {
   #tokenizerFor(mime: string): Tokenizer | undefined {
     const { limits, report, ids } = this.#env;
     const { depth, pathPrefix, fieldName, declared } = this.#opts;
-    const sink = (t: Token) => this.#token(t);
+    const sink = (t: Token) => this.token(t);
     if (mime === 'application/json' || mime.endsWith('+json') || mime === 'application/x-ndjson') {
       const gate = this.#env.fanout.gate('json', limits.MIN_BASE64_CHARS);
       return new JsonTokenizer(sink, { limits, report, depth, pathPrefix, gate, ids });
@@ -335,11 +338,15 @@ export class PartDecoder implements ByteSink {
   }
 
   /**
-   * Every token goes to the analyzers; long-enough base64-looking strings are also decoded as nested parts, and
-   * their text reaches analyzers by key only (its content comes as the nested part).
+   * Every token goes to the analyzers; long-enough base64-looking strings, and strings that open a JSON document, are
+   * also read as nested parts, and their text reaches analyzers by key only (its content comes as the nested part).
+   * Public for tokens made outside the part's bytes: a query string's (src/pipeline/message-decoder.ts).
    */
-  #token(t: Token): void {
-    if (t.kind === 'string' && t.offset === 0) this.#maybeStartBase64(t);
+  token(t: Token): void {
+    if (t.kind === 'string' && t.offset === 0) {
+      this.#maybeStartBase64(t);
+      if (!this.#nested) this.#maybeStartJson(t);
+    }
     const nested = t.kind === 'string' ? this.#nested : undefined;
     this.#env.fanout.token(t, nested !== undefined);
     if (!nested) return;
@@ -374,6 +381,18 @@ export class PartDecoder implements ByteSink {
       },
     };
     this.#nested = { decoder, part: lazy };
+  }
+
+  /**
+   * JSON carried as a string (`payload={"lat":…}` in a form or a query, a document stringified into another's value)
+   * is read as a nested JSON part: `$.payload>$.lat`. Past MAX_BASE64_NESTING it stays a string value for the analyzers.
+   */
+  #maybeStartJson(t: Token): void {
+    if (!opensJsonDocument(t.value) || t.depth + 1 > this.#env.limits.MAX_BASE64_NESTING) return;
+    this.#nested = {
+      decoder: new Utf8Pieces(),
+      part: new PartDecoder(this.#env, nestedOptions(t, 'application/json')),
+    };
   }
 }
 
