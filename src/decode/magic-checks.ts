@@ -104,6 +104,39 @@ export function looksJson(b: Uint8Array): boolean {
   return scalarEnds(b, j + literal.length);
 }
 
+/** The longest field name `looksForm` believes. */
+const MAX_FORM_NAME = 64;
+
+/**
+ * A urlencoded form's start: a field name (1–MAX_FORM_NAME of the characters a form writes as they are, or `%XX`)
+ * then `=`, and no space or control byte anywhere in the head: `imei=4901…&lat=31.2`. A JSON document, a text line or
+ * a binary frame does not pass.
+ */
+export function looksForm(b: Uint8Array): boolean {
+  let i = 0;
+  while (i < b.length && i <= MAX_FORM_NAME && isFormNameByte(b[i]!)) i++;
+  if (i === 0 || i > MAX_FORM_NAME || b[i] !== 0x3d) return false;
+  for (; i < b.length; i++) if (b[i]! <= 0x20 || b[i] === 0x7f) return false;
+  return true;
+}
+
+/** Letters, digits, `_ . - * [ ] % +`: a field name's bytes in a urlencoded form. */
+function isFormNameByte(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    c === 0x5f ||
+    c === 0x2e ||
+    c === 0x2d ||
+    c === 0x2a ||
+    c === 0x5b ||
+    c === 0x5d ||
+    c === 0x25 ||
+    c === 0x2b
+  );
+}
+
 /** Past the digits, point, exponent and signs of a JSON number starting before `from`. */
 function skipNumber(b: Uint8Array, from: number): number {
   let k = from;

@@ -21,6 +21,7 @@ import { FormTokenizer } from '../decode/form-tokens.ts';
 import { GrpcTokenizer } from '../decode/grpc-tokens.ts';
 import { JsonTokenizer } from '../decode/json-tokens.ts';
 import { mediaFamily, sniff } from '../decode/magic.ts';
+import { looksForm } from '../decode/magic-checks.ts';
 import { MsgpackTokenizer } from '../decode/msgpack-tokens.ts';
 import { boundaryOf, MultipartParser } from '../decode/multipart.ts';
 import { ProtobufTokenizer } from '../decode/protobuf-tokens.ts';
@@ -63,6 +64,17 @@ export interface PartOptions {
 
 /** Magic at or above this strength overrules the declared Content-Type (a gzip body declared as JSON). */
 const TRUSTED_MAGIC = 50;
+
+/**
+ * Declared types a body that is plainly JSON overrules, weak as JSON's magic is: JSON posted with a form's type (a
+ * web client's default), as XML or as HTML is read as JSON, not misread by the declared type's tokenizer.
+ */
+const JSON_OVERRULES: ReadonlySet<string> = new Set([
+  'application/x-www-form-urlencoded',
+  'application/xml',
+  'text/xml',
+  'text/html',
+]);
 
 type BinaryTokenizerClass = new (sink: (t: Token) => void, opts: BinaryTokenizerOptions) => Tokenizer;
 /** Schema-less binary encodings by declared (or guessed) type. */
@@ -156,10 +168,20 @@ export class PartDecoder implements ByteSink {
       this.#multipart = this.#startMultipart(boundary);
     } else {
       const magic = sniff(buffered, this.#env.limits.SNIFF_BYTES);
-      const useMagic = magic && (magic.strength >= TRUSTED_MAGIC || isVague(declaredMime));
+      const useMagic =
+        magic &&
+        (magic.strength >= TRUSTED_MAGIC ||
+          isVague(declaredMime) ||
+          (magic.mime === 'application/json' && JSON_OVERRULES.has(declaredMime ?? '')));
       // No magic and a vague declared type: a protobuf/CBOR/MessagePack body may still be recognised by shape, and
-      // a raw text payload (NMEA over MQTT, a log line over raw TCP) by being printable UTF-8.
-      const guess = !magic && isVague(declaredMime) ? guessShape(buffered, whole) : undefined;
+      // a raw text payload (NMEA over MQTT, a log line over raw TCP) by being printable UTF-8. A form declared JSON
+      // is read as the form it is.
+      const guess =
+        !magic && isVague(declaredMime)
+          ? guessShape(buffered, whole)
+          : declaredMime === 'application/json' && !magic && looksForm(buffered)
+            ? 'application/x-www-form-urlencoded'
+            : undefined;
       const mime = useMagic ? magic.mime : (guess ?? declaredMime ?? 'application/octet-stream');
       this.#info = {
         partId: this.#env.nextPartId(),
