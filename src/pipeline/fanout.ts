@@ -108,6 +108,8 @@ export class AnalyzerFanout {
         end - start >= minBase64 || this.#admit(router.routeAscii(key, source, buf, start, end, slot), 'string'),
       text: (key: string, value: string, slot: number) =>
         value.length >= minBase64 || this.#admit(router.routeText(key, source, value, slot), 'string'),
+      // The mask of live takers only loses bits (`#done`): what it refused stays refused.
+      refused: (kind: TokenKind) => this.summary.token(kind),
     };
   }
 
