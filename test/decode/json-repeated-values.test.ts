@@ -149,7 +149,12 @@ describe('JSON repeated values', () => {
   it('asks its gate once about a value it refused at the same place under the same key; a new tokenizer asks again', () => {
     // NDJSON lines of one shape (their members share slots): `a` refused by its key, `b` by its value, both kept as
     // refused bytes and counted by `refused` when they come again at their place.
-    const lines = [{ a: 'x', b: 'no' }, { a: 'x', b: 'no' }, { a: 'y', b: 'ok' }, { a: 'x', b: 'no' }];
+    const lines = [
+      { a: 'x', b: 'no' },
+      { a: 'x', b: 'no' },
+      { a: 'y', b: 'ok' },
+      { a: 'x', b: 'no' },
+    ];
     const doc = utf8(lines.map((l) => JSON.stringify(l)).join('\n'));
     const want = [['$.b', 'b', 'string', 'ok']];
     const run = (chunks: Uint8Array[]) => {
