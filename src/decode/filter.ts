@@ -46,12 +46,6 @@ export interface TokenGate {
    * the same answer `ascii` gives for its bytes.
    */
   text(key: string, value: string, slot: number): boolean;
-  /**
-   * A whole value refused before under the same key, come again: counted as refused, without asking. A gate's
-   * refusal stands for the rest of its tokenizer's input (the same value under the same key is refused again), so a
-   * tokenizer may remember it instead of asking again.
-   */
-  refused(kind: TokenKind): void;
 }
 
 /** The `slot` numbers a TokenGate is given lie in [0, GATE_SLOTS). */

@@ -23,12 +23,6 @@ const memoBytes = new Uint8Array(PATH_CACHE_SLOTS * STRIDE);
 const memoWords = new DataView(memoBytes.buffer);
 /** Its string. */
 const memoText: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
-/**
- * For a value kept as refused (no string: see `keepRefused`), the tokenizer whose gate refused it (a number, never
- * reused) and the key it was under; 0 for a value kept with its string.
- */
-const memoRefusedBy = new Float64Array(PATH_CACHE_SLOTS);
-const memoKey: string[] = new Array<string>(PATH_CACHE_SLOTS).fill('');
 
 /**
  * Keeps `text`, the string the bytes buf[start, end) decode to (a whole value without `"`, `\\` or a control byte;
@@ -43,35 +37,13 @@ export function keepValue(
   text: string,
   ascii: boolean,
 ): void {
-  if (keepBytes(slot, buf, start, end)) {
-    memoAscii[slot] = ascii ? 1 : 0;
-    memoText[slot] = text;
-    memoRefusedBy[slot] = 0;
-  }
-}
-
-/**
- * Keeps the plain-ASCII bytes buf[start, end) (a whole value without `"`, `\\` or a control byte) as the value of
- * `slot` that the gate of tokenizer `by` refused under `key`: no string is made or kept. A gate's refusal stands for
- * the rest of its input (TokenGate), so that tokenizer need not ask again when the same bytes come under the same key.
- */
-export function keepRefused(slot: number, buf: Uint8Array, start: number, end: number, by: number, key: string): void {
-  if (keepBytes(slot, buf, start, end)) {
-    memoAscii[slot] = 1;
-    memoText[slot] = '';
-    memoRefusedBy[slot] = by;
-    memoKey[slot] = key;
-  }
-}
-
-/** Copies a value's bytes and closing quote into the slot, if it is short enough to keep. */
-function keepBytes(slot: number, buf: Uint8Array, start: number, end: number): boolean {
-  if (end - start > MEMO_VALUE_BYTES) return false;
+  if (end - start > MEMO_VALUE_BYTES) return;
   const at = slot * STRIDE - start;
   for (let j = start; j < end; j++) memoBytes[at + j] = buf[j]!;
   memoBytes[at + end] = 0x22;
   memoLength[slot] = end - start;
-  return true;
+  memoAscii[slot] = ascii ? 1 : 0;
+  memoText[slot] = text;
 }
 
 /**
@@ -92,20 +64,7 @@ export function repeatedValue(slot: number, buf: Uint8Array, view: DataView, i: 
   return view.getInt32(i + last - 4, true) === memoWords.getInt32(at + last - 4, true) ? n : -1;
 }
 
-/**
- * For a value kept as refused (valid after `repeatedValue` matched it): the tokenizer whose gate refused it; 0 when
- * the value was kept with its string.
- */
-export function refusedBy(slot: number): number {
-  return memoRefusedBy[slot]!;
-}
-
-/** The key a value kept as refused was under. */
-export function refusedKey(slot: number): string {
-  return memoKey[slot]!;
-}
-
-/** The string kept at `slot` (valid after `repeatedValue` matched it, for a value not kept as refused). */
+/** The string kept at `slot` (valid after `repeatedValue` matched it). */
 export function repeatedText(slot: number): string {
   return memoText[slot]!;
 }

@@ -37,15 +37,7 @@ import {
   PATH_CACHE_WIDTH,
   rootIdOf,
 } from './json-path-cache.ts';
-import {
-  keepRefused,
-  keepValue,
-  refusedBy,
-  refusedKey,
-  repeatedAscii,
-  repeatedText,
-  repeatedValue,
-} from './json-repeated-values.ts';
+import { keepValue, repeatedAscii, repeatedText, repeatedValue } from './json-repeated-values.ts';
 import {
   ContainerIds,
   cutKey,
@@ -95,9 +87,6 @@ const STATE_NAMES = [
   'stopped',
 ];
 
-/** JSON tokenizers made so far in the process (their numbers). */
-let tokenizers = 0;
-
 export class JsonTokenizer implements Tokenizer {
   readonly #sink: TokenSink;
   readonly #gate: TokenGate | undefined;
@@ -108,8 +97,6 @@ export class JsonTokenizer implements Tokenizer {
   readonly #maxKey: number;
   readonly #depth: number;
   readonly #root: string;
-  /** This tokenizer's number (never reused), naming its gate's refusals in the repeated values' memo. */
-  readonly #id = ++tokenizers;
 
   #state = TOP;
   /** Bytes of input before the current chunk (for violation offsets). */
@@ -339,7 +326,6 @@ export class JsonTokenizer implements Tokenizer {
             if (high >= 0x80) this.#whole(buf, start, i, buf.utf8Slice(start, i), false);
             else if (this.#gate?.ascii(this.#key, buf, start, i, this.#slot) !== false)
               this.#whole(buf, start, i, ascii(start, i), true);
-            else keepRefused(this.#slot, buf, start, i, this.#id, this.#key);
             i++;
             state = this.#afterValue(i < end ? buf[i]! : -1);
             if (state === VALUE || state === KEY) i++;
@@ -508,13 +494,6 @@ export class JsonTokenizer implements Tokenizer {
     const slot = this.#slot;
     const n = repeatedValue(slot, buf, view, i, end);
     if (n < 0 || n > this.#maxToken) return -1;
-    const by = refusedBy(slot);
-    if (by !== 0) {
-      // Refused when it came last: again, without asking, if it was this tokenizer's gate and the same key.
-      if (by !== this.#id || refusedKey(slot) !== this.#key) return -1;
-      this.#gate!.refused('string');
-      return i + n + 1;
-    }
     const value = repeatedText(slot);
     if (!repeatedAscii(slot) || this.#gate?.text(this.#key, value, slot) !== false)
       this.#emit('string', value, 0, false);

@@ -130,7 +130,6 @@ describe('JSON repeated values', () => {
         byText.push(key);
         return key !== 'name';
       },
-      refused() {},
     };
     const want = expected(EVENTS).filter((t) => t[1] !== 'name' || t[2] !== 'string');
     expect(tokens([doc], {}, gate)).toEqual(want);
@@ -143,54 +142,6 @@ describe('JSON repeated values', () => {
       const r = tokens(chunks, {}, gate);
       expect(unnamed(r)).toEqual(unnamed(want));
       expect(r.length - unnamed(r).length).toBeLessThanOrEqual(1);
-    }
-  });
-
-  it('asks its gate once about a value it refused at the same place under the same key; a new tokenizer asks again', () => {
-    // NDJSON lines of one shape (their members share slots): `a` refused by its key, `b` by its value, both kept as
-    // refused bytes and counted by `refused` when they come again at their place.
-    const lines = [
-      { a: 'x', b: 'no' },
-      { a: 'x', b: 'no' },
-      { a: 'y', b: 'ok' },
-      { a: 'x', b: 'no' },
-    ];
-    const doc = utf8(lines.map((l) => JSON.stringify(l)).join('\n'));
-    const want = [['$.b', 'b', 'string', 'ok']];
-    const run = (chunks: Uint8Array[]) => {
-      const asked: string[] = [];
-      let refused = 0;
-      const gate: TokenGate = {
-        scalar: () => true,
-        ascii(key, buf, start, end) {
-          const value = Buffer.from(buf.subarray(start, end)).toString();
-          asked.push(`${key}=${value}`);
-          return key === 'b' && value === 'ok';
-        },
-        text(key, value) {
-          asked.push(`${key}=${value}`);
-          return key === 'b' && value === 'ok';
-        },
-        refused(kind) {
-          expect(kind).toBe('string');
-          refused++;
-        },
-      };
-      return { tokens: tokens(chunks, {}, gate), asked, refused };
-    };
-    const whole = run([doc]);
-    expect(whole.tokens).toEqual(want);
-    expect(whole.asked).toEqual(['a=x', 'b=no', 'a=y', 'b=ok', 'a=x', 'b=no']);
-    expect(whole.refused).toBe(2);
-    expect(run([doc]).asked).toEqual(whole.asked); // another tokenizer: its gate is asked again
-    for (const chunks of everySplit(doc, doc.length)) {
-      const r = run(chunks);
-      // A string cut by a chunk end is made in pieces without asking (json-tokens.ts): at most that one token more;
-      // every other value is asked about or taken as refused again.
-      expect(r.tokens.filter((t) => t[3] === 'ok')).toEqual(want);
-      expect(r.tokens.length).toBeLessThanOrEqual(2);
-      const madeUnasked = r.tokens.length - r.asked.filter((a) => a === 'b=ok').length;
-      expect(r.asked.length + r.refused + madeUnasked).toBe(8);
     }
   });
 

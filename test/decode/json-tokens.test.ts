@@ -207,7 +207,6 @@ describe('JsonTokenizer: tables', () => {
         scalar: (key, kind, length) => asked.push(`${key}:${kind}:${length}`) < 0,
         ascii: () => false,
         text: () => false,
-        refused() {},
       };
       expect(run(chunks, {}, { gate })).toEqual({ tokens: [], violations: [] });
       expect(asked).toEqual(['lat:number:8', 'n:number:6', 'b:boolean:5', ':number:3']);
@@ -230,7 +229,6 @@ describe('JsonTokenizer: tables', () => {
         asked.push(`${key}=${value}`);
         return key === 'imei';
       },
-      refused() {},
     };
     const whole = brief(run([utf8(doc)], {}, { gate }));
     expect(whole).toEqual([
