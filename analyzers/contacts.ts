@@ -6,8 +6,8 @@
  * ICCID) and not the child's own profile (child-profile).
  */
 import type { Analyzer, AnalyzerContext, AnalyzerState, Verdict } from '../src/model/analyzer.ts';
-import type { Token, TokenSource } from '../src/model/token.ts';
-import { classify, isWrappedValueKey, K, keyOf, listAt, objectKeyOf, objectPathOf } from './lib/keys.ts';
+import type { Token } from '../src/model/token.ts';
+import { classify, isWrappedValueKey, K, keyOf, listOf, objectKeyOf } from './lib/keys.ts';
 import { matchesIn } from './lib/matches.ts';
 import { ObjectTable } from './lib/objects.ts';
 import { PHONE_CONTEXT, PHONE_IN_TEXT, type Phone, RELATION_WORDS, validatePhone } from './lib/phone.ts';
@@ -45,12 +45,8 @@ export const contacts: Analyzer = {
 };
 
 interface Entry {
-  /**
-   * The object's path (lib/keys.ts objectPathOf) and its tokens' source: the list it is a member of (`listAt`) is
-   * read at the end, for the entries that have a name and a phone (most objects with a name have no phone).
-   */
-  objectPath: string;
-  source: TokenSource;
+  /** The path of the list the object is a member of (lib/keys.ts listOf), if it is one. */
+  listPath: string | undefined;
   /** The number of the array holding the object when a member told it (Token.outer), else -1. */
   list: number;
   name?: string;
@@ -187,7 +183,7 @@ class ContactsState implements AnalyzerState {
     const key = objectKeyOf(t);
     let e = this.#objects.get(key);
     if (!e && !this.#objects.full) {
-      e = { objectPath: objectPathOf(t), source: t.source, list: -1 };
+      e = { listPath: listOf(t), list: -1 };
       this.#objects.add(key, e);
     }
     // A wrapped value's object is its wrapper's container, whose own holder no token names.
@@ -202,7 +198,7 @@ class ContactsState implements AnalyzerState {
       if (!e.phone) continue;
       if (e.relation) this.#relation(e.relation, e.phone, e.phonePath ?? '');
       if (e.name === undefined) continue;
-      const path = listAt(e.objectPath, e.source);
+      const path = e.listPath;
       if (path === undefined) continue;
       const id = `${e.list}|${path}`;
       const l = lists.get(id) ?? { path, n: 0, first: `${e.name} ${e.phone.e164}` };

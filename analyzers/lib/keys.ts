@@ -3,7 +3,7 @@
  * and classified once into bit flags, cached, so the hot path per token is one Map lookup. Not a detector: it
  * says what a key is called, never whether its value is personal data.
  */
-import type { Token, TokenSource } from '../../src/model/token.ts';
+import type { Token } from '../../src/model/token.ts';
 
 /** What a key name says about its value. One key may carry several flags (`mac` is both a MAC and a BSSID key). */
 export const K = {
@@ -240,12 +240,8 @@ export function arrayOf(objectPath: string): string | undefined {
  * → `$.wifi.ap`). Members of one list also share their holder's number (Token.outer). Undefined for anything else.
  */
 export function listOf(t: Token): string | undefined {
-  return listAt(objectPathOf(t), t.source);
-}
-
-/** `listOf` of a token from `source` whose object's path (`objectPathOf`) is `objectPath`. */
-export function listAt(objectPath: string, source: TokenSource): string | undefined {
-  return arrayOf(objectPath) ?? (source === 'xml' && !objectPath.endsWith('$') ? objectPath : undefined);
+  const path = objectPathOf(t);
+  return arrayOf(path) ?? (t.source === 'xml' && !path.endsWith('$') ? path : undefined);
 }
 
 /** The last key named on a path (`$.data.wifiAccessPoints[2]` → `wifiAccessPoints`), '' if none. */

@@ -20,13 +20,6 @@ export interface ActiveAnalyzer {
 
 export type AnalyzerErrorSink = (analyzer: string, err: unknown) => void;
 
-/**
- * Tokens held before they are handed on (see `token`), and characters of their values: bounds on the queue (a chunk's
- * tokens, as a rule), not a delay.
- */
-const MAX_HELD_TOKENS = 2048;
-const MAX_HELD_CHARS = 65536;
-
 export class AnalyzerFanout {
   readonly #active: ActiveAnalyzer[];
   readonly #onError: AnalyzerErrorSink;
@@ -54,13 +47,6 @@ export class AnalyzerFanout {
   readonly wantsTokens: boolean;
   /** Parts and token counts of this message, for its record. */
   readonly summary = new BodySummaryCollector();
-  /**
-   * Tokens made but not yet handed on, with the analyzers (mask) each goes to: see `token`. Handed on, in order,
-   * before any other call reaches an analyzer (`flush`), so every analyzer sees what it saw before, in the same order.
-   */
-  readonly #held: Token[] = [];
-  readonly #heldMasks: number[] = [];
-  #heldChars = 0;
 
   constructor(active: ActiveAnalyzer[], router: TokenRouter, onError: AnalyzerErrorSink) {
     this.#active = active;
@@ -77,7 +63,6 @@ export class AnalyzerFanout {
 
   /** True while at least one analyzer still wants this message's bytes. */
   get live(): boolean {
-    this.flush();
     for (const a of this.#active) if (!a.done) return true;
     return false;
   }
@@ -86,7 +71,6 @@ export class AnalyzerFanout {
   // and, for tokens, per token per analyzer).
 
   media(info: MediaInfo, chunk: Uint8Array): void {
-    this.flush();
     this.summary.part(info, chunk.length);
     for (const a of this.#active) {
       if (a.done || !a.state.media) continue;
@@ -99,7 +83,6 @@ export class AnalyzerFanout {
   }
 
   mediaEnd(info: MediaInfo): void {
-    this.flush();
     for (const a of this.#active) {
       if (a.done || !a.state.mediaEnd) continue;
       try {
@@ -141,33 +124,12 @@ export class AnalyzerFanout {
     return true;
   }
 
-  /**
-   * `encoded`: a string being decoded as base64 (see TokenRouter.route). The token is held and handed on with the
-   * ones that follow it (up to MAX_HELD_TOKENS, and at the latest when the pipeline's event ends or anything else
-   * reaches an analyzer): a tokenizer's loop then runs over many tokens before the analyzers' code runs over them,
-   * instead of both taking turns in the instruction cache at every token.
-   */
+  /** `encoded`: a string being decoded as base64 (see TokenRouter.route). */
   token(t: Token, encoded = false): void {
     this.summary.token(t.kind);
     const admitted = this.#admitted;
     this.#admitted = -1;
-    this.#held.push(t);
-    this.#heldMasks.push(admitted !== -1 ? admitted : this.#routed ? this.#router.route(t, encoded) : 0);
-    this.#heldChars += t.value.length;
-    if (this.#held.length >= MAX_HELD_TOKENS || this.#heldChars >= MAX_HELD_CHARS) this.flush();
-  }
-
-  /** Hands the tokens held on to the analyzers that want them, in order (an analyzer done meanwhile gets no more). */
-  flush(): void {
-    const held = this.#held;
-    const masks = this.#heldMasks;
-    for (let i = 0; i < held.length; i++) this.#handOn(held[i]!, masks[i]!);
-    held.length = 0;
-    masks.length = 0;
-    this.#heldChars = 0;
-  }
-
-  #handOn(t: Token, wanted: number): void {
+    const wanted = admitted !== -1 ? admitted : this.#routed ? this.#router.route(t, encoded) : 0;
     const byBit = this.#byBit;
     if (byBit) {
       for (let m = wanted & this.#takerBits; m !== 0; m &= m - 1) {
@@ -192,7 +154,6 @@ export class AnalyzerFanout {
   }
 
   gap(length: number): void {
-    this.flush();
     for (const a of this.#active) {
       if (a.done || !a.state.gap) continue;
       try {
@@ -205,7 +166,6 @@ export class AnalyzerFanout {
 
   /** Every state's `end()`, including those that said `'done'` (they decide now). */
   end(): void {
-    this.flush();
     for (const a of this.#active) {
       try {
         a.state.end();

@@ -295,7 +295,6 @@ export class Pipeline {
     ms.fanout = new AnalyzerFanout(active, this.#router, onError);
     const report = (v: ViolationInput) => this.#violation(v, fs.info.id, head.msgId);
     ms.decoder = new MessageDecoder(head, this.limits, report, ms.fanout);
-    ms.fanout.flush(); // the head's tokens
   }
 
   /**
@@ -446,7 +445,6 @@ export class Pipeline {
     } catch (err) {
       this.#decoderError(fs, ms, err);
     }
-    ms.fanout.flush();
   }
 
   #gap(fs: FlowState, ms: MessageState, length: number): void {

@@ -59,45 +59,4 @@ describe('AnalyzerFanout', () => {
     active[0]!.done = true;
     expect(f.live).toBe(false);
   });
-
-  it('holds tokens and hands them on, in order, before anything else reaches an analyzer', () => {
-    const log: string[] = [];
-    const state: AnalyzerState = {
-      token: (t) => {
-        log.push(`t:${t.value}`);
-        return t.value === 'stop' ? 'done' : undefined;
-      },
-      media: () => void log.push('media'),
-      gap: () => void log.push('gap'),
-      end: () => void log.push('end'),
-    };
-    const f = new AnalyzerFanout([{ name: 'a', state, bit: 0, done: false }], new TokenRouter([]), () => {});
-    f.token(tok('1'));
-    f.token(tok('2'));
-    expect(log).toEqual([]); // held
-    f.media(info, new Uint8Array(1));
-    f.token(tok('3'));
-    f.gap(1);
-    f.token(tok('4'));
-    f.flush();
-    f.token(tok('stop'));
-    f.token(tok('5')); // made before the analyzer said 'done': never handed on
-    expect(f.live).toBe(false);
-    f.end();
-    expect(log).toEqual(['t:1', 't:2', 'media', 't:3', 'gap', 't:4', 't:stop', 'end']);
-  });
-
-  it('hands tokens on once it holds 2048 of them or 65536 characters', () => {
-    let seen = 0;
-    const state: AnalyzerState = { token: () => void seen++, end: () => {} };
-    const f = new AnalyzerFanout([{ name: 'a', state, bit: 0, done: false }], new TokenRouter([]), () => {});
-    for (let i = 0; i < 2047; i++) f.token(tok('x'));
-    expect(seen).toBe(0);
-    f.token(tok('x'));
-    expect(seen).toBe(2048);
-    f.token(tok('y'.repeat(65535)));
-    expect(seen).toBe(2048);
-    f.token(tok('z'));
-    expect(seen).toBe(2050);
-  });
 });
