@@ -1,6 +1,7 @@
 /**
  * Decodes one message once for all its analyzers: header (HTTP), identity-field (MQTT CONNECT) and query-string
- * tokens at the head (a query value holding base64 or JSON read as a nested part, as a body's strings are), then the body
+ * tokens at the head (a header or query value holding base64 or JSON read as a nested part, as a body's strings are),
+ * then the body
  * through the content-encoding filter (bounded inflate) into the body part (sniff, tokenize, nested parts).
  */
 import { createContentDecoder } from '../decode/content-encoding.ts';
@@ -27,14 +28,13 @@ export class MessageDecoder {
     const env = { limits, report, fanout, nextPartId: () => partId++, ids };
     if (fanout.wantsTokens) {
       const opts = { limits, report, depth: 0, pathPrefix: '', ids };
-      const sink = (t: Parameters<AnalyzerFanout['token']>[0]) => fanout.token(t);
+      // A header or query value may hold base64 or JSON (a tracker's `?data=eyJ…`, a device-info header): read like
+      // a body's strings. An MQTT CONNECT's fields go as they are (its password is a Secret, ADR 0006).
+      const headPart = new PartDecoder(env, { origin: 'head', depth: 0, pathPrefix: '' });
+      const sink = (t: Parameters<AnalyzerFanout['token']>[0]) => headPart.token(t);
       if (head.protocol === 'http' || head.protocol === 'smtp') headerTokens(head.headers, sink, opts);
-      else if (head.mqtt?.packet === 'connect') mqttConnectTokens(head.mqtt, sink, opts);
-      if (head.url?.includes('?')) {
-        // A query value may hold base64 or JSON (a tracker's `?data=eyJ…`): read like a body's strings.
-        const query = new PartDecoder(env, { origin: 'query', depth: 0, pathPrefix: '' });
-        queryTokens(head.url, (t) => query.token(t), opts);
-      }
+      else if (head.mqtt?.packet === 'connect') mqttConnectTokens(head.mqtt, (t) => fanout.token(t), opts);
+      if (head.url?.includes('?')) queryTokens(head.url, sink, opts);
     }
     const declared = declaredType(head);
     this.#body = new PartDecoder(env, { origin: 'body', depth: 0, pathPrefix: '', ...(declared ? { declared } : {}) });

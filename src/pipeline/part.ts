@@ -362,7 +362,7 @@ export class PartDecoder implements ByteSink {
   /**
    * Every token goes to the analyzers; long-enough base64-looking strings, and strings that open a JSON document, are
    * also read as nested parts, and their text reaches analyzers by key only (its content comes as the nested part).
-   * Public for tokens made outside the part's bytes: a query string's (src/pipeline/message-decoder.ts).
+   * Public for tokens made outside the part's bytes: a head's headers and query string (src/pipeline/message-decoder.ts).
    */
   token(t: Token): void {
     if (t.kind === 'string' && t.offset === 0) {

@@ -8,12 +8,12 @@ const REPORT = '{"imei":"490154203237518","gps":{"lat":31.230416,"lng":121.47370
 const EXPECTED = (at: string) => [`identifiers/imei ${at}$.imei`, `location/coordinates ${at}$.gps`];
 
 /** The findings (category/subtype path) and violation codes of one HTTP request. */
-function request(url: string, contentType: string | undefined, body = '') {
+function request(url: string, contentType: string | undefined, body = '', more: [string, string][] = []) {
   const head = {
     msgId: 0,
     method: body ? 'POST' : 'GET',
     url,
-    headers: contentType ? ([['content-type', contentType]] as [string, string][]) : [],
+    headers: [...(contentType ? ([['content-type', contentType]] as [string, string][]) : []), ...more],
   };
   const s = new FlowScript({ transport: 'http' }).message(head, Buffer.from(body));
   const out = play(personal, s.close().events);
@@ -50,6 +50,13 @@ describe('JSON carried as a string, through the pipeline', () => {
     expect(request(`/r?data=${encodeURIComponent(REPORT)}`, undefined).findings).toEqual(EXPECTED('$.data>'));
     const doubled = request('/r', 'application/json', JSON.stringify({ id: 'TB-7101', payload: REPORT }));
     expect(doubled.findings).toEqual(EXPECTED('$.payload>'));
+  });
+
+  it('reads a header holding JSON, and one holding base64 JSON, at the header’s path', () => {
+    const info = request('/ping', undefined, '', [['x-device-info', REPORT]]);
+    expect(info.findings).toEqual(EXPECTED('$.x-device-info>'));
+    const b64 = request('/ping', undefined, '', [['x-device-info', Buffer.from(REPORT).toString('base64')]]);
+    expect(b64.findings).toEqual(EXPECTED('$.x-device-info>'));
   });
 
   it('decodes a query parameter holding base64 JSON (an analytics beacon’s `?data=`)', () => {
