@@ -173,15 +173,7 @@ export class PartDecoder implements ByteSink {
         (magic.strength >= TRUSTED_MAGIC ||
           isVague(declaredMime) ||
           (magic.mime === 'application/json' && JSON_OVERRULES.has(declaredMime ?? '')));
-      // No magic and a vague declared type: a protobuf/CBOR/MessagePack body may still be recognised by shape, and
-      // a raw text payload (NMEA over MQTT, a log line over raw TCP) by being printable UTF-8. A form declared JSON
-      // is read as the form it is.
-      const guess =
-        !magic && isVague(declaredMime)
-          ? guessShape(buffered, whole)
-          : declaredMime === 'application/json' && !magic && looksForm(buffered)
-            ? 'application/x-www-form-urlencoded'
-            : undefined;
+      const guess = magic ? undefined : guessWithoutMagic(buffered, whole, declaredMime);
       const mime = useMagic ? magic.mime : (guess ?? declaredMime ?? 'application/octet-stream');
       this.#info = {
         partId: this.#env.nextPartId(),
@@ -435,6 +427,17 @@ const SEPARATORS = new Set([0x20, 0x09, 0x0a, 0x0d, 0x2c, 0x3b, 0x3a, 0x3d]);
 function hasSeparator(b: Uint8Array): boolean {
   for (let i = 0; i < b.length; i++) if (SEPARATORS.has(b[i]!)) return true;
   return false;
+}
+
+/**
+ * The type of a body no magic matched: under a vague declared type, a protobuf/CBOR/MessagePack body recognised by
+ * shape, or a raw text payload (NMEA over MQTT, a log line over raw TCP) by being printable UTF-8; a form declared
+ * JSON read as the form it is.
+ */
+function guessWithoutMagic(head: Uint8Array, whole: boolean, declaredMime: string | undefined): string | undefined {
+  if (isVague(declaredMime)) return guessShape(head, whole);
+  if (declaredMime === 'application/json' && looksForm(head)) return 'application/x-www-form-urlencoded';
+  return undefined;
 }
 
 /** Declared types that say nothing a sniffed type should yield to (JSON sent as text/plain is common). */
