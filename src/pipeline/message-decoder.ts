@@ -31,8 +31,10 @@ export class MessageDecoder {
       // A header or query value may hold base64 or JSON (a tracker's `?data=eyJ…`, a device-info header): read like
       // a body's strings. An MQTT CONNECT's fields go as they are (its password is a Secret, ADR 0006).
       let headPart: PartDecoder | undefined; // at the first token: a WebSocket frame or MQTT publish has none
-      const sink = (t: Parameters<AnalyzerFanout['token']>[0]) =>
-        (headPart ??= new PartDecoder(env, { origin: 'head', depth: 0, pathPrefix: '' })).token(t);
+      const sink = (t: Parameters<AnalyzerFanout['token']>[0]) => {
+        headPart ??= new PartDecoder(env, { origin: 'head', depth: 0, pathPrefix: '' });
+        headPart.token(t);
+      };
       if (head.protocol === 'http' || head.protocol === 'smtp') headerTokens(head.headers, sink, opts);
       else if (head.mqtt?.packet === 'connect') mqttConnectTokens(head.mqtt, (t) => fanout.token(t), opts);
       if (head.url?.includes('?')) queryTokens(head.url, sink, opts);
